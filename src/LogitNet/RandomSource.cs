@@ -1,0 +1,88 @@
+namespace LogitNet;
+
+/// <summary>
+/// A small seeded generator (xoshiro256** seeded by SplitMix64, Blackman and Vigna 2018).
+/// </summary>
+/// <remarks>
+/// Ours rather than <see cref="Random"/> because reproducibility is a promise: the same seed must
+/// give the same weights on every runtime version, and <see cref="Random"/>'s seeded sequence is
+/// an implementation detail of the runtime.
+/// </remarks>
+internal sealed class RandomSource
+{
+    private ulong _s0, _s1, _s2, _s3;
+    private double _spareNormal;
+    private bool _hasSpareNormal;
+
+    public RandomSource(long seed)
+    {
+        ulong x = unchecked((ulong)seed);
+        _s0 = SplitMix64(ref x);
+        _s1 = SplitMix64(ref x);
+        _s2 = SplitMix64(ref x);
+        _s3 = SplitMix64(ref x);
+    }
+
+    private static ulong SplitMix64(ref ulong x)
+    {
+        ulong z = unchecked(x += 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return z ^ (z >> 31);
+    }
+
+    public ulong NextUInt64()
+    {
+        ulong result = unchecked(ulong.RotateLeft(_s1 * 5, 7) * 9);
+        ulong t = _s1 << 17;
+        _s2 ^= _s0;
+        _s3 ^= _s1;
+        _s1 ^= _s2;
+        _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = ulong.RotateLeft(_s3, 45);
+        return result;
+    }
+
+    /// <summary>Uniform in [0, 1), with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform integer in [0, maxExclusive), without modulo bias (Lemire's method).</summary>
+    public int NextInt(int maxExclusive)
+    {
+        if (maxExclusive <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxExclusive), maxExclusive, "Expected a positive bound.");
+        }
+
+        ulong bound = (ulong)maxExclusive;
+        while (true)
+        {
+            UInt128 product = (UInt128)NextUInt64() * bound;
+            ulong low = (ulong)product;
+            if (low >= bound || low >= (0UL - bound) % bound)
+            {
+                return (int)(product >> 64);
+            }
+        }
+    }
+
+    /// <summary>Standard normal, by the Box-Muller transform in double precision.</summary>
+    public double NextNormal()
+    {
+        if (_hasSpareNormal)
+        {
+            _hasSpareNormal = false;
+            return _spareNormal;
+        }
+
+        // 1 - NextDouble() lies in (0, 1], so the logarithm is finite.
+        double u1 = 1.0 - NextDouble();
+        double u2 = NextDouble();
+        double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+        (double sin, double cos) = Math.SinCos(2.0 * Math.PI * u2);
+        _spareNormal = radius * sin;
+        _hasSpareNormal = true;
+        return radius * cos;
+    }
+}
