@@ -1,0 +1,119 @@
+using System.Numerics;
+
+namespace LogitNet.Optimizers;
+
+/// <summary>
+/// Adam (Kingma and Ba, 2015) with Keras's defaults and its form of the update.
+/// </summary>
+/// <remarks>
+/// At step t (from 1): <c>m ← m + (g − m)(1 − β₁)</c>, <c>v ← v + (g² − v)(1 − β₂)</c>,
+/// <c>w ← w − α·m / (√v + ε)</c> with <c>α = lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ)</c>. As in Keras, ε is added
+/// to √v after the bias correction is folded into α (PyTorch adds it to the corrected √v̂, a
+/// difference that matters only when √v is near ε).
+/// </remarks>
+/// <example>
+/// With <c>new Adam(learningRate: 0.5f)</c>, weights [1, 2, 3, 4] and gradients [1, 6, 7, 2] become
+/// [0.5, 1.5, 2.5, 3.5] after one step: the first Adam step moves each weight by about the learning rate.
+/// </example>
+public class Adam : Optimizer
+{
+    private float[][] _firstMoments = [];
+    private float[][] _secondMoments = [];
+
+    /// <summary>Creates the optimizer with a fixed learning rate.</summary>
+    /// <param name="learningRate">The step size (default 0.001).</param>
+    /// <param name="beta1">The decay of the first-moment average, in [0, 1) (default 0.9).</param>
+    /// <param name="beta2">The decay of the second-moment average, in [0, 1) (default 0.999).</param>
+    /// <param name="epsilon">The stabiliser added to √v (default 1e-7, as in Keras).</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
+    public Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        : base(learningRate)
+    {
+        (Beta1, Beta2, Epsilon) = Check(beta1, beta2, epsilon);
+    }
+
+    /// <summary>Creates the optimizer with a learning-rate schedule.</summary>
+    /// <param name="schedule">The schedule.</param>
+    /// <param name="beta1">The decay of the first-moment average, in [0, 1).</param>
+    /// <param name="beta2">The decay of the second-moment average, in [0, 1).</param>
+    /// <param name="epsilon">The stabiliser added to √v.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
+    public Adam(LearningRateSchedule schedule, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+        : base(schedule)
+    {
+        (Beta1, Beta2, Epsilon) = Check(beta1, beta2, epsilon);
+    }
+
+    /// <summary>The decay of the first-moment average.</summary>
+    public float Beta1 { get; }
+
+    /// <summary>The decay of the second-moment average.</summary>
+    public float Beta2 { get; }
+
+    /// <summary>The stabiliser added to √v.</summary>
+    public float Epsilon { get; }
+
+    /// <summary>The decoupled weight decay applied before each update (0 for plain Adam; see <see cref="AdamW"/>).</summary>
+    public float WeightDecay { get; private protected init; }
+
+    /// <inheritdoc/>
+    protected override void Build(IReadOnlyList<Parameter> parameters)
+    {
+        _firstMoments = parameters.Select(p => new float[p.Value.Length]).ToArray();
+        _secondMoments = parameters.Select(p => new float[p.Value.Length]).ToArray();
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    {
+        long step = Iterations + 1;
+        float alpha = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
+        float decay = WeightDecay * learningRate;
+        float oneMinusBeta1 = 1 - Beta1, oneMinusBeta2 = 1 - Beta2, epsilon = Epsilon;
+        Span<float> m = _firstMoments[index];
+        Span<float> v = _secondMoments[index];
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var a = new Vector<float>(alpha);
+            var d = new Vector<float>(decay);
+            var b1 = new Vector<float>(oneMinusBeta1);
+            var b2 = new Vector<float>(oneMinusBeta2);
+            var e = new Vector<float>(epsilon);
+            for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector<float> g = new Vector<float>(gradient[i..]);
+                Vector<float> mi = new Vector<float>(m[i..]);
+                Vector<float> vi = new Vector<float>(v[i..]);
+                mi += (g - mi) * b1;
+                vi += (g * g - vi) * b2;
+                mi.CopyTo(m[i..]);
+                vi.CopyTo(v[i..]);
+                Vector<float> w = new Vector<float>(value[i..]);
+                w -= w * d;
+                (w - a * mi / (Vector.SquareRoot(vi) + e)).CopyTo(value[i..]);
+            }
+        }
+
+        for (; i < value.Length; i++)
+        {
+            float g = gradient[i];
+            float mi = m[i] + (g - m[i]) * oneMinusBeta1;
+            float vi = v[i] + (g * g - v[i]) * oneMinusBeta2;
+            m[i] = mi;
+            v[i] = vi;
+            float w = value[i];
+            w -= w * decay;
+            value[i] = w - alpha * mi / (MathF.Sqrt(vi) + epsilon);
+        }
+    }
+
+    private static (float, float, float) Check(float beta1, float beta2, float epsilon)
+    {
+        OptimizerGuard.Fraction(beta1, nameof(beta1));
+        OptimizerGuard.Fraction(beta2, nameof(beta2));
+        OptimizerGuard.NonNegative(epsilon, nameof(epsilon));
+        return (beta1, beta2, epsilon);
+    }
+}

@@ -1,0 +1,207 @@
+using System.Numerics.Tensors;
+
+namespace LogitNet.Optimizers;
+
+/// <summary>
+/// The base of every optimizer: it owns the learning rate (fixed or scheduled), the step count and
+/// gradient clipping, and asks the subclass for one update per parameter.
+/// </summary>
+/// <remarks>
+/// <para>
+/// An optimizer is bound to the list of parameters it first sees in <see cref="Apply"/>; it builds
+/// its per-parameter state (moments, velocities) then, once, so later steps allocate nothing.
+/// To write a new optimizer, override <see cref="Build"/> and <see cref="Update"/>.
+/// </para>
+/// <para>Clipping scales the gradients in place before the update.</para>
+/// </remarks>
+public abstract class Optimizer
+{
+    private readonly float? _clipNorm;
+    private readonly float? _globalClipNorm;
+    private float _learningRate;
+    private Parameter[]? _parameters;
+
+    /// <summary>Creates an optimizer with a fixed learning rate.</summary>
+    /// <param name="learningRate">The step size; finite and non-negative.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The learning rate is negative or not finite.</exception>
+    protected Optimizer(float learningRate)
+    {
+        OptimizerGuard.NonNegative(learningRate, nameof(learningRate));
+        _learningRate = learningRate;
+    }
+
+    /// <summary>Creates an optimizer whose learning rate follows a schedule.</summary>
+    /// <param name="schedule">The schedule, asked once per step.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
+    protected Optimizer(LearningRateSchedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        Schedule = schedule;
+    }
+
+    /// <summary>
+    /// The learning rate of the next step. Settable (for callbacks such as reduce-on-plateau) unless
+    /// the rate follows a <see cref="Schedule"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set while a schedule is in use.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative or non-finite value.</exception>
+    public float LearningRate
+    {
+        get => Schedule?.RateAt(Iterations) ?? _learningRate;
+        set
+        {
+            if (Schedule is not null)
+            {
+                throw new InvalidOperationException(
+                    "This optimizer's learning rate follows a schedule and cannot be set; create the optimizer with a fixed rate to change it by hand.");
+            }
+
+            OptimizerGuard.NonNegative(value, nameof(LearningRate));
+            _learningRate = value;
+        }
+    }
+
+    /// <summary>The learning-rate schedule, or null for a fixed rate.</summary>
+    public LearningRateSchedule? Schedule { get; }
+
+    /// <summary>If set, each parameter's gradient is rescaled so its L2 norm is at most this value (Keras's <c>clipnorm</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive and finite.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="GlobalClipNorm"/> is also set.</exception>
+    public float? ClipNorm
+    {
+        get => _clipNorm;
+        init
+        {
+            OptimizerGuard.Positive(value, nameof(ClipNorm));
+            RequireOneClipping(value, _globalClipNorm);
+            _clipNorm = value;
+        }
+    }
+
+    /// <summary>If set, all gradients are rescaled together so their joint L2 norm is at most this value (Keras's <c>global_clipnorm</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive and finite.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="ClipNorm"/> is also set.</exception>
+    public float? GlobalClipNorm
+    {
+        get => _globalClipNorm;
+        init
+        {
+            OptimizerGuard.Positive(value, nameof(GlobalClipNorm));
+            RequireOneClipping(_clipNorm, value);
+            _globalClipNorm = value;
+        }
+    }
+
+    /// <summary>The number of steps applied so far.</summary>
+    public long Iterations { get; private set; }
+
+    /// <summary>
+    /// Applies one step: clips the gradients if asked, then updates every trainable parameter from
+    /// its <see cref="Parameter.Gradient"/>.
+    /// </summary>
+    /// <param name="parameters">The parameters; the same list (same parameters, same order) on every call.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="parameters"/> or one of its items is null.</exception>
+    /// <exception cref="InvalidOperationException">The list differs from the one this optimizer was built for.</exception>
+    public void Apply(IReadOnlyList<Parameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        BindOrCheck(parameters);
+        float learningRate = LearningRate;
+        Clip(parameters);
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            Parameter parameter = parameters[i];
+            if (parameter.Trainable)
+            {
+                Update(i, parameter.Value.AsSpan(), parameter.Gradient.AsSpan(), learningRate);
+            }
+        }
+
+        Iterations++;
+    }
+
+    /// <summary>Creates the per-parameter state, once, before the first update.</summary>
+    /// <param name="parameters">The parameters this optimizer is bound to, in order.</param>
+    protected abstract void Build(IReadOnlyList<Parameter> parameters);
+
+    /// <summary>Updates one parameter in place.</summary>
+    /// <param name="index">The parameter's position in the list given to <see cref="Build"/>.</param>
+    /// <param name="value">The parameter's values, to update.</param>
+    /// <param name="gradient">The gradient, already clipped.</param>
+    /// <param name="learningRate">The learning rate of this step.</param>
+    protected abstract void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, float learningRate);
+
+    private void BindOrCheck(IReadOnlyList<Parameter> parameters)
+    {
+        if (_parameters is null)
+        {
+            var bound = new Parameter[parameters.Count];
+            for (int i = 0; i < bound.Length; i++)
+            {
+                bound[i] = parameters[i] ?? throw new ArgumentNullException(nameof(parameters), $"Parameter {i} of the list is null.");
+            }
+
+            Build(bound);
+            _parameters = bound;
+            return;
+        }
+
+        bool same = parameters.Count == _parameters.Length;
+        for (int i = 0; same && i < _parameters.Length; i++)
+        {
+            same = ReferenceEquals(parameters[i], _parameters[i]);
+        }
+
+        if (!same)
+        {
+            throw new InvalidOperationException(
+                $"This optimizer was built for {_parameters.Length} parameters ({string.Join(", ", _parameters.Select(p => p.ToString()))}) and now received a different list of {parameters.Count}. Use one optimizer per model.");
+        }
+    }
+
+    private void Clip(IReadOnlyList<Parameter> parameters)
+    {
+        if (_clipNorm is { } perParameter)
+        {
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                Span<float> gradient = parameters[i].Gradient.AsSpan();
+                ScaleToNorm(gradient, Math.Sqrt(TensorPrimitives.SumOfSquares(gradient)), perParameter);
+            }
+        }
+        else if (_globalClipNorm is { } global)
+        {
+            double sumOfSquares = 0;
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                if (parameters[i].Trainable)
+                {
+                    sumOfSquares += TensorPrimitives.SumOfSquares(parameters[i].Gradient.AsSpan());
+                }
+            }
+
+            double norm = Math.Sqrt(sumOfSquares);
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                ScaleToNorm(parameters[i].Gradient.AsSpan(), norm, global);
+            }
+        }
+    }
+
+    private static void ScaleToNorm(Span<float> gradient, double norm, float limit)
+    {
+        // A NaN norm fails the comparison and leaves the gradient as it is: NaN in, NaN out.
+        if (norm > limit)
+        {
+            TensorPrimitives.Multiply(gradient, (float)(limit / norm), gradient);
+        }
+    }
+
+    private static void RequireOneClipping(float? clipNorm, float? globalClipNorm)
+    {
+        if (clipNorm is not null && globalClipNorm is not null)
+        {
+            throw new InvalidOperationException("Set ClipNorm or GlobalClipNorm, not both.");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Numerics;
+
+namespace LogitNet.Optimizers;
+
+/// <summary>
+/// RMSprop (Hinton, 2012) as Keras's <c>RMSprop</c>: <c>s ← ρ·s + (1 − ρ)·g²</c>, then
+/// <c>w ← w − lr·g / √(s + ε)</c>; optionally centered (s minus the squared mean gradient) and with momentum.
+/// </summary>
+/// <example>
+/// With <c>new RMSprop(learningRate: 0.1f, rho: 0.9f)</c> and gradient 2 on a weight of 1, the first step
+/// gives s = 0.4 and w = 1 − 0.1·2/√0.4 = 0.68377.
+/// </example>
+public sealed class RMSprop : Optimizer
+{
+    private float[][] _velocities = [];
+    private float[][] _momenta = [];
+    private float[][] _averageGradients = [];
+
+    /// <summary>Creates the optimizer with a fixed learning rate.</summary>
+    /// <param name="learningRate">The step size (default 0.001).</param>
+    /// <param name="rho">The decay of the squared-gradient average, in [0, 1) (default 0.9).</param>
+    /// <param name="momentum">The momentum in [0, 1) (default 0).</param>
+    /// <param name="epsilon">The stabiliser inside the square root (default 1e-7).</param>
+    /// <param name="centered">Whether to divide by the estimated variance rather than the second moment.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
+    public RMSprop(float learningRate = 0.001f, float rho = 0.9f, float momentum = 0f, float epsilon = 1e-7f, bool centered = false)
+        : base(learningRate)
+    {
+        OptimizerGuard.Fraction(rho, nameof(rho));
+        OptimizerGuard.Fraction(momentum, nameof(momentum));
+        OptimizerGuard.NonNegative(epsilon, nameof(epsilon));
+        (Rho, Momentum, Epsilon, Centered) = (rho, momentum, epsilon, centered);
+    }
+
+    /// <summary>Creates the optimizer with a learning-rate schedule.</summary>
+    /// <param name="schedule">The schedule.</param>
+    /// <param name="rho">The decay of the squared-gradient average, in [0, 1).</param>
+    /// <param name="momentum">The momentum in [0, 1).</param>
+    /// <param name="epsilon">The stabiliser inside the square root.</param>
+    /// <param name="centered">Whether to divide by the estimated variance rather than the second moment.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
+    public RMSprop(LearningRateSchedule schedule, float rho = 0.9f, float momentum = 0f, float epsilon = 1e-7f, bool centered = false)
+        : base(schedule)
+    {
+        OptimizerGuard.Fraction(rho, nameof(rho));
+        OptimizerGuard.Fraction(momentum, nameof(momentum));
+        OptimizerGuard.NonNegative(epsilon, nameof(epsilon));
+        (Rho, Momentum, Epsilon, Centered) = (rho, momentum, epsilon, centered);
+    }
+
+    /// <summary>The decay of the squared-gradient average.</summary>
+    public float Rho { get; }
+
+    /// <summary>The momentum.</summary>
+    public float Momentum { get; }
+
+    /// <summary>The stabiliser inside the square root.</summary>
+    public float Epsilon { get; }
+
+    /// <summary>Whether the update divides by the centered second moment.</summary>
+    public bool Centered { get; }
+
+    /// <inheritdoc/>
+    protected override void Build(IReadOnlyList<Parameter> parameters)
+    {
+        _velocities = parameters.Select(p => new float[p.Value.Length]).ToArray();
+        _momenta = Momentum > 0 ? parameters.Select(p => new float[p.Value.Length]).ToArray() : [];
+        _averageGradients = Centered ? parameters.Select(p => new float[p.Value.Length]).ToArray() : [];
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    {
+        Span<float> velocity = _velocities[index];
+        Span<float> momentum = Momentum > 0 ? _momenta[index] : default;
+        Span<float> average = Centered ? _averageGradients[index] : default;
+        float rho = Rho, oneMinusRho = 1 - Rho, mu = Momentum, epsilon = Epsilon;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var r = new Vector<float>(rho);
+            var r1 = new Vector<float>(oneMinusRho);
+            var lr = new Vector<float>(learningRate);
+            var e = new Vector<float>(epsilon);
+            var m = new Vector<float>(mu);
+            for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector<float> g = new Vector<float>(gradient[i..]);
+                Vector<float> s = r * new Vector<float>(velocity[i..]) + r1 * g * g;
+                s.CopyTo(velocity[i..]);
+                Vector<float> denominator = s;
+                if (Centered)
+                {
+                    Vector<float> a = r * new Vector<float>(average[i..]) + r1 * g;
+                    a.CopyTo(average[i..]);
+                    denominator -= a * a;
+                }
+
+                Vector<float> increment = lr * g / Vector.SquareRoot(denominator + e);
+                if (mu > 0)
+                {
+                    increment = m * new Vector<float>(momentum[i..]) + increment;
+                    increment.CopyTo(momentum[i..]);
+                }
+
+                (new Vector<float>(value[i..]) - increment).CopyTo(value[i..]);
+            }
+        }
+
+        for (; i < value.Length; i++)
+        {
+            float g = gradient[i];
+            float s = rho * velocity[i] + oneMinusRho * g * g;
+            velocity[i] = s;
+            float denominator = s;
+            if (Centered)
+            {
+                float a = rho * average[i] + oneMinusRho * g;
+                average[i] = a;
+                denominator -= a * a;
+            }
+
+            float increment = learningRate * g / MathF.Sqrt(denominator + epsilon);
+            if (mu > 0)
+            {
+                increment = mu * momentum[i] + increment;
+                momentum[i] = increment;
+            }
+
+            value[i] -= increment;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Numerics;
+
+namespace LogitNet.Optimizers;
+
+/// <summary>
+/// Stochastic gradient descent, with optional momentum and Nesterov momentum, as Keras's <c>SGD</c>.
+/// </summary>
+/// <remarks>
+/// Without momentum: <c>w ← w − lr·g</c>. With momentum μ: <c>v ← μ·v − lr·g</c>, then
+/// <c>w ← w + v</c>, or with Nesterov <c>w ← w + μ·v − lr·g</c>.
+/// </remarks>
+/// <example>
+/// With <c>new SGD(learningRate: 0.5f)</c>, weights [1, 2, 3, 4] and gradients [1, 6, 7, 2] become
+/// [0.5, -1, -0.5, 3] after one <see cref="Optimizer.Apply"/>.
+/// </example>
+public sealed class SGD : Optimizer
+{
+    private float[][] _velocities = [];
+
+    /// <summary>Creates the optimizer with a fixed learning rate.</summary>
+    /// <param name="learningRate">The step size (Keras's default 0.01).</param>
+    /// <param name="momentum">The momentum μ in [0, 1]; 0 for plain gradient descent.</param>
+    /// <param name="nesterov">Whether to use Nesterov momentum.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
+    public SGD(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false)
+        : base(learningRate)
+    {
+        OptimizerGuard.Fraction(momentum, nameof(momentum), includeOne: true);
+        Momentum = momentum;
+        Nesterov = nesterov;
+    }
+
+    /// <summary>Creates the optimizer with a learning-rate schedule.</summary>
+    /// <param name="schedule">The schedule.</param>
+    /// <param name="momentum">The momentum μ in [0, 1].</param>
+    /// <param name="nesterov">Whether to use Nesterov momentum.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="momentum"/> is outside [0, 1].</exception>
+    public SGD(LearningRateSchedule schedule, float momentum = 0f, bool nesterov = false)
+        : base(schedule)
+    {
+        OptimizerGuard.Fraction(momentum, nameof(momentum), includeOne: true);
+        Momentum = momentum;
+        Nesterov = nesterov;
+    }
+
+    /// <summary>The momentum μ.</summary>
+    public float Momentum { get; }
+
+    /// <summary>Whether Nesterov momentum is used.</summary>
+    public bool Nesterov { get; }
+
+    /// <inheritdoc/>
+    protected override void Build(IReadOnlyList<Parameter> parameters)
+    {
+        _velocities = Momentum == 0 ? [] : parameters.Select(p => new float[p.Value.Length]).ToArray();
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    {
+        int i = 0;
+        if (Momentum == 0)
+        {
+            if (Vector.IsHardwareAccelerated)
+            {
+                var rate = new Vector<float>(learningRate);
+                for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    (new Vector<float>(value[i..]) - rate * new Vector<float>(gradient[i..])).CopyTo(value[i..]);
+                }
+            }
+
+            for (; i < value.Length; i++)
+            {
+                value[i] -= learningRate * gradient[i];
+            }
+
+            return;
+        }
+
+        Span<float> velocity = _velocities[index];
+        float momentum = Momentum;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var rate = new Vector<float>(learningRate);
+            var mu = new Vector<float>(momentum);
+            for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector<float> step = rate * new Vector<float>(gradient[i..]);
+                Vector<float> v = mu * new Vector<float>(velocity[i..]) - step;
+                v.CopyTo(velocity[i..]);
+                Vector<float> w = new Vector<float>(value[i..]);
+                (Nesterov ? w + (mu * v - step) : w + v).CopyTo(value[i..]);
+            }
+        }
+
+        for (; i < value.Length; i++)
+        {
+            float step = learningRate * gradient[i];
+            float v = momentum * velocity[i] - step;
+            velocity[i] = v;
+            value[i] = Nesterov ? value[i] + (momentum * v - step) : value[i] + v;
+        }
+    }
+}

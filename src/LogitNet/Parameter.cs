@@ -1,0 +1,49 @@
+namespace LogitNet;
+
+/// <summary>
+/// A trainable tensor and the gradient the backward pass accumulates for it: what a layer owns
+/// and an optimizer updates.
+/// </summary>
+/// <remarks>
+/// <see cref="Value"/> and <see cref="Gradient"/> have the same shape for the parameter's whole
+/// life; updates write into them in place, so a training step allocates nothing.
+/// </remarks>
+/// <example>
+/// <code>
+/// var bias = new Parameter("bias", Tensor.Zeros(10));
+/// bias.Gradient.AsSpan().Fill(0.5f);
+/// new SGD(learningRate: 0.1f).Apply([bias]);   // bias is now -0.05 everywhere
+/// </code>
+/// </example>
+public sealed class Parameter
+{
+    /// <summary>Creates a parameter holding <paramref name="value"/> (not copied) and a zero gradient of its shape.</summary>
+    /// <param name="name">A name for summaries and saved files, such as <c>"dense/kernel"</c>.</param>
+    /// <param name="value">The initial value; the parameter keeps this tensor and updates it in place.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
+    public Parameter(string name, Tensor value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(value);
+        Name = name;
+        Value = value;
+        Gradient = Tensor.Zeros(value.Shape);
+    }
+
+    /// <summary>The parameter's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The current value, updated in place by optimizers.</summary>
+    public Tensor Value { get; }
+
+    /// <summary>The gradient of the loss with respect to <see cref="Value"/>, written by the backward pass.</summary>
+    public Tensor Gradient { get; }
+
+    /// <summary>Whether optimizers update this parameter; a frozen parameter keeps its value.</summary>
+    public bool Trainable { get; set; } = true;
+
+    /// <summary>The name and shape, for messages.</summary>
+    /// <returns>For example <c>dense/kernel [784, 25]</c>.</returns>
+    public override string ToString() => $"{Name} {ShapeText.Format(Value.ShapeSpan)}";
+}

@@ -1,0 +1,270 @@
+using LogitNet.Optimizers;
+
+namespace LogitNet.Tests.Optimizers;
+
+public class OptimizerTests
+{
+    // Keras's optimizer tests use weights [1, 2, 3, 4] and gradients [1, 6, 7, 2].
+    private static Parameter KerasParameter()
+    {
+        var parameter = new Parameter("w", Tensor.FromArray([1f, 2f, 3f, 4f], 4));
+        Tensor.FromArray([1f, 6f, 7f, 2f], 4).AsSpan().CopyTo(parameter.Gradient.AsSpan());
+        return parameter;
+    }
+
+    [Fact]
+    public void SGD_SingleStep_MatchesKeras()
+    {
+        Parameter w = KerasParameter();
+        new SGD(learningRate: 0.5f).Apply([w]);
+        Assert.Equal([0.5f, -1f, -0.5f, 3f], w.Value.ToArray());
+    }
+
+    [Fact]
+    public void Adam_SingleStep_MatchesKeras()
+    {
+        Parameter w = KerasParameter();
+        new Adam(learningRate: 0.5f).Apply([w]);
+        float[] expected = [0.5f, 1.5f, 2.5f, 3.5f];
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(expected[i], w.Value[i], 1e-4f);
+        }
+    }
+
+    [Fact]
+    public void RMSprop_SingleStep_MatchesDocumentedExample()
+    {
+        var w = new Parameter("w", Tensor.FromArray([1f], 1));
+        w.Gradient[0] = 2f;
+        new RMSprop(learningRate: 0.1f, rho: 0.9f).Apply([w]);
+        Assert.Equal(1 - 0.1 * 2 / Math.Sqrt(0.4 + 1e-7), w.Value[0], 1e-6);
+    }
+
+    public static TheoryData<string> AllOptimizers() =>
+        ["sgd", "sgd-momentum", "sgd-nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered-momentum"];
+
+    // The update rules written out in double precision, step by step, as published (Keras 3's
+    // optimizers): the float kernels, vectorised with a scalar tail, must follow them to float accuracy.
+    [Theory]
+    [MemberData(nameof(AllOptimizers))]
+    public void Updates_FollowTheRuleInDouble_OverManySteps_AcrossVectorAndTail(string name)
+    {
+        const int Length = 37; // not a multiple of any vector width: exercises the scalar tail
+        const int Steps = 25;
+        var parameter = new Parameter("w", Tensor.RandomNormal([Length], 0f, 1f, seed: 1));
+        double[] w = parameter.Value.ToArray().Select(v => (double)v).ToArray();
+        double[] s1 = new double[Length], s2 = new double[Length], s3 = new double[Length];
+        Optimizer optimizer = Create(name);
+        for (int t = 1; t <= Steps; t++)
+        {
+            Tensor g = Tensor.RandomNormal([Length], 0f, 1f, seed: 100 + t);
+            g.AsSpan().CopyTo(parameter.Gradient.AsSpan());
+            optimizer.Apply([parameter]);
+            for (int i = 0; i < Length; i++)
+            {
+                ReferenceStep(name, t, ref w[i], g[i], ref s1[i], ref s2[i], ref s3[i]);
+            }
+        }
+
+        for (int i = 0; i < Length; i++)
+        {
+            Assert.True(Math.Abs(parameter.Value[i] - w[i]) <= 1e-4 * Math.Max(1, Math.Abs(w[i])),
+                $"{name}, element {i}: float {parameter.Value[i]}, double reference {w[i]}");
+        }
+
+        Assert.Equal(Steps, optimizer.Iterations);
+    }
+
+    private static Optimizer Create(string name) => name switch
+    {
+        "sgd" => new SGD(0.1f),
+        "sgd-momentum" => new SGD(0.1f, momentum: 0.9f),
+        "sgd-nesterov" => new SGD(0.1f, momentum: 0.9f, nesterov: true),
+        "adam" => new Adam(0.01f),
+        "adamw" => new AdamW(0.01f, weightDecay: 0.1f),
+        "rmsprop" => new RMSprop(0.01f),
+        "rmsprop-centered-momentum" => new RMSprop(0.01f, rho: 0.8f, momentum: 0.5f, centered: true),
+        _ => throw new ArgumentException(name),
+    };
+
+    private static void ReferenceStep(string name, int t, ref double w, double g, ref double s1, ref double s2, ref double s3)
+    {
+        switch (name)
+        {
+            case "sgd":
+                w -= 0.1 * g;
+                break;
+            case "sgd-momentum":
+                s1 = 0.9 * s1 - 0.1 * g;
+                w += s1;
+                break;
+            case "sgd-nesterov":
+                s1 = 0.9 * s1 - 0.1 * g;
+                w += 0.9 * s1 - 0.1 * g;
+                break;
+            case "adam":
+            case "adamw":
+                double lr = 0.01;
+                if (name == "adamw")
+                {
+                    w -= w * 0.1 * lr;
+                }
+
+                s1 = 0.9 * s1 + 0.1 * g;
+                s2 = 0.999 * s2 + 0.001 * g * g;
+                double alpha = lr * Math.Sqrt(1 - Math.Pow(0.999, t)) / (1 - Math.Pow(0.9, t));
+                w -= alpha * s1 / (Math.Sqrt(s2) + 1e-7);
+                break;
+            case "rmsprop":
+                s1 = 0.9 * s1 + 0.1 * g * g;
+                w -= 0.01 * g / Math.Sqrt(s1 + 1e-7);
+                break;
+            case "rmsprop-centered-momentum":
+                s1 = 0.8 * s1 + 0.2 * g * g;
+                s2 = 0.8 * s2 + 0.2 * g;
+                s3 = 0.5 * s3 + 0.01 * g / Math.Sqrt(s1 - s2 * s2 + 1e-7);
+                w -= s3;
+                break;
+        }
+    }
+
+    [Fact]
+    public void FrozenParameter_IsNotUpdated()
+    {
+        Parameter frozen = KerasParameter();
+        frozen.Trainable = false;
+        Parameter trained = KerasParameter();
+        new SGD(0.5f).Apply([frozen, trained]);
+        Assert.Equal([1f, 2f, 3f, 4f], frozen.Value.ToArray());
+        Assert.Equal([0.5f, -1f, -0.5f, 3f], trained.Value.ToArray());
+    }
+
+    [Fact]
+    public void ClipNorm_RescalesEachGradient()
+    {
+        var w = new Parameter("w", Tensor.Zeros(2));
+        w.Gradient[0] = 3f;
+        w.Gradient[1] = 4f; // norm 5
+        new SGD(1f) { ClipNorm = 1f }.Apply([w]);
+        Assert.Equal(-0.6f, w.Value[0], 1e-6f);
+        Assert.Equal(-0.8f, w.Value[1], 1e-6f);
+    }
+
+    [Fact]
+    public void GlobalClipNorm_RescalesAllGradientsTogether()
+    {
+        var a = new Parameter("a", Tensor.Zeros(1));
+        var b = new Parameter("b", Tensor.Zeros(1));
+        a.Gradient[0] = 3f;
+        b.Gradient[0] = 4f;
+        new SGD(1f) { GlobalClipNorm = 2.5f }.Apply([a, b]);
+        Assert.Equal(-1.5f, a.Value[0], 1e-6f);
+        Assert.Equal(-2f, b.Value[0], 1e-6f);
+    }
+
+    [Fact]
+    public void Clipping_BelowTheLimit_LeavesGradients()
+    {
+        var w = new Parameter("w", Tensor.Zeros(2));
+        w.Gradient[0] = 0.3f;
+        new SGD(1f) { ClipNorm = 1f }.Apply([w]);
+        Assert.Equal(-0.3f, w.Value[0]);
+    }
+
+    [Fact]
+    public void NaNGradient_GivesNaNWeights_NotHidden()
+    {
+        var w = new Parameter("w", Tensor.Zeros(3));
+        w.Gradient[1] = float.NaN;
+        new Adam() { GlobalClipNorm = 1f }.Apply([w]);
+        Assert.True(float.IsNaN(w.Value[1]));
+    }
+
+    [Fact]
+    public void Apply_WithAnotherParameterList_SaysToUseOneOptimizerPerModel()
+    {
+        var optimizer = new Adam();
+        optimizer.Apply([KerasParameter()]);
+        var error = Assert.Throws<InvalidOperationException>(() => optimizer.Apply([KerasParameter()]));
+        Assert.Contains("one optimizer per model", error.Message);
+    }
+
+    [Fact]
+    public void Apply_WhenWarm_AllocatesNothing()
+    {
+        Parameter[] parameters = [KerasParameter(), new Parameter("b", Tensor.Ones(1000))];
+        Optimizer[] optimizers = [new SGD(0.1f, 0.9f), new Adam(), new AdamW(), new RMSprop(centered: true, momentum: 0.5f)];
+        foreach (Optimizer optimizer in optimizers)
+        {
+            optimizer.Apply(parameters);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+            {
+                optimizer.Apply(parameters);
+            }
+
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+
+    [Fact]
+    public void BadArguments_NameTheArgumentAndRange()
+    {
+        Assert.Equal("learningRate", Assert.Throws<ArgumentOutOfRangeException>(() => new SGD(-1f)).ParamName);
+        Assert.Equal("momentum", Assert.Throws<ArgumentOutOfRangeException>(() => new SGD(0.1f, momentum: 1.5f)).ParamName);
+        Assert.Equal("beta1", Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(beta1: 1f)).ParamName);
+        Assert.Equal("weightDecay", Assert.Throws<ArgumentOutOfRangeException>(() => new AdamW(weightDecay: float.NaN)).ParamName);
+        Assert.Equal("rho", Assert.Throws<ArgumentOutOfRangeException>(() => new RMSprop(rho: -0.1f)).ParamName);
+        Assert.Equal("ClipNorm", Assert.Throws<ArgumentOutOfRangeException>(() => new SGD() { ClipNorm = 0f }).ParamName);
+        Assert.Throws<InvalidOperationException>(() => new SGD() { ClipNorm = 1f, GlobalClipNorm = 1f });
+        Assert.Throws<ArgumentNullException>(() => new Adam().Apply(null!));
+    }
+
+    [Fact]
+    public void LearningRate_CanBeSetUnlessScheduled()
+    {
+        var fixedRate = new SGD(0.1f);
+        fixedRate.LearningRate = 0.05f;
+        Assert.Equal(0.05f, fixedRate.LearningRate);
+        var scheduled = new SGD(new ExponentialDecay(0.1f, 10, 0.5f));
+        Assert.Throws<InvalidOperationException>(() => scheduled.LearningRate = 0.2f);
+    }
+
+    [Fact]
+    public void Schedule_DrivesTheStepSize()
+    {
+        var w = new Parameter("w", Tensor.Zeros(1));
+        var optimizer = new SGD(new ExponentialDecay(1f, decaySteps: 1, decayRate: 0.5f));
+        for (int i = 0; i < 3; i++)
+        {
+            w.Gradient[0] = 1f;
+            optimizer.Apply([w]);
+        }
+
+        Assert.Equal(-(1 + 0.5f + 0.25f), w.Value[0], 1e-6f);
+        Assert.Equal(0.125f, optimizer.LearningRate, 1e-7f);
+    }
+
+    [Fact]
+    public void ExponentialDecay_MatchesFormula()
+    {
+        var smooth = new ExponentialDecay(0.1f, decaySteps: 100, decayRate: 0.5f);
+        var stairs = new ExponentialDecay(0.1f, decaySteps: 100, decayRate: 0.5f, staircase: true);
+        Assert.Equal(0.1f, smooth.RateAt(0));
+        Assert.Equal(0.025f, smooth.RateAt(200), 1e-8f);
+        Assert.Equal((float)(0.1 * Math.Pow(0.5, 1.5)), smooth.RateAt(150), 1e-8f);
+        Assert.Equal(0.05f, stairs.RateAt(150), 1e-8f);
+    }
+
+    [Fact]
+    public void CosineDecay_MatchesFormula()
+    {
+        var schedule = new CosineDecay(0.1f, decaySteps: 100, alpha: 0.1f);
+        Assert.Equal(0.1f, schedule.RateAt(0), 1e-8f);
+        Assert.Equal(0.1f * (0.9f * 0.5f + 0.1f), schedule.RateAt(50), 1e-7f);
+        Assert.Equal(0.01f, schedule.RateAt(100), 1e-8f);
+        Assert.Equal(0.01f, schedule.RateAt(1000), 1e-8f);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CosineDecay(0.1f, 0));
+    }
+}
