@@ -1,0 +1,42 @@
+namespace LogitNet.Metrics;
+
+/// <summary>
+/// A quantity accumulated over batches and read at the end of an epoch, as Keras's
+/// <c>Metric</c>: <see cref="Update"/> per batch, <see cref="Result"/> to read, <see cref="Reset"/>
+/// between epochs.
+/// </summary>
+/// <remarks>
+/// Subclass it for a metric of your own. The accuracy family here accumulates in double, so the
+/// result is exact for any realistic number of samples.
+/// </remarks>
+public abstract class Metric
+{
+    /// <summary>Creates a metric with the name shown in progress lines and in <c>History</c>.</summary>
+    /// <param name="name">A short name such as <c>"accuracy"</c>.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    protected Metric(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Name = name;
+    }
+
+    /// <summary>The metric's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Adds one batch of targets and predictions.</summary>
+    /// <param name="yTrue">The targets.</param>
+    /// <param name="yPred">The model's outputs for the batch.</param>
+    /// <param name="sampleWeight">Optional per-sample weights, shape <c>[n]</c>.</param>
+    public abstract void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null);
+
+    /// <summary>The value over everything added since the last <see cref="Reset"/>.</summary>
+    /// <returns>The metric's value; NaN when nothing was added.</returns>
+    public abstract float Result();
+
+    /// <summary>Forgets everything added so far.</summary>
+    public abstract void Reset();
+
+    /// <summary>The name and current value.</summary>
+    /// <returns>For example <c>accuracy: 0.9712</c>.</returns>
+    public override string ToString() => $"{Name}: {Result():0.####}";
+}

@@ -1,0 +1,51 @@
+namespace LogitNet.Metrics;
+
+/// <summary>
+/// The fraction of samples whose largest output is the labelled class, with labels given as class
+/// ids (<c>[n]</c> or <c>[n, 1]</c>). Works the same on logits and probabilities: softmax keeps the order.
+/// </summary>
+/// <remarks>A row holding NaN counts as wrong. Ties go to the first largest entry, as <c>argmax</c> does.</remarks>
+/// <example>
+/// Labels [2, 1] against outputs [[0.1, 0.6, 0.3], [0.05, 0.95, 0]] give 0.5.
+/// </example>
+public sealed class SparseCategoricalAccuracy : MeanMetric
+{
+    /// <summary>Creates the metric, named <c>sparse_categorical_accuracy</c>.</summary>
+    public SparseCategoricalAccuracy()
+        : base("sparse_categorical_accuracy")
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override int SampleCount(Tensor yTrue, Tensor yPred)
+    {
+        if (yPred.Rank < 1)
+        {
+            throw new ArgumentException("Expected yPred with classes on the last axis; received a scalar.", nameof(yPred));
+        }
+
+        int rows = Rows(yPred);
+        if (yTrue.Length != rows)
+        {
+            throw new ArgumentException(
+                $"Expected one class id per row of yPred {ShapeText.Format(yPred.ShapeSpan)} ({rows}); received yTrue of shape {ShapeText.Format(yTrue.ShapeSpan)}.",
+                nameof(yTrue));
+        }
+
+        return rows;
+    }
+
+    /// <inheritdoc/>
+    protected override double Score(Tensor yTrue, Tensor yPred, int sample)
+    {
+        int classes = yPred.ShapeSpan[^1];
+        float label = yTrue.AsSpan()[sample];
+        if (label != MathF.Round(label) || label < 0 || label >= classes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(yTrue), label,
+                $"Row {sample}: expected a class id in 0..{classes - 1}; received {label}.");
+        }
+
+        return ArgMax(yPred.AsSpan().Slice(sample * classes, classes)) == (int)label ? 1 : 0;
+    }
+}
