@@ -199,8 +199,9 @@ public class GemmBenchmarks
 
 /// <summary>
 /// A Stopwatch harness for development (<c>-- --quick [filter]</c>): best-of-N GFLOP/s for
-/// LogitNet and, in the same process, OpenBLAS (whatever OPENBLAS_CORETYPE says). All LogitNet
-/// runs come first, because OpenBLAS's idle threads spin for a while after each call.
+/// LogitNet and, in the same process, OpenBLAS (whatever OPENBLAS_CORETYPE says), their trials
+/// interleaved so that both see the same background load on a shared machine. After each
+/// two-thread OpenBLAS trial it sleeps, because OpenBLAS's idle threads spin for a while.
 /// </summary>
 public static class GemmQuick
 {
@@ -208,57 +209,43 @@ public static class GemmQuick
     {
         string filter = args.Length > 0 ? args[0] : "";
         List<string> names = GemmCase.Names().Where(n => n.Contains(filter, StringComparison.Ordinal)).ToList();
-        var results = new Dictionary<(string, int, string), double>();
-        foreach (int threads in new[] { 1, 2 })
-        {
-            Gemm.MaxThreads = threads;
-            foreach (string name in names)
-            {
-                using GemmCase c = GemmCase.Parse(name);
-                results[(name, threads, "LogitNet")] = Measure(c, c.RunLogitNet);
-            }
-        }
-
-        foreach (int threads in new[] { 1, 2 })
-        {
-            OpenBlas.SetThreads(threads);
-            foreach (string name in names)
-            {
-                using GemmCase c = GemmCase.Parse(name);
-                results[(name, threads, "OpenBLAS")] = Measure(c, c.RunOpenBlas);
-            }
-        }
-
         Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName}; {OpenBlas.Config}");
         Console.WriteLine($"{"case",-20} {"thr",3} {"LogitNet",9} {"OpenBLAS",9} {"ratio",6}");
         foreach (int threads in new[] { 1, 2 })
         {
+            Gemm.MaxThreads = threads;
+            OpenBlas.SetThreads(threads);
             foreach (string name in names)
             {
-                double ours = results[(name, threads, "LogitNet")];
-                double theirs = results[(name, threads, "OpenBLAS")];
+                using GemmCase c = GemmCase.Parse(name);
+                int reps = Math.Max(1, (int)(2e7 / c.Flops * 30));
+                c.RunLogitNet();
+                c.RunOpenBlas();
+                double ours = 0, theirs = 0;
+                for (int trial = 0; trial < 7; trial++)
+                {
+                    ours = Math.Max(ours, Trial(c, c.RunLogitNet, reps));
+                    theirs = Math.Max(theirs, Trial(c, c.RunOpenBlas, reps));
+                    if (threads > 1)
+                    {
+                        Thread.Sleep(30);
+                    }
+                }
+
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{name,-20} {threads,3} {ours,9:F1} {theirs,9:F1} {ours / theirs,6:F2}"));
             }
         }
     }
 
-    private static double Measure(GemmCase c, Action run)
+    private static double Trial(GemmCase c, Action run, int reps)
     {
-        run();
-        int reps = Math.Max(1, (int)(2e7 / c.Flops * 50));
-        double best = double.MaxValue;
-        for (int trial = 0; trial < 7; trial++)
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < reps; i++)
         {
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < reps; i++)
-            {
-                run();
-            }
-
-            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds / reps);
+            run();
         }
 
-        return c.Flops / best / 1e9;
+        return c.Flops * reps / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
     }
 }

@@ -1,4 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LogitNet.Kernels;
 
@@ -19,46 +22,16 @@ internal static unsafe partial class Gemm
             float* panel = destination + (nint)r * kc;
             if (problem.TransposeA)
             {
-                // Stored k × m: the mr values for one p are contiguous in memory.
-                float* source = problem.A + (nint)p0 * lda + row0 + r;
-                for (int p = 0; p < kc; p++)
-                {
-                    float* from = source + p * lda;
-                    float* to = panel + p * mr;
-                    int i = 0;
-                    for (; i < height; i++)
-                    {
-                        to[i] = from[i];
-                    }
-
-                    for (; i < mr; i++)
-                    {
-                        to[i] = 0f;
-                    }
-                }
+                // Stored k × m: the mr values for one p are already contiguous.
+                CopyRows(problem.A + (nint)p0 * lda + row0 + r, lda, panel, mr, kc, height);
             }
             else
             {
-                // Stored m × k: read each row with unit stride, write it with stride mr.
-                for (int i = 0; i < height; i++)
-                {
-                    float* from = problem.A + (nint)(row0 + r + i) * lda + p0;
-                    float* to = panel + i;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        to[p * mr] = from[p];
-                    }
-                }
-
-                for (int i = height; i < mr; i++)
-                {
-                    float* to = panel + i;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        to[p * mr] = 0f;
-                    }
-                }
+                // Stored m × k: a transpose of height × kc into the panel's kc × mr layout.
+                Transpose(problem.A + (nint)(row0 + r) * lda + p0, lda, panel, mr, height, kc);
             }
+
+            ZeroColumns(panel, mr, kc, height);
         }
     }
 
@@ -77,40 +50,152 @@ internal static unsafe partial class Gemm
             if (problem.TransposeB)
             {
                 // Stored n × k: each column of op(B) is a contiguous row in memory.
-                for (int j = 0; j < width; j++)
-                {
-                    float* from = problem.B + (nint)(col0 + s + j) * ldb + p0;
-                    float* to = panel + j;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        to[p * nr] = from[p];
-                    }
-                }
-
-                for (int j = width; j < nr; j++)
-                {
-                    float* to = panel + j;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        to[p * nr] = 0f;
-                    }
-                }
+                Transpose(problem.B + (nint)(col0 + s) * ldb + p0, ldb, panel, nr, width, kc);
             }
             else
             {
-                float* source = problem.B + (nint)p0 * ldb + col0 + s;
-                nuint bytes = (nuint)width * sizeof(float);
-                for (int p = 0; p < kc; p++)
+                CopyRows(problem.B + (nint)p0 * ldb + col0 + s, ldb, panel, nr, kc, width);
+            }
+
+            ZeroColumns(panel, nr, kc, width);
+        }
+    }
+
+    /// <summary>destination[r·destinationStride + c] = source[r·sourceStride + c] for r &lt; rows, c &lt; cols.</summary>
+    private static void CopyRows(float* source, nint sourceStride, float* destination, nint destinationStride, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* from = source + r * sourceStride;
+            float* to = destination + r * destinationStride;
+            int c = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; c + 16 <= cols; c += 16)
                 {
-                    float* to = panel + p * nr;
-                    System.Buffer.MemoryCopy(source + p * ldb, to, bytes, bytes);
-                    if (width < nr)
-                    {
-                        new Span<float>(to + width, nr - width).Clear();
-                    }
+                    Vector512.Load(from + c).Store(to + c);
                 }
             }
+
+            if (Vector128.IsHardwareAccelerated)
+            {
+                for (; c + 4 <= cols; c += 4)
+                {
+                    Vector128.Load(from + c).Store(to + c);
+                }
+            }
+
+            for (; c < cols; c++)
+            {
+                to[c] = from[c];
+            }
         }
+    }
+
+    /// <summary>Zeroes columns [first, width) of a rows × width panel: the padding of an edge panel.</summary>
+    private static void ZeroColumns(float* panel, int width, int rows, int first)
+    {
+        if (first == width)
+        {
+            return;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            new Span<float>(panel + (nint)r * width + first, width - first).Clear();
+        }
+    }
+
+    /// <summary>
+    /// destination[c·destinationStride + r] = source[r·sourceStride + c] for r &lt; rows, c &lt; cols:
+    /// the strided half of packing. Scalar, it moves about one float per cycle, as long as the
+    /// micro-kernel takes for a small product; 8×8 and 4×4 register transposes move several.
+    /// </summary>
+    private static void Transpose(float* source, nint sourceStride, float* destination, nint destinationStride, int rows, int cols)
+    {
+        int r = 0;
+        if (Avx.IsSupported)
+        {
+            for (; r + 8 <= rows; r += 8)
+            {
+                int c = 0;
+                for (; c + 8 <= cols; c += 8)
+                {
+                    Transpose8x8(source + r * sourceStride + c, sourceStride, destination + c * destinationStride + r, destinationStride);
+                }
+
+                TransposeScalar(source + r * sourceStride + c, sourceStride, destination + c * destinationStride + r, destinationStride, 8, cols - c);
+            }
+        }
+
+        if (Sse.IsSupported)
+        {
+            for (; r + 4 <= rows; r += 4)
+            {
+                int c = 0;
+                for (; c + 4 <= cols; c += 4)
+                {
+                    Transpose4x4(source + r * sourceStride + c, sourceStride, destination + c * destinationStride + r, destinationStride);
+                }
+
+                TransposeScalar(source + r * sourceStride + c, sourceStride, destination + c * destinationStride + r, destinationStride, 4, cols - c);
+            }
+        }
+
+        TransposeScalar(source + r * sourceStride, sourceStride, destination + r, destinationStride, rows - r, cols);
+    }
+
+    private static void TransposeScalar(float* source, nint sourceStride, float* destination, nint destinationStride, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* from = source + r * sourceStride;
+            float* to = destination + r;
+            for (int c = 0; c < cols; c++)
+            {
+                to[c * destinationStride] = from[c];
+            }
+        }
+    }
+
+    /// <summary>The classic AVX 8×8 transpose: unpack pairs, shuffle quads, swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* s, nint ss, float* d, nint ds)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(s), r1 = Avx.LoadVector256(s + ss);
+        Vector256<float> r2 = Avx.LoadVector256(s + 2 * ss), r3 = Avx.LoadVector256(s + 3 * ss);
+        Vector256<float> r4 = Avx.LoadVector256(s + 4 * ss), r5 = Avx.LoadVector256(s + 5 * ss);
+        Vector256<float> r6 = Avx.LoadVector256(s + 6 * ss), r7 = Avx.LoadVector256(s + 7 * ss);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(d + ds, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(d + 2 * ds, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(d + 3 * ds, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(d + 4 * ds, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(d + 5 * ds, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(d + 6 * ds, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(d + 7 * ds, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>The SSE 4×4 transpose (_MM_TRANSPOSE4_PS).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(float* s, nint ss, float* d, nint ds)
+    {
+        Vector128<float> r0 = Sse.LoadVector128(s), r1 = Sse.LoadVector128(s + ss);
+        Vector128<float> r2 = Sse.LoadVector128(s + 2 * ss), r3 = Sse.LoadVector128(s + 3 * ss);
+        Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackHigh(r0, r1);
+        Vector128<float> t2 = Sse.UnpackLow(r2, r3), t3 = Sse.UnpackHigh(r2, r3);
+        Sse.Store(d, Sse.MoveLowToHigh(t0, t2));
+        Sse.Store(d + ds, Sse.MoveHighToLow(t2, t0));
+        Sse.Store(d + 2 * ds, Sse.MoveLowToHigh(t1, t3));
+        Sse.Store(d + 3 * ds, Sse.MoveHighToLow(t3, t1));
     }
 
     /// <summary>
