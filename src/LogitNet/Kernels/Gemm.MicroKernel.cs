@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LogitNet.Kernels;
 
@@ -21,6 +22,12 @@ internal unsafe interface IGemmVector<TVec>
     static abstract TVec Load(float* source);
 
     static abstract void Store(float* destination, TVec value);
+
+    /// <summary>Loads the first <paramref name="count"/> (0 ≤ count ≤ Width) floats, zeros elsewhere, touching no memory past them.</summary>
+    static abstract TVec LoadPartial(float* source, int count);
+
+    /// <summary>Stores the first <paramref name="count"/> (0 ≤ count ≤ Width) elements, touching no memory past them.</summary>
+    static abstract void StorePartial(float* destination, TVec value, int count);
 
     static abstract TVec Broadcast(float* source);
 
@@ -47,6 +54,19 @@ internal readonly unsafe struct GemmVector512 : IGemmVector<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(float* destination, Vector512<float> value) => value.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadPartial(float* source, int count) =>
+        Avx512F.MaskLoad(source, Mask(count), Vector512<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial(float* destination, Vector512<float> value, int count) =>
+        Avx512F.MaskStore(destination, Mask(count), value);
+
+    // Masked loads and stores suppress faults on the lanes they skip, so a row's end is safe.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Mask(int count) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Broadcast(float* source) => Vector512.Create(*source);
@@ -79,6 +99,42 @@ internal readonly unsafe struct GemmVector256 : IGemmVector<Vector256<float>>
     public static void Store(float* destination, Vector256<float> value) => value.Store(destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadPartial(float* source, int count)
+    {
+        if (Avx.IsSupported)
+        {
+            return Avx.MaskLoad(source, Mask(count));
+        }
+
+        Vector256<float> value = Vector256<float>.Zero;
+        for (int i = 0; i < count; i++)
+        {
+            value = value.WithElement(i, source[i]);
+        }
+
+        return value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial(float* destination, Vector256<float> value, int count)
+    {
+        if (Avx.IsSupported)
+        {
+            Avx.MaskStore(destination, Mask(count), value);
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            destination[i] = value.GetElement(i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Mask(int count) =>
+        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Broadcast(float* source) => Vector256.Create(*source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -109,6 +165,42 @@ internal readonly unsafe struct GemmVector128 : IGemmVector<Vector128<float>>
     public static void Store(float* destination, Vector128<float> value) => value.Store(destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadPartial(float* source, int count)
+    {
+        if (Avx.IsSupported)
+        {
+            return Avx.MaskLoad(source, Mask(count));
+        }
+
+        Vector128<float> value = Vector128<float>.Zero;
+        for (int i = 0; i < count; i++)
+        {
+            value = value.WithElement(i, source[i]);
+        }
+
+        return value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial(float* destination, Vector128<float> value, int count)
+    {
+        if (Avx.IsSupported)
+        {
+            Avx.MaskStore(destination, Mask(count), value);
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            destination[i] = value.GetElement(i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Mask(int count) =>
+        Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Broadcast(float* source) => Vector128.Create(*source);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -137,6 +229,18 @@ internal readonly unsafe struct GemmScalar : IGemmVector<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(float* destination, float value) => *destination = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LoadPartial(float* source, int count) => count > 0 ? *source : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial(float* destination, float value, int count)
+    {
+        if (count > 0)
+        {
+            *destination = value;
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Broadcast(float* source) => *source;
@@ -175,8 +279,11 @@ internal static unsafe partial class Gemm
     /// <param name="ldc">C's row stride.</param>
     /// <param name="bias">The bias at the tile's first column, or null.</param>
     /// <param name="flags"><see cref="AddToC"/> and <see cref="ApplyRelu"/>.</param>
+    /// <param name="rows">The tile rows that exist in C (1 to 12); the others are computed from zero padding and not stored.</param>
+    /// <param name="cols">The tile columns that exist in C (1 to 2W).</param>
+    /// <param name="scratch">Where an edge tile (rows &lt; 12 or cols &lt; 2W) leaves its raw sums, row stride 2W.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel12<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags)
+    private static void Kernel12<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
@@ -231,23 +338,55 @@ internal static unsafe partial class Gemm
             b += 2 * w;
         }
 
-        StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
-        StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
-        StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
-        StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
-        StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
-        StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
-        StoreRow<TOps, TVec>(c + 6 * ldc, c60, c61, bias, flags);
-        StoreRow<TOps, TVec>(c + 7 * ldc, c70, c71, bias, flags);
-        StoreRow<TOps, TVec>(c + 8 * ldc, c80, c81, bias, flags);
-        StoreRow<TOps, TVec>(c + 9 * ldc, c90, c91, bias, flags);
-        StoreRow<TOps, TVec>(c + 10 * ldc, ca0, ca1, bias, flags);
-        StoreRow<TOps, TVec>(c + 11 * ldc, cb0, cb1, bias, flags);
+        if (rows == 12 && cols == 2 * w)
+        {
+            StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
+            StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
+            StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
+            StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
+            StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
+            StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
+            StoreRow<TOps, TVec>(c + 6 * ldc, c60, c61, bias, flags);
+            StoreRow<TOps, TVec>(c + 7 * ldc, c70, c71, bias, flags);
+            StoreRow<TOps, TVec>(c + 8 * ldc, c80, c81, bias, flags);
+            StoreRow<TOps, TVec>(c + 9 * ldc, c90, c91, bias, flags);
+            StoreRow<TOps, TVec>(c + 10 * ldc, ca0, ca1, bias, flags);
+            StoreRow<TOps, TVec>(c + 11 * ldc, cb0, cb1, bias, flags);
+        }
+        else
+        {
+            // An edge tile: hand the raw sums to the masked epilogue (<see cref="StoreEdgeTile"/>).
+            // Calling it from here would make the JIT spill the accumulators inside the loop.
+            TOps.Store(scratch, c00);
+            TOps.Store(scratch + w, c01);
+            TOps.Store(scratch + 2 * w, c10);
+            TOps.Store(scratch + 3 * w, c11);
+            TOps.Store(scratch + 4 * w, c20);
+            TOps.Store(scratch + 5 * w, c21);
+            TOps.Store(scratch + 6 * w, c30);
+            TOps.Store(scratch + 7 * w, c31);
+            TOps.Store(scratch + 8 * w, c40);
+            TOps.Store(scratch + 9 * w, c41);
+            TOps.Store(scratch + 10 * w, c50);
+            TOps.Store(scratch + 11 * w, c51);
+            TOps.Store(scratch + 12 * w, c60);
+            TOps.Store(scratch + 13 * w, c61);
+            TOps.Store(scratch + 14 * w, c70);
+            TOps.Store(scratch + 15 * w, c71);
+            TOps.Store(scratch + 16 * w, c80);
+            TOps.Store(scratch + 17 * w, c81);
+            TOps.Store(scratch + 18 * w, c90);
+            TOps.Store(scratch + 19 * w, c91);
+            TOps.Store(scratch + 20 * w, ca0);
+            TOps.Store(scratch + 21 * w, ca1);
+            TOps.Store(scratch + 22 * w, cb0);
+            TOps.Store(scratch + 23 * w, cb1);
+        }
     }
 
     /// <summary>The 6-row tile of the narrower paths; the same FMA chain per element as <see cref="Kernel12"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags)
+    private static void Kernel6<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
@@ -281,17 +420,37 @@ internal static unsafe partial class Gemm
             b += 2 * w;
         }
 
-        StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
-        StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
-        StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
-        StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
-        StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
-        StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
+        if (rows == 6 && cols == 2 * w)
+        {
+            StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
+            StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
+            StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
+            StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
+            StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
+            StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
+        }
+        else
+        {
+            // An edge tile: hand the raw sums to the masked epilogue (<see cref="StoreEdgeTile"/>).
+            // Calling it from here would make the JIT spill the accumulators inside the loop.
+            TOps.Store(scratch, c00);
+            TOps.Store(scratch + w, c01);
+            TOps.Store(scratch + 2 * w, c10);
+            TOps.Store(scratch + 3 * w, c11);
+            TOps.Store(scratch + 4 * w, c20);
+            TOps.Store(scratch + 5 * w, c21);
+            TOps.Store(scratch + 6 * w, c30);
+            TOps.Store(scratch + 7 * w, c31);
+            TOps.Store(scratch + 8 * w, c40);
+            TOps.Store(scratch + 9 * w, c41);
+            TOps.Store(scratch + 10 * w, c50);
+            TOps.Store(scratch + 11 * w, c51);
+        }
     }
 
     /// <summary>
-    /// The epilogue on one tile row, in the order the scalar edge path repeats exactly
-    /// (<see cref="MergeEdgeTile"/>): C_old + acc, then + bias, then ReLU.
+    /// The epilogue on one full tile row: C_old + acc, then + bias, then ReLU, the order
+    /// <see cref="StoreEdgeTile"/> repeats with masks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow<TOps, TVec>(float* c, TVec v0, TVec v1, float* bias, int flags)
@@ -322,36 +481,43 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// Writes the valid part of an edge tile that the kernel stored (plain, no epilogue) in
-    /// <paramref name="tile"/>, with the same operations in the same order as <see cref="StoreRow"/>:
-    /// IEEE addition is commutative, so C_old + acc here equals the kernel's bit for bit.
+    /// The epilogue of an edge tile from the raw sums the kernel left in <paramref name="scratch"/>:
+    /// the same vector arithmetic as <see cref="StoreRow"/>, with masked loads and stores that
+    /// touch only the rows × cols elements of C that exist, so edge and interior elements are
+    /// computed identically.
     /// </summary>
-    private static void MergeEdgeTile(float* tile, int tileStride, int rows, int cols, float* c, nint ldc, float* bias, int flags)
+    private static void StoreEdgeTile<TOps, TVec>(float* scratch, float* c, nint ldc, float* bias, int flags, int rows, int cols)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
     {
+        int w = TOps.Width;
+        int n0 = Math.Min(cols, w);
+        int n1 = cols - n0;
         for (int i = 0; i < rows; i++)
         {
-            float* source = tile + i * tileStride;
-            float* destination = c + i * ldc;
-            for (int j = 0; j < cols; j++)
+            TVec v0 = TOps.Load(scratch + i * 2 * w);
+            TVec v1 = TOps.Load(scratch + (i * 2 + 1) * w);
+            float* row = c + i * ldc;
+            if ((flags & AddToC) != 0)
             {
-                float v = source[j];
-                if ((flags & AddToC) != 0)
-                {
-                    v = destination[j] + v;
-                }
-
-                if (bias != null)
-                {
-                    v += bias[j];
-                }
-
-                if ((flags & ApplyRelu) != 0)
-                {
-                    v = Relu(v);
-                }
-
-                destination[j] = v;
+                v0 = TOps.Add(TOps.LoadPartial(row, n0), v0);
+                v1 = TOps.Add(TOps.LoadPartial(row + w, n1), v1);
             }
+
+            if (bias != null)
+            {
+                v0 = TOps.Add(v0, TOps.LoadPartial(bias, n0));
+                v1 = TOps.Add(v1, TOps.LoadPartial(bias + w, n1));
+            }
+
+            if ((flags & ApplyRelu) != 0)
+            {
+                v0 = TOps.Relu(v0);
+                v1 = TOps.Relu(v1);
+            }
+
+            TOps.StorePartial(row, v0, n0);
+            TOps.StorePartial(row + w, v1, n1);
         }
     }
 }

@@ -11,7 +11,7 @@ internal static unsafe partial class Gemm
     /// Copies the block A[row0 .. row0+rows, p0 .. p0+kc] of op(A) into panels of
     /// <paramref name="mr"/> rows: panel r holds, for each p, the mr values a[r·mr .. r·mr+mr, p]
     /// contiguously, so the kernel reads A with unit stride. Rows past the end are zero, which
-    /// keeps the kernel branch-free; their results land only in the edge buffer and are dropped.
+    /// keeps the kernel's loop branch-free; the kernel does not store their results.
     /// </summary>
     private static void PackA(in Problem problem, int row0, int rows, int p0, int kc, float* destination, int mr)
     {

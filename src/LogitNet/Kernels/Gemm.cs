@@ -59,7 +59,7 @@ internal static unsafe partial class Gemm
     /// <summary>Columns of a packed B block (KC × NC × 4 B = 4 MB, in L3); a multiple of every NR.</summary>
     internal const int NcMax = 4096;
 
-    /// <summary>The largest tile of any kernel (12 × 32), the size of the edge buffer.</summary>
+    /// <summary>The largest tile of any kernel (12 × 32): the size of the edge tile's scratch.</summary>
     private const int MaxTile = 12 * 32;
 
     /// <summary>The kernel family this CPU runs best, chosen once at start-up.</summary>
@@ -283,14 +283,10 @@ internal static unsafe partial class Gemm
                             int height = Math.Min(mr, mc - ir);
                             float* aPanel = packedA + (nint)ir * kc;
                             float* cTile = problem.C + (ic + ir) * ldc + jc + jr;
-                            if (height == mr && width == nr)
+                            Kernel<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
+                            if (height < mr || width < nr)
                             {
-                                Kernel<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags);
-                            }
-                            else
-                            {
-                                Kernel<TOps, TVec>(kc, aPanel, bPanel, edge, nr, null, 0);
-                                MergeEdgeTile(edge, nr, height, width, cTile, ldc, tileBias, flags);
+                                StoreEdgeTile<TOps, TVec>(edge, cTile, ldc, tileBias, flags, height, width);
                             }
                         }
                     }
@@ -300,17 +296,17 @@ internal static unsafe partial class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags)
+    private static void Kernel<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
         if (TOps.Rows == 12)
         {
-            Kernel12<TOps, TVec>(kc, a, b, c, ldc, bias, flags);
+            Kernel12<TOps, TVec>(kc, a, b, c, ldc, bias, flags, rows, cols, scratch);
         }
         else
         {
-            Kernel6<TOps, TVec>(kc, a, b, c, ldc, bias, flags);
+            Kernel6<TOps, TVec>(kc, a, b, c, ldc, bias, flags, rows, cols, scratch);
         }
     }
 
