@@ -53,8 +53,18 @@ public sealed unsafe class GemmCase : IDisposable
     /// <summary>The name BenchmarkDotNet shows and parses back, e.g. "256x784x1024 NT" (M×K×N).</summary>
     public string Name => $"{M}x{K}x{N} {Transpose}";
 
-    /// <summary>The shapes of the issue: square NN products, and the training shapes in each Dense transpose.</summary>
+    /// <summary>
+    /// The shapes of the issue: square NN products, and the training shapes in each Dense
+    /// transpose; GEMM_CASES="256x784x1024,NT" keeps only the names containing one of its parts.
+    /// </summary>
     public static IEnumerable<string> Names()
+    {
+        string[] keep = (Environment.GetEnvironmentVariable("GEMM_CASES") ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return AllNames().Where(name => keep.Length == 0 || keep.Any(part => name.Contains(part, StringComparison.Ordinal)));
+    }
+
+    private static IEnumerable<string> AllNames()
     {
         foreach (int size in new[] { 256, 512, 1024, 2048 })
         {
@@ -151,7 +161,7 @@ public class GemmBenchmarks
             // leaves is why the table compares ratios measured in the same run.
             Job quick = Job.Default.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1)
                 .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(150));
-            AddJob(quick.WithId("Default"));
+            AddJob(quick.WithId("OwnKernel"));
             AddJob(quick.WithEnvironmentVariables(new EnvironmentVariable("OPENBLAS_CORETYPE", "SKYLAKEX")).WithId("SkylakeX"));
             AddFilter(new SimpleFilter(b => !(b.Job.Id == "SkylakeX" && b.Descriptor.WorkloadMethod.Name == nameof(LogitNet))));
             AddColumn(new GflopsColumn());
@@ -201,7 +211,7 @@ public class GemmBenchmarks
 /// A Stopwatch harness for development (<c>-- --quick [filter]</c>): best-of-N GFLOP/s for
 /// LogitNet and, in the same process, OpenBLAS (whatever OPENBLAS_CORETYPE says), their trials
 /// interleaved so that both see the same background load on a shared machine. After each
-/// two-thread OpenBLAS trial it sleeps, because OpenBLAS's idle threads spin for a while.
+/// two-thread OpenBLAS trial it sleeps 200 ms, because OpenBLAS's idle threads spin for 2^28 cycles (about 77 ms).
 /// </summary>
 public static class GemmQuick
 {
@@ -228,7 +238,7 @@ public static class GemmQuick
                     theirs = Math.Max(theirs, Trial(c, c.RunOpenBlas, reps));
                     if (threads > 1)
                     {
-                        Thread.Sleep(30);
+                        Thread.Sleep(200);
                     }
                 }
 

@@ -294,6 +294,17 @@ internal static unsafe partial class Gemm
         TVec c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
         TVec c80 = TOps.Zero, c81 = TOps.Zero, c90 = TOps.Zero, c91 = TOps.Zero;
         TVec ca0 = TOps.Zero, ca1 = TOps.Zero, cb0 = TOps.Zero, cb1 = TOps.Zero;
+        if (Sse.IsSupported && (flags & AddToC) != 0)
+        {
+            // The tile of C is read after the K loop; asking for its 24 lines now hides the misses
+            // behind kc·12 cycles of FMAs. Prefetches never fault, so edge tiles need no care.
+            for (int i = 0; i < 12; i++)
+            {
+                Sse.Prefetch0(c + i * ldc);
+                Sse.Prefetch0(c + i * ldc + 2 * w - 1);
+            }
+        }
+
         for (int p = 0; p < kc; p++)
         {
             TVec b0 = TOps.Load(b);
@@ -381,6 +392,70 @@ internal static unsafe partial class Gemm
             TOps.Store(scratch + 21 * w, ca1);
             TOps.Store(scratch + 22 * w, cb0);
             TOps.Store(scratch + 23 * w, cb1);
+        }
+    }
+
+    /// <summary>
+    /// A 12 × W tile (one vector per row) for products with n ≤ W, such as a 10-class output
+    /// layer, where the 12 × 2W tile would compute mostly padding. Each element is the same FMA
+    /// chain as in <see cref="Kernel12"/>, so the choice of kernel never changes a result.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel12Narrow<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        nint w = TOps.Width;
+        TVec c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero;
+        TVec c6 = TOps.Zero, c7 = TOps.Zero, c8 = TOps.Zero, c9 = TOps.Zero, ca = TOps.Zero, cb = TOps.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TOps.Load(b);
+            c0 = TOps.MultiplyAdd(TOps.Broadcast(a), b0, c0);
+            c1 = TOps.MultiplyAdd(TOps.Broadcast(a + 1), b0, c1);
+            c2 = TOps.MultiplyAdd(TOps.Broadcast(a + 2), b0, c2);
+            c3 = TOps.MultiplyAdd(TOps.Broadcast(a + 3), b0, c3);
+            c4 = TOps.MultiplyAdd(TOps.Broadcast(a + 4), b0, c4);
+            c5 = TOps.MultiplyAdd(TOps.Broadcast(a + 5), b0, c5);
+            c6 = TOps.MultiplyAdd(TOps.Broadcast(a + 6), b0, c6);
+            c7 = TOps.MultiplyAdd(TOps.Broadcast(a + 7), b0, c7);
+            c8 = TOps.MultiplyAdd(TOps.Broadcast(a + 8), b0, c8);
+            c9 = TOps.MultiplyAdd(TOps.Broadcast(a + 9), b0, c9);
+            ca = TOps.MultiplyAdd(TOps.Broadcast(a + 10), b0, ca);
+            cb = TOps.MultiplyAdd(TOps.Broadcast(a + 11), b0, cb);
+            a += 12;
+            b += w;
+        }
+
+        if (rows == 12 && cols == w)
+        {
+            StoreRow1<TOps, TVec>(c, c0, bias, flags);
+            StoreRow1<TOps, TVec>(c + ldc, c1, bias, flags);
+            StoreRow1<TOps, TVec>(c + 2 * ldc, c2, bias, flags);
+            StoreRow1<TOps, TVec>(c + 3 * ldc, c3, bias, flags);
+            StoreRow1<TOps, TVec>(c + 4 * ldc, c4, bias, flags);
+            StoreRow1<TOps, TVec>(c + 5 * ldc, c5, bias, flags);
+            StoreRow1<TOps, TVec>(c + 6 * ldc, c6, bias, flags);
+            StoreRow1<TOps, TVec>(c + 7 * ldc, c7, bias, flags);
+            StoreRow1<TOps, TVec>(c + 8 * ldc, c8, bias, flags);
+            StoreRow1<TOps, TVec>(c + 9 * ldc, c9, bias, flags);
+            StoreRow1<TOps, TVec>(c + 10 * ldc, ca, bias, flags);
+            StoreRow1<TOps, TVec>(c + 11 * ldc, cb, bias, flags);
+        }
+        else
+        {
+            TOps.Store(scratch, c0);
+            TOps.Store(scratch + w, c1);
+            TOps.Store(scratch + 2 * w, c2);
+            TOps.Store(scratch + 3 * w, c3);
+            TOps.Store(scratch + 4 * w, c4);
+            TOps.Store(scratch + 5 * w, c5);
+            TOps.Store(scratch + 6 * w, c6);
+            TOps.Store(scratch + 7 * w, c7);
+            TOps.Store(scratch + 8 * w, c8);
+            TOps.Store(scratch + 9 * w, c9);
+            TOps.Store(scratch + 10 * w, ca);
+            TOps.Store(scratch + 11 * w, cb);
         }
     }
 
@@ -480,44 +555,65 @@ internal static unsafe partial class Gemm
         TOps.Store(c + w, v1);
     }
 
+    /// <summary>The epilogue on one full row of a narrow tile, as <see cref="StoreRow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow1<TOps, TVec>(float* c, TVec v0, float* bias, int flags)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        if ((flags & AddToC) != 0)
+        {
+            v0 = TOps.Add(TOps.Load(c), v0);
+        }
+
+        if (bias != null)
+        {
+            v0 = TOps.Add(v0, TOps.Load(bias));
+        }
+
+        if ((flags & ApplyRelu) != 0)
+        {
+            v0 = TOps.Relu(v0);
+        }
+
+        TOps.Store(c, v0);
+    }
+
     /// <summary>
-    /// The epilogue of an edge tile from the raw sums the kernel left in <paramref name="scratch"/>:
-    /// the same vector arithmetic as <see cref="StoreRow"/>, with masked loads and stores that
-    /// touch only the rows × cols elements of C that exist, so edge and interior elements are
-    /// computed identically.
+    /// The epilogue of an edge tile from the raw sums the kernel left in <paramref name="scratch"/>
+    /// (<paramref name="vectors"/> vectors per row): the same vector arithmetic as
+    /// <see cref="StoreRow"/>, with masked loads and stores that touch only the rows × cols
+    /// elements of C that exist, so edge and interior elements are computed identically.
     /// </summary>
-    private static void StoreEdgeTile<TOps, TVec>(float* scratch, float* c, nint ldc, float* bias, int flags, int rows, int cols)
+    private static void StoreEdgeTile<TOps, TVec>(float* scratch, int vectors, float* c, nint ldc, float* bias, int flags, int rows, int cols)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
         int w = TOps.Width;
-        int n0 = Math.Min(cols, w);
-        int n1 = cols - n0;
         for (int i = 0; i < rows; i++)
         {
-            TVec v0 = TOps.Load(scratch + i * 2 * w);
-            TVec v1 = TOps.Load(scratch + (i * 2 + 1) * w);
             float* row = c + i * ldc;
-            if ((flags & AddToC) != 0)
+            for (int v = 0; v < vectors; v++)
             {
-                v0 = TOps.Add(TOps.LoadPartial(row, n0), v0);
-                v1 = TOps.Add(TOps.LoadPartial(row + w, n1), v1);
-            }
+                int count = Math.Clamp(cols - v * w, 0, w);
+                TVec x = TOps.Load(scratch + (i * vectors + v) * w);
+                if ((flags & AddToC) != 0)
+                {
+                    x = TOps.Add(TOps.LoadPartial(row + v * w, count), x);
+                }
 
-            if (bias != null)
-            {
-                v0 = TOps.Add(v0, TOps.LoadPartial(bias, n0));
-                v1 = TOps.Add(v1, TOps.LoadPartial(bias + w, n1));
-            }
+                if (bias != null)
+                {
+                    x = TOps.Add(x, TOps.LoadPartial(bias + v * w, count));
+                }
 
-            if ((flags & ApplyRelu) != 0)
-            {
-                v0 = TOps.Relu(v0);
-                v1 = TOps.Relu(v1);
-            }
+                if ((flags & ApplyRelu) != 0)
+                {
+                    x = TOps.Relu(x);
+                }
 
-            TOps.StorePartial(row, v0, n0);
-            TOps.StorePartial(row + w, v1, n1);
+                TOps.StorePartial(row + v * w, x, count);
+            }
         }
     }
 }

@@ -245,7 +245,9 @@ internal static unsafe partial class Gemm
         where TVec : unmanaged
     {
         int mr = TOps.Rows;
-        int nr = 2 * TOps.Width;
+        // A product no wider than one vector (a 10-class output layer) takes the one-vector tile.
+        bool narrow = TOps.Rows == 12 && colEnd - colStart <= TOps.Width;
+        int nr = narrow ? TOps.Width : 2 * TOps.Width;
         PackBuffers buffers = PackBuffers.ForCurrentThread();
         float* packedA = buffers.A;
         float* packedB = buffers.B;
@@ -283,10 +285,18 @@ internal static unsafe partial class Gemm
                             int height = Math.Min(mr, mc - ir);
                             float* aPanel = packedA + (nint)ir * kc;
                             float* cTile = problem.C + (ic + ir) * ldc + jc + jr;
-                            Kernel<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
+                            if (narrow)
+                            {
+                                Kernel12Narrow<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
+                            }
+                            else
+                            {
+                                Kernel<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
+                            }
+
                             if (height < mr || width < nr)
                             {
-                                StoreEdgeTile<TOps, TVec>(edge, cTile, ldc, tileBias, flags, height, width);
+                                StoreEdgeTile<TOps, TVec>(edge, nr / TOps.Width, cTile, ldc, tileBias, flags, height, width);
                             }
                         }
                     }
