@@ -64,6 +64,44 @@ internal static unsafe partial class Gemm
     /// <summary>destination[r·destinationStride + c] = source[r·sourceStride + c] for r &lt; rows, c &lt; cols.</summary>
     private static void CopyRows(float* source, nint sourceStride, float* destination, nint destinationStride, int rows, int cols)
     {
+        // The panel widths (32 and 16 columns of B, 12 rows of A) get loops without per-row
+        // bookkeeping: in small products packing costs as much as the arithmetic.
+        if (cols == 32 && Vector512.IsHardwareAccelerated)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                float* from = source + r * sourceStride;
+                float* to = destination + r * destinationStride;
+                Vector512.Load(from).Store(to);
+                Vector512.Load(from + 16).Store(to + 16);
+            }
+
+            return;
+        }
+
+        if (cols == 16 && Vector512.IsHardwareAccelerated)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                Vector512.Load(source + r * sourceStride).Store(destination + r * destinationStride);
+            }
+
+            return;
+        }
+
+        if (cols == 12 && Vector256.IsHardwareAccelerated)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                float* from = source + r * sourceStride;
+                float* to = destination + r * destinationStride;
+                Vector256.Load(from).Store(to);
+                Vector128.Load(from + 8).Store(to + 8);
+            }
+
+            return;
+        }
+
         for (int r = 0; r < rows; r++)
         {
             float* from = source + r * sourceStride;
