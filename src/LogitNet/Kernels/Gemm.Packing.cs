@@ -23,15 +23,14 @@ internal static unsafe partial class Gemm
             if (problem.TransposeA)
             {
                 // Stored k × m: the mr values for one p are already contiguous.
-                CopyRows(problem.A + (nint)p0 * lda + row0 + r, lda, panel, mr, kc, height);
+                CopyRowsPadded(problem.A + (nint)p0 * lda + row0 + r, lda, panel, mr, kc, height);
             }
             else
             {
                 // Stored m × k: a transpose of height × kc into the panel's kc × mr layout.
                 Transpose(problem.A + (nint)(row0 + r) * lda + p0, lda, panel, mr, height, kc);
+                ZeroColumns(panel, mr, kc, height);
             }
-
-            ZeroColumns(panel, mr, kc, height);
         }
     }
 
@@ -54,11 +53,42 @@ internal static unsafe partial class Gemm
             }
             else
             {
-                CopyRows(problem.B + (nint)p0 * ldb + col0 + s, ldb, panel, nr, kc, width);
+                CopyRowsPadded(problem.B + (nint)p0 * ldb + col0 + s, ldb, panel, nr, kc, width);
+                continue;
             }
 
             ZeroColumns(panel, nr, kc, width);
         }
+    }
+
+    /// <summary>
+    /// Copies rows × cols into a panel of rows × width (cols ≤ width), zero-filling the columns
+    /// past cols. With AVX-512 a partial row is two masked loads and two full stores, where a
+    /// copy and a separate clear cost a call per row: most of a small product's packing.
+    /// </summary>
+    private static void CopyRowsPadded(float* source, nint sourceStride, float* panel, int width, int rows, int cols)
+    {
+        if (cols < width && (width == 32 || width == 16) && Avx512F.IsSupported)
+        {
+            int first = Math.Min(cols, 16);
+            Vector512<float> mask0 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(first)).AsSingle();
+            Vector512<float> mask1 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols - first)).AsSingle();
+            for (int r = 0; r < rows; r++)
+            {
+                float* from = source + r * sourceStride;
+                float* to = panel + (nint)r * width;
+                Avx512F.MaskLoad(from, mask0, Vector512<float>.Zero).Store(to);
+                if (width == 32)
+                {
+                    Avx512F.MaskLoad(from + 16, mask1, Vector512<float>.Zero).Store(to + 16);
+                }
+            }
+
+            return;
+        }
+
+        CopyRows(source, sourceStride, panel, width, rows, cols);
+        ZeroColumns(panel, width, rows, cols);
     }
 
     /// <summary>destination[r·destinationStride + c] = source[r·sourceStride + c] for r &lt; rows, c &lt; cols.</summary>
@@ -138,9 +168,14 @@ internal static unsafe partial class Gemm
             return;
         }
 
+        // A plain loop: the runs are 1 to 31 floats, too short for a call to Clear to pay.
         for (int r = 0; r < rows; r++)
         {
-            new Span<float>(panel + (nint)r * width + first, width - first).Clear();
+            float* row = panel + (nint)r * width;
+            for (int c = first; c < width; c++)
+            {
+                row[c] = 0f;
+            }
         }
     }
 
