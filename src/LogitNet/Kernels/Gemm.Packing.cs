@@ -272,20 +272,18 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// One thread's packing buffers, 64-byte aligned native memory allocated on the thread's first
-    /// product and kept for its life, so a warm training step allocates nothing. The finalizer
-    /// returns the memory when the thread ends and the object is collected.
+    /// One thread's packing buffers: 64-byte aligned native memory that grows to the largest
+    /// blocks the thread has packed (at most MC·KC + KC·NC floats, 4.4 MB) and is then reused, so
+    /// a warm training step allocates nothing. The finalizer returns the memory when the thread
+    /// ends and the object is collected.
     /// </summary>
     private sealed class PackBuffers
     {
         [ThreadStatic]
         private static PackBuffers? t_current;
 
-        private PackBuffers()
-        {
-            A = (float*)NativeMemory.AlignedAlloc((nuint)(McMax * KcMax) * sizeof(float), 64);
-            B = (float*)NativeMemory.AlignedAlloc((nuint)(KcMax * NcMax) * sizeof(float), 64);
-        }
+        private nuint _capacityA;
+        private nuint _capacityB;
 
         ~PackBuffers()
         {
@@ -293,10 +291,33 @@ internal static unsafe partial class Gemm
             NativeMemory.AlignedFree(B);
         }
 
-        public float* A { get; }
+        public float* A { get; private set; }
 
-        public float* B { get; }
+        public float* B { get; private set; }
 
-        public static PackBuffers ForCurrentThread() => t_current ??= new PackBuffers();
+        /// <summary>This thread's buffers, with room for at least the given numbers of floats.</summary>
+        public static PackBuffers ForCurrentThread(int floatsA, int floatsB)
+        {
+            PackBuffers buffers = t_current ??= new PackBuffers();
+            buffers.Reserve(floatsA, floatsB);
+            return buffers;
+        }
+
+        private void Reserve(int floatsA, int floatsB)
+        {
+            if ((nuint)floatsA > _capacityA)
+            {
+                NativeMemory.AlignedFree(A);
+                A = (float*)NativeMemory.AlignedAlloc((nuint)floatsA * sizeof(float), 64);
+                _capacityA = (nuint)floatsA;
+            }
+
+            if ((nuint)floatsB > _capacityB)
+            {
+                NativeMemory.AlignedFree(B);
+                B = (float*)NativeMemory.AlignedAlloc((nuint)floatsB * sizeof(float), 64);
+                _capacityB = (nuint)floatsB;
+            }
+        }
     }
 }

@@ -39,6 +39,13 @@ internal enum GemmKernel
 /// so the result is bitwise the same for any thread count and run to run (on one kernel family).
 /// </para>
 /// <para>
+/// Threads and memory: products of at least <see cref="ParallelFlopThreshold"/> flops are cut
+/// into chunks shared by the calling thread and one dedicated worker (<see cref="MaxThreads"/>).
+/// Any thread may call concurrently: each has its own packing buffers (thread-static, grown to
+/// the largest blocks it has packed, at most 4.4 MB), and a caller that finds the worker busy
+/// runs alone. Once warm, a call allocates nothing on the managed heap, with one thread or two.
+/// </para>
+/// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
 /// summation of the k products, so |ĉ - c| ≤ γ_k Σ_p |a_ip||b_pj| with γ_k = k·u/(1 - k·u),
 /// u = 2^-24 (Higham, "Accuracy and Stability of Numerical Algorithms", §3.1); the tests check the
@@ -248,17 +255,17 @@ internal static unsafe partial class Gemm
         // A product no wider than one vector (a 10-class output layer) takes the one-vector tile.
         bool narrow = TOps.Rows == 12 && colEnd - colStart <= TOps.Width;
         int nr = narrow ? TOps.Width : 2 * TOps.Width;
-        PackBuffers buffers = PackBuffers.ForCurrentThread();
-        float* packedA = buffers.A;
-        float* packedB = buffers.B;
-        float* edge = stackalloc float[MaxTile];
-
         int k = problem.K;
         int kcStep = CeilDiv(k, CeilDiv(k, KcMax));
         int rows = rowEnd - rowStart;
         int mcStep = RoundUp(CeilDiv(rows, CeilDiv(rows, McMax)), mr);
         int cols = colEnd - colStart;
         int ncStep = RoundUp(CeilDiv(cols, CeilDiv(cols, NcMax)), nr);
+
+        PackBuffers buffers = PackBuffers.ForCurrentThread(mcStep * kcStep, kcStep * ncStep);
+        float* packedA = buffers.A;
+        float* packedB = buffers.B;
+        float* edge = stackalloc float[MaxTile];
         nint ldc = problem.Ldc;
 
         for (int jc = colStart; jc < colEnd; jc += ncStep)
