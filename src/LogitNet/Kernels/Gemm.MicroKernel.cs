@@ -294,11 +294,12 @@ internal static unsafe partial class Gemm
         TVec c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
         TVec c80 = TOps.Zero, c81 = TOps.Zero, c90 = TOps.Zero, c91 = TOps.Zero;
         TVec ca0 = TOps.Zero, ca1 = TOps.Zero, cb0 = TOps.Zero, cb1 = TOps.Zero;
-        if (Sse.IsSupported && (flags & AddToC) != 0)
+        if (Sse.IsSupported)
         {
-            // The tile of C is read after the K loop; asking for its 24 lines now hides the misses
-            // behind kc·12 cycles of FMAs. Prefetches never fault, so edge tiles need no care.
-            for (int i = 0; i < 12; i++)
+            // The tile of C is read (later K blocks) or written (the first) after the K loop;
+            // asking for its 24 lines now hides the misses and the write-allocate reads behind
+            // kc·12 cycles of FMAs.
+            for (int i = 0; i < rows; i++)
             {
                 Sse.Prefetch0(c + i * ldc);
                 Sse.Prefetch0(c + i * ldc + 2 * w - 1);
