@@ -23,7 +23,7 @@ public static partial class Ops
     /// <example>
     /// <code>
     /// Tensor p = Ops.Sigmoid(Tensor.FromArray([0f, 2f, -100f], 3));
-    /// // p = [0.5, 0.8807971, 3.7200760E-44]
+    /// // p = [0.5, 0.8807971, 3.8E-44]
     /// </code>
     /// </example>
     public static Tensor Sigmoid(Tensor x)

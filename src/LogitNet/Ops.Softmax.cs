@@ -65,9 +65,9 @@ public static partial class Ops
     /// <example>
     /// <code>
     /// Tensor l = Ops.LogSoftmax(Tensor.FromArray([2f, 1f, 0.1f], 3));
-    /// // l = [-0.41702995, -1.41703, -2.31703]
+    /// // l = [-0.41703, -1.41703, -2.31703]
     /// Tensor d = Ops.LogSoftmax(Tensor.FromArray([0f, -70f], 2));
-    /// // d = [-3.975449E-31, -70]   (log(Softmax) would give 0 for the first)
+    /// // d = [-3.97545E-31, -70]   (log(Softmax) would give 0 for the first)
     /// </code>
     /// </example>
     public static Tensor LogSoftmax(Tensor x)
@@ -107,7 +107,7 @@ public static partial class Ops
     /// <example>
     /// <code>
     /// Tensor r = Ops.LogSumExp(Tensor.FromArray([1000f, 1000f, 0f, -1f], 2, 2));
-    /// // r = [1000.6931, 0.31326166]   (shape [2]; exp(1000) alone would overflow)
+    /// // r = [1000.6932, 0.3132617]   (shape [2]; exp(1000) alone would overflow)
     /// </code>
     /// </example>
     public static Tensor LogSumExp(Tensor x)
