@@ -39,30 +39,44 @@ internal static class LogSoftmaxKernel
             return;
         }
 
-        SoftmaxRow.SumExp(x, max, out double ties, out double rest);
+        SoftmaxRow.SumExp(x, max, [], out double ties, out double rest);
         double logSum = SoftmaxRow.LogSum(ties, rest);
 
+        const int Step = SoftmaxRow.Step;
+        int n = x.Length;
         ref float source = ref MemoryMarshal.GetReference(x);
         ref float destination = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<float>.Count)
+        if (!Vector256.IsHardwareAccelerated || n < Step)
         {
-            // (z - m) - log S as z - (m + log S) would be one operation fewer, but m + log S can cancel.
-            Vector256<double> m = Vector256.Create((double)max);
-            Vector256<double> l = Vector256.Create(logSum);
-            int last = x.Length - Vector256<float>.Count;
-            for (; i <= last; i += Vector256<float>.Count)
+            for (int j = 0; j < n; j++)
             {
-                Vector256<float> v = Vector256.LoadUnsafe(ref source, (nuint)i);
-                Vector256<double> lower = (Vector256.WidenLower(v) - m) - l;
-                Vector256<double> upper = (Vector256.WidenUpper(v) - m) - l;
-                Vector256.Narrow(lower, upper).StoreUnsafe(ref destination, (nuint)i);
+                Unsafe.Add(ref destination, j) = (float)((Unsafe.Add(ref source, j) - (double)max) - logSum);
             }
+
+            return;
         }
 
-        for (; i < x.Length; i++)
+        // (z - m) - log S as z - (m + log S) would be one operation fewer, but m + log S can cancel.
+        // The last 8 floats are computed before the loop overwrites them (in place), stored after it.
+        Vector256<float> last = Compute(Vector256.LoadUnsafe(ref source, (nuint)(n - Step)), max, logSum);
+        for (int i = 0; i <= n - Step; i += Step)
         {
-            Unsafe.Add(ref destination, i) = (float)((Unsafe.Add(ref source, i) - (double)max) - logSum);
+            Compute(Vector256.LoadUnsafe(ref source, (nuint)i), max, logSum).StoreUnsafe(ref destination, (nuint)i);
         }
+
+        last.StoreUnsafe(ref destination, (nuint)(n - Step));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Compute(Vector256<float> z, double max, double logSum)
+    {
+        if (Widening.Use512)
+        {
+            return Widening.ToSingle((Widening.ToDouble(z) - Vector512.Create(max)) - Vector512.Create(logSum));
+        }
+
+        Vector256<double> m = Vector256.Create(max);
+        Vector256<double> l = Vector256.Create(logSum);
+        return Vector256.Narrow((Vector256.WidenLower(z) - m) - l, (Vector256.WidenUpper(z) - m) - l);
     }
 }

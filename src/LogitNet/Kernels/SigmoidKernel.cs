@@ -8,9 +8,9 @@ namespace LogitNet.Kernels;
 /// <remarks>
 /// With t = e^-|x| ∈ [0, 1]: σ(x) = 1/(1 + t) for x ≥ 0 and t/(1 + t) for x &lt; 0, the same stable
 /// form as <see cref="StableMath.Sigmoid"/>. The exponential's argument is exact (float to double),
-/// the vector exponential is good to a few double ulps, and 1 + t, the division and the product add
-/// three roundings: under 2^-49 relative, so the float32 result is within 0.5 + 2^-25 ulps,
-/// subnormal results included (the conversion to float32 rounds them correctly).
+/// <see cref="VectorExp"/> is good to 2^-46, and 1 + t, the division and the product add three
+/// roundings: under 2^-45 relative, so the float32 result is within 0.5 + 2^-21 ulps, subnormal
+/// results included (the conversion to float32 rounds them correctly).
 /// </remarks>
 internal static class SigmoidKernel
 {
@@ -23,30 +23,49 @@ internal static class SigmoidKernel
         RowChecks.RequireSameLength(x, y.Length);
         ref float source = ref MemoryMarshal.GetReference(x);
         ref float destination = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<float>.Count)
+        const int Step = SoftmaxRow.Step;
+        int n = x.Length;
+        if (!Vector256.IsHardwareAccelerated || n < Step)
         {
-            int last = x.Length - Vector256<float>.Count;
-            for (; i <= last; i += Vector256<float>.Count)
+            for (int j = 0; j < n; j++)
             {
-                Vector256<float> v = Vector256.LoadUnsafe(ref source, (nuint)i);
-                Vector256.Narrow(Sigmoid(Vector256.WidenLower(v)), Sigmoid(Vector256.WidenUpper(v)))
-                    .StoreUnsafe(ref destination, (nuint)i);
+                Unsafe.Add(ref destination, j) = (float)StableMath.Sigmoid(Unsafe.Add(ref source, j));
             }
+
+            return;
         }
 
-        for (; i < x.Length; i++)
+        // The last 8 are computed before the loop can overwrite them (in place) and stored after it.
+        Vector256<float> last = Compute(Vector256.LoadUnsafe(ref source, (nuint)(n - Step)));
+        for (int i = 0; i <= n - Step; i += Step)
         {
-            Unsafe.Add(ref destination, i) = (float)StableMath.Sigmoid(Unsafe.Add(ref source, i));
+            Compute(Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref destination, (nuint)i);
         }
+
+        last.StoreUnsafe(ref destination, (nuint)(n - Step));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Compute(Vector256<float> v) =>
+        Widening.Use512
+            ? Widening.ToSingle(Sigmoid(Widening.ToDouble(v)))
+            : Vector256.Narrow(Sigmoid(Vector256.WidenLower(v)), Sigmoid(Vector256.WidenUpper(v)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> Sigmoid(Vector256<double> x)
     {
-        Vector256<double> t = Vector256.Exp(-Vector256.Abs(x));
+        Vector256<double> t = VectorExp.ExpNonPositive(-Vector256.Abs(x));
         Vector256<double> r = Vector256<double>.One / (Vector256<double>.One + t);
         // NaN fails the comparison and takes t·r, which is NaN too.
         return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<double>.Zero), r, t * r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Sigmoid(Vector512<double> x)
+    {
+        Vector512<double> t = VectorExp.ExpNonPositive(-Vector512.Abs(x));
+        Vector512<double> r = Vector512<double>.One / (Vector512<double>.One + t);
+        // NaN fails the comparison and takes t·r, which is NaN too.
+        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<double>.Zero), r, t * r);
     }
 }

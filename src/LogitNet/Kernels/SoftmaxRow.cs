@@ -20,8 +20,8 @@ namespace LogitNet.Kernels;
 /// Error bound: the float32 inputs convert to double exactly; z_j - m is exact or within 2^-53
 /// relative (it only rounds when the two floats are far apart in exponent), which moves e^(z_j - m)
 /// by at most |z_j - m|·2^-53 ≤ 746·2^-53 &lt; 2^-43 relative where the term is not zero anyway;
-/// the vector exponential adds a few double ulps, and the recursive sum of n positive terms adds at
-/// most (n - 1)·2^-53. So rest carries a relative error below 2^-42 + n·2^-53.
+/// the vector exponential (<see cref="VectorExp"/>) adds under 2^-46, and the recursive sum of n
+/// positive terms adds at most (n - 1)·2^-53. So rest carries a relative error below 2^-42 + n·2^-53.
 /// </para>
 /// </remarks>
 internal static class SoftmaxRow
@@ -30,6 +30,9 @@ internal static class SoftmaxRow
     private const double TwoPowMinus42 = 2.2737367544323206e-13;
     private const double TwoPowMinus52 = 2.220446049250313e-16;
     private const double TwoPowMinus27 = 7.450580596923828e-09;
+
+    /// <summary>Floats per vector step (see <see cref="Widening"/>).</summary>
+    public const int Step = 8;
 
     /// <summary>
     /// The maximum of <paramref name="row"/> (NaN if the row holds a NaN), as TensorPrimitives.Max
@@ -40,44 +43,146 @@ internal static class SoftmaxRow
 
     /// <summary>
     /// Sums e^(z_j - max) over the row: <paramref name="ties"/> counts the entries equal to the
-    /// maximum (each contributes exactly 1), <paramref name="rest"/> sums the others.
+    /// maximum (each contributes exactly 1), <paramref name="rest"/> sums the others. When
+    /// <paramref name="exponentials"/> is not empty (it must then have the row's length), it
+    /// receives each e^(z_j - max), so softmax need not compute them twice.
     /// </summary>
-    /// <remarks>A NaN entry makes <paramref name="rest"/> NaN; -inf entries contribute 0.</remarks>
-    public static void SumExp(ReadOnlySpan<float> row, double max, out double ties, out double rest)
+    /// <remarks>
+    /// A NaN entry makes <paramref name="rest"/> NaN; -inf entries contribute 0. The vector loop
+    /// takes 8 floats a step; the last partial step reloads the row's last 8 floats and masks off
+    /// the lanes already counted, so a row of 10 costs two vector steps and no scalar exponentials.
+    /// </remarks>
+    public static void SumExp(ReadOnlySpan<float> row, double max, Span<double> exponentials, out double ties, out double rest)
     {
-        ref float start = ref MemoryMarshal.GetReference(row);
-        int i = 0;
-        double tiesSum = 0;
-        double restSum = 0;
-        if (Vector256.IsHardwareAccelerated && row.Length >= Vector256<float>.Count)
+        if (row.Length < Step || !Vector256.IsHardwareAccelerated)
         {
-            Vector256<double> m = Vector256.Create(max);
-            Vector256<double> tiesLower = Vector256<double>.Zero;
-            Vector256<double> tiesUpper = Vector256<double>.Zero;
-            Vector256<double> restLower = Vector256<double>.Zero;
-            Vector256<double> restUpper = Vector256<double>.Zero;
-            int last = row.Length - Vector256<float>.Count;
-            for (; i <= last; i += Vector256<float>.Count)
-            {
-                Vector256<float> v = Vector256.LoadUnsafe(ref start, (nuint)i);
-                Accumulate(Vector256.WidenLower(v) - m, ref tiesLower, ref restLower);
-                Accumulate(Vector256.WidenUpper(v) - m, ref tiesUpper, ref restUpper);
-            }
+            SumExpScalar(row, max, exponentials, out ties, out rest);
+        }
+        else if (Widening.Use512)
+        {
+            SumExp512(row, max, exponentials, out ties, out rest);
+        }
+        else
+        {
+            SumExp256(row, max, exponentials, out ties, out rest);
+        }
+    }
 
-            tiesSum = Vector256.Sum(tiesLower + tiesUpper);
-            restSum = Vector256.Sum(restLower + restUpper);
+    /// <summary>The 8-float step as one 512-bit vector of doubles.</summary>
+    private static void SumExp512(ReadOnlySpan<float> row, double max, Span<double> exponentials, out double ties, out double rest)
+    {
+        int n = row.Length;
+        bool store = !exponentials.IsEmpty;
+        ref float source = ref MemoryMarshal.GetReference(row);
+        ref double destination = ref MemoryMarshal.GetReference(exponentials);
+        Vector512<double> m = Vector512.Create(max);
+        Vector512<double> tiesSum = Vector512<double>.Zero;
+        Vector512<double> restSum = Vector512<double>.Zero;
+        int i = 0;
+        for (; i <= n - Step; i += Step)
+        {
+            Vector512<double> d = Widening.ToDouble(Vector256.LoadUnsafe(ref source, (nuint)i)) - m;
+            Vector512<double> e = Accumulate(d, Vector512<double>.AllBitsSet, ref tiesSum, ref restSum);
+            if (store)
+            {
+                e.StoreUnsafe(ref destination, (nuint)i);
+            }
         }
 
-        for (; i < row.Length; i++)
+        if (i < n)
         {
-            double d = Unsafe.Add(ref start, i) - max;
+            // The row's last 8 again, with the lanes already counted masked off.
+            int start = n - Step;
+            Vector512<double> keep = Vector512.GreaterThanOrEqual(Vector512.Create(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0), Vector512.Create((double)(i - start)));
+            Vector512<double> d = Widening.ToDouble(Vector256.LoadUnsafe(ref source, (nuint)start)) - m;
+            Vector512<double> e = Accumulate(d, keep, ref tiesSum, ref restSum);
+            if (store)
+            {
+                // The overlapping lanes get the values they already hold.
+                e.StoreUnsafe(ref destination, (nuint)start);
+            }
+        }
+
+        ties = Vector512.Sum(tiesSum);
+        rest = Vector512.Sum(restSum);
+    }
+
+    /// <summary>The 8-float step as two 256-bit vectors of doubles.</summary>
+    private static void SumExp256(ReadOnlySpan<float> row, double max, Span<double> exponentials, out double ties, out double rest)
+    {
+        int n = row.Length;
+        bool store = !exponentials.IsEmpty;
+
+        ref float source = ref MemoryMarshal.GetReference(row);
+        ref double destination = ref MemoryMarshal.GetReference(exponentials);
+        Vector256<double> m = Vector256.Create(max);
+        Vector256<double> all = Vector256<double>.AllBitsSet;
+        Vector256<double> tiesLower = Vector256<double>.Zero;
+        Vector256<double> tiesUpper = Vector256<double>.Zero;
+        Vector256<double> restLower = Vector256<double>.Zero;
+        Vector256<double> restUpper = Vector256<double>.Zero;
+        int i = 0;
+        for (; i <= n - Step; i += Step)
+        {
+            Vector256<float> v = Vector256.LoadUnsafe(ref source, (nuint)i);
+            Vector256<double> lower = Accumulate(Vector256.WidenLower(v) - m, all, ref tiesLower, ref restLower);
+            Vector256<double> upper = Accumulate(Vector256.WidenUpper(v) - m, all, ref tiesUpper, ref restUpper);
+            if (store)
+            {
+                lower.StoreUnsafe(ref destination, (nuint)i);
+                upper.StoreUnsafe(ref destination, (nuint)(i + 4));
+            }
+        }
+
+        if (i < n)
+        {
+            int start = n - Step;
+            (Vector256<double> keepLower, Vector256<double> keepUpper) = LanesFrom(i - start);
+            Vector256<float> v = Vector256.LoadUnsafe(ref source, (nuint)start);
+            Vector256<double> lower = Accumulate(Vector256.WidenLower(v) - m, keepLower, ref tiesLower, ref restLower);
+            Vector256<double> upper = Accumulate(Vector256.WidenUpper(v) - m, keepUpper, ref tiesUpper, ref restUpper);
+            if (store)
+            {
+                // The overlapping lanes get the values they already hold.
+                lower.StoreUnsafe(ref destination, (nuint)start);
+                upper.StoreUnsafe(ref destination, (nuint)(start + 4));
+            }
+        }
+
+        ties = Vector256.Sum(tiesLower + tiesUpper);
+        rest = Vector256.Sum(restLower + restUpper);
+    }
+
+    /// <summary>Masks selecting lanes <paramref name="first"/> to 7 of an 8-float step, as two 4-double halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<double> Lower, Vector256<double> Upper) LanesFrom(int first)
+    {
+        Vector256<double> threshold = Vector256.Create((double)first);
+        return (Vector256.GreaterThanOrEqual(Vector256.Create(0.0, 1.0, 2.0, 3.0), threshold),
+            Vector256.GreaterThanOrEqual(Vector256.Create(4.0, 5.0, 6.0, 7.0), threshold));
+    }
+
+    private static void SumExpScalar(ReadOnlySpan<float> row, double max, Span<double> exponentials, out double ties, out double rest)
+    {
+        double tiesSum = 0;
+        double restSum = 0;
+        for (int i = 0; i < row.Length; i++)
+        {
+            double d = row[i] - max;
+            double e = 1;
             if (d == 0)
             {
                 tiesSum += 1;
             }
             else
             {
-                restSum += Math.Exp(d);
+                e = Math.Exp(d);
+                restSum += e;
+            }
+
+            if (!exponentials.IsEmpty)
+            {
+                exponentials[i] = e;
             }
         }
 
@@ -85,7 +190,7 @@ internal static class SoftmaxRow
         rest = restSum;
     }
 
-    /// <summary>log S = log1p((ties - 1) + rest), to a relative error below 2^-41 + n·2^-53 (see the class remarks).</summary>
+    /// <summary>log S = log1p((ties - 1) + rest), to a relative error below 2^-41 + n·2^-52 (see the class remarks).</summary>
     /// <remarks>ties - 1 is an exact small integer; adding rest to it adds one rounding, and both are ≥ 0.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double LogSum(double ties, double rest) => StableMath.Log1p((ties - 1) + rest);
@@ -112,7 +217,7 @@ internal static class SoftmaxRow
             return max;
         }
 
-        SumExp(row, max, out double ties, out double rest);
+        SumExp(row, max, [], out double ties, out double rest);
         double logSum = LogSum(ties, rest);
         double result = max + logSum;
         if (max < 0 && logSum * (TwoPowMinus42 + row.Length * TwoPowMinus52) > Math.Abs(result) * TwoPowMinus27)
@@ -137,12 +242,28 @@ internal static class SoftmaxRow
         return result.Hi + result.Lo;
     }
 
-    /// <summary>Adds one vector of differences d = z - m: lanes with d = 0 count as ties, the others add e^d.</summary>
+    /// <summary>The 512-bit form of the accumulation below.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(Vector256<double> d, ref Vector256<double> ties, ref Vector256<double> rest)
+    private static Vector512<double> Accumulate(Vector512<double> d, Vector512<double> keep, ref Vector512<double> ties, ref Vector512<double> rest)
+    {
+        Vector512<double> isTie = Vector512.Equals(d, Vector512<double>.Zero);
+        Vector512<double> e = VectorExp.ExpNonPositive(d);
+        ties += isTie & keep & Vector512<double>.One;
+        rest += Vector512.AndNot(e & keep, isTie);
+        return e;
+    }
+
+    /// <summary>
+    /// Adds the kept lanes of one vector of differences d = z - m: lanes with d = 0 count as ties,
+    /// the others add e^d. Returns e^d for every lane (exactly 1 where d = 0).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Accumulate(Vector256<double> d, Vector256<double> keep, ref Vector256<double> ties, ref Vector256<double> rest)
     {
         Vector256<double> isTie = Vector256.Equals(d, Vector256<double>.Zero);
-        ties += isTie & Vector256<double>.One;
-        rest += Vector256.AndNot(Vector256.Exp(d), isTie);
+        Vector256<double> e = VectorExp.ExpNonPositive(d);
+        ties += isTie & keep & Vector256<double>.One;
+        rest += Vector256.AndNot(e & keep, isTie);
+        return e;
     }
 }
