@@ -14,7 +14,7 @@ namespace LogitNet.Kernels;
 /// Method (Cody and Waite's reduction, as in fdlibm's <c>e_exp.c</c>): k = round(x / ln 2),
 /// r = (x - k·ln2Hi) - k·ln2Lo with ln2Hi holding 32 significant bits, so k·ln2Hi and the first
 /// subtraction are exact for |k| ≤ 1100 and |r| ≤ ln2/2 + 2^-40. Then e^r by its Taylor series to
-/// degree 11 in Horner form with fused multiply-adds (truncation below 0.347^12/12! &lt; 2^-47, ample
+/// degree 11 in Estrin's form with fused multiply-adds (truncation below 0.347^12/12! &lt; 2^-47, ample
 /// for results rounded to float32's 2^-24), and
 /// the result is scaled by 2^k through the exponent bits.
 /// </para>
@@ -50,19 +50,21 @@ internal static class VectorExp
         Vector256<double> r = Vector256.FusedMultiplyAdd(k, Vector256.Create(-Ln2Hi), x);
         r = Vector256.FusedMultiplyAdd(k, Vector256.Create(-Ln2Lo), r);
 
-        // Taylor coefficients 1/n!, n = 11 down to 2; the last two steps are r·p + 1 twice.
-        Vector256<double> p = Vector256.Create(2.505210838544172e-08);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(2.755731922398589e-07));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(2.7557319223985893e-06));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(2.48015873015873e-05));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.984126984126984e-04));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.388888888888889e-03));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.333333333333333e-03));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1666666666666664e-02));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666666666666666e-01));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<double>.One);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<double>.One);
+        // Taylor coefficients 1/n!, n = 0..11, in Estrin's scheme: pairs, then pairs of pairs with
+        // r², r⁴, r⁸. Four dependent steps instead of Horner's eleven, which is what short rows wait on.
+        Vector256<double> r2 = r * r;
+        Vector256<double> r4 = r2 * r2;
+        Vector256<double> r8 = r4 * r4;
+        Vector256<double> p01 = r + Vector256<double>.One;
+        Vector256<double> p23 = Vector256.FusedMultiplyAdd(Vector256.Create(1.6666666666666666e-01), r, Vector256.Create(0.5));
+        Vector256<double> p45 = Vector256.FusedMultiplyAdd(Vector256.Create(8.333333333333333e-03), r, Vector256.Create(4.1666666666666664e-02));
+        Vector256<double> p67 = Vector256.FusedMultiplyAdd(Vector256.Create(1.984126984126984e-04), r, Vector256.Create(1.388888888888889e-03));
+        Vector256<double> p89 = Vector256.FusedMultiplyAdd(Vector256.Create(2.7557319223985893e-06), r, Vector256.Create(2.48015873015873e-05));
+        Vector256<double> p1011 = Vector256.FusedMultiplyAdd(Vector256.Create(2.505210838544172e-08), r, Vector256.Create(2.755731922398589e-07));
+        Vector256<double> p03 = Vector256.FusedMultiplyAdd(p23, r2, p01);
+        Vector256<double> p47 = Vector256.FusedMultiplyAdd(p67, r2, p45);
+        Vector256<double> p811 = Vector256.FusedMultiplyAdd(p1011, r2, p89);
+        Vector256<double> p = Vector256.FusedMultiplyAdd(p811, r8, Vector256.FusedMultiplyAdd(p47, r4, p03));
 
         // 2^k from its bits: the integer k sits in the low bits of `shifted`; biased by 1023 and
         // moved into the exponent field. Valid for -1022 ≤ k ≤ 0, i.e. for x ≥ Underflow.
@@ -80,19 +82,21 @@ internal static class VectorExp
         Vector512<double> r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Hi), x);
         r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Lo), r);
 
-        // Taylor coefficients 1/n!, n = 11 down to 2; the last two steps are r·p + 1 twice.
-        Vector512<double> p = Vector512.Create(2.505210838544172e-08);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(2.755731922398589e-07));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(2.7557319223985893e-06));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(2.48015873015873e-05));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.984126984126984e-04));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.388888888888889e-03));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.333333333333333e-03));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1666666666666664e-02));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666666666666666e-01));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
+        // Taylor coefficients 1/n!, n = 0..11, in Estrin's scheme: pairs, then pairs of pairs with
+        // r², r⁴, r⁸. Four dependent steps instead of Horner's eleven, which is what short rows wait on.
+        Vector512<double> r2 = r * r;
+        Vector512<double> r4 = r2 * r2;
+        Vector512<double> r8 = r4 * r4;
+        Vector512<double> p01 = r + Vector512<double>.One;
+        Vector512<double> p23 = Vector512.FusedMultiplyAdd(Vector512.Create(1.6666666666666666e-01), r, Vector512.Create(0.5));
+        Vector512<double> p45 = Vector512.FusedMultiplyAdd(Vector512.Create(8.333333333333333e-03), r, Vector512.Create(4.1666666666666664e-02));
+        Vector512<double> p67 = Vector512.FusedMultiplyAdd(Vector512.Create(1.984126984126984e-04), r, Vector512.Create(1.388888888888889e-03));
+        Vector512<double> p89 = Vector512.FusedMultiplyAdd(Vector512.Create(2.7557319223985893e-06), r, Vector512.Create(2.48015873015873e-05));
+        Vector512<double> p1011 = Vector512.FusedMultiplyAdd(Vector512.Create(2.505210838544172e-08), r, Vector512.Create(2.755731922398589e-07));
+        Vector512<double> p03 = Vector512.FusedMultiplyAdd(p23, r2, p01);
+        Vector512<double> p47 = Vector512.FusedMultiplyAdd(p67, r2, p45);
+        Vector512<double> p811 = Vector512.FusedMultiplyAdd(p1011, r2, p89);
+        Vector512<double> p = Vector512.FusedMultiplyAdd(p811, r8, Vector512.FusedMultiplyAdd(p47, r4, p03));
 
         // 2^k from its bits: the integer k sits in the low bits of `shifted`; biased by 1023 and
         // moved into the exponent field. Valid for -1022 ≤ k ≤ 0, i.e. for x ≥ Underflow.
