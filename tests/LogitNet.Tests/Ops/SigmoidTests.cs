@@ -24,14 +24,16 @@ public class SigmoidTests(ITestOutputHelper output)
     [Fact]
     public void Sigmoid_SweepOfTheWholeFloatRange_Within1UlpOfIndependentReference()
     {
-        // Every 4099th bit pattern, both signs: ~2M values from subnormals to FLT_MAX, through the
+        // Every 12289th bit pattern, both signs: ~350k values (about 680 per binade) from subnormals to FLT_MAX, through the
         // vector loop; the reference is e^(-softplus(-x)) by scalar Math.Exp/Math.Log and a series.
         float[] x = ElementwiseSweep.Values();
         float[] y = LogitNet.Ops.Sigmoid(Tensor.FromArray(x, x.Length)).ToArray();
         var tally = new AccuracyTally("Sigmoid (sweep)");
         for (int i = 0; i < x.Length; i++)
         {
-            tally.Add($"x = {x[i]:R}", y[i], IndependentReference.Sigmoid(x[i]));
+            // Formatting a description for each of 2M values would dominate the run: name only the ones near the worst.
+            double exact = IndependentReference.Sigmoid(x[i]);
+            tally.Add(UlpMetric.Error(y[i], exact) > 0.45 ? $"x = {x[i]:R}" : "sweep", y[i], exact);
         }
 
         output.WriteLine(tally.Report(1.0));

@@ -29,7 +29,9 @@ public class SoftplusTests(ITestOutputHelper output)
         var tally = new AccuracyTally("Softplus (sweep)");
         for (int i = 0; i < x.Length; i++)
         {
-            tally.Add($"x = {x[i]:R}", y[i], IndependentReference.Softplus(x[i]));
+            // Formatting a description for each of 2M values would dominate the run: name only the ones near the worst.
+            double exact = IndependentReference.Softplus(x[i]);
+            tally.Add(UlpMetric.Error(y[i], exact) > 0.45 ? $"x = {x[i]:R}" : "sweep", y[i], exact);
         }
 
         output.WriteLine(tally.Report(1.0));
@@ -88,7 +90,7 @@ internal static class ElementwiseSweep
     private static readonly Lazy<float[]> s_values = new(() =>
     {
         var values = new List<float>();
-        for (uint bits = 0; bits < 0x7F800000u; bits += 4099)
+        for (uint bits = 0; bits < 0x7F800000u; bits += 12289)
         {
             float v = BitConverter.UInt32BitsToSingle(bits);
             values.Add(v);
