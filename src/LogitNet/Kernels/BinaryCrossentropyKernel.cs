@@ -186,6 +186,30 @@ internal static partial class BinaryCrossentropyKernel
         }
     }
 
+    /// <summary>
+    /// The scalar form of the from-logits kernel for one value: loss, gradient σ(z) - y (repaired in
+    /// double-double when it cancels), and σ(z), σ(-z) for the focal loss.
+    /// </summary>
+    internal static double LogitsScalar(double z, double y, out double gradient, out double sigmoid, out double complement)
+    {
+        double e = Math.Exp(-Math.Abs(z));
+        double u = 1.0 + e;
+        double log1p = u == 1.0 ? e : Math.Log(u) * (e / (u - 1.0));
+        double notY = 1.0 - y;
+        double linear = z > 0 ? (notY == 0 ? 0 : notY * z) : (y == 0 ? 0 : -(y * z));
+        double big = 1.0 / u;
+        double small = e * big;
+        sigmoid = z >= 0 ? big : small;
+        complement = z >= 0 ? small : big;
+        gradient = y <= 0.5 ? sigmoid - y : notY - complement;
+        if (Math.Abs(gradient) < Math.Min(y, notY) * CancellationThreshold)
+        {
+            gradient = SigmoidMinus(z, y);
+        }
+
+        return linear + log1p;
+    }
+
     /// <summary>-y·ln p - (1-y)·log1p(-p), with p = 0 and p = 1 moved to the nearest representable probability.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double Loss(double p, double y)

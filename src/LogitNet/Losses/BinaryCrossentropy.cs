@@ -27,7 +27,7 @@ namespace LogitNet.Losses;
 /// var bce = new BinaryCrossentropy(fromLogits: true);
 /// Tensor labels = Tensor.FromArray([0f, 1f, 0f, 0f], 4, 1);
 /// Tensor logits = Tensor.FromArray([-18.6f, 0.51f, 2.94f, -12.8f], 4, 1);
-/// float loss = bce.Call(labels, logits).ToScalar();                 // 0.8654266
+/// float loss = bce.Call(labels, logits).ToScalar();                 // 0.865458 (Keras: 0.8654)
 /// Tensor grad = bce.Gradient(labels, logits);                       // [8.35e-09, -0.3752, 0.9498, 2.76e-06]
 ///
 /// var fromProbabilities = new BinaryCrossentropy();

@@ -29,7 +29,7 @@ namespace LogitNet.Losses;
 ///
 /// var fromLogits = new CategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.1f);
 /// Tensor logits = Tensor.FromArray([4f, 1f, -2f], 1, 3);
-/// fromLogits.Call(Tensor.FromArray([1f, 0f, 0f], 1, 3), logits).ToScalar();   // 0.3502318
+/// fromLogits.Call(Tensor.FromArray([1f, 0f, 0f], 1, 3), logits).ToScalar();   // 0.35094577
 /// </code>
 /// </example>
 /// </remarks>

@@ -27,7 +27,7 @@ namespace LogitNet.Losses;
 /// var loss = new SparseCategoricalCrossentropy(fromLogits: true);
 /// Tensor logits = Tensor.FromArray([2f, 1f, 0.1f, 0.5f, 2.5f, 0.3f], 2, 3);
 /// Tensor labels = Tensor.FromArray([0f, 1f], 2);
-/// float value = loss.Call(labels, logits).ToScalar();       // 0.4669...
+/// float value = loss.Call(labels, logits).ToScalar();       // 0.31853977
 /// var gradient = new float[6];
 /// float same = loss.Compute(labels, logits, gradient);      // the same value, and d(value)/d(logits)
 /// </code>
@@ -158,7 +158,8 @@ public abstract class Loss
 
     /// <summary>A short description with the options, for example <c>BinaryCrossentropy(fromLogits: true, ...)</c>.</summary>
     /// <returns>The description.</returns>
-    public override string ToString() => $"{GetType().Name}({Options}, reduction: {Reduction})";
+    public override string ToString() =>
+        Options.Length == 0 ? $"{GetType().Name}(reduction: {Reduction})" : $"{GetType().Name}({Options}, reduction: {Reduction})";
 
     /// <summary>The options for <see cref="ToString"/>.</summary>
     private protected abstract string Options { get; }
@@ -196,7 +197,7 @@ public abstract class Loss
     /// added in block order, on up to <see cref="MaxDegreeOfParallelism"/> threads: the result does not
     /// depend on the thread count. Allocates nothing when the batch is small or runs on one thread.
     /// </summary>
-    internal unsafe double EvaluateBlocked(in LossBatch batch)
+    internal double EvaluateBlocked(in LossBatch batch)
     {
         long elements = (long)batch.Samples * batch.RowLength;
         if (elements < BlockedElements || batch.Samples < 2)
@@ -219,6 +220,15 @@ public abstract class Loss
             return total;
         }
 
+        return EvaluateInParallel(batch, blockSamples, blocks, degree);
+    }
+
+    /// <summary>
+    /// The parallel part of <see cref="EvaluateBlocked"/>, in its own method because a lambda's captured
+    /// variables are allocated when their scope is entered, which would make every call allocate.
+    /// </summary>
+    private unsafe double EvaluateInParallel(in LossBatch batch, int blockSamples, int blocks, int degree)
+    {
         var partial = new double[blocks];
         fixed (float* yTrue = batch.YTrue, yPred = batch.YPred, perSample = batch.PerSample, gradient = batch.Gradient, weights = batch.Weights)
         {
