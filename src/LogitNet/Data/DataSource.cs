@@ -170,6 +170,32 @@ internal sealed class DataSource : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Checks a shape read from a header and returns its element count. Refuses a count above
+    /// <paramref name="maxElements"/>, and shapes whose running product passes
+    /// <see cref="Array.MaxLength"/> even when a later axis is 0 (a tensor cannot hold them).
+    /// </summary>
+    public int CheckShape(ReadOnlySpan<long> shape, long maxElements, string entry, long offset)
+    {
+        string shown = "[" + string.Join(", ", shape.ToArray()) + "]";
+        Int128 product = 1;
+        foreach (long dimension in shape)
+        {
+            product *= dimension;
+            if (product > Array.MaxLength)
+            {
+                throw Error($"the shape {shown} is larger than any array can be (at most {Array.MaxLength:N0} elements). The header is damaged.", entry, offset);
+            }
+        }
+
+        if (product > maxElements)
+        {
+            throw Error($"the shape {shown} holds {product:N0} elements; the limit is {maxElements:N0}. The header is damaged, or pass a larger maxElements.", entry, offset);
+        }
+
+        return (int)product;
+    }
+
     /// <summary>Reports bytes left after the data; <paramref name="hint"/> says what to do about them.</summary>
     public void ExpectEnd(string hint)
     {

@@ -162,9 +162,8 @@ public static class Idx
             throw source.Error($"the file has {rank} axes; LogitNet tensors hold at most {Tensor.MaxRank}. Reshape the data before saving it.", "magic number", 3);
         }
 
-        int[] shape = new int[rank];
+        long[] shape = new long[rank];
         Span<byte> size = stackalloc byte[4];
-        Int128 elements = 1;
         for (int axis = 0; axis < rank; axis++)
         {
             long at = source.Position;
@@ -175,20 +174,12 @@ public static class Idx
                 throw source.Error($"axis {axis} claims {dimension} elements; at most {int.MaxValue} are possible. The header is damaged.", $"size of axis {axis}", at);
             }
 
-            shape[axis] = (int)dimension;
-            elements *= dimension;
+            shape[axis] = dimension;
         }
 
-        long limit = maxElements;
-        if (elements > limit)
-        {
-            throw source.Error(
-                $"the header claims shape {ShapeText.Format(shape)}, {elements} elements; the limit is {limit:N0}. The header is damaged, or pass a larger maxElements.",
-                "header", 4);
-        }
-
-        float[] data = source.ReadElements((int)elements, itemSize, convert, "data");
+        int elements = source.CheckShape(shape, maxElements, "header", 4);
+        float[] data = source.ReadElements(elements, itemSize, convert, "data");
         source.ExpectEnd("An IDX file holds exactly the elements its header declares; the header's sizes may be damaged.");
-        return Tensor.Wrap(data, 0, shape);
+        return Tensor.Wrap(data, 0, Array.ConvertAll(shape, d => (int)d));
     }
 }

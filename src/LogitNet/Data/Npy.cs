@@ -192,15 +192,9 @@ public static class Npy
         }
 
         (int itemSize, ElementConverter convert) = Decoder(header.Descr, source, headerStart);
-        Int128 elements = 1;
-        foreach (long dimension in header.Shape) elements *= dimension;
-        if (elements > maxElements)
-        {
-            throw source.Error($"the shape {FormatShape(header.Shape)} holds {elements} elements; the limit is {maxElements:N0}. The header is damaged, or pass a larger maxElements.", "header 'shape'", headerStart);
-        }
-
+        int elements = source.CheckShape(header.Shape, maxElements, "header 'shape'", headerStart);
         int[] shape = Array.ConvertAll(header.Shape, d => (int)d);
-        float[] data = source.ReadElements((int)elements, itemSize, convert, "data");
+        float[] data = source.ReadElements(elements, itemSize, convert, "data");
         return Tensor.Wrap(data, 0, shape);
     }
 
