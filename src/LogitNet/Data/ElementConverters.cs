@@ -12,22 +12,39 @@ internal static class ElementConverters
     public static ElementConverter For<T>(bool bigEndian) where T : unmanaged, INumberBase<T>
     {
         bool swap = bigEndian == BitConverter.IsLittleEndian && Unsafe.SizeOf<T>() > 1;
-        return (source, destination) =>
-        {
-            if (swap) ReverseInPlace(source, Unsafe.SizeOf<T>());
-            if (typeof(T) == typeof(float))
-            {
-                MemoryMarshal.Cast<byte, float>(source).CopyTo(destination);
-                return;
-            }
+        return (source, destination) => Convert<T>(source, destination, swap);
+    }
 
-            ReadOnlySpan<T> values = MemoryMarshal.Cast<byte, T>(source);
-            for (int i = 0; i < values.Length; i++)
-            {
-                // Integers convert exactly below 2^24 and round to nearest above; float64 rounds to nearest.
-                destination[i] = float.CreateTruncating(values[i]);
-            }
-        };
+    // A file is usually loaded once per process, so the loop must be fast on its first run:
+    // AggressiveOptimization skips the unoptimised first tier, which was measured at 1-4 s
+    // (instead of 40 ms) for 47 million uint8 elements.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Convert<T>(Span<byte> source, Span<float> destination, bool swap) where T : unmanaged, INumberBase<T>
+    {
+        if (swap) ReverseInPlace(source, Unsafe.SizeOf<T>());
+        if (typeof(T) == typeof(float))
+        {
+            MemoryMarshal.Cast<byte, float>(source).CopyTo(destination);
+            return;
+        }
+
+        ReadOnlySpan<T> values = MemoryMarshal.Cast<byte, T>(source);
+        destination = destination[..values.Length];
+        if (typeof(T) == typeof(byte) || typeof(T) == typeof(sbyte) || typeof(T) == typeof(short) || typeof(T) == typeof(ushort)
+            || typeof(T) == typeof(int) || typeof(T) == typeof(double))
+        {
+            // Vectorised; each of these conversions is one correctly rounded step (exact for the
+            // small integers), so it equals the scalar cast. 64-bit and unsigned 32-bit integers
+            // stay scalar: a vector path through double could round twice.
+            System.Numerics.Tensors.TensorPrimitives.ConvertTruncating(values, destination);
+            return;
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            // Integers convert exactly below 2^24 in magnitude and round to nearest above; float64 rounds to nearest.
+            destination[i] = float.CreateTruncating(values[i]);
+        }
     }
 
     private static void ReverseInPlace(Span<byte> bytes, int size)
