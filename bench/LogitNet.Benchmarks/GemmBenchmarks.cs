@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using LogitNet.Kernels;
+
+namespace LogitNet.Benchmarks;
+
+/// <summary>
+/// One product C[m×n] = op(A)[m×k]·op(B)[k×n]: NN is a Dense forward pass (X·W), TN the weight
+/// gradient (Xᵀ·dY, A stored k×m), NT the input gradient (dY·Wᵀ, B stored n×k).
+/// </summary>
+public sealed unsafe class GemmCase : IDisposable
+{
+    private GemmCase(int m, int k, int n, bool transposeA, bool transposeB)
+    {
+        M = m;
+        K = k;
+        N = n;
+        TransposeA = transposeA;
+        TransposeB = transposeB;
+        A = Allocate(m * k, seed: 1);
+        B = Allocate(k * n, seed: 2);
+        C = Allocate(m * n, seed: 3);
+    }
+
+    public int M { get; }
+
+    public int K { get; }
+
+    public int N { get; }
+
+    public bool TransposeA { get; }
+
+    public bool TransposeB { get; }
+
+    public float* A { get; }
+
+    public float* B { get; }
+
+    public float* C { get; }
+
+    public double Flops => 2.0 * M * N * K;
+
+    public string Transpose => (TransposeA ? "T" : "N") + (TransposeB ? "T" : "N");
+
+    /// <summary>The name BenchmarkDotNet shows and parses back, e.g. "256x784x1024 NT" (M×K×N).</summary>
+    public string Name => $"{M}x{K}x{N} {Transpose}";
+
+    /// <summary>
+    /// The shapes of the issue: square NN products, and the training shapes in each Dense
+    /// transpose; GEMM_CASES="256x784x1024,NT" keeps only the names containing one of its parts.
+    /// </summary>
+    public static IEnumerable<string> Names()
+    {
+        string[] keep = (Environment.GetEnvironmentVariable("GEMM_CASES") ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return AllNames().Where(name => keep.Length == 0 || keep.Any(part => name.Contains(part, StringComparison.Ordinal)));
+    }
+
+    private static IEnumerable<string> AllNames()
+    {
+        foreach (int size in new[] { 256, 512, 1024, 2048 })
+        {
+            yield return $"{size}x{size}x{size} NN";
+        }
+
+        foreach ((int m, int k, int n) in new[] { (32, 784, 25), (64, 784, 128), (256, 784, 1024), (256, 1024, 1024), (256, 1024, 10) })
+        {
+            foreach (string transpose in new[] { "NN", "TN", "NT" })
+            {
+                yield return $"{m}x{k}x{n} {transpose}";
+            }
+        }
+    }
+
+    public static GemmCase Parse(string name)
+    {
+        string[] parts = name.Split(' ');
+        int[] dims = parts[0].Split('x').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        return new GemmCase(dims[0], dims[1], dims[2], parts[1][0] == 'T', parts[1][1] == 'T');
+    }
+
+    public void RunLogitNet() =>
+        Gemm.Multiply(TransposeA, TransposeB, M, N, K,
+            new ReadOnlySpan<float>(A, M * K), TransposeA ? M : K,
+            new ReadOnlySpan<float>(B, K * N), TransposeB ? K : N,
+            new Span<float>(C, M * N), N, GemmEpilogue.None);
+
+    public void RunOpenBlas() =>
+        OpenBlas.Sgemm(TransposeA, TransposeB, M, N, K, A, TransposeA ? M : K, B, TransposeB ? K : N, C, N);
+
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree(A);
+        NativeMemory.AlignedFree(B);
+        NativeMemory.AlignedFree(C);
+    }
+
+    private static float* Allocate(int length, int seed)
+    {
+        // Both libraries get the same 64-byte aligned buffers, so neither gains from alignment luck.
+        float* p = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, length) * sizeof(float), 64);
+        var random = new Random(seed);
+        for (int i = 0; i < length; i++)
+        {
+            p[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return p;
+    }
+}
+
+/// <summary>
+/// LogitNet's GEMM and OpenBLAS side by side. Run with
+/// <c>dotnet run -c Release --project bench/LogitNet.Benchmarks -- --filter '*GemmBenchmarks*'</c>.
+/// Three jobs: LogitNet, OpenBLAS with the kernel it picks itself, and OpenBLAS with
+/// OPENBLAS_CORETYPE=SKYLAKEX (AVX-512), each benchmark in its own process.
+/// </summary>
+[Config(typeof(GemmConfig))]
+public class GemmBenchmarks
+{
+    private GemmCase? _case;
+
+    public static IEnumerable<string> Cases => GemmCase.Names();
+
+    [ParamsSource(nameof(Cases))]
+    public string Case { get; set; } = "";
+
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _case = GemmCase.Parse(Case);
+        Gemm.MaxThreads = Threads;
+        OpenBlas.SetThreads(Threads);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _case?.Dispose();
+
+    [Benchmark]
+    public void LogitNet() => _case!.RunLogitNet();
+
+    [Benchmark]
+    public void OpenBLAS() => _case!.RunOpenBlas();
+
+    private sealed class GemmConfig : ManualConfig
+    {
+        public GemmConfig()
+        {
+            // Short runs: the suite has 114 benchmarks on a shared 2-core machine; the noise this
+            // leaves is why the table compares ratios measured in the same run.
+            Job quick = Job.Default.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1)
+                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(150));
+            AddJob(quick.WithId("OwnKernel"));
+            AddJob(quick.WithEnvironmentVariables(new EnvironmentVariable("OPENBLAS_CORETYPE", "SKYLAKEX")).WithId("SkylakeX"));
+            AddFilter(new SimpleFilter(b => !(b.Job.Id == "SkylakeX" && b.Descriptor.WorkloadMethod.Name == nameof(LogitNet))));
+            AddColumn(new GflopsColumn());
+        }
+    }
+
+    private sealed class GflopsColumn : IColumn
+    {
+        public string Id => "GFLOPs";
+
+        public string ColumnName => "GFLOP/s";
+
+        public bool AlwaysShow => true;
+
+        public ColumnCategory Category => ColumnCategory.Custom;
+
+        public int PriorityInCategory => 0;
+
+        public bool IsNumeric => true;
+
+        public UnitType UnitType => UnitType.Dimensionless;
+
+        public string Legend => "Billions of floating-point operations (2·m·n·k) per second, from the mean time";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+        {
+            BenchmarkReport? report = summary[benchmarkCase];
+            if (report?.ResultStatistics is null)
+            {
+                return "-";
+            }
+
+            string name = (string)benchmarkCase.Parameters["Case"];
+            using GemmCase shape = GemmCase.Parse(name);
+            return (shape.Flops / report.ResultStatistics.Mean).ToString("F1", CultureInfo.InvariantCulture);
+        }
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
+
+        public bool IsAvailable(Summary summary) => true;
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+    }
+}
+
+/// <summary>
+/// A Stopwatch harness for development (<c>-- --quick [filter]</c>): best-of-N GFLOP/s for
+/// LogitNet and, in the same process, OpenBLAS (whatever OPENBLAS_CORETYPE says), their trials
+/// interleaved so that both see the same background load on a shared machine. After each
+/// two-thread OpenBLAS trial it sleeps 200 ms, because OpenBLAS's idle threads spin for 2^28 cycles (about 77 ms).
+/// </summary>
+public static class GemmQuick
+{
+    public static void Run(string[] args)
+    {
+        string filter = args.Length > 0 ? args[0] : "";
+        List<string> names = GemmCase.Names().Where(n => n.Contains(filter, StringComparison.Ordinal)).ToList();
+        Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName}; {OpenBlas.Config}");
+        Console.WriteLine($"{"case",-20} {"thr",3} {"LogitNet",9} {"OpenBLAS",9} {"ratio",6}");
+        foreach (int threads in new[] { 1, 2 })
+        {
+            Gemm.MaxThreads = threads;
+            OpenBlas.SetThreads(threads);
+            foreach (string name in names)
+            {
+                using GemmCase c = GemmCase.Parse(name);
+                int reps = Math.Max(1, (int)(2e7 / c.Flops * 30));
+                c.RunLogitNet();
+                c.RunOpenBlas();
+                double ours = 0, theirs = 0;
+                for (int trial = 0; trial < 7; trial++)
+                {
+                    ours = Math.Max(ours, Trial(c, c.RunLogitNet, reps));
+                    theirs = Math.Max(theirs, Trial(c, c.RunOpenBlas, reps));
+                    if (threads > 1)
+                    {
+                        Thread.Sleep(200);
+                    }
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name,-20} {threads,3} {ours,9:F1} {theirs,9:F1} {ours / theirs,6:F2}"));
+            }
+        }
+    }
+
+    private static double Trial(GemmCase c, Action run, int reps)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < reps; i++)
+        {
+            run();
+        }
+
+        return c.Flops * reps / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
+    }
+}

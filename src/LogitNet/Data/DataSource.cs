@@ -1,0 +1,231 @@
+using System.Buffers;
+using System.IO.Compression;
+
+namespace LogitNet.Data;
+
+/// <summary>Turns <paramref name="source"/> (raw bytes of one chunk, which it may overwrite) into floats.</summary>
+internal delegate void ElementConverter(Span<byte> source, Span<float> destination);
+
+/// <summary>
+/// The binary loaders' view of a file: transparent gzip, a byte position for error messages,
+/// and reads that never trust a header's sizes further than the content can back them.
+/// </summary>
+/// <remarks>
+/// Two rules keep hostile files harmless. When the content length is known (an uncompressed,
+/// seekable stream), a claimed payload is compared with the bytes that remain before anything is
+/// allocated. When it is not (gzip, pipes), the destination grows geometrically as data actually
+/// arrives, so memory stays within twice what the content really holds, and the loaders' element
+/// cap bounds even that.
+/// </remarks>
+internal sealed class DataSource : IDisposable
+{
+    /// <summary>The read chunk: a multiple of every element size, large enough to amortise calls.</summary>
+    internal const int ChunkBytes = 1 << 20;
+
+    /// <summary>The first allocation, in elements, when the content length is unknown.</summary>
+    private const int InitialUnknownElements = 1 << 18;
+
+    /// <summary>
+    /// For gzip content of known compressed size, the first allocation may reach this many times the
+    /// compressed size: ample for real data (MNIST's images compress about 5:1), so they are read
+    /// with one allocation, while a small hostile file still cannot claim much before data arrives.
+    /// </summary>
+    private const int CompressedSizeFactor = 16;
+
+    private readonly Stream _stream;
+    private readonly Stream? _owned;
+    private readonly long? _length;
+    private readonly long? _compressedLength;
+
+    private DataSource(Stream stream, Stream? owned, long? length, long? compressedLength, string? name, bool compressed)
+    {
+        _stream = stream;
+        _owned = owned;
+        _length = length;
+        _compressedLength = compressedLength;
+        Name = name;
+        IsCompressed = compressed;
+    }
+
+    /// <summary>The file or resource name for messages, or null.</summary>
+    public string? Name { get; }
+
+    /// <summary>Bytes of content consumed so far (decompressed bytes for gzip).</summary>
+    public long Position { get; private set; }
+
+    /// <summary>Whether the content was gzip-compressed.</summary>
+    public bool IsCompressed { get; }
+
+    /// <summary>Bytes of content left, when known (uncompressed seekable streams).</summary>
+    public long? Remaining => _length - Position;
+
+    /// <summary>Opens <paramref name="stream"/>, decompressing it when it starts with the gzip magic (1F 8B).</summary>
+    public static DataSource Open(Stream stream, string? name, bool leaveOpen)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanRead)
+        {
+            throw new ArgumentException("Expected a readable stream.", nameof(stream));
+        }
+
+        long? length = stream.CanSeek ? stream.Length - stream.Position : null;
+        byte[] magic = new byte[2];
+        int got = 0;
+        while (got < magic.Length)
+        {
+            int n = stream.Read(magic, got, magic.Length - got);
+            if (n == 0) break;
+            got += n;
+        }
+
+        var rest = new PrefixStream(magic, got, stream, leaveOpen);
+        if (got == 2 && magic[0] == 0x1F && magic[1] == 0x8B)
+        {
+            var gzip = new GZipStream(rest, CompressionMode.Decompress, leaveOpen: false);
+            return new DataSource(gzip, gzip, null, length, name, compressed: true);
+        }
+
+        return new DataSource(rest, rest, length, null, name, compressed: false);
+    }
+
+    /// <summary>Opens a file for reading with a large buffer and a sequential-scan hint.</summary>
+    public static DataSource OpenFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+        return Open(file, path, leaveOpen: false);
+    }
+
+    /// <summary>A format error at <paramref name="offset"/> (default: the current position) of this source.</summary>
+    public DataFormatException Error(string message, string? entry, long? offset = null, Exception? inner = null) =>
+        new(message, Name, entry, offset ?? Position, innerException: inner);
+
+    /// <summary>Reads up to <paramref name="buffer"/>'s length; fewer only at the end of the content.</summary>
+    public int ReadAtMost(Span<byte> buffer, string entry)
+    {
+        int total = 0;
+        try
+        {
+            while (total < buffer.Length)
+            {
+                int n = _stream.Read(buffer[total..]);
+                if (n == 0) break;
+                total += n;
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw Error($"the gzip compression is damaged ({e.Message}). Re-download or re-create the file.", entry, Position + total, e);
+        }
+
+        Position += total;
+        return total;
+    }
+
+    /// <summary>Reads exactly <paramref name="buffer"/>'s length, or reports a truncated file.</summary>
+    public void ReadExactly(Span<byte> buffer, string entry)
+    {
+        int got = ReadAtMost(buffer, entry);
+        if (got < buffer.Length)
+        {
+            throw Error($"the file ends {buffer.Length - got} bytes short of the end of the {entry}; expected {buffer.Length} bytes there. The file is truncated.", entry);
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="count"/> elements of <paramref name="itemSize"/> bytes each and converts
+    /// them to float, allocating no more than the content can back.
+    /// </summary>
+    public float[] ReadElements(int count, int itemSize, ElementConverter convert, string entry)
+    {
+        long bytes = (long)count * itemSize;
+        if (Remaining is long remaining && remaining < bytes)
+        {
+            throw Error($"the header promises {count} elements of {itemSize} bytes ({bytes} bytes of data), but only {remaining} bytes follow. The file is truncated or its header is damaged.", entry);
+        }
+
+        long firstAllocation = Remaining is not null ? count
+            : Math.Max(InitialUnknownElements, (_compressedLength ?? 0) * CompressedSizeFactor / itemSize);
+        float[] result = GC.AllocateUninitializedArray<float>((int)Math.Min(count, firstAllocation));
+        byte[] chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkBytes, Math.Max(bytes, 1)));
+        try
+        {
+            int done = 0;
+            while (done < count)
+            {
+                int want = (int)Math.Min((long)(count - done) * itemSize, chunk.Length - chunk.Length % itemSize);
+                int got = ReadAtMost(chunk.AsSpan(0, want), entry);
+                if (got < want)
+                {
+                    long missing = bytes - ((long)done * itemSize + got);
+                    throw Error($"the data ends after {done + got / itemSize} of {count} elements, {missing} bytes short; the file is truncated.", entry);
+                }
+
+                int n = want / itemSize;
+                if (done + n > result.Length)
+                {
+                    float[] larger = GC.AllocateUninitializedArray<float>((int)Math.Min(count, Math.Max(2L * result.Length, done + n)));
+                    result.AsSpan(0, done).CopyTo(larger);
+                    result = larger;
+                }
+
+                convert(chunk.AsSpan(0, want), result.AsSpan(done, n));
+                done += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Checks a shape read from a header and returns its element count. Refuses a count above
+    /// <paramref name="maxElements"/>, and shapes whose running product passes
+    /// <see cref="Array.MaxLength"/> even when a later axis is 0 (a tensor cannot hold them).
+    /// </summary>
+    public int CheckShape(ReadOnlySpan<long> shape, long maxElements, string entry, long offset)
+    {
+        string shown = "[" + string.Join(", ", shape.ToArray()) + "]";
+        Int128 product = 1;
+        foreach (long dimension in shape)
+        {
+            product *= dimension;
+            if (product > Array.MaxLength)
+            {
+                throw Error($"the shape {shown} is larger than any array can be (at most {Array.MaxLength:N0} elements). The header is damaged.", entry, offset);
+            }
+        }
+
+        if (product > maxElements)
+        {
+            throw Error($"the shape {shown} holds {product:N0} elements; the limit is {maxElements:N0}. The header is damaged, or pass a larger maxElements.", entry, offset);
+        }
+
+        return (int)product;
+    }
+
+    /// <summary>Reports bytes left after the data; <paramref name="hint"/> says what to do about them.</summary>
+    public void ExpectEnd(string hint)
+    {
+        if (Remaining is long remaining)
+        {
+            if (remaining > 0)
+            {
+                throw Error($"found {remaining} bytes after the end of the data, where the file should end. {hint}", "trailer");
+            }
+
+            return;
+        }
+
+        Span<byte> probe = stackalloc byte[1];
+        if (ReadAtMost(probe, "trailer") > 0)
+        {
+            throw Error($"found more bytes after the end of the data, where the file should end. {hint}", "trailer", Position - 1);
+        }
+    }
+
+    public void Dispose() => _owned?.Dispose();
+}

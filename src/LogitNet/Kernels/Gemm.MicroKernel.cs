@@ -1,0 +1,620 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LogitNet.Kernels;
+
+/// <summary>
+/// The arithmetic of one vector width, so that the micro-kernels are written once and the JIT
+/// specialises them per width (the type arguments are structs, so every call inlines).
+/// </summary>
+internal unsafe interface IGemmVector<TVec>
+    where TVec : unmanaged
+{
+    /// <summary>Floats per vector.</summary>
+    static abstract int Width { get; }
+
+    /// <summary>Rows of the micro-tile (MR); the tile is MR × 2·Width.</summary>
+    static abstract int Rows { get; }
+
+    static abstract TVec Zero { get; }
+
+    static abstract TVec Load(float* source);
+
+    static abstract void Store(float* destination, TVec value);
+
+    /// <summary>Loads the first <paramref name="count"/> (0 ≤ count ≤ Width) floats, zeros elsewhere, touching no memory past them.</summary>
+    static abstract TVec LoadPartial(float* source, int count);
+
+    /// <summary>Stores the first <paramref name="count"/> (0 ≤ count ≤ Width) elements, touching no memory past them.</summary>
+    static abstract void StorePartial(float* destination, TVec value, int count);
+
+    static abstract TVec Broadcast(float* source);
+
+    /// <summary>a·b + c with a single rounding (a hardware FMA on every path we select).</summary>
+    static abstract TVec MultiplyAdd(TVec a, TVec b, TVec c);
+
+    static abstract TVec Add(TVec a, TVec b);
+
+    /// <summary>x &lt; 0 ? 0 : x per element, the same as <see cref="Gemm.Relu(float)"/>, so NaN stays NaN.</summary>
+    static abstract TVec Relu(TVec value);
+}
+
+/// <summary>AVX-512: a 12×32 tile, 24 zmm accumulators + 2 for B + 1 broadcast out of 32 registers.</summary>
+internal readonly unsafe struct GemmVector512 : IGemmVector<Vector512<float>>
+{
+    public static int Width => 16;
+
+    public static int Rows => 12;
+
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(float* source) => Vector512.Load(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float* destination, Vector512<float> value) => value.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadPartial(float* source, int count) =>
+        Avx512F.MaskLoad(source, Mask(count), Vector512<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial(float* destination, Vector512<float> value, int count) =>
+        Avx512F.MaskStore(destination, Mask(count), value);
+
+    // Masked loads and stores suppress faults on the lanes they skip, so a row's end is safe.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Mask(int count) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Broadcast(float* source) => Vector512.Create(*source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
+        Vector512.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Relu(Vector512<float> value) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(value, Vector512<float>.Zero), Vector512<float>.Zero, value);
+}
+
+/// <summary>AVX2/FMA (16 ymm registers): a 6×16 tile, 12 accumulators + 2 for B + 1 broadcast.</summary>
+internal readonly unsafe struct GemmVector256 : IGemmVector<Vector256<float>>
+{
+    public static int Width => 8;
+
+    public static int Rows => 6;
+
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(float* source) => Vector256.Load(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float* destination, Vector256<float> value) => value.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadPartial(float* source, int count)
+    {
+        if (Avx.IsSupported)
+        {
+            return Avx.MaskLoad(source, Mask(count));
+        }
+
+        Vector256<float> value = Vector256<float>.Zero;
+        for (int i = 0; i < count; i++)
+        {
+            value = value.WithElement(i, source[i]);
+        }
+
+        return value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial(float* destination, Vector256<float> value, int count)
+    {
+        if (Avx.IsSupported)
+        {
+            Avx.MaskStore(destination, Mask(count), value);
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            destination[i] = value.GetElement(i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Mask(int count) =>
+        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Broadcast(float* source) => Vector256.Create(*source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        Vector256.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Relu(Vector256<float> value) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(value, Vector256<float>.Zero), Vector256<float>.Zero, value);
+}
+
+/// <summary>SSE+FMA or Arm AdvSimd: a 6×8 tile of 128-bit vectors.</summary>
+internal readonly unsafe struct GemmVector128 : IGemmVector<Vector128<float>>
+{
+    public static int Width => 4;
+
+    public static int Rows => 6;
+
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load(float* source) => Vector128.Load(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float* destination, Vector128<float> value) => value.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadPartial(float* source, int count)
+    {
+        if (Avx.IsSupported)
+        {
+            return Avx.MaskLoad(source, Mask(count));
+        }
+
+        Vector128<float> value = Vector128<float>.Zero;
+        for (int i = 0; i < count; i++)
+        {
+            value = value.WithElement(i, source[i]);
+        }
+
+        return value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial(float* destination, Vector128<float> value, int count)
+    {
+        if (Avx.IsSupported)
+        {
+            Avx.MaskStore(destination, Mask(count), value);
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            destination[i] = value.GetElement(i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Mask(int count) =>
+        Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Broadcast(float* source) => Vector128.Create(*source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) =>
+        Vector128.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Relu(Vector128<float> value) =>
+        Vector128.ConditionalSelect(Vector128.LessThan(value, Vector128<float>.Zero), Vector128<float>.Zero, value);
+}
+
+/// <summary>No usable SIMD: a 6×2 tile of scalars, still one rounding per multiply-add.</summary>
+internal readonly unsafe struct GemmScalar : IGemmVector<float>
+{
+    public static int Width => 1;
+
+    public static int Rows => 6;
+
+    public static float Zero => 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Load(float* source) => *source;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float* destination, float value) => *destination = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LoadPartial(float* source, int count) => count > 0 ? *source : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial(float* destination, float value, int count)
+    {
+        if (count > 0)
+        {
+            *destination = value;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Broadcast(float* source) => *source;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Add(float a, float b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Relu(float value) => Gemm.Relu(value);
+}
+
+internal static unsafe partial class Gemm
+{
+    /// <summary>Kernel flag: add the tile to C instead of overwriting it (a later K block, or C += A·B).</summary>
+    private const int AddToC = 1;
+
+    /// <summary>Kernel flag: apply ReLU after the bias (set only on the last K block).</summary>
+    private const int ApplyRelu = 2;
+
+    /// <summary>The scalar ReLU every path agrees with: NaN compares false, so it is returned unchanged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Relu(float x) => x < 0f ? 0f : x;
+
+    /// <summary>
+    /// C[0..12, 0..2W] (op)= A panel · B panel for one full 12-row tile: 24 accumulators that stay
+    /// in registers for the whole K loop. Each C element is the FMA chain
+    /// acc = fma(a[i,p], b[p,j], acc) for p = 0..kc-1 in order, whatever the partition.
+    /// </summary>
+    /// <param name="kc">The depth of this K block.</param>
+    /// <param name="a">A panel: for each p, the 12 values a[0..12, p] (packed, zero padded).</param>
+    /// <param name="b">B panel: for each p, the 2W values b[p, 0..2W] (packed, zero padded).</param>
+    /// <param name="c">The tile's top-left element.</param>
+    /// <param name="ldc">C's row stride.</param>
+    /// <param name="bias">The bias at the tile's first column, or null.</param>
+    /// <param name="flags"><see cref="AddToC"/> and <see cref="ApplyRelu"/>.</param>
+    /// <param name="rows">The tile rows that exist in C (1 to 12); the others are computed from zero padding and not stored.</param>
+    /// <param name="cols">The tile columns that exist in C (1 to 2W).</param>
+    /// <param name="scratch">Where an edge tile (rows &lt; 12 or cols &lt; 2W) leaves its raw sums, row stride 2W.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel12<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        nint w = TOps.Width;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+        TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        TVec c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
+        TVec c80 = TOps.Zero, c81 = TOps.Zero, c90 = TOps.Zero, c91 = TOps.Zero;
+        TVec ca0 = TOps.Zero, ca1 = TOps.Zero, cb0 = TOps.Zero, cb1 = TOps.Zero;
+        if (Sse.IsSupported)
+        {
+            // The tile of C is read (later K blocks) or written (the first) after the K loop;
+            // asking for its 24 lines now hides the misses and the write-allocate reads behind
+            // kc·12 cycles of FMAs.
+            for (int i = 0; i < rows; i++)
+            {
+                Sse.Prefetch0(c + i * ldc);
+                Sse.Prefetch0(c + i * ldc + 2 * w - 1);
+            }
+        }
+
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TOps.Load(b);
+            TVec b1 = TOps.Load(b + w);
+            TVec x = TOps.Broadcast(a);
+            c00 = TOps.MultiplyAdd(x, b0, c00);
+            c01 = TOps.MultiplyAdd(x, b1, c01);
+            x = TOps.Broadcast(a + 1);
+            c10 = TOps.MultiplyAdd(x, b0, c10);
+            c11 = TOps.MultiplyAdd(x, b1, c11);
+            x = TOps.Broadcast(a + 2);
+            c20 = TOps.MultiplyAdd(x, b0, c20);
+            c21 = TOps.MultiplyAdd(x, b1, c21);
+            x = TOps.Broadcast(a + 3);
+            c30 = TOps.MultiplyAdd(x, b0, c30);
+            c31 = TOps.MultiplyAdd(x, b1, c31);
+            x = TOps.Broadcast(a + 4);
+            c40 = TOps.MultiplyAdd(x, b0, c40);
+            c41 = TOps.MultiplyAdd(x, b1, c41);
+            x = TOps.Broadcast(a + 5);
+            c50 = TOps.MultiplyAdd(x, b0, c50);
+            c51 = TOps.MultiplyAdd(x, b1, c51);
+            x = TOps.Broadcast(a + 6);
+            c60 = TOps.MultiplyAdd(x, b0, c60);
+            c61 = TOps.MultiplyAdd(x, b1, c61);
+            x = TOps.Broadcast(a + 7);
+            c70 = TOps.MultiplyAdd(x, b0, c70);
+            c71 = TOps.MultiplyAdd(x, b1, c71);
+            x = TOps.Broadcast(a + 8);
+            c80 = TOps.MultiplyAdd(x, b0, c80);
+            c81 = TOps.MultiplyAdd(x, b1, c81);
+            x = TOps.Broadcast(a + 9);
+            c90 = TOps.MultiplyAdd(x, b0, c90);
+            c91 = TOps.MultiplyAdd(x, b1, c91);
+            x = TOps.Broadcast(a + 10);
+            ca0 = TOps.MultiplyAdd(x, b0, ca0);
+            ca1 = TOps.MultiplyAdd(x, b1, ca1);
+            x = TOps.Broadcast(a + 11);
+            cb0 = TOps.MultiplyAdd(x, b0, cb0);
+            cb1 = TOps.MultiplyAdd(x, b1, cb1);
+            a += 12;
+            b += 2 * w;
+        }
+
+        if (rows == 12 && cols == 2 * w)
+        {
+            StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
+            StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
+            StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
+            StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
+            StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
+            StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
+            StoreRow<TOps, TVec>(c + 6 * ldc, c60, c61, bias, flags);
+            StoreRow<TOps, TVec>(c + 7 * ldc, c70, c71, bias, flags);
+            StoreRow<TOps, TVec>(c + 8 * ldc, c80, c81, bias, flags);
+            StoreRow<TOps, TVec>(c + 9 * ldc, c90, c91, bias, flags);
+            StoreRow<TOps, TVec>(c + 10 * ldc, ca0, ca1, bias, flags);
+            StoreRow<TOps, TVec>(c + 11 * ldc, cb0, cb1, bias, flags);
+        }
+        else
+        {
+            // An edge tile: hand the raw sums to the masked epilogue (<see cref="StoreEdgeTile"/>).
+            // Calling it from here would make the JIT spill the accumulators inside the loop.
+            TOps.Store(scratch, c00);
+            TOps.Store(scratch + w, c01);
+            TOps.Store(scratch + 2 * w, c10);
+            TOps.Store(scratch + 3 * w, c11);
+            TOps.Store(scratch + 4 * w, c20);
+            TOps.Store(scratch + 5 * w, c21);
+            TOps.Store(scratch + 6 * w, c30);
+            TOps.Store(scratch + 7 * w, c31);
+            TOps.Store(scratch + 8 * w, c40);
+            TOps.Store(scratch + 9 * w, c41);
+            TOps.Store(scratch + 10 * w, c50);
+            TOps.Store(scratch + 11 * w, c51);
+            TOps.Store(scratch + 12 * w, c60);
+            TOps.Store(scratch + 13 * w, c61);
+            TOps.Store(scratch + 14 * w, c70);
+            TOps.Store(scratch + 15 * w, c71);
+            TOps.Store(scratch + 16 * w, c80);
+            TOps.Store(scratch + 17 * w, c81);
+            TOps.Store(scratch + 18 * w, c90);
+            TOps.Store(scratch + 19 * w, c91);
+            TOps.Store(scratch + 20 * w, ca0);
+            TOps.Store(scratch + 21 * w, ca1);
+            TOps.Store(scratch + 22 * w, cb0);
+            TOps.Store(scratch + 23 * w, cb1);
+        }
+    }
+
+    /// <summary>
+    /// A 12 × W tile (one vector per row) for products with n ≤ W, such as a 10-class output
+    /// layer, where the 12 × 2W tile would compute mostly padding. Each element is the same FMA
+    /// chain as in <see cref="Kernel12"/>, so the choice of kernel never changes a result.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel12Narrow<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        nint w = TOps.Width;
+        TVec c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero;
+        TVec c6 = TOps.Zero, c7 = TOps.Zero, c8 = TOps.Zero, c9 = TOps.Zero, ca = TOps.Zero, cb = TOps.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TOps.Load(b);
+            c0 = TOps.MultiplyAdd(TOps.Broadcast(a), b0, c0);
+            c1 = TOps.MultiplyAdd(TOps.Broadcast(a + 1), b0, c1);
+            c2 = TOps.MultiplyAdd(TOps.Broadcast(a + 2), b0, c2);
+            c3 = TOps.MultiplyAdd(TOps.Broadcast(a + 3), b0, c3);
+            c4 = TOps.MultiplyAdd(TOps.Broadcast(a + 4), b0, c4);
+            c5 = TOps.MultiplyAdd(TOps.Broadcast(a + 5), b0, c5);
+            c6 = TOps.MultiplyAdd(TOps.Broadcast(a + 6), b0, c6);
+            c7 = TOps.MultiplyAdd(TOps.Broadcast(a + 7), b0, c7);
+            c8 = TOps.MultiplyAdd(TOps.Broadcast(a + 8), b0, c8);
+            c9 = TOps.MultiplyAdd(TOps.Broadcast(a + 9), b0, c9);
+            ca = TOps.MultiplyAdd(TOps.Broadcast(a + 10), b0, ca);
+            cb = TOps.MultiplyAdd(TOps.Broadcast(a + 11), b0, cb);
+            a += 12;
+            b += w;
+        }
+
+        if (rows == 12 && cols == w)
+        {
+            StoreRow1<TOps, TVec>(c, c0, bias, flags);
+            StoreRow1<TOps, TVec>(c + ldc, c1, bias, flags);
+            StoreRow1<TOps, TVec>(c + 2 * ldc, c2, bias, flags);
+            StoreRow1<TOps, TVec>(c + 3 * ldc, c3, bias, flags);
+            StoreRow1<TOps, TVec>(c + 4 * ldc, c4, bias, flags);
+            StoreRow1<TOps, TVec>(c + 5 * ldc, c5, bias, flags);
+            StoreRow1<TOps, TVec>(c + 6 * ldc, c6, bias, flags);
+            StoreRow1<TOps, TVec>(c + 7 * ldc, c7, bias, flags);
+            StoreRow1<TOps, TVec>(c + 8 * ldc, c8, bias, flags);
+            StoreRow1<TOps, TVec>(c + 9 * ldc, c9, bias, flags);
+            StoreRow1<TOps, TVec>(c + 10 * ldc, ca, bias, flags);
+            StoreRow1<TOps, TVec>(c + 11 * ldc, cb, bias, flags);
+        }
+        else
+        {
+            TOps.Store(scratch, c0);
+            TOps.Store(scratch + w, c1);
+            TOps.Store(scratch + 2 * w, c2);
+            TOps.Store(scratch + 3 * w, c3);
+            TOps.Store(scratch + 4 * w, c4);
+            TOps.Store(scratch + 5 * w, c5);
+            TOps.Store(scratch + 6 * w, c6);
+            TOps.Store(scratch + 7 * w, c7);
+            TOps.Store(scratch + 8 * w, c8);
+            TOps.Store(scratch + 9 * w, c9);
+            TOps.Store(scratch + 10 * w, ca);
+            TOps.Store(scratch + 11 * w, cb);
+        }
+    }
+
+    /// <summary>The 6-row tile of the narrower paths; the same FMA chain per element as <see cref="Kernel12"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        nint w = TOps.Width;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+        TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TOps.Load(b);
+            TVec b1 = TOps.Load(b + w);
+            TVec x = TOps.Broadcast(a);
+            c00 = TOps.MultiplyAdd(x, b0, c00);
+            c01 = TOps.MultiplyAdd(x, b1, c01);
+            x = TOps.Broadcast(a + 1);
+            c10 = TOps.MultiplyAdd(x, b0, c10);
+            c11 = TOps.MultiplyAdd(x, b1, c11);
+            x = TOps.Broadcast(a + 2);
+            c20 = TOps.MultiplyAdd(x, b0, c20);
+            c21 = TOps.MultiplyAdd(x, b1, c21);
+            x = TOps.Broadcast(a + 3);
+            c30 = TOps.MultiplyAdd(x, b0, c30);
+            c31 = TOps.MultiplyAdd(x, b1, c31);
+            x = TOps.Broadcast(a + 4);
+            c40 = TOps.MultiplyAdd(x, b0, c40);
+            c41 = TOps.MultiplyAdd(x, b1, c41);
+            x = TOps.Broadcast(a + 5);
+            c50 = TOps.MultiplyAdd(x, b0, c50);
+            c51 = TOps.MultiplyAdd(x, b1, c51);
+            a += 6;
+            b += 2 * w;
+        }
+
+        if (rows == 6 && cols == 2 * w)
+        {
+            StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
+            StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
+            StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
+            StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
+            StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
+            StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
+        }
+        else
+        {
+            // An edge tile: hand the raw sums to the masked epilogue (<see cref="StoreEdgeTile"/>).
+            // Calling it from here would make the JIT spill the accumulators inside the loop.
+            TOps.Store(scratch, c00);
+            TOps.Store(scratch + w, c01);
+            TOps.Store(scratch + 2 * w, c10);
+            TOps.Store(scratch + 3 * w, c11);
+            TOps.Store(scratch + 4 * w, c20);
+            TOps.Store(scratch + 5 * w, c21);
+            TOps.Store(scratch + 6 * w, c30);
+            TOps.Store(scratch + 7 * w, c31);
+            TOps.Store(scratch + 8 * w, c40);
+            TOps.Store(scratch + 9 * w, c41);
+            TOps.Store(scratch + 10 * w, c50);
+            TOps.Store(scratch + 11 * w, c51);
+        }
+    }
+
+    /// <summary>
+    /// The epilogue on one full tile row: C_old + acc, then + bias, then ReLU, the order
+    /// <see cref="StoreEdgeTile"/> repeats with masks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TOps, TVec>(float* c, TVec v0, TVec v1, float* bias, int flags)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        int w = TOps.Width;
+        if ((flags & AddToC) != 0)
+        {
+            v0 = TOps.Add(TOps.Load(c), v0);
+            v1 = TOps.Add(TOps.Load(c + w), v1);
+        }
+
+        if (bias != null)
+        {
+            v0 = TOps.Add(v0, TOps.Load(bias));
+            v1 = TOps.Add(v1, TOps.Load(bias + w));
+        }
+
+        if ((flags & ApplyRelu) != 0)
+        {
+            v0 = TOps.Relu(v0);
+            v1 = TOps.Relu(v1);
+        }
+
+        TOps.Store(c, v0);
+        TOps.Store(c + w, v1);
+    }
+
+    /// <summary>The epilogue on one full row of a narrow tile, as <see cref="StoreRow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow1<TOps, TVec>(float* c, TVec v0, float* bias, int flags)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        if ((flags & AddToC) != 0)
+        {
+            v0 = TOps.Add(TOps.Load(c), v0);
+        }
+
+        if (bias != null)
+        {
+            v0 = TOps.Add(v0, TOps.Load(bias));
+        }
+
+        if ((flags & ApplyRelu) != 0)
+        {
+            v0 = TOps.Relu(v0);
+        }
+
+        TOps.Store(c, v0);
+    }
+
+    /// <summary>
+    /// The epilogue of an edge tile from the raw sums the kernel left in <paramref name="scratch"/>
+    /// (<paramref name="vectors"/> vectors per row): the same vector arithmetic as
+    /// <see cref="StoreRow"/>, with masked loads and stores that touch only the rows × cols
+    /// elements of C that exist, so edge and interior elements are computed identically.
+    /// </summary>
+    private static void StoreEdgeTile<TOps, TVec>(float* scratch, int vectors, float* c, nint ldc, float* bias, int flags, int rows, int cols)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        int w = TOps.Width;
+        for (int i = 0; i < rows; i++)
+        {
+            float* row = c + i * ldc;
+            for (int v = 0; v < vectors; v++)
+            {
+                int count = Math.Clamp(cols - v * w, 0, w);
+                TVec x = TOps.Load(scratch + (i * vectors + v) * w);
+                if ((flags & AddToC) != 0)
+                {
+                    x = TOps.Add(TOps.LoadPartial(row + v * w, count), x);
+                }
+
+                if (bias != null)
+                {
+                    x = TOps.Add(x, TOps.LoadPartial(bias + v * w, count));
+                }
+
+                if ((flags & ApplyRelu) != 0)
+                {
+                    x = TOps.Relu(x);
+                }
+
+                TOps.StorePartial(row + v * w, x, count);
+            }
+        }
+    }
+}

@@ -1,0 +1,352 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace LogitNet.Kernels;
+
+/// <summary>The micro-kernel families, widest first; <see cref="Gemm.BestKernel"/> is chosen once.</summary>
+internal enum GemmKernel
+{
+    /// <summary>Scalar FMA, 6×2 tiles: any CPU.</summary>
+    Scalar,
+
+    /// <summary>128-bit vectors, 6×8 tiles: SSE with FMA, or Arm AdvSimd.</summary>
+    Vector128,
+
+    /// <summary>256-bit vectors, 6×16 tiles: AVX2 with FMA.</summary>
+    Vector256,
+
+    /// <summary>512-bit vectors, 12×32 tiles: AVX-512F.</summary>
+    Vector512,
+}
+
+/// <summary>
+/// Single-precision matrix product C = op(A)·op(B) with a fused epilogue, on packed panels and
+/// cache blocks (Goto and van de Geijn, "Anatomy of high-performance matrix multiplication", 2008;
+/// the BLIS loop order jc → pc → ic → jr → ir).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Matrices are row-major with explicit leading dimensions. op(A) is m × k: A is stored m × k
+/// (row stride lda ≥ k), or k × m when transposed (lda ≥ m). op(B) is k × n: B is stored k × n
+/// (ldb ≥ n), or n × k when transposed (ldb ≥ k). C is m × n with ldc ≥ n and must not overlap
+/// A, B or the bias.
+/// </para>
+/// <para>
+/// Determinism: every element of C is the in-order FMA chain over p within each K block, the
+/// blocks added to C in order, and the K blocking depends on k alone. Threads split only M or N,
+/// so the result is bitwise the same for any thread count and run to run (on one kernel family).
+/// </para>
+/// <para>
+/// Threads and memory: products of at least <see cref="ParallelFlopThreshold"/> flops are cut
+/// into chunks shared by the calling thread and one dedicated worker (<see cref="MaxThreads"/>).
+/// Any thread may call concurrently: each has its own packing buffers (thread-static, grown to
+/// the largest blocks it has packed, at most 4.4 MB), and a caller that finds the worker busy
+/// runs alone. Once warm, a call allocates nothing on the managed heap, with one thread or two.
+/// </para>
+/// <para>
+/// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
+/// summation of the k products, so |ĉ - c| ≤ γ_k Σ_p |a_ip||b_pj| with γ_k = k·u/(1 - k·u),
+/// u = 2^-24 (Higham, "Accuracy and Stability of Numerical Algorithms", §3.1); the tests check the
+/// looser k · 2^-23 · Σ|a||b|.
+/// </para>
+/// </remarks>
+internal static unsafe partial class Gemm
+{
+    /// <summary>
+    /// Depth of a K block. The jr loop keeps one packed B panel (KC × 32 floats = 32 KB at 256)
+    /// in the 48 KB L1d while 12-row A panels (12 KB) stream past it from L2.
+    /// </summary>
+    internal const int KcMax = 256;
+
+    /// <summary>Rows of a packed A block (MC × KC × 4 B = 384 KB), kept in the 1 MB L2; a multiple of 12 and 6.</summary>
+    internal const int McMax = 384;
+
+    /// <summary>Columns of a packed B block (KC × NC × 4 B = 4 MB, in L3); a multiple of every NR.</summary>
+    internal const int NcMax = 4096;
+
+    /// <summary>The largest tile of any kernel (12 × 32): the size of the edge tile's scratch.</summary>
+    private const int MaxTile = 12 * 32;
+
+    /// <summary>The kernel family this CPU runs best, chosen once at start-up.</summary>
+    public static readonly GemmKernel BestKernel = SelectKernel();
+
+    private static int s_maxThreads = Math.Min(2, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Threads <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, in GemmEpilogue)"/>
+    /// may use: 1 or 2 (the calling thread and one worker). Results do not depend on it.
+    /// </summary>
+    public static int MaxThreads
+    {
+        get => Volatile.Read(ref s_maxThreads);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref s_maxThreads, Math.Min(value, 2));
+        }
+    }
+
+    /// <summary>
+    /// C = epilogue(op(A)·op(B)) on the best kernel family, with up to <see cref="MaxThreads"/> threads.
+    /// </summary>
+    /// <param name="transposeA">Whether A is stored k × m (op(A) = Aᵀ) instead of m × k.</param>
+    /// <param name="transposeB">Whether B is stored n × k (op(B) = Bᵀ) instead of k × n.</param>
+    /// <param name="m">Rows of C.</param>
+    /// <param name="n">Columns of C.</param>
+    /// <param name="k">The inner dimension; 0 gives C = epilogue(0).</param>
+    /// <param name="a">A's elements, row-major with row stride <paramref name="lda"/>.</param>
+    /// <param name="lda">A's row stride as stored.</param>
+    /// <param name="b">B's elements, row-major with row stride <paramref name="ldb"/>.</param>
+    /// <param name="ldb">B's row stride as stored.</param>
+    /// <param name="c">C's elements, row-major with row stride <paramref name="ldc"/>; must not overlap the inputs.</param>
+    /// <param name="ldc">C's row stride.</param>
+    /// <param name="epilogue">Bias, ReLU and accumulation applied as C is stored.</param>
+    public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        in GemmEpilogue epilogue) =>
+        Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, epilogue, MaxThreads, BestKernel);
+
+    /// <summary>As the overload without them, with an explicit thread limit and kernel family (tests and benchmarks).</summary>
+    public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        in GemmEpilogue epilogue, int maxThreads, GemmKernel kernel)
+    {
+        Validate(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, epilogue.Bias);
+        if (kernel > BestKernel)
+        {
+            throw new ArgumentOutOfRangeException(nameof(kernel), kernel, $"This CPU supports kernels up to {BestKernel}.");
+        }
+
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        fixed (float* pa = a, pb = b, pc = c, pbias = epilogue.Bias)
+        {
+            var problem = new Problem
+            {
+                A = pa,
+                B = pb,
+                C = pc,
+                Bias = epilogue.Bias.IsEmpty ? null : pbias,
+                Lda = lda,
+                Ldb = ldb,
+                Ldc = ldc,
+                M = m,
+                N = n,
+                K = k,
+                TransposeA = transposeA,
+                TransposeB = transposeB,
+                Relu = epilogue.Relu,
+                Accumulate = epilogue.Accumulate,
+            };
+
+            if (k == 0)
+            {
+                EpilogueOnly(problem);
+            }
+            else
+            {
+                Execute(problem, maxThreads, kernel);
+            }
+        }
+    }
+
+    private static GemmKernel SelectKernel()
+    {
+        // Vector*.FusedMultiplyAdd falls back to a slow software loop without hardware FMA, so
+        // each vector path also requires it (x86 FMA3; every Arm64 AdvSimd CPU has FMLA).
+        bool fma = Fma.IsSupported || AdvSimd.IsSupported;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            return GemmKernel.Vector512;
+        }
+
+        if (Vector256.IsHardwareAccelerated && fma)
+        {
+            return GemmKernel.Vector256;
+        }
+
+        return Vector128.IsHardwareAccelerated && fma ? GemmKernel.Vector128 : GemmKernel.Scalar;
+    }
+
+    private static void Validate(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, ReadOnlySpan<float> bias)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckMatrix(a.Length, transposeA ? k : m, transposeA ? m : k, lda, nameof(a), nameof(lda));
+        CheckMatrix(b.Length, transposeB ? n : k, transposeB ? k : n, ldb, nameof(b), nameof(ldb));
+        CheckMatrix(c.Length, m, n, ldc, nameof(c), nameof(ldc));
+        if (!bias.IsEmpty && bias.Length != n)
+        {
+            throw new ArgumentException($"Expected a bias of length n = {n}, or none; received length {bias.Length}.", nameof(bias));
+        }
+    }
+
+    private static void CheckMatrix(int length, int rows, int cols, int stride, string name, string strideName)
+    {
+        if (stride < Math.Max(1, cols))
+        {
+            throw new ArgumentOutOfRangeException(strideName, stride, $"The row stride of {name} must be at least its {cols} columns (and 1).");
+        }
+
+        long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * stride + cols;
+        if (length < needed)
+        {
+            throw new ArgumentException($"{name} holds {length} values; a {rows} × {cols} matrix with row stride {stride} needs {needed}.", name);
+        }
+    }
+
+    /// <summary>k = 0: the product is an empty sum, so C = relu?((Accumulate ? C : 0) + bias).</summary>
+    private static void EpilogueOnly(in Problem problem)
+    {
+        for (int i = 0; i < problem.M; i++)
+        {
+            float* row = problem.C + i * problem.Ldc;
+            for (int j = 0; j < problem.N; j++)
+            {
+                float v = problem.Accumulate ? row[j] + 0f : 0f;
+                if (problem.Bias != null)
+                {
+                    v += problem.Bias[j];
+                }
+
+                row[j] = problem.Relu ? Relu(v) : v;
+            }
+        }
+    }
+
+    /// <summary>Runs rows [rowStart, rowEnd) × columns [colStart, colEnd) of C on the calling thread.</summary>
+    private static void RunBlock(in Problem problem, GemmKernel kernel, int rowStart, int rowEnd, int colStart, int colEnd)
+    {
+        switch (kernel)
+        {
+            case GemmKernel.Vector512:
+                Drive<GemmVector512, Vector512<float>>(problem, rowStart, rowEnd, colStart, colEnd);
+                break;
+            case GemmKernel.Vector256:
+                Drive<GemmVector256, Vector256<float>>(problem, rowStart, rowEnd, colStart, colEnd);
+                break;
+            case GemmKernel.Vector128:
+                Drive<GemmVector128, Vector128<float>>(problem, rowStart, rowEnd, colStart, colEnd);
+                break;
+            default:
+                Drive<GemmScalar, float>(problem, rowStart, rowEnd, colStart, colEnd);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The five loops around the micro-kernel for one rectangle of C. Block sizes in M and N are
+    /// balanced (e.g. 256 rows become one block, not 240 + 16) and may differ between partitions;
+    /// the K blocks depend on k alone, which is what keeps the summation order fixed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Drive<TOps, TVec>(in Problem problem, int rowStart, int rowEnd, int colStart, int colEnd)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        int mr = TOps.Rows;
+        // A product no wider than one vector (a 10-class output layer) takes the one-vector tile.
+        bool narrow = TOps.Rows == 12 && colEnd - colStart <= TOps.Width;
+        int nr = narrow ? TOps.Width : 2 * TOps.Width;
+        int k = problem.K;
+        int kcStep = CeilDiv(k, CeilDiv(k, KcMax));
+        int rows = rowEnd - rowStart;
+        int mcStep = RoundUp(CeilDiv(rows, CeilDiv(rows, McMax)), mr);
+        int cols = colEnd - colStart;
+        int ncStep = RoundUp(CeilDiv(cols, CeilDiv(cols, NcMax)), nr);
+
+        PackBuffers buffers = PackBuffers.ForCurrentThread(mcStep * kcStep, kcStep * ncStep);
+        float* packedA = buffers.A;
+        float* packedB = buffers.B;
+        float* edge = stackalloc float[MaxTile];
+        nint ldc = problem.Ldc;
+
+        for (int jc = colStart; jc < colEnd; jc += ncStep)
+        {
+            int nc = Math.Min(ncStep, colEnd - jc);
+            for (int pc = 0; pc < k; pc += kcStep)
+            {
+                int kc = Math.Min(kcStep, k - pc);
+                bool last = pc + kc == k;
+                int flags = (pc > 0 || problem.Accumulate ? AddToC : 0) | (last && problem.Relu ? ApplyRelu : 0);
+                float* bias = last ? problem.Bias : null;
+                PackB(problem, pc, kc, jc, nc, packedB, nr);
+                for (int ic = rowStart; ic < rowEnd; ic += mcStep)
+                {
+                    int mc = Math.Min(mcStep, rowEnd - ic);
+                    PackA(problem, ic, mc, pc, kc, packedA, mr);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int width = Math.Min(nr, nc - jr);
+                        float* bPanel = packedB + (nint)jr * kc;
+                        float* tileBias = bias == null ? null : bias + jc + jr;
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int height = Math.Min(mr, mc - ir);
+                            float* aPanel = packedA + (nint)ir * kc;
+                            float* cTile = problem.C + (ic + ir) * ldc + jc + jr;
+                            if (narrow)
+                            {
+                                Kernel12Narrow<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
+                            }
+                            else
+                            {
+                                Kernel<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
+                            }
+
+                            if (height < mr || width < nr)
+                            {
+                                StoreEdgeTile<TOps, TVec>(edge, nr / TOps.Width, cTile, ldc, tileBias, flags, height, width);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        if (TOps.Rows == 12)
+        {
+            Kernel12<TOps, TVec>(kc, a, b, c, ldc, bias, flags, rows, cols, scratch);
+        }
+        else
+        {
+            Kernel6<TOps, TVec>(kc, a, b, c, ldc, bias, flags, rows, cols, scratch);
+        }
+    }
+
+    private static int CeilDiv(int x, int y) => (x + y - 1) / y;
+
+    private static int RoundUp(int x, int multiple) => CeilDiv(x, multiple) * multiple;
+
+    /// <summary>Everything one product needs, as raw pointers so a worker thread can share it.</summary>
+    private struct Problem
+    {
+        public float* A;
+        public float* B;
+        public float* C;
+        public float* Bias;
+        public nint Lda;
+        public nint Ldb;
+        public nint Ldc;
+        public int M;
+        public int N;
+        public int K;
+        public bool TransposeA;
+        public bool TransposeB;
+        public bool Relu;
+        public bool Accumulate;
+    }
+}
