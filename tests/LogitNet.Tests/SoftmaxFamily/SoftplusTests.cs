@@ -1,7 +1,7 @@
 using LogitNet.Tests.Accuracy;
 using Xunit.Abstractions;
 
-namespace LogitNet.Tests.Ops;
+namespace LogitNet.Tests.SoftmaxFamily;
 
 public class SoftplusTests(ITestOutputHelper output)
 {
@@ -77,10 +77,10 @@ public class SoftplusTests(ITestOutputHelper output)
     {
         float[] x = TestRows.Normal(new Random(4), 99, 50.0);
         var expected = new float[x.Length];
-        Kernels.SoftplusKernel.Apply(x, expected);
-        Kernels.SoftplusKernel.Apply(x, x);
+        LogitNet.Kernels.SoftplusKernel.Apply(x, expected);
+        LogitNet.Kernels.SoftplusKernel.Apply(x, x);
         Assert.Equal(expected, x);
-        Assert.Throws<ArgumentException>(() => Kernels.SoftplusKernel.Apply(new float[4], new float[5]));
+        Assert.Throws<ArgumentException>(() => LogitNet.Kernels.SoftplusKernel.Apply(new float[4], new float[5]));
     }
 }
 

@@ -1,7 +1,7 @@
 using System.Runtime.Intrinsics;
 using LogitNet.Kernels;
 
-namespace LogitNet.Tests.Ops;
+namespace LogitNet.Tests.SoftmaxFamily;
 
 public class VectorExpTests
 {

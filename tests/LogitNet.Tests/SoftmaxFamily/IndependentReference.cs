@@ -1,6 +1,6 @@
 using LogitNet.Tests.Accuracy;
 
-namespace LogitNet.Tests.Ops;
+namespace LogitNet.Tests.SoftmaxFamily;
 
 /// <summary>
 /// Reference values for the tests' own adversarial cases, written independently of the kernels:

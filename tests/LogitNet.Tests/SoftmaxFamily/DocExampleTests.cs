@@ -1,4 +1,4 @@
-namespace LogitNet.Tests.Ops;
+namespace LogitNet.Tests.SoftmaxFamily;
 
 /// <summary>The numbers quoted in the XML docs' examples, so a doc cannot drift from the code.</summary>
 public class DocExampleTests

@@ -1,4 +1,4 @@
-namespace LogitNet.Tests.Ops;
+namespace LogitNet.Tests.SoftmaxFamily;
 
 /// <summary>
 /// Exp and log1p in 28-digit <see cref="decimal"/> arithmetic by plain series: an independent

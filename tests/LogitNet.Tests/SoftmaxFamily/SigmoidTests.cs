@@ -1,7 +1,7 @@
 using LogitNet.Tests.Accuracy;
 using Xunit.Abstractions;
 
-namespace LogitNet.Tests.Ops;
+namespace LogitNet.Tests.SoftmaxFamily;
 
 public class SigmoidTests(ITestOutputHelper output)
 {
@@ -82,9 +82,9 @@ public class SigmoidTests(ITestOutputHelper output)
     {
         float[] x = TestRows.Normal(new Random(2), 101, 10.0);
         var expected = new float[x.Length];
-        Kernels.SigmoidKernel.Apply(x, expected);
-        Kernels.SigmoidKernel.Apply(x, x);
+        LogitNet.Kernels.SigmoidKernel.Apply(x, expected);
+        LogitNet.Kernels.SigmoidKernel.Apply(x, x);
         Assert.Equal(expected, x);
-        Assert.Throws<ArgumentException>(() => Kernels.SigmoidKernel.Apply(new float[4], new float[3]));
+        Assert.Throws<ArgumentException>(() => LogitNet.Kernels.SigmoidKernel.Apply(new float[4], new float[3]));
     }
 }

@@ -3,7 +3,7 @@ using LogitNet.Kernels;
 using LogitNet.Tests.Accuracy;
 using Xunit.Abstractions;
 
-namespace LogitNet.Tests.Ops;
+namespace LogitNet.Tests.SoftmaxFamily;
 
 public class SoftmaxTests(ITestOutputHelper output)
 {

@@ -1,4 +1,4 @@
-namespace LogitNet.Tests.Ops;
+namespace LogitNet.Tests.SoftmaxFamily;
 
 /// <summary>
 /// Rows that break naive softmax code: huge and tiny magnitudes, subnormals, exact ties, a dominant
