@@ -1,0 +1,181 @@
+using System.Numerics.Tensors;
+using LogitNet.Kernels;
+
+namespace LogitNet.Layers;
+
+/// <summary>
+/// A fully connected layer: <c>y = activation(x·W + b)</c>, on the last axis of its input, as
+/// Keras's <c>Dense</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The kernel W (<c>[features, units]</c>) starts Glorot-uniform (limits ±√(6 / (features + units)))
+/// from the layer's <see cref="Layer.Seed"/>, the bias at zero, as in Keras. Weights are created on
+/// the first input (or by an <see cref="Input"/> layer in front).
+/// </para>
+/// <para>
+/// The product runs on LogitNet's GEMM with the bias (and a ReLU) applied as the result is stored.
+/// For a classifier's output use <see cref="Activation.Linear"/> and a loss with
+/// <c>fromLogits: true</c>.
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var hidden = new Dense(25, Activation.Relu);
+/// var logits = new Dense(10);                  // linear: outputs logits
+/// </code>
+/// </example>
+public sealed class Dense : Layer
+{
+    private Parameter? _kernel;
+    private Parameter? _bias;
+    private BatchBuffer? _preActivation;
+    private BatchBuffer? _output;
+    private BatchBuffer? _activationGradient;
+    private BatchBuffer? _inputGradient;
+    private Tensor? _input;
+    private Tensor? _lastPreActivation;
+    private Tensor? _lastOutput;
+    private bool _lastSkippedActivation;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="units">The number of outputs per sample; positive.</param>
+    /// <param name="activation">The activation (default <see cref="Activation.Linear"/>: logits).</param>
+    /// <param name="useBias">Whether to add a learned bias.</param>
+    /// <param name="name">The layer's name, or null for <c>dense</c>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is not positive, or <paramref name="activation"/> is not defined.</exception>
+    public Dense(int units, Activation activation = Activation.Linear, bool useBias = true, string? name = null)
+        : base(name)
+    {
+        if (units <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(units), units, "Expected a positive number of units (outputs per sample).");
+        }
+
+        if (!Enum.IsDefined(activation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "Expected one of the values of Activation.");
+        }
+
+        Units = units;
+        Activation = activation;
+        UseBias = useBias;
+    }
+
+    /// <summary>The number of outputs per sample.</summary>
+    public int Units { get; }
+
+    /// <summary>The activation applied to the output.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>Whether the layer adds a bias.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The kernel W, <c>[features, units]</c>.</summary>
+    /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
+    public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet; its kernel is created from the first input.");
+
+    /// <summary>The bias b, <c>[units]</c>, or null without one.</summary>
+    public Parameter? Bias => _bias;
+
+    /// <inheritdoc/>
+    protected override string DefaultName => "dense";
+
+    /// <summary>
+    /// While set (by a model whose loss takes probabilities, during Fit and Evaluate), passes skip a
+    /// sigmoid or softmax activation and output the logits, which the loss then takes as logits: the
+    /// fused, exact path. Predict clears it, so predictions stay probabilities.
+    /// </summary>
+    internal bool EmitLogits { get; set; }
+
+    /// <inheritdoc/>
+    protected override int[] BuildCore(int[] inputShape)
+    {
+        int features = inputShape[^1];
+        float limit = MathF.Sqrt(6f / (features + Units));
+        _kernel = AddParameter("kernel", Tensor.RandomUniform([features, Units], -limit, limit, Seed));
+        _bias = UseBias ? AddParameter("bias", Tensor.Zeros(Units)) : null;
+        int[] outputShape = (int[])inputShape.Clone();
+        outputShape[^1] = Units;
+        _preActivation = new BatchBuffer(outputShape);
+        _output = new BatchBuffer(outputShape);
+        _activationGradient = new BatchBuffer(outputShape);
+        _inputGradient = new BatchBuffer(inputShape);
+        return outputShape;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor ForwardCore(Tensor input, bool training)
+    {
+        int batch = input.ShapeSpan[0];
+        int features = input.ShapeSpan[^1];
+        int rows = input.Length / Math.Max(1, features);
+        ReadOnlySpan<float> bias = _bias is null ? default : _bias.Value.AsSpan();
+        _input = input;
+        _lastSkippedActivation = EmitLogits && Activation is Activation.Softmax or Activation.Sigmoid;
+
+        if (Activation is Activation.Linear or Activation.Relu || _lastSkippedActivation)
+        {
+            Tensor output = _output!.For(batch);
+            Gemm.Multiply(false, false, rows, Units, features, input.AsSpan(), features, _kernel!.Value.AsSpan(), Units,
+                output.AsSpan(), Units, new GemmEpilogue { Bias = bias, Relu = Activation == Activation.Relu });
+            _lastPreActivation = output;
+            _lastOutput = output;
+            return output;
+        }
+
+        Tensor preActivation = _preActivation!.For(batch);
+        Gemm.Multiply(false, false, rows, Units, features, input.AsSpan(), features, _kernel!.Value.AsSpan(), Units,
+            preActivation.AsSpan(), Units, new GemmEpilogue { Bias = bias });
+        Tensor activated = _output!.For(batch);
+        ActivationFunction.Forward(Activation, preActivation.AsSpan(), activated.AsSpan(), Units);
+        _lastPreActivation = preActivation;
+        _lastOutput = activated;
+        return activated;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor BackwardCore(Tensor outputGradient)
+    {
+        int batch = outputGradient.ShapeSpan[0];
+        int features = _input!.ShapeSpan[^1];
+        int rows = outputGradient.Length / Units;
+
+        // dZ = f'(z) ⊙ dY; for a linear output (or logits handed to the loss) dY is dZ already.
+        ReadOnlySpan<float> dz;
+        if (Activation == Activation.Linear || _lastSkippedActivation)
+        {
+            dz = outputGradient.AsSpan();
+        }
+        else
+        {
+            Tensor activationGradient = _activationGradient!.For(batch);
+            ActivationFunction.Backward(Activation, _lastPreActivation!.AsSpan(), _lastOutput!.AsSpan(),
+                outputGradient.AsSpan(), activationGradient.AsSpan(), Units);
+            dz = activationGradient.AsSpan();
+        }
+
+        // dW = Xᵀ·dZ, db = Σ_rows dZ, dX = dZ·Wᵀ.
+        Gemm.Multiply(true, false, features, Units, rows, _input.AsSpan(), features, dz, Units,
+            _kernel!.Gradient.AsSpan(), Units, GemmEpilogue.None);
+        if (_bias is not null)
+        {
+            Span<float> biasGradient = _bias.Gradient.AsSpan();
+            biasGradient.Clear();
+            for (int r = 0; r < rows; r++)
+            {
+                TensorPrimitives.Add(biasGradient, dz.Slice(r * Units, Units), biasGradient);
+            }
+        }
+
+        if (!NeedsInputGradient)
+        {
+            return _inputGradient!.For(batch);
+        }
+
+        Tensor inputGradient = _inputGradient!.For(batch);
+        Gemm.Multiply(false, true, rows, features, Units, dz, Units, _kernel.Value.AsSpan(), Units,
+            inputGradient.AsSpan(), features, GemmEpilogue.None);
+        return inputGradient;
+    }
+}

@@ -1,0 +1,245 @@
+namespace LogitNet.Layers;
+
+/// <summary>
+/// The base of every layer: a function of a batch with a hand-written backward pass, owning its
+/// parameters and buffers.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Shapes: the first axis of every tensor is the batch; <see cref="InputShape"/> and
+/// <see cref="OutputShape"/> are per-sample shapes without it. A layer is built once, from the
+/// first input shape it sees (or from <see cref="Build"/>), and then accepts only that sample shape.
+/// </para>
+/// <para>
+/// To write a custom layer, override <see cref="BuildCore"/> (create parameters with
+/// <see cref="AddParameter"/> and return the output shape), <see cref="ForwardCore"/> and
+/// <see cref="BackwardCore"/>. The backward pass receives dL/d(output) for the batch of the last
+/// forward pass, writes dL/d(parameter) into each <see cref="Parameter.Gradient"/> (overwriting),
+/// and returns dL/d(input). Check it with <see cref="GradientCheck"/>.
+/// </para>
+/// <para>
+/// Built-in layers reuse their output buffers from call to call so a training step allocates
+/// nothing: a tensor returned by <see cref="Forward"/> or <see cref="Backward"/> is overwritten by
+/// the next call. Call <see cref="Tensor.Clone"/> to keep it.
+/// </para>
+/// </remarks>
+/// <example>
+/// A layer that scales its input by a learned factor per feature:
+/// <code>
+/// sealed class Scale : Layer
+/// {
+///     private Parameter _factor = null!;
+///     private Tensor _input = null!;
+///     protected override int[] BuildCore(int[] inputShape)
+///     {
+///         _factor = AddParameter("factor", Tensor.Ones(inputShape));
+///         return inputShape;
+///     }
+///     protected override Tensor ForwardCore(Tensor input, bool training)
+///     {
+///         _input = input;
+///         return Ops.Multiply(input, _factor.Value);
+///     }
+///     protected override Tensor BackwardCore(Tensor outputGradient)
+///     {
+///         Ops.Sum(Ops.Multiply(outputGradient, _input), axis: 0).AsSpan().CopyTo(_factor.Gradient.AsSpan());
+///         return Ops.Multiply(outputGradient, _factor.Value);
+///     }
+/// }
+/// </code>
+/// </example>
+public abstract class Layer
+{
+    private readonly List<Parameter> _parameters = [];
+    private int[]? _inputShape;
+    private int[]? _outputShape;
+    private int _lastBatch = -1;
+
+    /// <summary>Creates a layer.</summary>
+    /// <param name="name">The layer's name; when null, a model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
+    protected Layer(string? name)
+    {
+        if (name is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        }
+
+        Name = name ?? DefaultName;
+    }
+
+    /// <summary>The layer's name, unique within a model.</summary>
+    public string Name { get; internal set; }
+
+    /// <summary>Whether the layer has been built (its shapes and parameters exist).</summary>
+    public bool IsBuilt => _outputShape is not null;
+
+    /// <summary>The per-sample input shape (without the batch axis).</summary>
+    /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
+    public int[] InputShape => (int[])(_inputShape ?? throw NotBuilt()).Clone();
+
+    /// <summary>The per-sample output shape (without the batch axis).</summary>
+    /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
+    public int[] OutputShape => (int[])(_outputShape ?? throw NotBuilt()).Clone();
+
+    /// <summary>The layer's parameters, in creation order (empty before the layer is built).</summary>
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    /// <summary>The number of values in all parameters.</summary>
+    public long ParameterCount => _parameters.Sum(p => (long)p.Value.Length);
+
+    /// <summary>
+    /// The seed for the layer's random initialisation and any randomness it uses (dropout masks).
+    /// A model sets it from its own seed and the layer's position, so the same model seed gives
+    /// the same weights.
+    /// </summary>
+    public long Seed { get; set; }
+
+    /// <summary>A short description for summaries: the type's name, lower-case, such as <c>dense</c>.</summary>
+    protected virtual string DefaultName => ToSnakeCase(GetType().Name);
+
+    /// <summary>Whether the next backward pass must compute dL/d(input); a model turns it off for its first layer.</summary>
+    internal bool NeedsInputGradient { get; set; } = true;
+
+    internal ReadOnlySpan<int> OutputShapeSpan => _outputShape ?? throw NotBuilt();
+
+    /// <summary>Builds the layer for a per-sample input shape: creates its parameters and fixes its output shape.</summary>
+    /// <param name="inputShape">The per-sample input shape, without the batch axis (at most 3 axes).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="inputShape"/> is null.</exception>
+    /// <exception cref="ArgumentException">The shape is invalid for this layer.</exception>
+    /// <exception cref="InvalidOperationException">The layer was already built for another shape.</exception>
+    public void Build(params int[] inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        if (_inputShape is not null)
+        {
+            if (!_inputShape.AsSpan().SequenceEqual(inputShape))
+            {
+                throw new InvalidOperationException(
+                    $"Layer '{Name}' was built for samples of shape {ShapeText.Format(_inputShape)} and cannot take {ShapeText.Format(inputShape)}.");
+            }
+
+            return;
+        }
+
+        if (inputShape.Length is 0 or >= Tensor.MaxRank || inputShape.Any(d => d <= 0))
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}': expected a per-sample shape of 1 to {Tensor.MaxRank - 1} positive sizes (the batch axis comes on top); received {ShapeText.Format(inputShape)}.",
+                nameof(inputShape));
+        }
+
+        int[] outputShape = BuildCore((int[])inputShape.Clone());
+        _inputShape = (int[])inputShape.Clone();
+        _outputShape = (int[])outputShape.Clone();
+    }
+
+    /// <summary>Runs the layer on a batch, building it first if needed.</summary>
+    /// <param name="input">A batch: shape <c>[batch, ...InputShape]</c>.</param>
+    /// <param name="training">Whether this is a training pass (dropout is active, and <see cref="Backward"/> may follow).</param>
+    /// <returns>The output batch, <c>[batch, ...OutputShape]</c>; see the remarks on buffer reuse.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentException">The input's per-sample shape differs from the one the layer was built for.</exception>
+    public Tensor Forward(Tensor input, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank < 2)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' takes a batch with the samples on axis 0, shape [batch, features, ...]; received {ShapeText.Format(input.ShapeSpan)}. Reshape a single sample to [1, ...].",
+                nameof(input));
+        }
+
+        ReadOnlySpan<int> sampleShape = input.ShapeSpan[1..];
+        if (_inputShape is null)
+        {
+            Build(sampleShape.ToArray());
+        }
+        else if (!sampleShape.SequenceEqual(_inputShape))
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' expects samples of shape {ShapeText.Format(_inputShape)}; received a batch of shape {ShapeText.Format(input.ShapeSpan)}.",
+                nameof(input));
+        }
+
+        _lastBatch = training ? input.ShapeSpan[0] : -1;
+        return ForwardCore(input, training);
+    }
+
+    /// <summary>Runs the backward pass for the last training forward pass.</summary>
+    /// <param name="outputGradient">dL/d(output), shape <c>[batch, ...OutputShape]</c> of that pass.</param>
+    /// <returns>dL/d(input), shape <c>[batch, ...InputShape]</c> (left uncomputed for a model's first layer, which needs none).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="outputGradient"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">No training forward pass came before.</exception>
+    /// <exception cref="ArgumentException">The gradient's shape differs from the last output's.</exception>
+    public Tensor Backward(Tensor outputGradient)
+    {
+        ArgumentNullException.ThrowIfNull(outputGradient);
+        if (_lastBatch < 0 || _outputShape is null)
+        {
+            throw new InvalidOperationException(
+                $"Layer '{Name}': Backward needs a Forward(input, training: true) on the same batch first.");
+        }
+
+        ReadOnlySpan<int> shape = outputGradient.ShapeSpan;
+        if (shape.Length != _outputShape.Length + 1 || shape[0] != _lastBatch || !shape[1..].SequenceEqual(_outputShape))
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}': expected an output gradient of shape [{_lastBatch}, {string.Join(", ", _outputShape)}] (the last output); received {ShapeText.Format(shape)}.",
+                nameof(outputGradient));
+        }
+
+        return BackwardCore(outputGradient);
+    }
+
+    /// <summary>A one-line description: name and shapes.</summary>
+    /// <returns>For example <c>dense [784] -> [25]</c>.</returns>
+    public override string ToString() =>
+        IsBuilt ? $"{Name} {ShapeText.Format(_inputShape!)} -> {ShapeText.Format(_outputShape!)}" : $"{Name} (not built)";
+
+    /// <summary>Creates the layer's parameters for a per-sample input shape and returns the per-sample output shape.</summary>
+    /// <param name="inputShape">The per-sample input shape (a copy the layer may keep).</param>
+    /// <returns>The per-sample output shape.</returns>
+    protected virtual int[] BuildCore(int[] inputShape) => inputShape;
+
+    /// <summary>Computes the output for a batch whose shape has been checked.</summary>
+    /// <param name="input">The batch.</param>
+    /// <param name="training">Whether this is a training pass.</param>
+    /// <returns>The output batch.</returns>
+    protected abstract Tensor ForwardCore(Tensor input, bool training);
+
+    /// <summary>Computes dL/d(input) and writes the parameters' gradients, for the last training batch.</summary>
+    /// <param name="outputGradient">dL/d(output), its shape checked.</param>
+    /// <returns>dL/d(input).</returns>
+    protected abstract Tensor BackwardCore(Tensor outputGradient);
+
+    /// <summary>Creates a parameter owned by this layer, named <c>layer/name</c>.</summary>
+    /// <param name="name">The parameter's short name, such as <c>kernel</c>.</param>
+    /// <param name="value">Its initial value.</param>
+    /// <returns>The parameter.</returns>
+    protected Parameter AddParameter(string name, Tensor value)
+    {
+        var parameter = new Parameter($"{Name}/{name}", value);
+        _parameters.Add(parameter);
+        return parameter;
+    }
+
+    private InvalidOperationException NotBuilt() =>
+        new($"Layer '{Name}' is not built yet: give it an input (Forward), call Build(inputShape), or put an Input layer first in the model.");
+
+    private static string ToSnakeCase(string typeName)
+    {
+        var text = new System.Text.StringBuilder();
+        for (int i = 0; i < typeName.Length; i++)
+        {
+            char c = typeName[i];
+            if (char.IsUpper(c) && i > 0 && !char.IsUpper(typeName[i - 1]))
+            {
+                text.Append('_');
+            }
+
+            text.Append(char.ToLowerInvariant(c));
+        }
+
+        return text.ToString();
+    }
+}
