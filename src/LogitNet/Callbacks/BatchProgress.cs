@@ -1,0 +1,13 @@
+using LogitNet.Metrics;
+
+namespace LogitNet.Callbacks;
+
+/// <summary>Where training stands after a batch, as passed to <see cref="Callback.OnBatchEnd"/>.</summary>
+/// <param name="Epoch">The epoch, from 0.</param>
+/// <param name="Epochs">The number of epochs asked for.</param>
+/// <param name="Batch">The batch within the epoch, from 0.</param>
+/// <param name="Batches">The number of batches per epoch.</param>
+/// <param name="BatchLoss">This batch's loss.</param>
+/// <param name="Loss">The mean loss over the epoch so far.</param>
+/// <param name="Metrics">The model's metrics, holding their values over the epoch so far.</param>
+public readonly record struct BatchProgress(int Epoch, int Epochs, int Batch, int Batches, float BatchLoss, float Loss, IReadOnlyList<Metric> Metrics);

@@ -1,0 +1,52 @@
+namespace LogitNet.Callbacks;
+
+/// <summary>
+/// Hooks into <see cref="Sequential.Fit"/>: override the moments you need. A callback may stop
+/// training by setting <see cref="Sequential.StopTraining"/> on <see cref="Model"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// sealed class PrintLoss : Callback
+/// {
+///     public override void OnEpochEnd(int epoch, IReadOnlyDictionary&lt;string, float&gt; logs) =>
+///         Console.WriteLine($"epoch {epoch + 1}: {logs["loss"]}");
+/// }
+/// </code>
+/// </example>
+public abstract class Callback
+{
+    /// <summary>The model being trained; set by <see cref="Sequential.Fit"/> before <see cref="OnTrainBegin"/>.</summary>
+    public Sequential? Model { get; internal set; }
+
+    /// <summary>Called once before the first epoch.</summary>
+    /// <param name="epochs">The number of epochs asked for.</param>
+    /// <param name="batchesPerEpoch">The number of training batches per epoch.</param>
+    public virtual void OnTrainBegin(int epochs, int batchesPerEpoch)
+    {
+    }
+
+    /// <summary>Called at the start of each epoch.</summary>
+    /// <param name="epoch">The epoch, from 0.</param>
+    public virtual void OnEpochBegin(int epoch)
+    {
+    }
+
+    /// <summary>Called after each training batch. Keep it cheap: it runs inside the training loop.</summary>
+    /// <param name="progress">Where training stands: epoch, batch, running loss and metrics.</param>
+    public virtual void OnBatchEnd(in BatchProgress progress)
+    {
+    }
+
+    /// <summary>Called at the end of each epoch, after validation.</summary>
+    /// <param name="epoch">The epoch, from 0.</param>
+    /// <param name="logs">The epoch's values: <c>loss</c>, the metrics, and <c>val_</c> ones when there is validation data.</param>
+    public virtual void OnEpochEnd(int epoch, IReadOnlyDictionary<string, float> logs)
+    {
+    }
+
+    /// <summary>Called once when training ends, normally or stopped.</summary>
+    /// <param name="history">What was recorded.</param>
+    public virtual void OnTrainEnd(History history)
+    {
+    }
+}

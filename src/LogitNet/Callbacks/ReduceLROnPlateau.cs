@@ -1,0 +1,97 @@
+namespace LogitNet.Callbacks;
+
+/// <summary>
+/// Multiplies the learning rate by a factor when a monitored quantity stops improving, as Keras's
+/// <c>ReduceLROnPlateau</c>. Needs an optimizer with a fixed (not scheduled) learning rate.
+/// </summary>
+/// <example><c>callbacks: [new ReduceLROnPlateau(factor: 0.5f, patience: 3)]</c></example>
+public sealed class ReduceLROnPlateau : Callback
+{
+    private readonly Monitor _monitor;
+    private int _wait;
+    private int _cooldownLeft;
+
+    /// <summary>Creates the callback.</summary>
+    /// <param name="monitor">The logged quantity to watch (default <c>val_loss</c>).</param>
+    /// <param name="factor">The factor applied to the learning rate, in (0, 1).</param>
+    /// <param name="patience">Epochs without improvement before reducing.</param>
+    /// <param name="minDelta">The smallest change that counts as an improvement.</param>
+    /// <param name="cooldown">Epochs to wait after a reduction before watching again.</param>
+    /// <param name="minLearningRate">The learning rate is never reduced below this.</param>
+    /// <param name="mode">Whether lower or higher is better (by default from the name).</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    public ReduceLROnPlateau(string monitor = "val_loss", float factor = 0.1f, int patience = 10, float minDelta = 1e-4f,
+        int cooldown = 0, float minLearningRate = 0f, MonitorMode mode = MonitorMode.Auto)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(monitor);
+        if (!(factor > 0 && factor < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, "Expected a factor in (0, 1): the learning rate is multiplied by it.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(patience);
+        ArgumentOutOfRangeException.ThrowIfNegative(cooldown);
+        if (!(minDelta >= 0) || !(minLearningRate >= 0))
+        {
+            throw new ArgumentOutOfRangeException(minDelta >= 0 ? nameof(minLearningRate) : nameof(minDelta), "Expected a non-negative value.");
+        }
+
+        _monitor = new Monitor(monitor, mode, minDelta);
+        Factor = factor;
+        Patience = patience;
+        Cooldown = cooldown;
+        MinLearningRate = minLearningRate;
+    }
+
+    /// <summary>The factor applied to the learning rate.</summary>
+    public float Factor { get; }
+
+    /// <summary>Epochs without improvement before reducing.</summary>
+    public int Patience { get; }
+
+    /// <summary>Epochs to wait after a reduction.</summary>
+    public int Cooldown { get; }
+
+    /// <summary>The floor of the learning rate.</summary>
+    public float MinLearningRate { get; }
+
+    /// <inheritdoc/>
+    public override void OnTrainBegin(int epochs, int batchesPerEpoch)
+    {
+        _monitor.Reset();
+        _wait = 0;
+        _cooldownLeft = 0;
+    }
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, float> logs)
+    {
+        float value = _monitor.Read(logs, nameof(ReduceLROnPlateau));
+        if (_cooldownLeft > 0)
+        {
+            _cooldownLeft--;
+            _wait = 0;
+        }
+
+        if (_monitor.Improves(value))
+        {
+            _wait = 0;
+            return;
+        }
+
+        if (_cooldownLeft > 0 || ++_wait <= Patience || Model?.Optimizer is not { } optimizer)
+        {
+            return;
+        }
+
+        float reduced = Math.Max(optimizer.LearningRate * Factor, MinLearningRate);
+        if (reduced < optimizer.LearningRate)
+        {
+            optimizer.LearningRate = reduced;
+            Model.Log.WriteLine($"Epoch {epoch + 1}: {_monitor.Key} has not improved for {_wait} epochs; learning rate reduced to {reduced:G4}.");
+        }
+
+        _cooldownLeft = Cooldown;
+        _wait = 0;
+    }
+}

@@ -1,0 +1,147 @@
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Metrics;
+using LogitNet.Optimizers;
+
+namespace LogitNet;
+
+public sealed partial class Sequential
+{
+    /// <summary>What <see cref="PredictProba"/> applies to the model's output.</summary>
+    private enum ProbabilityMap
+    {
+        /// <summary>The output is not a classifier's score (a regression loss): no probabilities.</summary>
+        Unavailable,
+
+        /// <summary>The output already holds probabilities.</summary>
+        Identity,
+
+        /// <summary>The output holds logits for a softmax.</summary>
+        Softmax,
+
+        /// <summary>The output holds logits for sigmoids.</summary>
+        Sigmoid,
+    }
+
+    /// <summary>
+    /// The compiled training set-up, including the from-logits analysis: which loss the training
+    /// step really evaluates and on which layer's output.
+    /// </summary>
+    private sealed class Compiled
+    {
+        private Compiled(Loss loss, Loss trainingLoss, Optimizer optimizer, Metric[] metrics)
+        {
+            Loss = loss;
+            TrainingLoss = trainingLoss;
+            Optimizer = optimizer;
+            Metrics = metrics;
+        }
+
+        /// <summary>The loss the user compiled with.</summary>
+        public Loss Loss { get; }
+
+        /// <summary>The loss the training step evaluates: the user's, or its from-logits twin on the fused path.</summary>
+        public Loss TrainingLoss { get; }
+
+        public Optimizer Optimizer { get; }
+
+        public Metric[] Metrics { get; }
+
+        /// <summary>How many layers the loss path runs: all, or all but a final softmax/sigmoid <see cref="ActivationLayer"/>.</summary>
+        public int LossPathLayers { get; private init; }
+
+        /// <summary>A final Dense whose softmax/sigmoid the loss path skips, or null.</summary>
+        public Dense? LogitsDense { get; private init; }
+
+        public ProbabilityMap Probabilities { get; private init; }
+
+        public static Compiled Create(Sequential model, Loss loss, Optimizer optimizer, Metric[] metrics)
+        {
+            Layer last = model._layers[^1];
+            Activation lastActivation = last switch
+            {
+                Dense dense => dense.Activation,
+                ActivationLayer activation => activation.Activation,
+                _ => Activation.Linear,
+            };
+
+            bool? fromLogits = FromLogitsOf(loss);
+            Activation? lossSquashing = SquashingOf(loss);
+            bool squashedOutput = lastActivation is Activation.Softmax or Activation.Sigmoid;
+            Loss trainingLoss = loss;
+            int lossPathLayers = model._layers.Count;
+            Dense? logitsDense = null;
+            bool lossSeesLogits = fromLogits == true;
+            ProbabilityMap probabilities = fromLogits switch
+            {
+                null => ProbabilityMap.Unavailable,
+                true => lossSquashing == Activation.Sigmoid ? ProbabilityMap.Sigmoid : ProbabilityMap.Softmax,
+                false => ProbabilityMap.Identity,
+            };
+
+            if (squashedOutput && fromLogits == false && lossSquashing == lastActivation)
+            {
+                // The fused path: train on the logits before the final squashing, through the exact loss.
+                trainingLoss = LogitsTwin(loss);
+                lossSeesLogits = true;
+                if (last is Dense dense)
+                {
+                    logitsDense = dense;
+                }
+                else
+                {
+                    lossPathLayers--;
+                }
+
+                model.Log.WriteLine(
+                    $"Note: layer '{last.Name}' applies {Describe(lastActivation)}; training folds it into {loss.GetType().Name} and computes the loss from the logits (exact, stable). Predict still returns probabilities.");
+            }
+            else if (squashedOutput && fromLogits == true)
+            {
+                model.Log.WriteLine(
+                    $"Warning: layer '{last.Name}' applies {Describe(lastActivation)} and {loss.GetType().Name}(fromLogits: true) applies it again: the loss squashes probabilities as if they were logits, which flattens the gradients. Fix: give the last layer Activation.Linear (logits), or compile with fromLogits: false.");
+                probabilities = ProbabilityMap.Identity;
+            }
+
+            foreach (Metric metric in metrics)
+            {
+                if (metric is BinaryAccuracy binary)
+                {
+                    binary.FromLogits = lossSeesLogits;
+                }
+            }
+
+            return new Compiled(loss, trainingLoss, optimizer, metrics)
+            {
+                LossPathLayers = lossPathLayers,
+                LogitsDense = logitsDense,
+                Probabilities = probabilities,
+            };
+        }
+
+        private static string Describe(Activation activation) => activation == Activation.Softmax ? "a softmax" : "a sigmoid";
+
+        private static bool? FromLogitsOf(Loss loss) => loss switch
+        {
+            BinaryCrossentropy b => b.FromLogits,
+            CategoricalCrossentropy c => c.FromLogits,
+            SparseCategoricalCrossentropy s => s.FromLogits,
+            _ => null,
+        };
+
+        private static Activation? SquashingOf(Loss loss) => loss switch
+        {
+            BinaryCrossentropy => Activation.Sigmoid,
+            CategoricalCrossentropy or SparseCategoricalCrossentropy => Activation.Softmax,
+            _ => null,
+        };
+
+        private static Loss LogitsTwin(Loss loss) => loss switch
+        {
+            BinaryCrossentropy b => new BinaryCrossentropy(fromLogits: true, b.LabelSmoothing, b.Reduction),
+            CategoricalCrossentropy c => new CategoricalCrossentropy(fromLogits: true, c.LabelSmoothing, c.Reduction),
+            SparseCategoricalCrossentropy s => new SparseCategoricalCrossentropy(fromLogits: true, s.IgnoreClass, s.Reduction),
+            _ => throw new InvalidOperationException($"{loss.GetType().Name} has no from-logits form."),
+        };
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+using LogitNet.Layers;
+
+namespace LogitNet;
+
+public sealed partial class Sequential
+{
+    /// <summary>
+    /// A Keras-style table of the layers: name and type, output shape and parameter count, with totals.
+    /// </summary>
+    /// <returns>The table as text; print it with <c>Console.WriteLine(model.Summary())</c>.</returns>
+    /// <remarks>
+    /// Shapes show <c>None</c> for the batch axis. Layers not yet built show <c>?</c>: put an
+    /// <see cref="Input"/> first, call <see cref="Build"/>, or fit once to see them.
+    /// </remarks>
+    public string Summary()
+    {
+        if (!IsBuilt && _layers.Count > 0 && _layers[0] is Input input)
+        {
+            Build(input.Shape);
+        }
+
+        var rows = new List<(string Layer, string Shape, string Parameters)>();
+        long total = 0, trainable = 0;
+        foreach (Layer layer in _layers)
+        {
+            string shape = layer.IsBuilt ? "(None, " + string.Join(", ", layer.OutputShape) + ")" : "?";
+            long count = layer.ParameterCount;
+            total += count;
+            trainable += layer.Parameters.Where(p => p.Trainable).Sum(p => (long)p.Value.Length);
+            rows.Add(($"{layer.Name} ({layer.GetType().Name})", shape, layer.IsBuilt ? count.ToString("N0", CultureInfo.InvariantCulture) : "?"));
+        }
+
+        string[] headers = ["Layer (type)", "Output Shape", "Param #"];
+        int w0 = Math.Max(headers[0].Length, rows.Select(r => r.Layer.Length).DefaultIfEmpty(0).Max()) + 2;
+        int w1 = Math.Max(headers[1].Length, rows.Select(r => r.Shape.Length).DefaultIfEmpty(0).Max()) + 2;
+        int w2 = Math.Max(headers[2].Length, rows.Select(r => r.Parameters.Length).DefaultIfEmpty(0).Max()) + 2;
+
+        var text = new StringBuilder();
+        text.AppendLine("Model: \"sequential\"");
+        text.AppendLine($"┏{new string('━', w0)}┳{new string('━', w1)}┳{new string('━', w2)}┓");
+        text.AppendLine($"┃ {headers[0].PadRight(w0 - 1)}┃ {headers[1].PadRight(w1 - 1)}┃ {headers[2].PadLeft(w2 - 2)} ┃");
+        text.AppendLine($"┡{new string('━', w0)}╇{new string('━', w1)}╇{new string('━', w2)}┩");
+        foreach ((string layer, string shape, string parameters) in rows)
+        {
+            text.AppendLine($"│ {layer.PadRight(w0 - 1)}│ {shape.PadRight(w1 - 1)}│ {parameters.PadLeft(w2 - 2)} │");
+        }
+
+        text.AppendLine($"└{new string('─', w0)}┴{new string('─', w1)}┴{new string('─', w2)}┘");
+        text.AppendLine($" Total params: {total.ToString("N0", CultureInfo.InvariantCulture)} ({FormatBytes(total * sizeof(float))})");
+        text.AppendLine($" Trainable params: {trainable.ToString("N0", CultureInfo.InvariantCulture)} ({FormatBytes(trainable * sizeof(float))})");
+        text.Append($" Non-trainable params: {(total - trainable).ToString("N0", CultureInfo.InvariantCulture)} ({FormatBytes((total - trainable) * sizeof(float))})");
+        return text.ToString();
+    }
+
+    private static string FormatBytes(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => (bytes / 1024.0).ToString("0.00", CultureInfo.InvariantCulture) + " KB",
+        _ => (bytes / (1024.0 * 1024)).ToString("0.00", CultureInfo.InvariantCulture) + " MB",
+    };
+}

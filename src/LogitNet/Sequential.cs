@@ -1,0 +1,179 @@
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Metrics;
+using LogitNet.Optimizers;
+
+namespace LogitNet;
+
+/// <summary>
+/// A stack of layers, each feeding the next: build, <see cref="Compile"/>, <see cref="Fit"/>,
+/// <see cref="Evaluate"/> and <see cref="Predict"/>, as Keras's <c>Sequential</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The model is built from the first data it sees, or earlier from an <see cref="Input"/> layer or
+/// <see cref="Build"/>. Its layers take their initial weights from <see cref="Seed"/>, and training
+/// shuffles with it too, so the same seed and data give bitwise-identical weights after
+/// <see cref="Fit"/>, run after run.
+/// </para>
+/// <para>
+/// From logits, by design: a classifier should end in a linear layer and be compiled with a loss
+/// taking <c>fromLogits: true</c>; <see cref="PredictProba"/> then applies the softmax or sigmoid
+/// at inference. A model that ends in a softmax or sigmoid and is compiled with a
+/// <c>fromLogits: false</c> loss is trained on the logits before that activation, through the
+/// fused loss, and still predicts probabilities.
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var model = new Sequential(
+///     new Dense(25, Activation.Relu),
+///     new Dense(15, Activation.Relu),
+///     new Dense(10, Activation.Linear));            // outputs logits
+/// model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.001f),
+///               metrics: [Metrics.SparseCategoricalAccuracy]);
+/// History history = model.Fit(x, y, epochs: 40, batchSize: 32, validationSplit: 0.2);
+/// Tensor probabilities = model.PredictProba(xTest);
+/// </code>
+/// </example>
+public sealed partial class Sequential
+{
+    private readonly List<Layer> _layers = [];
+    private Compiled? _compiled;
+    private Parameter[] _parameters = [];
+    private int _firstTrainedLayer;
+
+    /// <summary>Creates a model from layers, in order.</summary>
+    /// <param name="layers">The layers; more can be added with <see cref="Add"/>.</param>
+    /// <exception cref="ArgumentNullException">A layer is null.</exception>
+    /// <exception cref="ArgumentException">A layer appears twice.</exception>
+    public Sequential(params Layer[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        foreach (Layer layer in layers)
+        {
+            Add(layer);
+        }
+    }
+
+    /// <summary>The layers, in order.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>
+    /// The seed of the initial weights (each layer gets one derived from it and its position) and
+    /// of the shuffling in <see cref="Fit"/>. Set it before the model is built.
+    /// </summary>
+    public long Seed { get; set; }
+
+    /// <summary>Whether every layer is built.</summary>
+    public bool IsBuilt => _layers.Count > 0 && _layers.TrueForAll(l => l.IsBuilt);
+
+    /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch (or batch, for <c>TerminateOnNaN</c>).</summary>
+    public bool StopTraining { get; set; }
+
+    /// <summary>Where progress lines and compile notes are written; <see cref="Console.Out"/> unless replaced.</summary>
+    public TextWriter Log { get; set; } = Console.Out;
+
+    /// <summary>The compiled loss, or null before <see cref="Compile"/>.</summary>
+    public Loss? Loss => _compiled?.Loss;
+
+    /// <summary>The compiled optimizer, or null before <see cref="Compile"/>.</summary>
+    public Optimizer? Optimizer => _compiled?.Optimizer;
+
+    /// <summary>The compiled metrics (empty before <see cref="Compile"/>).</summary>
+    public IReadOnlyList<Metric> Metrics => _compiled?.Metrics ?? [];
+
+    /// <summary>All parameters of all layers, in layer order (empty until the model is built).</summary>
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    /// <summary>Appends a layer.</summary>
+    /// <param name="layer">The layer; a name already used in the model gets a numeric suffix.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
+    /// <exception cref="ArgumentException">The layer is already in the model.</exception>
+    /// <exception cref="InvalidOperationException">The model is compiled; add layers before compiling.</exception>
+    public void Add(Layer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (_compiled is not null)
+        {
+            throw new InvalidOperationException("Add layers before Compile: the loss and optimizer are bound to the model's layers.");
+        }
+
+        if (_layers.Contains(layer))
+        {
+            throw new ArgumentException($"Layer '{layer.Name}' is already in this model; create a new layer to repeat it.", nameof(layer));
+        }
+
+        string baseName = layer.Name;
+        for (int suffix = 1; _layers.Exists(l => l.Name == layer.Name); suffix++)
+        {
+            layer.Name = $"{baseName}_{suffix}";
+        }
+
+        _layers.Add(layer);
+        if (layer.IsBuilt && _layers.Count > 1 && _layers[^2].IsBuilt && !_layers[^2].OutputShapeSpan.SequenceEqual(layer.InputShape))
+        {
+            _layers.RemoveAt(_layers.Count - 1);
+            throw new ArgumentException(
+                $"Layer '{layer.Name}' was built for samples of shape {ShapeText.Format(layer.InputShape)}, but the layer before it outputs {ShapeText.Format(_layers[^1].OutputShapeSpan)}.",
+                nameof(layer));
+        }
+    }
+
+    /// <summary>Builds every layer for a per-sample input shape.</summary>
+    /// <param name="inputShape">The per-sample input shape, without the batch axis: <c>784</c> for flat MNIST.</param>
+    /// <exception cref="InvalidOperationException">The model has no layers, or was built for another shape.</exception>
+    /// <exception cref="ArgumentException">The shape is invalid.</exception>
+    public void Build(params int[] inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        if (_layers.Count == 0)
+        {
+            throw new InvalidOperationException("The model has no layers: pass them to the constructor or call Add.");
+        }
+
+        int[] shape = inputShape;
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            Layer layer = _layers[i];
+            if (!layer.IsBuilt)
+            {
+                layer.Seed = unchecked(Seed * 1_000_003 + i + 1);
+            }
+
+            layer.Build(shape);
+            shape = layer.OutputShape;
+        }
+
+        _parameters = _layers.SelectMany(l => l.Parameters).ToArray();
+        _firstTrainedLayer = Math.Max(0, _layers.FindIndex(l => l.Parameters.Count > 0));
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            _layers[i].NeedsInputGradient = i > _firstTrainedLayer;
+        }
+    }
+
+    /// <summary>Chooses the loss, the optimizer and the metrics for training.</summary>
+    /// <param name="loss">The loss, such as <c>new SparseCategoricalCrossentropy(fromLogits: true)</c>.</param>
+    /// <param name="optimizer">The optimizer, such as <c>new Adam(0.001f)</c>; it becomes bound to this model.</param>
+    /// <param name="metrics">Metrics to report beside the loss, such as <c>[Metrics.SparseCategoricalAccuracy]</c>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="loss"/> or <paramref name="optimizer"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The model has no layers.</exception>
+    public void Compile(Loss loss, Optimizer optimizer, IReadOnlyList<Metric>? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (_layers.Count == 0)
+        {
+            throw new InvalidOperationException("The model has no layers: add them before Compile.");
+        }
+
+        Metric[] metricArray = metrics?.ToArray() ?? [];
+        if (Array.IndexOf(metricArray, null) >= 0)
+        {
+            throw new ArgumentNullException(nameof(metrics), "The metrics list holds a null.");
+        }
+
+        _compiled = Compiled.Create(this, loss, optimizer, metricArray);
+    }
+}
