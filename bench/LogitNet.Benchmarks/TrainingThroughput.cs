@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using LogitNet.Kernels;
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Optimizers;
+
+namespace LogitNet.Benchmarks;
+
+/// <summary>
+/// Training throughput of the issue's three MLPs on MNIST-shaped data, for the side-by-side run
+/// with PyTorch in bench/peers/train_mlp.sh. Prints one JSON object per measurement.
+/// </summary>
+/// <remarks>
+/// Usage: <c>--train DATA_DIR THREADS [S|M|L ...]</c>, where DATA_DIR holds <c>x.f32</c> (60,000 × 784
+/// float32, little-endian) and <c>y.f32</c> (60,000 labels as float32), written by the peer script so
+/// both libraries train on the same bytes. A Stopwatch harness rather than BenchmarkDotNet: an
+/// epoch is long enough (0.1 to 5 s) that timer resolution and JIT warm-up are negligible after one
+/// warm-up epoch, and the peer is timed the same way.
+/// </remarks>
+internal static class TrainingThroughput
+{
+    private static readonly Dictionary<string, (int[] Units, int BatchSize)> s_models = new()
+    {
+        ["S"] = ([25, 15, 10], 32),
+        ["M"] = ([128, 64, 10], 64),
+        ["L"] = ([1024, 1024, 10], 256),
+    };
+
+    public static void Run(string[] args)
+    {
+        string directory = args[0];
+        int threads = int.Parse(args[1], CultureInfo.InvariantCulture);
+        string[] names = args.Length > 2 ? args[2..] : ["S", "M", "L"];
+        Gemm.MaxThreads = threads;
+        Loss.MaxDegreeOfParallelism = threads;
+
+        float[] xData = Read(Path.Combine(directory, "x.f32"));
+        float[] yData = Read(Path.Combine(directory, "y.f32"));
+        int samples = yData.Length;
+        Tensor x = Tensor.FromArray(xData, samples, xData.Length / samples);
+        Tensor y = Tensor.FromArray(yData, samples);
+
+        foreach (string name in names)
+        {
+            (int[] units, int batchSize) = s_models[name];
+            Sequential model = Create(units);
+            model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.001f));
+            model.Fit(x.Slice(0, Math.Min(samples, batchSize * 50)), y.Slice(0, Math.Min(samples, batchSize * 50)), epochs: 1, batchSize: batchSize, verbose: 0);
+
+            // Long enough to be stable on a shared machine; the same epochs for the peer.
+            int epochs = name == "L" ? 1 : 2;
+            var clock = Stopwatch.StartNew();
+            History history = model.Fit(x, y, epochs: epochs, batchSize: batchSize, verbose: 0);
+            double seconds = clock.Elapsed.TotalSeconds;
+            double rate = samples * (double)epochs / seconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{{\"library\": \"LogitNet\", \"model\": \"{name}\", \"threads\": {threads}, \"samples_per_s\": {rate:F0}, \"final_loss\": {history["loss"][^1]:F4}}}"));
+
+            if (name == "S")
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"library\": \"LogitNet\", \"model\": \"S-predict-1\", \"threads\": {threads}, \"microseconds\": {SingleSampleLatency(model, x):F3}}}"));
+            }
+        }
+    }
+
+    private static Sequential Create(int[] units)
+    {
+        var model = new Sequential { Seed = 1, Log = TextWriter.Null };
+        for (int i = 0; i < units.Length; i++)
+        {
+            model.Add(new Dense(units[i], i == units.Length - 1 ? Activation.Linear : Activation.Relu));
+        }
+
+        return model;
+    }
+
+    /// <summary>The median over 21 rounds of the mean time of one single-sample Predict.</summary>
+    private static double SingleSampleLatency(Sequential model, Tensor x)
+    {
+        Tensor one = x.Slice(0, 1);
+        const int Calls = 2000;
+        var rounds = new double[21];
+        for (int i = 0; i < 2000; i++)
+        {
+            model.Predict(one);
+        }
+
+        for (int round = 0; round < rounds.Length; round++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < Calls; i++)
+            {
+                model.Predict(one);
+            }
+
+            rounds[round] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / Calls;
+        }
+
+        Array.Sort(rounds);
+        return rounds[rounds.Length / 2];
+    }
+
+    private static float[] Read(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        var values = new float[bytes.Length / sizeof(float)];
+        Buffer.BlockCopy(bytes, 0, values, 0, values.Length * sizeof(float));
+        return values;
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Side-by-side MLP training benchmark (issue 4): LogitNet and PyTorch 1.13 (Debian's python3-torch)
+# train the same MLPs on the same synthetic MNIST-shaped bytes, 1 thread and 2, in one run.
+# Prints a markdown table with the ratios; `bash bench/setup.sh` installs the peers first.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+data=${DATA_DIR:-$(mktemp -d)}
+models=${MODELS:-S M L}
+out=$(mktemp)
+
+# PyTorch's fastest settings on this machine (AVX-512 kernels, OpenBLAS's SKYLAKEX kernel, no spinning).
+export ATEN_CPU_CAPABILITY=avx512 OPENBLAS_CORETYPE=SKYLAKEX OMP_WAIT_POLICY=PASSIVE
+dotnet build -c Release bench/LogitNet.Benchmarks -v q -nologo >/dev/null
+for threads in 1 2; do
+  /usr/bin/python3 bench/peers/train_mlp.py "$data" "$threads" $models | tee -a "$out"
+  dotnet bench/LogitNet.Benchmarks/bin/Release/net10.0/LogitNet.Benchmarks.dll --train "$data" "$threads" $models | tee -a "$out"
+done
+
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+def pick(lib, model, threads, key):
+    return next((r[key] for r in rows if r["library"] == lib and r["model"] == model and r["threads"] == threads), None)
+print()
+print("| model | threads | LogitNet samples/s | PyTorch samples/s | ratio | vs PyTorch's best |")
+print("|---|---|---|---|---|---|")
+for model in ["S", "M", "L"]:
+    best = max((pick("PyTorch", model, t, "samples_per_s") or 0) for t in (1, 2))
+    for t in (1, 2):
+        ours, theirs = pick("LogitNet", model, t, "samples_per_s"), pick("PyTorch", model, t, "samples_per_s")
+        if ours and theirs:
+            print(f"| {model} | {t} | {ours:,} | {theirs:,} | {ours / theirs:.2f}x | {ours / best:.2f}x |")
+ours = min(pick("LogitNet", "S-predict-1", t, "microseconds") or 1e9 for t in (1, 2))
+theirs = min(pick("PyTorch", "S-predict-1", t, "microseconds") or 1e9 for t in (1, 2))
+print()
+print(f"Single-sample Predict of S: LogitNet {ours:.2f} us, PyTorch {theirs:.2f} us ({theirs / ours:.1f}x faster; target 10x)")
+PY
