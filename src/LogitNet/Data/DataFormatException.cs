@@ -8,7 +8,8 @@ namespace LogitNet.Data;
 /// <remarks>
 /// Every loader in <see cref="LogitNet.Data"/> reports a bad file with this exception and no other:
 /// a truncated or hostile file never surfaces as <see cref="EndOfStreamException"/>,
-/// <see cref="OverflowException"/> or <see cref="OutOfMemoryException"/>. Errors of the
+/// <see cref="OverflowException"/> or <see cref="InvalidDataException"/>, and a size the file cannot
+/// back is refused before anything is allocated for it. Errors of the
 /// environment (a missing file, a denied permission, a failing disk) are not format errors and
 /// propagate as the usual <see cref="IOException"/> family.
 /// <example>

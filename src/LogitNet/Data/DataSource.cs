@@ -13,9 +13,10 @@ internal delegate void ElementConverter(Span<byte> source, Span<float> destinati
 /// <remarks>
 /// Two rules keep hostile files harmless. When the content length is known (an uncompressed,
 /// seekable stream), a claimed payload is compared with the bytes that remain before anything is
-/// allocated. When it is not (gzip, pipes), the destination grows geometrically as data actually
-/// arrives, so memory stays within twice what the content really holds, and the loaders' element
-/// cap bounds even that.
+/// allocated. When it is not (gzip, pipes), the destination starts small (1 MiB, or 16 times the
+/// compressed size of a gzip file, so real data needs one allocation) and grows geometrically as
+/// data actually arrives, so memory stays within a small multiple of what the file really holds,
+/// and the loaders' element cap bounds even that.
 /// </remarks>
 internal sealed class DataSource : IDisposable
 {
@@ -37,14 +38,13 @@ internal sealed class DataSource : IDisposable
     private readonly long? _length;
     private readonly long? _compressedLength;
 
-    private DataSource(Stream stream, Stream? owned, long? length, long? compressedLength, string? name, bool compressed)
+    private DataSource(Stream stream, Stream? owned, long? length, long? compressedLength, string? name)
     {
         _stream = stream;
         _owned = owned;
         _length = length;
         _compressedLength = compressedLength;
         Name = name;
-        IsCompressed = compressed;
     }
 
     /// <summary>The file or resource name for messages, or null.</summary>
@@ -52,9 +52,6 @@ internal sealed class DataSource : IDisposable
 
     /// <summary>Bytes of content consumed so far (decompressed bytes for gzip).</summary>
     public long Position { get; private set; }
-
-    /// <summary>Whether the content was gzip-compressed.</summary>
-    public bool IsCompressed { get; }
 
     /// <summary>Bytes of content left, when known (uncompressed seekable streams).</summary>
     public long? Remaining => _length - Position;
@@ -82,10 +79,10 @@ internal sealed class DataSource : IDisposable
         if (got == 2 && magic[0] == 0x1F && magic[1] == 0x8B)
         {
             var gzip = new GZipStream(rest, CompressionMode.Decompress, leaveOpen: false);
-            return new DataSource(gzip, gzip, null, length, name, compressed: true);
+            return new DataSource(gzip, gzip, null, length, name);
         }
 
-        return new DataSource(rest, rest, length, null, name, compressed: false);
+        return new DataSource(rest, rest, length, null, name);
     }
 
     /// <summary>Opens a file for reading with a large buffer and a sequential-scan hint.</summary>

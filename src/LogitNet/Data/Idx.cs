@@ -122,7 +122,10 @@ public static class Idx
             System.Numerics.Tensors.TensorPrimitives.Divide(images.AsSpan(), 255f, images.AsSpan());
         }
 
-        Tensor features = images.Rank == 2 ? images : images.Reshape(count, count == 0 ? 0 : images.Length / count);
+        int[] imageShape = images.Shape;
+        int rowLength = 1;
+        for (int axis = 1; axis < imageShape.Length; axis++) rowLength *= imageShape[axis];
+        Tensor features = images.Reshape(count, rowLength);
         return new Dataset(features, labels, classCount ?? (int)largest + 1);
     }
 

@@ -156,6 +156,17 @@ public class IdxTests
     }
 
     [Fact]
+    public void ReadDataset_NoImages_KeepsTheRowLength()
+    {
+        using var dir = new TempDirectory();
+        string images = dir.File("images", TestFiles.Idx(0x08, [0, 28, 28], []));
+        string labels = dir.File("labels", TestFiles.Idx(0x08, [0], []));
+        Dataset d = Idx.ReadDataset(images, labels, classCount: 10);
+        Assert.Equal([0, 784], d.Features.Shape);
+        Assert.Equal(0, d.Count);
+    }
+
+    [Fact]
     public void ReadDataset_MismatchedCounts_ThrowsNamingLabelsFile()
     {
         using var dir = new TempDirectory();

@@ -6,7 +6,7 @@ namespace LogitNet.Tests.DataLoading;
 
 /// <summary>
 /// Hostile-file tests across every loader: valid files are mutated (bit flips, byte overwrites,
-/// truncation, insertion, deletion, extreme 32-bit sizes) and loading must either succeed or
+/// truncation, insertion, deletion, extreme 32-bit sizes, format tokens) and loading must either succeed or
 /// throw <see cref="DataFormatException"/>, and never allocate far beyond the file's size.
 /// Two seeded runs: a property (FsCheck, shrinks a failure to a small mutation list) and a
 /// stacking fuzz loop (mutants of mutants) with a fixed iteration count.
@@ -129,13 +129,19 @@ public class LoaderMutationTests
         return allocated <= budget ? null : $"{sample.Name} allocated {allocated} bytes for a {mutant.Length}-byte file: {Convert.ToHexString(mutant)}";
     }
 
+    private static readonly byte[][] s_tokens = new[]
+    {
+        "'", "\"", "(", ")", ",", ":", "{", "}", "[", "True", "False", "L", "9999999999999", "2147483647", "-1",
+        "'descr'", "'shape'", "'fortran_order'", "'<f8'", "'>i8'", "'|u1'", "'<c16'", "\n", "\r", "\r\n", ";", "e", "e-99999", "NaN", "1e39",
+    }.Select(t => System.Text.Encoding.UTF8.GetBytes(t)).ToArray();
+
     /// <summary>Applies mutations encoded as (operation, position, value) triples of <paramref name="genes"/>.</summary>
     internal static byte[] Mutate(byte[] original, int[] genes)
     {
         var bytes = new List<byte>(original);
         for (int g = 0; g + 2 < genes.Length; g += 3)
         {
-            int op = (genes[g] & int.MaxValue) % 8;
+            int op = (genes[g] & int.MaxValue) % 9;
             int at = bytes.Count == 0 ? 0 : (genes[g + 1] & int.MaxValue) % bytes.Count;
             int value = genes[g + 2];
             switch (op)
@@ -169,6 +175,11 @@ public class LoaderMutationTests
                 case 7 when bytes.Count > 0:
                     int length = Math.Min(bytes.Count - at, 1 + (value & 31));
                     bytes.InsertRange(at, bytes.GetRange(at, length));
+                    break;
+                case 8:
+                    // Tokens of the text formats (the .npy header's dict literal, CSV), so the
+                    // parsers see near-valid syntax and not only random bytes.
+                    bytes.InsertRange(at, s_tokens[(value & int.MaxValue) % s_tokens.Length]);
                     break;
             }
         }
