@@ -1,7 +1,6 @@
 // A tour of LogitNet's Ops: why the softmax family must subtract the maximum and keep its
 // digits, shown with numbers, and a matrix product on our own GEMM.
 using System.Globalization;
-using System.Numerics.Tensors;
 using LogitNet;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -12,7 +11,7 @@ Console.WriteLine();
 // 1. Large logits: the textbook softmax exp(z) / sum exp(z) overflows.
 float[] logits = [1000f, 999f, 0f];
 float[] platform = new float[3];
-TensorPrimitives.SoftMax(logits, platform);
+System.Numerics.Tensors.TensorPrimitives.SoftMax(logits, platform);
 Tensor stable = Ops.Softmax(Tensor.FromArray(logits, 3));
 Console.WriteLine("Softmax of [1000, 999, 0]");
 Console.WriteLine($"  TensorPrimitives.SoftMax (no max subtracted): [{Format(platform)}]");
@@ -25,7 +24,7 @@ float[] confident = [30f, 0f, 0f];
 Tensor probabilities = Ops.Softmax(Tensor.FromArray(confident, 3));
 Tensor logProbabilities = Ops.LogSoftmax(Tensor.FromArray(confident, 3));
 Console.WriteLine("Logits [30, 0, 0], the loss of class 0 is -log p0 (exact: 1.871524593768e-13)");
-Console.WriteLine($"  two steps, -log(Softmax(z)[0]) in float32: {-MathF.Log(probabilities[0]):R}");
+Console.WriteLine($"  two steps, -log(Softmax(z)[0]) in float32: {0f - MathF.Log(probabilities[0]):R}");
 Console.WriteLine($"  fused, -LogSoftmax(z)[0]:                  {-logProbabilities[0]:R}");
 Console.WriteLine($"  LogSumExp(z):                              {Ops.LogSumExp(Tensor.FromArray(confident, 1, 3))[0]:R}");
 Console.WriteLine();
