@@ -1,7 +1,7 @@
 namespace LogitNet.Data;
 
 /// <summary>
-/// A data file (CSV, NumPy <c>.npy</c>, IDX, or an embedded dataset) is damaged, truncated, or not
+/// A data file (CSV, NumPy <c>.npy</c>, IDX, an embedded dataset) or a saved model (<c>Sequential.Load</c>) is damaged, truncated, or not
 /// in the format its loader expects. The message says what was found, what was expected and
 /// where; the properties carry the same location for code that wants it.
 /// </summary>
