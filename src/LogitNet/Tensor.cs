@@ -395,7 +395,6 @@ public sealed class Tensor
                 $"Tensors have at most {MaxRank} axes; received shape {ShapeText.Format(shape)} with {shape.Length}.", argumentName);
         }
 
-        long product = 1;
         for (int axis = 0; axis < shape.Length; axis++)
         {
             if (shape[axis] < 0)
@@ -403,7 +402,12 @@ public sealed class Tensor
                 throw new ArgumentException(
                     $"Axis {axis} of shape {ShapeText.Format(shape)} is negative; sizes must be 0 or more.", argumentName);
             }
+        }
 
+        // A zero anywhere makes the tensor empty, however large the other axes.
+        long product = Array.IndexOf(shape, 0) >= 0 ? 0 : 1;
+        for (int axis = 0; axis < shape.Length && product > 0; axis++)
+        {
             product *= shape[axis];
             if (product > Array.MaxLength)
             {

@@ -42,6 +42,13 @@ public class TensorTests
     }
 
     [Fact]
+    public void Zeros_WithAZeroAxis_IsEmptyWhateverTheOtherAxes()
+    {
+        Assert.Equal(0, Tensor.Zeros(int.MaxValue, int.MaxValue, 0).Length);
+        Assert.Throws<ArgumentException>(() => Tensor.Zeros(int.MaxValue, 2));
+    }
+
+    [Fact]
     public void FromArray_Null_Throws()
     {
         Assert.Throws<ArgumentNullException>(() => Tensor.FromArray(null!, 1));
