@@ -13,21 +13,6 @@ public sealed class OnnxExportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>The repository's tests/interop folder, where the build installed onnxruntime-node.</summary>
-    private static string InteropDirectory()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            string candidate = Path.Combine(d.FullName, "tests", "interop");
-            if (File.Exists(Path.Combine(candidate, "run_onnx.js")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/interop was not found above the test assembly.");
-    }
-
     private float[] RunInOnnxRuntime(string model, Tensor x)
     {
         string input = Path.Combine(_directory, "input.f32");
@@ -35,7 +20,7 @@ public sealed class OnnxExportTests : IDisposable
         var start = new ProcessStartInfo("node")
         {
             ArgumentList = { "run_onnx.js", model, input, x.Shape[0].ToString(), x.Shape[1].ToString() },
-            WorkingDirectory = InteropDirectory(),
+            WorkingDirectory = InteropPaths.Directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
