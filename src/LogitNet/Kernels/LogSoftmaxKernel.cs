@@ -23,11 +23,48 @@ internal static class LogSoftmaxKernel
     public static void Rows(ReadOnlySpan<float> x, Span<float> y, int columns)
     {
         RowChecks.RequireRows(x, y.Length, columns);
-        for (int start = 0; start < x.Length; start += columns)
+        if (columns > BlockedColumns)
         {
-            Row(x.Slice(start, columns), y.Slice(start, columns));
+            for (int start = 0; start < x.Length; start += columns)
+            {
+                Row(x.Slice(start, columns), y.Slice(start, columns));
+            }
+
+            return;
+        }
+
+        // Short rows in blocks of 8: maxima and sums, the 8 logarithms in one vector, then the
+        // outputs; the block's 8 rows (at most 32 KB) are still in cache for the second read.
+        const int Block = SoftmaxRow.Block;
+        Span<float> maxima = stackalloc float[Block];
+        Span<double> logSums = stackalloc double[Block];
+        int rows = columns == 0 ? 0 : x.Length / columns;
+        for (int first = 0; first < rows; first += Block)
+        {
+            int count = Math.Min(Block, rows - first);
+            logSums.Clear();
+            for (int r = 0; r < count; r++)
+            {
+                ReadOnlySpan<float> row = x.Slice((first + r) * columns, columns);
+                maxima[r] = SoftmaxRow.Max(row);
+                if (float.IsFinite(maxima[r]))
+                {
+                    SoftmaxRow.SumExp(row, maxima[r], [], out double ties, out double rest);
+                    logSums[r] = (ties - 1) + rest;
+                }
+            }
+
+            SoftmaxRow.Log1pBlock(logSums);
+            for (int r = 0; r < count; r++)
+            {
+                int start = (first + r) * columns;
+                Write(x.Slice(start, columns), y.Slice(start, columns), maxima[r], logSums[r]);
+            }
         }
     }
+
+    // Rows up to this long go through the blocked path (8 rows · 1024 floats = 32 KB, an L1's worth).
+    private const int BlockedColumns = 1024;
 
     /// <summary>The log-softmax of one non-empty row.</summary>
     public static void Row(ReadOnlySpan<float> x, Span<float> y)
@@ -40,7 +77,17 @@ internal static class LogSoftmaxKernel
         }
 
         SoftmaxRow.SumExp(x, max, [], out double ties, out double rest);
-        double logSum = SoftmaxRow.LogSum(ties, rest);
+        Write(x, y, max, SoftmaxRow.LogSum(ties, rest));
+    }
+
+    /// <summary>y = (z - max) - logSum over one row, or NaN everywhere when the maximum is not finite.</summary>
+    private static void Write(ReadOnlySpan<float> x, Span<float> y, float max, double logSum)
+    {
+        if (!float.IsFinite(max))
+        {
+            y.Fill(float.NaN);
+            return;
+        }
 
         const int Step = SoftmaxRow.Step;
         int n = x.Length;

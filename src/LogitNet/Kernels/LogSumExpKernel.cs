@@ -28,9 +28,30 @@ internal static class LogSumExpKernel
             return;
         }
 
-        for (int row = 0; row < result.Length; row++)
+        // Blocks of 8 rows: maxima and sums row by row, then the 8 logarithms in one vector.
+        const int Block = SoftmaxRow.Block;
+        Span<float> maxima = stackalloc float[Block];
+        Span<double> logSums = stackalloc double[Block];
+        for (int first = 0; first < result.Length; first += Block)
         {
-            result[row] = (float)SoftmaxRow.LogSumExp(x.Slice(row * columns, columns));
+            int count = Math.Min(Block, result.Length - first);
+            logSums.Clear();
+            for (int r = 0; r < count; r++)
+            {
+                ReadOnlySpan<float> row = x.Slice((first + r) * columns, columns);
+                maxima[r] = SoftmaxRow.Max(row);
+                if (float.IsFinite(maxima[r]))
+                {
+                    SoftmaxRow.SumExp(row, maxima[r], [], out double ties, out double rest);
+                    logSums[r] = (ties - 1) + rest;
+                }
+            }
+
+            SoftmaxRow.Log1pBlock(logSums);
+            for (int r = 0; r < count; r++)
+            {
+                result[first + r] = (float)SoftmaxRow.FinishLogSumExp(x.Slice((first + r) * columns, columns), maxima[r], logSums[r]);
+            }
         }
     }
 }

@@ -191,9 +191,73 @@ internal static class SoftmaxRow
     }
 
     /// <summary>log S = log1p((ties - 1) + rest), to a relative error below 2^-41 + n·2^-52 (see the class remarks).</summary>
-    /// <remarks>ties - 1 is an exact small integer; adding rest to it adds one rounding, and both are ≥ 0.</remarks>
+    /// <remarks>
+    /// ties - 1 is an exact small integer; adding rest to it adds one rounding, and both are ≥ 0.
+    /// The same vector code as <see cref="Log1pBlock"/> on one lane, so a row gets the same bits
+    /// whether it is alone or in a block.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double LogSum(double ties, double rest) => StableMath.Log1p((ties - 1) + rest);
+    public static double LogSum(double ties, double rest)
+    {
+        double argument = (ties - 1) + rest;
+        if (Widening.Use512)
+        {
+            return Log1p(Vector512.Create(argument)).ToScalar();
+        }
+
+        return Vector256.IsHardwareAccelerated ? Log1p(Vector256.Create(argument)).ToScalar() : StableMath.Log1p(argument);
+    }
+
+    /// <summary>Rows per block when the logarithms of several rows are taken together (<see cref="Log1pBlock"/>).</summary>
+    public const int Block = 8;
+
+    /// <summary>
+    /// Replaces each of <see cref="Block"/> values t ≥ 0 (or NaN) by log1p(t), in one vector: for
+    /// rows of a few classes the per-row logarithm otherwise costs as much as the exponentials.
+    /// </summary>
+    public static void Log1pBlock(Span<double> values)
+    {
+        ref double start = ref MemoryMarshal.GetReference(values[..Block]);
+        if (Widening.Use512)
+        {
+            Log1p(Vector512.LoadUnsafe(ref start)).StoreUnsafe(ref start);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Log1p(Vector256.LoadUnsafe(ref start)).StoreUnsafe(ref start);
+            Log1p(Vector256.LoadUnsafe(ref start, 4)).StoreUnsafe(ref start, 4);
+        }
+        else
+        {
+            for (int i = 0; i < Block; i++)
+            {
+                values[i] = StableMath.Log1p(values[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// log1p(t) for t ≥ 0 by Goldberg's method (see <see cref="StableMath.Log1p"/>) with the
+    /// platform's vector logarithm: u = fl(1 + t), log(u)·t/(u - 1), or t where u rounds to 1.
+    /// A few double ulps; the suite's tiny log-softmax values (-1e-30 and below) check it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Log1p(Vector512<double> t)
+    {
+        Vector512<double> one = Vector512<double>.One;
+        Vector512<double> u = one + t;
+        // Lanes where u == 1 divide 0 by 0; the select discards them.
+        return Vector512.ConditionalSelect(Vector512.Equals(u, one), t, Vector512.Log(u) * (t / (u - one)));
+    }
+
+    /// <summary>The 256-bit form of <see cref="Log1p(Vector512{double})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Log1p(Vector256<double> t)
+    {
+        Vector256<double> one = Vector256<double>.One;
+        Vector256<double> u = one + t;
+        return Vector256.ConditionalSelect(Vector256.Equals(u, one), t, Vector256.Log(u) * (t / (u - one)));
+    }
 
     /// <summary>
     /// log Σ e^(z_j) over a non-empty row, to within 1 float32 ulp after rounding: -inf for a row of
@@ -212,13 +276,26 @@ internal static class SoftmaxRow
         float max = Max(row);
         if (!float.IsFinite(max))
         {
-            // NaN stays NaN; all -inf gives log 0 = -inf; a +inf entry (with no NaN, since Max
-            // propagates NaN) gives +inf.
             return max;
         }
 
         SumExp(row, max, [], out double ties, out double rest);
-        double logSum = LogSum(ties, rest);
+        return FinishLogSumExp(row, max, LogSum(ties, rest));
+    }
+
+    /// <summary>
+    /// m + log S for a row whose maximum and log S are known, with the cancellation check and
+    /// double-double fallback described on <see cref="LogSumExp"/>. A non-finite maximum is the
+    /// answer itself: NaN stays NaN, all -inf gives log 0 = -inf, and a +inf entry (with no NaN,
+    /// since <see cref="Max"/> propagates NaN) gives +inf.
+    /// </summary>
+    public static double FinishLogSumExp(ReadOnlySpan<float> row, float max, double logSum)
+    {
+        if (!float.IsFinite(max))
+        {
+            return max;
+        }
+
         double result = max + logSum;
         if (max < 0 && logSum * (TwoPowMinus42 + row.Length * TwoPowMinus52) > Math.Abs(result) * TwoPowMinus27)
         {

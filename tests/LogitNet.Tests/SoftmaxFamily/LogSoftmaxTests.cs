@@ -21,6 +21,45 @@ public class LogSoftmaxTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LogSoftmax_SharedCasesAsOneBatch_Within1Ulp()
+    {
+        // Rows of one class count stacked into [rows, C]: the blocked path (8 rows, logarithms
+        // taken together) must give each row its exact values, partial last block included.
+        foreach (IGrouping<int, SoftmaxCeCase> group in ReferenceCases.SoftmaxCe.GroupBy(c => c.Z.Length))
+        {
+            float[] stacked = group.SelectMany(c => c.Z).ToArray();
+            float[] y = LogitNet.Ops.LogSoftmax(Tensor.FromArray(stacked, group.Count(), group.Key)).ToArray();
+            var tally = new AccuracyTally($"LogSoftmax (shared cases, batch of C = {group.Key})");
+            int row = 0;
+            foreach (SoftmaxCeCase c in group)
+            {
+                TestRows.AddRow(tally, c.Id, y.AsSpan(row * group.Key, group.Key), c.LogSoftmax);
+                row++;
+            }
+
+            output.WriteLine(tally.Report(1.0));
+            tally.AssertWithin(1.0);
+        }
+    }
+
+    [Fact]
+    public void LogSoftmax_SpecialRowsInsideABlock_DoNotDisturbTheirNeighbours()
+    {
+        float ninf = float.NegativeInfinity;
+        float[][] rows = [[1f, 2f, 3f], [float.NaN, 0f, 0f], [0f, 0f, 0f], [ninf, ninf, ninf], [5f, float.PositiveInfinity, 1f], [0f, -70f, ninf], [2f, 2f, 2f], [1f, 2f, 3f], [0f, 0f, 0f], [float.NaN, 1f, 1f], [0f, -70f, ninf]];
+        float[] y = LogitNet.Ops.LogSoftmax(Tensor.FromArray(rows.SelectMany(r => r).ToArray(), rows.Length, 3)).ToArray();
+        for (int r = 0; r < rows.Length; r++)
+        {
+            float[] alone = LogitNet.Ops.LogSoftmax(Tensor.FromArray(rows[r], 3)).ToArray();
+            Assert.Equal(alone, y[(3 * r)..(3 * r + 3)]);
+        }
+
+        Assert.True(float.IsNaN(y[3]) && float.IsNaN(y[9]) && float.IsNaN(y[12]));
+        Assert.Equal((float)-Math.Log(3), y[6]);
+        Assert.Equal(ninf, y[17]);
+    }
+
+    [Fact]
     public void LogSoftmax_SharedCases_LabelComponentIsMinusTheLoss()
     {
         // loss = -log_softmax[label], stored separately with its own 25 digits: a second check.

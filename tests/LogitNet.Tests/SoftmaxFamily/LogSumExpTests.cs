@@ -51,6 +51,32 @@ public class LogSumExpTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LogSumExp_ManyRowsAtOnce_EqualsEachRowAlone_SpecialRowsIncluded()
+    {
+        // The kernel takes rows in blocks of 8 (logarithms together); every row must get what it
+        // gets alone, whatever its neighbours hold, partial last block included.
+        var random = new Random(8);
+        foreach (int columns in new[] { 1, 3, 10, 17, 1000, 1500 })
+        {
+            int rows = 21;
+            float[] x = TestRows.Normal(random, rows * columns, 4.0, offset: -3);
+            x[2 * columns] = float.NaN;
+            x.AsSpan(5 * columns, columns).Fill(float.NegativeInfinity);
+            x[9 * columns + columns / 2] = float.PositiveInfinity;
+            float[] all = LogitNet.Ops.LogSumExp(Tensor.FromArray(x, rows, columns)).ToArray();
+            for (int r = 0; r < rows; r++)
+            {
+                float alone = LogitNet.Ops.LogSumExp(Tensor.FromArray(x[(r * columns)..((r + 1) * columns)], columns)).ToScalar();
+                Assert.Equal(alone, all[r]);
+            }
+
+            Assert.True(float.IsNaN(all[2]));
+            Assert.Equal(float.NegativeInfinity, all[5]);
+            Assert.Equal(float.PositiveInfinity, all[9]);
+        }
+    }
+
+    [Fact]
     public void LogSumExp_RandomAndAdversarialRows_Within1UlpOfIndependentReference()
     {
         var random = new Random(424242);
