@@ -62,6 +62,8 @@ public class GemmTests
             (Gemm.McMax + 1, 17, 9), (5, 2 * 32 + 1, 2 * Gemm.KcMax + 3),
             // n ≤ 16 takes the one-vector 12×16 tile on AVX-512.
             (37, 10, 300), (13, 16, 5), (25, 1, 2 * Gemm.KcMax + 1),
+            // Row counts a multiple of 8 but not of 12 take 8-row tiles on AVX-512.
+            (32, 25, 784), (64, 40, 100), (13, 33, 20),
         ];
         foreach ((int m, int n, int k) in shapes)
         {
