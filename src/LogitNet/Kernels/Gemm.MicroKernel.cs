@@ -460,6 +460,84 @@ internal static unsafe partial class Gemm
         }
     }
 
+    /// <summary>
+    /// An 8-row tile for products whose row count is a multiple of 8 but not of 12 (a batch of
+    /// 32 or 64): 12-row tiles would compute 4 rows of padding in every column panel. 16
+    /// accumulators still cover the FMA latency (4 cycles × 2 pipes); each element is the same FMA
+    /// chain as in <see cref="Kernel12"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel8<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        nint w = TOps.Width;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+        TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero, c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec b0 = TOps.Load(b);
+            TVec b1 = TOps.Load(b + w);
+            TVec x = TOps.Broadcast(a);
+            c00 = TOps.MultiplyAdd(x, b0, c00);
+            c01 = TOps.MultiplyAdd(x, b1, c01);
+            x = TOps.Broadcast(a + 1);
+            c10 = TOps.MultiplyAdd(x, b0, c10);
+            c11 = TOps.MultiplyAdd(x, b1, c11);
+            x = TOps.Broadcast(a + 2);
+            c20 = TOps.MultiplyAdd(x, b0, c20);
+            c21 = TOps.MultiplyAdd(x, b1, c21);
+            x = TOps.Broadcast(a + 3);
+            c30 = TOps.MultiplyAdd(x, b0, c30);
+            c31 = TOps.MultiplyAdd(x, b1, c31);
+            x = TOps.Broadcast(a + 4);
+            c40 = TOps.MultiplyAdd(x, b0, c40);
+            c41 = TOps.MultiplyAdd(x, b1, c41);
+            x = TOps.Broadcast(a + 5);
+            c50 = TOps.MultiplyAdd(x, b0, c50);
+            c51 = TOps.MultiplyAdd(x, b1, c51);
+            x = TOps.Broadcast(a + 6);
+            c60 = TOps.MultiplyAdd(x, b0, c60);
+            c61 = TOps.MultiplyAdd(x, b1, c61);
+            x = TOps.Broadcast(a + 7);
+            c70 = TOps.MultiplyAdd(x, b0, c70);
+            c71 = TOps.MultiplyAdd(x, b1, c71);
+            a += 8;
+            b += 2 * w;
+        }
+
+        if (rows == 8 && cols == 2 * w)
+        {
+            StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
+            StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
+            StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
+            StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
+            StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
+            StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
+            StoreRow<TOps, TVec>(c + 6 * ldc, c60, c61, bias, flags);
+            StoreRow<TOps, TVec>(c + 7 * ldc, c70, c71, bias, flags);
+        }
+        else
+        {
+            TOps.Store(scratch, c00);
+            TOps.Store(scratch + w, c01);
+            TOps.Store(scratch + 2 * w, c10);
+            TOps.Store(scratch + 3 * w, c11);
+            TOps.Store(scratch + 4 * w, c20);
+            TOps.Store(scratch + 5 * w, c21);
+            TOps.Store(scratch + 6 * w, c30);
+            TOps.Store(scratch + 7 * w, c31);
+            TOps.Store(scratch + 8 * w, c40);
+            TOps.Store(scratch + 9 * w, c41);
+            TOps.Store(scratch + 10 * w, c50);
+            TOps.Store(scratch + 11 * w, c51);
+            TOps.Store(scratch + 12 * w, c60);
+            TOps.Store(scratch + 13 * w, c61);
+            TOps.Store(scratch + 14 * w, c70);
+            TOps.Store(scratch + 15 * w, c71);
+        }
+    }
+
     /// <summary>The 6-row tile of the narrower paths; the same FMA chain per element as <see cref="Kernel12"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel6<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)

@@ -251,9 +251,12 @@ internal static unsafe partial class Gemm
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
-        int mr = TOps.Rows;
-        // A product no wider than one vector (a 10-class output layer) takes the one-vector tile.
+        // A product no wider than one vector (a 10-class output layer) takes the one-vector tile;
+        // otherwise 8-row tiles when they cover the rows with less padding than 12-row ones
+        // (32 rows: 32 instead of 36). Tiles never change a result, only the padding computed.
         bool narrow = TOps.Rows == 12 && colEnd - colStart <= TOps.Width;
+        bool eightRows = TOps.Rows == 12 && !narrow && RoundUp(rowEnd - rowStart, 8) < RoundUp(rowEnd - rowStart, 12);
+        int mr = eightRows ? 8 : TOps.Rows;
         int nr = narrow ? TOps.Width : 2 * TOps.Width;
         int k = problem.K;
         int kcStep = CeilDiv(k, CeilDiv(k, KcMax));
@@ -295,6 +298,10 @@ internal static unsafe partial class Gemm
                             if (narrow)
                             {
                                 Kernel12Narrow<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
+                            }
+                            else if (eightRows)
+                            {
+                                Kernel8<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
                             }
                             else
                             {

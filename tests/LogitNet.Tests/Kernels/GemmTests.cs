@@ -60,6 +60,10 @@ public class GemmTests
         [
             (11, 31, 255), (12, 32, 256), (13, 33, 257), (25, 65, 7), (24, 64, 512), (23, 63, 513),
             (Gemm.McMax + 1, 17, 9), (5, 2 * 32 + 1, 2 * Gemm.KcMax + 3),
+            // n ≤ 16 takes the one-vector 12×16 tile on AVX-512.
+            (37, 10, 300), (13, 16, 5), (25, 1, 2 * Gemm.KcMax + 1),
+            // Row counts a multiple of 8 but not of 12 take 8-row tiles on AVX-512.
+            (32, 25, 784), (64, 40, 100), (13, 33, 20),
         ];
         foreach ((int m, int n, int k) in shapes)
         {
@@ -174,8 +178,9 @@ public class GemmTests
     public void Multiply_TwoThreads_BitwiseEqualToOneThreadAndToASecondRun(bool transposeA, bool transposeB)
     {
         var random = new Random(21);
-        // Above the threshold; the first splits N (m ≤ n), the second M, both off tile multiples.
-        foreach ((int m, int n, int k) in new[] { (61, 301, 263), (301, 45, 290) })
+        // Above the threshold; the first cuts N (m ≤ n), the others M, all off tile multiples.
+        // The last is a 10-class output layer: narrow tiles, cut along M.
+        foreach ((int m, int n, int k) in new[] { (61, 301, 263), (301, 45, 290), (301, 10, 700) })
         {
             Assert.True(2L * m * n * k >= Gemm.ParallelFlopThreshold);
             float[] a = RandomMatrix(random, m * k);
