@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 
 namespace LogitNet.Kernels;
 
@@ -39,6 +38,7 @@ internal static class SoftmaxCrossentropyKernel
         int rowsPerBlock = Math.Max(1, BlockValues / classes);
         double[] rented = ArrayPool<double>.Shared.Rent(Math.Max(BlockValues, classes));
         Span<float> maxima = stackalloc float[Math.Min(rowsPerBlock, BlockValues)];
+        Span<double> sums = stackalloc double[Math.Min(rowsPerBlock, BlockValues)];
         try
         {
             double total = 0;
@@ -46,7 +46,7 @@ internal static class SoftmaxCrossentropyKernel
             {
                 int rows = Math.Min(rowsPerBlock, batch.Samples - first);
                 Span<double> e = rented.AsSpan(0, rows * classes);
-                ExponentiateBlock(batch.YPred.Slice(first * classes, rows * classes), classes, maxima[..rows], e);
+                ExponentiateBlock(batch.YPred.Slice(first * classes, rows * classes), classes, maxima[..rows], e, sums[..rows]);
                 for (int r = 0; r < rows; r++)
                 {
                     int sample = first + r;
@@ -65,7 +65,10 @@ internal static class SoftmaxCrossentropyKernel
 
                     int y = (int)label;
                     ReadOnlySpan<double> row = e.Slice(r * classes, classes);
-                    double others = LossVectorMath.SumExcept(row, y);
+
+                    // Σ_{j≠y} e_j by subtraction only when e_y is at most half the sum (then at most one bit
+                    // is lost); otherwise summed again without e_y.
+                    double others = row[y] <= 0.5 * sums[r] ? sums[r] - row[y] : LossVectorMath.SumExcept(row, y);
                     double sum = others + row[y];
                     float m = maxima[r];
                     float zy = batch.YPred[sample * classes + y];
@@ -109,6 +112,7 @@ internal static class SoftmaxCrossentropyKernel
         int rowsPerBlock = Math.Max(1, BlockValues / classes);
         double[] rented = ArrayPool<double>.Shared.Rent(Math.Max(BlockValues, classes));
         Span<float> maxima = stackalloc float[Math.Min(rowsPerBlock, BlockValues)];
+        Span<double> sums = stackalloc double[Math.Min(rowsPerBlock, BlockValues)];
         try
         {
             double total = 0;
@@ -116,7 +120,7 @@ internal static class SoftmaxCrossentropyKernel
             {
                 int rows = Math.Min(rowsPerBlock, batch.Samples - first);
                 Span<double> e = rented.AsSpan(0, rows * classes);
-                ExponentiateBlock(batch.YPred.Slice(first * classes, rows * classes), classes, maxima[..rows], e);
+                ExponentiateBlock(batch.YPred.Slice(first * classes, rows * classes), classes, maxima[..rows], e, sums[..rows]);
                 for (int r = 0; r < rows; r++)
                 {
                     int sample = first + r;
@@ -187,8 +191,23 @@ internal static class SoftmaxCrossentropyKernel
     /// For each row of <paramref name="logits"/>: maxima[r] = max z, and e[j] = exp(z_j - max z) in double,
     /// with one vectorised exp call for the whole block.
     /// </summary>
-    internal static void ExponentiateBlock(ReadOnlySpan<float> logits, int classes, Span<float> maxima, Span<double> e)
+    internal static void ExponentiateBlock(ReadOnlySpan<float> logits, int classes, Span<float> maxima, Span<double> e, Span<double> sums)
     {
+        if (classes >= 64)
+        {
+            // Long rows: one fused pass per row (widen, shift, exponentiate, store, sum).
+            for (int r = 0; r < maxima.Length; r++)
+            {
+                ReadOnlySpan<float> z = logits.Slice(r * classes, classes);
+                float m = LossVectorMath.Max(z);
+                maxima[r] = m;
+                sums[r] = LossVectorMath.ExpShiftedSum(z, m, e.Slice(r * classes, classes));
+            }
+
+            return;
+        }
+
+        // Short rows: shift every row of the block, then one vectorised exponential over the whole block.
         for (int r = 0; r < maxima.Length; r++)
         {
             ReadOnlySpan<float> z = logits.Slice(r * classes, classes);
@@ -197,6 +216,10 @@ internal static class SoftmaxCrossentropyKernel
             LossVectorMath.WidenSubtract(z, m, e.Slice(r * classes, classes));
         }
 
-        TensorPrimitives.Exp((ReadOnlySpan<double>)e, e);
+        LossVectorMath.ExpNonPositive(e);
+        for (int r = 0; r < maxima.Length; r++)
+        {
+            sums[r] = LossVectorMath.Sum(e.Slice(r * classes, classes));
+        }
     }
 }
