@@ -111,7 +111,7 @@ internal static class FocalKernels
         double alpha, double gamma, double scale, Span<float> gradientRow)
     {
         int classes = z.Length;
-        SoftmaxCrossentropyKernel.ExponentiateBlock(z, classes, maximum, e, rowSum);
+        SoftmaxCrossentropyKernel.ExponentiateBlock<AccurateExp>(z, classes, maximum, e, rowSum);
         double m = maximum[0];
         int k = Math.Max(0, z.IndexOf(maximum[0]));
         double rest = LossVectorMath.SumExcept(e, k);

@@ -11,61 +11,15 @@ namespace LogitNet.Kernels;
 /// </summary>
 internal static class LossVectorMath
 {
-    /// <summary>Below this argument e^x is taken as 0: e^-707 ≈ 1e-307 is far below float32's 2^-149 relative to any sum ≥ 1.</summary>
-    private const double ExpCutoff = -707.0;
-
-    private const double EightOverLn2 = 11.541560327111707;
-
-    /// <summary>ln2/8 = Ln2Over8Hi + Ln2Over8Lo to about 2^-110.</summary>
-    private const double Ln2Over8Hi = 0.08664339756999316;
-    private const double Ln2Over8Lo = 2.8988085173078744e-18;
-
     /// <summary>
-    /// True when the vectorised exponential below runs (AVX-512F and DQ: the table permute and the
-    /// double → int64 conversion); elsewhere the scalar <see cref="Math.Exp"/> loop computes the same values.
+    /// True when the vectorised exponentials run (AVX-512F and DQ: the table permute and the double → int64
+    /// conversion); elsewhere the scalar <see cref="Math.Exp"/> loop computes the same values, to within their error.
     /// </summary>
     public static bool HasVectorExp => Avx512F.IsSupported && Avx512DQ.IsSupported;
 
-    /// <summary>
-    /// e^x for x ≤ 0 (x = -∞ gives 0, NaN stays NaN; arguments below -707 give 0), for 8 lanes.
-    /// </summary>
-    /// <remarks>
-    /// Written for the loss kernels, whose arguments are z_j - max z or -|z|: never positive, and only needed
-    /// to about 2^-45 relative. x = (k/8)·ln 2 + r with |r| ≤ ln2/16 (ln2/8 split in two, each product taken
-    /// by a fused multiply-add); e^x = 2^(k div 8) · 2^((k mod 8)/8) · e^r with the eight 2^(j/8) in a
-    /// register table and e^r - 1 by its Taylor polynomial of degree 8, whose remainder r^9/9! is below
-    /// 1.6e-18. Relative error under 4 double ulps (2^-51), measured against <see cref="Math.Exp"/> in the
-    /// tests; about twice as fast as TensorPrimitives.Exp for double here, which handles every argument.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> ExpNonPositive(Vector512<double> x)
-    {
-        Vector512<double> table = Vector512.Create(
-            1.0, 1.0905077326652577, 1.189207115002721, 1.2968395546510096,
-            1.4142135623730951, 1.5422108254079407, 1.681792830507429, 1.8340080864093424);
-        Vector512<double> cut = Vector512.Max(x, Vector512.Create(ExpCutoff));
-        Vector512<double> kf = Vector512.Round(cut * Vector512.Create(EightOverLn2));
-        Vector512<double> r = Vector512.FusedMultiplyAdd(kf, Vector512.Create(-Ln2Over8Hi), cut);
-        r = Vector512.FusedMultiplyAdd(kf, Vector512.Create(-Ln2Over8Lo), r);
-        Vector512<long> k = Avx512DQ.ConvertToVector512Int64(kf);
-        Vector512<double> t = Avx512F.PermuteVar8x64(table, k & Vector512.Create(7L));
-        Vector512<double> p = Vector512.Create(1.0 / 40320);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 5040));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 720));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 120));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 24));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 6));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
-        p *= r;
-        Vector512<double> y = Vector512.FusedMultiplyAdd(t, p, t);
-        Vector512<double> scaled = (y.AsInt64() + Vector512.ShiftLeft(Vector512.ShiftRightArithmetic(k, 3), 52)).AsDouble();
-        scaled = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(ExpCutoff)), Vector512<double>.Zero, scaled);
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), scaled, x);
-    }
-
-    /// <summary>values[i] = e^values[i] for values ≤ 0, in place (see <see cref="ExpNonPositive(Vector512{double})"/>).</summary>
-    public static void ExpNonPositive(Span<double> values)
+    /// <summary>values[i] = e^values[i] for values ≤ 0, in place, with the exponential <typeparamref name="TExp"/>.</summary>
+    public static void ExpNonPositive<TExp>(Span<double> values)
+        where TExp : struct, INonPositiveExp
     {
         int n = values.Length;
         int i = 0;
@@ -74,7 +28,7 @@ internal static class LossVectorMath
             ref double v = ref MemoryMarshal.GetReference(values);
             for (; i <= n - 8; i += 8)
             {
-                ExpNonPositive(Vector512.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref v, (nuint)i);
+                TExp.Invoke(Vector512.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref v, (nuint)i);
             }
         }
 
@@ -86,9 +40,10 @@ internal static class LossVectorMath
 
     /// <summary>
     /// e[j] = exp(z[j] - shift) for a shift ≥ max z, and returns Σ e[j]: one pass over the row. z[j] - shift
-    /// is exact in double for float inputs.
+    /// is exact in double for float inputs. The exponential is <typeparamref name="TExp"/>.
     /// </summary>
-    public static double ExpShiftedSum(ReadOnlySpan<float> z, float shift, Span<double> e)
+    public static double ExpShiftedSum<TExp>(ReadOnlySpan<float> z, float shift, Span<double> e)
+        where TExp : struct, INonPositiveExp
     {
         int n = z.Length;
         int i = 0;
@@ -102,8 +57,8 @@ internal static class LossVectorMath
             for (; i <= n - 16; i += 16)
             {
                 (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(Vector512.LoadUnsafe(ref s, (nuint)i));
-                Vector512<double> a = ExpNonPositive(lower - m);
-                Vector512<double> b = ExpNonPositive(upper - m);
+                Vector512<double> a = TExp.Invoke(lower - m);
+                Vector512<double> b = TExp.Invoke(upper - m);
                 a.StoreUnsafe(ref d, (nuint)i);
                 b.StoreUnsafe(ref d, (nuint)(i + 8));
                 accumulator += a + b;
