@@ -17,6 +17,10 @@ internal static class LossVectorMath
     /// </summary>
     public static bool HasVectorExp => Avx512F.IsSupported && Avx512DQ.IsSupported;
 
+    /// <summary>The scalar exponential of the kernels: <see cref="Math.Exp"/>, with the vector forms' 0 below -707.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double ExpScalar(double x) => x < -707.0 ? 0.0 : Math.Exp(x);
+
     /// <summary>values[i] = e^values[i] for values ≤ 0, in place, with the exponential <typeparamref name="TExp"/>.</summary>
     public static void ExpNonPositive<TExp>(Span<double> values)
         where TExp : struct, INonPositiveExp
@@ -34,7 +38,7 @@ internal static class LossVectorMath
 
         for (; i < n; i++)
         {
-            values[i] = Math.Exp(values[i]);
+            values[i] = ExpScalar(values[i]);
         }
     }
 
@@ -69,7 +73,7 @@ internal static class LossVectorMath
 
         for (; i < n; i++)
         {
-            double v = Math.Exp((double)z[i] - shift);
+            double v = ExpScalar((double)z[i] - shift);
             e[i] = v;
             sum += v;
         }

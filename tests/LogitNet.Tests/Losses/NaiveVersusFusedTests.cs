@@ -86,7 +86,7 @@ public class NaiveVersusFusedTests(ITestOutputHelper output)
     /// <summary>TensorFlow's sigmoid_cross_entropy_with_logits formula, max(z,0) - z·y + log1p(e^-|z|), in float32.</summary>
     private static (float Loss, float Gradient) TensorFlowBinary(float z, float y)
     {
-        float log1p = (float)Kernels.StableMath.Log1p(MathF.Exp(-MathF.Abs(z)));
+        float log1p = (float)LogitNet.Kernels.StableMath.Log1p(MathF.Exp(-MathF.Abs(z)));
         return (MathF.Max(z, 0) - z * y + log1p, Sigmoid32(z) - y);
     }
 
