@@ -2,11 +2,19 @@ using BenchmarkDotNet.Running;
 using LogitNet.Benchmarks;
 
 // Runs the benchmarks chosen on the command line, e.g. `dotnet run -c Release -- --filter '*Gemm*'`.
-// `-- --quick [case filter]` runs the Stopwatch GEMM harness instead (development only);
-// `-- --train DATA_DIR THREADS [S M L]` the MLP training throughput (bench/peers/train_mlp.sh).
+// Three Stopwatch harnesses serve the side-by-side peer scripts instead:
+//   `-- --quick [case filter]`                  the GEMM against OpenBLAS, trials interleaved;
+//   `-- --quick-losses THREADS [case ...]`      the fused losses (bench/peers/torch_losses.py);
+//   `-- --train DATA_DIR THREADS [S M L]`       the MLP training throughput (bench/peers/train_mlp.sh).
 if (args.Length > 0 && args[0] == "--quick")
 {
     GemmQuick.Run(args[1..]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--quick-losses")
+{
+    LossBenchmarks.RunQuick(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2..]);
     return;
 }
 

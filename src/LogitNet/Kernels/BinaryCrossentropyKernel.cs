@@ -70,7 +70,7 @@ internal static partial class BinaryCrossentropyKernel
                 loss[i] = -Math.Abs((double)yPred[i]);
             }
 
-            TensorPrimitives.Exp((ReadOnlySpan<double>)loss, loss);
+            LossVectorMath.ExpNonPositive<AccurateExp>(loss);
             TensorPrimitives.Add((ReadOnlySpan<double>)loss, 1.0, gradient);
             TensorPrimitives.Log((ReadOnlySpan<double>)gradient, gradient);
 

@@ -79,6 +79,7 @@ internal static class FocalKernels
             Span<double> e = rented.AsSpan(0, classes);
             Span<double> w = rented.AsSpan(classes, classes);
             Span<float> maximum = stackalloc float[1];
+            Span<double> rowSum = stackalloc double[1];
             double total = 0;
             for (int sample = 0; sample < batch.Samples; sample++)
             {
@@ -87,7 +88,7 @@ internal static class FocalKernels
                 double scale = batch.GradientScale * batch.WeightOf(sample);
                 Span<float> gradientRow = batch.WantsGradient ? batch.Gradient.Slice(sample * classes, classes) : default;
                 double loss = fromLogits
-                    ? FromLogitsRow(z, t, e, w, maximum, alpha, gamma, scale, gradientRow)
+                    ? FromLogitsRow(z, t, e, w, maximum, rowSum, alpha, gamma, scale, gradientRow)
                     : FromProbabilitiesRow(z, t, e, w, alpha, gamma, scale, gradientRow);
                 double value = batch.WeightOf(sample) * loss;
                 total += value;
@@ -106,11 +107,11 @@ internal static class FocalKernels
     }
 
     private static double FromLogitsRow(
-        ReadOnlySpan<float> z, ReadOnlySpan<float> t, Span<double> e, Span<double> w, Span<float> maximum,
+        ReadOnlySpan<float> z, ReadOnlySpan<float> t, Span<double> e, Span<double> w, Span<float> maximum, Span<double> rowSum,
         double alpha, double gamma, double scale, Span<float> gradientRow)
     {
         int classes = z.Length;
-        SoftmaxCrossentropyKernel.ExponentiateBlock(z, classes, maximum, e);
+        SoftmaxCrossentropyKernel.ExponentiateBlock<AccurateExp>(z, classes, maximum, e, rowSum);
         double m = maximum[0];
         int k = Math.Max(0, z.IndexOf(maximum[0]));
         double rest = LossVectorMath.SumExcept(e, k);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LogitNet.Kernels;
 
@@ -10,6 +11,76 @@ namespace LogitNet.Kernels;
 /// </summary>
 internal static class LossVectorMath
 {
+    /// <summary>
+    /// True when the vectorised exponentials run (AVX-512F and DQ: the table permute and the double → int64
+    /// conversion); elsewhere the scalar <see cref="Math.Exp"/> loop computes the same values, to within their error.
+    /// </summary>
+    public static bool HasVectorExp => Avx512F.IsSupported && Avx512DQ.IsSupported;
+
+    /// <summary>The scalar exponential of the kernels: <see cref="Math.Exp"/>, with the vector forms' 0 below -707.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double ExpScalar(double x) => x < -707.0 ? 0.0 : Math.Exp(x);
+
+    /// <summary>values[i] = e^values[i] for values ≤ 0, in place, with the exponential <typeparamref name="TExp"/>.</summary>
+    public static void ExpNonPositive<TExp>(Span<double> values)
+        where TExp : struct, INonPositiveExp
+    {
+        int n = values.Length;
+        int i = 0;
+        if (HasVectorExp)
+        {
+            ref double v = ref MemoryMarshal.GetReference(values);
+            for (; i <= n - 8; i += 8)
+            {
+                TExp.Invoke(Vector512.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref v, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            values[i] = ExpScalar(values[i]);
+        }
+    }
+
+    /// <summary>
+    /// e[j] = exp(z[j] - shift) for a shift ≥ max z, and returns Σ e[j]: one pass over the row. z[j] - shift
+    /// is exact in double for float inputs. The exponential is <typeparamref name="TExp"/>.
+    /// </summary>
+    public static double ExpShiftedSum<TExp>(ReadOnlySpan<float> z, float shift, Span<double> e)
+        where TExp : struct, INonPositiveExp
+    {
+        int n = z.Length;
+        int i = 0;
+        double sum = 0;
+        if (HasVectorExp)
+        {
+            ref float s = ref MemoryMarshal.GetReference(z);
+            ref double d = ref MemoryMarshal.GetReference(e);
+            Vector512<double> m = Vector512.Create((double)shift);
+            Vector512<double> accumulator = Vector512<double>.Zero;
+            for (; i <= n - 16; i += 16)
+            {
+                (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(Vector512.LoadUnsafe(ref s, (nuint)i));
+                Vector512<double> a = TExp.Invoke(lower - m);
+                Vector512<double> b = TExp.Invoke(upper - m);
+                a.StoreUnsafe(ref d, (nuint)i);
+                b.StoreUnsafe(ref d, (nuint)(i + 8));
+                accumulator += a + b;
+            }
+
+            sum = Vector512.Sum(accumulator);
+        }
+
+        for (; i < n; i++)
+        {
+            double v = ExpScalar((double)z[i] - shift);
+            e[i] = v;
+            sum += v;
+        }
+
+        return sum;
+    }
+
     /// <summary>destination[i] = (double)source[i] - shift (exact for float inputs and a float shift).</summary>
     public static void WidenSubtract(ReadOnlySpan<float> source, double shift, Span<double> destination)
     {

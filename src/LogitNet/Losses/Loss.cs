@@ -85,7 +85,7 @@ public abstract class Loss
     /// <param name="yPred">The predictions; classes on the last axis.</param>
     /// <param name="sampleWeight">
     /// The weights: the leading shape of <paramref name="yPred"/>, a prefix of it (broadcast over the
-    /// rest), or a single value. A trailing axis of size 1 is allowed (<c>[n, 1]</c> for <c>[n]</c> samples).
+    /// rest), or a single value. Trailing axes of size 1 broadcast (<c>[n, 1]</c> for <c>[n]</c> or <c>[n, time]</c> samples).
     /// </param>
     /// <returns>As <see cref="Call(Tensor, Tensor)"/>, with weighted per-sample values. <see cref="Reduction.SumOverBatchSize"/> still divides by the number of samples, as Keras does.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -377,7 +377,8 @@ public abstract class Loss
         }
 
         ReadOnlySpan<int> w = sampleWeight.ShapeSpan;
-        while (w.Length > sampleShape.Length && w[^1] == 1)
+        // Trailing axes of size 1 broadcast: [n, 1] weights serve [n] or [n, time] samples.
+        while (w.Length > 0 && w[^1] == 1)
         {
             w = w[..^1];
         }

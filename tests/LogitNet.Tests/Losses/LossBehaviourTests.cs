@@ -235,6 +235,38 @@ public class LossBehaviourTests
     }
 
     [Fact]
+    public void ElementwiseLosses_OnThreeAxes_AverageTheLastAndWeightTheLeading()
+    {
+        Tensor z = Tensor.RandomNormal([2, 3, 4], 0f, 2f, seed: 29);
+        Tensor y = Tensor.RandomUniform([2, 3, 4], 0f, 1f, seed: 31);
+        Tensor weights = Tensor.FromArray([3f, 0.25f], 2, 1);
+        foreach (Loss loss in new Loss[] { new BinaryCrossentropy(fromLogits: true, reduction: Reduction.None), new MeanSquaredError(Reduction.None) })
+        {
+            Tensor plain = loss.Call(y, z);
+            Assert.Equal([2, 3], plain.Shape);
+            Tensor weighted = loss.Call(y, z, weights);
+            Tensor flat = loss.Call(y.Reshape(24, 1), z.Reshape(24, 1));
+            for (int s = 0; s < 6; s++)
+            {
+                double mean = Enumerable.Range(0, 4).Sum(j => (double)flat[s * 4 + j]) / 4;
+                Assert.Equal(mean, plain.Reshape(6)[s], 1e-6 * Math.Max(1, mean));
+                Assert.Equal(mean * (s < 3 ? 3 : 0.25), weighted.Reshape(6)[s], 1e-6 * Math.Max(1, mean));
+            }
+
+            // Compute on the weighted sum: the value and the gradient of Σ w·L, divided by the 6 samples.
+            var gradient = new float[24];
+            var mean6 = (Loss)(loss is BinaryCrossentropy ? new BinaryCrossentropy(fromLogits: true) : new MeanSquaredError());
+            float value = mean6.Compute(y, z, weights, gradient);
+            Assert.Equal(weighted.ToArray().Sum(v => (double)v) / 6, value, 1e-6);
+            float[] full = loss.Gradient(y, z, weights).ToArray();
+            for (int i = 0; i < 24; i++)
+            {
+                Assert.Equal(full[i] / 6.0, gradient[i], 1e-7 * Math.Max(1, Math.Abs(full[i])));
+            }
+        }
+    }
+
+    [Fact]
     public void IgnoreClass_SkipsSamples_AndTheMeanCountsTheRest()
     {
         Tensor logits = Tensor.FromArray([1f, 2f, 3f, 3f, 2f, 1f, 0f, 0f, 5f], 3, 3);
