@@ -62,6 +62,9 @@ internal static class CliApp
                 Interactive = InteractionSupport.No,
                 Out = new AnsiConsoleOutput(Console.Out),
             });
+
+            // Wide enough for the demo and audit tables in a file or a pipe.
+            AnsiConsole.Console.Profile.Width = 160;
         }
     }
 
@@ -110,6 +113,7 @@ internal static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 }
