@@ -114,6 +114,7 @@ internal static class CliApp
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         return root;
     }
 }
