@@ -74,4 +74,20 @@ public sealed class ErrorTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_directory, "blobs.logitnet")));
         Assert.True(File.Exists(Path.Combine(_directory, "blobs.curves.svg")));
     }
+
+    [Fact]
+    public void Train_NpyFeaturesWithNpyLabels_TrainsAndNeedsTheLabels()
+    {
+        Data.Dataset blobs = Data.Datasets.Blobs(count: 300, seed: 4);
+        Data.Npy.Write(Path.Combine(_directory, "x.npy"), blobs.Features);
+        Data.Npy.Write(Path.Combine(_directory, "y.npy"), blobs.Labels);
+
+        CliResult trained = CliRunner.Run(_directory, "train", "--dataset", "x.npy", "--labels", "y.npy", "--layers", "8:relu,4", "--epochs", "20");
+        CliResult unlabelled = CliRunner.Run(_directory, "train", "--dataset", "x.npy", "--layers", "8:relu,4");
+
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        Assert.Contains("240 training samples", trained.Output);
+        Assert.Equal(2, unlabelled.ExitCode);
+        Assert.StartsWith("logitnet: --dataset x.npy is a .npy of features; give its labels with --labels", unlabelled.Error);
+    }
 }

@@ -58,7 +58,10 @@ internal static class EvaluateCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Loss: {result["loss"]:0.0000}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Accuracy: {accuracy:0.0000}"));
             IReadOnlyList<string> names = samples.ClassCount == classes ? samples.ClassNames : Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
+            // Headings as plain lines: a table title wider than a small table would wrap.
+            Console.WriteLine("Confusion matrix (rows: true class, columns: predicted class):");
             AnsiConsole.Write(Classification.ConfusionTable(confusion, names));
+            Console.WriteLine("Per-class precision and recall:");
             AnsiConsole.Write(Classification.PrecisionRecallTable(confusion, names));
             return ExitCodes.Success;
         });

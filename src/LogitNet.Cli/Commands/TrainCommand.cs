@@ -83,7 +83,7 @@ internal static class TrainCommand
         (Dataset train, Dataset test) = data.LoadSplit();
         LossChoice.CheckOutput(kind, output.Units, train.ClassCount, $"--layers '{layerSpec}'");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Dataset {data.Dataset}: {train.Count} training samples (validation: the last {validationSplit:0.##} of them), {test.Count} test samples, {FeatureText(train.Features)} features, {train.ClassCount} classes"));
+            $"Dataset {data.Dataset}: {train.Count} training samples ({validationSplit * 100:0.#}% of them held out for validation), {test.Count} test samples, {FeatureText(train.Features)} features, {train.ClassCount} classes"));
 
         var model = new Sequential([.. layers]) { Seed = seed };
         Loss loss = LossChoice.Create(kind, output.Activation);

@@ -64,7 +64,7 @@ internal static class Classification
     public static Table ConfusionTable(int[,] matrix, IReadOnlyList<string> names)
     {
         int classes = matrix.GetLength(0);
-        var table = new Table { Title = new TableTitle("Confusion matrix (rows: true class, columns: predicted)") };
+        var table = new Table();
         table.AddColumn(new TableColumn("true \\ pred"));
         for (int c = 0; c < classes; c++)
         {
@@ -89,7 +89,7 @@ internal static class Classification
     public static Table PrecisionRecallTable(int[,] matrix, IReadOnlyList<string> names)
     {
         int classes = matrix.GetLength(0);
-        var table = new Table { Title = new TableTitle("Per-class precision and recall") };
+        var table = new Table();
         table.AddColumn("class");
         table.AddColumn(new TableColumn("precision").RightAligned());
         table.AddColumn(new TableColumn("recall").RightAligned());
