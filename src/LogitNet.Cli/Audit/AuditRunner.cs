@@ -229,5 +229,3 @@ internal static class AuditRunner
         public AuditResult Result() => new(operation, _cases, Math.Max(0, _worst), _aboveBar, _nonFinite, _skipped, _worstCase);
     }
 }
-
-internal sealed record AuditResult(string Operation, int Cases, double Worst, int AboveBar, int NonFinite, int Skipped, string WorstCase);

@@ -94,7 +94,7 @@ internal static class Reference
     /// <summary>Softmax cross-entropy of class <paramref name="label"/>: log1p(others) if it is the maximum, else (max − z_y) + log(1 + others).</summary>
     public static double SoftmaxCrossEntropy(ReadOnlySpan<float> z, int label)
     {
-        (double max, int arg, double others) = Spread(z);
+        (double max, _, double others) = Spread(z);
         if (z[label] == max)
         {
             // Ties with the argmax: the label's own term is e^0 = 1 either way.
@@ -107,7 +107,6 @@ internal static class Reference
             return Log1p(rest);
         }
 
-        _ = arg;
         return (max - z[label]) + Math.Log(1 + others);
     }
 

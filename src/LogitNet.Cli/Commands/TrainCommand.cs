@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using LogitNet.Callbacks;
 using LogitNet.Cli.Reports;
 using LogitNet.Cli.Training;
 using LogitNet.Data;

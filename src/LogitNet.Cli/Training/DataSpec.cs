@@ -142,11 +142,3 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
         return FileKind.Unknown;
     }
 }
-
-internal enum FileKind
-{
-    Unknown,
-    Csv,
-    Npy,
-    Idx,
-}

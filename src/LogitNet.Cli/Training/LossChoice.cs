@@ -4,14 +4,6 @@ using LogitNet.Metrics;
 
 namespace LogitNet.Cli.Training;
 
-/// <summary>The loss families the CLI trains with, and how each wants its targets and metric.</summary>
-internal enum LossKind
-{
-    SparseCategorical,
-    Categorical,
-    Binary,
-}
-
 internal static class LossChoice
 {
     public const string Help =
