@@ -28,7 +28,7 @@ internal static class CliApp
 
         ParseResult parse = root.Parse(args);
         bool verbose = parse.GetValue(Verbose);
-        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        if (parse.Errors.Count > 0 && parse.Action is not HelpWithExamples)
         {
             string command = parse.CommandResult.Command is RootCommand ? "logitnet" : "logitnet " + CommandPath(parse);
             // An unrecognized token explains more than the "required command was not provided" it causes.
@@ -115,6 +115,7 @@ internal static class CliApp
         root.Subcommands.Add(SummaryCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        HelpWithExamples.Install(root);
         return root;
     }
 }
