@@ -47,9 +47,9 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public void Help_OnEveryCommand_ShowsExamplesAndExitsZero()
     {
-        foreach (string command in new[] { "train", "evaluate", "predict", "summary" })
+        foreach (string command in new[] { "train", "evaluate", "predict", "summary", "demo", "demo roundoff", "demo softmax-lab", "audit" })
         {
-            CliResult result = CliRunner.Run(_directory, command, "--help");
+            CliResult result = CliRunner.Run(_directory, [.. command.Split(' '), "--help"]);
 
             Assert.Equal(0, result.ExitCode);
             Assert.Contains("Examples:", result.Output);
