@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using LogitNet.Cli.Reports;
+using LogitNet.Cli.Training;
+using LogitNet.Data;
+using Spectre.Console;
+
+namespace LogitNet.Cli.Commands;
+
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output'." };
+        var dataset = new Option<string>("--dataset", "-d")
+        {
+            Description = "The data: " + DataSpec.Help + ". For a built-in set, its test part (the split train used with the same --seed and --test-split).",
+            DefaultValueFactory = _ => "digits",
+        };
+        var labels = new Option<string?>("--labels") { Description = "The labels file for a .npy or IDX --dataset." };
+        var labelColumn = new Option<string?>("--label-column") { Description = "The label column of a .csv --dataset: an index (-1 = last, the default) or a header name." };
+        var testSplit = new Option<double>("--test-split") { Description = "The test fraction train used (built-in sets).", DefaultValueFactory = _ => 0.2 };
+        var seed = new Option<long>("--seed") { Description = "The seed train used (built-in sets).", DefaultValueFactory = _ => 0 };
+        var command = new Command("evaluate",
+            """
+            Evaluate a saved classifier: loss, accuracy, confusion matrix and per-class precision and recall.
+
+            Examples:
+              logitnet evaluate digits.logitnet
+              logitnet evaluate mnist.logitnet --dataset mnist
+              logitnet evaluate model.logitnet --dataset test.csv --label-column label
+            """);
+        command.Arguments.Add(model);
+        foreach (Option option in new Option[] { dataset, labels, labelColumn, testSplit, seed })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse =>
+        {
+            Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
+            LossKind kind = LossChoice.KindOf(loaded.Loss);
+            var data = new DataSpec(parse.GetValue(dataset)!, parse.GetValue(labels), parse.GetValue(labelColumn), parse.GetValue(testSplit), parse.GetValue(seed));
+            Dataset samples = data.LoadEvaluation();
+            int outputUnits = loaded.Layers[^1].OutputShape[^1];
+            int classes = kind == LossKind.Binary ? 2 : outputUnits;
+            if (samples.ClassCount > classes)
+            {
+                throw new CliFailureException($"the dataset has {samples.ClassCount} classes but the model predicts {classes}");
+            }
+
+            CheckFeatures(loaded, samples.Features);
+            IReadOnlyDictionary<string, float> result = loaded.Evaluate(samples.Features, LossChoice.Targets(kind, samples.Labels, classes), batchSize: 256);
+            float[,] probabilities = Classification.ProbabilityMatrix(loaded.PredictProba(samples.Features));
+            int[,] confusion = Classification.Confusion(probabilities, samples.Labels.ToArray(), classes);
+            float accuracy = result[result.Keys.First(k => k != "loss")];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Samples: {samples.Count} ({data.Dataset})"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Loss: {result["loss"]:0.0000}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Accuracy: {accuracy:0.0000}"));
+            IReadOnlyList<string> names = samples.ClassCount == classes ? samples.ClassNames : Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
+            // Headings as plain lines: a table title wider than a small table would wrap.
+            Console.WriteLine("Confusion matrix (rows: true class, columns: predicted class):");
+            AnsiConsole.Write(Classification.ConfusionTable(confusion, names));
+            Console.WriteLine("Per-class precision and recall:");
+            AnsiConsole.Write(Classification.PrecisionRecallTable(confusion, names));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>A clear message when the data's samples do not have the shape the model was built for.</summary>
+    public static void CheckFeatures(Sequential model, Tensor features)
+    {
+        int[] expected = model.Layers[0].InputShape;
+        int[] actual = features.Shape[1..];
+        if (!expected.AsSpan().SequenceEqual(actual))
+        {
+            throw new CliFailureException(
+                $"the model takes samples of {string.Join('x', expected)} features; the data have {string.Join('x', actual)}");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using LogitNet.Cli.Reports;
+using LogitNet.Cli.Training;
+using LogitNet.Data;
+using Spectre.Console;
+
+namespace LogitNet.Cli.Commands;
+
+internal static class PredictCommand
+{
+    private const int ShownRows = 20;
+
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output'." };
+        var input = new Option<string>("--input", "-i") { Description = "Samples to classify: a .csv (one sample per row, features only; a header line is skipped) or a .npy [n, features...].", Required = true };
+        var topK = new Option<int>("--top-k", "-k") { Description = "How many of the most probable classes to list per sample.", DefaultValueFactory = _ => 3 };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the predictions instead of a table: .csv (class, probability, then top-k class/probability pairs) or .npy (the probabilities [n, classes])." };
+        var command = new Command("predict",
+            """
+            Classify samples with a saved model: the predicted class, its probability and the top-k classes.
+            Probabilities come from the logits at this step only (softmax or sigmoid, model.PredictProba).
+
+            Examples:
+              logitnet predict digits.logitnet --input samples.csv
+              logitnet predict digits.logitnet --input samples.npy --top-k 5
+              logitnet predict digits.logitnet --input samples.csv --output predictions.csv
+            """);
+        command.Arguments.Add(model);
+        command.Options.Add(input);
+        command.Options.Add(topK);
+        command.Options.Add(output);
+        command.SetAction(parse =>
+        {
+            string inputPath = parse.GetValue(input)!;
+            string? outputPath = parse.GetValue(output);
+            int k = parse.GetValue(topK);
+            if (k < 1)
+            {
+                throw new UsageException($"--top-k {k}: expected at least 1");
+            }
+
+            FileKind inputKind = DataSpec.KindOf(inputPath);
+            if (inputKind is not (FileKind.Csv or FileKind.Npy))
+            {
+                throw new UsageException($"--input '{inputPath}': expected a .csv or .npy file");
+            }
+
+            FileKind outputKind = outputPath is null ? FileKind.Unknown : DataSpec.KindOf(outputPath);
+            if (outputPath is not null && outputKind is not (FileKind.Csv or FileKind.Npy))
+            {
+                throw new UsageException($"--output '{outputPath}': expected a .csv or .npy file name");
+            }
+
+            Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
+            if (!File.Exists(inputPath))
+            {
+                throw new FileNotFoundException($"Input file not found: {inputPath}", inputPath);
+            }
+
+            Tensor features = inputKind == FileKind.Npy ? Npy.Read(inputPath) : Csv.Read(inputPath, hasHeader: CsvShape.HasHeader(inputPath));
+            if (features.Rank == 1)
+            {
+                features = features.Reshape(1, -1);
+            }
+
+            EvaluateCommand.CheckFeatures(loaded, features);
+            Tensor probabilityTensor = loaded.PredictProba(features);
+            float[,] probabilities = Classification.ProbabilityMatrix(probabilityTensor);
+            int rows = probabilities.GetLength(0);
+            k = Math.Min(k, probabilities.GetLength(1));
+            if (outputPath is null)
+            {
+                AnsiConsole.Write(Table(probabilities, k));
+                if (rows > ShownRows)
+                {
+                    Console.WriteLine($"... {rows - ShownRows} more rows; use --output preds.csv to write them all");
+                }
+            }
+            else if (outputKind == FileKind.Npy)
+            {
+                Npy.Write(outputPath, probabilityTensor);
+                Console.WriteLine($"Wrote probabilities {string.Join('x', probabilityTensor.Shape)}: {outputPath}");
+            }
+            else
+            {
+                File.WriteAllText(outputPath, CsvText(probabilities, k));
+                Console.WriteLine($"Wrote {rows} predictions: {outputPath}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Table Table(float[,] probabilities, int k)
+    {
+        var table = new Table();
+        table.AddColumn(new TableColumn("row").RightAligned());
+        table.AddColumn(new TableColumn("class").RightAligned());
+        table.AddColumn(new TableColumn("probability").RightAligned());
+        table.AddColumn($"top {k}");
+        for (int i = 0; i < Math.Min(ShownRows, probabilities.GetLength(0)); i++)
+        {
+            int[] ranked = Classification.Ranked(probabilities, i);
+            string top = string.Join("  ", ranked.Take(k).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c}: {probabilities[i, c]:0.0000}")));
+            table.AddRow(
+                i.ToString(CultureInfo.InvariantCulture),
+                ranked[0].ToString(CultureInfo.InvariantCulture),
+                probabilities[i, ranked[0]].ToString("0.0000", CultureInfo.InvariantCulture),
+                top);
+        }
+
+        return table;
+    }
+
+    private static string CsvText(float[,] probabilities, int k)
+    {
+        var text = new StringBuilder("class,probability");
+        for (int j = 1; j <= k; j++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $",top{j}_class,top{j}_probability");
+        }
+
+        text.Append('\n');
+        for (int i = 0; i < probabilities.GetLength(0); i++)
+        {
+            int[] ranked = Classification.Ranked(probabilities, i);
+            text.Append(CultureInfo.InvariantCulture, $"{ranked[0]},{probabilities[i, ranked[0]]:R}");
+            foreach (int c in ranked.Take(k))
+            {
+                text.Append(CultureInfo.InvariantCulture, $",{c},{probabilities[i, c]:R}");
+            }
+
+            text.Append('\n');
+        }
+
+        return text.ToString();
+    }
+}

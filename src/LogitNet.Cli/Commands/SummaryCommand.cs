@@ -1,0 +1,33 @@
+using System.CommandLine;
+using LogitNet.Cli.Training;
+
+namespace LogitNet.Cli.Commands;
+
+internal static class SummaryCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output' (or Sequential.Save)." };
+        var command = new Command("summary",
+            """
+            Print a saved model's layers, output shapes and parameter counts, and how it was compiled.
+
+            Examples:
+              logitnet summary digits.logitnet
+            """);
+        command.Arguments.Add(model);
+        command.SetAction(parse =>
+        {
+            Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
+            Console.WriteLine(loaded.Summary());
+            if (loaded.Loss is not null)
+            {
+                Console.WriteLine($" Loss: {loaded.Loss}");
+                Console.WriteLine($" Optimizer: {loaded.Optimizer?.GetType().Name}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using LogitNet.Data;
+
+namespace LogitNet.Cli.Training;
+
+/// <summary>What <c>--dataset</c> names: a built-in set, or a file with its labels.</summary>
+internal sealed record DataSpec(string Dataset, string? Labels, string? LabelColumn, double TestSplit, long Seed)
+{
+    public const string Help =
+        "digits (embedded 8x8 digits), mnist (embedded 10,000 MNIST digits), blobs (4 Gaussian blobs), " +
+        "or a path: a .csv (labels in --label-column, default the last), a .npy of features with --labels LABELS.npy, " +
+        "or IDX images (.idx, -ubyte, .gz) with --labels LABELS-idx1-ubyte";
+
+    private static readonly string[] s_builtIns = ["digits", "mnist", "blobs"];
+
+    public bool IsBuiltIn => s_builtIns.Contains(Dataset.ToLowerInvariant());
+
+    /// <summary>The training and test parts: built-in sets split deterministically by <see cref="Seed"/>, files by <see cref="TestSplit"/>.</summary>
+    public TrainTestSplit LoadSplit()
+    {
+        switch (Dataset.ToLowerInvariant())
+        {
+            case "digits":
+                return Datasets.Digits(normalize: true).Split(TestSplit, Seed);
+            case "mnist":
+                return Datasets.Mnist();
+            case "blobs":
+                return Datasets.Blobs(count: 2000, seed: Seed).Split(TestSplit, Seed);
+            default:
+                return LoadFile().Split(TestSplit, Seed);
+        }
+    }
+
+    /// <summary>The samples to evaluate on: the test part of a built-in set (the same split train used), or the whole file.</summary>
+    public Dataset LoadEvaluation() => IsBuiltIn ? LoadSplit().Test : LoadFile();
+
+    private Dataset LoadFile()
+    {
+        string path = Dataset;
+        FileKind kind = KindOf(path);
+        if (kind == FileKind.Unknown)
+        {
+            throw new UsageException(
+                $"unknown dataset '{path}': expected digits, mnist, blobs, or a path to a .csv, .npy or IDX file");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Dataset file not found: {path}", path);
+        }
+
+        switch (kind)
+        {
+            case FileKind.Csv:
+                return ReadCsv(path);
+            case FileKind.Npy:
+            {
+                string labels = Labels ?? throw new UsageException($"--dataset {path} is a .npy of features; give its labels with --labels LABELS.npy");
+                Tensor features = Npy.Read(path);
+                Tensor ids = Npy.Read(RequireFile(labels));
+                return MakeDataset(Flatten(features), ids.Reshape(-1), path, labels);
+            }
+            default:
+            {
+                string labels = Labels ?? throw new UsageException($"--dataset {path} is an IDX images file; give its labels with --labels LABELS-idx1-ubyte");
+                return Idx.ReadDataset(path, RequireFile(labels));
+            }
+        }
+    }
+
+    private Dataset ReadCsv(string path)
+    {
+        if (Labels is not null)
+        {
+            Tensor features = Csv.Read(path, hasHeader: CsvShape.HasHeader(path));
+            Tensor ids = KindOf(Labels) == FileKind.Npy ? Npy.Read(RequireFile(Labels)) : Csv.Read(RequireFile(Labels), hasHeader: CsvShape.HasHeader(Labels));
+            return MakeDataset(features, ids.Reshape(-1), path, Labels);
+        }
+
+        string column = LabelColumn ?? "-1";
+        if (int.TryParse(column, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int index))
+        {
+            return Csv.ReadDataset(path, index, hasHeader: CsvShape.HasHeader(path));
+        }
+
+        if (!CsvShape.HasHeader(path))
+        {
+            throw new UsageException($"--label-column '{column}' names a column, but {path} has no header line; give the column's index instead (0-based, -1 = last)");
+        }
+
+        return Csv.ReadDataset(path, column);
+    }
+
+    private static Dataset MakeDataset(Tensor features, Tensor ids, string featuresPath, string labelsPath)
+    {
+        if (ids.Length != features.Shape[0])
+        {
+            throw new CliFailureException($"{labelsPath} holds {ids.Length} labels but {featuresPath} holds {features.Shape[0]} samples; give one label per sample");
+        }
+
+        float largest = ids.Length == 0 ? 0 : ids.ToArray().Max();
+        if (!(largest >= 0) || largest > 65535)
+        {
+            throw new CliFailureException($"{labelsPath}: expected class ids 0, 1, 2, ...; found {largest}");
+        }
+
+        try
+        {
+            return new Dataset(features, ids, (int)largest + 1);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliFailureException($"{labelsPath}: {e.Message}", e);
+        }
+    }
+
+    private static Tensor Flatten(Tensor features) =>
+        features.Rank > 2 ? features.Reshape(features.Shape[0], -1) : features;
+
+    private static string RequireFile(string path) =>
+        File.Exists(path) ? path : throw new FileNotFoundException($"Labels file not found: {path}", path);
+
+    public static FileKind KindOf(string path)
+    {
+        string name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".csv", StringComparison.Ordinal) || name.EndsWith(".txt", StringComparison.Ordinal))
+        {
+            return FileKind.Csv;
+        }
+
+        if (name.EndsWith(".npy", StringComparison.Ordinal))
+        {
+            return FileKind.Npy;
+        }
+
+        if (name.EndsWith(".idx", StringComparison.Ordinal) || name.Contains("-ubyte", StringComparison.Ordinal) ||
+            name.Contains(".idx", StringComparison.Ordinal) || name.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            return FileKind.Idx;
+        }
+
+        return FileKind.Unknown;
+    }
+}
