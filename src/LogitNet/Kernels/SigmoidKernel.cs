@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace LogitNet.Kernels;
@@ -18,38 +17,16 @@ internal static class SigmoidKernel
     /// Writes σ(x_i) to y_i. NaN gives NaN, -inf gives 0, +inf gives 1. In place allowed; no other overlap.
     /// </summary>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
-    public static void Apply(ReadOnlySpan<float> x, Span<float> y)
+    public static void Apply(ReadOnlySpan<float> x, Span<float> y) => ElementwiseDouble.Apply<Operator>(x, y);
+
+    private readonly struct Operator : IDoubleUnaryOperator
     {
-        RowChecks.RequireSameLength(x, y.Length);
-        ref float source = ref MemoryMarshal.GetReference(x);
-        ref float destination = ref MemoryMarshal.GetReference(y);
-        const int Step = SoftmaxRow.Step;
-        int n = x.Length;
-        if (!Vector256.IsHardwareAccelerated || n < Step)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                Unsafe.Add(ref destination, j) = (float)StableMath.Sigmoid(Unsafe.Add(ref source, j));
-            }
+        public static double Invoke(double x) => StableMath.Sigmoid(x);
 
-            return;
-        }
+        public static Vector256<double> Invoke(Vector256<double> x) => Sigmoid(x);
 
-        // The last 8 are computed before the loop can overwrite them (in place) and stored after it.
-        Vector256<float> last = Compute(Vector256.LoadUnsafe(ref source, (nuint)(n - Step)));
-        for (int i = 0; i <= n - Step; i += Step)
-        {
-            Compute(Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref destination, (nuint)i);
-        }
-
-        last.StoreUnsafe(ref destination, (nuint)(n - Step));
+        public static Vector512<double> Invoke(Vector512<double> x) => Sigmoid(x);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Compute(Vector256<float> v) =>
-        Widening.Use512
-            ? Widening.ToSingle(Sigmoid(Widening.ToDouble(v)))
-            : Vector256.Narrow(Sigmoid(Vector256.WidenLower(v)), Sigmoid(Vector256.WidenUpper(v)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> Sigmoid(Vector256<double> x)

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace LogitNet.Kernels;
@@ -20,38 +19,16 @@ internal static class SoftplusKernel
     /// 3.4e38 gives x (exact). In place allowed; no other overlap.
     /// </summary>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
-    public static void Apply(ReadOnlySpan<float> x, Span<float> y)
+    public static void Apply(ReadOnlySpan<float> x, Span<float> y) => ElementwiseDouble.Apply<Operator>(x, y);
+
+    private readonly struct Operator : IDoubleUnaryOperator
     {
-        RowChecks.RequireSameLength(x, y.Length);
-        ref float source = ref MemoryMarshal.GetReference(x);
-        ref float destination = ref MemoryMarshal.GetReference(y);
-        const int Step = SoftmaxRow.Step;
-        int n = x.Length;
-        if (!Vector256.IsHardwareAccelerated || n < Step)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                Unsafe.Add(ref destination, j) = (float)StableMath.Softplus(Unsafe.Add(ref source, j));
-            }
+        public static double Invoke(double x) => StableMath.Softplus(x);
 
-            return;
-        }
+        public static Vector256<double> Invoke(Vector256<double> x) => Softplus(x);
 
-        // The last 8 are computed before the loop can overwrite them (in place) and stored after it.
-        Vector256<float> last = Compute(Vector256.LoadUnsafe(ref source, (nuint)(n - Step)));
-        for (int i = 0; i <= n - Step; i += Step)
-        {
-            Compute(Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref destination, (nuint)i);
-        }
-
-        last.StoreUnsafe(ref destination, (nuint)(n - Step));
+        public static Vector512<double> Invoke(Vector512<double> x) => Softplus(x);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Compute(Vector256<float> v) =>
-        Widening.Use512
-            ? Widening.ToSingle(Softplus(Widening.ToDouble(v)))
-            : Vector256.Narrow(Softplus(Vector256.WidenLower(v)), Softplus(Vector256.WidenUpper(v)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> Softplus(Vector256<double> x)

@@ -1,0 +1,52 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace LogitNet.Kernels;
+
+/// <summary>
+/// The one loop of the elementwise float32 kernels that compute in double: widen, apply the
+/// operator, round once to float32.
+/// </summary>
+internal static class ElementwiseDouble
+{
+    /// <summary>
+    /// Writes <c>(float)TOperator.Invoke(x_i)</c> to y_i. In place allowed; no other overlap.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void Apply<TOperator>(ReadOnlySpan<float> x, Span<float> y)
+        where TOperator : struct, IDoubleUnaryOperator
+    {
+        RowChecks.RequireSameLength(x, y.Length);
+        ref float source = ref MemoryMarshal.GetReference(x);
+        ref float destination = ref MemoryMarshal.GetReference(y);
+        const int Step = SoftmaxRow.Step;
+        int n = x.Length;
+        if (!Vector256.IsHardwareAccelerated || n < Step)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                Unsafe.Add(ref destination, j) = (float)TOperator.Invoke(Unsafe.Add(ref source, j));
+            }
+
+            return;
+        }
+
+        // The tail is an overlapping last vector: computed before the loop can overwrite its
+        // inputs (in place) and stored after it.
+        Vector256<float> last = Compute<TOperator>(Vector256.LoadUnsafe(ref source, (nuint)(n - Step)));
+        for (int i = 0; i <= n - Step; i += Step)
+        {
+            Compute<TOperator>(Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref destination, (nuint)i);
+        }
+
+        last.StoreUnsafe(ref destination, (nuint)(n - Step));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Compute<TOperator>(Vector256<float> v)
+        where TOperator : struct, IDoubleUnaryOperator =>
+        Widening.Use512
+            ? Widening.ToSingle(TOperator.Invoke(Widening.ToDouble(v)))
+            : Vector256.Narrow(TOperator.Invoke(Vector256.WidenLower(v)), TOperator.Invoke(Vector256.WidenUpper(v)));
+}
