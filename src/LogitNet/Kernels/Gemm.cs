@@ -148,6 +148,10 @@ internal static unsafe partial class Gemm
             {
                 EpilogueOnly(problem);
             }
+            else if (m <= FewRowsMax && !transposeA && !transposeB)
+            {
+                RunFewRows(problem, kernel);
+            }
             else
             {
                 Execute(problem, maxThreads, kernel);

@@ -1,0 +1,71 @@
+using LogitNet.Kernels;
+
+namespace LogitNet.Tests.Kernels;
+
+/// <summary>
+/// The unpacked path for products of at most <see cref="Gemm.FewRowsMax"/> rows must give the packed
+/// path's bits exactly, so a prediction does not depend on how many samples it is made with.
+/// </summary>
+public class GemmFewRowsTests
+{
+    public static TheoryData<int> Kernels()
+    {
+        var data = new TheoryData<int>();
+        foreach (GemmKernel kernel in Enum.GetValues<GemmKernel>().Where(kind => kind <= Gemm.BestKernel))
+        {
+            data.Add((int)kernel);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void FewRows_AreBitwiseTheRowsOfALargerProduct(int kernelId)
+    {
+        var kernel = (GemmKernel)kernelId;
+        var random = new Random(77 + kernelId);
+        int[] ks = [1, 7, 255, 256, 257, 600, 784];
+        foreach (int k in ks)
+        {
+            for (int trial = 0; trial < 6; trial++)
+            {
+                int m = 1 + random.Next(Gemm.FewRowsMax);
+                int n = 1 + random.Next(70);
+                bool relu = random.Next(2) == 0, withBias = random.Next(2) == 0, accumulate = random.Next(3) == 0;
+                const int Tall = 13; // above FewRowsMax: the packed path
+                float[] a = Random(random, Tall * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, Tall * n);
+                float[] few = start[..(m * n)], packed = (float[])start.Clone();
+                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+
+                Gemm.Multiply(false, false, m, n, k, a, k, b, n, few, n, epilogue, 1, kernel);
+                Gemm.Multiply(false, false, Tall, n, k, a, k, b, n, packed, n, epilogue, 1, kernel);
+
+                Assert.True(few.AsSpan().SequenceEqual(packed.AsSpan(0, m * n)),
+                    $"{kernel}: m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}: the few-rows path differs from the packed one");
+            }
+        }
+    }
+
+    [Fact]
+    public void FewRows_PropagateNaN_AndApplyRelu()
+    {
+        float[] a = [float.NaN, 1f, -1f, 1f];
+        float[] b = [1f, 2f];
+        float[] c = new float[8];
+        Gemm.Multiply(false, false, 4, 2, 1, a, 1, b, 2, c, 2, new GemmEpilogue { Relu = true });
+        Assert.True(float.IsNaN(c[0]) && float.IsNaN(c[1]), "a NaN row must stay NaN through ReLU");
+        Assert.Equal([1f, 2f, 0f, 0f, 1f, 2f], c[2..]);
+    }
+
+    private static float[] Random(Random random, int length)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return values;
+    }
+}
