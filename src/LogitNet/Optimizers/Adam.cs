@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace LogitNet.Optimizers;
 
@@ -73,9 +74,16 @@ public class Adam : Optimizer
         float oneMinusBeta1 = 1 - Beta1, oneMinusBeta2 = 1 - Beta2, epsilon = Epsilon;
         Span<float> m = _firstMoments[index];
         Span<float> v = _secondMoments[index];
+        OptimizerGuard.SameLength(value, gradient, m, v);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
+            // Unchecked loads and stores: the four spans have the parameter's length (checked on entry),
+            // and per-iteration slicing cost more than the arithmetic.
+            ref float w0 = ref MemoryMarshal.GetReference(value);
+            ref float g0 = ref MemoryMarshal.GetReference(gradient);
+            ref float m0 = ref MemoryMarshal.GetReference(m);
+            ref float v0 = ref MemoryMarshal.GetReference(v);
             var a = new Vector<float>(alpha);
             var d = new Vector<float>(decay);
             var b1 = new Vector<float>(oneMinusBeta1);
@@ -83,16 +91,17 @@ public class Adam : Optimizer
             var e = new Vector<float>(epsilon);
             for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                Vector<float> g = new Vector<float>(gradient[i..]);
-                Vector<float> mi = new Vector<float>(m[i..]);
-                Vector<float> vi = new Vector<float>(v[i..]);
+                nuint at = (nuint)i;
+                Vector<float> g = Vector.LoadUnsafe(ref g0, at);
+                Vector<float> mi = Vector.LoadUnsafe(ref m0, at);
+                Vector<float> vi = Vector.LoadUnsafe(ref v0, at);
                 mi += (g - mi) * b1;
                 vi += (g * g - vi) * b2;
-                mi.CopyTo(m[i..]);
-                vi.CopyTo(v[i..]);
-                Vector<float> w = new Vector<float>(value[i..]);
+                mi.StoreUnsafe(ref m0, at);
+                vi.StoreUnsafe(ref v0, at);
+                Vector<float> w = Vector.LoadUnsafe(ref w0, at);
                 w -= w * d;
-                (w - a * mi / (Vector.SquareRoot(vi) + e)).CopyTo(value[i..]);
+                (w - a * mi / (Vector.SquareRoot(vi) + e)).StoreUnsafe(ref w0, at);
             }
         }
 

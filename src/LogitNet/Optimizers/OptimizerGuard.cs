@@ -26,4 +26,14 @@ internal static class OptimizerGuard
             throw new ArgumentOutOfRangeException(name, v, $"Expected a finite, positive {name}, or null for none.");
         }
     }
+
+    /// <summary>Guards the unchecked vector loops: every span of one update has the parameter's length.</summary>
+    public static void SameLength(Span<float> value, ReadOnlySpan<float> gradient, Span<float> first, Span<float> second = default)
+    {
+        if (gradient.Length != value.Length || first.Length != value.Length || (!second.IsEmpty && second.Length != value.Length))
+        {
+            throw new InvalidOperationException(
+                $"Optimizer state does not match the parameter ({value.Length} values, gradient {gradient.Length}, state {first.Length}/{second.Length}).");
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace LogitNet.Optimizers;
 
@@ -62,12 +63,15 @@ public sealed class SGD : Optimizer
         int i = 0;
         if (Momentum == 0)
         {
+            OptimizerGuard.SameLength(value, gradient, value);
             if (Vector.IsHardwareAccelerated)
             {
+                ref float w0 = ref MemoryMarshal.GetReference(value);
+                ref float g0 = ref MemoryMarshal.GetReference(gradient);
                 var rate = new Vector<float>(learningRate);
                 for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
                 {
-                    (new Vector<float>(value[i..]) - rate * new Vector<float>(gradient[i..])).CopyTo(value[i..]);
+                    (Vector.LoadUnsafe(ref w0, (nuint)i) - rate * Vector.LoadUnsafe(ref g0, (nuint)i)).StoreUnsafe(ref w0, (nuint)i);
                 }
             }
 
@@ -80,18 +84,23 @@ public sealed class SGD : Optimizer
         }
 
         Span<float> velocity = _velocities[index];
+        OptimizerGuard.SameLength(value, gradient, velocity);
         float momentum = Momentum;
         if (Vector.IsHardwareAccelerated)
         {
+            ref float w0 = ref MemoryMarshal.GetReference(value);
+            ref float g0 = ref MemoryMarshal.GetReference(gradient);
+            ref float v0 = ref MemoryMarshal.GetReference(velocity);
             var rate = new Vector<float>(learningRate);
             var mu = new Vector<float>(momentum);
             for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                Vector<float> step = rate * new Vector<float>(gradient[i..]);
-                Vector<float> v = mu * new Vector<float>(velocity[i..]) - step;
-                v.CopyTo(velocity[i..]);
-                Vector<float> w = new Vector<float>(value[i..]);
-                (Nesterov ? w + (mu * v - step) : w + v).CopyTo(value[i..]);
+                nuint at = (nuint)i;
+                Vector<float> step = rate * Vector.LoadUnsafe(ref g0, at);
+                Vector<float> v = mu * Vector.LoadUnsafe(ref v0, at) - step;
+                v.StoreUnsafe(ref v0, at);
+                Vector<float> w = Vector.LoadUnsafe(ref w0, at);
+                (Nesterov ? w + (mu * v - step) : w + v).StoreUnsafe(ref w0, at);
             }
         }
 
