@@ -30,7 +30,7 @@ public sealed partial class Sequential
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!IsBuilt)
+        if (!BuildFromInputLayer())
         {
             throw new InvalidOperationException("Save needs a built model (it has no weights yet): fit it, call Build(inputShape), or start it with an Input layer.");
         }
@@ -166,7 +166,7 @@ public sealed partial class Sequential
     public void ExportOnnx(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!IsBuilt)
+        if (!BuildFromInputLayer())
         {
             throw new InvalidOperationException("ExportOnnx needs a built model: fit it, call Build(inputShape), or start it with an Input layer.");
         }

@@ -16,10 +16,7 @@ public sealed partial class Sequential
     /// </remarks>
     public string Summary()
     {
-        if (!IsBuilt && _layers.Count > 0 && _layers[0] is Input input)
-        {
-            Build(input.Shape);
-        }
+        BuildFromInputLayer();
 
         var rows = new List<(string Layer, string Shape, string Parameters)>();
         long total = 0, trainable = 0;

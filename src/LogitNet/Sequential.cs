@@ -153,6 +153,18 @@ public sealed partial class Sequential
         }
     }
 
+    /// <summary>Builds the model from its <see cref="Input"/> layer if it starts with one and is not built yet.</summary>
+    /// <returns>Whether the model is built.</returns>
+    private bool BuildFromInputLayer()
+    {
+        if (!IsBuilt && _layers.Count > 0 && _layers[0] is Input input)
+        {
+            Build(input.Shape);
+        }
+
+        return IsBuilt;
+    }
+
     /// <summary>Chooses the loss, the optimizer and the metrics for training.</summary>
     /// <param name="loss">The loss, such as <c>new SparseCategoricalCrossentropy(fromLogits: true)</c>.</param>
     /// <param name="optimizer">The optimizer, such as <c>new Adam(0.001f)</c>; it becomes bound to this model.</param>

@@ -79,6 +79,18 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
+    public void Save_OfAModelStartingWithInput_BuildsItFirst()
+    {
+        var model = new Sequential(new Input(3), new Dense(4, Activation.Softmax)) { Log = TextWriter.Null };
+        string path = PathOf("fresh.logitnet");
+        model.Save(path);
+        Tensor x = Tensor.RandomNormal([2, 3], 0f, 1f, seed: 1);
+        Assert.Equal(model.Predict(x).ToArray(), Sequential.Load(path).Predict(x).ToArray());
+        model.ExportOnnx(PathOf("fresh.onnx"));
+        Assert.True(File.Exists(PathOf("fresh.onnx")));
+    }
+
+    [Fact]
     public void Save_BeforeBuild_SaysHowToBuild()
     {
         var error = Assert.Throws<InvalidOperationException>(() => new Sequential(new Dense(2)).Save(PathOf("x")));
