@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace LogitNet.Optimizers;
 
@@ -76,9 +77,17 @@ public sealed class RMSprop : Optimizer
         Span<float> momentum = Momentum > 0 ? _momenta[index] : default;
         Span<float> average = Centered ? _averageGradients[index] : default;
         float rho = Rho, oneMinusRho = 1 - Rho, mu = Momentum, epsilon = Epsilon;
+        OptimizerGuard.SameLength(value, gradient, velocity, momentum);
+        OptimizerGuard.SameLength(value, gradient, velocity, average);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
+            // Unchecked loads and stores, as in Adam: the state spans have the parameter's length.
+            ref float w0 = ref MemoryMarshal.GetReference(value);
+            ref float g0 = ref MemoryMarshal.GetReference(gradient);
+            ref float s0 = ref MemoryMarshal.GetReference(velocity);
+            ref float m0 = ref MemoryMarshal.GetReference(momentum);
+            ref float a0 = ref MemoryMarshal.GetReference(average);
             var r = new Vector<float>(rho);
             var r1 = new Vector<float>(oneMinusRho);
             var lr = new Vector<float>(learningRate);
@@ -86,25 +95,26 @@ public sealed class RMSprop : Optimizer
             var m = new Vector<float>(mu);
             for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                Vector<float> g = new Vector<float>(gradient[i..]);
-                Vector<float> s = r * new Vector<float>(velocity[i..]) + r1 * g * g;
-                s.CopyTo(velocity[i..]);
+                nuint at = (nuint)i;
+                Vector<float> g = Vector.LoadUnsafe(ref g0, at);
+                Vector<float> s = r * Vector.LoadUnsafe(ref s0, at) + r1 * g * g;
+                s.StoreUnsafe(ref s0, at);
                 Vector<float> denominator = s;
                 if (Centered)
                 {
-                    Vector<float> a = r * new Vector<float>(average[i..]) + r1 * g;
-                    a.CopyTo(average[i..]);
+                    Vector<float> a = r * Vector.LoadUnsafe(ref a0, at) + r1 * g;
+                    a.StoreUnsafe(ref a0, at);
                     denominator -= a * a;
                 }
 
                 Vector<float> increment = lr * g / Vector.SquareRoot(denominator + e);
                 if (mu > 0)
                 {
-                    increment = m * new Vector<float>(momentum[i..]) + increment;
-                    increment.CopyTo(momentum[i..]);
+                    increment = m * Vector.LoadUnsafe(ref m0, at) + increment;
+                    increment.StoreUnsafe(ref m0, at);
                 }
 
-                (new Vector<float>(value[i..]) - increment).CopyTo(value[i..]);
+                (Vector.LoadUnsafe(ref w0, at) - increment).StoreUnsafe(ref w0, at);
             }
         }
 
