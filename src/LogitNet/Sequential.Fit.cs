@@ -305,18 +305,7 @@ public sealed partial class Sequential
                     yName);
             }
 
-            int classes = output[^1];
-            ReadOnlySpan<float> labels = y.AsSpan();
-            for (int i = 0; i < labels.Length; i++)
-            {
-                float label = labels[i];
-                bool valid = label == MathF.Round(label) && label >= 0 && label < classes;
-                if (!valid && !(sparse.IgnoreClass is { } ignored && label == ignored))
-                {
-                    throw new ArgumentOutOfRangeException(yName, label,
-                        $"Row {i}: the label {label} is not a class id of this model, which outputs {classes} classes (0 to {classes - 1}).");
-                }
-            }
+            sparse.CheckLabels(y.AsSpan(), output[^1], yName);
         }
         else
         {

@@ -74,11 +74,26 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, int? 
 
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples)
     {
-        int classes = samples == 0 ? 0 : yPred.Length / samples;
-        int counted = 0;
-        for (int sample = 0; sample < yTrue.Length; sample++)
+        int counted = CheckLabels(yTrue, samples == 0 ? 0 : yPred.Length / samples, nameof(yTrue));
+        if (!FromLogits)
         {
-            float label = yTrue[sample];
+            RequireProbabilities(yPred);
+        }
+
+        return counted;
+    }
+
+    /// <summary>
+    /// Checks that every label is a class id in [0, classes) or the ignored class, and returns how
+    /// many are not ignored. The model's Fit calls it on the whole dataset, so a bad label is reported
+    /// with its row in the data rather than in a shuffled batch.
+    /// </summary>
+    internal int CheckLabels(ReadOnlySpan<float> labels, int classes, string argumentName)
+    {
+        int counted = 0;
+        for (int sample = 0; sample < labels.Length; sample++)
+        {
+            float label = labels[sample];
             if (IgnoreClass is int ignored && label == ignored)
             {
                 continue;
@@ -88,17 +103,12 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, int? 
             {
                 string text = label.ToString("R", CultureInfo.InvariantCulture);
                 string ignoredText = IgnoreClass is int i ? $", or the ignored class {i}" : "";
-                throw new ArgumentOutOfRangeException(nameof(yTrue), label,
-                    $"Label {text} in row {sample} (flat index over yTrue's shape) is not a class id: expected an integer in [0, {classes - 1}] " +
-                    $"for the {classes} classes on yPred's last axis{ignoredText}.");
+                throw new ArgumentOutOfRangeException(argumentName, label,
+                    $"Label {text} in row {sample} (flat index over {argumentName}'s shape) is not a class id: expected an integer in [0, {classes - 1}] " +
+                    $"for the {classes} classes on the predictions' last axis{ignoredText}.");
             }
 
             counted++;
-        }
-
-        if (!FromLogits)
-        {
-            RequireProbabilities(yPred);
         }
 
         return counted;

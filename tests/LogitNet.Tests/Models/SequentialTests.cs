@@ -366,8 +366,9 @@ public class SequentialTests
         Tensor badLabels = y.Clone();
         badLabels[4] = 7;
         var label = Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(x, badLabels, verbose: 0));
-        Assert.Contains("Row 4", label.Message);
+        Assert.Contains("row 4", label.Message);
         Assert.Contains("4 classes", label.Message);
+        Assert.Equal("y", label.ParamName);
 
         var oneHot = Assert.Throws<ArgumentException>(() => model.Fit(x, Tensor.Zeros(20, 4), verbose: 0));
         Assert.Contains("CategoricalCrossentropy", oneHot.Message);
