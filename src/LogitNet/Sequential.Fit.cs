@@ -262,12 +262,6 @@ public sealed partial class Sequential
                 $"The model was built for samples of shape {ShapeText.Format(_layers[0].InputShape)}; {xName} has samples of shape {ShapeText.Format(sampleShape)} (shape {ShapeText.Format(x.ShapeSpan)}). Give it data with {ShapeText.Format(_layers[0].InputShape)} features per sample, or build a new model.",
                 xName);
         }
-
-        if (_parameters.Length == 0 && _layers.Exists(l => l.Parameters.Count > 0))
-        {
-            Build(_layers[0].InputShape);
-        }
-
     }
 
     /// <summary>Creates the reusable batch buffers for this data and loss path (once; again only if a shape changed).</summary>

@@ -65,8 +65,8 @@ public sealed partial class Sequential
     /// </summary>
     public long Seed { get; set; }
 
-    /// <summary>Whether every layer is built.</summary>
-    public bool IsBuilt => _layers.Count > 0 && _layers.TrueForAll(l => l.IsBuilt);
+    /// <summary>Whether the model is built: every layer has its shapes and weights, and the model knows its parameters.</summary>
+    public bool IsBuilt { get; private set; }
 
     /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch (or batch, for <c>TerminateOnNaN</c>).</summary>
     public bool StopTraining { get; set; }
@@ -111,6 +111,7 @@ public sealed partial class Sequential
         }
 
         _layers.Add(layer);
+        IsBuilt = false;
         if (layer.IsBuilt && _layers.Count > 1 && _layers[^2].IsBuilt && !_layers[^2].OutputShapeSpan.SequenceEqual(layer.InputShape))
         {
             _layers.RemoveAt(_layers.Count - 1);
@@ -151,6 +152,8 @@ public sealed partial class Sequential
         {
             _layers[i].NeedsInputGradient = i > _firstTrainedLayer;
         }
+
+        IsBuilt = true;
     }
 
     /// <summary>Builds the model from its <see cref="Input"/> layer if it starts with one and is not built yet.</summary>

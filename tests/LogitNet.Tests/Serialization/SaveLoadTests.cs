@@ -91,6 +91,21 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
+    public void ModelOfPrebuiltLayers_IsBuiltOnlyByTheModel_SoSaveNeverMissesWeights()
+    {
+        var dense = new Dense(2);
+        dense.Build(3);
+        var model = new Sequential(dense);
+        Assert.False(model.IsBuilt);
+        Assert.Empty(model.Parameters);
+        Assert.Throws<InvalidOperationException>(() => model.Save(PathOf("prebuilt.logitnet")));
+        model.Build(3);
+        Assert.Equal(2, model.Parameters.Count);
+        model.Save(PathOf("prebuilt.logitnet"));
+        Assert.Equal(dense.Kernel.Value.ToArray(), Sequential.Load(PathOf("prebuilt.logitnet")).Parameters[0].Value.ToArray());
+    }
+
+    [Fact]
     public void Save_BeforeBuild_SaysHowToBuild()
     {
         var error = Assert.Throws<InvalidOperationException>(() => new Sequential(new Dense(2)).Save(PathOf("x")));
