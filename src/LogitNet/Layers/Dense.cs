@@ -170,7 +170,8 @@ public sealed class Dense : Layer
 
         if (!NeedsInputGradient)
         {
-            return _inputGradient!.For(batch);
+            // A model's first trained layer: nothing reads dL/d(input), so it is neither computed nor given a buffer.
+            return outputGradient;
         }
 
         Tensor inputGradient = _inputGradient!.For(batch);
