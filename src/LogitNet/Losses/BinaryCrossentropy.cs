@@ -1,3 +1,4 @@
+using System.Globalization;
 using LogitNet.Kernels;
 
 namespace LogitNet.Losses;
@@ -53,7 +54,7 @@ public sealed class BinaryCrossentropy(bool fromLogits = false, float labelSmoot
     /// <inheritdoc/>
     public override string Name => "binary_crossentropy";
 
-    private protected override string Options => $"fromLogits: {FromLogits}, labelSmoothing: {LabelSmoothing}";
+    private protected override string Options => string.Create(CultureInfo.InvariantCulture, $"fromLogits: {Text(FromLogits)}, labelSmoothing: {LabelSmoothing}");
 
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples)
     {

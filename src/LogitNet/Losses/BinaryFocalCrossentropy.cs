@@ -56,7 +56,7 @@ public sealed class BinaryFocalCrossentropy(
     public override string Name => "binary_focal_crossentropy";
 
     private protected override string Options => string.Create(CultureInfo.InvariantCulture,
-        $"applyClassBalancing: {ApplyClassBalancing}, alpha: {Alpha}, gamma: {Gamma}, fromLogits: {FromLogits}, labelSmoothing: {LabelSmoothing}");
+        $"applyClassBalancing: {Text(ApplyClassBalancing)}, alpha: {Alpha}, gamma: {Gamma}, fromLogits: {Text(FromLogits)}, labelSmoothing: {LabelSmoothing}");
 
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples)
     {

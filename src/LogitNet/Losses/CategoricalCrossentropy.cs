@@ -1,3 +1,4 @@
+using System.Globalization;
 using LogitNet.Kernels;
 
 namespace LogitNet.Losses;
@@ -49,7 +50,7 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false, float label
     /// <inheritdoc/>
     public override string Name => "categorical_crossentropy";
 
-    private protected override string Options => $"fromLogits: {FromLogits}, labelSmoothing: {LabelSmoothing}";
+    private protected override string Options => string.Create(CultureInfo.InvariantCulture, $"fromLogits: {Text(FromLogits)}, labelSmoothing: {LabelSmoothing}");
 
     private protected override int CheckShapes(Tensor yTrue, Tensor yPred)
     {

@@ -51,7 +51,7 @@ public sealed class CategoricalFocalCrossentropy(
     public override string Name => "categorical_focal_crossentropy";
 
     private protected override string Options => string.Create(CultureInfo.InvariantCulture,
-        $"alpha: {Alpha}, gamma: {Gamma}, fromLogits: {FromLogits}, labelSmoothing: {LabelSmoothing}");
+        $"alpha: {Alpha}, gamma: {Gamma}, fromLogits: {Text(FromLogits)}, labelSmoothing: {LabelSmoothing}");
 
     private protected override int CheckShapes(Tensor yTrue, Tensor yPred)
     {

@@ -164,6 +164,9 @@ public abstract class Loss
     /// <summary>The options for <see cref="ToString"/>.</summary>
     private protected abstract string Options { get; }
 
+    /// <summary>A flag as C# source spells it (<c>true</c>), for <see cref="Options"/>.</summary>
+    private protected static string Text(bool value) => value ? "true" : "false";
+
     /// <summary>
     /// Checks that the targets fit the predictions and returns how many label values each sample has
     /// (the row length for dense targets). The default accepts equal shapes, and shapes that differ only

@@ -51,7 +51,7 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, int? 
     /// <inheritdoc/>
     public override string Name => "sparse_categorical_crossentropy";
 
-    private protected override string Options => $"fromLogits: {FromLogits}, ignoreClass: {IgnoreClass?.ToString(CultureInfo.InvariantCulture) ?? "null"}";
+    private protected override string Options => $"fromLogits: {Text(FromLogits)}, ignoreClass: {IgnoreClass?.ToString(CultureInfo.InvariantCulture) ?? "null"}";
 
     private protected override int CheckShapes(Tensor yTrue, Tensor yPred)
     {
