@@ -123,7 +123,8 @@ public sealed partial class Sequential
 
     /// <summary>Builds every layer for a per-sample input shape.</summary>
     /// <param name="inputShape">The per-sample input shape, without the batch axis: <c>784</c> for flat MNIST.</param>
-    /// <exception cref="InvalidOperationException">The model has no layers, or was built for another shape.</exception>
+    /// <exception cref="InvalidOperationException">The model has no layers, was built for another shape, or has
+    /// <see cref="ClassNames"/> that do not match its output.</exception>
     /// <exception cref="ArgumentException">The shape is invalid.</exception>
     public void Build(params int[] inputShape)
     {
@@ -153,6 +154,7 @@ public sealed partial class Sequential
             _layers[i].NeedsInputGradient = i > _firstTrainedLayer;
         }
 
+        CheckClassNamesFitOutput();
         IsBuilt = true;
     }
 

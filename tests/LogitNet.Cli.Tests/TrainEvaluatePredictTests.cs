@@ -89,13 +89,15 @@ public sealed class TrainEvaluatePredictTests(TrainedModelFixture trained) : ICl
     }
 
     [Fact]
-    public void Summary_SavedModel_ListsLayersAndParameters()
+    public void Summary_SavedModel_ListsLayersParametersAndClassNames()
     {
         CliResult result = CliRunner.Run(trained.Directory, "summary", trained.ModelPath);
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("dense_2 (Dense)", result.Output);
         Assert.Contains("Total params: 2,175", result.Output);
+        // The embedded digits name their classes by the digit; train saved the names with the model.
+        Assert.Contains(" Classes: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9", result.Output);
     }
 
     private static float Number(string text, string pattern)

@@ -23,7 +23,9 @@ internal static class EvaluateCommand
         var seed = new Option<long>("--seed") { Description = "The seed train used (built-in sets).", DefaultValueFactory = _ => 0 };
         var command = new Command("evaluate",
             """
-            Evaluate a saved classifier: loss, accuracy, confusion matrix and per-class precision and recall.
+            Evaluate a saved classifier: loss, accuracy, confusion matrix and per-class precision and recall,
+            with the class names saved in the model. Labels that are names (a .csv with text labels) are matched
+            to the model's classes by name.
 
             Examples:
               logitnet evaluate digits.logitnet
@@ -41,13 +43,9 @@ internal static class EvaluateCommand
             Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
             LossKind kind = LossChoice.KindOf(loaded.Loss);
             var data = new DataSpec(parse.GetValue(dataset)!, parse.GetValue(labels), parse.GetValue(labelColumn), parse.GetValue(testSplit), parse.GetValue(seed));
-            Dataset samples = data.LoadEvaluation();
             int outputUnits = loaded.Layers[^1].OutputShape[^1];
             int classes = kind == LossKind.Binary ? 2 : outputUnits;
-            if (samples.ClassCount > classes)
-            {
-                throw new CliFailureException($"the dataset has {samples.ClassCount} classes but the model predicts {classes}");
-            }
+            Dataset samples = ClassNaming.AlignToModel(data.LoadEvaluation(), loaded.ClassNames, classes);
 
             CheckFeatures(loaded, samples.Features);
             IReadOnlyDictionary<string, float> result = loaded.Evaluate(samples.Features, LossChoice.Targets(kind, samples.Labels, classes), batchSize: 256);
@@ -57,7 +55,7 @@ internal static class EvaluateCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Samples: {samples.Count} ({data.Dataset})"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Loss: {result["loss"]:0.0000}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Accuracy: {accuracy:0.0000}"));
-            IReadOnlyList<string> names = samples.ClassCount == classes ? samples.ClassNames : Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
+            IReadOnlyList<string> names = ClassNaming.ForDisplay(loaded, classes, samples);
             // Headings as plain lines: a table title wider than a small table would wrap.
             Console.WriteLine("Confusion matrix (rows: true class, columns: predicted class):");
             AnsiConsole.Write(Classification.ConfusionTable(confusion, names));

@@ -17,10 +17,11 @@ internal static class PredictCommand
         var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output'." };
         var input = new Option<string>("--input", "-i") { Description = "Samples to classify: a .csv (one sample per row, features only; a header line is skipped) or a .npy [n, features...].", Required = true };
         var topK = new Option<int>("--top-k", "-k") { Description = "How many of the most probable classes to list per sample.", DefaultValueFactory = _ => 3 };
-        var output = new Option<string?>("--output", "-o") { Description = "Write the predictions instead of a table: .csv (class, probability, then top-k class/probability pairs) or .npy (the probabilities [n, classes])." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the predictions instead of a table: .csv (class, probability, then top-k class/probability pairs; classes by name) or .npy (the probabilities [n, classes], columns in class-id order)." };
         var command = new Command("predict",
             """
-            Classify samples with a saved model: the predicted class, its probability and the top-k classes.
+            Classify samples with a saved model: the predicted class, its probability and the top-k classes,
+            by the class names saved in the model (its class ids if it has none).
             Probabilities come from the logits at this step only (softmax or sigmoid, model.PredictProba).
 
             Examples:
@@ -71,9 +72,10 @@ internal static class PredictCommand
             float[,] probabilities = Classification.ProbabilityMatrix(probabilityTensor);
             int rows = probabilities.GetLength(0);
             k = Math.Min(k, probabilities.GetLength(1));
+            IReadOnlyList<string> names = ClassNaming.ForDisplay(loaded, probabilities.GetLength(1));
             if (outputPath is null)
             {
-                AnsiConsole.Write(Table(probabilities, k));
+                AnsiConsole.Write(Table(probabilities, k, names));
                 if (rows > ShownRows)
                 {
                     Console.WriteLine($"... {rows - ShownRows} more rows; use --output preds.csv to write them all");
@@ -86,7 +88,7 @@ internal static class PredictCommand
             }
             else
             {
-                File.WriteAllText(outputPath, CsvText(probabilities, k));
+                File.WriteAllText(outputPath, CsvText(probabilities, k, names));
                 Console.WriteLine($"Wrote {rows} predictions: {outputPath}");
             }
 
@@ -95,7 +97,7 @@ internal static class PredictCommand
         return command;
     }
 
-    private static Table Table(float[,] probabilities, int k)
+    private static Table Table(float[,] probabilities, int k, IReadOnlyList<string> names)
     {
         var table = new Table();
         table.AddColumn(new TableColumn("row").RightAligned());
@@ -105,10 +107,10 @@ internal static class PredictCommand
         for (int i = 0; i < Math.Min(ShownRows, probabilities.GetLength(0)); i++)
         {
             int[] ranked = Classification.Ranked(probabilities, i);
-            string top = string.Join("  ", ranked.Take(k).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c}: {probabilities[i, c]:0.0000}")));
+            string top = string.Join("  ", ranked.Take(k).Select(c => string.Create(CultureInfo.InvariantCulture, $"{Markup.Escape(names[c])}: {probabilities[i, c]:0.0000}")));
             table.AddRow(
                 i.ToString(CultureInfo.InvariantCulture),
-                ranked[0].ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(names[ranked[0]]),
                 probabilities[i, ranked[0]].ToString("0.0000", CultureInfo.InvariantCulture),
                 top);
         }
@@ -116,7 +118,7 @@ internal static class PredictCommand
         return table;
     }
 
-    private static string CsvText(float[,] probabilities, int k)
+    private static string CsvText(float[,] probabilities, int k, IReadOnlyList<string> names)
     {
         var text = new StringBuilder("class,probability");
         for (int j = 1; j <= k; j++)
@@ -128,10 +130,10 @@ internal static class PredictCommand
         for (int i = 0; i < probabilities.GetLength(0); i++)
         {
             int[] ranked = Classification.Ranked(probabilities, i);
-            text.Append(CultureInfo.InvariantCulture, $"{ranked[0]},{probabilities[i, ranked[0]]:R}");
+            text.Append(CultureInfo.InvariantCulture, $"{CsvField(names[ranked[0]])},{probabilities[i, ranked[0]]:R}");
             foreach (int c in ranked.Take(k))
             {
-                text.Append(CultureInfo.InvariantCulture, $",{c},{probabilities[i, c]:R}");
+                text.Append(CultureInfo.InvariantCulture, $",{CsvField(names[c])},{probabilities[i, c]:R}");
             }
 
             text.Append('\n');
@@ -139,4 +141,8 @@ internal static class PredictCommand
 
         return text.ToString();
     }
+
+    /// <summary>A field as RFC 4180 writes it: quoted, with quotes doubled, when it holds a comma, a quote or a line break.</summary>
+    private static string CsvField(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }

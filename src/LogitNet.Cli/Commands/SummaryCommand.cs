@@ -10,7 +10,7 @@ internal static class SummaryCommand
         var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output' (or Sequential.Save)." };
         var command = new Command("summary",
             """
-            Print a saved model's layers, output shapes and parameter counts, and how it was compiled.
+            Print a saved model's layers, output shapes and parameter counts, how it was compiled, and its class names.
 
             Examples:
               logitnet summary digits.logitnet
@@ -24,6 +24,11 @@ internal static class SummaryCommand
             {
                 Console.WriteLine($" Loss: {loaded.Loss}");
                 Console.WriteLine($" Optimizer: {loaded.Optimizer?.GetType().Name}");
+            }
+
+            if (loaded.ClassNames is { } names)
+            {
+                Console.WriteLine($" Classes: {ClassNaming.Text(names)}");
             }
 
             return ExitCodes.Success;

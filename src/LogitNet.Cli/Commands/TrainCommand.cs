@@ -33,6 +33,7 @@ internal static class TrainCommand
     private static readonly Option<double> s_testSplit = new("--test-split") { Description = "Fraction of the data held out as the test set (digits, blobs and files; mnist has its own split).", DefaultValueFactory = _ => 0.2 };
     private static readonly Option<long> s_seed = new("--seed") { Description = "Seed of the split, the initial weights and the shuffling.", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> s_output = new("--output", "-o") { Description = "Save the trained model here (e.g. model.logitnet)." };
+    private static readonly Option<string?> s_classNames = new("--class-names") { Description = ClassNaming.Help };
     private static readonly Option<string?> s_plot = new("--plot") { Description = "Write the loss and accuracy curves as SVG here (default: next to --output, as NAME.curves.svg)." };
 
     public static Command Create()
@@ -49,8 +50,10 @@ internal static class TrainCommand
               logitnet train --dataset blobs --layers 16:relu,4 --optimizer sgd --learning-rate 0.1
               logitnet train --dataset iris.csv --label-column species --layers 8:relu,3
               logitnet train --dataset x.npy --labels y.npy --layers 32:relu,1 --loss binary_crossentropy
+              logitnet train --dataset x.npy --labels y.npy --layers 16:relu,3 --class-names cat,dog,bird
+              logitnet train --dataset train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz --layers 128:relu,10
             """);
-        foreach (Option option in new Option[] { s_dataset, s_labels, s_labelColumn, s_layers, s_loss, s_optimizer, s_learningRate, s_epochs, s_batchSize, s_validationSplit, s_testSplit, s_seed, s_output, s_plot })
+        foreach (Option option in new Option[] { s_dataset, s_labels, s_labelColumn, s_layers, s_loss, s_optimizer, s_learningRate, s_epochs, s_batchSize, s_validationSplit, s_testSplit, s_seed, s_output, s_classNames, s_plot })
         {
             command.Options.Add(option);
         }
@@ -81,10 +84,15 @@ internal static class TrainCommand
         var clock = Stopwatch.StartNew();
         (Dataset train, Dataset test) = data.LoadSplit();
         LossChoice.CheckOutput(kind, output.Units, train.ClassCount, $"--layers '{layerSpec}'");
+        IReadOnlyList<string>? classNames = ClassNaming.ForTraining(train, data.IsBuiltIn, parse.GetValue(s_classNames), kind == LossKind.Binary ? 2 : output.Units);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Dataset {data.Dataset}: {train.Count} training samples ({validationSplit * 100:0.#}% of them held out for validation), {test.Count} test samples, {FeatureText(train.Features)} features, {train.ClassCount} classes"));
+        if (classNames is not null && !ClassNaming.AreIds(classNames))
+        {
+            Console.WriteLine($"Classes: {ClassNaming.Text(classNames)}");
+        }
 
-        var model = new Sequential([.. layers]) { Seed = seed };
+        var model = new Sequential([.. layers]) { Seed = seed, ClassNames = classNames };
         Loss loss = LossChoice.Create(kind, output.Activation);
         model.Compile(loss, optimizer, [LossChoice.Metric(kind)]);
         Console.WriteLine($"Model: {layerSpec}; {loss}; {optimizer.GetType().Name} (learning rate {optimizer.LearningRate.ToString(CultureInfo.InvariantCulture)})");

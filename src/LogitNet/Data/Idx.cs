@@ -3,9 +3,9 @@ using System.Buffers.Binary;
 namespace LogitNet.Data;
 
 /// <summary>
-/// Reads IDX files, the format of the original MNIST distribution (<c>train-images-idx3-ubyte</c>,
+/// Reads and writes IDX files, the format of the original MNIST distribution (<c>train-images-idx3-ubyte</c>,
 /// <c>train-labels-idx1-ubyte</c>), plain or gzip-compressed (detected by the magic bytes 1F 8B,
-/// whatever the file's name).
+/// whatever the file's name; written when the name ends in <c>.gz</c>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -29,7 +29,7 @@ namespace LogitNet.Data;
 /// </code>
 /// </example>
 /// </remarks>
-public static class Idx
+public static partial class Idx
 {
     /// <summary>The default cap on the elements one file may hold: 2^28 (1 GiB as float32).</summary>
     public const long DefaultMaxElements = 1L << 28;

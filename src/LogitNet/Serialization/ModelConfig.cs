@@ -18,7 +18,7 @@ namespace LogitNet.Serialization;
 /// any layer is built, so a crafted config cannot make the loader allocate more than the weights
 /// file can hold.
 /// </remarks>
-internal static class ModelConfig
+internal static partial class ModelConfig
 {
     public const string Format = "logitnet.sequential";
     public const int FormatVersion = 1;
@@ -50,6 +50,7 @@ internal static class ModelConfig
             }
 
             json.WriteEndArray();
+            WriteClassNames(json, model.ClassNames);
             if (model.Loss is { } loss && model.Optimizer is { } optimizer)
             {
                 json.WriteStartObject("compile");
@@ -123,6 +124,8 @@ internal static class ModelConfig
             {
                 throw reader.Error("The model has no layers.");
             }
+
+            model.ClassNames = ReadClassNames(document.RootElement, file, shape);
 
             Action<Sequential>? compile = null;
             JsonElement compileElement = reader.Element("compile");

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using LogitNet.Data;
+
+namespace LogitNet.Cli.Tests;
+
+/// <summary>
+/// <c>train</c> and <c>evaluate</c> on MNIST-format files, as a user with the original IDX download
+/// runs them: the embedded MNIST test part (2,004 images) written back to uint8 IDX, plain and gzip.
+/// </summary>
+public sealed class IdxInputTests : IDisposable
+{
+    private const int Images = 2004;
+    private readonly string _directory = Directory.CreateTempSubdirectory("logitnet-cli-idx-").FullName;
+
+    public IdxInputTests()
+    {
+        Dataset test = Datasets.Mnist().Test;
+        // The embedded pixels are byte / 255; multiplying back gives each byte within far less than 0.5.
+        float[] pixels = test.Features.ToArray();
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = MathF.Round(pixels[i] * 255f);
+        }
+
+        Tensor images = Tensor.FromArray(pixels, test.Count, 28, 28);
+        foreach (string suffix in new[] { "", ".gz" })
+        {
+            Idx.Write(Path.Combine(_directory, "images-idx3-ubyte" + suffix), images);
+            Idx.Write(Path.Combine(_directory, "labels-idx1-ubyte" + suffix), test.Labels);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(".gz")]
+    public void Train_IdxImagesWithIdxLabels_TrainsOnTheImagesAndSaves(string suffix)
+    {
+        CliResult result = CliRunner.Run(_directory, "train", "--dataset", "images-idx3-ubyte" + suffix, "--labels", "labels-idx1-ubyte" + suffix,
+            "--layers", "32:relu,10", "--epochs", "8", "--output", "idx.logitnet");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal("", result.Error);
+        // 2,004 images, 20% (401) held out for the test; pixels flattened to 784 features, labels 0-9.
+        Assert.Contains($"Dataset images-idx3-ubyte{suffix}: 1603 training samples", result.Output);
+        Assert.Contains("401 test samples, 784 features, 10 classes", result.Output);
+        Assert.Contains("Epoch 8/8", result.Output);
+        float accuracy = Number(result.Output, @"Test accuracy: ([0-9.]+)");
+        Assert.True(accuracy >= 0.8f, $"test accuracy {accuracy} after 8 epochs on MNIST images:\n{result.Output}");
+        Assert.True(File.Exists(Path.Combine(_directory, "idx.logitnet")));
+    }
+
+    [Fact]
+    public void Evaluate_PlainAndGzipIdx_GiveTheSameReportOnEveryImage()
+    {
+        CliResult train = CliRunner.Run(_directory, "train", "--dataset", "images-idx3-ubyte", "--labels", "labels-idx1-ubyte",
+            "--layers", "32:relu,10", "--epochs", "8", "--output", "idx.logitnet");
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        CliResult plain = CliRunner.Run(_directory, "evaluate", "idx.logitnet", "--dataset", "images-idx3-ubyte", "--labels", "labels-idx1-ubyte");
+        CliResult gzip = CliRunner.Run(_directory, "evaluate", "idx.logitnet", "--dataset", "images-idx3-ubyte.gz", "--labels", "labels-idx1-ubyte.gz");
+
+        Assert.True(plain.ExitCode == 0, plain.Error);
+        Assert.True(gzip.ExitCode == 0, gzip.Error);
+        Assert.Contains($"Samples: {Images} (images-idx3-ubyte)", plain.Output);
+        Assert.Contains($"Samples: {Images} (images-idx3-ubyte.gz)", gzip.Output);
+        // Evaluated on every image, training ones included: above the held-out figure.
+        float accuracy = Number(plain.Output, @"Accuracy: ([0-9.]+)");
+        Assert.True(accuracy >= 0.85f, $"accuracy {accuracy}:\n{plain.Output}");
+        Assert.Equal(Number(plain.Output, @"Loss: ([0-9.]+)"), Number(gzip.Output, @"Loss: ([0-9.]+)"));
+        Assert.Equal(accuracy, Number(gzip.Output, @"Accuracy: ([0-9.]+)"));
+        Assert.Contains("Confusion matrix", gzip.Output);
+    }
+
+    [Fact]
+    public void Train_IdxWithoutLabels_IsAUsageError()
+    {
+        CliResult result = CliRunner.Run(_directory, "train", "--dataset", "images-idx3-ubyte.gz", "--layers", "10");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("logitnet: --dataset images-idx3-ubyte.gz is an IDX images file; give its labels with --labels LABELS-idx1-ubyte", result.Error.TrimEnd());
+    }
+
+    [Fact]
+    public void Train_IdxLabelsOfAnotherSet_FailsNamingTheLabelsFile()
+    {
+        Idx.Write(Path.Combine(_directory, "short-labels-idx1-ubyte"), Tensor.FromArray([1f, 2f, 3f], 3));
+
+        CliResult result = CliRunner.Run(_directory, "train", "--dataset", "images-idx3-ubyte", "--labels", "short-labels-idx1-ubyte", "--layers", "10");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("logitnet: short-labels-idx1-ubyte", result.Error);
+        Assert.Contains($"expected labels of shape [{Images}]", result.Error);
+        Assert.Contains("belong together", result.Error);
+    }
+
+    private static float Number(string text, string pattern)
+    {
+        Match match = Regex.Match(text, pattern);
+        Assert.True(match.Success, $"no '{pattern}' in:\n{text}");
+        return float.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+}
