@@ -57,14 +57,15 @@ internal static unsafe partial class Gemm
             {
                 int w0 = Math.Clamp(n - j, 0, w), w1 = Math.Clamp(n - j - w, 0, w);
                 int w2 = Math.Clamp(n - j - 2 * w, 0, w), w3 = Math.Clamp(n - j - 3 * w, 0, w);
+                TVec m0 = TOps.MaskFor(w0), m1 = TOps.MaskFor(w1), m2 = TOps.MaskFor(w2), m3 = TOps.MaskFor(w3);
                 float* c0 = cRow + j;
                 TVec r0 = TOps.Zero, r1 = TOps.Zero, r2 = TOps.Zero, r3 = TOps.Zero;
                 if (problem.Accumulate)
                 {
-                    r0 = TOps.LoadPartial(c0, w0);
-                    r1 = TOps.LoadPartial(c0 + w, w1);
-                    r2 = TOps.LoadPartial(c0 + 2 * w, w2);
-                    r3 = TOps.LoadPartial(c0 + 3 * w, w3);
+                    r0 = TOps.LoadMasked(c0, m0);
+                    r1 = TOps.LoadMasked(c0 + w, m1);
+                    r2 = TOps.LoadMasked(c0 + 2 * w, m2);
+                    r3 = TOps.LoadMasked(c0 + 3 * w, m3);
                 }
 
                 for (int pc = 0; pc < k; pc += kcStep)
@@ -75,10 +76,10 @@ internal static unsafe partial class Gemm
                     for (int p = 0; p < kc; p++, b += ldb)
                     {
                         TVec x = TOps.Broadcast(aRow + pc + p);
-                        a0 = TOps.MultiplyAdd(x, TOps.LoadPartial(b, w0), a0);
-                        a1 = TOps.MultiplyAdd(x, TOps.LoadPartial(b + w, w1), a1);
-                        a2 = TOps.MultiplyAdd(x, TOps.LoadPartial(b + 2 * w, w2), a2);
-                        a3 = TOps.MultiplyAdd(x, TOps.LoadPartial(b + 3 * w, w3), a3);
+                        a0 = TOps.MultiplyAdd(x, TOps.LoadMasked(b, m0), a0);
+                        a1 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + w, m1), a1);
+                        a2 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + 2 * w, m2), a2);
+                        a3 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + 3 * w, m3), a3);
                     }
 
                     bool add = pc > 0 || problem.Accumulate;
@@ -88,17 +89,17 @@ internal static unsafe partial class Gemm
                     r3 = add ? TOps.Add(r3, a3) : a3;
                 }
 
-                Finish<TOps, TVec>(problem, c0, j, r0, w0);
-                Finish<TOps, TVec>(problem, c0 + w, j + w, r1, w1);
-                Finish<TOps, TVec>(problem, c0 + 2 * w, j + 2 * w, r2, w2);
-                Finish<TOps, TVec>(problem, c0 + 3 * w, j + 3 * w, r3, w3);
+                Finish<TOps, TVec>(problem, c0, j, r0, w0, m0);
+                Finish<TOps, TVec>(problem, c0 + w, j + w, r1, w1, m1);
+                Finish<TOps, TVec>(problem, c0 + 2 * w, j + 2 * w, r2, w2, m2);
+                Finish<TOps, TVec>(problem, c0 + 3 * w, j + 3 * w, r3, w3, m3);
             }
         }
     }
 
     /// <summary>Adds the bias, applies ReLU and stores one vector of a row, in <see cref="StoreRow"/>'s order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish<TOps, TVec>(in Problem problem, float* c, int column, TVec value, int count)
+    private static void Finish<TOps, TVec>(in Problem problem, float* c, int column, TVec value, int count, TVec mask)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
@@ -109,7 +110,7 @@ internal static unsafe partial class Gemm
 
         if (problem.Bias != null)
         {
-            value = TOps.Add(value, TOps.LoadPartial(problem.Bias + column, count));
+            value = TOps.Add(value, TOps.LoadMasked(problem.Bias + column, mask));
         }
 
         if (problem.Relu)
@@ -117,6 +118,6 @@ internal static unsafe partial class Gemm
             value = TOps.Relu(value);
         }
 
-        TOps.StorePartial(c, value, count);
+        TOps.StoreMasked(c, value, mask);
     }
 }

@@ -23,11 +23,20 @@ internal unsafe interface IGemmVector<TVec>
 
     static abstract void Store(float* destination, TVec value);
 
-    /// <summary>Loads the first <paramref name="count"/> (0 ≤ count ≤ Width) floats, zeros elsewhere, touching no memory past them.</summary>
-    static abstract TVec LoadPartial(float* source, int count);
+    /// <summary>
+    /// Whether <see cref="LoadMasked"/> and <see cref="StoreMasked"/> are single instructions
+    /// (AVX-512), so the kernels can read B rows in place and store edge tiles from registers.
+    /// </summary>
+    static abstract bool MaskedLoads { get; }
 
-    /// <summary>Stores the first <paramref name="count"/> (0 ≤ count ≤ Width) elements, touching no memory past them.</summary>
-    static abstract void StorePartial(float* destination, TVec value, int count);
+    /// <summary>A mask of the first <paramref name="count"/> lanes (fewer than 0 is none, more than Width all).</summary>
+    static abstract TVec MaskFor(int count);
+
+    /// <summary>Loads the lanes <paramref name="mask"/> selects, zeros elsewhere, touching no memory of the others.</summary>
+    static abstract TVec LoadMasked(float* source, TVec mask);
+
+    /// <summary>Stores the lanes <paramref name="mask"/> selects, touching no memory of the others.</summary>
+    static abstract void StoreMasked(float* destination, TVec value, TVec mask);
 
     static abstract TVec Broadcast(float* source);
 
@@ -55,18 +64,20 @@ internal readonly unsafe struct GemmVector512 : IGemmVector<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(float* destination, Vector512<float> value) => value.Store(destination);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> LoadPartial(float* source, int count) =>
-        Avx512F.MaskLoad(source, Mask(count), Vector512<float>.Zero);
+    public static bool MaskedLoads => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StorePartial(float* destination, Vector512<float> value, int count) =>
-        Avx512F.MaskStore(destination, Mask(count), value);
+    public static Vector512<float> MaskFor(int count) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
     // Masked loads and stores suppress faults on the lanes they skip, so a row's end is safe.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Mask(int count) =>
-        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+    public static Vector512<float> LoadMasked(float* source, Vector512<float> mask) =>
+        Avx512F.MaskLoad(source, mask, Vector512<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreMasked(float* destination, Vector512<float> value, Vector512<float> mask) =>
+        Avx512F.MaskStore(destination, mask, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Broadcast(float* source) => Vector512.Create(*source);
@@ -98,41 +109,49 @@ internal readonly unsafe struct GemmVector256 : IGemmVector<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(float* destination, Vector256<float> value) => value.Store(destination);
 
+    public static bool MaskedLoads => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> LoadPartial(float* source, int count)
+    public static Vector256<float> MaskFor(int count) =>
+        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadMasked(float* source, Vector256<float> mask)
     {
         if (Avx.IsSupported)
         {
-            return Avx.MaskLoad(source, Mask(count));
+            return Avx.MaskLoad(source, mask);
         }
 
         Vector256<float> value = Vector256<float>.Zero;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < Vector256<float>.Count; i++)
         {
-            value = value.WithElement(i, source[i]);
+            if (mask.AsInt32().GetElement(i) != 0)
+            {
+                value = value.WithElement(i, source[i]);
+            }
         }
 
         return value;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StorePartial(float* destination, Vector256<float> value, int count)
+    public static void StoreMasked(float* destination, Vector256<float> value, Vector256<float> mask)
     {
         if (Avx.IsSupported)
         {
-            Avx.MaskStore(destination, Mask(count), value);
+            Avx.MaskStore(destination, mask, value);
             return;
         }
 
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < Vector256<float>.Count; i++)
         {
-            destination[i] = value.GetElement(i);
+            if (mask.AsInt32().GetElement(i) != 0)
+            {
+                destination[i] = value.GetElement(i);
+            }
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Mask(int count) =>
-        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Broadcast(float* source) => Vector256.Create(*source);
@@ -164,41 +183,49 @@ internal readonly unsafe struct GemmVector128 : IGemmVector<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(float* destination, Vector128<float> value) => value.Store(destination);
 
+    public static bool MaskedLoads => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> LoadPartial(float* source, int count)
+    public static Vector128<float> MaskFor(int count) =>
+        Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadMasked(float* source, Vector128<float> mask)
     {
         if (Avx.IsSupported)
         {
-            return Avx.MaskLoad(source, Mask(count));
+            return Avx.MaskLoad(source, mask);
         }
 
         Vector128<float> value = Vector128<float>.Zero;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < Vector128<float>.Count; i++)
         {
-            value = value.WithElement(i, source[i]);
+            if (mask.AsInt32().GetElement(i) != 0)
+            {
+                value = value.WithElement(i, source[i]);
+            }
         }
 
         return value;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StorePartial(float* destination, Vector128<float> value, int count)
+    public static void StoreMasked(float* destination, Vector128<float> value, Vector128<float> mask)
     {
         if (Avx.IsSupported)
         {
-            Avx.MaskStore(destination, Mask(count), value);
+            Avx.MaskStore(destination, mask, value);
             return;
         }
 
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < Vector128<float>.Count; i++)
         {
-            destination[i] = value.GetElement(i);
+            if (mask.AsInt32().GetElement(i) != 0)
+            {
+                destination[i] = value.GetElement(i);
+            }
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Mask(int count) =>
-        Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Broadcast(float* source) => Vector128.Create(*source);
@@ -230,13 +257,19 @@ internal readonly unsafe struct GemmScalar : IGemmVector<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(float* destination, float value) => *destination = value;
 
+    public static bool MaskedLoads => false;
+
+    /// <remarks>A one-lane mask: all bits set when the lane is selected.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float LoadPartial(float* source, int count) => count > 0 ? *source : 0f;
+    public static float MaskFor(int count) => count > 0 ? BitConverter.Int32BitsToSingle(-1) : 0f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StorePartial(float* destination, float value, int count)
+    public static float LoadMasked(float* source, float mask) => BitConverter.SingleToInt32Bits(mask) != 0 ? *source : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreMasked(float* destination, float value, float mask)
     {
-        if (count > 0)
+        if (BitConverter.SingleToInt32Bits(mask) != 0)
         {
             *destination = value;
         }
@@ -273,21 +306,27 @@ internal static unsafe partial class Gemm
     /// acc = fma(a[i,p], b[p,j], acc) for p = 0..kc-1 in order, whatever the partition.
     /// </summary>
     /// <param name="kc">The depth of this K block.</param>
-    /// <param name="a">A panel: for each p, the 12 values a[0..12, p] (packed, zero padded).</param>
-    /// <param name="b">B panel: for each p, the 2W values b[p, 0..2W] (packed, zero padded).</param>
+    /// <param name="a">A panel: for each p, the 12 values a[0..12, p], contiguous (packed and zero padded, or a transposed A read in place).</param>
+    /// <param name="aStride">Floats from one p to the next in <paramref name="a"/>: 12 packed, lda in place.</param>
+    /// <param name="b">B panel: for each p, the 2W values b[p, 0..2W] (packed and zero padded, or B's row read in place).</param>
+    /// <param name="bStride">Floats from one p to the next in <paramref name="b"/>: 2W packed, ldb in place.</param>
     /// <param name="c">The tile's top-left element.</param>
     /// <param name="ldc">C's row stride.</param>
     /// <param name="bias">The bias at the tile's first column, or null.</param>
     /// <param name="flags"><see cref="AddToC"/> and <see cref="ApplyRelu"/>.</param>
     /// <param name="rows">The tile rows that exist in C (1 to 12); the others are computed from zero padding and not stored.</param>
-    /// <param name="cols">The tile columns that exist in C (1 to 2W).</param>
-    /// <param name="scratch">Where an edge tile (rows &lt; 12 or cols &lt; 2W) leaves its raw sums, row stride 2W.</param>
+    /// <param name="cols">
+    /// The tile columns that exist in C (1 to 2W). With masked loads (AVX-512) only these columns of B
+    /// are read, which is what lets B be read in place, and an edge tile is stored from the registers.
+    /// </param>
+    /// <param name="scratch">Without masked loads, where an edge tile (rows &lt; 12 or cols &lt; 2W) leaves its raw sums, row stride 2W.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel12<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+    private static void Kernel12<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
         nint w = TOps.Width;
+        TVec m0 = TOps.MaskFor(cols), m1 = TOps.MaskFor(cols - (int)w);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
         TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
@@ -308,8 +347,8 @@ internal static unsafe partial class Gemm
 
         for (int p = 0; p < kc; p++)
         {
-            TVec b0 = TOps.Load(b);
-            TVec b1 = TOps.Load(b + w);
+            TVec b0 = TOps.MaskedLoads ? TOps.LoadMasked(b, m0) : TOps.Load(b);
+            TVec b1 = TOps.MaskedLoads ? TOps.LoadMasked(b + w, m1) : TOps.Load(b + w);
             TVec x = TOps.Broadcast(a);
             c00 = TOps.MultiplyAdd(x, b0, c00);
             c01 = TOps.MultiplyAdd(x, b1, c01);
@@ -346,8 +385,8 @@ internal static unsafe partial class Gemm
             x = TOps.Broadcast(a + 11);
             cb0 = TOps.MultiplyAdd(x, b0, cb0);
             cb1 = TOps.MultiplyAdd(x, b1, cb1);
-            a += 12;
-            b += 2 * w;
+            a += aStride;
+            b += bStride;
         }
 
         if (rows == 12 && cols == 2 * w)
@@ -364,6 +403,66 @@ internal static unsafe partial class Gemm
             StoreRow<TOps, TVec>(c + 9 * ldc, c90, c91, bias, flags);
             StoreRow<TOps, TVec>(c + 10 * ldc, ca0, ca1, bias, flags);
             StoreRow<TOps, TVec>(c + 11 * ldc, cb0, cb1, bias, flags);
+        }
+        else if (TOps.MaskedLoads)
+        {
+            // AVX-512: masked stores straight from the registers, no round trip through scratch.
+            StoreRowMasked<TOps, TVec>(c, c00, c01, bias, flags, m0, m1);
+
+            if (rows > 1)
+            {
+                StoreRowMasked<TOps, TVec>(c + ldc, c10, c11, bias, flags, m0, m1);
+            }
+
+            if (rows > 2)
+            {
+                StoreRowMasked<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags, m0, m1);
+            }
+
+            if (rows > 3)
+            {
+                StoreRowMasked<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags, m0, m1);
+            }
+
+            if (rows > 4)
+            {
+                StoreRowMasked<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags, m0, m1);
+            }
+
+            if (rows > 5)
+            {
+                StoreRowMasked<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags, m0, m1);
+            }
+
+            if (rows > 6)
+            {
+                StoreRowMasked<TOps, TVec>(c + 6 * ldc, c60, c61, bias, flags, m0, m1);
+            }
+
+            if (rows > 7)
+            {
+                StoreRowMasked<TOps, TVec>(c + 7 * ldc, c70, c71, bias, flags, m0, m1);
+            }
+
+            if (rows > 8)
+            {
+                StoreRowMasked<TOps, TVec>(c + 8 * ldc, c80, c81, bias, flags, m0, m1);
+            }
+
+            if (rows > 9)
+            {
+                StoreRowMasked<TOps, TVec>(c + 9 * ldc, c90, c91, bias, flags, m0, m1);
+            }
+
+            if (rows > 10)
+            {
+                StoreRowMasked<TOps, TVec>(c + 10 * ldc, ca0, ca1, bias, flags, m0, m1);
+            }
+
+            if (rows > 11)
+            {
+                StoreRowMasked<TOps, TVec>(c + 11 * ldc, cb0, cb1, bias, flags, m0, m1);
+            }
         }
         else
         {
@@ -402,16 +501,17 @@ internal static unsafe partial class Gemm
     /// chain as in <see cref="Kernel12"/>, so the choice of kernel never changes a result.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel12Narrow<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+    private static void Kernel12Narrow<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
         nint w = TOps.Width;
+        TVec m0 = TOps.MaskFor(cols);
         TVec c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero;
         TVec c6 = TOps.Zero, c7 = TOps.Zero, c8 = TOps.Zero, c9 = TOps.Zero, ca = TOps.Zero, cb = TOps.Zero;
         for (int p = 0; p < kc; p++)
         {
-            TVec b0 = TOps.Load(b);
+            TVec b0 = TOps.MaskedLoads ? TOps.LoadMasked(b, m0) : TOps.Load(b);
             c0 = TOps.MultiplyAdd(TOps.Broadcast(a), b0, c0);
             c1 = TOps.MultiplyAdd(TOps.Broadcast(a + 1), b0, c1);
             c2 = TOps.MultiplyAdd(TOps.Broadcast(a + 2), b0, c2);
@@ -424,8 +524,8 @@ internal static unsafe partial class Gemm
             c9 = TOps.MultiplyAdd(TOps.Broadcast(a + 9), b0, c9);
             ca = TOps.MultiplyAdd(TOps.Broadcast(a + 10), b0, ca);
             cb = TOps.MultiplyAdd(TOps.Broadcast(a + 11), b0, cb);
-            a += 12;
-            b += w;
+            a += aStride;
+            b += bStride;
         }
 
         if (rows == 12 && cols == w)
@@ -442,6 +542,66 @@ internal static unsafe partial class Gemm
             StoreRow1<TOps, TVec>(c + 9 * ldc, c9, bias, flags);
             StoreRow1<TOps, TVec>(c + 10 * ldc, ca, bias, flags);
             StoreRow1<TOps, TVec>(c + 11 * ldc, cb, bias, flags);
+        }
+        else if (TOps.MaskedLoads)
+        {
+            // AVX-512: masked stores straight from the registers, no round trip through scratch.
+            StoreRow1Masked<TOps, TVec>(c, c0, bias, flags, m0);
+
+            if (rows > 1)
+            {
+                StoreRow1Masked<TOps, TVec>(c + ldc, c1, bias, flags, m0);
+            }
+
+            if (rows > 2)
+            {
+                StoreRow1Masked<TOps, TVec>(c + 2 * ldc, c2, bias, flags, m0);
+            }
+
+            if (rows > 3)
+            {
+                StoreRow1Masked<TOps, TVec>(c + 3 * ldc, c3, bias, flags, m0);
+            }
+
+            if (rows > 4)
+            {
+                StoreRow1Masked<TOps, TVec>(c + 4 * ldc, c4, bias, flags, m0);
+            }
+
+            if (rows > 5)
+            {
+                StoreRow1Masked<TOps, TVec>(c + 5 * ldc, c5, bias, flags, m0);
+            }
+
+            if (rows > 6)
+            {
+                StoreRow1Masked<TOps, TVec>(c + 6 * ldc, c6, bias, flags, m0);
+            }
+
+            if (rows > 7)
+            {
+                StoreRow1Masked<TOps, TVec>(c + 7 * ldc, c7, bias, flags, m0);
+            }
+
+            if (rows > 8)
+            {
+                StoreRow1Masked<TOps, TVec>(c + 8 * ldc, c8, bias, flags, m0);
+            }
+
+            if (rows > 9)
+            {
+                StoreRow1Masked<TOps, TVec>(c + 9 * ldc, c9, bias, flags, m0);
+            }
+
+            if (rows > 10)
+            {
+                StoreRow1Masked<TOps, TVec>(c + 10 * ldc, ca, bias, flags, m0);
+            }
+
+            if (rows > 11)
+            {
+                StoreRow1Masked<TOps, TVec>(c + 11 * ldc, cb, bias, flags, m0);
+            }
         }
         else
         {
@@ -467,17 +627,18 @@ internal static unsafe partial class Gemm
     /// chain as in <see cref="Kernel12"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+    private static void Kernel8<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
         nint w = TOps.Width;
+        TVec m0 = TOps.MaskFor(cols), m1 = TOps.MaskFor(cols - (int)w);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
         TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero, c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
         for (int p = 0; p < kc; p++)
         {
-            TVec b0 = TOps.Load(b);
-            TVec b1 = TOps.Load(b + w);
+            TVec b0 = TOps.MaskedLoads ? TOps.LoadMasked(b, m0) : TOps.Load(b);
+            TVec b1 = TOps.MaskedLoads ? TOps.LoadMasked(b + w, m1) : TOps.Load(b + w);
             TVec x = TOps.Broadcast(a);
             c00 = TOps.MultiplyAdd(x, b0, c00);
             c01 = TOps.MultiplyAdd(x, b1, c01);
@@ -502,8 +663,8 @@ internal static unsafe partial class Gemm
             x = TOps.Broadcast(a + 7);
             c70 = TOps.MultiplyAdd(x, b0, c70);
             c71 = TOps.MultiplyAdd(x, b1, c71);
-            a += 8;
-            b += 2 * w;
+            a += aStride;
+            b += bStride;
         }
 
         if (rows == 8 && cols == 2 * w)
@@ -516,6 +677,46 @@ internal static unsafe partial class Gemm
             StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
             StoreRow<TOps, TVec>(c + 6 * ldc, c60, c61, bias, flags);
             StoreRow<TOps, TVec>(c + 7 * ldc, c70, c71, bias, flags);
+        }
+        else if (TOps.MaskedLoads)
+        {
+            // AVX-512: masked stores straight from the registers, no round trip through scratch.
+            StoreRowMasked<TOps, TVec>(c, c00, c01, bias, flags, m0, m1);
+
+            if (rows > 1)
+            {
+                StoreRowMasked<TOps, TVec>(c + ldc, c10, c11, bias, flags, m0, m1);
+            }
+
+            if (rows > 2)
+            {
+                StoreRowMasked<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags, m0, m1);
+            }
+
+            if (rows > 3)
+            {
+                StoreRowMasked<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags, m0, m1);
+            }
+
+            if (rows > 4)
+            {
+                StoreRowMasked<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags, m0, m1);
+            }
+
+            if (rows > 5)
+            {
+                StoreRowMasked<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags, m0, m1);
+            }
+
+            if (rows > 6)
+            {
+                StoreRowMasked<TOps, TVec>(c + 6 * ldc, c60, c61, bias, flags, m0, m1);
+            }
+
+            if (rows > 7)
+            {
+                StoreRowMasked<TOps, TVec>(c + 7 * ldc, c70, c71, bias, flags, m0, m1);
+            }
         }
         else
         {
@@ -540,18 +741,19 @@ internal static unsafe partial class Gemm
 
     /// <summary>The 6-row tile of the narrower paths; the same FMA chain per element as <see cref="Kernel12"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+    private static void Kernel6<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
         nint w = TOps.Width;
+        TVec m0 = TOps.MaskFor(cols), m1 = TOps.MaskFor(cols - (int)w);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
         TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
         for (int p = 0; p < kc; p++)
         {
-            TVec b0 = TOps.Load(b);
-            TVec b1 = TOps.Load(b + w);
+            TVec b0 = TOps.MaskedLoads ? TOps.LoadMasked(b, m0) : TOps.Load(b);
+            TVec b1 = TOps.MaskedLoads ? TOps.LoadMasked(b + w, m1) : TOps.Load(b + w);
             TVec x = TOps.Broadcast(a);
             c00 = TOps.MultiplyAdd(x, b0, c00);
             c01 = TOps.MultiplyAdd(x, b1, c01);
@@ -570,8 +772,8 @@ internal static unsafe partial class Gemm
             x = TOps.Broadcast(a + 5);
             c50 = TOps.MultiplyAdd(x, b0, c50);
             c51 = TOps.MultiplyAdd(x, b1, c51);
-            a += 6;
-            b += 2 * w;
+            a += aStride;
+            b += bStride;
         }
 
         if (rows == 6 && cols == 2 * w)
@@ -582,6 +784,36 @@ internal static unsafe partial class Gemm
             StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
             StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
             StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
+        }
+        else if (TOps.MaskedLoads)
+        {
+            // AVX-512: masked stores straight from the registers, no round trip through scratch.
+            StoreRowMasked<TOps, TVec>(c, c00, c01, bias, flags, m0, m1);
+
+            if (rows > 1)
+            {
+                StoreRowMasked<TOps, TVec>(c + ldc, c10, c11, bias, flags, m0, m1);
+            }
+
+            if (rows > 2)
+            {
+                StoreRowMasked<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags, m0, m1);
+            }
+
+            if (rows > 3)
+            {
+                StoreRowMasked<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags, m0, m1);
+            }
+
+            if (rows > 4)
+            {
+                StoreRowMasked<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags, m0, m1);
+            }
+
+            if (rows > 5)
+            {
+                StoreRowMasked<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags, m0, m1);
+            }
         }
         else
         {
@@ -659,6 +891,62 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// <see cref="StoreRow"/> on the columns <paramref name="m0"/> and <paramref name="m1"/> select:
+    /// the same arithmetic on the lanes that exist, and no memory touched past them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRowMasked<TOps, TVec>(float* c, TVec v0, TVec v1, float* bias, int flags, TVec m0, TVec m1)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        int w = TOps.Width;
+        if ((flags & AddToC) != 0)
+        {
+            v0 = TOps.Add(TOps.LoadMasked(c, m0), v0);
+            v1 = TOps.Add(TOps.LoadMasked(c + w, m1), v1);
+        }
+
+        if (bias != null)
+        {
+            v0 = TOps.Add(v0, TOps.LoadMasked(bias, m0));
+            v1 = TOps.Add(v1, TOps.LoadMasked(bias + w, m1));
+        }
+
+        if ((flags & ApplyRelu) != 0)
+        {
+            v0 = TOps.Relu(v0);
+            v1 = TOps.Relu(v1);
+        }
+
+        TOps.StoreMasked(c, v0, m0);
+        TOps.StoreMasked(c + w, v1, m1);
+    }
+
+    /// <summary><see cref="StoreRow1"/> on the columns <paramref name="m0"/> selects.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow1Masked<TOps, TVec>(float* c, TVec v0, float* bias, int flags, TVec m0)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        if ((flags & AddToC) != 0)
+        {
+            v0 = TOps.Add(TOps.LoadMasked(c, m0), v0);
+        }
+
+        if (bias != null)
+        {
+            v0 = TOps.Add(v0, TOps.LoadMasked(bias, m0));
+        }
+
+        if ((flags & ApplyRelu) != 0)
+        {
+            v0 = TOps.Relu(v0);
+        }
+
+        TOps.StoreMasked(c, v0, m0);
+    }
+
+    /// <summary>
     /// The epilogue of an edge tile from the raw sums the kernel left in <paramref name="scratch"/>
     /// (<paramref name="vectors"/> vectors per row): the same vector arithmetic as
     /// <see cref="StoreRow"/>, with masked loads and stores that touch only the rows × cols
@@ -674,16 +962,16 @@ internal static unsafe partial class Gemm
             float* row = c + i * ldc;
             for (int v = 0; v < vectors; v++)
             {
-                int count = Math.Clamp(cols - v * w, 0, w);
+                TVec mask = TOps.MaskFor(cols - v * w);
                 TVec x = TOps.Load(scratch + (i * vectors + v) * w);
                 if ((flags & AddToC) != 0)
                 {
-                    x = TOps.Add(TOps.LoadPartial(row + v * w, count), x);
+                    x = TOps.Add(TOps.LoadMasked(row + v * w, mask), x);
                 }
 
                 if (bias != null)
                 {
-                    x = TOps.Add(x, TOps.LoadPartial(bias + v * w, count));
+                    x = TOps.Add(x, TOps.LoadMasked(bias + v * w, mask));
                 }
 
                 if ((flags & ApplyRelu) != 0)
@@ -691,7 +979,7 @@ internal static unsafe partial class Gemm
                     x = TOps.Relu(x);
                 }
 
-                TOps.StorePartial(row + v * w, x, count);
+                TOps.StoreMasked(row + v * w, x, mask);
             }
         }
     }

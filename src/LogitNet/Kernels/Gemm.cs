@@ -21,6 +21,19 @@ internal enum GemmKernel
     Vector512,
 }
 
+/// <summary>Where the GEMM kernels read op(A) and op(B) from.</summary>
+internal enum PanelSource
+{
+    /// <summary>In place for small products, packed otherwise.</summary>
+    Auto,
+
+    /// <summary>Always packed into contiguous panels.</summary>
+    Packed,
+
+    /// <summary>In place wherever the layout allows (a transposed A, an untransposed B on AVX-512).</summary>
+    InPlace,
+}
+
 /// <summary>
 /// Single-precision matrix product C = op(A)·op(B) with a fused epilogue, on packed panels and
 /// cache blocks (Goto and van de Geijn, "Anatomy of high-performance matrix multiplication", 2008;
@@ -69,6 +82,17 @@ internal static unsafe partial class Gemm
     /// <summary>The largest tile of any kernel (12 × 32): the size of the edge tile's scratch.</summary>
     private const int MaxTile = 12 * 32;
 
+    /// <summary>
+    /// The largest operand (k × m of a transposed A, k × n of B) read in place rather than packed
+    /// under <see cref="PanelSource.Auto"/>: half the 1 MB L2, where the in-place rows stay cached
+    /// across the tiles that reuse them. Measured on 2026-11-22 (bench/results/gemm.md): in place is
+    /// 1.1–1.6× faster for a training batch of 32 or 64 (784 × 25 and 784 × 128 weights, their
+    /// gradients), and 0.8–0.9× for 784 × 1024 weights, whose panels span thousands of lines.
+    /// </summary>
+    internal const long InPlaceMaxBytes = 512 * 1024;
+
+    private static PanelSource s_panelSource = PanelSource.Auto;
+
     /// <summary>The kernel family this CPU runs best, chosen once at start-up.</summary>
     public static readonly GemmKernel BestKernel = SelectKernel();
 
@@ -86,6 +110,16 @@ internal static unsafe partial class Gemm
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
             Volatile.Write(ref s_maxThreads, Math.Min(value, 2));
         }
+    }
+
+    /// <summary>
+    /// Where the kernels read their operands from (tests and benchmarks compare the two; the
+    /// result is bitwise the same either way).
+    /// </summary>
+    internal static PanelSource Panels
+    {
+        get => s_panelSource;
+        set => s_panelSource = value;
     }
 
     /// <summary>
@@ -269,7 +303,11 @@ internal static unsafe partial class Gemm
         int cols = colEnd - colStart;
         int ncStep = RoundUp(CeilDiv(cols, CeilDiv(cols, NcMax)), nr);
 
-        PackBuffers buffers = PackBuffers.ForCurrentThread(mcStep * kcStep, kcStep * ncStep);
+        // Operands read in place instead of packed (see ReadsInPlace): B's rows when the kernel can
+        // mask its loads at the panel's edge, a transposed A's rows (mr values per p, contiguous).
+        bool directB = TOps.MaskedLoads && !problem.TransposeB && ReadsInPlace(k, problem.N, CeilDiv(rows, mr));
+        bool directA = problem.TransposeA && ReadsInPlace(k, problem.M, CeilDiv(cols, nr));
+        PackBuffers buffers = PackBuffers.ForCurrentThread(directA ? mr * kcStep : mcStep * kcStep, directB ? 0 : kcStep * ncStep);
         float* packedA = buffers.A;
         float* packedB = buffers.B;
         float* edge = stackalloc float[MaxTile];
@@ -284,35 +322,54 @@ internal static unsafe partial class Gemm
                 bool last = pc + kc == k;
                 int flags = (pc > 0 || problem.Accumulate ? AddToC : 0) | (last && problem.Relu ? ApplyRelu : 0);
                 float* bias = last ? problem.Bias : null;
-                PackB(problem, pc, kc, jc, nc, packedB, nr);
+                if (!directB)
+                {
+                    PackB(problem, pc, kc, jc, nc, packedB, nr);
+                }
+
                 for (int ic = rowStart; ic < rowEnd; ic += mcStep)
                 {
                     int mc = Math.Min(mcStep, rowEnd - ic);
-                    PackA(problem, ic, mc, pc, kc, packedA, mr);
+                    int fullRows = mc - mc % mr;
+                    if (!directA)
+                    {
+                        PackA(problem, ic, mc, pc, kc, packedA, mr);
+                    }
+                    else if (fullRows < mc)
+                    {
+                        // The last, partial panel is packed: read in place, its padding rows would
+                        // run past the end of A.
+                        PackA(problem, ic + fullRows, mc - fullRows, pc, kc, packedA, mr);
+                    }
+
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int width = Math.Min(nr, nc - jr);
-                        float* bPanel = packedB + (nint)jr * kc;
+                        float* bPanel = directB ? problem.B + pc * problem.Ldb + jc + jr : packedB + (nint)jr * kc;
+                        nint bStride = directB ? problem.Ldb : nr;
                         float* tileBias = bias == null ? null : bias + jc + jr;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int height = Math.Min(mr, mc - ir);
-                            float* aPanel = packedA + (nint)ir * kc;
+                            bool inPlace = directA && ir < fullRows;
+                            float* aPanel = inPlace ? problem.A + pc * problem.Lda + ic + ir
+                                : packedA + (directA ? 0 : (nint)ir * kc);
+                            nint aStride = inPlace ? problem.Lda : mr;
                             float* cTile = problem.C + (ic + ir) * ldc + jc + jr;
                             if (narrow)
                             {
-                                Kernel12Narrow<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
+                                Kernel12Narrow<TOps, TVec>(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
                             }
                             else if (eightRows)
                             {
-                                Kernel8<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
+                                Kernel8<TOps, TVec>(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
                             }
                             else
                             {
-                                Kernel<TOps, TVec>(kc, aPanel, bPanel, cTile, ldc, tileBias, flags, height, width, edge);
+                                Kernel<TOps, TVec>(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
                             }
 
-                            if (height < mr || width < nr)
+                            if (!TOps.MaskedLoads && (height < mr || width < nr))
                             {
                                 StoreEdgeTile<TOps, TVec>(edge, nr / TOps.Width, cTile, ldc, tileBias, flags, height, width);
                             }
@@ -323,18 +380,32 @@ internal static unsafe partial class Gemm
         }
     }
 
+    /// <summary>
+    /// Whether a k × <paramref name="extent"/> operand is read in place rather than packed: when
+    /// <see cref="Panels"/> asks for it, or (Auto) when it is small enough to stay in cache
+    /// (<see cref="InPlaceMaxBytes"/>), where packing would cost as much as the arithmetic (a
+    /// training batch of 32 would copy its 784 × 25 weights for 1.3 MFLOP of work), or when each
+    /// panel would be used only once (<paramref name="reuses"/> ≤ 1: one tile of the other operand).
+    /// </summary>
+    private static bool ReadsInPlace(int k, int extent, int reuses) => s_panelSource switch
+    {
+        PanelSource.Packed => false,
+        PanelSource.InPlace => true,
+        _ => reuses <= 1 || (long)k * extent * sizeof(float) <= InPlaceMaxBytes,
+    };
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel<TOps, TVec>(int kc, float* a, float* b, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+    private static void Kernel<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
         if (TOps.Rows == 12)
         {
-            Kernel12<TOps, TVec>(kc, a, b, c, ldc, bias, flags, rows, cols, scratch);
+            Kernel12<TOps, TVec>(kc, a, aStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
         }
         else
         {
-            Kernel6<TOps, TVec>(kc, a, b, c, ldc, bias, flags, rows, cols, scratch);
+            Kernel6<TOps, TVec>(kc, a, aStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
         }
     }
 

@@ -1,0 +1,137 @@
+using System.Runtime.InteropServices;
+using LogitNet.Kernels;
+
+namespace LogitNet.Tests.Kernels;
+
+/// <summary>
+/// Reading operands in place (a transposed A's rows, B's rows under masked loads) instead of
+/// packing them must not change a bit of the result, and must not touch memory past the operands:
+/// the in-place panels end exactly where the matrices do.
+/// </summary>
+/// <remarks>
+/// <see cref="Gemm.Panels"/> is process-wide; only this class sets it, and every setting gives the
+/// same bits, so GEMM tests running alongside are unaffected.
+/// </remarks>
+public sealed class GemmPanelSourceTests : IDisposable
+{
+    public void Dispose() => Gemm.Panels = PanelSource.Auto;
+
+    public static TheoryData<int, bool, bool> KernelsAndTransposes() => GemmTests.KernelsAndTransposes();
+
+    [Theory]
+    [MemberData(nameof(KernelsAndTransposes))]
+    public void InPlaceAndPacked_AreBitwiseEqual(int kernelId, bool transposeA, bool transposeB)
+    {
+        var kernel = (GemmKernel)kernelId;
+        var random = new Random(1000 + kernelId * 4 + (transposeA ? 2 : 0) + (transposeB ? 1 : 0));
+        int[] ks = [1, 7, 32, 255, 256, 257, 784];
+        foreach (int k in ks)
+        {
+            for (int trial = 0; trial < 5; trial++)
+            {
+                // Above the few-rows path; widths that end inside a vector, inside the second
+                // vector of a tile, and past one tile; heights that end inside a 12- or 8-row tile.
+                int m = 5 + random.Next(60), n = 1 + random.Next(80);
+                bool relu = random.Next(2) == 0, accumulate = random.Next(3) == 0, withBias = random.Next(2) == 0;
+                float[] a = Random(random, m * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, m * n);
+                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+
+                float[][] results = new float[3][];
+                PanelSource[] sources = [PanelSource.Packed, PanelSource.InPlace, PanelSource.Auto];
+                for (int s = 0; s < sources.Length; s++)
+                {
+                    Gemm.Panels = sources[s];
+                    results[s] = (float[])start.Clone();
+                    Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,
+                        results[s], n, epilogue, 1, kernel);
+                }
+
+                Gemm.Panels = PanelSource.Auto;
+                string shape = $"{kernel} ta={transposeA} tb={transposeB} m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}";
+                Assert.True(results[1].AsSpan().SequenceEqual(results[0]), $"{shape}: in place differs from packed");
+                Assert.True(results[2].AsSpan().SequenceEqual(results[0]), $"{shape}: auto differs from packed");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Each operand is placed so that its last element is the last float before an unreadable
+    /// page: a read past it (a padding row of A, a padding column of B's last row) would crash.
+    /// </summary>
+    [Theory]
+    [InlineData(true, false, 37, 25, 32)]
+    [InlineData(true, false, 29, 9, 64)]
+    [InlineData(false, false, 32, 25, 784)]
+    [InlineData(false, false, 40, 41, 300)]
+    [InlineData(true, false, 13, 16, 5)]
+    public void InPlace_ReadsNothingPastTheOperands(bool transposeA, bool transposeB, int m, int n, int k)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // The guard page is made with mmap/mprotect; the arithmetic is covered above on every OS.
+        }
+
+        var random = new Random(m * 31 + n * 7 + k);
+        float[] a = Random(random, m * k), b = Random(random, k * n);
+        float[] expected = new float[m * n], actual = new float[m * n];
+        int lda = transposeA ? m : k, ldb = transposeB ? k : n;
+        Gemm.Panels = PanelSource.Packed;
+        Gemm.Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, expected, n, GemmEpilogue.None, 1, Gemm.BestKernel);
+
+        using var guardedA = new GuardedBuffer(a);
+        using var guardedB = new GuardedBuffer(b);
+        Gemm.Panels = PanelSource.InPlace;
+        Gemm.Multiply(transposeA, transposeB, m, n, k, guardedA.Span, lda, guardedB.Span, ldb, actual, n, GemmEpilogue.None, 1, Gemm.BestKernel);
+        Gemm.Panels = PanelSource.Auto;
+
+        Assert.True(actual.AsSpan().SequenceEqual(expected), "the guarded in-place product differs from the packed one");
+    }
+
+    private static float[] Random(Random random, int count)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return values;
+    }
+
+    /// <summary>A copy of some floats that ends exactly at an inaccessible page (Linux).</summary>
+    private sealed unsafe class GuardedBuffer : IDisposable
+    {
+        private const int ProtNone = 0, ProtReadWrite = 3, MapPrivateAnonymous = 0x22;
+        private readonly nint _mapping;
+        private readonly nuint _length;
+        private readonly float* _start;
+        private readonly int _count;
+
+        public GuardedBuffer(float[] values)
+        {
+            nuint page = (nuint)Environment.SystemPageSize;
+            nuint bytes = (nuint)values.Length * sizeof(float);
+            nuint dataPages = (bytes + page - 1) / page;
+            _length = (dataPages + 1) * page;
+            _mapping = Mmap(0, _length, ProtReadWrite, MapPrivateAnonymous, -1, 0);
+            Assert.True(_mapping != -1, "mmap failed");
+            Assert.Equal(0, Mprotect(_mapping + (nint)(dataPages * page), page, ProtNone));
+            _start = (float*)(_mapping + (nint)(dataPages * page - bytes));
+            _count = values.Length;
+            values.AsSpan().CopyTo(new Span<float>(_start, _count));
+        }
+
+        public ReadOnlySpan<float> Span => new(_start, _count);
+
+        public void Dispose() => Munmap(_mapping, _length);
+
+        [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
+        private static extern nint Mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+        [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+        private static extern int Mprotect(nint address, nuint length, int protection);
+
+        [DllImport("libc", EntryPoint = "munmap", SetLastError = true)]
+        private static extern int Munmap(nint address, nuint length);
+    }
+}
