@@ -1,3 +1,4 @@
+using LogitNet.Kernels;
 using LogitNet.Callbacks;
 using LogitNet.Layers;
 using LogitNet.Losses;
@@ -181,6 +182,9 @@ public sealed partial class Sequential
         Tensor yBatch = _yBatch!.For(count);
         Gather(x, order, start, xBatch);
         Gather(y, order, start, yBatch);
+
+        // The next batch's rows, one step ahead: fetched from memory while this step computes.
+        RowPrefetch.Rows(x.AsSpan(), x.Length / x.ShapeSpan[0], order, start + count, count);
         Tensor? weightBatch = null;
         if (weights is not null)
         {
