@@ -37,9 +37,11 @@ internal static unsafe partial class Gemm
     }
 
     /// <remarks>
-    /// Each output element is one FMA chain per K block, so a single chain runs at the FMA's
-    /// latency, not its throughput: four column vectors are carried together to keep four chains in
-    /// flight (a 25-unit layer needs two; vectors past n compute on zeros and store nothing).
+    /// Each output element is one FMA chain per K block, and a single chain runs at the FMA's
+    /// latency, not its throughput. The K blocks are independent chains (each starts from zero and
+    /// is added to the row in order afterwards), so up to four of them run side by side: a
+    /// 784-input layer's four blocks of 196 take the time of one. Two column vectors are carried
+    /// together (a 25-unit layer needs both; lanes past n compute on zeros and store nothing).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FewRows<TOps, TVec>(in Problem problem)
@@ -48,54 +50,94 @@ internal static unsafe partial class Gemm
     {
         int k = problem.K, n = problem.N, w = TOps.Width;
         int kcStep = CeilDiv(k, CeilDiv(k, KcMax));
+        int fullBlocks = k / kcStep;
         nint ldb = problem.Ldb;
         for (int i = 0; i < problem.M; i++)
         {
             float* aRow = problem.A + i * problem.Lda;
             float* cRow = problem.C + i * problem.Ldc;
-            for (int j = 0; j < n; j += 4 * w)
+            for (int j = 0; j < n; j += 2 * w)
             {
                 int w0 = Math.Clamp(n - j, 0, w), w1 = Math.Clamp(n - j - w, 0, w);
-                int w2 = Math.Clamp(n - j - 2 * w, 0, w), w3 = Math.Clamp(n - j - 3 * w, 0, w);
-                TVec m0 = TOps.MaskFor(w0), m1 = TOps.MaskFor(w1), m2 = TOps.MaskFor(w2), m3 = TOps.MaskFor(w3);
+                TVec m0 = TOps.MaskFor(w0), m1 = TOps.MaskFor(w1);
                 float* c0 = cRow + j;
-                TVec r0 = TOps.Zero, r1 = TOps.Zero, r2 = TOps.Zero, r3 = TOps.Zero;
-                if (problem.Accumulate)
-                {
-                    r0 = TOps.LoadMasked(c0, m0);
-                    r1 = TOps.LoadMasked(c0 + w, m1);
-                    r2 = TOps.LoadMasked(c0 + 2 * w, m2);
-                    r3 = TOps.LoadMasked(c0 + 3 * w, m3);
-                }
+                bool add = problem.Accumulate;
+                TVec r0 = add ? TOps.LoadMasked(c0, m0) : TOps.Zero;
+                TVec r1 = add ? TOps.LoadMasked(c0 + w, m1) : TOps.Zero;
 
-                for (int pc = 0; pc < k; pc += kcStep)
+                for (int q = 0; q < fullBlocks; q += 4)
                 {
-                    int kc = Math.Min(kcStep, k - pc);
-                    TVec a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
-                    float* b = problem.B + pc * ldb + j;
-                    for (int p = 0; p < kc; p++, b += ldb)
+                    // Four full blocks at once; in a group of fewer, the missing chains repeat the
+                    // group's last block (memory that exists) and are not added.
+                    int group = Math.Min(4, fullBlocks - q);
+                    float* a = aRow + q * kcStep;
+                    float* b = problem.B + q * kcStep * ldb + j;
+                    nint a1 = Math.Min(1, group - 1) * (nint)kcStep, a2 = Math.Min(2, group - 1) * (nint)kcStep, a3 = (group - 1) * (nint)kcStep;
+                    nint b1 = a1 * ldb, b2 = a2 * ldb, b3 = a3 * ldb;
+                    TVec s00 = TOps.Zero, s01 = TOps.Zero, s10 = TOps.Zero, s11 = TOps.Zero;
+                    TVec s20 = TOps.Zero, s21 = TOps.Zero, s30 = TOps.Zero, s31 = TOps.Zero;
+                    for (int p = 0; p < kcStep; p++, a++, b += ldb)
                     {
-                        TVec x = TOps.Broadcast(aRow + pc + p);
-                        a0 = TOps.MultiplyAdd(x, TOps.LoadMasked(b, m0), a0);
-                        a1 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + w, m1), a1);
-                        a2 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + 2 * w, m2), a2);
-                        a3 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + 3 * w, m3), a3);
+                        TVec x = TOps.Broadcast(a);
+                        s00 = TOps.MultiplyAdd(x, TOps.LoadMasked(b, m0), s00);
+                        s01 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + w, m1), s01);
+                        x = TOps.Broadcast(a + a1);
+                        s10 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + b1, m0), s10);
+                        s11 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + b1 + w, m1), s11);
+                        x = TOps.Broadcast(a + a2);
+                        s20 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + b2, m0), s20);
+                        s21 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + b2 + w, m1), s21);
+                        x = TOps.Broadcast(a + a3);
+                        s30 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + b3, m0), s30);
+                        s31 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + b3 + w, m1), s31);
                     }
 
-                    bool add = pc > 0 || problem.Accumulate;
-                    r0 = add ? TOps.Add(r0, a0) : a0;
-                    r1 = add ? TOps.Add(r1, a1) : a1;
-                    r2 = add ? TOps.Add(r2, a2) : a2;
-                    r3 = add ? TOps.Add(r3, a3) : a3;
+                    (r0, r1) = AddBlock<TOps, TVec>(r0, r1, s00, s01, add);
+                    add = true;
+                    if (group > 1)
+                    {
+                        (r0, r1) = AddBlock<TOps, TVec>(r0, r1, s10, s11, true);
+                    }
+
+                    if (group > 2)
+                    {
+                        (r0, r1) = AddBlock<TOps, TVec>(r0, r1, s20, s21, true);
+                    }
+
+                    if (group > 3)
+                    {
+                        (r0, r1) = AddBlock<TOps, TVec>(r0, r1, s30, s31, true);
+                    }
+                }
+
+                if (fullBlocks * kcStep < k)
+                {
+                    // The last, shorter block.
+                    float* a = aRow + fullBlocks * kcStep;
+                    float* b = problem.B + fullBlocks * kcStep * ldb + j;
+                    TVec s0 = TOps.Zero, s1 = TOps.Zero;
+                    for (int p = fullBlocks * kcStep; p < k; p++, a++, b += ldb)
+                    {
+                        TVec x = TOps.Broadcast(a);
+                        s0 = TOps.MultiplyAdd(x, TOps.LoadMasked(b, m0), s0);
+                        s1 = TOps.MultiplyAdd(x, TOps.LoadMasked(b + w, m1), s1);
+                    }
+
+                    (r0, r1) = AddBlock<TOps, TVec>(r0, r1, s0, s1, add);
                 }
 
                 Finish<TOps, TVec>(problem, c0, j, r0, w0, m0);
                 Finish<TOps, TVec>(problem, c0 + w, j + w, r1, w1, m1);
-                Finish<TOps, TVec>(problem, c0 + 2 * w, j + 2 * w, r2, w2, m2);
-                Finish<TOps, TVec>(problem, c0 + 3 * w, j + 3 * w, r3, w3, m3);
             }
         }
     }
+
+    /// <summary>Adds one K block's sums to the row (or starts the row with them), as the packed path does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (TVec, TVec) AddBlock<TOps, TVec>(TVec r0, TVec r1, TVec s0, TVec s1, bool add)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged =>
+        add ? (TOps.Add(r0, s0), TOps.Add(r1, s1)) : (s0, s1);
 
     /// <summary>Adds the bias, applies ReLU and stores one vector of a row, in <see cref="StoreRow"/>'s order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

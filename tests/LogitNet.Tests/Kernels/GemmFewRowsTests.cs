@@ -25,7 +25,7 @@ public class GemmFewRowsTests
     {
         var kernel = (GemmKernel)kernelId;
         var random = new Random(77 + kernelId);
-        int[] ks = [1, 7, 255, 256, 257, 600, 784];
+        int[] ks = [1, 7, 255, 256, 257, 512, 600, 784, 1030, 1500, 2049];
         foreach (int k in ks)
         {
             for (int trial = 0; trial < 6; trial++)
