@@ -407,62 +407,18 @@ internal static unsafe partial class Gemm
         else if (TOps.MaskedLoads)
         {
             // AVX-512: masked stores straight from the registers, no round trip through scratch.
-            StoreRowMasked<TOps, TVec>(c, c00, c01, bias, flags, m0, m1);
-
-            if (rows > 1)
-            {
-                StoreRowMasked<TOps, TVec>(c + ldc, c10, c11, bias, flags, m0, m1);
-            }
-
-            if (rows > 2)
-            {
-                StoreRowMasked<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags, m0, m1);
-            }
-
-            if (rows > 3)
-            {
-                StoreRowMasked<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags, m0, m1);
-            }
-
-            if (rows > 4)
-            {
-                StoreRowMasked<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags, m0, m1);
-            }
-
-            if (rows > 5)
-            {
-                StoreRowMasked<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags, m0, m1);
-            }
-
-            if (rows > 6)
-            {
-                StoreRowMasked<TOps, TVec>(c + 6 * ldc, c60, c61, bias, flags, m0, m1);
-            }
-
-            if (rows > 7)
-            {
-                StoreRowMasked<TOps, TVec>(c + 7 * ldc, c70, c71, bias, flags, m0, m1);
-            }
-
-            if (rows > 8)
-            {
-                StoreRowMasked<TOps, TVec>(c + 8 * ldc, c80, c81, bias, flags, m0, m1);
-            }
-
-            if (rows > 9)
-            {
-                StoreRowMasked<TOps, TVec>(c + 9 * ldc, c90, c91, bias, flags, m0, m1);
-            }
-
-            if (rows > 10)
-            {
-                StoreRowMasked<TOps, TVec>(c + 10 * ldc, ca0, ca1, bias, flags, m0, m1);
-            }
-
-            if (rows > 11)
-            {
-                StoreRowMasked<TOps, TVec>(c + 11 * ldc, cb0, cb1, bias, flags, m0, m1);
-            }
+            StoreRowMasked<TOps, TVec>(true, c, c00, c01, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 1, c + ldc, c10, c11, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 2, c + 2 * ldc, c20, c21, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 3, c + 3 * ldc, c30, c31, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 4, c + 4 * ldc, c40, c41, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 5, c + 5 * ldc, c50, c51, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 6, c + 6 * ldc, c60, c61, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 7, c + 7 * ldc, c70, c71, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 8, c + 8 * ldc, c80, c81, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 9, c + 9 * ldc, c90, c91, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 10, c + 10 * ldc, ca0, ca1, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 11, c + 11 * ldc, cb0, cb1, bias, flags, m0, m1);
         }
         else
         {
@@ -546,62 +502,18 @@ internal static unsafe partial class Gemm
         else if (TOps.MaskedLoads)
         {
             // AVX-512: masked stores straight from the registers, no round trip through scratch.
-            StoreRow1Masked<TOps, TVec>(c, c0, bias, flags, m0);
-
-            if (rows > 1)
-            {
-                StoreRow1Masked<TOps, TVec>(c + ldc, c1, bias, flags, m0);
-            }
-
-            if (rows > 2)
-            {
-                StoreRow1Masked<TOps, TVec>(c + 2 * ldc, c2, bias, flags, m0);
-            }
-
-            if (rows > 3)
-            {
-                StoreRow1Masked<TOps, TVec>(c + 3 * ldc, c3, bias, flags, m0);
-            }
-
-            if (rows > 4)
-            {
-                StoreRow1Masked<TOps, TVec>(c + 4 * ldc, c4, bias, flags, m0);
-            }
-
-            if (rows > 5)
-            {
-                StoreRow1Masked<TOps, TVec>(c + 5 * ldc, c5, bias, flags, m0);
-            }
-
-            if (rows > 6)
-            {
-                StoreRow1Masked<TOps, TVec>(c + 6 * ldc, c6, bias, flags, m0);
-            }
-
-            if (rows > 7)
-            {
-                StoreRow1Masked<TOps, TVec>(c + 7 * ldc, c7, bias, flags, m0);
-            }
-
-            if (rows > 8)
-            {
-                StoreRow1Masked<TOps, TVec>(c + 8 * ldc, c8, bias, flags, m0);
-            }
-
-            if (rows > 9)
-            {
-                StoreRow1Masked<TOps, TVec>(c + 9 * ldc, c9, bias, flags, m0);
-            }
-
-            if (rows > 10)
-            {
-                StoreRow1Masked<TOps, TVec>(c + 10 * ldc, ca, bias, flags, m0);
-            }
-
-            if (rows > 11)
-            {
-                StoreRow1Masked<TOps, TVec>(c + 11 * ldc, cb, bias, flags, m0);
-            }
+            StoreRow1Masked<TOps, TVec>(true, c, c0, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 1, c + ldc, c1, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 2, c + 2 * ldc, c2, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 3, c + 3 * ldc, c3, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 4, c + 4 * ldc, c4, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 5, c + 5 * ldc, c5, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 6, c + 6 * ldc, c6, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 7, c + 7 * ldc, c7, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 8, c + 8 * ldc, c8, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 9, c + 9 * ldc, c9, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 10, c + 10 * ldc, ca, bias, flags, m0);
+            StoreRow1Masked<TOps, TVec>(rows > 11, c + 11 * ldc, cb, bias, flags, m0);
         }
         else
         {
@@ -681,42 +593,14 @@ internal static unsafe partial class Gemm
         else if (TOps.MaskedLoads)
         {
             // AVX-512: masked stores straight from the registers, no round trip through scratch.
-            StoreRowMasked<TOps, TVec>(c, c00, c01, bias, flags, m0, m1);
-
-            if (rows > 1)
-            {
-                StoreRowMasked<TOps, TVec>(c + ldc, c10, c11, bias, flags, m0, m1);
-            }
-
-            if (rows > 2)
-            {
-                StoreRowMasked<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags, m0, m1);
-            }
-
-            if (rows > 3)
-            {
-                StoreRowMasked<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags, m0, m1);
-            }
-
-            if (rows > 4)
-            {
-                StoreRowMasked<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags, m0, m1);
-            }
-
-            if (rows > 5)
-            {
-                StoreRowMasked<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags, m0, m1);
-            }
-
-            if (rows > 6)
-            {
-                StoreRowMasked<TOps, TVec>(c + 6 * ldc, c60, c61, bias, flags, m0, m1);
-            }
-
-            if (rows > 7)
-            {
-                StoreRowMasked<TOps, TVec>(c + 7 * ldc, c70, c71, bias, flags, m0, m1);
-            }
+            StoreRowMasked<TOps, TVec>(true, c, c00, c01, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 1, c + ldc, c10, c11, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 2, c + 2 * ldc, c20, c21, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 3, c + 3 * ldc, c30, c31, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 4, c + 4 * ldc, c40, c41, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 5, c + 5 * ldc, c50, c51, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 6, c + 6 * ldc, c60, c61, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 7, c + 7 * ldc, c70, c71, bias, flags, m0, m1);
         }
         else
         {
@@ -788,32 +672,12 @@ internal static unsafe partial class Gemm
         else if (TOps.MaskedLoads)
         {
             // AVX-512: masked stores straight from the registers, no round trip through scratch.
-            StoreRowMasked<TOps, TVec>(c, c00, c01, bias, flags, m0, m1);
-
-            if (rows > 1)
-            {
-                StoreRowMasked<TOps, TVec>(c + ldc, c10, c11, bias, flags, m0, m1);
-            }
-
-            if (rows > 2)
-            {
-                StoreRowMasked<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags, m0, m1);
-            }
-
-            if (rows > 3)
-            {
-                StoreRowMasked<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags, m0, m1);
-            }
-
-            if (rows > 4)
-            {
-                StoreRowMasked<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags, m0, m1);
-            }
-
-            if (rows > 5)
-            {
-                StoreRowMasked<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags, m0, m1);
-            }
+            StoreRowMasked<TOps, TVec>(true, c, c00, c01, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 1, c + ldc, c10, c11, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 2, c + 2 * ldc, c20, c21, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 3, c + 3 * ldc, c30, c31, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 4, c + 4 * ldc, c40, c41, bias, flags, m0, m1);
+            StoreRowMasked<TOps, TVec>(rows > 5, c + 5 * ldc, c50, c51, bias, flags, m0, m1);
         }
         else
         {
@@ -891,14 +755,20 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// <see cref="StoreRow"/> on the columns <paramref name="m0"/> and <paramref name="m1"/> select:
-    /// the same arithmetic on the lanes that exist, and no memory touched past them.
+    /// <see cref="StoreRow"/> on the columns <paramref name="m0"/> and <paramref name="m1"/> select,
+    /// if <paramref name="store"/> (the row exists): the same arithmetic on the lanes that exist, and
+    /// no memory touched past them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRowMasked<TOps, TVec>(float* c, TVec v0, TVec v1, float* bias, int flags, TVec m0, TVec m1)
+    private static void StoreRowMasked<TOps, TVec>(bool store, float* c, TVec v0, TVec v1, float* bias, int flags, TVec m0, TVec m1)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
+        if (!store)
+        {
+            return;
+        }
+
         int w = TOps.Width;
         if ((flags & AddToC) != 0)
         {
@@ -924,10 +794,15 @@ internal static unsafe partial class Gemm
 
     /// <summary><see cref="StoreRow1"/> on the columns <paramref name="m0"/> selects.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow1Masked<TOps, TVec>(float* c, TVec v0, float* bias, int flags, TVec m0)
+    private static void StoreRow1Masked<TOps, TVec>(bool store, float* c, TVec v0, float* bias, int flags, TVec m0)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
+        if (!store)
+        {
+            return;
+        }
+
         if ((flags & AddToC) != 0)
         {
             v0 = TOps.Add(TOps.LoadMasked(c, m0), v0);
