@@ -119,6 +119,22 @@ public sealed class IdxInputTests : IDisposable
     }
 
     [Fact]
+    public void Train_IdxImagesWithNpyLabels_TrainsAsWithIdxLabels()
+    {
+        Npy.Write(Path.Combine(_directory, "labels.npy"), Idx.Read(Path.Combine(_directory, "labels-idx1-ubyte")));
+        string[] options = ["--dataset", "images-idx3-ubyte.gz", "--layers", "10", "--epochs", "2"];
+
+        CliResult idx = CliRunner.Run(_directory, ["train", .. options, "--labels", "labels-idx1-ubyte"]);
+        CliResult npy = CliRunner.Run(_directory, ["train", .. options, "--labels", "labels.npy"]);
+
+        Assert.True(idx.ExitCode == 0, idx.Error);
+        Assert.True(npy.ExitCode == 0, npy.Error);
+        Match expected = Regex.Match(idx.Output, "^Test accuracy: .*$", RegexOptions.Multiline);
+        Assert.True(expected.Success, idx.Output);
+        Assert.Contains(expected.Value, npy.Output);
+    }
+
+    [Fact]
     public void Train_IdxWithoutLabels_IsAUsageError()
     {
         CliResult result = CliRunner.Run(_directory, "train", "--dataset", "images-idx3-ubyte.gz", "--layers", "10");

@@ -62,7 +62,12 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
             case FileKind.Idx:
             {
                 string labels = Labels ?? throw new UsageException($"--dataset {path} is an IDX images file; give its labels with --labels LABELS-idx1-ubyte");
-                return Idx.ReadDataset(path, RequireFile(labels), DataFile.NormalizeIdx);
+                if (DataFile.Detect(RequireFile(labels)) == FileKind.Idx)
+                {
+                    return Idx.ReadDataset(path, labels, DataFile.NormalizeIdx);
+                }
+
+                return MakeDataset(DataFile.ReadFeatures(path, FileKind.Idx), ReadLabels(labels).Reshape(-1), path, labels);
             }
             default:
                 throw new UsageException($"--dataset '{path}': not a format logitnet reads; expected {DataFile.Supported}");
