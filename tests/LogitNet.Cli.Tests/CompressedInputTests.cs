@@ -86,6 +86,30 @@ public sealed class CompressedInputTests(TrainedModelFixture trained) : IClassFi
     }
 
     [Fact]
+    public void Predict_DamagedGzip_FailsInOneLineNamingTheFile()
+    {
+        File.WriteAllBytes(Path.Combine(trained.Directory, "damaged.npy.gz"), [0x1F, 0x8B, 0x08, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x03, 0xFF, 0xFF, 0xFF]);
+
+        CliResult result = CliRunner.Run(trained.Directory, "predict", trained.ModelPath, "--input", "damaged.npy.gz");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("logitnet: damaged.npy.gz: the gzip compression is damaged", result.Error);
+    }
+
+    [Fact]
+    public void Predict_GzOutputName_IsAUsageErrorAsPredictionsAreWrittenUncompressed()
+    {
+        Npy.Write(Path.Combine(trained.Directory, "two.npy"), s_test.Features.Slice(0, 2));
+
+        CliResult result = CliRunner.Run(trained.Directory, "predict", trained.ModelPath, "--input", "two.npy", "--output", "preds.npy.gz");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("logitnet: --output 'preds.npy.gz': expected a .csv or .npy file name (predictions are written uncompressed)", result.Error.TrimEnd());
+        Assert.False(File.Exists(Path.Combine(trained.Directory, "preds.npy.gz")));
+    }
+
+    [Fact]
     public void Predict_FileOfNoKnownFormat_IsAUsageError()
     {
         File.WriteAllText(Path.Combine(trained.Directory, "samples.dat"), "not a data file\n");

@@ -49,10 +49,11 @@ internal static class PredictCommand
                 throw new UsageException($"--top-k {k}: expected at least 1");
             }
 
+            // Written uncompressed, so a .gz name (which ByName reads as .npy.gz or IDX) is refused.
             FileKind outputKind = outputPath is null ? FileKind.Unknown : DataFile.ByName(outputPath);
-            if (outputPath is not null && outputKind is not (FileKind.Csv or FileKind.Npy))
+            if (outputPath is not null && (outputKind is not (FileKind.Csv or FileKind.Npy) || outputPath.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)))
             {
-                throw new UsageException($"--output '{outputPath}': expected a .csv or .npy file name");
+                throw new UsageException($"--output '{outputPath}': expected a .csv or .npy file name (predictions are written uncompressed)");
             }
 
             Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
