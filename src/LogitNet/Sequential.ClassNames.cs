@@ -9,7 +9,8 @@ public sealed partial class Sequential
     /// <summary>
     /// The names of the classes the model predicts, index = class id (<c>ClassNames[2]</c> names output 2),
     /// or null (the default) when the classes are known by their ids only. Saved by <see cref="Save"/>
-    /// and restored by <see cref="Load"/>.
+    /// and restored by <see cref="Load"/>; <see cref="ExportOnnx"/> writes them as the ONNX model's
+    /// metadata <c>class_names</c> (a JSON array of strings).
     /// </summary>
     /// <remarks>
     /// <para>

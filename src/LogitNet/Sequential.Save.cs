@@ -158,6 +158,8 @@ public sealed partial class Sequential
     /// Runs in ONNX Runtime and other ONNX tools. Dense layers become Gemm; Relu, LeakyRelu,
     /// Sigmoid, Tanh, Softmax and Elu their ONNX operators; GELU is spelled out with Erf; dropout is
     /// left out (it is the identity at inference). The input must be a flat feature vector per sample.
+    /// <see cref="ClassNames"/>, when set, are written as the model's metadata <c>class_names</c>, a JSON
+    /// array such as <c>["cat","dog","bird"]</c> (ONNX Runtime: <c>ModelMetadata.CustomMetadataMap</c>).
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="InvalidOperationException">The model is not built, or its input is not one flat axis of features.</exception>

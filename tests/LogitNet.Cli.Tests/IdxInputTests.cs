@@ -5,13 +5,14 @@ using LogitNet.Data;
 namespace LogitNet.Cli.Tests;
 
 /// <summary>
-/// <c>train</c> and <c>evaluate</c> on MNIST-format files, as a user with the original IDX download
-/// runs them: the embedded MNIST test part (2,004 images) written back to uint8 IDX, plain and gzip.
+/// <c>train</c>, <c>evaluate</c> and <c>predict</c> on MNIST-format files, as a user with the original
+/// IDX download runs them: the embedded MNIST test part (2,004 images) written back to uint8 IDX, plain and gzip.
 /// </summary>
 public sealed class IdxInputTests : IDisposable
 {
     private const int Images = 2004;
     private readonly string _directory = Directory.CreateTempSubdirectory("logitnet-cli-idx-").FullName;
+    private readonly float[] _bytes;
 
     public IdxInputTests()
     {
@@ -23,6 +24,7 @@ public sealed class IdxInputTests : IDisposable
             pixels[i] = MathF.Round(pixels[i] * 255f);
         }
 
+        _bytes = pixels;
         Tensor images = Tensor.FromArray(pixels, test.Count, 28, 28);
         foreach (string suffix in new[] { "", ".gz" })
         {
@@ -72,6 +74,64 @@ public sealed class IdxInputTests : IDisposable
         Assert.Equal(Number(plain.Output, @"Loss: ([0-9.]+)"), Number(gzip.Output, @"Loss: ([0-9.]+)"));
         Assert.Equal(accuracy, Number(gzip.Output, @"Accuracy: ([0-9.]+)"));
         Assert.Contains("Confusion matrix", gzip.Output);
+    }
+
+    [Fact]
+    public void Predict_IdxImages_GiveTheModelsProbabilitiesForTheSameImagesReadAsNpy()
+    {
+        CliResult train = CliRunner.Run(_directory, "train", "--dataset", "images-idx3-ubyte.gz", "--labels", "labels-idx1-ubyte.gz",
+            "--layers", "32:relu,10", "--epochs", "8", "--output", "idx.logitnet");
+        Assert.True(train.ExitCode == 0, train.Error);
+        // The same images another way: a .npy of float32 features holding byte / 255, as train scaled them.
+        Tensor scaled = Tensor.FromArray(_bytes.Select(b => b / 255f).ToArray(), Images, 784);
+        Npy.Write(Path.Combine(_directory, "images.npy"), scaled);
+
+        CliResult gzip = CliRunner.Run(_directory, "predict", "idx.logitnet", "--input", "images-idx3-ubyte.gz", "--output", "from-idx-gz.npy");
+        CliResult plain = CliRunner.Run(_directory, "predict", "idx.logitnet", "--input", "images-idx3-ubyte", "--output", "from-idx.npy");
+        CliResult npy = CliRunner.Run(_directory, "predict", "idx.logitnet", "--input", "images.npy", "--output", "from-npy.npy");
+
+        foreach (CliResult result in new[] { gzip, plain, npy })
+        {
+            Assert.True(result.ExitCode == 0, result.Error);
+            Assert.Equal("", result.Error);
+        }
+
+        Assert.Contains($"Wrote probabilities {Images}x10", gzip.Output);
+        float[] fromNpy = Npy.Read(Path.Combine(_directory, "from-npy.npy")).ToArray();
+        Assert.Equal(fromNpy, Npy.Read(Path.Combine(_directory, "from-idx-gz.npy")).ToArray());
+        Assert.Equal(fromNpy, Npy.Read(Path.Combine(_directory, "from-idx.npy")).ToArray());
+        // And in-process, the model on the scaled features: the probabilities predict wrote, exactly.
+        Sequential model = Sequential.Load(Path.Combine(_directory, "idx.logitnet"));
+        Assert.Equal(model.PredictProba(scaled).ToArray(), fromNpy);
+    }
+
+    [Fact]
+    public void Predict_IdxOfAnotherShape_FailsNamingBothSizes()
+    {
+        CliResult train = CliRunner.Run(_directory, "train", "--dataset", "images-idx3-ubyte", "--labels", "labels-idx1-ubyte",
+            "--layers", "10", "--epochs", "1", "--output", "idx.logitnet");
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        CliResult result = CliRunner.Run(_directory, "predict", "idx.logitnet", "--input", "labels-idx1-ubyte.gz");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("logitnet: the model takes samples of 784 features; the data have 1", result.Error.TrimEnd());
+    }
+
+    [Fact]
+    public void Train_IdxImagesWithNpyLabels_TrainsAsWithIdxLabels()
+    {
+        Npy.Write(Path.Combine(_directory, "labels.npy"), Idx.Read(Path.Combine(_directory, "labels-idx1-ubyte")));
+        string[] options = ["--dataset", "images-idx3-ubyte.gz", "--layers", "10", "--epochs", "2"];
+
+        CliResult idx = CliRunner.Run(_directory, ["train", .. options, "--labels", "labels-idx1-ubyte"]);
+        CliResult npy = CliRunner.Run(_directory, ["train", .. options, "--labels", "labels.npy"]);
+
+        Assert.True(idx.ExitCode == 0, idx.Error);
+        Assert.True(npy.ExitCode == 0, npy.Error);
+        Match expected = Regex.Match(idx.Output, "^Test accuracy: .*$", RegexOptions.Multiline);
+        Assert.True(expected.Success, idx.Output);
+        Assert.Contains(expected.Value, npy.Output);
     }
 
     [Fact]

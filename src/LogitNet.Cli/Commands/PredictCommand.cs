@@ -15,7 +15,12 @@ internal static class PredictCommand
     public static Command Create()
     {
         var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output'." };
-        var input = new Option<string>("--input", "-i") { Description = "Samples to classify: a .csv (one sample per row, features only; a header line is skipped) or a .npy [n, features...].", Required = true };
+        var input = new Option<string>("--input", "-i")
+        {
+            Description = "Samples to classify: a .csv (one sample per row, features only; a header line is skipped), a .npy [n, features...] " +
+                "or IDX samples [n, ...] such as images-idx3-ubyte; .npy and IDX may be gzip-compressed. Read as train reads them: uint8 IDX pixels divided by 255.",
+            Required = true,
+        };
         var topK = new Option<int>("--top-k", "-k") { Description = "How many of the most probable classes to list per sample.", DefaultValueFactory = _ => 3 };
         var output = new Option<string?>("--output", "-o") { Description = "Write the predictions instead of a table: .csv (class, probability, then top-k class/probability pairs; classes by name) or .npy (the probabilities [n, classes], columns in class-id order)." };
         var command = new Command("predict",
@@ -27,6 +32,7 @@ internal static class PredictCommand
             Examples:
               logitnet predict digits.logitnet --input samples.csv
               logitnet predict digits.logitnet --input samples.npy --top-k 5
+              logitnet predict mnist.logitnet --input t10k-images-idx3-ubyte.gz --output predictions.csv
               logitnet predict digits.logitnet --input samples.csv --output predictions.csv
             """);
         command.Arguments.Add(model);
@@ -43,16 +49,11 @@ internal static class PredictCommand
                 throw new UsageException($"--top-k {k}: expected at least 1");
             }
 
-            FileKind inputKind = DataSpec.KindOf(inputPath);
-            if (inputKind is not (FileKind.Csv or FileKind.Npy))
+            // Written uncompressed, so a .gz name (which ByName reads as .npy.gz or IDX) is refused.
+            FileKind outputKind = outputPath is null ? FileKind.Unknown : DataFile.ByName(outputPath);
+            if (outputPath is not null && (outputKind is not (FileKind.Csv or FileKind.Npy) || outputPath.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)))
             {
-                throw new UsageException($"--input '{inputPath}': expected a .csv or .npy file");
-            }
-
-            FileKind outputKind = outputPath is null ? FileKind.Unknown : DataSpec.KindOf(outputPath);
-            if (outputPath is not null && outputKind is not (FileKind.Csv or FileKind.Npy))
-            {
-                throw new UsageException($"--output '{outputPath}': expected a .csv or .npy file name");
+                throw new UsageException($"--output '{outputPath}': expected a .csv or .npy file name (predictions are written uncompressed)");
             }
 
             Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
@@ -61,10 +62,22 @@ internal static class PredictCommand
                 throw new FileNotFoundException($"Input file not found: {inputPath}", inputPath);
             }
 
-            Tensor features = inputKind == FileKind.Npy ? Npy.Read(inputPath) : Csv.Read(inputPath, hasHeader: CsvShape.HasHeader(inputPath));
+            FileKind inputKind = DataFile.Detect(inputPath);
+            if (inputKind == FileKind.Unknown)
+            {
+                throw new UsageException($"--input '{inputPath}': not a format logitnet reads; expected {DataFile.Supported}");
+            }
+
+            Tensor features = DataFile.ReadFeatures(inputPath, inputKind);
             if (features.Rank == 1)
             {
                 features = features.Reshape(1, -1);
+            }
+
+            if (loaded.Layers[0].InputShape.Length == 1)
+            {
+                // As train flattens them: a .npy of [n, 8, 8] images for a model of 64 features.
+                features = DataFile.Flatten(features);
             }
 
             EvaluateCommand.CheckFeatures(loaded, features);

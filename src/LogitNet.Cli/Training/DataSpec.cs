@@ -9,7 +9,8 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
     public const string Help =
         "digits (embedded 8x8 digits), mnist (embedded 10,000 MNIST digits), blobs (4 Gaussian blobs), " +
         "or a path: a .csv (labels in --label-column, default the last), a .npy of features with --labels LABELS.npy, " +
-        "or IDX images (.idx, -ubyte, .gz) with --labels LABELS-idx1-ubyte";
+        "or IDX images with --labels LABELS-idx1-ubyte; .npy and IDX may be gzip-compressed (x.npy.gz, images-idx3-ubyte.gz), " +
+        "told apart by their content; uint8 IDX pixels are divided by 255";
 
     private static readonly string[] s_builtIns = ["digits", "mnist", "blobs"];
 
@@ -37,34 +38,39 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
     private Dataset LoadFile()
     {
         string path = Dataset;
-        FileKind kind = KindOf(path);
-        if (kind == FileKind.Unknown)
-        {
-            throw new UsageException(
-                $"unknown dataset '{path}': expected digits, mnist, blobs, or a path to a .csv, .npy or IDX file");
-        }
-
         if (!File.Exists(path))
         {
+            if (DataFile.ByName(path) == FileKind.Unknown)
+            {
+                throw new UsageException(
+                    $"unknown dataset '{path}': expected digits, mnist, blobs, or a path to a .csv, .npy or IDX file");
+            }
+
             throw new FileNotFoundException($"Dataset file not found: {path}", path);
         }
 
-        switch (kind)
+        switch (DataFile.Detect(path))
         {
             case FileKind.Csv:
                 return ReadCsv(path);
             case FileKind.Npy:
             {
                 string labels = Labels ?? throw new UsageException($"--dataset {path} is a .npy of features; give its labels with --labels LABELS.npy");
-                Tensor features = Npy.Read(path);
-                Tensor ids = Npy.Read(RequireFile(labels));
-                return MakeDataset(Flatten(features), ids.Reshape(-1), path, labels);
+                Tensor features = DataFile.ReadFeatures(path, FileKind.Npy);
+                return MakeDataset(DataFile.Flatten(features), ReadLabels(labels).Reshape(-1), path, labels);
             }
-            default:
+            case FileKind.Idx:
             {
                 string labels = Labels ?? throw new UsageException($"--dataset {path} is an IDX images file; give its labels with --labels LABELS-idx1-ubyte");
-                return Idx.ReadDataset(path, RequireFile(labels));
+                if (DataFile.Detect(RequireFile(labels)) == FileKind.Idx)
+                {
+                    return Idx.ReadDataset(path, labels, DataFile.NormalizeIdx);
+                }
+
+                return MakeDataset(DataFile.ReadFeatures(path, FileKind.Idx), ReadLabels(labels).Reshape(-1), path, labels);
             }
+            default:
+                throw new UsageException($"--dataset '{path}': not a format logitnet reads; expected {DataFile.Supported}");
         }
     }
 
@@ -72,9 +78,8 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
     {
         if (Labels is not null)
         {
-            Tensor features = Csv.Read(path, hasHeader: CsvShape.HasHeader(path));
-            Tensor ids = KindOf(Labels) == FileKind.Npy ? Npy.Read(RequireFile(Labels)) : Csv.Read(RequireFile(Labels), hasHeader: CsvShape.HasHeader(Labels));
-            return MakeDataset(features, ids.Reshape(-1), path, Labels);
+            Tensor features = DataFile.ReadFeatures(path, FileKind.Csv);
+            return MakeDataset(features, ReadLabels(Labels).Reshape(-1), path, Labels);
         }
 
         string column = LabelColumn ?? "-1";
@@ -114,31 +119,8 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
         }
     }
 
-    private static Tensor Flatten(Tensor features) =>
-        features.Rank > 2 ? features.Reshape(features.Shape[0], -1) : features;
+    private static Tensor ReadLabels(string path) => DataFile.ReadLabels(RequireFile(path), DataFile.Detect(path));
 
     private static string RequireFile(string path) =>
         File.Exists(path) ? path : throw new FileNotFoundException($"Labels file not found: {path}", path);
-
-    public static FileKind KindOf(string path)
-    {
-        string name = Path.GetFileName(path).ToLowerInvariant();
-        if (name.EndsWith(".csv", StringComparison.Ordinal) || name.EndsWith(".txt", StringComparison.Ordinal))
-        {
-            return FileKind.Csv;
-        }
-
-        if (name.EndsWith(".npy", StringComparison.Ordinal))
-        {
-            return FileKind.Npy;
-        }
-
-        if (name.EndsWith(".idx", StringComparison.Ordinal) || name.Contains("-ubyte", StringComparison.Ordinal) ||
-            name.Contains(".idx", StringComparison.Ordinal) || name.EndsWith(".gz", StringComparison.Ordinal))
-        {
-            return FileKind.Idx;
-        }
-
-        return FileKind.Unknown;
-    }
 }

@@ -1,6 +1,6 @@
 namespace LogitNet.Cli.Training;
 
-/// <summary>The data file formats the CLI reads, told apart by file name.</summary>
+/// <summary>The data file formats the CLI reads, told apart by <see cref="DataFile.Detect"/> (content) or <see cref="DataFile.ByName"/>.</summary>
 internal enum FileKind
 {
     Unknown,

@@ -90,11 +90,7 @@ public static partial class Idx
 
         Tensor images = ReadCore(imagesSource, maxElements, out byte imageType);
         Tensor labels = ReadCore(labelsSource, maxElements, out _);
-        if (images.Rank < 1)
-        {
-            throw imagesSource.Error("expected images with a first axis counting them; found a scalar (0 axes).", "header", 3);
-        }
-
+        RequireSampleAxis(imagesSource, images);
         int count = images.ShapeSpan[0];
         if (labels.Rank != 1 || labels.Length != count)
         {
@@ -117,16 +113,7 @@ public static partial class Idx
             largest = Math.Max(largest, id);
         }
 
-        if (normalize && imageType == 0x08)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Divide(images.AsSpan(), 255f, images.AsSpan());
-        }
-
-        int[] imageShape = images.Shape;
-        int rowLength = 1;
-        for (int axis = 1; axis < imageShape.Length; axis++) rowLength *= imageShape[axis];
-        Tensor features = images.Reshape(count, rowLength);
-        return new Dataset(features, labels, classCount ?? (int)largest + 1);
+        return new Dataset(AsFeatures(images, imageType, normalize), labels, classCount ?? (int)largest + 1);
     }
 
     internal static Tensor ReadCore(DataSource source, long maxElements, out byte elementType)

@@ -1,4 +1,7 @@
 using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using LogitNet.Layers;
 
 namespace LogitNet.Serialization;
@@ -12,12 +15,17 @@ namespace LogitNet.Serialization;
 /// Field numbers follow onnx/onnx.proto3. Dense becomes Gemm (with its bias as input C), activations
 /// their ONNX operators; the exact GELU, an operator only from opset 20, is written as
 /// x·(1 + erf(x/√2))/2 with Div, Erf, Add and Mul; dropout, an identity at inference, is omitted.
+/// A model with <see cref="Sequential.ClassNames"/> gets them as model metadata (<c>metadata_props</c>),
+/// key <c>class_names</c>, value a JSON array of strings in class-id order.
 /// </remarks>
 internal static class OnnxExporter
 {
     public const int Opset = 17;
     private const int IrVersion = 8;
     private const int FloatType = 1;
+
+    /// <summary>The metadata key of the class names, as <c>config.json</c> names them.</summary>
+    public const string ClassNamesKey = "class_names";
 
     public static byte[] Export(Sequential model)
     {
@@ -141,7 +149,31 @@ internal static class OnnxExporter
                 graph.Message(12, v => ValueInfo(v, "output", outputs));
             })
             .Message(8, opset => opset.String(1, "").Int(2, Opset));
+        if (model.ClassNames is { } names)
+        {
+            // ModelProto.metadata_props (field 14), a StringStringEntryProto (key 1, value 2).
+            writer.Message(14, entry => entry.String(1, ClassNamesKey).String(2, ClassNamesJson(names)));
+        }
+
         return writer.ToArray();
+    }
+
+    /// <summary>The names as a JSON array of strings, e.g. <c>["cat","dog"]</c>; non-ASCII letters kept as they are, for people reading the metadata in a model viewer.</summary>
+    internal static string ClassNamesJson(IReadOnlyList<string> names)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (string name in names)
+            {
+                json.WriteStringValue(name);
+            }
+
+            json.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private static void Tensor(ProtoWriter t, string name, Tensor value)

@@ -13,7 +13,10 @@ public sealed class OnnxExportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private float[] RunInOnnxRuntime(string model, Tensor x)
+    private float[] RunInOnnxRuntime(string model, Tensor x) => RunWithMetadata(model, x).Output;
+
+    /// <summary>The model's output in ONNX Runtime, and its metadata_props as run_onnx.js reads them from the file.</summary>
+    private (float[] Output, Dictionary<string, string> Metadata) RunWithMetadata(string model, Tensor x)
     {
         string input = Path.Combine(_directory, "input.f32");
         File.WriteAllBytes(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()).ToArray());
@@ -30,7 +33,10 @@ public sealed class OnnxExportTests : IDisposable
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"ONNX Runtime failed: {error}");
         using JsonDocument document = JsonDocument.Parse(output);
-        return document.RootElement.GetProperty("data").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        float[] data = document.RootElement.GetProperty("data").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        Dictionary<string, string> metadata = document.RootElement.GetProperty("metadata").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        return (data, metadata);
     }
 
     [Theory]
@@ -73,6 +79,42 @@ public sealed class OnnxExportTests : IDisposable
         {
             Assert.Equal(expected[i], actual[i], 1e-5f);
         }
+    }
+
+    [Fact]
+    public void ExportedClassifier_WithClassNames_CarriesThemAsMetadataOnnxRuntimeLoads()
+    {
+        (Tensor x, Tensor y) = SequentialTests.Blobs(6);
+        // A comma, a quote, a backslash and non-ASCII letters: the JSON must escape or keep each faithfully.
+        string[] names = ["west", "south, by \"sea\"", "nörth\\1", "东"];
+        var model = new Sequential(new Dense(8, Activation.Relu), new Dense(4)) { Log = TextWriter.Null, ClassNames = names };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
+        model.Fit(x, y, epochs: 2, verbose: 0);
+        string path = Path.Combine(_directory, "named.onnx");
+        model.ExportOnnx(path);
+
+        (float[] output, Dictionary<string, string> metadata) = RunWithMetadata(path, x);
+
+        Assert.Equal(["class_names"], metadata.Keys);
+        Assert.Equal(names, JsonSerializer.Deserialize<string[]>(metadata["class_names"]));
+        Assert.Contains("nörth", metadata["class_names"]);   // kept as letters, not \u escapes, for people reading it
+        float[] expected = model.Predict(x).ToArray();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], output[i], 1e-5f);
+        }
+    }
+
+    [Fact]
+    public void ExportedModel_WithoutClassNames_HasNoMetadata()
+    {
+        var model = new Sequential(new Input(2), new Dense(3)) { Log = TextWriter.Null };
+        string path = Path.Combine(_directory, "unnamed.onnx");
+        model.ExportOnnx(path);
+
+        (_, Dictionary<string, string> metadata) = RunWithMetadata(path, Tensor.FromArray([1f, 2f], 1, 2));
+
+        Assert.Empty(metadata);
     }
 
     [Fact]
