@@ -55,6 +55,47 @@ public sealed class GemmPanelSourceTests : IDisposable
     }
 
     /// <summary>
+    /// The two threads of a large product must agree on whether they share packed B even if the
+    /// panel source changes mid-product (it once let one thread wait at a barrier the other skipped).
+    /// </summary>
+    [Fact]
+    public async Task TwoThreadProducts_FinishWhileThePanelSourceChanges()
+    {
+        var random = new Random(5);
+        const int M = 96, N = 300, K = 400;
+        float[] a = Random(random, M * K), b = Random(random, K * N);
+        float[] expected = new float[M * N];
+        Gemm.Multiply(false, false, M, N, K, a, K, b, N, expected, N, GemmEpilogue.None, 1, Gemm.BestKernel);
+
+        using var stop = new CancellationTokenSource();
+        Task flipper = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Gemm.Panels = Gemm.Panels == PanelSource.Packed ? PanelSource.InPlace : PanelSource.Packed;
+            }
+        });
+        Task<bool> products = Task.Run(() =>
+        {
+            float[] c = new float[M * N];
+            bool same = true;
+            for (int i = 0; i < 200; i++)
+            {
+                Gemm.Multiply(false, false, M, N, K, a, K, b, N, c, N, GemmEpilogue.None, 2, Gemm.BestKernel);
+                same &= c.AsSpan().SequenceEqual(expected);
+            }
+
+            return same;
+        });
+
+        bool finished = await Task.WhenAny(products, Task.Delay(TimeSpan.FromSeconds(60))) == products;
+        await stop.CancelAsync();
+        await flipper;
+        Assert.True(finished, "two-thread products stopped making progress while the panel source changed");
+        Assert.True(await products, "a two-thread product differed from the one-thread result");
+    }
+
+    /// <summary>
     /// Each operand is placed so that its last element is the last float before an unreadable
     /// page: a read past it (a padding row of A, a padding column of B's last row) would crash.
     /// </summary>
