@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using LogitNet.Data;
 
 namespace LogitNet.Benchmarks;
@@ -14,7 +15,7 @@ namespace LogitNet.Benchmarks;
 /// <c>--load-cold KIND DIR</c> then times a single call, KIND one of <c>npy-f32</c>, <c>npy-u8</c>,
 /// <c>idx</c>, <c>idx-gz</c>. The time covers the call only (not the runtime's start-up), so it
 /// includes what a first call pays: compiling the loader, first use of the file and gzip stacks,
-/// and first touch of the new 188 MB array. The peer (bench/peers/load_numpy.py) is timed the same
+/// and first touch of the new 188 MB array; the JIT's share (<see cref="JitInfo"/>, this thread) is printed beside it. The peer (bench/peers/load_numpy.py) is timed the same
 /// way around <c>np.load</c> or its IDX equivalent.
 /// </para>
 /// <para>
@@ -43,9 +44,13 @@ internal static class LoaderColdStart
             _ => throw new ArgumentException($"Unknown load '{kind}'; expected npy-f32, npy-u8, idx or idx-gz.", nameof(args)),
         });
 
+        TimeSpan jitBefore = JitInfo.GetCompilationTime(currentThread: true);
+        long methodsBefore = JitInfo.GetCompiledMethodCount(currentThread: true);
         long start = Stopwatch.GetTimestamp();
         Tensor result = kind.StartsWith("npy", StringComparison.Ordinal) ? Npy.Read(path) : Idx.Read(path);
         double milliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        double jitMilliseconds = (JitInfo.GetCompilationTime(currentThread: true) - jitBefore).TotalMilliseconds;
+        long methods = JitInfo.GetCompiledMethodCount(currentThread: true) - methodsBefore;
 
         // A checksum after the clock stops, so the peer's result can be compared with ours.
         double sum = 0;
@@ -55,6 +60,6 @@ internal static class LoaderColdStart
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"library\": \"LogitNet\", \"load\": \"{kind}\", \"ms\": {milliseconds:F1}, \"shape\": \"{string.Join("x", result.Shape)}\", \"sum\": {sum:F0}}}"));
+            $"{{\"library\": \"LogitNet\", \"load\": \"{kind}\", \"ms\": {milliseconds:F1}, \"jit_ms\": {jitMilliseconds:F1}, \"jit_methods\": {methods}, \"shape\": \"{string.Join("x", result.Shape)}\", \"sum\": {sum:F0}}}"));
     }
 }
