@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace LogitNet.Data;
@@ -79,11 +80,19 @@ internal sealed class DataSource : IDisposable
         var rest = new PrefixStream(magic, got, stream, leaveOpen);
         if (got == 2 && magic[0] == 0x1F && magic[1] == 0x8B)
         {
-            var gzip = new GZipStream(rest, CompressionMode.Decompress, leaveOpen: false);
-            return new DataSource(gzip, gzip, null, length, name);
+            return OpenGzip(rest, length, name);
         }
 
         return new DataSource(rest, rest, length, null, name);
+    }
+
+    // Apart, so that compiling Open does not load System.IO.Compression for the plain files that
+    // never use it (measured as part of a first load's start-up cost).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DataSource OpenGzip(Stream compressed, long? compressedLength, string? name)
+    {
+        var gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false);
+        return new DataSource(gzip, gzip, null, compressedLength, name);
     }
 
     /// <summary>Opens a file for reading with a large buffer and a sequential-scan hint.</summary>
