@@ -13,8 +13,9 @@ namespace LogitNet.Data;
 /// transparent huge pages in <c>madvise</c> mode, the Debian default): filling a new 188 MB float
 /// array took 490–560 ms in .NET, against 20–26 ms in numpy, which advises huge pages for every
 /// array of 4 MiB or more (<c>numpy.core.multiarray._get_madvise_hugepage()</c>); numpy with its
-/// advice turned off took 490–550 ms too. With the same advice here the fill takes 33–90 ms, so a
-/// 60,000 × 784 dataset loads in the time its bytes take to read.
+/// advice turned off took 490–550 ms too. With the same advice here the fill takes 33–89 ms (more
+/// when the kernel must first compact memory into 2 MiB blocks, as for numpy), so a 60,000 × 784
+/// dataset loads in about the time its bytes take to read (bench/results/loaders.md).
 /// </para>
 /// <para>
 /// The advice (<c>madvise(MADV_HUGEPAGE)</c>) covers only the 2 MiB-aligned pages wholly inside the
