@@ -203,16 +203,7 @@ public sealed partial class Sequential
 
             model.Build(inputShape);
             afterBuild(model);
-            Dictionary<string, SafeTensor> weights;
-            try
-            {
-                using Stream stream = weightsEntry.Open();
-                weights = SafeTensors.Read(stream, weightsEntry.Length, path, WeightsEntry);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new DataFormatException($"The weights entry is damaged: {e.Message}", path, WeightsEntry, innerException: e);
-            }
+            Dictionary<string, SafeTensor> weights = ReadTensors(weightsEntry, path);
 
             foreach (Parameter parameter in model._parameters)
             {
@@ -259,16 +250,7 @@ public sealed partial class Sequential
                 $"{TrainingStateEntry} claims {entry.Length} bytes; the training state of this architecture takes at most {justified}.", path, TrainingStateEntry);
         }
 
-        Dictionary<string, SafeTensor> tensors;
-        try
-        {
-            using Stream stream = entry.Open();
-            tensors = SafeTensors.Read(stream, entry.Length, path, TrainingStateEntry);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new DataFormatException($"The training state entry is damaged: {e.Message}", path, TrainingStateEntry, innerException: e);
-        }
+        Dictionary<string, SafeTensor> tensors = ReadTensors(entry, path);
 
         const string IterationsName = "optimizer/iterations";
         if (!tensors.Remove(IterationsName, out SafeTensor? iterationsTensor))
@@ -332,6 +314,20 @@ public sealed partial class Sequential
         {
             throw new DataFormatException(
                 $"The training state holds tensors this model and its {optimizer.GetType().Name} do not use: {unused}.", path, TrainingStateEntry);
+        }
+    }
+
+    /// <summary>Reads a safetensors entry whose size has been checked; damage the zip reader finds becomes a format error.</summary>
+    private static Dictionary<string, SafeTensor> ReadTensors(ZipArchiveEntry entry, string path)
+    {
+        try
+        {
+            using Stream stream = entry.Open();
+            return SafeTensors.Read(stream, entry.Length, path, entry.FullName);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataFormatException($"{entry.FullName} is damaged: {e.Message}", path, entry.FullName, innerException: e);
         }
     }
 
