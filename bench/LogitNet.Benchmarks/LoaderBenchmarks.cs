@@ -27,17 +27,27 @@ public class LoaderBenchmarks
     public void Setup()
     {
         _folder = Path.Combine(Path.GetTempPath(), "logitnet-loader-bench-" + Environment.ProcessId);
-        Directory.CreateDirectory(_folder);
+        WriteFiles(_folder);
+    }
+
+    /// <summary>
+    /// Writes the benchmark's files into <paramref name="folder"/>: <c>x_f32.npy</c>, <c>x_u8.npy</c>,
+    /// <c>x.idx</c>, <c>x.idx.gz</c> (60,000 × 784 real MNIST pixels) and <c>x.csv</c> (10,000 rows).
+    /// Shared with the fresh-process harness (<see cref="LoaderColdStart"/>).
+    /// </summary>
+    public static void WriteFiles(string folder)
+    {
+        Directory.CreateDirectory(folder);
         float[] mnist = Datasets.Mnist().Train.Features.ToArray();
         float[] pixels = new float[Rows * Columns];
         for (int i = 0; i < pixels.Length; i += mnist.Length) mnist.AsSpan(0, Math.Min(mnist.Length, pixels.Length - i)).CopyTo(pixels.AsSpan(i));
         byte[] bytes = Array.ConvertAll(pixels, p => (byte)MathF.Round(p * 255));
 
-        Npy.Write(Path.Combine(_folder, "x_f32.npy"), Tensor.FromArray(pixels, Rows, Columns));
-        WriteNpyUInt8(Path.Combine(_folder, "x_u8.npy"), bytes);
+        Npy.Write(Path.Combine(folder, "x_f32.npy"), Tensor.FromArray(pixels, Rows, Columns));
+        WriteNpyUInt8(Path.Combine(folder, "x_u8.npy"), bytes);
         byte[] idx = IdxFile(bytes);
-        File.WriteAllBytes(Path.Combine(_folder, "x.idx"), idx);
-        using (var file = File.Create(Path.Combine(_folder, "x.idx.gz")))
+        File.WriteAllBytes(Path.Combine(folder, "x.idx"), idx);
+        using (var file = File.Create(Path.Combine(folder, "x.idx.gz")))
         using (var gzip = new GZipStream(file, CompressionLevel.Optimal))
         {
             gzip.Write(idx);
@@ -50,7 +60,7 @@ public class LoaderBenchmarks
             csv.Append(r % 10).Append('\n');
         }
 
-        File.WriteAllText(Path.Combine(_folder, "x.csv"), csv.ToString());
+        File.WriteAllText(Path.Combine(folder, "x.csv"), csv.ToString());
     }
 
     [GlobalCleanup]

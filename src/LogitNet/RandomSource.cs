@@ -23,6 +23,40 @@ internal sealed class RandomSource
         _s3 = SplitMix64(ref x);
     }
 
+    /// <summary>The number of words in <see cref="GetState"/>.</summary>
+    public const int StateWords = 6;
+
+    private RandomSource()
+    {
+    }
+
+    /// <summary>
+    /// The generator's whole state, so a saved model can continue its random sequence exactly: the
+    /// four xoshiro words, whether a spare normal is cached (0 or 1), and its bits.
+    /// </summary>
+    public ulong[] GetState() =>
+        [_s0, _s1, _s2, _s3, _hasSpareNormal ? 1UL : 0UL, BitConverter.DoubleToUInt64Bits(_spareNormal)];
+
+    /// <summary>A generator continuing from a state given by <see cref="GetState"/>, or null if the state is not one it can have.</summary>
+    public static RandomSource? FromState(ReadOnlySpan<ulong> state)
+    {
+        // xoshiro256** never reaches the all-zero state (it would stay there), so it marks a damaged file.
+        if (state.Length != StateWords || (state[0] | state[1] | state[2] | state[3]) == 0 || state[4] > 1)
+        {
+            return null;
+        }
+
+        return new RandomSource
+        {
+            _s0 = state[0],
+            _s1 = state[1],
+            _s2 = state[2],
+            _s3 = state[3],
+            _hasSpareNormal = state[4] == 1,
+            _spareNormal = BitConverter.UInt64BitsToDouble(state[5]),
+        };
+    }
+
     private static ulong SplitMix64(ref ulong x)
     {
         ulong z = unchecked(x += 0x9E3779B97F4A7C15UL);

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using LogitNet.Data;
 using LogitNet.Layers;
+using LogitNet.Optimizers;
 using LogitNet.Serialization;
 
 namespace LogitNet;
@@ -10,22 +11,53 @@ public sealed partial class Sequential
     private const string ConfigEntry = "config.json";
     private const string WeightsEntry = "model.safetensors";
 
+    /// <summary>
+    /// What a compiled model needs, beyond its weights, to resume training exactly: the optimizer's
+    /// step count and slots, and the dropout layers' generator states.
+    /// </summary>
+    /// <remarks>
+    /// A separate entry, not more tensors in <see cref="WeightsEntry"/>: safetensors users load that
+    /// file into a model by name and expect it to hold the model's parameters and nothing else (as
+    /// Hugging Face keeps <c>model.safetensors</c> apart from the optimizer), and LogitNet versions
+    /// before this entry existed refuse unknown tensors in the weights but ignore unknown entries, so
+    /// they still load the model. Inside, the names follow Keras's weights file, where the optimizer's
+    /// variables sit under <c>optimizer/</c> and layer state under <c>layers/</c>:
+    /// <c>optimizer/iterations</c> (I64 scalar), <c>optimizer/{parameter}/{slot}</c> (F32, the
+    /// parameter's shape; slots <c>momentum</c>, <c>velocity</c>, <c>average_gradient</c> as Keras names
+    /// them), <c>layers/{layer}/seed_generator_state</c> (U64 [6]).
+    /// </remarks>
+    private const string TrainingStateEntry = "training_state.safetensors";
+
+    /// <summary>The most slots an optimizer keeps per parameter (centered RMSprop with momentum: 3).</summary>
+    private const int MaxSlotsPerParameter = 3;
+
     /// <summary>The largest compression ratio deflate can reach; bounds what a small file may claim to hold.</summary>
     private const long MaxDeflateRatio = 1032;
 
     /// <summary>
     /// Saves the model to one file: a zip holding <c>config.json</c> (architecture, compile settings,
-    /// LogitNet version) and <c>model.safetensors</c> (the weights, readable by other tools).
+    /// LogitNet version), <c>model.safetensors</c> (the weights, readable by other tools) and, for a
+    /// compiled model, <c>training_state.safetensors</c> (the optimizer's state).
     /// </summary>
     /// <param name="path">The file to write; an existing file is replaced only once the new one is complete.</param>
     /// <remarks>
+    /// <para>
     /// The write is atomic: the model goes to a temporary file beside <paramref name="path"/>, which
-    /// then replaces it, so a crash mid-save leaves the old file intact. Optimizer state (Adam's
-    /// moments) is not saved: a loaded model predicts identically, and training resumes with fresh moments.
+    /// then replaces it, so a crash mid-save leaves the old file intact.
+    /// </para>
+    /// <para>
+    /// A compiled model is saved with everything the next <see cref="Fit"/> step depends on: the
+    /// optimizer's settings (learning rate or schedule, clipping) and state (step count; Adam's and
+    /// AdamW's moments, RMSprop's averages and momentum, SGD's momentum), the dropout layers' random
+    /// generators, and which parameters are frozen. Training the loaded model therefore continues
+    /// bit for bit as the saved one would have: N steps, save, load, M steps gives the weights of
+    /// N + M steps. (<see cref="Fit"/> reshuffles from <see cref="Seed"/> at each call, so "the same
+    /// steps" means the same calls to <see cref="Fit"/>.)
+    /// </para>
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
-    /// <exception cref="InvalidOperationException">The model is not built (no weights yet).</exception>
-    /// <exception cref="NotSupportedException">A layer, loss or optimizer is a custom type that cannot be described.</exception>
+    /// <exception cref="InvalidOperationException">The model is not built (no weights yet), or its optimizer is bound to another model's parameters.</exception>
+    /// <exception cref="NotSupportedException">A layer, loss, optimizer or learning-rate schedule is a custom type that cannot be described.</exception>
     /// <example><c>model.Save("digits.logitnet"); var again = Sequential.Load("digits.logitnet");</c></example>
     public void Save(string path)
     {
@@ -36,6 +68,7 @@ public sealed partial class Sequential
         }
 
         byte[] config = ModelConfig.Write(this);
+        List<(string, SafeTensor)>? trainingState = TrainingState();
         AtomicFile.Write(path, file =>
         {
             using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
@@ -45,18 +78,76 @@ public sealed partial class Sequential
             }
 
             // Stored, not deflated: float weights barely compress, and stored bytes can be read in place.
-            using Stream weights = zip.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open();
-            SafeTensors.Write(weights, _parameters.Select(p => (p.Name, p.Value)).ToList());
+            using (Stream weights = zip.CreateEntry(WeightsEntry, CompressionLevel.NoCompression).Open())
+            {
+                SafeTensors.Write(weights, _parameters.Select(p => (p.Name, SafeTensor.Float32(p.Value))).ToList());
+            }
+
+            if (trainingState is not null)
+            {
+                using Stream state = zip.CreateEntry(TrainingStateEntry, CompressionLevel.NoCompression).Open();
+                SafeTensors.Write(state, trainingState);
+            }
         });
     }
 
-    /// <summary>Loads a model saved by <see cref="Save"/>: architecture, weights, and compile settings if it was compiled.</summary>
+    /// <summary>The tensors of <see cref="TrainingStateEntry"/>, or null for a model that is not compiled.</summary>
+    private List<(string, SafeTensor)>? TrainingState()
+    {
+        if (_compiled is null)
+        {
+            return null;
+        }
+
+        Optimizer optimizer = _compiled.Optimizer;
+        List<(string, SafeTensor)> tensors = [("optimizer/iterations", SafeTensor.Int64(optimizer.Iterations))];
+        if (optimizer.BoundParameters is { } bound)
+        {
+            if (bound.Count != _parameters.Length || !bound.Select((p, i) => ReferenceEquals(p, _parameters[i])).All(same => same))
+            {
+                throw new InvalidOperationException(
+                    "The model's optimizer has been applied to other parameters than this model's, so its state cannot be saved with it. Compile the model with an optimizer of its own.");
+            }
+
+            foreach ((string slot, float[][] values) in optimizer.Slots)
+            {
+                for (int i = 0; i < _parameters.Length; i++)
+                {
+                    tensors.Add(($"optimizer/{_parameters[i].Name}/{slot}", SafeTensor.Float32(Tensor.Wrap(values[i], 0, _parameters[i].Value.Shape))));
+                }
+            }
+        }
+
+        foreach (Layer layer in _layers)
+        {
+            if (layer is Dropout { RandomState: { } state })
+            {
+                tensors.Add(($"layers/{layer.Name}/seed_generator_state", SafeTensor.UInt64(state)));
+            }
+        }
+
+        return tensors;
+    }
+
+    /// <summary>
+    /// Loads a model saved by <see cref="Save"/>: architecture, weights, and, if it was compiled, compile
+    /// settings and optimizer state.
+    /// </summary>
     /// <param name="path">The file.</param>
-    /// <returns>The model, built, with its weights; compiled if it was when saved. It predicts bitwise what the saved model did.</returns>
+    /// <returns>
+    /// The model, built, with its weights; compiled if it was when saved. It predicts bitwise what the
+    /// saved model did, and a compiled one trains on as the saved model would have (see <see cref="Save"/>).
+    /// </returns>
     /// <remarks>
+    /// <para>
     /// The file is treated as untrusted: nothing in it is executed, every size is checked against the
     /// bytes present before memory is allocated for it, and any fault is reported with the entry and
-    /// byte offset.
+    /// byte offset, or with the name of the tensor at fault.
+    /// </para>
+    /// <para>
+    /// A file from an earlier LogitNet, saved without optimizer state, loads with a fresh optimizer
+    /// (step count 0, zero moments), as if it had just been compiled.
+    /// </para>
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -100,7 +191,7 @@ public sealed partial class Sequential
             }
 
             byte[] config = ReadEntry(configEntry, path);
-            (Sequential model, int[] inputShape, long parameterBytes, Action<Sequential>? compile) = ModelConfig.Read(config, path);
+            (Sequential model, int[] inputShape, long parameterBytes, Action<Sequential> afterBuild, Action<Sequential>? compile) = ModelConfig.Read(config, path);
 
             // Refuse before building: the architecture must not need more than the weights entry can hold.
             long justified = Math.Min(weightsEntry.Length, weightsEntry.CompressedLength * MaxDeflateRatio);
@@ -111,31 +202,17 @@ public sealed partial class Sequential
             }
 
             model.Build(inputShape);
-            Dictionary<string, Tensor> weights;
-            try
-            {
-                using Stream stream = weightsEntry.Open();
-                weights = SafeTensors.Read(stream, weightsEntry.Length, path, WeightsEntry);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new DataFormatException($"The weights entry is damaged: {e.Message}", path, WeightsEntry, innerException: e);
-            }
+            afterBuild(model);
+            Dictionary<string, SafeTensor> weights = ReadTensors(weightsEntry, path);
 
             foreach (Parameter parameter in model._parameters)
             {
-                if (!weights.Remove(parameter.Name, out Tensor? value))
+                if (!weights.Remove(parameter.Name, out SafeTensor? value))
                 {
                     throw new DataFormatException($"The weights hold no tensor '{parameter.Name}', which the architecture needs.", path, WeightsEntry);
                 }
 
-                if (!value.ShapeSpan.SequenceEqual(parameter.Value.ShapeSpan))
-                {
-                    throw new DataFormatException(
-                        $"Tensor '{parameter.Name}' has shape {ShapeText.Format(value.ShapeSpan)}; the architecture needs {ShapeText.Format(parameter.Value.ShapeSpan)}.", path, WeightsEntry);
-                }
-
-                value.AsSpan().CopyTo(parameter.Value.AsSpan());
+                CopyInto(value, parameter.Name, parameter.Value, path, WeightsEntry);
             }
 
             if (weights.Count > 0)
@@ -144,9 +221,131 @@ public sealed partial class Sequential
             }
 
             compile?.Invoke(model);
+            if (zip.GetEntry(TrainingStateEntry) is { } stateEntry)
+            {
+                if (compile is null)
+                {
+                    throw new DataFormatException(
+                        $"The archive holds {TrainingStateEntry} but config.json has no compile settings for it to belong to.", path, TrainingStateEntry);
+                }
+
+                RestoreTrainingState(model, stateEntry, parameterBytes, path);
+            }
+
             model.Log = Console.Out;
             return model;
         }
+    }
+
+    /// <summary>Restores what <see cref="TrainingState"/> saved; a file without it leaves the optimizer fresh.</summary>
+    private static void RestoreTrainingState(Sequential model, ZipArchiveEntry entry, long parameterBytes, string path)
+    {
+        // Refuse before reading: the state of this architecture cannot need more than its slots, the
+        // safetensors header, and a few words per layer.
+        long limit = MaxSlotsPerParameter * parameterBytes + (1 << 20) + 64L * (model._layers.Count + 1);
+        long justified = Math.Min(limit, entry.CompressedLength * MaxDeflateRatio);
+        if (entry.Length > justified)
+        {
+            throw new DataFormatException(
+                $"{TrainingStateEntry} claims {entry.Length} bytes; the training state of this architecture takes at most {justified}.", path, TrainingStateEntry);
+        }
+
+        Dictionary<string, SafeTensor> tensors = ReadTensors(entry, path);
+
+        const string IterationsName = "optimizer/iterations";
+        if (!tensors.Remove(IterationsName, out SafeTensor? iterationsTensor))
+        {
+            throw new DataFormatException($"The training state holds no '{IterationsName}', the optimizer's step count.", path, TrainingStateEntry);
+        }
+
+        if (iterationsTensor.DType != "I64" || iterationsTensor.Shape.Length != 0 || (long)iterationsTensor.Words![0] < 0)
+        {
+            throw new DataFormatException(
+                $"'{IterationsName}' must be a non-negative I64 scalar; found {iterationsTensor.DType} of shape {ShapeText.Format(iterationsTensor.Shape)}.", path, $"{TrainingStateEntry}: tensor '{IterationsName}'");
+        }
+
+        long iterations = (long)iterationsTensor.Words[0];
+        Optimizer optimizer = model.Optimizer!;
+        optimizer.Restore(model._parameters, iterations);
+        List<string> present = [], missing = [];
+        foreach ((string slot, float[][] values) in optimizer.Slots)
+        {
+            for (int i = 0; i < model._parameters.Length; i++)
+            {
+                Parameter parameter = model._parameters[i];
+                string name = $"optimizer/{parameter.Name}/{slot}";
+                if (tensors.Remove(name, out SafeTensor? saved))
+                {
+                    CopyInto(saved, name, Tensor.Wrap(values[i], 0, parameter.Value.Shape), path, TrainingStateEntry);
+                    present.Add(name);
+                }
+                else
+                {
+                    missing.Add(name);
+                }
+            }
+        }
+
+        foreach (Layer layer in model._layers)
+        {
+            string name = $"layers/{layer.Name}/seed_generator_state";
+            if (layer is Dropout dropout && tensors.Remove(name, out SafeTensor? state))
+            {
+                RandomSource random = (state.DType == "U64" && state.Shape.Length == 1 ? RandomSource.FromState(state.Words) : null)
+                    ?? throw new DataFormatException(
+                        $"Tensor '{name}' is not a generator state: expected U64 of shape [{RandomSource.StateWords}] with a non-zero state; found {state.DType} of shape {ShapeText.Format(state.Shape)}.",
+                        path, $"{TrainingStateEntry}: tensor '{name}'");
+                dropout.RestoreRandomState(random);
+            }
+        }
+
+        string unused = string.Join(", ", tensors.Keys.Order(StringComparer.Ordinal).Select(name => $"'{name}'"));
+
+        // The slots are saved all together once the optimizer has taken a step, and not at all before.
+        if (missing.Count > 0 && (present.Count > 0 || iterations > 0))
+        {
+            throw new DataFormatException(
+                $"The training state lacks '{missing[0]}'{(missing.Count > 1 ? $" and {missing.Count - 1} more" : "")}, which {optimizer.GetType().Name} needs after {iterations} steps" +
+                (tensors.Count > 0 ? $"; it holds {unused}, which this model does not use." : "."),
+                path, TrainingStateEntry);
+        }
+
+        if (tensors.Count > 0)
+        {
+            throw new DataFormatException(
+                $"The training state holds tensors this model and its {optimizer.GetType().Name} do not use: {unused}.", path, TrainingStateEntry);
+        }
+    }
+
+    /// <summary>Reads a safetensors entry whose size has been checked; damage the zip reader finds becomes a format error.</summary>
+    private static Dictionary<string, SafeTensor> ReadTensors(ZipArchiveEntry entry, string path)
+    {
+        try
+        {
+            using Stream stream = entry.Open();
+            return SafeTensors.Read(stream, entry.Length, path, entry.FullName);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataFormatException($"{entry.FullName} is damaged: {e.Message}", path, entry.FullName, innerException: e);
+        }
+    }
+
+    /// <summary>Copies a saved F32 tensor into <paramref name="target"/>, refusing another dtype or shape with the tensor's name.</summary>
+    private static void CopyInto(SafeTensor saved, string name, Tensor target, string path, string entry)
+    {
+        if (saved.Values is not { } values)
+        {
+            throw new DataFormatException($"Tensor '{name}' is {saved.DType}; expected F32.", path, $"{entry}: tensor '{name}'");
+        }
+
+        if (!values.ShapeSpan.SequenceEqual(target.ShapeSpan))
+        {
+            throw new DataFormatException(
+                $"Tensor '{name}' has shape {ShapeText.Format(values.ShapeSpan)}; the architecture needs {ShapeText.Format(target.ShapeSpan)}.", path, $"{entry}: tensor '{name}'");
+        }
+
+        values.AsSpan().CopyTo(target.AsSpan());
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace LogitNet.Data;
 
@@ -78,11 +80,19 @@ internal sealed class DataSource : IDisposable
         var rest = new PrefixStream(magic, got, stream, leaveOpen);
         if (got == 2 && magic[0] == 0x1F && magic[1] == 0x8B)
         {
-            var gzip = new GZipStream(rest, CompressionMode.Decompress, leaveOpen: false);
-            return new DataSource(gzip, gzip, null, length, name);
+            return OpenGzip(rest, length, name);
         }
 
         return new DataSource(rest, rest, length, null, name);
+    }
+
+    // Apart, so that compiling Open does not load System.IO.Compression for the plain files that
+    // never use it (measured as part of a first load's start-up cost).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DataSource OpenGzip(Stream compressed, long? compressedLength, string? name)
+    {
+        var gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false);
+        return new DataSource(gzip, gzip, null, compressedLength, name);
     }
 
     /// <summary>Opens a file for reading with a large buffer and a sequential-scan hint.</summary>
@@ -133,6 +143,11 @@ internal sealed class DataSource : IDisposable
     /// Reads <paramref name="count"/> elements of <paramref name="itemSize"/> bytes each and converts
     /// them to float, allocating no more than the content can back.
     /// </summary>
+    /// <remarks>
+    /// Float32 in this machine's byte order (<see cref="ElementConverters.NativeFloat32"/>) is read
+    /// straight into the result's bytes: no chunk buffer, no second copy. Other types go through a
+    /// pooled chunk and are converted from there.
+    /// </remarks>
     public float[] ReadElements(int count, int itemSize, ElementConverter convert, string entry)
     {
         long bytes = (long)count * itemSize;
@@ -143,7 +158,40 @@ internal sealed class DataSource : IDisposable
 
         long firstAllocation = Remaining is not null ? count
             : Math.Max(InitialUnknownElements, (_compressedLength ?? 0) * CompressedSizeFactor / itemSize);
-        float[] result = GC.AllocateUninitializedArray<float>((int)Math.Min(count, firstAllocation));
+        float[] result = LargeArrays.AllocateUninitialized((int)Math.Min(count, firstAllocation));
+        return ReferenceEquals(convert, ElementConverters.NativeFloat32)
+            ? ReadInPlace(result, count, entry)
+            : ReadConverted(result, count, itemSize, convert, entry);
+    }
+
+    private float[] ReadInPlace(float[] result, int count, string entry)
+    {
+        int done = 0;
+        while (done < count)
+        {
+            if (done == result.Length)
+            {
+                result = Grow(result, count, done, done + 1);
+            }
+
+            // Up to the capacity: when the length is unknown, memory grows only once real data has filled it.
+            int want = Math.Min(count - done, result.Length - done);
+            Span<byte> target = MemoryMarshal.AsBytes(result.AsSpan(done, want));
+            int got = ReadAtMost(target, entry);
+            if (got < target.Length)
+            {
+                throw Truncated(done + got / sizeof(float), count, (long)(count - done) * sizeof(float) - got, entry);
+            }
+
+            done += want;
+        }
+
+        return result;
+    }
+
+    private float[] ReadConverted(float[] result, int count, int itemSize, ElementConverter convert, string entry)
+    {
+        long bytes = (long)count * itemSize;
         byte[] chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkBytes, Math.Max(bytes, 1)));
         try
         {
@@ -154,16 +202,13 @@ internal sealed class DataSource : IDisposable
                 int got = ReadAtMost(chunk.AsSpan(0, want), entry);
                 if (got < want)
                 {
-                    long missing = bytes - ((long)done * itemSize + got);
-                    throw Error($"the data ends after {done + got / itemSize} of {count} elements, {missing} bytes short; the file is truncated.", entry);
+                    throw Truncated(done + got / itemSize, count, bytes - ((long)done * itemSize + got), entry);
                 }
 
                 int n = want / itemSize;
                 if (done + n > result.Length)
                 {
-                    float[] larger = GC.AllocateUninitializedArray<float>((int)Math.Min(count, Math.Max(2L * result.Length, done + n)));
-                    result.AsSpan(0, done).CopyTo(larger);
-                    result = larger;
+                    result = Grow(result, count, done, done + n);
                 }
 
                 convert(chunk.AsSpan(0, want), result.AsSpan(done, n));
@@ -178,6 +223,17 @@ internal sealed class DataSource : IDisposable
         return result;
     }
 
+    /// <summary>A larger array holding the first <paramref name="done"/> elements: twice the size, at least <paramref name="needed"/>, at most <paramref name="count"/>.</summary>
+    private static float[] Grow(float[] result, int count, int done, int needed)
+    {
+        float[] larger = LargeArrays.AllocateUninitialized((int)Math.Min(count, Math.Max(2L * result.Length, needed)));
+        result.AsSpan(0, done).CopyTo(larger);
+        return larger;
+    }
+
+    private DataFormatException Truncated(int elementsRead, int count, long missingBytes, string entry) =>
+        Error($"the data ends after {elementsRead} of {count} elements, {missingBytes} bytes short; the file is truncated.", entry);
+
     /// <summary>
     /// Checks a shape read from a header and returns its element count. Refuses a count above
     /// <paramref name="maxElements"/>, and shapes whose running product passes
@@ -185,23 +241,27 @@ internal sealed class DataSource : IDisposable
     /// </summary>
     public int CheckShape(ReadOnlySpan<long> shape, long maxElements, string entry, long offset)
     {
-        string shown = "[" + string.Join(", ", shape.ToArray()) + "]";
-        Int128 product = 1;
+        // Each axis is at most int.MaxValue (the readers check) and the running product stays at most
+        // Array.MaxLength, so the next product is below 2^62 and a long cannot overflow.
+        long product = 1;
         foreach (long dimension in shape)
         {
             product *= dimension;
             if (product > Array.MaxLength)
             {
-                throw Error($"the shape {shown} is larger than any array can be (at most {Array.MaxLength:N0} elements). The header is damaged.", entry, offset);
+                throw Error($"the shape {Show(shape)} is larger than any array can be (at most {Array.MaxLength:N0} elements). The header is damaged.", entry, offset);
             }
         }
 
         if (product > maxElements)
         {
-            throw Error($"the shape {shown} holds {product:N0} elements; the limit is {maxElements:N0}. The header is damaged, or pass a larger maxElements.", entry, offset);
+            throw Error($"the shape {Show(shape)} holds {product:N0} elements; the limit is {maxElements:N0}. The header is damaged, or pass a larger maxElements.", entry, offset);
         }
 
         return (int)product;
+
+        // Formatted only for a message: a load that succeeds should not pay for it.
+        static string Show(ReadOnlySpan<long> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
     }
 
     /// <summary>Reports bytes left after the data; <paramref name="hint"/> says what to do about them.</summary>

@@ -8,10 +8,21 @@ namespace LogitNet.Data;
 /// <summary>Element decoders shared by the NPY and IDX loaders: byte order, then conversion to float32.</summary>
 internal static class ElementConverters
 {
+    /// <summary>
+    /// The converter of float32 stored in this machine's byte order: a plain copy. The loaders
+    /// recognise it (by reference) and read such data straight into the result, with no chunk buffer.
+    /// </summary>
+    public static readonly ElementConverter NativeFloat32 = (source, destination) => Convert<float>(source, destination, swap: false);
+
     /// <summary>A converter for a numeric element type stored in the given byte order.</summary>
     public static ElementConverter For<T>(bool bigEndian) where T : unmanaged, INumberBase<T>
     {
         bool swap = bigEndian == BitConverter.IsLittleEndian && Unsafe.SizeOf<T>() > 1;
+        if (typeof(T) == typeof(float) && !swap)
+        {
+            return NativeFloat32;
+        }
+
         return (source, destination) => Convert<T>(source, destination, swap);
     }
 

@@ -36,6 +36,15 @@ public sealed class Dropout : Layer
     /// <summary>The fraction of inputs dropped in training.</summary>
     public float Rate { get; }
 
+    /// <summary>
+    /// The state of the mask generator (<see cref="RandomSource.GetState"/>), or null before the first
+    /// training pass; saved with a model so that training resumes with the masks it would have drawn.
+    /// </summary>
+    internal ulong[]? RandomState => _random?.GetState();
+
+    /// <summary>Continues the masks from a saved generator state.</summary>
+    internal void RestoreRandomState(RandomSource random) => _random = random;
+
     /// <inheritdoc/>
     protected override int[] BuildCore(int[] inputShape)
     {

@@ -59,6 +59,10 @@ public class Adam : Optimizer
     public float WeightDecay { get; private protected init; }
 
     /// <inheritdoc/>
+    internal override IReadOnlyList<(string Slot, float[][] Values)> Slots =>
+        BoundParameters is null ? [] : [("momentum", _firstMoments), ("velocity", _secondMoments)];
+
+    /// <inheritdoc/>
     protected override void Build(IReadOnlyList<Parameter> parameters)
     {
         _firstMoments = parameters.Select(p => new float[p.Value.Length]).ToArray();

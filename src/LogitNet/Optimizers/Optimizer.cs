@@ -95,6 +95,16 @@ public abstract class Optimizer
     /// <summary>The number of steps applied so far.</summary>
     public long Iterations { get; private set; }
 
+    /// <summary>The parameters this optimizer is bound to (by its first step, or by <see cref="Restore"/>), or null before.</summary>
+    internal IReadOnlyList<Parameter>? BoundParameters => _parameters;
+
+    /// <summary>
+    /// The per-parameter state, for saving and restoring: each slot's name (Keras's: <c>momentum</c>,
+    /// <c>velocity</c>, <c>average_gradient</c>) and one array per bound parameter, in order.
+    /// Empty until the optimizer is bound; empty for an optimizer without state (plain SGD).
+    /// </summary>
+    internal virtual IReadOnlyList<(string Slot, float[][] Values)> Slots => [];
+
     /// <summary>
     /// Applies one step: clips the gradients if asked, then updates every trainable parameter from
     /// its <see cref="Parameter.Gradient"/>.
@@ -118,6 +128,19 @@ public abstract class Optimizer
         }
 
         Iterations++;
+    }
+
+    /// <summary>
+    /// Binds the optimizer to <paramref name="parameters"/> with zeroed state, as its first step would,
+    /// and sets the step count, so a loaded model continues where the saved one stopped; the caller
+    /// then fills <see cref="Slots"/> with the saved values.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The optimizer is already bound to other parameters.</exception>
+    internal void Restore(IReadOnlyList<Parameter> parameters, long iterations)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        BindOrCheck(parameters);
+        Iterations = iterations;
     }
 
     /// <summary>Creates the per-parameter state, once, before the first update.</summary>

@@ -63,6 +63,31 @@ public sealed class RMSprop : Optimizer
     public bool Centered { get; }
 
     /// <inheritdoc/>
+    internal override IReadOnlyList<(string Slot, float[][] Values)> Slots
+    {
+        get
+        {
+            if (BoundParameters is null)
+            {
+                return [];
+            }
+
+            List<(string, float[][])> slots = [("velocity", _velocities)];
+            if (Momentum > 0)
+            {
+                slots.Add(("momentum", _momenta));
+            }
+
+            if (Centered)
+            {
+                slots.Add(("average_gradient", _averageGradients));
+            }
+
+            return slots;
+        }
+    }
+
+    /// <inheritdoc/>
     protected override void Build(IReadOnlyList<Parameter> parameters)
     {
         _velocities = parameters.Select(p => new float[p.Value.Length]).ToArray();

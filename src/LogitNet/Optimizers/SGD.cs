@@ -52,6 +52,10 @@ public sealed class SGD : Optimizer
     public bool Nesterov { get; }
 
     /// <inheritdoc/>
+    internal override IReadOnlyList<(string Slot, float[][] Values)> Slots =>
+        BoundParameters is null || Momentum == 0 ? [] : [("momentum", _velocities)];
+
+    /// <inheritdoc/>
     protected override void Build(IReadOnlyList<Parameter> parameters)
     {
         _velocities = Momentum == 0 ? [] : parameters.Select(p => new float[p.Value.Length]).ToArray();

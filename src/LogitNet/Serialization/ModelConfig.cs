@@ -51,6 +51,19 @@ internal static partial class ModelConfig
 
             json.WriteEndArray();
             WriteClassNames(json, model.ClassNames);
+
+            // Frozen parameters change what the next Fit does, so they are part of the model (Keras keeps
+            // a layer's "trainable"; LogitNet freezes single parameters, so it lists them).
+            json.WriteStartArray("frozen_parameters");
+            foreach (Parameter parameter in model.Parameters)
+            {
+                if (!parameter.Trainable)
+                {
+                    json.WriteStringValue(parameter.Name);
+                }
+            }
+
+            json.WriteEndArray();
             if (model.Loss is { } loss && model.Optimizer is { } optimizer)
             {
                 json.WriteStartObject("compile");
@@ -76,9 +89,19 @@ internal static partial class ModelConfig
         return stream.ToArray();
     }
 
-    /// <summary>Parses and checks a config; returns the model (not yet built) and the parameter bytes it implies.</summary>
-    public static (Sequential Model, int[] InputShape, long ParameterBytes, Action<Sequential>? Compile) Read(ReadOnlySpan<byte> config, string file)
+    /// <summary>
+    /// Parses and checks a config; returns the model (not yet built), the parameter bytes it implies,
+    /// what to set once it is built (dropout seeds, frozen parameters), and how to compile it.
+    /// </summary>
+    public static (Sequential Model, int[] InputShape, long ParameterBytes, Action<Sequential> AfterBuild, Action<Sequential>? Compile) Read(
+        ReadOnlySpan<byte> config, string file)
     {
+        // As in SafeTensors: the JSON reader checks the text of strings only when they are read.
+        if (!System.Text.Unicode.Utf8.IsValid(config))
+        {
+            throw new DataFormatException("config.json is not valid UTF-8 text.", file, "config.json");
+        }
+
         JsonDocument document;
         try
         {
@@ -110,10 +133,16 @@ internal static partial class ModelConfig
             int[] shape = inputShape;
             long parameters = 0;
             int index = 0;
+            var seeds = new List<(Layer Layer, long Seed)>();
             foreach (JsonElement layerElement in reader.Array("layers"))
             {
                 var layer = new Reader(layerElement, file, $"layers[{index}]");
                 (Layer created, long count, int[] outputShape) = ReadLayer(layer, shape);
+                if (created is Dropout && layer.Config().Optional("seed") is { } layerSeed)
+                {
+                    seeds.Add((created, layerSeed.TryGetInt64(out long value) ? value : throw layer.Config().Error("'seed' must be an integer.")));
+                }
+
                 model.Add(created);
                 parameters += count;
                 shape = outputShape;
@@ -126,6 +155,23 @@ internal static partial class ModelConfig
             }
 
             model.ClassNames = ReadClassNames(document.RootElement, file, shape);
+            // Absent from files written before LogitNet saved them: then nothing is frozen and the
+            // dropout seeds are the ones the model derives from its own.
+            string[] frozen = reader.Optional("frozen_parameters") is not null ? reader.Strings("frozen_parameters") : [];
+            void AfterBuild(Sequential built)
+            {
+                foreach ((Layer layer, long seed) in seeds)
+                {
+                    layer.Seed = seed;
+                }
+
+                foreach (string name in frozen)
+                {
+                    Parameter parameter = built.Parameters.FirstOrDefault(p => p.Name == name)
+                        ?? throw reader.Error($"'frozen_parameters' names '{name}', which the model does not have.");
+                    parameter.Trainable = false;
+                }
+            }
 
             Action<Sequential>? compile = null;
             JsonElement compileElement = reader.Element("compile");
@@ -138,7 +184,7 @@ internal static partial class ModelConfig
                 compile = target => target.Compile(loss, optimizer, metrics);
             }
 
-            return (model, inputShape, parameters * sizeof(float), compile);
+            return (model, inputShape, parameters * sizeof(float), AfterBuild, compile);
         }
     }
 
@@ -160,6 +206,7 @@ internal static partial class ModelConfig
                 json.WriteStartObject("config");
                 json.WriteString("name", dropout.Name);
                 json.WriteNumber("rate", dropout.Rate);
+                json.WriteNumber("seed", dropout.Seed);
                 break;
             case ActivationLayer activation:
                 json.WriteString("class_name", "Activation");
@@ -191,7 +238,7 @@ internal static partial class ModelConfig
     private static (Layer, long, int[]) ReadLayer(Reader layer, int[] inputShape)
     {
         string className = layer.String("class_name");
-        var config = new Reader(layer.Element("config"), layer.File, layer.Path + ".config");
+        Reader config = layer.Config();
         string name = config.String("name");
         switch (className)
         {
@@ -206,13 +253,13 @@ internal static partial class ModelConfig
             }
 
             case "Dropout":
-                double rate = config.Number("rate");
+                float rate = config.Float("rate");
                 if (!(rate >= 0 && rate < 1))
                 {
                     throw config.Error($"'rate' is {rate}; a dropout rate lies in [0, 1).");
                 }
 
-                return (new Dropout((float)rate, name), 0, inputShape);
+                return (new Dropout(rate, name), 0, inputShape);
             case "Activation":
                 return (new ActivationLayer(ParseActivation(config, "activation"), name), 0, inputShape);
             case "InputLayer":
@@ -280,8 +327,8 @@ internal static partial class ModelConfig
 
         return className switch
         {
-            nameof(BinaryCrossentropy) => new BinaryCrossentropy(config.Bool("from_logits"), (float)config.Number("label_smoothing"), reduction),
-            nameof(CategoricalCrossentropy) => new CategoricalCrossentropy(config.Bool("from_logits"), (float)config.Number("label_smoothing"), reduction),
+            nameof(BinaryCrossentropy) => new BinaryCrossentropy(config.Bool("from_logits"), config.Float("label_smoothing"), reduction),
+            nameof(CategoricalCrossentropy) => new CategoricalCrossentropy(config.Bool("from_logits"), config.Float("label_smoothing"), reduction),
             nameof(SparseCategoricalCrossentropy) => new SparseCategoricalCrossentropy(config.Bool("from_logits"),
                 config.Element("ignore_class").ValueKind == JsonValueKind.Null ? null : config.Int("ignore_class", int.MinValue, int.MaxValue), reduction),
             nameof(MeanSquaredError) => new MeanSquaredError(reduction),
@@ -294,7 +341,14 @@ internal static partial class ModelConfig
         json.WriteStartObject("optimizer");
         json.WriteString("class_name", optimizer.GetType().Name);
         json.WriteStartObject("config");
+
+        // With a schedule, learning_rate is the rate of the next step: what a reader that predates
+        // schedules in saved files uses. learning_rate_schedule (Keras nests the schedule in
+        // learning_rate itself) lets this version continue the schedule from the saved step count.
         json.WriteNumber("learning_rate", optimizer.LearningRate);
+        WriteSchedule(json, optimizer.Schedule);
+        WriteOptional(json, "clipnorm", optimizer.ClipNorm);
+        WriteOptional(json, "global_clipnorm", optimizer.GlobalClipNorm);
         switch (optimizer)
         {
             case SGD sgd:
@@ -321,25 +375,102 @@ internal static partial class ModelConfig
         json.WriteEndObject();
     }
 
+    private static void WriteSchedule(Utf8JsonWriter json, LearningRateSchedule? schedule)
+    {
+        switch (schedule)
+        {
+            case null:
+                json.WriteNull("learning_rate_schedule");
+                return;
+            case ExponentialDecay exponential:
+                json.WriteStartObject("learning_rate_schedule");
+                json.WriteString("class_name", nameof(ExponentialDecay));
+                json.WriteStartObject("config");
+                json.WriteNumber("initial_learning_rate", exponential.InitialLearningRate);
+                json.WriteNumber("decay_steps", exponential.DecaySteps);
+                json.WriteNumber("decay_rate", exponential.DecayRate);
+                json.WriteBoolean("staircase", exponential.Staircase);
+                break;
+            case CosineDecay cosine:
+                json.WriteStartObject("learning_rate_schedule");
+                json.WriteString("class_name", nameof(CosineDecay));
+                json.WriteStartObject("config");
+                json.WriteNumber("initial_learning_rate", cosine.InitialLearningRate);
+                json.WriteNumber("decay_steps", cosine.DecaySteps);
+                json.WriteNumber("alpha", cosine.Alpha);
+                break;
+            default:
+                throw new NotSupportedException(
+                    $"Save cannot describe the learning-rate schedule {schedule.GetType().Name}: only ExponentialDecay and CosineDecay are saved. Use one of them, or save the weights yourself from Parameters.");
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter json, string key, float? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(key, v);
+        }
+        else
+        {
+            json.WriteNull(key);
+        }
+    }
+
     private static Optimizer ReadOptimizer(Reader optimizer)
     {
         string className = optimizer.String("class_name");
-        var c = new Reader(optimizer.Element("config"), optimizer.File, optimizer.Path + ".config");
-        float rate = (float)c.Number("learning_rate");
+        Reader c = optimizer.Config();
+
+        // Absent from files written before LogitNet saved them: a fixed rate, no clipping.
+        LearningRateSchedule? schedule = c.Optional("learning_rate_schedule") is { } element ? ReadSchedule(c.Nested(element, "learning_rate_schedule")) : null;
+        float? clipNorm = c.Optional("clipnorm") is not null ? c.Float("clipnorm") : null;
+        float? globalClipNorm = c.Optional("global_clipnorm") is not null ? c.Float("global_clipnorm") : null;
+        float rate = c.Float("learning_rate");
         try
         {
             return className switch
             {
-                nameof(SGD) => new SGD(rate, (float)c.Number("momentum"), c.Bool("nesterov")),
-                nameof(Adam) => new Adam(rate, (float)c.Number("beta_1"), (float)c.Number("beta_2"), (float)c.Number("epsilon")),
-                nameof(AdamW) => new AdamW(rate, (float)c.Number("weight_decay"), (float)c.Number("beta_1"), (float)c.Number("beta_2"), (float)c.Number("epsilon")),
-                nameof(RMSprop) => new RMSprop(rate, (float)c.Number("rho"), (float)c.Number("momentum"), (float)c.Number("epsilon"), c.Bool("centered")),
+                nameof(SGD) => schedule is null
+                    ? new SGD(rate, c.Float("momentum"), c.Bool("nesterov")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new SGD(schedule, c.Float("momentum"), c.Bool("nesterov")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                nameof(Adam) => schedule is null
+                    ? new Adam(rate, c.Float("beta_1"), c.Float("beta_2"), c.Float("epsilon")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new Adam(schedule, c.Float("beta_1"), c.Float("beta_2"), c.Float("epsilon")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                nameof(AdamW) => schedule is null
+                    ? new AdamW(rate, c.Float("weight_decay"), c.Float("beta_1"), c.Float("beta_2"), c.Float("epsilon")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new AdamW(schedule, c.Float("weight_decay"), c.Float("beta_1"), c.Float("beta_2"), c.Float("epsilon")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                nameof(RMSprop) => schedule is null
+                    ? new RMSprop(rate, c.Float("rho"), c.Float("momentum"), c.Float("epsilon"), c.Bool("centered")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new RMSprop(schedule, c.Float("rho"), c.Float("momentum"), c.Float("epsilon"), c.Bool("centered")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
                 _ => throw optimizer.Error($"Unknown optimizer class '{className}'."),
+            };
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException)
+        {
+            throw c.Error($"Invalid optimizer setting: {e.Message}");
+        }
+    }
+
+    private static LearningRateSchedule ReadSchedule(Reader schedule)
+    {
+        string className = schedule.String("class_name");
+        Reader c = schedule.Config();
+        try
+        {
+            return className switch
+            {
+                nameof(ExponentialDecay) => new ExponentialDecay(c.Float("initial_learning_rate"), c.Long("decay_steps"), c.Float("decay_rate"), c.Bool("staircase")),
+                nameof(CosineDecay) => new CosineDecay(c.Float("initial_learning_rate"), c.Long("decay_steps"), c.Float("alpha")),
+                _ => throw schedule.Error($"Unknown learning-rate schedule '{className}'; LogitNet loads ExponentialDecay and CosineDecay."),
             };
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw c.Error($"Invalid optimizer setting: {e.Message}");
+            throw c.Error($"Invalid schedule setting: {e.Message}");
         }
     }
 
@@ -406,15 +537,48 @@ internal static partial class ModelConfig
             _ => throw Error($"'{key}' must be true or false."),
         };
 
-        public double Number(string key) =>
-            Element(key) is { ValueKind: JsonValueKind.Number } value && value.TryGetDouble(out double d) && double.IsFinite(d)
-                ? d
-                : throw Error($"'{key}' must be a finite number.");
-
         public int Int(string key, int min, int max) =>
             Element(key) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out int i) && i >= min && i <= max
                 ? i
                 : throw Error($"'{key}' must be an integer from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.");
+
+        /// <summary>The value of <paramref name="key"/>, or null when it is absent or JSON null (keys newer files add).</summary>
+        public JsonElement? Optional(string key)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                throw Error($"Expected an object, found {element.ValueKind}.");
+            }
+
+            return element.TryGetProperty(key, out JsonElement value) && value.ValueKind != JsonValueKind.Null ? value : null;
+        }
+
+        /// <summary>The object under <c>config</c>, as Keras nests every class's settings.</summary>
+        public Reader Config() => Nested(Element("config"), "config");
+
+        public Reader Nested(JsonElement value, string key) => new(value, file, path.Length == 0 ? key : $"{path}.{key}");
+
+        /// <summary>A float32 setting, parsed as float32 directly (not through double), so it is the value that was saved.</summary>
+        public float Float(string key) =>
+            Element(key) is { ValueKind: JsonValueKind.Number } value && value.TryGetSingle(out float f) && float.IsFinite(f)
+                ? f
+                : throw Error($"'{key}' must be a finite float32 number.");
+
+        public long Long(string key) =>
+            Element(key) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt64(out long l)
+                ? l
+                : throw Error($"'{key}' must be an integer.");
+
+        public string[] Strings(string key)
+        {
+            var strings = new List<string>();
+            foreach (JsonElement item in Array(key))
+            {
+                strings.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw Error($"'{key}' must be an array of strings."));
+            }
+
+            return strings.ToArray();
+        }
 
         public JsonElement.ArrayEnumerator Array(string key) =>
             Element(key) is { ValueKind: JsonValueKind.Array } value ? value.EnumerateArray() : throw Error($"'{key}' must be an array.");

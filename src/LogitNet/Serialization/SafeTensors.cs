@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using LogitNet.Data;
@@ -6,9 +7,11 @@ using LogitNet.Data;
 namespace LogitNet.Serialization;
 
 /// <summary>
-/// Reads and writes float32 tensors in the safetensors format (Hugging Face, 2022): an 8-byte
+/// Reads and writes tensors in the safetensors format (Hugging Face, 2022): an 8-byte
 /// little-endian header length, a JSON header naming each tensor's dtype, shape and byte range,
 /// then the raw little-endian data. Readable by <c>safetensors</c>, NumPy and PyTorch tooling.
+/// LogitNet writes and reads <c>F32</c> (weights, optimizer slots) and <c>I64</c>/<c>U64</c>
+/// (step counts, random-generator states); see <see cref="SafeTensor"/>.
 /// </summary>
 /// <remarks>
 /// The reader trusts nothing: the header length, every shape and every byte range are checked
@@ -20,7 +23,7 @@ internal static class SafeTensors
     /// <summary>The largest header accepted (the format's own readers use 100 MB; ours are a few KB).</summary>
     private const long MaxHeaderBytes = 1 << 20;
 
-    public static void Write(Stream stream, IReadOnlyList<(string Name, Tensor Value)> tensors)
+    public static void Write(Stream stream, IReadOnlyList<(string Name, SafeTensor Value)> tensors)
     {
         using var header = new MemoryStream();
         using (var json = new Utf8JsonWriter(header))
@@ -30,12 +33,12 @@ internal static class SafeTensors
             json.WriteString("format", "logitnet");
             json.WriteEndObject();
             long offset = 0;
-            foreach ((string name, Tensor value) in tensors)
+            foreach ((string name, SafeTensor value) in tensors)
             {
                 json.WriteStartObject(name);
-                json.WriteString("dtype", "F32");
+                json.WriteString("dtype", value.DType);
                 json.WriteStartArray("shape");
-                foreach (int size in value.ShapeSpan)
+                foreach (int size in value.Shape)
                 {
                     json.WriteNumberValue(size);
                 }
@@ -43,7 +46,7 @@ internal static class SafeTensors
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                offset += (long)value.Length * sizeof(float);
+                offset += (long)value.Length * value.ElementSize;
                 json.WriteNumberValue(offset);
                 json.WriteEndArray();
                 json.WriteEndObject();
@@ -63,9 +66,16 @@ internal static class SafeTensors
         stream.Write(length);
         header.Position = 0;
         header.CopyTo(stream);
-        foreach ((string _, Tensor value) in tensors)
+        foreach ((string _, SafeTensor value) in tensors)
         {
-            WriteLittleEndian(stream, value.AsSpan());
+            if (value.Values is { } values)
+            {
+                WriteLittleEndian(stream, values.AsSpan());
+            }
+            else
+            {
+                WriteLittleEndian(stream, value.Words!);
+            }
         }
     }
 
@@ -74,7 +84,7 @@ internal static class SafeTensors
     /// <param name="length">The content's length in bytes (from the container), used to bound every allocation.</param>
     /// <param name="file">The file name for messages.</param>
     /// <param name="entry">The entry name for messages.</param>
-    public static Dictionary<string, Tensor> Read(Stream stream, long length, string file, string entry)
+    public static Dictionary<string, SafeTensor> Read(Stream stream, long length, string file, string entry)
     {
         if (length < 8)
         {
@@ -92,14 +102,22 @@ internal static class SafeTensors
 
         byte[] header = new byte[headerLength];
         ReadExactly(stream, header, file, entry, 8);
+
+        // The JSON reader checks the text of names and strings only when they are read, and then throws
+        // InvalidOperationException; checking the whole header first keeps every fault a format error.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw new DataFormatException("The header is not valid UTF-8 text.", file, entry, 8);
+        }
+
         long dataStart = 8 + (long)headerLength;
         long dataLength = length - dataStart;
-        List<(string Name, int[] Shape, long Begin, long End)> specs = ParseHeader(header, dataLength, file, entry);
+        List<(string Name, string DType, int[] Shape, long Begin, long End)> specs = ParseHeader(header, dataLength, file, entry);
 
         // The ranges must tile [0, dataLength) exactly: no gaps, no overlaps, nothing left over.
         specs.Sort((a, b) => a.Begin.CompareTo(b.Begin));
         long expected = 0;
-        foreach ((string name, int[] _, long begin, long end) in specs)
+        foreach ((string name, string _, int[] _, long begin, long end) in specs)
         {
             if (begin != expected)
             {
@@ -114,25 +132,39 @@ internal static class SafeTensors
             throw new DataFormatException($"The tensors cover {expected} data bytes but the data holds {dataLength}.", file, entry, dataStart + expected);
         }
 
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach ((string name, int[] shape, long begin, long end) in specs)
+        var tensors = new Dictionary<string, SafeTensor>(StringComparer.Ordinal);
+        foreach ((string name, string dtype, int[] shape, long begin, long end) in specs)
         {
-            var values = new float[(end - begin) / sizeof(float)];
-            Span<byte> target = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
-            ReadExactly(stream, target, file, entry, dataStart + begin);
-            if (!BitConverter.IsLittleEndian)
+            if (dtype == "F32")
             {
-                Span<int> words = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(values.AsSpan());
-                BinaryPrimitives.ReverseEndianness(words, words);
-            }
+                var values = new float[(end - begin) / sizeof(float)];
+                Span<byte> target = MemoryMarshal.AsBytes(values.AsSpan());
+                ReadExactly(stream, target, file, entry, dataStart + begin);
+                if (!BitConverter.IsLittleEndian)
+                {
+                    Span<int> words = MemoryMarshal.Cast<float, int>(values.AsSpan());
+                    BinaryPrimitives.ReverseEndianness(words, words);
+                }
 
-            tensors[name] = Tensor.Wrap(values, 0, shape);
+                tensors[name] = SafeTensor.FromFile(dtype, shape, values, null);
+            }
+            else
+            {
+                var words = new ulong[(end - begin) / sizeof(ulong)];
+                ReadExactly(stream, MemoryMarshal.AsBytes(words.AsSpan()), file, entry, dataStart + begin);
+                if (!BitConverter.IsLittleEndian)
+                {
+                    BinaryPrimitives.ReverseEndianness(words, words);
+                }
+
+                tensors[name] = SafeTensor.FromFile(dtype, shape, null, words);
+            }
         }
 
         return tensors;
     }
 
-    private static List<(string, int[], long, long)> ParseHeader(byte[] header, long dataLength, string file, string entry)
+    private static List<(string, string, int[], long, long)> ParseHeader(byte[] header, long dataLength, string file, string entry)
     {
         JsonDocument document;
         try
@@ -151,7 +183,7 @@ internal static class SafeTensors
                 throw new DataFormatException("The header must be a JSON object of tensors.", file, entry, 8);
             }
 
-            var specs = new List<(string, int[], long, long)>();
+            var specs = new List<(string, string, int[], long, long)>();
             foreach (JsonProperty property in document.RootElement.EnumerateObject())
             {
                 if (property.Name == "__metadata__")
@@ -169,9 +201,11 @@ internal static class SafeTensors
                     throw new DataFormatException("Expected {\"dtype\", \"shape\", \"data_offsets\": [begin, end]}.", file, where, 8);
                 }
 
-                if (dtype.ValueKind != JsonValueKind.String || dtype.GetString() != "F32")
+                string? dtypeName = dtype.ValueKind == JsonValueKind.String ? dtype.GetString() : null;
+                int elementSize = SafeTensor.ElementSizeOf(dtypeName);
+                if (elementSize == 0)
                 {
-                    throw new DataFormatException($"Only F32 tensors are supported; this one is {dtype}.", file, where, 8);
+                    throw new DataFormatException($"Only F32, I64 and U64 tensors are supported; this one is {dtype}.", file, where, 8);
                 }
 
                 if (shapeElement.GetArrayLength() > Tensor.MaxRank)
@@ -189,12 +223,15 @@ internal static class SafeTensors
                         throw new DataFormatException($"Axis {axis} of the shape is {size}, not a size.", file, where, 8);
                     }
 
+                    // Compared by division, so a product of large axes cannot overflow before it is refused;
+                    // a zero axis leaves the count at 0. The count must also fit an array.
                     shape[axis++] = value;
-                    count *= value;
-                    if (count * sizeof(float) > dataLength)
+                    if (value > 0 && count > Math.Min(dataLength / elementSize, Array.MaxLength) / value)
                     {
                         throw new DataFormatException($"The shape claims more than the {dataLength} data bytes present.", file, where, 8);
                     }
+
+                    count *= value;
                 }
 
                 JsonElement beginElement = offsets[0], endElement = offsets[1];
@@ -203,12 +240,12 @@ internal static class SafeTensors
                     throw new DataFormatException($"The byte range [{beginElement}, {endElement}] does not lie inside the {dataLength} data bytes.", file, where, 8);
                 }
 
-                if (end - begin != count * sizeof(float))
+                if (end - begin != count * elementSize)
                 {
-                    throw new DataFormatException($"The byte range holds {end - begin} bytes but shape {ShapeText.Format(shape)} needs {count * sizeof(float)}.", file, where, 8);
+                    throw new DataFormatException($"The byte range holds {end - begin} bytes but shape {ShapeText.Format(shape)} of {dtypeName} needs {count * elementSize}.", file, where, 8);
                 }
 
-                specs.Add((property.Name, shape, begin, end));
+                specs.Add((property.Name, dtypeName!, shape, begin, end));
             }
 
             return specs;
@@ -219,7 +256,7 @@ internal static class SafeTensors
     {
         if (BitConverter.IsLittleEndian)
         {
-            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+            stream.Write(MemoryMarshal.AsBytes(values));
             return;
         }
 
@@ -227,6 +264,22 @@ internal static class SafeTensors
         foreach (float value in values)
         {
             BinaryPrimitives.WriteSingleLittleEndian(word, value);
+            stream.Write(word);
+        }
+    }
+
+    private static void WriteLittleEndian(Stream stream, ulong[] words)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            stream.Write(MemoryMarshal.AsBytes(words.AsSpan()));
+            return;
+        }
+
+        Span<byte> word = stackalloc byte[8];
+        foreach (ulong value in words)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(word, value);
             stream.Write(word);
         }
     }

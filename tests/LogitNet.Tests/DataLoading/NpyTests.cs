@@ -142,6 +142,53 @@ public class NpyTests
         Assert.Equal(s_halves, Npy.Read(new NonSeekableStream(file)).ToArray());
     }
 
+    [Fact]
+    public void Read_LargeFloat32_EveryPathKeepsEveryBit()
+    {
+        // Float32 is read straight into the result. 600,000 values exceed the first allocation for
+        // content of unknown length (2^18 elements), so the pipe and gzip paths must grow the result
+        // part-way through; the odd count leaves a partial last read. Negative zero, NaN payloads and
+        // subnormals must come through as bits, not as values.
+        var values = new float[600_001];
+        for (int i = 0; i < values.Length; i++) values[i] = (i % 1000) * 0.25f - 100f;
+        values[7] = -0f;
+        values[8] = BitConverter.Int32BitsToSingle(0x7FC0_1234);
+        values[9] = float.Epsilon;
+        using var npy = new MemoryStream();
+        Npy.Write(npy, Tensor.FromArray(values, 600_001));
+        byte[] file = npy.ToArray();
+        using var dir = new TempDirectory();
+
+        Tensor[] reads =
+        [
+            Npy.Read(dir.File("large.npy", file)),
+            ReadBytes(file),
+            Npy.Read(new NonSeekableStream(file)),
+            ReadBytes(TestFiles.Gzip(file)),
+        ];
+
+        foreach (Tensor read in reads)
+        {
+            Assert.Equal([600_001], read.Shape);
+            Assert.Equal(Bits(values), Bits(read.ToArray()));
+        }
+
+        static int[] Bits(float[] floats) => Array.ConvertAll(floats, BitConverter.SingleToInt32Bits);
+    }
+
+    [Fact]
+    public void Read_GzipFloat32ClaimingMoreThanItHolds_AllocatesOnlyWhatArrives()
+    {
+        // 200 million float32 claimed (800 MB), 1,000 bytes delivered: read in place, the result may
+        // grow only as data arrives, so the claim must fail without its allocation.
+        byte[] gz = TestFiles.Gzip(TestFiles.Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (200000000,), }", new byte[1000]));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataFormatException>(() => ReadBytes(gz));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 8 << 20, "the loader allocated for the claim, not the content");
+        Assert.Equal("data", e.Entry);
+        Assert.Contains("after 250 of 200000000 elements", e.Message);
+    }
+
     [Theory]
     [InlineData("{'shape': (2,), 'fortran_order': False, 'descr': '<f4'}")]
     [InlineData("{\"descr\":\"<f4\",\"fortran_order\":False,\"shape\":(2L,)}")]

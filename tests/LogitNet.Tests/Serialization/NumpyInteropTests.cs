@@ -22,7 +22,7 @@ public sealed class NumpyInteropTests : IDisposable
     public void SavedWeightsAndNpy_ReadByNumpy_AreBitForBitTheSame()
     {
         (Tensor x, Tensor y) = SequentialTests.Blobs(10);
-        var model = new Sequential(new Dense(9, Activation.Tanh), new Dense(4)) { Log = TextWriter.Null };
+        var model = new Sequential(new Dense(9, Activation.Tanh), new Dropout(0.2f), new Dense(4)) { Log = TextWriter.Null };
         model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
         model.Fit(x, y, epochs: 2, verbose: 0);
         string modelPath = Path.Combine(_directory, "model.logitnet");
@@ -53,7 +53,27 @@ public sealed class NumpyInteropTests : IDisposable
             Assert.Equal(Hash(parameter.Value), seen.GetProperty("sha256").GetString());
         }
 
-        Assert.Equal(model.Parameters.Count + 1, root.EnumerateObject().Count());
+        Assert.Equal(model.Parameters.Count + 2, root.EnumerateObject().Count());
+
+        // The optimizer state beside the weights: Adam's moments as float32, the step count as int64,
+        // the dropout generator as uint64, all read by numpy from the same bytes.
+        JsonElement state = root.GetProperty("training_state");
+        foreach ((string slot, float[][] values) in model.Optimizer!.Slots)
+        {
+            for (int i = 0; i < model.Parameters.Count; i++)
+            {
+                Parameter parameter = model.Parameters[i];
+                JsonElement seen = state.GetProperty($"optimizer/{parameter.Name}/{slot}");
+                Assert.Equal(parameter.Value.Shape, seen.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+                Assert.Equal(Hash(Tensor.Wrap(values[i], 0, parameter.Value.Shape)), seen.GetProperty("sha256").GetString());
+            }
+        }
+
+        Assert.Equal([model.Optimizer.Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)], state.GetProperty("optimizer/iterations").GetProperty("values").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(
+            ((Dropout)model.Layers[1]).RandomState!.Select(w => w.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            state.GetProperty("layers/dropout/seed_generator_state").GetProperty("values").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(2 * model.Parameters.Count + 2, state.EnumerateObject().Count());
         Assert.Equal([2, 3], root.GetProperty("npy").GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray());
         Assert.Equal(Hash(special), root.GetProperty("npy").GetProperty("sha256").GetString());
     }

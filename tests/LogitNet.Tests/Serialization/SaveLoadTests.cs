@@ -186,6 +186,9 @@ public sealed class SaveLoadTests : IDisposable
     [InlineData("\"class_name\": \"Dropout\"", "\"class_name\": \"Lambda\"", "Unknown layer class 'Lambda'")]
     [InlineData("\"format\": \"logitnet.sequential\"", "\"format\": \"keras\"", "not a LogitNet Sequential model")]
     [InlineData("\"format_version\": 1", "\"format_version\": 99", "Update LogitNet")]
+    [InlineData("\"frozen_parameters\": []", "\"frozen_parameters\": [\"ghost/kernel\"]", "names 'ghost/kernel', which the model does not have")]
+    [InlineData("\"learning_rate_schedule\": null", "\"learning_rate_schedule\": {\"class_name\": \"StepDecay\", \"config\": {}}", "Unknown learning-rate schedule 'StepDecay'")]
+    [InlineData("\"clipnorm\": null", "\"clipnorm\": -1", "Invalid optimizer setting")]
     public void Load_CraftedConfig_NamesTheFault(string find, string replace, string expected)
     {
         string path = Rewrite(Trained(out _), config: c => c.Replace(find, replace));
