@@ -37,14 +37,12 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// Copies the block B[p0 .. p0+kc, col0 .. col0+cols] of op(B) into panels of
     /// <paramref name="nr"/> columns: panel s holds, for each p, the nr values
-    /// b[p, s·nr .. s·nr+nr] contiguously; columns past the end are zero. Only the panels
-    /// <paramref name="firstPanel"/>, + <paramref name="panelStep"/>, ... are written, so the two
-    /// threads of a team can pack one shared block between them.
+    /// b[p, s·nr .. s·nr+nr] contiguously; columns past the end are zero.
     /// </summary>
-    private static void PackB(in Problem problem, int p0, int kc, int col0, int cols, float* destination, int nr, int firstPanel, int panelStep)
+    private static void PackB(in Problem problem, int p0, int kc, int col0, int cols, float* destination, int nr)
     {
         nint ldb = problem.Ldb;
-        for (int s = firstPanel * nr; s < cols; s += panelStep * nr)
+        for (int s = 0; s < cols; s += nr)
         {
             int width = Math.Min(nr, cols - s);
             float* panel = destination + (nint)s * kc;

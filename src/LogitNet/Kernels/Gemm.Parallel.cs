@@ -11,18 +11,7 @@ internal static unsafe partial class Gemm
     /// <summary>Above this many flops C is cut into 4 chunks instead of 2, so a late worker costs less.</summary>
     private const long FourChunkFlops = 64_000_000;
 
-    /// <summary>
-    /// Products of at least this many flops (and <see cref="TeamMinRows"/> rows) run as a
-    /// <see cref="Team"/>, which packs each operand once between the two threads.
-    /// </summary>
-    private const long TeamFlops = 16_000_000;
-
-    /// <summary>Rows a team needs: two halves of at least one 24-row multiple of both tile heights.</summary>
-    private const int TeamMinRows = 48;
-
     private static readonly Worker s_worker = new();
-
-    private static readonly Team s_team = new();
 
     /// <summary>
     /// Cuts C into 2 or 4 chunks along M or N (never K, so each element's summation order is the
@@ -40,7 +29,16 @@ internal static unsafe partial class Gemm
             return;
         }
 
-        if (!s_worker.TryEnter())
+        // Each chunk packs its own copy of the operand the cut does not divide: cutting N repeats
+        // A's packing (m·k per chunk), cutting M repeats B's (k·n); repeat the smaller one. Cuts
+        // fall on tile multiples (12 rows or 32 columns suit every kernel).
+        bool splitN = problem.M <= problem.N;
+        int extent = splitN ? problem.N : problem.M;
+        int unit = splitN ? 32 : 12;
+        int wanted = flops >= FourChunkFlops ? 4 : 2;
+        int chunkSize = RoundUp(CeilDiv(extent, wanted), unit);
+        int chunks = CeilDiv(extent, chunkSize);
+        if (chunks < 2 || !s_worker.TryEnter())
         {
             RunBlock(problem, kernel, 0, problem.M, 0, problem.N);
             return;
@@ -48,29 +46,9 @@ internal static unsafe partial class Gemm
 
         try
         {
-            if (flops >= TeamFlops && problem.M >= TeamMinRows)
-            {
-                RunAsTeam(problem, kernel);
-                return;
-            }
-
-            // Each chunk packs its own copy of the operand the cut does not divide: cutting N
-            // repeats A's packing (m·k per chunk), cutting M repeats B's (k·n); repeat the smaller
-            // one. Cuts fall on tile multiples (12 rows or 32 columns suit every kernel).
-            bool splitN = problem.M <= problem.N;
-            int extent = splitN ? problem.N : problem.M;
-            int unit = splitN ? 32 : 12;
-            int wanted = flops >= FourChunkFlops ? 4 : 2;
-            int chunkSize = RoundUp(CeilDiv(extent, wanted), unit);
-            int chunks = CeilDiv(extent, chunkSize);
-            if (chunks < 2)
-            {
-                RunBlock(problem, kernel, 0, problem.M, 0, problem.N);
-                return;
-            }
-
-            s_worker.Post(new Chunks(problem, kernel, splitN, chunkSize, chunks, null));
-            s_worker.RunChunks(member: 0);
+            var job = new Chunks(problem, kernel, splitN, chunkSize, chunks);
+            s_worker.Post(job);
+            s_worker.RunChunks();
             s_worker.Finish();
         }
         finally
@@ -79,121 +57,21 @@ internal static unsafe partial class Gemm
         }
     }
 
-    /// <summary>
-    /// Two threads on one large product, as BLIS does it: each drives half the rows of C with its
-    /// own packed A, and they pack each block of B once, half the panels each, into one buffer they
-    /// share. Cutting into independent chunks instead would pack A (cut along N) or B (cut along M)
-    /// once per chunk. Each element is computed exactly as on one thread.
-    /// </summary>
-    private static void RunAsTeam(in Problem problem, GemmKernel kernel)
-    {
-        int k = problem.K;
-        int kcStep = CeilDiv(k, CeilDiv(k, KcMax));
-        int panelColumns = RoundUp(Math.Min(problem.N, NcMax), 32) + 32;
-        PackBuffers buffers = PackBuffers.ForCurrentThread(0, kcStep * panelColumns);
-        Team team = s_team;
-        bool readsBInPlace = !problem.TransposeB && ReadsInPlace(k, problem.N, CeilDiv(problem.M, 12));
-        team.Reset(buffers.B, readsBInPlace);
-        int split = RoundUp(CeilDiv(problem.M, 2), 24);
-        s_worker.Post(new Chunks(problem, kernel, false, split, 2, team));
-        try
-        {
-            RunBlock(problem, kernel, 0, split, 0, problem.N, team, 0);
-        }
-        catch
-        {
-            team.Fail();
-            throw;
-        }
-        finally
-        {
-            s_worker.Finish();
-        }
-    }
-
-    /// <summary>
-    /// One product cut into chunks along M or N; or, with a <see cref="Team"/>, into two halves of
-    /// the rows that the caller (chunk 0) and the worker (chunk 1) drive together.
-    /// </summary>
-    private readonly struct Chunks(Problem problem, GemmKernel kernel, bool splitN, int chunkSize, int count, Team? team)
+    /// <summary>One product cut into chunks along M or N.</summary>
+    private readonly struct Chunks(Problem problem, GemmKernel kernel, bool splitN, int chunkSize, int count)
     {
         public int Count => count;
-
-        public Team? Team => team;
 
         public void Run(int index)
         {
             int start = index * chunkSize;
-            if (team is not null)
-            {
-                RunBlock(problem, kernel, start, Math.Min(problem.M, start + chunkSize), 0, problem.N, team, index);
-            }
-            else if (splitN)
+            if (splitN)
             {
                 RunBlock(problem, kernel, 0, problem.M, start, Math.Min(problem.N, start + chunkSize));
             }
             else
             {
                 RunBlock(problem, kernel, start, Math.Min(problem.M, start + chunkSize), 0, problem.N);
-            }
-        }
-    }
-
-    /// <summary>
-    /// What the two threads of one product share: the packed block of B and a barrier. Kernels do
-    /// not throw on validated input; if a thread fails anyway it marks the team failed, and a
-    /// partner waiting at the barrier stops waiting and fails too instead of hanging.
-    /// </summary>
-    private sealed class Team
-    {
-        public const int Size = 2;
-
-        private int _arrived;
-        private int _phase;
-        private int _localPhase0;
-        private int _localPhase1;
-        private volatile bool _failed;
-
-        /// <summary>The shared packed block of B (the caller's buffer).</summary>
-        public float* SharedB { get; private set; }
-
-        /// <summary>Whether B may be read in place (then nothing is shared and there are no barriers), decided once for both members.</summary>
-        public bool ReadsBInPlace { get; private set; }
-
-        public void Reset(float* sharedB, bool readsBInPlace)
-        {
-            SharedB = sharedB;
-            ReadsBInPlace = readsBInPlace;
-            _arrived = 0;
-            _phase = 0;
-            _localPhase0 = 0;
-            _localPhase1 = 0;
-            _failed = false;
-        }
-
-        public void Fail() => _failed = true;
-
-        /// <summary>Waits until both members have arrived here.</summary>
-        /// <param name="member">The caller's place in the team, 0 or 1.</param>
-        public void Arrive(int member)
-        {
-            int target = member == 0 ? ++_localPhase0 : ++_localPhase1;
-            if (Interlocked.Increment(ref _arrived) == Size)
-            {
-                Volatile.Write(ref _arrived, 0);
-                Volatile.Write(ref _phase, target);
-                return;
-            }
-
-            var spinner = default(SpinWait);
-            while (Volatile.Read(ref _phase) != target)
-            {
-                if (_failed)
-                {
-                    throw new InvalidOperationException("The other GEMM thread failed.");
-                }
-
-                spinner.SpinOnce(sleep1Threshold: -1);
             }
         }
     }
@@ -244,18 +122,9 @@ internal static unsafe partial class Gemm
             _start.Set();
         }
 
-        /// <summary>
-        /// Takes chunks until none are left (run by both threads); in a team, runs this thread's
-        /// half (<paramref name="member"/> 0 the caller, 1 the worker).
-        /// </summary>
-        public void RunChunks(int member)
+        /// <summary>Takes chunks until none are left (run by both threads).</summary>
+        public void RunChunks()
         {
-            if (_job.Team is not null)
-            {
-                _job.Run(member);
-                return;
-            }
-
             int count = _job.Count;
             int index;
             while ((index = Interlocked.Increment(ref _next) - 1) < count)
@@ -272,13 +141,6 @@ internal static unsafe partial class Gemm
         {
             if (Interlocked.CompareExchange(ref _state, Withdrawn, Posted) == Posted)
             {
-                // A team member that finished without its partner shared no B (no barrier was
-                // passed), so the caller can drive the partner's rows as well.
-                if (_job.Team is not null)
-                {
-                    _job.Run(1);
-                }
-
                 return;
             }
 
@@ -307,12 +169,11 @@ internal static unsafe partial class Gemm
 
                 try
                 {
-                    RunChunks(member: 1);
+                    RunChunks();
                 }
                 catch (Exception exception)
                 {
                     _error = exception;
-                    _job.Team?.Fail();
                 }
 
                 _done.Set();

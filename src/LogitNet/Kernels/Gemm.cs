@@ -260,29 +260,21 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>Runs rows [rowStart, rowEnd) × columns [colStart, colEnd) of C on the calling thread.</summary>
-    /// <param name="problem">The product.</param>
-    /// <param name="kernel">The kernel family.</param>
-    /// <param name="rowStart">The first row of the rectangle.</param>
-    /// <param name="rowEnd">The row after its last.</param>
-    /// <param name="colStart">The first column.</param>
-    /// <param name="colEnd">The column after its last.</param>
-    /// <param name="team">With two threads on one product, what they share (see <see cref="Team"/>); null alone.</param>
-    /// <param name="member">This thread's place in <paramref name="team"/>: 0 (the caller) or 1 (the worker).</param>
-    private static void RunBlock(in Problem problem, GemmKernel kernel, int rowStart, int rowEnd, int colStart, int colEnd, Team? team = null, int member = 0)
+    private static void RunBlock(in Problem problem, GemmKernel kernel, int rowStart, int rowEnd, int colStart, int colEnd)
     {
         switch (kernel)
         {
             case GemmKernel.Vector512:
-                Drive<GemmVector512, Vector512<float>>(problem, rowStart, rowEnd, colStart, colEnd, team, member);
+                Drive<GemmVector512, Vector512<float>>(problem, rowStart, rowEnd, colStart, colEnd);
                 break;
             case GemmKernel.Vector256:
-                Drive<GemmVector256, Vector256<float>>(problem, rowStart, rowEnd, colStart, colEnd, team, member);
+                Drive<GemmVector256, Vector256<float>>(problem, rowStart, rowEnd, colStart, colEnd);
                 break;
             case GemmKernel.Vector128:
-                Drive<GemmVector128, Vector128<float>>(problem, rowStart, rowEnd, colStart, colEnd, team, member);
+                Drive<GemmVector128, Vector128<float>>(problem, rowStart, rowEnd, colStart, colEnd);
                 break;
             default:
-                Drive<GemmScalar, float>(problem, rowStart, rowEnd, colStart, colEnd, team, member);
+                Drive<GemmScalar, float>(problem, rowStart, rowEnd, colStart, colEnd);
                 break;
         }
     }
@@ -290,11 +282,10 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// The five loops around the micro-kernel for one rectangle of C. Block sizes in M and N are
     /// balanced (e.g. 256 rows become one block, not 240 + 16) and may differ between partitions;
-    /// the K blocks depend on k alone, which is what keeps the summation order fixed. In a
-    /// <paramref name="team"/>, each thread drives its own rows and both pack and share B's blocks.
+    /// the K blocks depend on k alone, which is what keeps the summation order fixed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Drive<TOps, TVec>(in Problem problem, int rowStart, int rowEnd, int colStart, int colEnd, Team? team, int member)
+    private static void Drive<TOps, TVec>(in Problem problem, int rowStart, int rowEnd, int colStart, int colEnd)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
@@ -314,14 +305,11 @@ internal static unsafe partial class Gemm
 
         // Operands read in place instead of packed (see ReadsInPlace): B's rows when the kernel can
         // mask its loads at the panel's edge, a transposed A's rows (mr values per p, contiguous).
-        // A team's members must agree on B, which they share, so the caller decided it for both.
-        bool directB = team is not null ? team.ReadsBInPlace && TOps.MaskedLoads
-            : TOps.MaskedLoads && !problem.TransposeB && ReadsInPlace(k, problem.N, CeilDiv(rows, mr));
+        bool directB = TOps.MaskedLoads && !problem.TransposeB && ReadsInPlace(k, problem.N, CeilDiv(rows, mr));
         bool directA = problem.TransposeA && ReadsInPlace(k, problem.M, CeilDiv(cols, nr));
-        bool sharedB = team is not null && !directB;
-        PackBuffers buffers = PackBuffers.ForCurrentThread(directA ? mr * kcStep : mcStep * kcStep, directB || sharedB ? 0 : kcStep * ncStep);
+        PackBuffers buffers = PackBuffers.ForCurrentThread(directA ? mr * kcStep : mcStep * kcStep, directB ? 0 : kcStep * ncStep);
         float* packedA = buffers.A;
-        float* packedB = sharedB ? team!.SharedB : buffers.B;
+        float* packedB = buffers.B;
         float* edge = stackalloc float[MaxTile];
         nint ldc = problem.Ldc;
 
@@ -334,17 +322,9 @@ internal static unsafe partial class Gemm
                 bool last = pc + kc == k;
                 int flags = (pc > 0 || problem.Accumulate ? AddToC : 0) | (last && problem.Relu ? ApplyRelu : 0);
                 float* bias = last ? problem.Bias : null;
-                if (sharedB)
+                if (!directB)
                 {
-                    // Wait until the partner is done with the previous block, pack half the
-                    // panels each, and wait until the whole block is packed.
-                    team!.Arrive(member);
-                    PackB(problem, pc, kc, jc, nc, packedB, nr, member, Team.Size);
-                    team.Arrive(member);
-                }
-                else if (!directB)
-                {
-                    PackB(problem, pc, kc, jc, nc, packedB, nr, 0, 1);
+                    PackB(problem, pc, kc, jc, nc, packedB, nr);
                 }
 
                 for (int ic = rowStart; ic < rowEnd; ic += mcStep)

@@ -55,8 +55,10 @@ public sealed class GemmPanelSourceTests : IDisposable
     }
 
     /// <summary>
-    /// The two threads of a large product must agree on whether they share packed B even if the
-    /// panel source changes mid-product (it once let one thread wait at a barrier the other skipped).
+    /// Two-thread products must finish and give the one-thread bits even while the panel source
+    /// changes mid-product: each chunk may then read its operands differently, which must not
+    /// matter. (A tried design in which the two threads shared packed B deadlocked here when they
+    /// disagreed about sharing it.)
     /// </summary>
     [Fact]
     public async Task TwoThreadProducts_FinishWhileThePanelSourceChanges()

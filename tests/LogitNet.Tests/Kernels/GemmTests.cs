@@ -179,9 +179,8 @@ public class GemmTests
     {
         var random = new Random(21);
         // Above the threshold; the first cuts N (m ≤ n), the others M, all off tile multiples.
-        // The third is a 10-class output layer: narrow tiles, cut along M. The last three run as a
-        // team sharing packed B: several K blocks (barriers per block), B too large to read in
-        // place, and more columns than one B block (several jc blocks).
+        // The third is a 10-class output layer: narrow tiles, cut along M. The last three have
+        // several K blocks, B too large to read in place, and more columns than one B block.
         foreach ((int m, int n, int k) in new[] { (61, 301, 263), (301, 45, 290), (301, 10, 700), (130, 700, 600), (211, 333, 290), (50, 4200, 80) })
         {
             Assert.True(2L * m * n * k >= Gemm.ParallelFlopThreshold);
