@@ -200,6 +200,44 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// The worker spins for a while after a product and then sleeps; a product posted as it falls
+    /// asleep, or long after, must still complete with the one-thread bits (taken by the worker
+    /// or, if it is late, done by the caller).
+    /// </summary>
+    [Fact]
+    public async Task Multiply_TwoThreads_AfterTheWorkerSleeps_StillCompletes()
+    {
+        var random = new Random(31);
+        const int M = 96, N = 160, K = 200;
+        float[] a = RandomMatrix(random, M * K), b = RandomMatrix(random, K * N);
+        float[] expected = new float[M * N];
+        Gemm.Multiply(false, false, M, N, K, a, K, b, N, expected, N, GemmEpilogue.None, 1, Gemm.BestKernel);
+
+        Task<bool> products = Task.Run(() =>
+        {
+            bool same = true;
+            float[] c = new float[M * N];
+            foreach (int pauseMicroseconds in new[] { 0, 900, 1000, 1100, 1500, 3000, 20_000, 0, 1000 })
+            {
+                var pause = System.Diagnostics.Stopwatch.StartNew();
+                while (pause.Elapsed.TotalMicroseconds < pauseMicroseconds)
+                {
+                    Thread.Sleep(0);
+                }
+
+                Gemm.Multiply(false, false, M, N, K, a, K, b, N, c, N, GemmEpilogue.None, 2, Gemm.BestKernel);
+                same &= c.AsSpan().SequenceEqual(expected);
+            }
+
+            return same;
+        });
+
+        bool finished = await Task.WhenAny(products, Task.Delay(TimeSpan.FromSeconds(60))) == products;
+        Assert.True(finished, "a two-thread product never completed after the worker had gone to sleep");
+        Assert.True(await products, "a two-thread product differed from the one-thread result");
+    }
+
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, true)]
