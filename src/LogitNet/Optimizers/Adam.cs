@@ -70,14 +70,19 @@ public class Adam : Optimizer
     }
 
     /// <inheritdoc/>
-    protected override void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    protected override void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, float learningRate) =>
+        UpdateRange(index, 0, value, gradient, learningRate);
+
+    private protected override bool UpdatesRanges => true;
+
+    private protected override void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
     {
         long step = Iterations + 1;
         float alpha = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
         float decay = WeightDecay * learningRate;
         float oneMinusBeta1 = 1 - Beta1, oneMinusBeta2 = 1 - Beta2, epsilon = Epsilon;
-        Span<float> m = _firstMoments[index];
-        Span<float> v = _secondMoments[index];
+        Span<float> m = _firstMoments[index].AsSpan(offset, value.Length);
+        Span<float> v = _secondMoments[index].AsSpan(offset, value.Length);
         OptimizerGuard.SameLength(value, gradient, m, v);
         int i = 0;
         if (Vector.IsHardwareAccelerated)

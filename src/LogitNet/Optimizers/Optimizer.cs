@@ -1,3 +1,4 @@
+using LogitNet.Kernels;
 using System.Numerics.Tensors;
 
 namespace LogitNet.Optimizers;
@@ -118,16 +119,116 @@ public abstract class Optimizer
         BindOrCheck(parameters);
         float learningRate = LearningRate;
         Clip(parameters);
-        for (int i = 0; i < parameters.Count; i++)
+        if (!TryApplyInParallel(parameters, learningRate))
         {
-            Parameter parameter = parameters[i];
-            if (parameter.Trainable)
+            for (int i = 0; i < parameters.Count; i++)
             {
-                Update(i, parameter.Value.AsSpan(), parameter.Gradient.AsSpan(), learningRate);
+                Parameter parameter = parameters[i];
+                if (parameter.Trainable)
+                {
+                    Update(i, parameter.Value.AsSpan(), parameter.Gradient.AsSpan(), learningRate);
+                }
             }
         }
 
         Iterations++;
+    }
+
+    /// <summary>Whether this optimizer updates any slice of a parameter on its own (the built-in ones do), so a step can be split between threads.</summary>
+    private protected virtual bool UpdatesRanges => false;
+
+    /// <summary>
+    /// <see cref="Update"/> on elements [<paramref name="offset"/>, offset + value.Length) of parameter
+    /// <paramref name="index"/>. Every update is elementwise, so any cut gives the same bits.
+    /// </summary>
+    private protected virtual void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate) =>
+        throw new NotSupportedException($"{GetType().Name} updates whole parameters only.");
+
+    /// <summary>
+    /// A large step on two threads: the trainable elements are cut in two halves by count, and the
+    /// caller and the worker update one each. Measured on the L model (1.9 M parameters), the step
+    /// is bound by memory traffic (28 bytes per parameter) and by the divider (a square root and a
+    /// division per parameter), and two cores have twice of both.
+    /// </summary>
+    private bool TryApplyInParallel(IReadOnlyList<Parameter> parameters, float learningRate)
+    {
+        if (!UpdatesRanges || Gemm.MaxThreads < 2)
+        {
+            return false;
+        }
+
+        long elements = 0;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            elements += parameters[i].Trainable ? parameters[i].Value.Length : 0;
+        }
+
+        ParallelWorker worker = ParallelWorker.Shared;
+        if (elements < ParallelElements || !worker.TryEnter())
+        {
+            return false;
+        }
+
+        try
+        {
+            _halves ??= new Halves(this);
+            _halves.Set(parameters, learningRate, elements);
+            worker.Run(_halves);
+        }
+        finally
+        {
+            worker.Exit();
+        }
+
+        return true;
+    }
+
+    /// <summary>Steps over fewer trainable elements than this stay on one thread.</summary>
+    private const long ParallelElements = 1 << 16;
+
+    private Halves? _halves;
+
+    /// <summary>One step cut into two halves of the trainable elements (reused, so a step allocates nothing).</summary>
+    private sealed class Halves(Optimizer optimizer) : IParallelJob
+    {
+        private IReadOnlyList<Parameter> _parameters = [];
+        private float _learningRate;
+        private long _middle;
+
+        public int Count => 2;
+
+        public void Set(IReadOnlyList<Parameter> parameters, float learningRate, long elements)
+        {
+            _parameters = parameters;
+            _learningRate = learningRate;
+            _middle = elements / 2 / 16 * 16;
+        }
+
+        public void Run(int index)
+        {
+            long start = index == 0 ? 0 : _middle;
+            long end = index == 0 ? _middle : long.MaxValue;
+            long position = 0;
+            for (int i = 0; i < _parameters.Count; i++)
+            {
+                Parameter parameter = _parameters[i];
+                if (!parameter.Trainable)
+                {
+                    continue;
+                }
+
+                int length = parameter.Value.Length;
+                long from = Math.Max(start, position), to = Math.Min(end, position + length);
+                if (from < to)
+                {
+                    int offset = (int)(from - position), count = (int)(to - from);
+                    optimizer.UpdateRange(i, offset, parameter.Value.AsSpan().Slice(offset, count),
+                        parameter.Gradient.AsSpan().Slice(offset, count), _learningRate);
+                }
+
+                position += length;
+            }
+        }
     }
 
     /// <summary>

@@ -96,11 +96,16 @@ public sealed class RMSprop : Optimizer
     }
 
     /// <inheritdoc/>
-    protected override void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    protected override void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, float learningRate) =>
+        UpdateRange(index, 0, value, gradient, learningRate);
+
+    private protected override bool UpdatesRanges => true;
+
+    private protected override void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
     {
-        Span<float> velocity = _velocities[index];
-        Span<float> momentum = Momentum > 0 ? _momenta[index] : default;
-        Span<float> average = Centered ? _averageGradients[index] : default;
+        Span<float> velocity = _velocities[index].AsSpan(offset, value.Length);
+        Span<float> momentum = Momentum > 0 ? _momenta[index].AsSpan(offset, value.Length) : default;
+        Span<float> average = Centered ? _averageGradients[index].AsSpan(offset, value.Length) : default;
         float rho = Rho, oneMinusRho = 1 - Rho, mu = Momentum, epsilon = Epsilon;
         OptimizerGuard.SameLength(value, gradient, velocity, momentum);
         OptimizerGuard.SameLength(value, gradient, velocity, average);

@@ -62,7 +62,12 @@ public sealed class SGD : Optimizer
     }
 
     /// <inheritdoc/>
-    protected override void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    protected override void Update(int index, Span<float> value, ReadOnlySpan<float> gradient, float learningRate) =>
+        UpdateRange(index, 0, value, gradient, learningRate);
+
+    private protected override bool UpdatesRanges => true;
+
+    private protected override void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
     {
         int i = 0;
         if (Momentum == 0)
@@ -87,7 +92,7 @@ public sealed class SGD : Optimizer
             return;
         }
 
-        Span<float> velocity = _velocities[index];
+        Span<float> velocity = _velocities[index].AsSpan(offset, value.Length);
         OptimizerGuard.SameLength(value, gradient, velocity);
         float momentum = Momentum;
         if (Vector.IsHardwareAccelerated)
