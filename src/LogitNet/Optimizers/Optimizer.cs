@@ -163,8 +163,13 @@ public abstract class Optimizer
             elements += parameters[i].Trainable ? parameters[i].Value.Length : 0;
         }
 
+        if (elements < ParallelElements)
+        {
+            return false;
+        }
+
         ParallelWorker worker = ParallelWorker.Shared;
-        if (elements < ParallelElements || !worker.TryEnter())
+        if (!worker.TryEnter())
         {
             return false;
         }

@@ -12,6 +12,7 @@ namespace LogitNet.Tests.Kernels;
 /// <see cref="Gemm.Panels"/> is process-wide; only this class sets it, and every setting gives the
 /// same bits, so GEMM tests running alongside are unaffected.
 /// </remarks>
+[Collection(ProcessWideSettingsCollection.Name)]
 public sealed class GemmPanelSourceTests : IDisposable
 {
     public void Dispose() => Gemm.Panels = PanelSource.Auto;

@@ -7,6 +7,7 @@ namespace LogitNet.Tests.Losses;
 /// The documented examples (exact values from 200-bit arithmetic, Keras's own figures beside them in the
 /// docs), shapes, reductions, weights, ignored classes and label smoothing.
 /// </summary>
+[Collection(ProcessWideSettingsCollection.Name)]
 public class LossBehaviourTests
 {
     private static void AssertUlps(double exact, float computed, double maxUlps = 1)

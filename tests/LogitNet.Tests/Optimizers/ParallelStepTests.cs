@@ -8,6 +8,7 @@ namespace LogitNet.Tests.Optimizers;
 /// must not change a bit. The parameters are large enough for the cut (2^16 elements and more)
 /// and uneven, so the halves end inside a parameter and away from a vector boundary.
 /// </summary>
+[Collection(ProcessWideSettingsCollection.Name)]
 public class ParallelStepTests
 {
     public static TheoryData<string> Optimizers() => ["adam", "adamw", "sgd", "sgd-momentum", "nesterov", "rmsprop", "rmsprop-centered-momentum"];
