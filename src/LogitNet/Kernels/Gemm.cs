@@ -53,10 +53,13 @@ internal enum PanelSource
 /// </para>
 /// <para>
 /// Threads and memory: products of at least <see cref="ParallelFlopThreshold"/> flops are cut
-/// into chunks shared by the calling thread and one dedicated worker (<see cref="MaxThreads"/>).
-/// Any thread may call concurrently: each has its own packing buffers (thread-static, grown to
-/// the largest blocks it has packed, at most 4.4 MB), and a caller that finds the worker busy
-/// runs alone. Once warm, a call allocates nothing on the managed heap, with one thread or two.
+/// into chunks shared by the calling thread and the library's one worker thread
+/// (<see cref="ParallelWorker"/>, up to <see cref="MaxThreads"/>), which watches for work for a
+/// millisecond after each job before it sleeps. Any thread may call concurrently: each has its
+/// own packing buffers (thread-static, grown to the largest blocks it has packed, at most 4.4 MB),
+/// and a caller that finds the worker busy runs alone. Small operands are read in place instead of
+/// packed (<see cref="Panels"/>). Once warm, a call allocates nothing on the managed heap, with one
+/// thread or two.
 /// </para>
 /// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
