@@ -17,7 +17,6 @@ internal static unsafe partial class Gemm
     /// </summary>
     private const long FourChunkFlops = 2_000_000_000;
 
-
     /// <summary>
     /// Cuts C into 2 or 4 chunks along M or N (never K, so each element's summation order is the
     /// one-thread order) and lets the calling thread and the worker take chunks until none are
@@ -35,11 +34,14 @@ internal static unsafe partial class Gemm
         }
 
         // Each chunk packs its own copy of the operand the cut does not divide: cutting N repeats
-        // A's packing (m·k per chunk), cutting M repeats B's (k·n); repeat the smaller one. Cuts
-        // fall on tile multiples (12 rows or 32 columns suit every kernel).
-        bool splitN = problem.M <= problem.N;
+        // A's packing (m·k per chunk), cutting M repeats B's (k·n); repeat the smaller one, or
+        // none: a B read in place (see ReadsInPlace) costs nothing to repeat, so then cut M. Cuts
+        // fall on tile multiples (8 or 12 rows, 32 columns suit every kernel).
+        bool bInPlace = kernel == GemmKernel.Vector512 && !problem.TransposeB
+            && ReadsInPlace(problem.K, problem.N, reuses: 2);
+        bool splitN = !bInPlace && problem.M <= problem.N;
         int extent = splitN ? problem.N : problem.M;
-        int unit = splitN ? 32 : 12;
+        int unit = splitN ? 32 : problem.M % 8 == 0 ? 8 : 12;
         int wanted = flops >= FourChunkFlops ? 4 : 2;
         int chunkSize = RoundUp(CeilDiv(extent, wanted), unit);
         int chunks = CeilDiv(extent, chunkSize);
