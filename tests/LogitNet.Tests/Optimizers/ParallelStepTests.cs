@@ -61,6 +61,33 @@ public class ParallelStepTests
         Assert.Equal(1f, one[3].Value.AsSpan()[0]); // frozen: untouched on both paths
     }
 
+    [Fact]
+    public void TwoThreadStep_WhenWarm_AllocatesNothingOnTheCallingThread()
+    {
+        Parameter[] parameters = MakeParameters([70_001, 33], frozen: -1);
+        var adam = new Adam(0.01f);
+        int saved = Gemm.MaxThreads;
+        try
+        {
+            Gemm.MaxThreads = 2;
+            SetGradients(parameters, 0);
+            adam.Apply(parameters);
+            adam.Apply(parameters);
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                adam.Apply(parameters);
+            }
+
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            Gemm.MaxThreads = saved;
+        }
+    }
+
     private static Parameter[] MakeParameters(int[] sizes, int frozen)
     {
         var parameters = new Parameter[sizes.Length];
