@@ -94,6 +94,44 @@ internal readonly unsafe struct GemmVector512 : IGemmVector<Vector512<float>>
         Vector512.ConditionalSelect(Vector512.LessThan(value, Vector512<float>.Zero), Vector512<float>.Zero, value);
 }
 
+/// <summary>
+/// Masked loads and stores lane by lane, for vectors whose instruction set has none (no AVX): a
+/// lane is selected when its mask bits are not all zero, and only selected lanes touch memory.
+/// </summary>
+internal static unsafe class MaskedLanes
+{
+    public static TVec Load<TVec>(float* source, TVec mask)
+        where TVec : unmanaged
+    {
+        TVec value = default;
+        int* selected = (int*)&mask;
+        float* lanes = (float*)&value;
+        for (int i = 0; i < sizeof(TVec) / sizeof(float); i++)
+        {
+            if (selected[i] != 0)
+            {
+                lanes[i] = source[i];
+            }
+        }
+
+        return value;
+    }
+
+    public static void Store<TVec>(float* destination, TVec value, TVec mask)
+        where TVec : unmanaged
+    {
+        int* selected = (int*)&mask;
+        float* lanes = (float*)&value;
+        for (int i = 0; i < sizeof(TVec) / sizeof(float); i++)
+        {
+            if (selected[i] != 0)
+            {
+                destination[i] = lanes[i];
+            }
+        }
+    }
+}
+
 /// <summary>AVX2/FMA (16 ymm registers): a 6×16 tile, 12 accumulators + 2 for B + 1 broadcast.</summary>
 internal readonly unsafe struct GemmVector256 : IGemmVector<Vector256<float>>
 {
@@ -123,16 +161,7 @@ internal readonly unsafe struct GemmVector256 : IGemmVector<Vector256<float>>
             return Avx.MaskLoad(source, mask);
         }
 
-        Vector256<float> value = Vector256<float>.Zero;
-        for (int i = 0; i < Vector256<float>.Count; i++)
-        {
-            if (mask.AsInt32().GetElement(i) != 0)
-            {
-                value = value.WithElement(i, source[i]);
-            }
-        }
-
-        return value;
+        return MaskedLanes.Load(source, mask);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -144,13 +173,7 @@ internal readonly unsafe struct GemmVector256 : IGemmVector<Vector256<float>>
             return;
         }
 
-        for (int i = 0; i < Vector256<float>.Count; i++)
-        {
-            if (mask.AsInt32().GetElement(i) != 0)
-            {
-                destination[i] = value.GetElement(i);
-            }
-        }
+        MaskedLanes.Store(destination, value, mask);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -197,16 +220,7 @@ internal readonly unsafe struct GemmVector128 : IGemmVector<Vector128<float>>
             return Avx.MaskLoad(source, mask);
         }
 
-        Vector128<float> value = Vector128<float>.Zero;
-        for (int i = 0; i < Vector128<float>.Count; i++)
-        {
-            if (mask.AsInt32().GetElement(i) != 0)
-            {
-                value = value.WithElement(i, source[i]);
-            }
-        }
-
-        return value;
+        return MaskedLanes.Load(source, mask);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -218,13 +232,7 @@ internal readonly unsafe struct GemmVector128 : IGemmVector<Vector128<float>>
             return;
         }
 
-        for (int i = 0; i < Vector128<float>.Count; i++)
-        {
-            if (mask.AsInt32().GetElement(i) != 0)
-            {
-                destination[i] = value.GetElement(i);
-            }
-        }
+        MaskedLanes.Store(destination, value, mask);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

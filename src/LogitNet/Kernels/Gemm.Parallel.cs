@@ -37,8 +37,7 @@ internal static unsafe partial class Gemm
         // A's packing (m·k per chunk), cutting M repeats B's (k·n); repeat the smaller one, or
         // none: a B read in place (see ReadsInPlace) costs nothing to repeat, so then cut M. Cuts
         // fall on tile multiples (8 or 12 rows, 32 columns suit every kernel).
-        bool bInPlace = kernel == GemmKernel.Vector512 && !problem.TransposeB
-            && ReadsInPlace(problem.K, problem.N, reuses: 2);
+        bool bInPlace = MasksLoads(kernel) && !problem.TransposeB && ReadsInPlace(problem.K, problem.N, reuses: 2);
         bool splitN = !bInPlace && problem.M <= problem.N;
         int extent = splitN ? problem.N : problem.M;
         int unit = splitN ? 32 : problem.M % 8 == 0 ? 8 : 12;

@@ -196,6 +196,15 @@ internal static unsafe partial class Gemm
         }
     }
 
+    /// <summary>Whether a kernel family has single-instruction masked loads (its vector type's <see cref="IGemmVector{TVec}.MaskedLoads"/>).</summary>
+    private static bool MasksLoads(GemmKernel kernel) => kernel switch
+    {
+        GemmKernel.Vector512 => GemmVector512.MaskedLoads,
+        GemmKernel.Vector256 => GemmVector256.MaskedLoads,
+        GemmKernel.Vector128 => GemmVector128.MaskedLoads,
+        _ => GemmScalar.MaskedLoads,
+    };
+
     private static GemmKernel SelectKernel()
     {
         // Vector*.FusedMultiplyAdd falls back to a slow software loop without hardware FMA, so
