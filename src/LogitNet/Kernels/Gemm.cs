@@ -99,20 +99,15 @@ internal static unsafe partial class Gemm
     /// <summary>The kernel family this CPU runs best, chosen once at start-up.</summary>
     public static readonly GemmKernel BestKernel = SelectKernel();
 
-    private static int s_maxThreads = Math.Min(2, Environment.ProcessorCount);
-
     /// <summary>
     /// Threads <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, in GemmEpilogue)"/>
-    /// may use: 1 or 2 (the calling thread and one worker). Results do not depend on it.
+    /// may use: 1 or 2 (the calling thread and one worker); the same setting as
+    /// <see cref="ParallelWorker.MaxThreads"/>, which optimizer steps follow too. Results do not depend on it.
     /// </summary>
     public static int MaxThreads
     {
-        get => Volatile.Read(ref s_maxThreads);
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            Volatile.Write(ref s_maxThreads, Math.Min(value, 2));
-        }
+        get => ParallelWorker.MaxThreads;
+        set => ParallelWorker.MaxThreads = value;
     }
 
     /// <summary>

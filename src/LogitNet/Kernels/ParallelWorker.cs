@@ -51,6 +51,22 @@ internal sealed class ParallelWorker
     /// <summary>Releases the worker taken by <see cref="TryEnter"/>.</summary>
     public void Exit() => _gate.Exit();
 
+    private static int s_maxThreads = Math.Min(2, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Threads the library's parallel work may use: 1, or 2 (the caller and the worker). One knob
+    /// for every user of the worker (GEMM products, optimizer steps); results never depend on it.
+    /// </summary>
+    public static int MaxThreads
+    {
+        get => Volatile.Read(ref s_maxThreads);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref s_maxThreads, Math.Min(value, 2));
+        }
+    }
+
     /// <summary>The worker every part of the library shares (the cores are shared too).</summary>
     public static ParallelWorker Shared { get; } = new();
 

@@ -152,7 +152,7 @@ public abstract class Optimizer
     /// </summary>
     private bool TryApplyInParallel(IReadOnlyList<Parameter> parameters, float learningRate)
     {
-        if (!UpdatesRanges || Gemm.MaxThreads < 2)
+        if (!UpdatesRanges || ParallelWorker.MaxThreads < 2)
         {
             return false;
         }
