@@ -28,7 +28,7 @@ public sealed class Parameter
         ArgumentNullException.ThrowIfNull(value);
         Name = name;
         Value = value;
-        Gradient = Tensor.Zeros(value.Shape);
+        Gradient = Tensor.ZerosAligned(value.ShapeSpan);
     }
 
     /// <summary>The parameter's name.</summary>

@@ -109,11 +109,11 @@ public sealed partial class Sequential
                     "The model's optimizer has been applied to other parameters than this model's, so its state cannot be saved with it. Compile the model with an optimizer of its own.");
             }
 
-            foreach ((string slot, float[][] values) in optimizer.Slots)
+            foreach ((string slot, Tensor[] values) in optimizer.Slots)
             {
                 for (int i = 0; i < _parameters.Length; i++)
                 {
-                    tensors.Add(($"optimizer/{_parameters[i].Name}/{slot}", SafeTensor.Float32(Tensor.Wrap(values[i], 0, _parameters[i].Value.Shape))));
+                    tensors.Add(($"optimizer/{_parameters[i].Name}/{slot}", SafeTensor.Float32(values[i])));
                 }
             }
         }
@@ -268,7 +268,7 @@ public sealed partial class Sequential
         Optimizer optimizer = model.Optimizer!;
         optimizer.Restore(model._parameters, iterations);
         List<string> present = [], missing = [];
-        foreach ((string slot, float[][] values) in optimizer.Slots)
+        foreach ((string slot, Tensor[] values) in optimizer.Slots)
         {
             for (int i = 0; i < model._parameters.Length; i++)
             {
@@ -276,7 +276,7 @@ public sealed partial class Sequential
                 string name = $"optimizer/{parameter.Name}/{slot}";
                 if (tensors.Remove(name, out SafeTensor? saved))
                 {
-                    CopyInto(saved, name, Tensor.Wrap(values[i], 0, parameter.Value.Shape), path, TrainingStateEntry);
+                    CopyInto(saved, name, values[i], path, TrainingStateEntry);
                     present.Add(name);
                 }
                 else

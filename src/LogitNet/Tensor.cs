@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace LogitNet;
 
@@ -58,6 +59,25 @@ public sealed class Tensor
         int[] checkedShape = CheckShape(shape.ToArray(), nameof(shape), out int length);
         return new Tensor(GC.AllocateUninitializedArray<float>(length), 0, checkedShape, length);
     }
+
+    /// <summary>
+    /// A new tensor of zeros whose first element starts a 64-byte cache line, in a pinned buffer so
+    /// that it stays there. For parameters, their gradients and optimizer state, which two threads
+    /// update in halves cut on a multiple of 16 elements: then no cache line holds elements of
+    /// both halves, and none travels between the cores.
+    /// </summary>
+    internal static unsafe Tensor ZerosAligned(ReadOnlySpan<int> shape)
+    {
+        const int lineFloats = CacheLineBytes / sizeof(float);
+        int[] checkedShape = CheckShape(shape.ToArray(), nameof(shape), out int length);
+        float[] buffer = GC.AllocateArray<float>(length + lineFloats - 1, pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        int offset = (int)((CacheLineBytes - address % CacheLineBytes) % CacheLineBytes) / sizeof(float);
+        return new Tensor(buffer, offset, checkedShape, length);
+    }
+
+    /// <summary>The cache line size that <see cref="ZerosAligned"/> aligns to (x64 and Arm64 alike).</summary>
+    internal const int CacheLineBytes = 64;
 
     /// <summary>The size of each axis, outermost first. A copy: changing it does not change the tensor.</summary>
     public int[] Shape => (int[])_shape.Clone();

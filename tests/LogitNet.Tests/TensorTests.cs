@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace LogitNet.Tests;
 
 public class TensorTests
@@ -221,4 +223,54 @@ public class TensorTests
     }
 
     private static readonly float[] PinnedUniformSeed0 = [0.601262987f, 0.747774065f, 0.10301999f];
+}
+
+public class AlignedStorageTests
+{
+    /// <summary>
+    /// Two threads update a parameter in halves cut on 16-element boundaries; the storage must start
+    /// on a cache line for those cuts to share no line (and stay there: the buffer is pinned).
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 784, 128 })]
+    [InlineData(new[] { 1 })]
+    [InlineData(new[] { 0 })]
+    [InlineData(new[] { 3, 5, 7 })]
+    public unsafe void ZerosAligned_StartsOnACacheLine_AndIsZero(int[] shape)
+    {
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            Tensor tensor = Tensor.ZerosAligned(shape);
+            Assert.Equal(shape, tensor.Shape);
+            Assert.True(tensor.AsSpan().IndexOfAnyExcept(0f) < 0);
+            fixed (float* first = &MemoryMarshal.GetArrayDataReference(tensor.Buffer))
+            {
+                Assert.Equal(0, ((nint)(first + tensor.Offset)) % Tensor.CacheLineBytes);
+            }
+
+            GC.Collect(); // a pinned buffer does not move
+            fixed (float* first = &MemoryMarshal.GetArrayDataReference(tensor.Buffer))
+            {
+                Assert.Equal(0, ((nint)(first + tensor.Offset)) % Tensor.CacheLineBytes);
+            }
+        }
+    }
+
+    [Fact]
+    public unsafe void Training_ParametersGradientsAndAdamState_AreAligned()
+    {
+        var model = new Sequential(new LogitNet.Layers.Dense(64, LogitNet.Layers.Activation.Relu), new LogitNet.Layers.Dense(3)) { Log = TextWriter.Null };
+        model.Compile(new LogitNet.Losses.SparseCategoricalCrossentropy(fromLogits: true), new LogitNet.Optimizers.Adam());
+        model.Fit(Tensor.Ones(4, 5), Tensor.Zeros(4), epochs: 1, batchSize: 4, verbose: 0);
+        List<Tensor> tensors = [.. model.Parameters.Select(p => p.Value), .. model.Parameters.Select(p => p.Gradient),
+            .. model.Optimizer!.Slots.SelectMany(slot => slot.Values)];
+        Assert.Equal(4 * model.Parameters.Count, tensors.Count);
+        foreach (Tensor tensor in tensors)
+        {
+            fixed (float* first = &MemoryMarshal.GetArrayDataReference(tensor.Buffer))
+            {
+                Assert.Equal(0, ((nint)(first + tensor.Offset)) % Tensor.CacheLineBytes);
+            }
+        }
+    }
 }

@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace LogitNet.Kernels;
 
 internal static unsafe partial class Gemm
@@ -18,11 +22,12 @@ internal static unsafe partial class Gemm
     private const long FourChunkFlops = 2_000_000_000;
 
     /// <summary>
-    /// Cuts C into 2 or 4 chunks along M or N (never K, so each element's summation order is the
-    /// one-thread order) and lets the calling thread and the worker take chunks until none are
-    /// left. The cut depends on the shape alone, and which thread computes a chunk does not change
-    /// its bits. Taking chunks rather than fixed halves keeps a busy second core (another process,
-    /// a worker not yet scheduled) from stalling the product: the caller then does the rest.
+    /// Cuts C into 2 or 4 chunks along M or N, or a short product into two halves of its K blocks
+    /// (<see cref="SplitsK"/>), and lets the calling thread and the worker take chunks until none
+    /// are left. Every element keeps the one-thread summation order. The cut depends on the shape
+    /// alone, and which thread computes a chunk does not change its bits. Taking chunks rather
+    /// than fixed halves keeps a busy second core (another process, a worker not yet scheduled)
+    /// from stalling the product: the caller then does the rest.
     /// </summary>
     private static void Execute(in Problem problem, int maxThreads, GemmKernel kernel)
     {
@@ -30,6 +35,13 @@ internal static unsafe partial class Gemm
         if (maxThreads < 2 || flops < ParallelFlopThreshold)
         {
             RunBlock(problem, kernel, 0, problem.M, 0, problem.N);
+            return;
+        }
+
+        int wanted = flops >= FourChunkFlops ? 4 : 2;
+        if (wanted == 2 && SplitsK(problem.M, problem.K))
+        {
+            RunKHalves(problem, kernel);
             return;
         }
 
@@ -41,7 +53,6 @@ internal static unsafe partial class Gemm
         bool splitN = !bInPlace && problem.M <= problem.N;
         int extent = splitN ? problem.N : problem.M;
         int unit = splitN ? 32 : problem.M % 8 == 0 ? 8 : 12;
-        int wanted = flops >= FourChunkFlops ? 4 : 2;
         int chunkSize = RoundUp(CeilDiv(extent, wanted), unit);
         int chunks = CeilDiv(extent, chunkSize);
         ParallelWorker worker = ParallelWorker.Shared;
@@ -95,6 +106,153 @@ internal static unsafe partial class Gemm
             else
             {
                 RunBlock(_problem, _kernel, start, Math.Min(_problem.M, start + _chunkSize), 0, _problem.N);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether two threads cut a product's K blocks in halves rather than C: when the blocks split
+    /// evenly and C is short, so that the partial sums the worker hands back (its blocks × m × n)
+    /// are smaller than the half of B's rows the caller does not read (k/2 × n). A training batch's
+    /// forward product (64 × 128 × 784) is one: cut by rows or columns of C, each core would read
+    /// all of the weights, half of which the other core's optimizer step has just updated, and
+    /// moving data between the cores is the slow part of a step on two threads (about 10 GB/s
+    /// against over 100 GB/s within a core). Cut by K, each core reads the weight rows whose
+    /// gradient it computes and whose update it makes (see the optimizer's Halves).
+    /// </summary>
+    private static bool SplitsK(int m, int k)
+    {
+        int blocks = CeilDiv(k, KcMax);
+        return blocks % 2 == 0 && (long)(blocks / 2) * m < k / 2;
+    }
+
+    private static readonly KHalves s_kHalves = new();
+
+    /// <summary>
+    /// The K-block halves of one product: the caller computes C from the first half of the blocks,
+    /// the worker each block of the second half into a partial sum of its own, and the caller then
+    /// adds those to C in block order and applies the epilogue: the same additions, in the same
+    /// order, as one thread makes, so the same bits.
+    /// </summary>
+    private static void RunKHalves(in Problem problem, GemmKernel kernel)
+    {
+        ParallelWorker worker = ParallelWorker.Shared;
+        if (!worker.TryEnter())
+        {
+            RunBlock(problem, kernel, 0, problem.M, 0, problem.N);
+            return;
+        }
+
+        KHalves job = s_kHalves;
+        try
+        {
+            job.Set(problem, kernel);
+            worker.Run(job);
+        }
+        finally
+        {
+            worker.Exit();
+        }
+
+        job.AddPartials();
+    }
+
+    /// <summary>One product cut into two halves of its K blocks (reused; its partial-sum buffer grows once).</summary>
+    private sealed class KHalves : IParallelJob
+    {
+        private Problem _problem;
+        private GemmKernel _kernel;
+        private int _kcStep;
+        private int _firstBlocks;
+        private int _partialCount;
+        private float[] _partials = [];
+
+        public int Count => 2;
+
+        public void Set(in Problem problem, GemmKernel kernel)
+        {
+            int blocks = CeilDiv(problem.K, KcMax);
+            _problem = problem;
+            _kernel = kernel;
+            _kcStep = CeilDiv(problem.K, blocks);
+            _firstBlocks = blocks - blocks / 2;
+            _partialCount = blocks / 2;
+            long needed = (long)_partialCount * problem.M * problem.N;
+            if (_partials.Length < needed)
+            {
+                // Pinned: the kernels write it through a raw pointer, possibly from the worker thread.
+                _partials = GC.AllocateUninitializedArray<float>((int)needed, pinned: true);
+            }
+        }
+
+        public void Run(int index)
+        {
+            int m = _problem.M, n = _problem.N;
+            if (index == 0)
+            {
+                RunBlock(_problem, _kernel, 0, m, 0, n, 0, _firstBlocks * _kcStep, raw: false);
+                return;
+            }
+
+            for (int block = 0; block < _partialCount; block++)
+            {
+                Problem partial = _problem;
+                partial.C = PartialSum(block);
+                partial.Ldc = n;
+                int pc = (_firstBlocks + block) * _kcStep;
+                RunBlock(partial, _kernel, 0, m, 0, n, pc, pc + _kcStep, raw: true);
+            }
+        }
+
+        private float* PartialSum(int block) =>
+            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials)) + (nint)block * _problem.M * _problem.N;
+
+        /// <summary>C += each partial sum in block order; with the last, the epilogue (as the kernels' StoreRow: + bias, then ReLU).</summary>
+        public void AddPartials()
+        {
+            Problem problem = _problem;
+            int n = problem.N;
+            for (int block = 0; block < _partialCount; block++)
+            {
+                bool last = block == _partialCount - 1;
+                float* bias = last ? problem.Bias : null;
+                bool relu = last && problem.Relu;
+                float* partial = PartialSum(block);
+                for (int i = 0; i < problem.M; i++)
+                {
+                    AddRow(problem.C + i * problem.Ldc, partial + (nint)i * n, n, bias, relu);
+                }
+            }
+        }
+
+        private static void AddRow(float* c, float* partial, int n, float* bias, bool relu)
+        {
+            int j = 0;
+            for (; j <= n - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                Vector<float> x = Vector.Load(c + j) + Vector.Load(partial + j);
+                if (bias != null)
+                {
+                    x += Vector.Load(bias + j);
+                }
+
+                if (relu)
+                {
+                    x = Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), Vector<float>.Zero, x);
+                }
+
+                x.Store(c + j);
+            }
+
+            for (; j < n; j++)
+            {
+                float x = c[j] + partial[j];
+                if (bias != null)
+                {
+                    x += bias[j];
+                }
+
+                c[j] = relu ? Relu(x) : x;
             }
         }
     }

@@ -267,21 +267,28 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>Runs rows [rowStart, rowEnd) × columns [colStart, colEnd) of C on the calling thread.</summary>
-    private static void RunBlock(in Problem problem, GemmKernel kernel, int rowStart, int rowEnd, int colStart, int colEnd)
+    private static void RunBlock(in Problem problem, GemmKernel kernel, int rowStart, int rowEnd, int colStart, int colEnd) =>
+        RunBlock(problem, kernel, rowStart, rowEnd, colStart, colEnd, 0, int.MaxValue, raw: false);
+
+    /// <summary>
+    /// As the overload without them, over the K blocks that start in [pcFrom, pcTo) only (pcFrom
+    /// a block start); <paramref name="raw"/> stores the block's own sum, with no epilogue.
+    /// </summary>
+    private static void RunBlock(in Problem problem, GemmKernel kernel, int rowStart, int rowEnd, int colStart, int colEnd, int pcFrom, int pcTo, bool raw)
     {
         switch (kernel)
         {
             case GemmKernel.Vector512:
-                Drive<GemmVector512, Vector512<float>>(problem, rowStart, rowEnd, colStart, colEnd);
+                Drive<GemmVector512, Vector512<float>>(problem, rowStart, rowEnd, colStart, colEnd, pcFrom, pcTo, raw);
                 break;
             case GemmKernel.Vector256:
-                Drive<GemmVector256, Vector256<float>>(problem, rowStart, rowEnd, colStart, colEnd);
+                Drive<GemmVector256, Vector256<float>>(problem, rowStart, rowEnd, colStart, colEnd, pcFrom, pcTo, raw);
                 break;
             case GemmKernel.Vector128:
-                Drive<GemmVector128, Vector128<float>>(problem, rowStart, rowEnd, colStart, colEnd);
+                Drive<GemmVector128, Vector128<float>>(problem, rowStart, rowEnd, colStart, colEnd, pcFrom, pcTo, raw);
                 break;
             default:
-                Drive<GemmScalar, float>(problem, rowStart, rowEnd, colStart, colEnd);
+                Drive<GemmScalar, float>(problem, rowStart, rowEnd, colStart, colEnd, pcFrom, pcTo, raw);
                 break;
         }
     }
@@ -292,7 +299,7 @@ internal static unsafe partial class Gemm
     /// the K blocks depend on k alone, which is what keeps the summation order fixed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Drive<TOps, TVec>(in Problem problem, int rowStart, int rowEnd, int colStart, int colEnd)
+    private static void Drive<TOps, TVec>(in Problem problem, int rowStart, int rowEnd, int colStart, int colEnd, int pcFrom, int pcTo, bool raw)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
@@ -323,11 +330,11 @@ internal static unsafe partial class Gemm
         for (int jc = colStart; jc < colEnd; jc += ncStep)
         {
             int nc = Math.Min(ncStep, colEnd - jc);
-            for (int pc = 0; pc < k; pc += kcStep)
+            for (int pc = pcFrom; pc < k && pc < pcTo; pc += kcStep)
             {
                 int kc = Math.Min(kcStep, k - pc);
-                bool last = pc + kc == k;
-                int flags = (pc > 0 || problem.Accumulate ? AddToC : 0) | (last && problem.Relu ? ApplyRelu : 0);
+                bool last = pc + kc == k && !raw;
+                int flags = raw ? 0 : (pc > 0 || problem.Accumulate ? AddToC : 0) | (last && problem.Relu ? ApplyRelu : 0);
                 float* bias = last ? problem.Bias : null;
                 if (!directB)
                 {

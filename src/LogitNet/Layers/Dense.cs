@@ -93,8 +93,11 @@ public sealed class Dense : Layer
     {
         int features = inputShape[^1];
         float limit = MathF.Sqrt(6f / (features + Units));
-        _kernel = AddParameter("kernel", Tensor.RandomUniform([features, Units], -limit, limit, Seed));
-        _bias = UseBias ? AddParameter("bias", Tensor.Zeros(Units)) : null;
+        // Aligned storage: the two threads of a training step each own a half (Optimizer's Halves).
+        Tensor kernel = Tensor.ZerosAligned([features, Units]);
+        Tensor.RandomUniform([features, Units], -limit, limit, Seed).AsSpan().CopyTo(kernel.AsSpan());
+        _kernel = AddParameter("kernel", kernel);
+        _bias = UseBias ? AddParameter("bias", Tensor.ZerosAligned([Units])) : null;
         int[] outputShape = (int[])inputShape.Clone();
         outputShape[^1] = Units;
         _preActivation = new BatchBuffer(outputShape);

@@ -18,8 +18,12 @@ namespace LogitNet.Optimizers;
 /// </example>
 public class Adam : Optimizer
 {
-    private float[][] _firstMoments = [];
-    private float[][] _secondMoments = [];
+    private Tensor[] _firstMoments = [];
+    private Tensor[] _secondMoments = [];
+
+    // This step's bias-corrected step size and weight decay (PrepareStep).
+    private float _stepSize;
+    private float _stepDecay;
 
     /// <summary>Creates the optimizer with a fixed learning rate.</summary>
     /// <param name="learningRate">The step size (default 0.001).</param>
@@ -59,14 +63,14 @@ public class Adam : Optimizer
     public float WeightDecay { get; private protected init; }
 
     /// <inheritdoc/>
-    internal override IReadOnlyList<(string Slot, float[][] Values)> Slots =>
+    internal override IReadOnlyList<(string Slot, Tensor[] Values)> Slots =>
         BoundParameters is null ? [] : [("momentum", _firstMoments), ("velocity", _secondMoments)];
 
     /// <inheritdoc/>
     protected override void Build(IReadOnlyList<Parameter> parameters)
     {
-        _firstMoments = parameters.Select(p => new float[p.Value.Length]).ToArray();
-        _secondMoments = parameters.Select(p => new float[p.Value.Length]).ToArray();
+        _firstMoments = StateFor(parameters);
+        _secondMoments = StateFor(parameters);
     }
 
     /// <inheritdoc/>
@@ -75,14 +79,20 @@ public class Adam : Optimizer
 
     private protected override bool UpdatesRanges => true;
 
-    private protected override void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    /// <inheritdoc/>
+    private protected override void PrepareStep(float learningRate)
     {
         long step = Iterations + 1;
-        float alpha = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
-        float decay = WeightDecay * learningRate;
+        _stepSize = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
+        _stepDecay = WeightDecay * learningRate;
+    }
+
+    private protected override void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    {
+        float alpha = _stepSize, decay = _stepDecay;
         float oneMinusBeta1 = 1 - Beta1, oneMinusBeta2 = 1 - Beta2, epsilon = Epsilon;
-        Span<float> m = _firstMoments[index].AsSpan(offset, value.Length);
-        Span<float> v = _secondMoments[index].AsSpan(offset, value.Length);
+        Span<float> m = _firstMoments[index].AsSpan().Slice(offset, value.Length);
+        Span<float> v = _secondMoments[index].AsSpan().Slice(offset, value.Length);
         OptimizerGuard.SameLength(value, gradient, m, v);
         int i = 0;
         if (Vector.IsHardwareAccelerated)

@@ -13,9 +13,9 @@ namespace LogitNet.Optimizers;
 /// </example>
 public sealed class RMSprop : Optimizer
 {
-    private float[][] _velocities = [];
-    private float[][] _momenta = [];
-    private float[][] _averageGradients = [];
+    private Tensor[] _velocities = [];
+    private Tensor[] _momenta = [];
+    private Tensor[] _averageGradients = [];
 
     /// <summary>Creates the optimizer with a fixed learning rate.</summary>
     /// <param name="learningRate">The step size (default 0.001).</param>
@@ -63,7 +63,7 @@ public sealed class RMSprop : Optimizer
     public bool Centered { get; }
 
     /// <inheritdoc/>
-    internal override IReadOnlyList<(string Slot, float[][] Values)> Slots
+    internal override IReadOnlyList<(string Slot, Tensor[] Values)> Slots
     {
         get
         {
@@ -72,7 +72,7 @@ public sealed class RMSprop : Optimizer
                 return [];
             }
 
-            List<(string, float[][])> slots = [("velocity", _velocities)];
+            List<(string, Tensor[])> slots = [("velocity", _velocities)];
             if (Momentum > 0)
             {
                 slots.Add(("momentum", _momenta));
@@ -90,9 +90,9 @@ public sealed class RMSprop : Optimizer
     /// <inheritdoc/>
     protected override void Build(IReadOnlyList<Parameter> parameters)
     {
-        _velocities = parameters.Select(p => new float[p.Value.Length]).ToArray();
-        _momenta = Momentum > 0 ? parameters.Select(p => new float[p.Value.Length]).ToArray() : [];
-        _averageGradients = Centered ? parameters.Select(p => new float[p.Value.Length]).ToArray() : [];
+        _velocities = StateFor(parameters);
+        _momenta = Momentum > 0 ? StateFor(parameters) : [];
+        _averageGradients = Centered ? StateFor(parameters) : [];
     }
 
     /// <inheritdoc/>
@@ -103,9 +103,9 @@ public sealed class RMSprop : Optimizer
 
     private protected override void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
     {
-        Span<float> velocity = _velocities[index].AsSpan(offset, value.Length);
-        Span<float> momentum = Momentum > 0 ? _momenta[index].AsSpan(offset, value.Length) : default;
-        Span<float> average = Centered ? _averageGradients[index].AsSpan(offset, value.Length) : default;
+        Span<float> velocity = _velocities[index].AsSpan().Slice(offset, value.Length);
+        Span<float> momentum = Momentum > 0 ? _momenta[index].AsSpan().Slice(offset, value.Length) : default;
+        Span<float> average = Centered ? _averageGradients[index].AsSpan().Slice(offset, value.Length) : default;
         float rho = Rho, oneMinusRho = 1 - Rho, mu = Momentum, epsilon = Epsilon;
         OptimizerGuard.SameLength(value, gradient, velocity, momentum);
         OptimizerGuard.SameLength(value, gradient, velocity, average);

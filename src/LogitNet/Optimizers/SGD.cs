@@ -16,7 +16,7 @@ namespace LogitNet.Optimizers;
 /// </example>
 public sealed class SGD : Optimizer
 {
-    private float[][] _velocities = [];
+    private Tensor[] _velocities = [];
 
     /// <summary>Creates the optimizer with a fixed learning rate.</summary>
     /// <param name="learningRate">The step size (Keras's default 0.01).</param>
@@ -52,13 +52,13 @@ public sealed class SGD : Optimizer
     public bool Nesterov { get; }
 
     /// <inheritdoc/>
-    internal override IReadOnlyList<(string Slot, float[][] Values)> Slots =>
+    internal override IReadOnlyList<(string Slot, Tensor[] Values)> Slots =>
         BoundParameters is null || Momentum == 0 ? [] : [("momentum", _velocities)];
 
     /// <inheritdoc/>
     protected override void Build(IReadOnlyList<Parameter> parameters)
     {
-        _velocities = Momentum == 0 ? [] : parameters.Select(p => new float[p.Value.Length]).ToArray();
+        _velocities = Momentum == 0 ? [] : StateFor(parameters);
     }
 
     /// <inheritdoc/>
@@ -92,7 +92,7 @@ public sealed class SGD : Optimizer
             return;
         }
 
-        Span<float> velocity = _velocities[index].AsSpan(offset, value.Length);
+        Span<float> velocity = _velocities[index].AsSpan().Slice(offset, value.Length);
         OptimizerGuard.SameLength(value, gradient, velocity);
         float momentum = Momentum;
         if (Vector.IsHardwareAccelerated)

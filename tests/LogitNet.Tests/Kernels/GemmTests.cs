@@ -201,6 +201,45 @@ public class GemmTests
     }
 
     /// <summary>
+    /// Short products with an even number of K blocks are cut by K between the two threads, the
+    /// worker's blocks summed apart and added by the caller afterwards: the bits must still be the
+    /// one-thread bits, sign of zero and NaN included, with every epilogue.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Multiply_TwoThreadsCutByK_BitwiseEqualToOneThread(bool transposeA, bool transposeB)
+    {
+        var random = new Random(23);
+        // The M model's forward product (4 blocks of 196); 4 blocks of 250 with an edge column
+        // tile; 8 blocks (4 partial sums); a single row past the few-rows path; 3 blocks (not cut by K).
+        foreach ((int m, int n, int k) in new[] { (64, 128, 784), (20, 77, 1000), (12, 50, 2048), (5, 64, 1024), (16, 64, 700) })
+        {
+            float[] a = RandomMatrix(random, m * k);
+            float[] b = RandomMatrix(random, k * n);
+            // A zero row and a NaN: ReLU must keep -0 as -0 and NaN as NaN, as the kernels do.
+            Array.Clear(a, 0, transposeA ? 0 : k);
+            a[^1] = float.NaN;
+            float[] bias = RandomMatrix(random, n);
+            bias[0] = -0f;
+            float[] start = RandomMatrix(random, m * n);
+            foreach ((bool withBias, bool relu, bool accumulate) in new[] { (false, false, false), (true, true, false), (false, true, true), (true, false, true) })
+            {
+                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+                float[] one = (float[])start.Clone();
+                float[] two = (float[])start.Clone();
+                Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, one, n, epilogue, 1, Gemm.BestKernel);
+                Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, two, n, epilogue, 2, Gemm.BestKernel);
+                Assert.Equal(BitsOf(one), BitsOf(two));
+            }
+        }
+    }
+
+    private static int[] BitsOf(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
+
+    /// <summary>
     /// The worker spins for a while after a product and then sleeps; a product posted as it falls
     /// asleep, or long after, must still complete with the one-thread bits (taken by the worker
     /// or, if it is late, done by the caller).
