@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -95,6 +96,36 @@ public class Adam : Optimizer
         Span<float> v = _secondMoments[index].AsSpan().Slice(offset, value.Length);
         OptimizerGuard.SameLength(value, gradient, m, v);
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // The step is bound by the divider (a division and a square root per element) when its
+            // state is in cache: 512-bit vectors halve that on CPUs with full-width dividers. The
+            // same operations, each correctly rounded, so the same bits as the narrower loop below.
+            ref float w0 = ref MemoryMarshal.GetReference(value);
+            ref float g0 = ref MemoryMarshal.GetReference(gradient);
+            ref float m0 = ref MemoryMarshal.GetReference(m);
+            ref float v0 = ref MemoryMarshal.GetReference(v);
+            var a = Vector512.Create(alpha);
+            var d = Vector512.Create(decay);
+            var b1 = Vector512.Create(oneMinusBeta1);
+            var b2 = Vector512.Create(oneMinusBeta2);
+            var e = Vector512.Create(epsilon);
+            for (; i <= value.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                nuint at = (nuint)i;
+                Vector512<float> g = Vector512.LoadUnsafe(ref g0, at);
+                Vector512<float> mi = Vector512.LoadUnsafe(ref m0, at);
+                Vector512<float> vi = Vector512.LoadUnsafe(ref v0, at);
+                mi += (g - mi) * b1;
+                vi += (g * g - vi) * b2;
+                mi.StoreUnsafe(ref m0, at);
+                vi.StoreUnsafe(ref v0, at);
+                Vector512<float> w = Vector512.LoadUnsafe(ref w0, at);
+                w -= w * d;
+                (w - a * mi / (Vector512.Sqrt(vi) + e)).StoreUnsafe(ref w0, at);
+            }
+        }
+
         if (Vector.IsHardwareAccelerated)
         {
             // Unchecked loads and stores: the four spans have the parameter's length (checked on entry),

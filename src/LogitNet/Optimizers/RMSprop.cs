@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -110,6 +111,44 @@ public sealed class RMSprop : Optimizer
         OptimizerGuard.SameLength(value, gradient, velocity, momentum);
         OptimizerGuard.SameLength(value, gradient, velocity, average);
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 512-bit vectors first, as in Adam: the square root and division bound the step.
+            ref float w0 = ref MemoryMarshal.GetReference(value);
+            ref float g0 = ref MemoryMarshal.GetReference(gradient);
+            ref float s0 = ref MemoryMarshal.GetReference(velocity);
+            ref float m0 = ref MemoryMarshal.GetReference(momentum);
+            ref float a0 = ref MemoryMarshal.GetReference(average);
+            var r = Vector512.Create(rho);
+            var r1 = Vector512.Create(oneMinusRho);
+            var lr = Vector512.Create(learningRate);
+            var e = Vector512.Create(epsilon);
+            var m = Vector512.Create(mu);
+            for (; i <= value.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                nuint at = (nuint)i;
+                Vector512<float> g = Vector512.LoadUnsafe(ref g0, at);
+                Vector512<float> s = r * Vector512.LoadUnsafe(ref s0, at) + r1 * g * g;
+                s.StoreUnsafe(ref s0, at);
+                Vector512<float> denominator = s;
+                if (Centered)
+                {
+                    Vector512<float> a = r * Vector512.LoadUnsafe(ref a0, at) + r1 * g;
+                    a.StoreUnsafe(ref a0, at);
+                    denominator -= a * a;
+                }
+
+                Vector512<float> increment = lr * g / Vector512.Sqrt(denominator + e);
+                if (mu > 0)
+                {
+                    increment = m * Vector512.LoadUnsafe(ref m0, at) + increment;
+                    increment.StoreUnsafe(ref m0, at);
+                }
+
+                (Vector512.LoadUnsafe(ref w0, at) - increment).StoreUnsafe(ref w0, at);
+            }
+        }
+
         if (Vector.IsHardwareAccelerated)
         {
             // Unchecked loads and stores, as in Adam: the state spans have the parameter's length.

@@ -72,15 +72,13 @@ public class ParallelStepTests
             Gemm.MaxThreads = 2;
             SetGradients(parameters, 0);
             adam.Apply(parameters);
-            adam.Apply(parameters);
-
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++)
+            Assert.Equal(0, SteadyState.AllocatedBytes(() =>
             {
-                adam.Apply(parameters);
-            }
-
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                for (int i = 0; i < 20; i++)
+                {
+                    adam.Apply(parameters);
+                }
+            }));
         }
         finally
         {
