@@ -180,11 +180,15 @@ public sealed partial class Sequential
     {
         Tensor xBatch = _xBatch!.For(count);
         Tensor yBatch = _yBatch!.For(count);
-        Gather(x, order, start, xBatch);
+        // A Dense first layer's product may cut the batch's columns between the two threads; the
+        // gather then follows the same cut, so each core writes the columns it reads.
+        int rowLength = x.Length / x.ShapeSpan[0];
+        int readerColumns = _layers[0] is Dense first && x.Rank == 2 ? first.Units : 0;
+        RowGather.Copy(x.AsSpan(), rowLength, order, start, xBatch.AsSpan(), count, readerColumns);
         Gather(y, order, start, yBatch);
 
         // The next batch's rows, one step ahead: fetched from memory while this step computes.
-        RowPrefetch.Rows(x.AsSpan(), x.Length / x.ShapeSpan[0], order, start + count, count);
+        RowPrefetch.Rows(x.AsSpan(), rowLength, order, start + count, count);
         Tensor? weightBatch = null;
         if (weights is not null)
         {

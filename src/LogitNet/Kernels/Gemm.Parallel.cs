@@ -126,6 +126,24 @@ internal static unsafe partial class Gemm
         return blocks % 2 == 0 && (long)(blocks / 2) * m < k / 2;
     }
 
+    /// <summary>
+    /// Where a product of this shape, run on two threads, cuts op(A)'s columns between them: the
+    /// first column of the worker's K blocks, or 0 when the product runs on one thread or is cut
+    /// otherwise. The training loop gathers a batch on the two threads along this cut, so each
+    /// core writes the part of the batch it then reads.
+    /// </summary>
+    internal static int WorkerKStart(int m, int n, int k)
+    {
+        long flops = 2L * m * n * k;
+        if (ParallelWorker.MaxThreads < 2 || m <= FewRowsMax || flops < ParallelFlopThreshold || flops >= FourChunkFlops || !SplitsK(m, k))
+        {
+            return 0;
+        }
+
+        int blocks = CeilDiv(k, KcMax);
+        return (blocks - blocks / 2) * CeilDiv(k, blocks);
+    }
+
     private static readonly KHalves s_kHalves = new();
 
     /// <summary>
