@@ -48,14 +48,17 @@ internal enum PanelSource
 /// </para>
 /// <para>
 /// Determinism: every element of C is the in-order FMA chain over p within each K block, the
-/// blocks added to C in order, and the K blocking depends on k alone. Threads split only M or N,
-/// so the result is bitwise the same for any thread count and run to run (on one kernel family).
+/// blocks added to C in order, and the K blocking depends on k alone. Threads split M or N, or
+/// the K blocks of a short product whose partial sums are then added in block order, so the
+/// result is bitwise the same for any thread count and run to run (on one kernel family).
 /// </para>
 /// <para>
 /// Threads and memory: products of at least <see cref="ParallelFlopThreshold"/> flops are cut
 /// into chunks shared by the calling thread and the library's one worker thread
 /// (<see cref="ParallelWorker"/>, up to <see cref="MaxThreads"/>), which watches for work for a
-/// millisecond after each job before it sleeps. Any thread may call concurrently: each has its
+/// millisecond after each job before it sleeps. The cuts keep what one core computes with the
+/// same core across a training step (see <see cref="SplitsK"/>): moving data between
+/// the cores is slower than the arithmetic on them. Any thread may call concurrently: each has its
 /// own packing buffers (thread-static, grown to the largest blocks it has packed, at most 4.4 MB),
 /// and a caller that finds the worker busy runs alone. Small operands are read in place instead of
 /// packed (<see cref="Panels"/>). Once warm, a call allocates nothing on the managed heap, with one

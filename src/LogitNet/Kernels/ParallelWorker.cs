@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace LogitNet.Kernels;
 
 /// <summary>
-/// One background thread that helps the calling thread with large pieces of work: GEMM products
-/// and optimizer steps. A dedicated thread rather than the thread pool: a queued work item
+/// One background thread that helps the calling thread with large pieces of work: GEMM products,
+/// optimizer steps and the training loop's batch copy. A dedicated thread rather than the thread pool: a queued work item
 /// allocates a closure per call and a pool thread may be busy; this one keeps its GEMM packing
 /// buffers warm and allocates nothing per call. One job at a time uses it; a concurrent caller
 /// finds it taken and does its work alone.

@@ -101,7 +101,7 @@ public abstract class Optimizer
 
     /// <summary>
     /// The per-parameter state, for saving and restoring: each slot's name (Keras's: <c>momentum</c>,
-    /// <c>velocity</c>, <c>average_gradient</c>) and one array per bound parameter, in order.
+    /// <c>velocity</c>, <c>average_gradient</c>) and one tensor per bound parameter, shaped like it, in order.
     /// Empty until the optimizer is bound; empty for an optimizer without state (plain SGD).
     /// </summary>
     internal virtual IReadOnlyList<(string Slot, Tensor[] Values)> Slots => [];
