@@ -215,9 +215,10 @@ public abstract class Optimizer
     /// The halves are contiguous, not columns: measured on the 2-core VM, two threads updating
     /// interleaved 256-byte or 1 KB pieces of one array ran 5 times slower than on two halves,
     /// since each core's prefetchers pull in the other's lines. A dense kernel's halves are
-    /// halves of its rows, as in its products (<see cref="Kernels.Gemm"/>: the weight gradient is
-    /// cut by rows, the forward product by K blocks), so each core updates the rows it computed
-    /// and owns their optimizer state.
+    /// halves of its rows; for a layer like the M model's first (784 × 128, batch 64) the products
+    /// cut the weights the same way (<see cref="Kernels.Gemm"/>: the weight gradient by rows, the
+    /// forward product by K blocks), so each core updates the rows it computed and owns their
+    /// optimizer state.
     /// </remarks>
     private sealed class Halves(Optimizer optimizer) : IParallelJob
     {
