@@ -105,6 +105,7 @@ internal static class CliApp
               logitnet train --dataset mnist --epochs 10 --output mnist.logitnet
               logitnet evaluate mnist.logitnet --dataset mnist
               logitnet predict mnist.logitnet --input images.npy --top-k 3
+              logitnet export-onnx mnist.logitnet mnist.onnx
               logitnet demo roundoff
               logitnet audit
             """);
@@ -113,6 +114,7 @@ internal static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
+        root.Subcommands.Add(ExportOnnxCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         HelpWithExamples.Install(root);

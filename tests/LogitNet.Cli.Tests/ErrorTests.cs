@@ -47,7 +47,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public void Help_OnEveryCommand_ShowsExamplesAndExitsZero()
     {
-        foreach (string command in new[] { "train", "evaluate", "predict", "summary", "demo", "demo roundoff", "demo softmax-lab", "audit" })
+        foreach (string command in new[] { "train", "evaluate", "predict", "summary", "export-onnx", "demo", "demo roundoff", "demo softmax-lab", "audit" })
         {
             CliResult result = CliRunner.Run(_directory, [.. command.Split(' '), "--help"]);
 
