@@ -1,6 +1,5 @@
 using System.Runtime.Intrinsics;
-using System.Numerics;
-using System.Runtime.InteropServices;
+using LogitNet.Kernels;
 
 namespace LogitNet.Optimizers;
 
@@ -88,84 +87,58 @@ public class Adam : Optimizer
         _stepDecay = WeightDecay * learningRate;
     }
 
-    private protected override void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    private protected override unsafe void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
     {
-        float alpha = _stepSize, decay = _stepDecay;
-        float oneMinusBeta1 = 1 - Beta1, oneMinusBeta2 = 1 - Beta2, epsilon = Epsilon;
         Span<float> m = _firstMoments[index].AsSpan().Slice(offset, value.Length);
         Span<float> v = _secondMoments[index].AsSpan().Slice(offset, value.Length);
         OptimizerGuard.SameLength(value, gradient, m, v);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        var rule = new Rule(_stepSize, _stepDecay, 1 - Beta1, 1 - Beta2, Epsilon);
+        fixed (float* w = value, g = gradient, pm = m, pv = v)
         {
-            // The step is bound by the divider (a division and a square root per element) when its
-            // state is in cache: 512-bit vectors halve that on CPUs with full-width dividers. The
-            // same operations, each correctly rounded, so the same bits as the narrower loop below.
-            ref float w0 = ref MemoryMarshal.GetReference(value);
-            ref float g0 = ref MemoryMarshal.GetReference(gradient);
-            ref float m0 = ref MemoryMarshal.GetReference(m);
-            ref float v0 = ref MemoryMarshal.GetReference(v);
-            var a = Vector512.Create(alpha);
-            var d = Vector512.Create(decay);
-            var b1 = Vector512.Create(oneMinusBeta1);
-            var b2 = Vector512.Create(oneMinusBeta2);
-            var e = Vector512.Create(epsilon);
-            for (; i <= value.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            // The widest vectors first (with its state in cache the step is bound by the divider, a
+            // division and a square root per element), then element by element: the same
+            // operations, each correctly rounded, so the same bits on every width.
+            int done = Gemm.BestKernel switch
             {
-                nuint at = (nuint)i;
-                Vector512<float> g = Vector512.LoadUnsafe(ref g0, at);
-                Vector512<float> mi = Vector512.LoadUnsafe(ref m0, at);
-                Vector512<float> vi = Vector512.LoadUnsafe(ref v0, at);
-                mi += (g - mi) * b1;
-                vi += (g * g - vi) * b2;
-                mi.StoreUnsafe(ref m0, at);
-                vi.StoreUnsafe(ref v0, at);
-                Vector512<float> w = Vector512.LoadUnsafe(ref w0, at);
-                w -= w * d;
-                (w - a * mi / (Vector512.Sqrt(vi) + e)).StoreUnsafe(ref w0, at);
-            }
+                GemmKernel.Vector512 => Update<GemmVector512, Vector512<float>>(rule, w, g, pm, pv, 0, value.Length),
+                GemmKernel.Vector256 => Update<GemmVector256, Vector256<float>>(rule, w, g, pm, pv, 0, value.Length),
+                GemmKernel.Vector128 => Update<GemmVector128, Vector128<float>>(rule, w, g, pm, pv, 0, value.Length),
+                _ => 0,
+            };
+            Update<GemmScalar, float>(rule, w, g, pm, pv, done, value.Length);
+        }
+    }
+
+    /// <summary>This step's constants: the bias-corrected step size, the weight decay, 1 − β1, 1 − β2, ε.</summary>
+    private struct Rule(float stepSize, float decay, float oneMinusBeta1, float oneMinusBeta2, float epsilon)
+    {
+        public float StepSize = stepSize, Decay = decay, OneMinusBeta1 = oneMinusBeta1, OneMinusBeta2 = oneMinusBeta2, Epsilon = epsilon;
+    }
+
+    /// <summary>Updates elements [from, end) a whole vector at a time; returns where it stopped.</summary>
+    private static unsafe int Update<TOps, TVec>(Rule rule, float* w, float* g, float* m, float* v, int from, int end)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        TVec a = TOps.Broadcast(&rule.StepSize), d = TOps.Broadcast(&rule.Decay), e = TOps.Broadcast(&rule.Epsilon);
+        TVec b1 = TOps.Broadcast(&rule.OneMinusBeta1), b2 = TOps.Broadcast(&rule.OneMinusBeta2);
+        int i = from;
+        for (; i <= end - TOps.Width; i += TOps.Width)
+        {
+            TVec gi = TOps.Load(g + i);
+            TVec mi = TOps.Load(m + i);
+            TVec vi = TOps.Load(v + i);
+            mi = TOps.Add(mi, TOps.Multiply(TOps.Subtract(gi, mi), b1));               // m += (g − m)(1 − β1)
+            vi = TOps.Add(vi, TOps.Multiply(TOps.Subtract(TOps.Multiply(gi, gi), vi), b2)); // v += (g² − v)(1 − β2)
+            TOps.Store(m + i, mi);
+            TOps.Store(v + i, vi);
+            TVec wi = TOps.Load(w + i);
+            wi = TOps.Subtract(wi, TOps.Multiply(wi, d));                                // w −= w·decay
+            wi = TOps.Subtract(wi, TOps.Divide(TOps.Multiply(a, mi), TOps.Add(TOps.Sqrt(vi), e))); // w −= α·m / (√v + ε)
+            TOps.Store(w + i, wi);
         }
 
-        if (Vector.IsHardwareAccelerated)
-        {
-            // Unchecked loads and stores: the four spans have the parameter's length (checked on entry),
-            // and per-iteration slicing cost more than the arithmetic.
-            ref float w0 = ref MemoryMarshal.GetReference(value);
-            ref float g0 = ref MemoryMarshal.GetReference(gradient);
-            ref float m0 = ref MemoryMarshal.GetReference(m);
-            ref float v0 = ref MemoryMarshal.GetReference(v);
-            var a = new Vector<float>(alpha);
-            var d = new Vector<float>(decay);
-            var b1 = new Vector<float>(oneMinusBeta1);
-            var b2 = new Vector<float>(oneMinusBeta2);
-            var e = new Vector<float>(epsilon);
-            for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                nuint at = (nuint)i;
-                Vector<float> g = Vector.LoadUnsafe(ref g0, at);
-                Vector<float> mi = Vector.LoadUnsafe(ref m0, at);
-                Vector<float> vi = Vector.LoadUnsafe(ref v0, at);
-                mi += (g - mi) * b1;
-                vi += (g * g - vi) * b2;
-                mi.StoreUnsafe(ref m0, at);
-                vi.StoreUnsafe(ref v0, at);
-                Vector<float> w = Vector.LoadUnsafe(ref w0, at);
-                w -= w * d;
-                (w - a * mi / (Vector.SquareRoot(vi) + e)).StoreUnsafe(ref w0, at);
-            }
-        }
-
-        for (; i < value.Length; i++)
-        {
-            float g = gradient[i];
-            float mi = m[i] + (g - m[i]) * oneMinusBeta1;
-            float vi = v[i] + (g * g - v[i]) * oneMinusBeta2;
-            m[i] = mi;
-            v[i] = vi;
-            float w = value[i];
-            w -= w * decay;
-            value[i] = w - alpha * mi / (MathF.Sqrt(vi) + epsilon);
-        }
+        return i;
     }
 
     private static (float, float, float) Check(float beta1, float beta2, float epsilon)

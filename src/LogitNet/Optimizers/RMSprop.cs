@@ -1,6 +1,5 @@
 using System.Runtime.Intrinsics;
-using System.Numerics;
-using System.Runtime.InteropServices;
+using LogitNet.Kernels;
 
 namespace LogitNet.Optimizers;
 
@@ -102,112 +101,67 @@ public sealed class RMSprop : Optimizer
 
     private protected override bool UpdatesRanges => true;
 
-    private protected override void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    private protected override unsafe void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
     {
         Span<float> velocity = _velocities[index].AsSpan().Slice(offset, value.Length);
         Span<float> momentum = Momentum > 0 ? _momenta[index].AsSpan().Slice(offset, value.Length) : default;
         Span<float> average = Centered ? _averageGradients[index].AsSpan().Slice(offset, value.Length) : default;
-        float rho = Rho, oneMinusRho = 1 - Rho, mu = Momentum, epsilon = Epsilon;
         OptimizerGuard.SameLength(value, gradient, velocity, momentum);
         OptimizerGuard.SameLength(value, gradient, velocity, average);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        var rule = new Rule(Rho, 1 - Rho, learningRate, Epsilon, Momentum, Centered);
+        fixed (float* w = value, g = gradient, s = velocity, m = momentum, a = average)
         {
-            // 512-bit vectors first, as in Adam: the square root and division bound the step.
-            ref float w0 = ref MemoryMarshal.GetReference(value);
-            ref float g0 = ref MemoryMarshal.GetReference(gradient);
-            ref float s0 = ref MemoryMarshal.GetReference(velocity);
-            ref float m0 = ref MemoryMarshal.GetReference(momentum);
-            ref float a0 = ref MemoryMarshal.GetReference(average);
-            var r = Vector512.Create(rho);
-            var r1 = Vector512.Create(oneMinusRho);
-            var lr = Vector512.Create(learningRate);
-            var e = Vector512.Create(epsilon);
-            var m = Vector512.Create(mu);
-            for (; i <= value.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            // The widest vectors first, then element by element: the same operations, each correctly
+            // rounded, so the same bits on every width (as in Adam).
+            int done = Gemm.BestKernel switch
             {
-                nuint at = (nuint)i;
-                Vector512<float> g = Vector512.LoadUnsafe(ref g0, at);
-                Vector512<float> s = r * Vector512.LoadUnsafe(ref s0, at) + r1 * g * g;
-                s.StoreUnsafe(ref s0, at);
-                Vector512<float> denominator = s;
-                if (Centered)
-                {
-                    Vector512<float> a = r * Vector512.LoadUnsafe(ref a0, at) + r1 * g;
-                    a.StoreUnsafe(ref a0, at);
-                    denominator -= a * a;
-                }
+                GemmKernel.Vector512 => Update<GemmVector512, Vector512<float>>(rule, w, g, s, m, a, 0, value.Length),
+                GemmKernel.Vector256 => Update<GemmVector256, Vector256<float>>(rule, w, g, s, m, a, 0, value.Length),
+                GemmKernel.Vector128 => Update<GemmVector128, Vector128<float>>(rule, w, g, s, m, a, 0, value.Length),
+                _ => 0,
+            };
+            Update<GemmScalar, float>(rule, w, g, s, m, a, done, value.Length);
+        }
+    }
 
-                Vector512<float> increment = lr * g / Vector512.Sqrt(denominator + e);
-                if (mu > 0)
-                {
-                    increment = m * Vector512.LoadUnsafe(ref m0, at) + increment;
-                    increment.StoreUnsafe(ref m0, at);
-                }
+    /// <summary>The step's constants: ρ, 1 − ρ, the learning rate, ε, the momentum μ, and whether centered.</summary>
+    private struct Rule(float rho, float oneMinusRho, float rate, float epsilon, float momentum, bool centered)
+    {
+        public float Rho = rho, OneMinusRho = oneMinusRho, Rate = rate, Epsilon = epsilon, Momentum = momentum;
+        public bool Centered = centered;
+    }
 
-                (Vector512.LoadUnsafe(ref w0, at) - increment).StoreUnsafe(ref w0, at);
+    /// <summary>Updates elements [from, end) a whole vector at a time; returns where it stopped.</summary>
+    private static unsafe int Update<TOps, TVec>(Rule rule, float* w, float* g, float* velocity, float* momentum, float* average, int from, int end)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        TVec r = TOps.Broadcast(&rule.Rho), r1 = TOps.Broadcast(&rule.OneMinusRho), lr = TOps.Broadcast(&rule.Rate);
+        TVec e = TOps.Broadcast(&rule.Epsilon), mu = TOps.Broadcast(&rule.Momentum);
+        int i = from;
+        for (; i <= end - TOps.Width; i += TOps.Width)
+        {
+            TVec gi = TOps.Load(g + i);
+            TVec s = TOps.Add(TOps.Multiply(r, TOps.Load(velocity + i)), TOps.Multiply(TOps.Multiply(r1, gi), gi)); // ρs + (1 − ρ)g²
+            TOps.Store(velocity + i, s);
+            TVec denominator = s;
+            if (rule.Centered)
+            {
+                TVec a = TOps.Add(TOps.Multiply(r, TOps.Load(average + i)), TOps.Multiply(r1, gi));              // ρa + (1 − ρ)g
+                TOps.Store(average + i, a);
+                denominator = TOps.Subtract(denominator, TOps.Multiply(a, a));
             }
+
+            TVec increment = TOps.Divide(TOps.Multiply(lr, gi), TOps.Sqrt(TOps.Add(denominator, e)));          // lr·g / √(s − a² + ε)
+            if (rule.Momentum > 0)
+            {
+                increment = TOps.Add(TOps.Multiply(mu, TOps.Load(momentum + i)), increment);
+                TOps.Store(momentum + i, increment);
+            }
+
+            TOps.Store(w + i, TOps.Subtract(TOps.Load(w + i), increment));
         }
 
-        if (Vector.IsHardwareAccelerated)
-        {
-            // Unchecked loads and stores, as in Adam: the state spans have the parameter's length.
-            ref float w0 = ref MemoryMarshal.GetReference(value);
-            ref float g0 = ref MemoryMarshal.GetReference(gradient);
-            ref float s0 = ref MemoryMarshal.GetReference(velocity);
-            ref float m0 = ref MemoryMarshal.GetReference(momentum);
-            ref float a0 = ref MemoryMarshal.GetReference(average);
-            var r = new Vector<float>(rho);
-            var r1 = new Vector<float>(oneMinusRho);
-            var lr = new Vector<float>(learningRate);
-            var e = new Vector<float>(epsilon);
-            var m = new Vector<float>(mu);
-            for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                nuint at = (nuint)i;
-                Vector<float> g = Vector.LoadUnsafe(ref g0, at);
-                Vector<float> s = r * Vector.LoadUnsafe(ref s0, at) + r1 * g * g;
-                s.StoreUnsafe(ref s0, at);
-                Vector<float> denominator = s;
-                if (Centered)
-                {
-                    Vector<float> a = r * Vector.LoadUnsafe(ref a0, at) + r1 * g;
-                    a.StoreUnsafe(ref a0, at);
-                    denominator -= a * a;
-                }
-
-                Vector<float> increment = lr * g / Vector.SquareRoot(denominator + e);
-                if (mu > 0)
-                {
-                    increment = m * Vector.LoadUnsafe(ref m0, at) + increment;
-                    increment.StoreUnsafe(ref m0, at);
-                }
-
-                (Vector.LoadUnsafe(ref w0, at) - increment).StoreUnsafe(ref w0, at);
-            }
-        }
-
-        for (; i < value.Length; i++)
-        {
-            float g = gradient[i];
-            float s = rho * velocity[i] + oneMinusRho * g * g;
-            velocity[i] = s;
-            float denominator = s;
-            if (Centered)
-            {
-                float a = rho * average[i] + oneMinusRho * g;
-                average[i] = a;
-                denominator -= a * a;
-            }
-
-            float increment = learningRate * g / MathF.Sqrt(denominator + epsilon);
-            if (mu > 0)
-            {
-                increment = mu * momentum[i] + increment;
-                momentum[i] = increment;
-            }
-
-            value[i] -= increment;
-        }
+        return i;
     }
 }

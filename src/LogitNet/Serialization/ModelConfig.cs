@@ -127,7 +127,7 @@ internal static partial class ModelConfig
                 throw reader.Error($"This model was saved in format version {version}; this LogitNet reads up to version {FormatVersion}. Update LogitNet.");
             }
 
-            long seed = reader.Element("seed").TryGetInt64(out long s) ? s : throw reader.Error("'seed' must be an integer.");
+            long seed = reader.Long("seed");
             int[] inputShape = reader.Shape("input_shape");
             var model = new Sequential { Seed = seed, Log = TextWriter.Null };
             int[] shape = inputShape;
@@ -138,9 +138,9 @@ internal static partial class ModelConfig
             {
                 var layer = new Reader(layerElement, file, $"layers[{index}]");
                 (Layer created, long count, int[] outputShape) = ReadLayer(layer, shape);
-                if (created is Dropout && layer.Config().Optional("seed") is { } layerSeed)
+                if (created is Dropout && layer.Config() is { } dropoutConfig && dropoutConfig.Optional("seed") is not null)
                 {
-                    seeds.Add((created, layerSeed.TryGetInt64(out long value) ? value : throw layer.Config().Error("'seed' must be an integer.")));
+                    seeds.Add((created, dropoutConfig.Long("seed")));
                 }
 
                 model.Add(created);

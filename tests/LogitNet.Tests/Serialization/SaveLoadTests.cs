@@ -180,6 +180,23 @@ public sealed class SaveLoadTests : IDisposable
         Assert.Contains("can hold at most", error.Message);
     }
 
+    /// <summary>A seed that is not a number (the model's, or a dropout layer's) is a format error naming the key.</summary>
+    [Theory]
+    [InlineData(@"(""logitnet_version"": ""[^""]*"",\s*""seed"": )\d+")]
+    [InlineData(@"(""rate"": [^,]+,\s*""seed"": )-?\d+")]
+    public void Load_SeedThatIsNotANumber_NamesTheKey(string pattern)
+    {
+        string path = Rewrite(Trained(out _), config: c =>
+        {
+            string changed = System.Text.RegularExpressions.Regex.Replace(c, pattern, "$1\"x\"");
+            Assert.NotEqual(c, changed); // the pattern found its seed
+            return changed;
+        });
+        var error = Assert.Throws<DataFormatException>(() => Sequential.Load(path));
+        Assert.Contains("'seed' must be an integer", error.Message);
+        Assert.Equal(path, error.FilePath);
+    }
+
     [Theory]
     [InlineData("\"units\": 8", "\"units\": -3", "'units' must be an integer")]
     [InlineData("\"activation\": \"gelu\"", "\"activation\": \"swish\"", "Unknown activation 'swish'")]
