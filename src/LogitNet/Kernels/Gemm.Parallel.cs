@@ -161,18 +161,19 @@ internal static unsafe partial class Gemm
             return;
         }
 
+        // The job object is shared: its partial sums are added before the worker is released, or
+        // the next caller's Set would replace them (and C) under this one.
         KHalves job = s_kHalves;
         try
         {
             job.Set(problem, kernel);
             worker.Run(job);
+            job.AddPartials();
         }
         finally
         {
             worker.Exit();
         }
-
-        job.AddPartials();
     }
 
     /// <summary>One product cut into two halves of its K blocks (reused; its partial-sum buffer grows once).</summary>

@@ -52,8 +52,11 @@ internal sealed class ParallelWorker
     private int _sleeping;
     private Exception? _error;
 
-    /// <summary>Takes the worker for one job; false if another caller holds it (then work alone).</summary>
-    public bool TryEnter() => _gate.TryEnter();
+    /// <summary>
+    /// Takes the worker for one job; false if another caller holds it, or this thread already does
+    /// (a job's chunk that reaches a parallel product): then work alone.
+    /// </summary>
+    public bool TryEnter() => !_gate.IsHeldByCurrentThread && _gate.TryEnter();
 
     /// <summary>Releases the worker taken by <see cref="TryEnter"/>.</summary>
     public void Exit() => _gate.Exit();
@@ -81,8 +84,17 @@ internal sealed class ParallelWorker
     public void Run(IParallelJob job)
     {
         Post(job);
-        RunChunks(fromBack: false);
-        Finish();
+        try
+        {
+            RunChunks(fromBack: false);
+        }
+        finally
+        {
+            // Even when a chunk throws here, the job is withdrawn or waited for before the caller
+            // releases the worker: its pointers are pinned only until then, and the job object
+            // may be set for the next caller right after.
+            Finish();
+        }
     }
 
     private void Post(IParallelJob job)

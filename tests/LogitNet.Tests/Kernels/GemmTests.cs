@@ -237,6 +237,40 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// Products that cut K share one job object and its partial sums; callers on other threads
+    /// (one model predicting while another trains) must each still get their own one-thread bits.
+    /// Four threads, 2,000 products each: a version that added the partial sums after releasing
+    /// the worker failed this in every run (600 products each were not enough to catch it).
+    /// </summary>
+    [Fact]
+    public async Task Multiply_CutByK_FromSeveralThreadsAtOnce_EachGetsItsOwnBits()
+    {
+        var random = new Random(29);
+        const int M = 64, N = 128, K = 784;
+        var inputs = Enumerable.Range(0, 4).Select(_ => (A: RandomMatrix(random, M * K), B: RandomMatrix(random, K * N))).ToArray();
+        float[][] expected = inputs.Select(p =>
+        {
+            float[] c = new float[M * N];
+            Gemm.Multiply(false, false, M, N, K, p.A, K, p.B, N, c, N, GemmEpilogue.None, 1, Gemm.BestKernel);
+            return c;
+        }).ToArray();
+
+        bool[] same = await Task.WhenAll(inputs.Select((p, t) => Task.Run(() =>
+        {
+            float[] c = new float[M * N];
+            bool ok = true;
+            for (int i = 0; i < (Gemm.BestKernel == GemmKernel.Scalar ? 100 : 2000); i++)
+            {
+                Gemm.Multiply(false, false, M, N, K, p.A, K, p.B, N, c, N, GemmEpilogue.None, 2, Gemm.BestKernel);
+                ok &= c.AsSpan().SequenceEqual(expected[t]);
+            }
+
+            return ok;
+        })));
+        Assert.All(same, Assert.True);
+    }
+
     private static int[] BitsOf(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
 
     /// <summary>
