@@ -9,6 +9,7 @@ namespace LogitNet;
 public sealed partial class Sequential
 {
     private BatchBuffer? _xBatch;
+    private int _batchReaderColumns;
     private BatchBuffer? _yBatch;
     private BatchBuffer? _weightBatch;
     private BatchBuffer? _lossGradient;
@@ -60,6 +61,7 @@ public sealed partial class Sequential
         }
 
         PrepareBatchBuffers(compiled, y);
+        _batchReaderColumns = BatchReaderColumns(x);
         Tensor? weights = CombineWeights(compiled, y, sampleWeight, classWeight);
         int trainCount = samples;
         Tensor? xValidation = null, yValidation = null;
@@ -183,8 +185,7 @@ public sealed partial class Sequential
         // A Dense first layer's product may cut the batch's columns between the two threads; the
         // gather then follows the same cut, so each core writes the columns it reads.
         int rowLength = x.Length / x.ShapeSpan[0];
-        int readerColumns = _layers[0] is Dense first && x.Rank == 2 ? first.Units : 0;
-        RowGather.Copy(x.AsSpan(), rowLength, order, start, xBatch.AsSpan(), count, readerColumns);
+        RowGather.Copy(x.AsSpan(), rowLength, order, start, xBatch.AsSpan(), count, _batchReaderColumns);
         Gather(y, order, start, yBatch);
 
         // The next batch's rows, one step ahead: fetched from memory while this step computes.
@@ -353,16 +354,17 @@ public sealed partial class Sequential
         return Tensor.Wrap(weights, 0, [samples]);
     }
 
-    private static void Gather(Tensor source, int[] order, int start, Tensor destination)
+    private static void Gather(Tensor source, int[] order, int start, Tensor destination) =>
+        RowGather.Copy(source.AsSpan(), source.Length / source.ShapeSpan[0], order, start, destination.AsSpan(), destination.ShapeSpan[0], readerColumns: 0);
+
+    /// <summary>
+    /// The units of the Dense layer that reads each batch first (after any Input declaration), for
+    /// flat samples; 0 otherwise. The batch copy follows that product's two-thread cut.
+    /// </summary>
+    private int BatchReaderColumns(Tensor x)
     {
-        int rowLength = source.Length / source.ShapeSpan[0];
-        ReadOnlySpan<float> from = source.AsSpan();
-        Span<float> to = destination.AsSpan();
-        int rows = destination.ShapeSpan[0];
-        for (int r = 0; r < rows; r++)
-        {
-            from.Slice(order[start + r] * rowLength, rowLength).CopyTo(to.Slice(r * rowLength, rowLength));
-        }
+        Layer? first = _layers.FirstOrDefault(layer => layer is not Input);
+        return first is Dense dense && x.Rank == 2 ? dense.Units : 0;
     }
 
     private static void Shuffle(int[] order, RandomSource random)

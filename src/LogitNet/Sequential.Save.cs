@@ -261,7 +261,7 @@ public sealed partial class Sequential
         if (iterationsTensor.DType != "I64" || iterationsTensor.Shape.Length != 0 || (long)iterationsTensor.Words![0] < 0)
         {
             throw new DataFormatException(
-                $"'{IterationsName}' must be a non-negative I64 scalar; found {iterationsTensor.DType} of shape {ShapeText.Format(iterationsTensor.Shape)}.", path, $"{TrainingStateEntry}: tensor '{IterationsName}'");
+                $"'{IterationsName}' must be a non-negative I64 scalar; found {iterationsTensor.DType} of shape {ShapeText.Format(iterationsTensor.Shape)}{(iterationsTensor.DType == "I64" && iterationsTensor.Shape.Length == 0 ? $" holding {(long)iterationsTensor.Words![0]}" : "")}.", path, $"{TrainingStateEntry}: tensor '{IterationsName}'");
         }
 
         long iterations = (long)iterationsTensor.Words[0];

@@ -1,5 +1,5 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 
 namespace LogitNet.Kernels;
@@ -226,52 +226,60 @@ internal static unsafe partial class Gemm
         private float* PartialSum(int block) =>
             (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials)) + (nint)block * _problem.M * _problem.N;
 
-        /// <summary>C += each partial sum in block order; with the last, the epilogue (as the kernels' StoreRow: + bias, then ReLU).</summary>
+        /// <summary>C += each partial sum in block order; with the last, the epilogue: the kernels' own row store.</summary>
         public void AddPartials()
         {
-            Problem problem = _problem;
-            int n = problem.N;
-            for (int block = 0; block < _partialCount; block++)
+            switch (_kernel)
             {
-                bool last = block == _partialCount - 1;
-                float* bias = last ? problem.Bias : null;
-                bool relu = last && problem.Relu;
-                float* partial = PartialSum(block);
-                for (int i = 0; i < problem.M; i++)
-                {
-                    AddRow(problem.C + i * problem.Ldc, partial + (nint)i * n, n, bias, relu);
-                }
+                case GemmKernel.Vector512:
+                    AddPartials<GemmVector512, Vector512<float>>();
+                    break;
+                case GemmKernel.Vector256:
+                    AddPartials<GemmVector256, Vector256<float>>();
+                    break;
+                case GemmKernel.Vector128:
+                    AddPartials<GemmVector128, Vector128<float>>();
+                    break;
+                default:
+                    AddPartials<GemmScalar, float>();
+                    break;
             }
         }
 
-        private static void AddRow(float* c, float* partial, int n, float* bias, bool relu)
+        private void AddPartials<TOps, TVec>()
+            where TOps : IGemmVector<TVec>
+            where TVec : unmanaged
         {
-            int j = 0;
-            for (; j <= n - Vector<float>.Count; j += Vector<float>.Count)
+            Problem problem = _problem;
+            int n = problem.N, w = TOps.Width;
+            for (int block = 0; block < _partialCount; block++)
             {
-                Vector<float> x = Vector.Load(c + j) + Vector.Load(partial + j);
-                if (bias != null)
+                bool last = block == _partialCount - 1;
+                int flags = AddToC | (last && problem.Relu ? ApplyRelu : 0);
+                float* bias = last ? problem.Bias : null;
+                float* partial = PartialSum(block);
+                for (int i = 0; i < problem.M; i++)
                 {
-                    x += Vector.Load(bias + j);
+                    float* c = problem.C + i * problem.Ldc, p = partial + (nint)i * n;
+                    int j = 0;
+                    for (; j <= n - w; j += w)
+                    {
+                        StoreRow1<TOps, TVec>(c + j, TOps.Load(p + j), bias == null ? null : bias + j, flags);
+                    }
+
+                    if (j < n && TOps.MaskedLoads)
+                    {
+                        TVec mask = TOps.MaskFor(n - j);
+                        StoreRow1Masked<TOps, TVec>(true, c + j, TOps.LoadMasked(p + j, mask), bias == null ? null : bias + j, flags, mask);
+                    }
+                    else
+                    {
+                        for (; j < n; j++)
+                        {
+                            StoreRow1<GemmScalar, float>(c + j, p[j], bias == null ? null : bias + j, flags);
+                        }
+                    }
                 }
-
-                if (relu)
-                {
-                    x = Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), Vector<float>.Zero, x);
-                }
-
-                x.Store(c + j);
-            }
-
-            for (; j < n; j++)
-            {
-                float x = c[j] + partial[j];
-                if (bias != null)
-                {
-                    x += bias[j];
-                }
-
-                c[j] = relu ? Relu(x) : x;
             }
         }
     }

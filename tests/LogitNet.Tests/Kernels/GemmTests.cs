@@ -214,13 +214,17 @@ public class GemmTests
     {
         var random = new Random(23);
         // The M model's forward product (4 blocks of 196); 4 blocks of 250 with an edge column
-        // tile; 8 blocks (4 partial sums); a single row past the few-rows path; 3 blocks (not cut by K).
-        foreach ((int m, int n, int k) in new[] { (64, 128, 784), (20, 77, 1000), (12, 50, 2048), (5, 64, 1024), (16, 64, 700) })
+        // tile; 8 blocks (4 partial sums); five rows, one past the few-rows path; 3 blocks (not cut by K).
+        foreach ((int m, int n, int k) in new[] { (64, 128, 784), (20, 77, 1000), (12, 50, 2048), (5, 256, 1024), (16, 64, 700) })
         {
             float[] a = RandomMatrix(random, m * k);
             float[] b = RandomMatrix(random, k * n);
             // A zero row and a NaN: ReLU must keep -0 as -0 and NaN as NaN, as the kernels do.
-            Array.Clear(a, 0, transposeA ? 0 : k);
+            for (int p = 0; p < k; p++)
+            {
+                a[transposeA ? p * m : p] = 0f; // row 0 of op(A)
+            }
+
             a[^1] = float.NaN;
             float[] bias = RandomMatrix(random, n);
             bias[0] = -0f;
