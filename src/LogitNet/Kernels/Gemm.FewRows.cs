@@ -49,7 +49,7 @@ internal static unsafe partial class Gemm
         where TVec : unmanaged
     {
         int k = problem.K, n = problem.N, w = TOps.Width;
-        int kcStep = CeilDiv(k, CeilDiv(k, KcMax));
+        int kcStep = KcStep(k);
         int fullBlocks = k / kcStep;
         nint ldb = problem.Ldb;
         for (int i = 0; i < problem.M; i++)

@@ -23,7 +23,7 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// Cuts C into 2 or 4 chunks along M or N, or a short product into two halves of its K blocks
-    /// (<see cref="SplitsK"/>), and lets the calling thread and the worker take chunks until none
+    /// (<see cref="KCut"/>), and lets the calling thread and the worker take chunks until none
     /// are left. Every element keeps the one-thread summation order. The cut depends on the shape
     /// alone, and which thread computes a chunk does not change its bits. Taking chunks rather
     /// than fixed halves keeps a busy second core (another process, a worker not yet scheduled)
@@ -38,12 +38,14 @@ internal static unsafe partial class Gemm
             return;
         }
 
-        int wanted = flops >= FourChunkFlops ? 4 : 2;
-        if (wanted == 2 && SplitsK(problem.M, problem.K))
+        int kCut = KCut(problem.M, problem.N, problem.K, maxThreads);
+        if (kCut > 0)
         {
-            RunKHalves(problem, kernel);
+            RunKHalves(problem, kernel, kCut);
             return;
         }
+
+        int wanted = flops >= FourChunkFlops ? 4 : 2;
 
         // Each chunk packs its own copy of the operand the cut does not divide: cutting N repeats
         // A's packing (m·k per chunk), cutting M repeats B's (k·n); repeat the smaller one, or
@@ -111,38 +113,33 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// Whether two threads cut a product's K blocks in halves rather than C: when the blocks split
-    /// evenly and C is short, so that the partial sums the worker hands back (its blocks × m × n)
-    /// are smaller than the half of B's rows the caller does not read (k/2 × n). A training batch's
+    /// Where two threads cut a product's K blocks in halves rather than C (the first K column of
+    /// the worker's blocks), or 0 where they do not: when the product is worth two threads but under
+    /// four chunks, its blocks split evenly and C is short, so that the partial sums the worker
+    /// hands back (its blocks × m × n) are smaller than the half of B's rows the caller does not
+    /// read (k/2 × n). A training batch's
     /// forward product (64 × 128 × 784) is one: cut by rows or columns of C, each core would read
     /// all of the weights, half of which the other core's optimizer step has just updated, and
     /// moving data between the cores is the slow part of a step on two threads (about 10 GB/s
     /// against over 100 GB/s within a core). Cut by K, each core reads the weight rows whose
     /// gradient it computes and whose update it makes (see the optimizer's Halves).
     /// </summary>
-    private static bool SplitsK(int m, int k)
+    private static int KCut(int m, int n, int k, int maxThreads)
     {
+        long flops = 2L * m * n * k;
         int blocks = CeilDiv(k, KcMax);
-        return blocks % 2 == 0 && (long)(blocks / 2) * m < k / 2;
+        bool cut = maxThreads >= 2 && flops >= ParallelFlopThreshold && flops < FourChunkFlops
+            && blocks % 2 == 0 && (long)(blocks / 2) * m < k / 2;
+        return cut ? blocks / 2 * KcStep(k) : 0;
     }
 
     /// <summary>
-    /// Where a product of this shape, run on two threads, cuts op(A)'s columns between them: the
-    /// first column of the worker's K blocks, or 0 when the product runs on one thread or is cut
-    /// otherwise. The training loop gathers a batch on the two threads along this cut, so each
-    /// core writes the part of the batch it then reads.
+    /// Where an untransposed product of this shape (a batch times a layer's weights), run on two
+    /// threads, cuts op(A)'s columns between them (<see cref="KCut"/>), or 0. The training loop
+    /// copies a batch on the two threads along this cut, so each core writes the part it reads.
     /// </summary>
-    internal static int WorkerKStart(int m, int n, int k)
-    {
-        long flops = 2L * m * n * k;
-        if (ParallelWorker.MaxThreads < 2 || m <= FewRowsMax || flops < ParallelFlopThreshold || flops >= FourChunkFlops || !SplitsK(m, k))
-        {
-            return 0;
-        }
-
-        int blocks = CeilDiv(k, KcMax);
-        return (blocks - blocks / 2) * CeilDiv(k, blocks);
-    }
+    internal static int WorkerKStart(int m, int n, int k) =>
+        m <= FewRowsMax ? 0 : KCut(m, n, k, ParallelWorker.MaxThreads);
 
     private static readonly KHalves s_kHalves = new();
 
@@ -152,7 +149,7 @@ internal static unsafe partial class Gemm
     /// adds those to C in block order and applies the epilogue: the same additions, in the same
     /// order, as one thread makes, so the same bits.
     /// </summary>
-    private static void RunKHalves(in Problem problem, GemmKernel kernel)
+    private static void RunKHalves(in Problem problem, GemmKernel kernel, int kCut)
     {
         ParallelWorker worker = ParallelWorker.Shared;
         if (!worker.TryEnter())
@@ -166,7 +163,7 @@ internal static unsafe partial class Gemm
         KHalves job = s_kHalves;
         try
         {
-            job.Set(problem, kernel);
+            job.Set(problem, kernel, kCut);
             worker.Run(job);
             job.AddPartials();
         }
@@ -188,14 +185,13 @@ internal static unsafe partial class Gemm
 
         public int Count => 2;
 
-        public void Set(in Problem problem, GemmKernel kernel)
+        public void Set(in Problem problem, GemmKernel kernel, int kCut)
         {
-            int blocks = CeilDiv(problem.K, KcMax);
             _problem = problem;
             _kernel = kernel;
-            _kcStep = CeilDiv(problem.K, blocks);
-            _firstBlocks = blocks - blocks / 2;
-            _partialCount = blocks / 2;
+            _kcStep = KcStep(problem.K);
+            _firstBlocks = kCut / _kcStep;
+            _partialCount = CeilDiv(problem.K, _kcStep) - _firstBlocks;
             long needed = (long)_partialCount * problem.M * problem.N;
             if (_partials.Length < needed)
             {

@@ -57,7 +57,7 @@ internal enum PanelSource
 /// into chunks shared by the calling thread and the library's one worker thread
 /// (<see cref="ParallelWorker"/>, up to <see cref="MaxThreads"/>), which watches for work for a
 /// millisecond after each job before it sleeps. The cuts keep what one core computes with the
-/// same core across a training step (see <see cref="SplitsK"/>): moving data between
+/// same core across a training step (see <see cref="KCut"/>): moving data between
 /// the cores is slower than the arithmetic on them. Any thread may call concurrently: each has its
 /// own packing buffers (thread-static, grown to the largest blocks it has packed, at most 4.4 MB),
 /// and a caller that finds the worker busy runs alone. Small operands are read in place instead of
@@ -78,6 +78,12 @@ internal static unsafe partial class Gemm
     /// in the 48 KB L1d while 12-row A panels (12 KB) stream past it from L2.
     /// </summary>
     internal const int KcMax = 256;
+
+    /// <summary>
+    /// The depth of every K block of a product with this k (balanced, at most <see cref="KcMax"/>):
+    /// the one rule every path and thread count follows, which keeps each element's summation order.
+    /// </summary>
+    internal static int KcStep(int k) => CeilDiv(k, CeilDiv(k, KcMax));
 
     /// <summary>Rows of a packed A block (MC × KC × 4 B = 384 KB), kept in the 1 MB L2; a multiple of 12 and 6.</summary>
     internal const int McMax = 384;
@@ -314,7 +320,7 @@ internal static unsafe partial class Gemm
         int mr = eightRows ? 8 : TOps.Rows;
         int nr = narrow ? TOps.Width : 2 * TOps.Width;
         int k = problem.K;
-        int kcStep = CeilDiv(k, CeilDiv(k, KcMax));
+        int kcStep = KcStep(k);
         int rows = rowEnd - rowStart;
         int mcStep = RoundUp(CeilDiv(rows, CeilDiv(rows, McMax)), mr);
         int cols = colEnd - colStart;
