@@ -167,7 +167,7 @@ public abstract class Layer
 
     /// <summary>Runs the backward pass for the last training forward pass.</summary>
     /// <param name="outputGradient">dL/d(output), shape <c>[batch, ...OutputShape]</c> of that pass.</param>
-    /// <returns>dL/d(input), shape <c>[batch, ...InputShape]</c> (for the first trained layer of a model, which needs none, it is not computed and the output gradient comes back instead).</returns>
+    /// <returns>dL/d(input), shape <c>[batch, ...InputShape]</c>. A built-in Dense layer that is a model's first trained layer (whose input gradient nothing reads) skips it and returns the output gradient instead; <see cref="GradientCheck"/> asks for it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="outputGradient"/> is null.</exception>
     /// <exception cref="InvalidOperationException">No training forward pass came before.</exception>
     /// <exception cref="ArgumentException">The gradient's shape differs from the last output's.</exception>

@@ -69,6 +69,26 @@ public class DenseTests
         Assert.True(result.MaxError < 1e-2, $"{activation}: {result}");
     }
 
+    /// <summary>
+    /// Inside a fitted model the first Dense skips its input gradient (nothing reads it); a gradient
+    /// check on that layer must still get and compare it, and leave the layer as the model set it.
+    /// </summary>
+    [Fact]
+    public void GradientCheck_OnAFittedModelsFirstLayer_ChecksTheInputGradient()
+    {
+        (Tensor x, Tensor y) = LogitNet.Tests.Models.SequentialTests.Blobs(40);
+        var model = new Sequential(new Dense(3, Activation.Tanh), new Dense(4)) { Log = TextWriter.Null };
+        model.Compile(new LogitNet.Losses.SparseCategoricalCrossentropy(fromLogits: true), new LogitNet.Optimizers.Adam());
+        model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
+        var first = (Dense)model.Layers[0];
+        Assert.False(first.NeedsInputGradient);
+
+        GradientCheckResult result = GradientCheck.Run(first, x.Slice(0, 5));
+
+        Assert.True(result.MaxError < 1e-2, result.ToString());
+        Assert.False(first.NeedsInputGradient);
+    }
+
     [Fact]
     public void Backward_OnASequenceBatch_UsesTheLastAxis()
     {
