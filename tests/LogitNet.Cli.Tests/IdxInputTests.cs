@@ -153,8 +153,8 @@ public sealed class IdxInputTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("logitnet: short-labels-idx1-ubyte", result.Error);
-        Assert.Contains($"expected labels of shape [{Images}]", result.Error);
-        Assert.Contains("belong together", result.Error);
+        Assert.Contains($"holds 3 labels but images-idx3-ubyte holds {Images} samples", result.Error);
+        Assert.Contains("one label per sample", result.Error);
     }
 
     private static float Number(string text, string pattern)

@@ -62,11 +62,6 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
             case FileKind.Idx:
             {
                 string labels = Labels ?? throw new UsageException($"--dataset {path} is an IDX images file; give its labels with --labels LABELS-idx1-ubyte");
-                if (DataFile.Detect(RequireFile(labels)) == FileKind.Idx)
-                {
-                    return Idx.ReadDataset(path, labels, DataFile.NormalizeIdx);
-                }
-
                 return MakeDataset(DataFile.ReadFeatures(path, FileKind.Idx), ReadLabels(labels).Reshape(-1), path, labels);
             }
             default:
