@@ -206,6 +206,89 @@ public sealed class IntegrityTests : IDisposable
         Assert.Equal(path, error.FilePath);
     }
 
+    /// <summary>
+    /// Past the checksum: the weights entry's uncompressed bytes mutated (bit flips, overwrites, cuts,
+    /// insertions, extreme sizes, JSON tokens) and the zip rewritten with a valid CRC, as a crafted file
+    /// would be. Every one must load or fail with DataFormatException, within an allocation budget.
+    /// </summary>
+    [Fact]
+    public void Load_WeightsEntryMutatedBehindAValidChecksum_FailsOnlyWithDataFormatException_WithinBudget()
+    {
+        Sequential model = Trained(out _);
+        string original = PathOf("original.logitnet");
+        model.Save(original);
+        byte[] archive = File.ReadAllBytes(original);
+        byte[] weights;
+        using (var zip = new ZipArchive(new MemoryStream(archive), ZipArchiveMode.Read))
+        using (Stream entry = zip.GetEntry("model.safetensors")!.Open())
+        {
+            var buffer = new MemoryStream();
+            entry.CopyTo(buffer);
+            weights = buffer.ToArray();
+        }
+
+        var random = new Random(1616);
+        var failures = new List<string>();
+        int loaded = 0;
+        string path = PathOf("mutant.logitnet");
+        for (int trial = 0; trial < 300 && failures.Count < 3; trial++)
+        {
+            int[] genes = new int[3 * random.Next(1, 4)];
+            for (int i = 0; i < genes.Length; i++) genes[i] = random.Next();
+            byte[] mutant = LogitNet.Tests.DataLoading.LoaderMutationTests.Mutate(weights, genes);
+            File.WriteAllBytes(path, ReplaceEntry(archive, "model.safetensors", mutant));
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                Sequential.Load(path);
+                loaded++;
+            }
+            catch (DataFormatException)
+            {
+            }
+            catch (Exception e)
+            {
+                failures.Add($"{e.GetType().Name}: {e.Message} (genes {string.Join(",", genes)})");
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long budget = (16L << 20) + 64L * new FileInfo(path).Length;
+            if (allocated > budget)
+            {
+                failures.Add($"allocated {allocated:N0} bytes for a {new FileInfo(path).Length}-byte file (genes {string.Join(",", genes)})");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(loaded < 300, "no mutant was refused: the mutations did not reach the parser");
+    }
+
+    /// <summary>The archive with one entry's content replaced (stored, with its CRC computed anew by the zip writer).</summary>
+    private static byte[] ReplaceEntry(byte[] archive, string entryName, byte[] content)
+    {
+        using var output = new MemoryStream();
+        using (var source = new ZipArchive(new MemoryStream(archive), ZipArchiveMode.Read))
+        using (var target = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (ZipArchiveEntry entry in source.Entries)
+            {
+                using Stream to = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
+                if (entry.FullName == entryName)
+                {
+                    to.Write(content);
+                }
+                else
+                {
+                    using Stream from = entry.Open();
+                    from.CopyTo(to);
+                }
+            }
+        }
+
+        return output.ToArray();
+    }
+
     /// <summary>A kernel past int's range is refused by the config itself, whatever the archive's sizes say.</summary>
     [Fact]
     public void ModelConfig_KernelLargerThanAnArray_IsAFormatError_NamingTheLayer()
