@@ -31,9 +31,6 @@ public sealed partial class Sequential
     /// <summary>The most slots an optimizer keeps per parameter (centered RMSprop with momentum: 3).</summary>
     private const int MaxSlotsPerParameter = 3;
 
-    /// <summary>The largest compression ratio deflate can reach; bounds what a small file may claim to hold.</summary>
-    private const long MaxDeflateRatio = 1032;
-
     /// <summary>
     /// Saves the model to one file: a zip holding <c>config.json</c> (architecture, compile settings,
     /// LogitNet version), <c>model.safetensors</c> (the weights, readable by other tools) and, for a
@@ -170,7 +167,7 @@ public sealed partial class Sequential
         {
             using (zip)
             {
-                return LoadFrom(zip, path);
+                return LoadFrom(zip, path, file.Length);
             }
         }
         catch (InvalidDataException e)
@@ -180,7 +177,7 @@ public sealed partial class Sequential
         }
     }
 
-    private static Sequential LoadFrom(ZipArchive zip, string path)
+    private static Sequential LoadFrom(ZipArchive zip, string path, long archiveLength)
     {
         {
             ZipArchiveEntry configEntry = RequireEntry(zip, ConfigEntry, path);
@@ -194,7 +191,7 @@ public sealed partial class Sequential
             (Sequential model, int[] inputShape, long parameterBytes, Action<Sequential> afterBuild, Action<Sequential>? compile) = ModelConfig.Read(config, path);
 
             // Refuse before building: the architecture must not need more than the weights entry can hold.
-            long justified = Math.Min(weightsEntry.Length, weightsEntry.CompressedLength * MaxDeflateRatio);
+            long justified = VerifiedZipEntry.MostContent(weightsEntry, archiveLength);
             if (parameterBytes > justified)
             {
                 throw new DataFormatException(
@@ -229,7 +226,7 @@ public sealed partial class Sequential
                         $"The archive holds {TrainingStateEntry} but config.json has no compile settings for it to belong to.", path, TrainingStateEntry);
                 }
 
-                RestoreTrainingState(model, stateEntry, parameterBytes, path);
+                RestoreTrainingState(model, stateEntry, parameterBytes, path, archiveLength);
             }
 
             model.Log = Console.Out;
@@ -238,12 +235,12 @@ public sealed partial class Sequential
     }
 
     /// <summary>Restores what <see cref="TrainingState"/> saved; a file without it leaves the optimizer fresh.</summary>
-    private static void RestoreTrainingState(Sequential model, ZipArchiveEntry entry, long parameterBytes, string path)
+    private static void RestoreTrainingState(Sequential model, ZipArchiveEntry entry, long parameterBytes, string path, long archiveLength)
     {
         // Refuse before reading: the state of this architecture cannot need more than its slots, the
         // safetensors header, and a few words per layer.
         long limit = MaxSlotsPerParameter * parameterBytes + (1 << 20) + 64L * (model._layers.Count + 1);
-        long justified = Math.Min(limit, entry.CompressedLength * MaxDeflateRatio);
+        long justified = Math.Min(limit, VerifiedZipEntry.MostContent(entry, archiveLength));
         if (entry.Length > justified)
         {
             throw new DataFormatException(
@@ -323,7 +320,7 @@ public sealed partial class Sequential
     {
         try
         {
-            using Stream stream = entry.Open();
+            using Stream stream = VerifiedZipEntry.Open(entry, path);
             return SafeTensors.Read(stream, entry.Length, path, entry.FullName);
         }
         catch (InvalidDataException e)
@@ -391,7 +388,7 @@ public sealed partial class Sequential
     {
         try
         {
-            using Stream stream = entry.Open();
+            using Stream stream = VerifiedZipEntry.Open(entry, path);
             var bytes = new byte[entry.Length];
             int read = 0;
             while (read < bytes.Length)

@@ -30,8 +30,9 @@ internal static class ExportOnnxCommand
                 throw new UsageException($"OUTPUT '{outputPath}' is the model file itself; give the ONNX file another name, such as model.onnx.");
             }
 
+            OutputPath.Check(outputPath, "OUTPUT");
             Sequential loaded = ModelFile.Load(modelPath);
-            loaded.ExportOnnx(outputPath);
+            OutputPath.Write(outputPath, "the ONNX file", () => loaded.ExportOnnx(outputPath));
             int features = loaded.Layers[0].InputShape[0];
             int outputs = loaded.Layers[^1].OutputShape[^1];
             string classes = loaded.ClassNames is { } names ? $", classes {ClassNaming.Text(names)}" : "";

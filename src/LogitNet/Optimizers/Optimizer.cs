@@ -1,5 +1,6 @@
-using LogitNet.Kernels;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using LogitNet.Kernels;
 
 namespace LogitNet.Optimizers;
 
@@ -322,7 +323,7 @@ public abstract class Optimizer
             for (int i = 0; i < parameters.Count; i++)
             {
                 Span<float> gradient = parameters[i].Gradient.AsSpan();
-                ScaleToNorm(gradient, Math.Sqrt(TensorPrimitives.SumOfSquares(gradient)), perParameter);
+                ScaleToNorm(gradient, Math.Sqrt(SumOfSquares(gradient)), perParameter);
             }
         }
         else if (_globalClipNorm is { } global)
@@ -332,7 +333,7 @@ public abstract class Optimizer
             {
                 if (parameters[i].Trainable)
                 {
-                    sumOfSquares += TensorPrimitives.SumOfSquares(parameters[i].Gradient.AsSpan());
+                    sumOfSquares += SumOfSquares(parameters[i].Gradient.AsSpan());
                 }
             }
 
@@ -349,8 +350,50 @@ public abstract class Optimizer
         // A NaN norm fails the comparison and leaves the gradient as it is: NaN in, NaN out.
         if (norm > limit)
         {
-            TensorPrimitives.Multiply(gradient, (float)(limit / norm), gradient);
+            double factor = limit / norm;
+            if (factor >= 1.1754944e-38) // the smallest normal float32, 2^-126
+            {
+                TensorPrimitives.Multiply(gradient, (float)factor, gradient);
+            }
+            else
+            {
+                // Gradients near float.MaxValue: the factor itself would be subnormal in float32 and lose
+                // its digits, so each product is formed in double and rounded once.
+                for (int i = 0; i < gradient.Length; i++)
+                {
+                    gradient[i] = (float)(gradient[i] * factor);
+                }
+            }
         }
+    }
+
+    /// <summary>
+    /// The sum of squares in double: a float32 sum overflows to infinity once a gradient passes about
+    /// 1.8e19 (its square passes float.MaxValue), and clipping by an infinite norm scaled every gradient
+    /// to zero, a lost step. In double the square of any float32 is finite (at most 1.2e77), so the sum
+    /// is too for any array. The lanes and the order of the additions are fixed (two 4-double
+    /// accumulators, then a scalar tail, added in one order), never the hardware's vector width, so the
+    /// norm, and the clipped step, is the same bits on every instruction set.
+    /// </summary>
+    internal static double SumOfSquares(ReadOnlySpan<float> values)
+    {
+        Vector256<double> even = Vector256<double>.Zero, odd = Vector256<double>.Zero;
+        int i = 0;
+        for (; i + 8 <= values.Length; i += 8)
+        {
+            (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.Create(values.Slice(i, 8)));
+            even += low * low;
+            odd += high * high;
+        }
+
+        double tail = 0;
+        for (; i < values.Length; i++)
+        {
+            tail += (double)values[i] * values[i];
+        }
+
+        Vector256<double> lanes = even + odd;
+        return lanes[0] + lanes[1] + (lanes[2] + lanes[3]) + tail;
     }
 
     private static void RequireOneClipping(float? clipNorm, float? globalClipNorm)

@@ -247,6 +247,12 @@ internal static partial class ModelConfig
                 int units = config.Int("units", 1, MaxSize);
                 var dense = new Dense(units, ParseActivation(config, "activation"), config.Bool("use_bias"), name);
                 long features = inputShape[^1];
+                if (features * units > Array.MaxLength)
+                {
+                    // Both are at most 2^24, so the product is exact in a long; an array (the kernel) holds less.
+                    throw config.Error($"The kernel would hold {features:N0} × {units:N0} = {features * units:N0} values; one array holds at most {Array.MaxLength:N0}.");
+                }
+
                 int[] output = (int[])inputShape.Clone();
                 output[^1] = units;
                 return (dense, features * units + (dense.UseBias ? units : 0), output);
