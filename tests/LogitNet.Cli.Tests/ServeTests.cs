@@ -33,6 +33,25 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
     }
 
     [Fact]
+    public async Task Metadata_IsTfServingsSignature_WithTheModelsShapes()
+    {
+        using HttpResponseMessage response = await Client.GetAsync("/v1/models/digits/metadata");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using JsonDocument document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        JsonElement root = document.RootElement;
+        Assert.Equal("digits", root.GetProperty("model_spec").GetProperty("name").GetString());
+        JsonElement signature = root.GetProperty("metadata").GetProperty("signature_def").GetProperty("signature_def").GetProperty("serving_default");
+        Assert.Equal("tensorflow/serving/predict", signature.GetProperty("method_name").GetString());
+        foreach ((string group, string name, string width) in (ReadOnlySpan<(string, string, string)>)[("inputs", "input", "64"), ("outputs", "output", "10")])
+        {
+            JsonElement tensor = signature.GetProperty(group).GetProperty(name);
+            Assert.Equal("DT_FLOAT", tensor.GetProperty("dtype").GetString());
+            Assert.Equal(["-1", width], tensor.GetProperty("tensor_shape").GetProperty("dim").EnumerateArray().Select(d => d.GetProperty("size").GetString()));
+        }
+    }
+
+    [Fact]
     public async Task Predict_Instances_AreInProcessPredictBitForBit()
     {
         // Real digits and awkward values: a subnormal, the largest float, negative zero, long fractions.
@@ -137,6 +156,8 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
     [InlineData("GET", "/", 404, "no such endpoint: /")]
     [InlineData("GET", "/v1/models/digits:predict", 405, "GET is not allowed for :predict; use POST")]
     [InlineData("POST", "/v1/models/digits", 405, "POST is not allowed for the model status; use GET")]
+    [InlineData("POST", "/v1/models/digits/metadata", 405, "POST is not allowed for the model metadata; use GET")]
+    [InlineData("GET", "/v1/models/nope/metadata", 404, "model 'nope' not found")]
     public async Task WrongModelPathOrMethod_Is4xxNamingTheProblem(string method, string path, int expectedStatus, string expectedMessage)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);

@@ -1,10 +1,11 @@
 namespace LogitNet.Cli.Serving;
 
-/// <summary>What a TensorFlow Serving REST path asks for: <c>/v1/models/NAME[/versions/V][:METHOD]</c>.</summary>
+/// <summary>What a TensorFlow Serving REST path asks for: <c>/v1/models/NAME[/versions/V][/metadata][:METHOD]</c>.</summary>
 /// <param name="Name">The model name in the path.</param>
 /// <param name="Version">The version in the path, or null when the path names none (the latest).</param>
-/// <param name="Method">The part after the colon (<c>predict</c>, <c>classify</c>, ...), or null for the status request.</param>
-internal sealed record ModelRoute(string Name, string? Version, string? Method)
+/// <param name="Method">The part after the colon (<c>predict</c>, <c>classify</c>, ...), or null for the status and metadata requests.</param>
+/// <param name="Metadata">The path ends in <c>/metadata</c>: the model's signature.</param>
+internal sealed record ModelRoute(string Name, string? Version, string? Method, bool Metadata = false)
 {
     private const string Prefix = "/v1/models/";
 
@@ -26,10 +27,11 @@ internal sealed record ModelRoute(string Name, string? Version, string? Method)
         }
 
         string[] parts = rest.Split('/');
-        return parts switch
+        bool metadata = parts.Length > 1 && parts[^1] == "metadata";
+        return (metadata ? parts[..^1] : parts) switch
         {
-            [string name] when name.Length > 0 => new ModelRoute(name, null, method),
-            [string name, "versions", string version] when name.Length > 0 && version.Length > 0 => new ModelRoute(name, version, method),
+            [string name] when name.Length > 0 => new ModelRoute(name, null, method, metadata),
+            [string name, "versions", string version] when name.Length > 0 && version.Length > 0 => new ModelRoute(name, version, method, metadata),
             _ => null,
         };
     }

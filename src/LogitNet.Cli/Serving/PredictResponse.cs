@@ -62,6 +62,36 @@ internal static class PredictResponse
         await writer.FlushAsync(cancellation);
     }
 
+    /// <summary>
+    /// TF Serving's model metadata: one signature, <c>serving_default</c>, with the input <c>input</c> and
+    /// the output <c>output</c> (the names <c>ExportOnnx</c> uses), float32, batch dimension -1.
+    /// </summary>
+    public static async Task WriteMetadataAsync(HttpResponse response, string name, int[] sampleShape, int[] outputShape, CancellationToken cancellation)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        await using var writer = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Indented = true });
+        writer.WriteStartObject();
+        writer.WriteStartObject("model_spec");
+        writer.WriteString("name", name);
+        writer.WriteString("signature_name", "");
+        writer.WriteString("version", "1");
+        writer.WriteEndObject();
+        writer.WriteStartObject("metadata");
+        writer.WriteStartObject("signature_def");
+        writer.WriteStartObject("signature_def");
+        writer.WriteStartObject("serving_default");
+        WriteTensorInfo(writer, "inputs", "input", sampleShape);
+        WriteTensorInfo(writer, "outputs", "output", outputShape);
+        writer.WriteString("method_name", "tensorflow/serving/predict");
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        await writer.FlushAsync(cancellation);
+    }
+
     /// <summary><c>{"error": "..."}</c> with the given status, as TF Serving answers a bad request.</summary>
     public static async Task WriteErrorAsync(HttpResponse response, int statusCode, string message, CancellationToken cancellation)
     {
@@ -73,6 +103,30 @@ internal static class PredictResponse
         writer.WriteString("error", message);
         writer.WriteEndObject();
         await writer.FlushAsync(cancellation);
+    }
+
+    private static void WriteTensorInfo(Utf8JsonWriter writer, string group, string name, int[] sampleShape)
+    {
+        writer.WriteStartObject(group);
+        writer.WriteStartObject(name);
+        writer.WriteString("dtype", "DT_FLOAT");
+        writer.WriteStartObject("tensor_shape");
+        writer.WriteStartArray("dim");
+        foreach (int size in (int[])[-1, .. sampleShape])
+        {
+            // TF Serving writes the sizes (int64 in the protobuf) as strings.
+            writer.WriteStartObject();
+            writer.WriteString("size", size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            writer.WriteString("name", "");
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteBoolean("unknown_rank", false);
+        writer.WriteEndObject();
+        writer.WriteString("name", name);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
     }
 
     private static void WriteSample(Utf8JsonWriter writer, ReadOnlySpan<float> values, int[] shape, int axis)

@@ -105,6 +105,18 @@ internal sealed class PredictionServer
             throw new RequestException(StatusCodes.Status404NotFound, $"version {route.Version} of model '{_name}' not found; this server has version 1");
         }
 
+        if (route.Metadata)
+        {
+            if (route.Method is not null)
+            {
+                throw new RequestException(StatusCodes.Status404NotFound, $"no such endpoint: {request.Path}; the metadata is GET /v1/models/{_name}/metadata");
+            }
+
+            RequireMethod(context, HttpMethods.Get, "the model metadata");
+            await PredictResponse.WriteMetadataAsync(context.Response, _name, _sampleShape, _model.Layers[^1].OutputShape, cancellation);
+            return;
+        }
+
         switch (route.Method)
         {
             case null:
