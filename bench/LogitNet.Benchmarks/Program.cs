@@ -6,7 +6,8 @@ using LogitNet.Benchmarks;
 //   `-- --quick [case filter]`                  the GEMM against OpenBLAS, trials interleaved;
 //   `-- --quick-losses THREADS [case ...]`      the fused losses (bench/peers/torch_losses.py);
 //   `-- --train DATA_DIR THREADS [S M L]`       the MLP training throughput (bench/peers/train_mlp.sh);
-//   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh).
+//   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh);
+//   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh).
 if (args.Length > 0 && args[0] == "--quick")
 {
     GemmQuick.Run(args[1..]);
@@ -28,6 +29,18 @@ if (args.Length > 0 && args[0] == "--train")
 if (args.Length > 0 && args[0] is "--load-files" or "--load-cold")
 {
     LoaderColdStart.Run(args);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--inference-setup")
+{
+    InferenceSideBySide.Setup(args[1]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--inference")
+{
+    InferenceSideBySide.Run(args[1], args[2], args[3]);
     return;
 }
 
