@@ -10,29 +10,179 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// C = epilogue(A·B) for a handful of rows, read straight from A and B: the shape of a
-    /// single-sample prediction, where packing the weights (k × n) would cost more than the product.
+    /// single-sample prediction (a matrix-vector product), where packing the weights (k × n) would
+    /// cost more than the product. Large weights are cut into fixed chunks of output columns
+    /// (<see cref="FewRowsChunkColumns"/>; the cut depends on n alone) shared by the pool's threads,
+    /// so that every core streams its own part of the weights.
     /// </summary>
     /// <remarks>
-    /// The result is bitwise the packed path's: the same K blocks (they depend on k alone), each an
-    /// FMA chain over p from zero, added to C block by block in order, then the bias, then ReLU, the
-    /// order <see cref="StoreRow"/> uses. Only the memory traffic differs.
+    /// The result is bitwise the packed path's, so a row's output never depends on the batch it is
+    /// in: the same K blocks (they depend on k alone), each an FMA chain over p from zero, added to
+    /// C block by block in order, then the bias, then ReLU, the order <see cref="StoreRow"/> uses.
+    /// Only the memory traffic differs.
     /// </remarks>
-    private static void RunFewRows(in Problem problem, GemmKernel kernel)
+    private static void RunFewRows(in Problem problem, GemmKernel kernel, int maxThreads)
+    {
+        int chunks = FewRowsChunks(problem.N, problem.K);
+        if (maxThreads >= 2 && chunks >= 2)
+        {
+            FewRowsJob job = t_fewRows ??= new FewRowsJob();
+            job.Set(problem, kernel, chunks);
+            if (WorkerPool.Shared.TryRun(job, maxThreads))
+            {
+                return;
+            }
+        }
+
+        RunFewRows(problem, kernel, 0, problem.N);
+    }
+
+    /// <summary>
+    /// Weights of fewer floats than this (k × n; 1 MB) are read by one thread. Waking the pool
+    /// and handing back the chunks costs a few microseconds, what one core takes to stream about
+    /// 1 MB from its caches.
+    /// </summary>
+    internal const long FewRowsParallelFloats = 256 * 1024;
+
+    /// <summary>Output columns per chunk of a parallel few-rows product: a multiple of every strip (8 vectors of 16, 8 or 4 floats).</summary>
+    internal const int FewRowsChunkColumns = 128;
+
+    /// <summary>How many column chunks a few-rows product is cut into (1: not cut); depends on the shape alone.</summary>
+    internal static int FewRowsChunks(int n, int k) =>
+        (long)n * k < FewRowsParallelFloats ? 1 : Math.Min(MaxChunks, CeilDiv(n, FewRowsChunkColumns));
+
+    [ThreadStatic]
+    private static FewRowsJob? t_fewRows;
+
+    /// <summary>A few-rows product cut into chunks of output columns.</summary>
+    private sealed class FewRowsJob : IParallelJob
+    {
+        private Problem _problem;
+        private GemmKernel _kernel;
+        private int _columns;
+
+        public int Count { get; private set; }
+
+        public void Set(in Problem problem, GemmKernel kernel, int count)
+        {
+            _problem = problem;
+            _kernel = kernel;
+            Count = count;
+            _columns = RoundUp(CeilDiv(problem.N, count), FewRowsChunkColumns);
+        }
+
+        public void Run(int index)
+        {
+            int from = index * _columns;
+            if (from < _problem.N)
+            {
+                RunFewRows(_problem, _kernel, from, Math.Min(_problem.N, from + _columns));
+            }
+        }
+    }
+
+    private static void RunFewRows(in Problem problem, GemmKernel kernel, int colStart, int colEnd)
     {
         switch (kernel)
         {
             case GemmKernel.Vector512:
-                FewRows<GemmVector512, Vector512<float>>(problem);
+                FewRows<GemmVector512, Vector512<float>>(problem, colStart, colEnd);
                 break;
             case GemmKernel.Vector256:
-                FewRows<GemmVector256, Vector256<float>>(problem);
+                FewRows<GemmVector256, Vector256<float>>(problem, colStart, colEnd);
                 break;
             case GemmKernel.Vector128:
-                FewRows<GemmVector128, Vector128<float>>(problem);
+                FewRows<GemmVector128, Vector128<float>>(problem, colStart, colEnd);
                 break;
             default:
-                FewRows<GemmScalar, float>(problem);
+                FewRows<GemmScalar, float>(problem, colStart, colEnd);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Columns [colStart, colEnd) of every row: strips of eight vectors where they fit, which read
+    /// each weight row's 8 · Width floats contiguously (the access pattern the prefetchers follow
+    /// best) and carry eight independent FMA chains, enough to hide the FMA's latency; then the
+    /// remaining columns two vectors at a time (<see cref="FewRowsNarrow"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FewRows<TOps, TVec>(in Problem problem, int colStart, int colEnd)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        int k = problem.K, w = TOps.Width, strip = 8 * w;
+        int kcStep = KcStep(k);
+        nint ldb = problem.Ldb;
+        int wideEnd = colStart + (colEnd - colStart) / strip * strip;
+        for (int i = 0; i < problem.M; i++)
+        {
+            float* aRow = problem.A + i * problem.Lda;
+            float* cRow = problem.C + i * problem.Ldc;
+            for (int j = colStart; j < wideEnd; j += strip)
+            {
+                float* c = cRow + j;
+                bool add = problem.Accumulate;
+                TVec r0 = TOps.Zero, r1 = TOps.Zero, r2 = TOps.Zero, r3 = TOps.Zero;
+                TVec r4 = TOps.Zero, r5 = TOps.Zero, r6 = TOps.Zero, r7 = TOps.Zero;
+                if (add)
+                {
+                    r0 = TOps.Load(c);
+                    r1 = TOps.Load(c + w);
+                    r2 = TOps.Load(c + 2 * w);
+                    r3 = TOps.Load(c + 3 * w);
+                    r4 = TOps.Load(c + 4 * w);
+                    r5 = TOps.Load(c + 5 * w);
+                    r6 = TOps.Load(c + 6 * w);
+                    r7 = TOps.Load(c + 7 * w);
+                }
+
+                for (int pc = 0; pc < k; pc += kcStep)
+                {
+                    int end = Math.Min(k, pc + kcStep);
+                    float* b = problem.B + pc * ldb + j;
+                    TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+                    TVec s4 = TOps.Zero, s5 = TOps.Zero, s6 = TOps.Zero, s7 = TOps.Zero;
+                    for (int p = pc; p < end; p++, b += ldb)
+                    {
+                        TVec x = TOps.Broadcast(aRow + p);
+                        s0 = TOps.MultiplyAdd(x, TOps.Load(b), s0);
+                        s1 = TOps.MultiplyAdd(x, TOps.Load(b + w), s1);
+                        s2 = TOps.MultiplyAdd(x, TOps.Load(b + 2 * w), s2);
+                        s3 = TOps.MultiplyAdd(x, TOps.Load(b + 3 * w), s3);
+                        s4 = TOps.MultiplyAdd(x, TOps.Load(b + 4 * w), s4);
+                        s5 = TOps.MultiplyAdd(x, TOps.Load(b + 5 * w), s5);
+                        s6 = TOps.MultiplyAdd(x, TOps.Load(b + 6 * w), s6);
+                        s7 = TOps.MultiplyAdd(x, TOps.Load(b + 7 * w), s7);
+                    }
+
+                    // The block's sums start the row or are added to it, as the packed path does.
+                    r0 = add ? TOps.Add(r0, s0) : s0;
+                    r1 = add ? TOps.Add(r1, s1) : s1;
+                    r2 = add ? TOps.Add(r2, s2) : s2;
+                    r3 = add ? TOps.Add(r3, s3) : s3;
+                    r4 = add ? TOps.Add(r4, s4) : s4;
+                    r5 = add ? TOps.Add(r5, s5) : s5;
+                    r6 = add ? TOps.Add(r6, s6) : s6;
+                    r7 = add ? TOps.Add(r7, s7) : s7;
+                    add = true;
+                }
+
+                TVec all = TOps.MaskFor(w);
+                Finish<TOps, TVec>(problem, c, j, r0, w, all);
+                Finish<TOps, TVec>(problem, c + w, j + w, r1, w, all);
+                Finish<TOps, TVec>(problem, c + 2 * w, j + 2 * w, r2, w, all);
+                Finish<TOps, TVec>(problem, c + 3 * w, j + 3 * w, r3, w, all);
+                Finish<TOps, TVec>(problem, c + 4 * w, j + 4 * w, r4, w, all);
+                Finish<TOps, TVec>(problem, c + 5 * w, j + 5 * w, r5, w, all);
+                Finish<TOps, TVec>(problem, c + 6 * w, j + 6 * w, r6, w, all);
+                Finish<TOps, TVec>(problem, c + 7 * w, j + 7 * w, r7, w, all);
+            }
+        }
+
+        if (wideEnd < colEnd)
+        {
+            FewRowsNarrow<TOps, TVec>(problem, wideEnd, colEnd);
         }
     }
 
@@ -44,11 +194,11 @@ internal static unsafe partial class Gemm
     /// together (a 25-unit layer needs both; lanes past n compute on zeros and store nothing).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FewRows<TOps, TVec>(in Problem problem)
+    private static void FewRowsNarrow<TOps, TVec>(in Problem problem, int colStart, int n)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
-        int k = problem.K, n = problem.N, w = TOps.Width;
+        int k = problem.K, w = TOps.Width;
         int kcStep = KcStep(k);
         int fullBlocks = k / kcStep;
         nint ldb = problem.Ldb;
@@ -56,7 +206,7 @@ internal static unsafe partial class Gemm
         {
             float* aRow = problem.A + i * problem.Lda;
             float* cRow = problem.C + i * problem.Ldc;
-            for (int j = 0; j < n; j += 2 * w)
+            for (int j = colStart; j < n; j += 2 * w)
             {
                 int w0 = Math.Clamp(n - j, 0, w), w1 = Math.Clamp(n - j - w, 0, w);
                 TVec m0 = TOps.MaskFor(w0), m1 = TOps.MaskFor(w1);

@@ -275,6 +275,40 @@ public class GemmTests
         Assert.All(same, Assert.True);
     }
 
+    /// <summary>
+    /// The cut depends on the shape alone and the K blocks are added in order, so 3, 4 and 8
+    /// threads (forced on any machine; the pool has no fewer threads than asked) give the
+    /// one-thread bits: products cut by K (4 and 8 blocks, an edge tile), cut along M and N in a
+    /// grid (520 × 1030: 8 chunks), along M with B read in place, and a narrow output layer.
+    /// </summary>
+    [Theory]
+    [InlineData(3, false, false)]
+    [InlineData(4, false, false)]
+    [InlineData(8, false, false)]
+    [InlineData(3, true, false)]
+    [InlineData(4, false, true)]
+    [InlineData(8, true, true)]
+    public void Multiply_AnyThreadCount_BitwiseEqualToOneThread(int threads, bool transposeA, bool transposeB)
+    {
+        var random = new Random(37);
+        foreach ((int m, int n, int k) in new[] { (64, 128, 784), (20, 77, 1000), (12, 50, 2048), (61, 301, 263), (301, 10, 700), (520, 1030, 300), (1100, 300, 300) })
+        {
+            float[] a = RandomMatrix(random, m * k);
+            float[] b = RandomMatrix(random, k * n);
+            float[] bias = RandomMatrix(random, n);
+            float[] start = RandomMatrix(random, m * n);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                var epilogue = accumulate ? new GemmEpilogue { Accumulate = true } : new GemmEpilogue { Bias = bias, Relu = true };
+                float[] one = (float[])start.Clone();
+                float[] many = (float[])start.Clone();
+                Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, one, n, epilogue, 1, Gemm.BestKernel);
+                Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, many, n, epilogue, threads, Gemm.BestKernel);
+                Assert.True(BitsOf(one).AsSpan().SequenceEqual(BitsOf(many)), $"{m}×{n}×{k} on {threads} threads differs from one thread");
+            }
+        }
+    }
+
     private static int[] BitsOf(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
 
     /// <summary>
