@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.InteropServices;
 
 namespace LogitNet.Kernels;
 
@@ -11,178 +12,277 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// C = epilogue(A·B) for a handful of rows, read straight from A and B: the shape of a
     /// single-sample prediction (a matrix-vector product), where packing the weights (k × n) would
-    /// cost more than the product. Large weights are cut into fixed chunks of output columns
-    /// (<see cref="FewRowsChunkColumns"/>; the cut depends on n alone) shared by the pool's threads,
-    /// so that every core streams its own part of the weights.
+    /// cost more than the product. Layers of at least <see cref="StreamMinColumns"/> units stream
+    /// the weights row after row (<see cref="StreamBlock{TOps, TVec}"/>), cut into fixed chunks of
+    /// K blocks × column groups that the pool's threads share; narrower ones take <see cref="FewRowsNarrow{TOps, TVec}"/>.
     /// </summary>
     /// <remarks>
     /// The result is bitwise the packed path's, so a row's output never depends on the batch it is
-    /// in: the same K blocks (they depend on k alone), each an FMA chain over p from zero, added to
-    /// C block by block in order, then the bias, then ReLU, the order <see cref="StoreRow"/> uses.
-    /// Only the memory traffic differs.
+    /// in, nor on the thread count: the same K blocks (they depend on k alone), each an FMA chain
+    /// over p from zero, added to C block by block in order, then the bias, then ReLU, the order
+    /// <see cref="StoreRow"/> uses. Only the memory traffic differs.
     /// </remarks>
     private static void RunFewRows(in Problem problem, GemmKernel kernel, int maxThreads)
     {
-        int chunks = FewRowsChunks(problem.N, problem.K);
-        if (maxThreads >= 2 && chunks >= 2)
+        if (problem.N < StreamMinColumns)
         {
-            FewRowsJob job = t_fewRows ??= new FewRowsJob();
-            job.Set(problem, kernel, chunks);
-            if (WorkerPool.Shared.TryRun(job, maxThreads))
+            RunFewRowsNarrow(problem, kernel);
+            return;
+        }
+
+        FewRowsJob job = t_fewRows ??= new FewRowsJob();
+        job.Set(problem, kernel);
+        bool parallel = maxThreads >= 2 && (long)problem.N * problem.K >= FewRowsParallelFloats && WorkerPool.Shared.TryRun(job, maxThreads);
+        if (!parallel)
+        {
+            for (int i = 0; i < job.Count; i++)
             {
-                return;
+                job.Run(i);
             }
         }
 
-        RunFewRows(problem, kernel, 0, problem.N);
+        job.Reduce();
     }
 
+    /// <summary>The narrowest layer whose weights are streamed row by row (narrower ones fit a few registers per row).</summary>
+    internal const int StreamMinColumns = 64;
+
     /// <summary>
-    /// Weights of fewer floats than this (k × n; 1 MB) are read by one thread. Waking the pool
-    /// and handing back the chunks costs a few microseconds, what one core takes to stream about
-    /// 1 MB from its caches.
+    /// Weights of fewer floats than this (k × n; 1 MB) are read by one thread: waking the pool and
+    /// handing back the chunks costs a few microseconds, what one core takes to stream about 1 MB.
     /// </summary>
     internal const long FewRowsParallelFloats = 256 * 1024;
 
-    /// <summary>Output columns per chunk of a parallel few-rows product: a multiple of every strip (8 vectors of 16, 8 or 4 floats).</summary>
-    internal const int FewRowsChunkColumns = 128;
+    /// <summary>The narrowest column group of a chunk (1 KB of each weight row, read contiguously).</summary>
+    internal const int StreamGroupColumns = 256;
 
-    /// <summary>How many column chunks a few-rows product is cut into (1: not cut); depends on the shape alone.</summary>
-    internal static int FewRowsChunks(int n, int k) =>
-        (long)n * k < FewRowsParallelFloats ? 1 : Math.Min(MaxChunks, CeilDiv(n, FewRowsChunkColumns));
+    /// <summary>
+    /// How many chunks a streamed few-rows product is cut into: its K blocks times column groups
+    /// of at least <see cref="StreamGroupColumns"/>; depends on the shape alone.
+    /// </summary>
+    internal static int FewRowsChunks(int n, int k)
+    {
+        int blocks = CeilDiv(k, KcStep(k));
+        int groups = (long)n * k < FewRowsParallelFloats ? 1 : Math.Clamp(n / StreamGroupColumns, 1, Math.Max(1, MaxChunks / blocks));
+        return blocks * groups;
+    }
 
     [ThreadStatic]
     private static FewRowsJob? t_fewRows;
 
-    /// <summary>A few-rows product cut into chunks of output columns.</summary>
+    /// <summary>
+    /// A few-rows product cut into chunks (K block b, column group g), index b · groups + g: each
+    /// chunk writes its block's sums for its columns into a partial-sum buffer of its own, and
+    /// <see cref="Reduce"/> adds the blocks in order and applies the epilogue.
+    /// </summary>
     private sealed class FewRowsJob : IParallelJob
     {
         private Problem _problem;
         private GemmKernel _kernel;
-        private int _columns;
+        private int _kcStep, _blocks, _groups, _groupColumns;
+        private float[] _partials = [];
 
-        public int Count { get; private set; }
+        public int Count => _blocks * _groups;
 
-        public void Set(in Problem problem, GemmKernel kernel, int count)
+        public void Set(in Problem problem, GemmKernel kernel)
         {
             _problem = problem;
             _kernel = kernel;
-            Count = count;
-            _columns = RoundUp(CeilDiv(problem.N, count), FewRowsChunkColumns);
+            _kcStep = KcStep(problem.K);
+            _blocks = CeilDiv(problem.K, _kcStep);
+            _groups = FewRowsChunks(problem.N, problem.K) / _blocks;
+            _groupColumns = RoundUp(CeilDiv(problem.N, _groups), 64);
+            _groups = CeilDiv(problem.N, _groupColumns);
+            long needed = (long)_blocks * problem.M * problem.N;
+            if (_partials.Length < needed)
+            {
+                // Pinned: written through raw pointers, possibly from the pool's threads.
+                _partials = GC.AllocateUninitializedArray<float>((int)needed, pinned: true);
+            }
         }
+
+        private float* Partial(int block, int row) =>
+            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials)) + ((nint)block * _problem.M + row) * _problem.N;
 
         public void Run(int index)
         {
-            int from = index * _columns;
-            if (from < _problem.N)
+            int block = index / _groups, group = index % _groups;
+            int p0 = block * _kcStep, rows = Math.Min(_problem.K, p0 + _kcStep) - p0;
+            int j0 = group * _groupColumns, width = Math.Min(_problem.N, j0 + _groupColumns) - j0;
+            float* b = _problem.B + p0 * _problem.Ldb + j0;
+            for (int i = 0; i < _problem.M; i++)
             {
-                RunFewRows(_problem, _kernel, from, Math.Min(_problem.N, from + _columns));
+                float* a = _problem.A + i * _problem.Lda + p0;
+                float* sums = Partial(block, i) + j0;
+                switch (_kernel)
+                {
+                    case GemmKernel.Vector512:
+                        StreamBlock<GemmVector512, Vector512<float>>(a, b, _problem.Ldb, rows, width, sums);
+                        break;
+                    case GemmKernel.Vector256:
+                        StreamBlock<GemmVector256, Vector256<float>>(a, b, _problem.Ldb, rows, width, sums);
+                        break;
+                    case GemmKernel.Vector128:
+                        StreamBlock<GemmVector128, Vector128<float>>(a, b, _problem.Ldb, rows, width, sums);
+                        break;
+                    default:
+                        StreamBlock<GemmScalar, float>(a, b, _problem.Ldb, rows, width, sums);
+                        break;
+                }
             }
         }
-    }
 
-    private static void RunFewRows(in Problem problem, GemmKernel kernel, int colStart, int colEnd)
-    {
-        switch (kernel)
+        /// <summary>C = epilogue((C +) block 0 + block 1 + ...), the blocks added in order as the packed path adds them.</summary>
+        public void Reduce()
         {
-            case GemmKernel.Vector512:
-                FewRows<GemmVector512, Vector512<float>>(problem, colStart, colEnd);
-                break;
-            case GemmKernel.Vector256:
-                FewRows<GemmVector256, Vector256<float>>(problem, colStart, colEnd);
-                break;
-            case GemmKernel.Vector128:
-                FewRows<GemmVector128, Vector128<float>>(problem, colStart, colEnd);
-                break;
-            default:
-                FewRows<GemmScalar, float>(problem, colStart, colEnd);
-                break;
+            switch (_kernel)
+            {
+                case GemmKernel.Vector512:
+                    Reduce<GemmVector512, Vector512<float>>();
+                    break;
+                case GemmKernel.Vector256:
+                    Reduce<GemmVector256, Vector256<float>>();
+                    break;
+                case GemmKernel.Vector128:
+                    Reduce<GemmVector128, Vector128<float>>();
+                    break;
+                default:
+                    Reduce<GemmScalar, float>();
+                    break;
+            }
+        }
+
+        private void Reduce<TOps, TVec>()
+            where TOps : IGemmVector<TVec>
+            where TVec : unmanaged
+        {
+            Problem problem = _problem;
+            int n = problem.N, w = TOps.Width;
+            for (int i = 0; i < problem.M; i++)
+            {
+                float* c = problem.C + i * problem.Ldc;
+                for (int j = 0; j < n; j += w)
+                {
+                    int count = Math.Min(w, n - j);
+                    TVec mask = TOps.MaskFor(count);
+                    TVec r = problem.Accumulate ? TOps.LoadMasked(c + j, mask) : TOps.LoadMasked(Partial(0, i) + j, mask);
+                    for (int block = problem.Accumulate ? 0 : 1; block < _blocks; block++)
+                    {
+                        r = TOps.Add(r, TOps.LoadMasked(Partial(block, i) + j, mask));
+                    }
+
+                    Finish<TOps, TVec>(problem, c + j, j, r, count, mask);
+                }
+            }
         }
     }
 
     /// <summary>
-    /// Columns [colStart, colEnd) of every row: strips of eight vectors where they fit, which read
-    /// each weight row's 8 · Width floats contiguously (the access pattern the prefetchers follow
-    /// best) and carry eight independent FMA chains, enough to hide the FMA's latency; then the
-    /// remaining columns two vectors at a time (<see cref="FewRowsNarrow"/>).
+    /// sums[j] = the FMA chain over the block's rows p, from zero, of a[p] · b[p, j], for j below
+    /// <paramref name="width"/>: each element's chain in the packed path's order. The weights are
+    /// read four rows at a time along the rows (four sequential streams the prefetchers follow,
+    /// rather than a short piece of each row a page apart), four vectors at once, the sums kept in
+    /// <paramref name="sums"/> (in L1) between row groups.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FewRows<TOps, TVec>(in Problem problem, int colStart, int colEnd)
+    private static void StreamBlock<TOps, TVec>(float* a, float* b, nint ldb, int rows, int width, float* sums)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
-        int k = problem.K, w = TOps.Width, strip = 8 * w;
-        int kcStep = KcStep(k);
-        nint ldb = problem.Ldb;
-        int wideEnd = colStart + (colEnd - colStart) / strip * strip;
-        for (int i = 0; i < problem.M; i++)
+        int w = TOps.Width;
+        int full = width / w * w;
+        TVec tailMask = TOps.MaskFor(width - full);
+        int p = 0;
+        for (; p + 4 <= rows; p += 4)
         {
-            float* aRow = problem.A + i * problem.Lda;
-            float* cRow = problem.C + i * problem.Ldc;
-            for (int j = colStart; j < wideEnd; j += strip)
+            TVec x0 = TOps.Broadcast(a + p), x1 = TOps.Broadcast(a + p + 1), x2 = TOps.Broadcast(a + p + 2), x3 = TOps.Broadcast(a + p + 3);
+            float* b0 = b + p * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+            bool first = p == 0;
+            int j = 0;
+            for (; j + 4 * w <= full; j += 4 * w)
             {
-                float* c = cRow + j;
-                bool add = problem.Accumulate;
-                TVec r0 = TOps.Zero, r1 = TOps.Zero, r2 = TOps.Zero, r3 = TOps.Zero;
-                TVec r4 = TOps.Zero, r5 = TOps.Zero, r6 = TOps.Zero, r7 = TOps.Zero;
-                if (add)
-                {
-                    r0 = TOps.Load(c);
-                    r1 = TOps.Load(c + w);
-                    r2 = TOps.Load(c + 2 * w);
-                    r3 = TOps.Load(c + 3 * w);
-                    r4 = TOps.Load(c + 4 * w);
-                    r5 = TOps.Load(c + 5 * w);
-                    r6 = TOps.Load(c + 6 * w);
-                    r7 = TOps.Load(c + 7 * w);
-                }
+                TVec s0 = first ? TOps.Zero : TOps.Load(sums + j);
+                TVec s1 = first ? TOps.Zero : TOps.Load(sums + j + w);
+                TVec s2 = first ? TOps.Zero : TOps.Load(sums + j + 2 * w);
+                TVec s3 = first ? TOps.Zero : TOps.Load(sums + j + 3 * w);
+                s0 = TOps.MultiplyAdd(x0, TOps.Load(b0 + j), s0);
+                s1 = TOps.MultiplyAdd(x0, TOps.Load(b0 + j + w), s1);
+                s2 = TOps.MultiplyAdd(x0, TOps.Load(b0 + j + 2 * w), s2);
+                s3 = TOps.MultiplyAdd(x0, TOps.Load(b0 + j + 3 * w), s3);
+                s0 = TOps.MultiplyAdd(x1, TOps.Load(b1 + j), s0);
+                s1 = TOps.MultiplyAdd(x1, TOps.Load(b1 + j + w), s1);
+                s2 = TOps.MultiplyAdd(x1, TOps.Load(b1 + j + 2 * w), s2);
+                s3 = TOps.MultiplyAdd(x1, TOps.Load(b1 + j + 3 * w), s3);
+                s0 = TOps.MultiplyAdd(x2, TOps.Load(b2 + j), s0);
+                s1 = TOps.MultiplyAdd(x2, TOps.Load(b2 + j + w), s1);
+                s2 = TOps.MultiplyAdd(x2, TOps.Load(b2 + j + 2 * w), s2);
+                s3 = TOps.MultiplyAdd(x2, TOps.Load(b2 + j + 3 * w), s3);
+                s0 = TOps.MultiplyAdd(x3, TOps.Load(b3 + j), s0);
+                s1 = TOps.MultiplyAdd(x3, TOps.Load(b3 + j + w), s1);
+                s2 = TOps.MultiplyAdd(x3, TOps.Load(b3 + j + 2 * w), s2);
+                s3 = TOps.MultiplyAdd(x3, TOps.Load(b3 + j + 3 * w), s3);
+                TOps.Store(sums + j, s0);
+                TOps.Store(sums + j + w, s1);
+                TOps.Store(sums + j + 2 * w, s2);
+                TOps.Store(sums + j + 3 * w, s3);
+            }
 
-                for (int pc = 0; pc < k; pc += kcStep)
-                {
-                    int end = Math.Min(k, pc + kcStep);
-                    float* b = problem.B + pc * ldb + j;
-                    TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
-                    TVec s4 = TOps.Zero, s5 = TOps.Zero, s6 = TOps.Zero, s7 = TOps.Zero;
-                    for (int p = pc; p < end; p++, b += ldb)
-                    {
-                        TVec x = TOps.Broadcast(aRow + p);
-                        s0 = TOps.MultiplyAdd(x, TOps.Load(b), s0);
-                        s1 = TOps.MultiplyAdd(x, TOps.Load(b + w), s1);
-                        s2 = TOps.MultiplyAdd(x, TOps.Load(b + 2 * w), s2);
-                        s3 = TOps.MultiplyAdd(x, TOps.Load(b + 3 * w), s3);
-                        s4 = TOps.MultiplyAdd(x, TOps.Load(b + 4 * w), s4);
-                        s5 = TOps.MultiplyAdd(x, TOps.Load(b + 5 * w), s5);
-                        s6 = TOps.MultiplyAdd(x, TOps.Load(b + 6 * w), s6);
-                        s7 = TOps.MultiplyAdd(x, TOps.Load(b + 7 * w), s7);
-                    }
+            for (; j < full; j += w)
+            {
+                TVec s = first ? TOps.Zero : TOps.Load(sums + j);
+                s = TOps.MultiplyAdd(x0, TOps.Load(b0 + j), s);
+                s = TOps.MultiplyAdd(x1, TOps.Load(b1 + j), s);
+                s = TOps.MultiplyAdd(x2, TOps.Load(b2 + j), s);
+                s = TOps.MultiplyAdd(x3, TOps.Load(b3 + j), s);
+                TOps.Store(sums + j, s);
+            }
 
-                    // The block's sums start the row or are added to it, as the packed path does.
-                    r0 = add ? TOps.Add(r0, s0) : s0;
-                    r1 = add ? TOps.Add(r1, s1) : s1;
-                    r2 = add ? TOps.Add(r2, s2) : s2;
-                    r3 = add ? TOps.Add(r3, s3) : s3;
-                    r4 = add ? TOps.Add(r4, s4) : s4;
-                    r5 = add ? TOps.Add(r5, s5) : s5;
-                    r6 = add ? TOps.Add(r6, s6) : s6;
-                    r7 = add ? TOps.Add(r7, s7) : s7;
-                    add = true;
-                }
-
-                TVec all = TOps.MaskFor(w);
-                Finish<TOps, TVec>(problem, c, j, r0, w, all);
-                Finish<TOps, TVec>(problem, c + w, j + w, r1, w, all);
-                Finish<TOps, TVec>(problem, c + 2 * w, j + 2 * w, r2, w, all);
-                Finish<TOps, TVec>(problem, c + 3 * w, j + 3 * w, r3, w, all);
-                Finish<TOps, TVec>(problem, c + 4 * w, j + 4 * w, r4, w, all);
-                Finish<TOps, TVec>(problem, c + 5 * w, j + 5 * w, r5, w, all);
-                Finish<TOps, TVec>(problem, c + 6 * w, j + 6 * w, r6, w, all);
-                Finish<TOps, TVec>(problem, c + 7 * w, j + 7 * w, r7, w, all);
+            if (full < width)
+            {
+                TVec s = first ? TOps.Zero : TOps.LoadMasked(sums + full, tailMask);
+                s = TOps.MultiplyAdd(x0, TOps.LoadMasked(b0 + full, tailMask), s);
+                s = TOps.MultiplyAdd(x1, TOps.LoadMasked(b1 + full, tailMask), s);
+                s = TOps.MultiplyAdd(x2, TOps.LoadMasked(b2 + full, tailMask), s);
+                s = TOps.MultiplyAdd(x3, TOps.LoadMasked(b3 + full, tailMask), s);
+                TOps.StoreMasked(sums + full, s, tailMask);
             }
         }
 
-        if (wideEnd < colEnd)
+        for (; p < rows; p++)
         {
-            FewRowsNarrow<TOps, TVec>(problem, wideEnd, colEnd);
+            TVec x = TOps.Broadcast(a + p);
+            float* row = b + p * ldb;
+            bool first = p == 0;
+            int j = 0;
+            for (; j < full; j += w)
+            {
+                TOps.Store(sums + j, TOps.MultiplyAdd(x, TOps.Load(row + j), first ? TOps.Zero : TOps.Load(sums + j)));
+            }
+
+            if (full < width)
+            {
+                TVec s = first ? TOps.Zero : TOps.LoadMasked(sums + full, tailMask);
+                TOps.StoreMasked(sums + full, TOps.MultiplyAdd(x, TOps.LoadMasked(row + full, tailMask), s), tailMask);
+            }
+        }
+    }
+
+    private static void RunFewRowsNarrow(in Problem problem, GemmKernel kernel)
+    {
+        switch (kernel)
+        {
+            case GemmKernel.Vector512:
+                FewRowsNarrow<GemmVector512, Vector512<float>>(problem, 0, problem.N);
+                break;
+            case GemmKernel.Vector256:
+                FewRowsNarrow<GemmVector256, Vector256<float>>(problem, 0, problem.N);
+                break;
+            case GemmKernel.Vector128:
+                FewRowsNarrow<GemmVector128, Vector128<float>>(problem, 0, problem.N);
+                break;
+            default:
+                FewRowsNarrow<GemmScalar, float>(problem, 0, problem.N);
+                break;
         }
     }
 

@@ -62,9 +62,10 @@ public class GemmFewRowsTests
     }
 
     /// <summary>
-    /// Wide layers take the eight-vector strips and, from 256 K weights, column chunks on the pool's
-    /// threads: still the packed path's bits, on every kernel and thread count, with odd widths
-    /// (a strip and a tail, chunks ending inside a strip), strided weights and every epilogue.
+    /// Layers of 64 units and more stream their weights by rows into per-block partial sums and, from
+    /// 256 K weights, in chunks of K blocks × column groups on the pool's threads: still the packed
+    /// path's bits, on every kernel and thread count, with odd widths (vector tails), short last
+    /// blocks, strided weights and every epilogue.
     /// </summary>
     [Theory]
     [MemberData(nameof(KernelsAndThreads))]
@@ -72,7 +73,7 @@ public class GemmFewRowsTests
     {
         var kernel = (GemmKernel)kernelId;
         var random = new Random(91 + kernelId);
-        foreach ((int k, int n) in new[] { (784, 1024), (1024, 1029), (1030, 333), (255, 130), (3, 4100), (2049, 129) })
+        foreach ((int k, int n) in new[] { (784, 1024), (1024, 1029), (1030, 333), (255, 130), (3, 4100), (2049, 129), (6, 64), (513, 1000) })
         {
             Assert.True(Gemm.FewRowsChunks(n, k) > 1 || n * k < Gemm.FewRowsParallelFloats);
             int m = 1 + random.Next(Gemm.FewRowsMax), ldb = n + 3;
