@@ -23,9 +23,11 @@ internal static unsafe partial class Gemm
     /// The fewest rows or columns of C a chunk spans when there are more than two. Each chunk packs
     /// its own copy of the operand the cut does not divide (cutting N repeats A's packing, cutting
     /// M repeats B's), which costs about (the packing time per float) / (2 · extent · the time per
-    /// flop) of the chunk's arithmetic: a few percent at 256, measured in bench/results/gemm.md.
+    /// flop) of the chunk's arithmetic: a few percent at 512. At 512 the L model's products (1024
+    /// wide) are cut in two as the two-thread GEMM cut them when its figures were measured; a
+    /// machine with more cores gets more chunks only from larger products (a 1024³ product: 4).
     /// </summary>
-    internal const int MinChunkExtent = 256;
+    internal const int MinChunkExtent = 512;
 
     /// <summary>The most chunks a product is cut into.</summary>
     private const int MaxChunks = 64;
@@ -63,20 +65,7 @@ internal static unsafe partial class Gemm
             return;
         }
 
-        // Cut first the extent whose chunks repeat the smaller packing: cutting N repeats A's
-        // (m·k per chunk), cutting M repeats B's (k·n); a B read in place (see ReadsInPlace) costs
-        // nothing to repeat, so then M. Then the other extent if the product has work for more chunks.
-        // Cuts fall on tile multiples (8 or 12 rows, 32 columns suit every kernel).
-        bool bInPlace = MasksLoads(kernel) && !problem.TransposeB && ReadsInPlace(problem.K, problem.N, reuses: 2);
-        bool nFirst = !bInPlace && problem.M <= problem.N;
-        int rowUnit = problem.M % 8 == 0 ? 8 : 12;
-        long wanted = Math.Clamp(flops / ChunkFlops, 2, MaxChunks);
-        int first = ChunksAlong(nFirst ? problem.N : problem.M, wanted, nFirst ? 32 : rowUnit, minimum: 2);
-        int second = ChunksAlong(nFirst ? problem.M : problem.N, wanted / first, nFirst ? rowUnit : 32, minimum: 1);
-        int rowChunks = nFirst ? second : first, colChunks = nFirst ? first : second;
-        int rowStep = RoundUp(CeilDiv(problem.M, rowChunks), rowUnit), colStep = RoundUp(CeilDiv(problem.N, colChunks), 32);
-        rowChunks = CeilDiv(problem.M, rowStep);
-        colChunks = CeilDiv(problem.N, colStep);
+        (int rowStep, int rowChunks, int colStep, int colChunks, bool nFirst) = ChunkGrid(problem.M, problem.N, problem.K, problem.TransposeB, kernel);
         if (rowChunks * colChunks < 2)
         {
             RunBlock(problem, kernel, 0, problem.M, 0, problem.N);
@@ -92,14 +81,38 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// The grid of chunks a product of this shape (not cut by K) is cut into: rows and columns of C
+    /// per chunk and their counts. Cut first the extent whose chunks repeat the smaller packing:
+    /// cutting N repeats A's (m·k per chunk), cutting M repeats B's (k·n); a B read in place (see
+    /// ReadsInPlace) costs nothing to repeat, so then M. Then the other extent if the product has
+    /// work for more chunks. Cuts fall on tile multiples (8 or 12 rows, 32 columns suit every kernel).
+    /// </summary>
+    internal static (int RowStep, int RowChunks, int ColStep, int ColChunks, bool NFirst) ChunkGrid(int m, int n, int k, bool transposeB, GemmKernel kernel)
+    {
+        long flops = 2L * m * n * k;
+        bool bInPlace = MasksLoads(kernel) && !transposeB && ReadsInPlace(k, n, reuses: 2);
+        bool nFirst = !bInPlace && m <= n;
+        int rowUnit = m % 8 == 0 ? 8 : 12;
+        long wanted = Math.Clamp(flops / ChunkFlops, 2, MaxChunks);
+        int first = ChunksAlong(nFirst ? n : m, wanted, nFirst ? 32 : rowUnit, minimum: 2);
+        int second = ChunksAlong(nFirst ? m : n, wanted / first, nFirst ? rowUnit : 32, minimum: 1);
+        int rowChunks = nFirst ? second : first, colChunks = nFirst ? first : second;
+        int rowStep = RoundUp(CeilDiv(m, rowChunks), rowUnit), colStep = RoundUp(CeilDiv(n, colChunks), 32);
+        return (rowStep, CeilDiv(m, rowStep), colStep, CeilDiv(n, colStep), nFirst);
+    }
+
+    /// <summary>
     /// How many chunks to cut an extent into: <paramref name="wanted"/>, but none narrower than
-    /// <see cref="MinChunkExtent"/> (except that <paramref name="minimum"/> 2 always cuts in two).
+    /// <see cref="MinChunkExtent"/> (except that <paramref name="minimum"/> 2 always cuts in two),
+    /// and an even number below 8.
     /// </summary>
     private static int ChunksAlong(int extent, long wanted, int unit, int minimum)
     {
         int widest = Math.Max(minimum, extent / MinChunkExtent);
-        int count = (int)Math.Min(wanted, widest);
-        return Math.Max(1, Math.Min(count, CeilDiv(extent, unit)));
+        int count = Math.Max(1, Math.Min((int)Math.Min(wanted, widest), CeilDiv(extent, unit)));
+
+        // A few chunks in an even number: 3 chunks on two threads would leave one thread two of them.
+        return count is > 2 and < 8 ? count / 2 * 2 : count;
     }
 
     // One job object per thread, reused: a call allocates nothing once warm, and a product called
