@@ -65,6 +65,14 @@ internal enum PanelSource
 /// number of threads.
 /// </para>
 /// <para>
+/// Blocking: the K block depth (<see cref="KcStep"/>, at most <see cref="KcMax"/>) is the one
+/// constant no machine may change, since it fixes each element's summation order; MC
+/// (<see cref="McMax"/>), NC (<see cref="NcMax"/>), the tile shape (the widest kernel family the CPU
+/// runs, 8- or 12-row tiles by the rows' padding) and the thread cut change only speed. MC and NC are
+/// still constants sized for a 1 MB L2 and a large L3 (bench/results/gemm.md, session 4, says what
+/// deriving them from the CPU's caches would involve; not done).
+/// </para>
+/// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
 /// summation of the k products, so |ĉ - c| ≤ γ_k Σ_p |a_ip||b_pj| with γ_k = k·u/(1 - k·u),
 /// u = 2^-24 (Higham, "Accuracy and Stability of Numerical Algorithms", §3.1); the tests check the
