@@ -156,14 +156,15 @@ public abstract class Optimizer
         throw new NotSupportedException($"{GetType().Name} updates whole parameters only.");
 
     /// <summary>
-    /// A large step on two threads, the caller and the worker updating one half each (see
-    /// <see cref="Halves"/> for the cut). Measured on the L model (1.9 M parameters), the step
-    /// is bound by memory traffic (28 bytes per parameter) and by the divider (a square root and a
-    /// division per parameter), and two cores have twice of both.
+    /// A large step cut into pieces (see <see cref="Pieces"/>) that the calling thread and the
+    /// library's pool share. Measured on the L model (1.9 M parameters), the step is bound by memory
+    /// traffic (28 bytes per parameter) and by the divider (a square root and a division per
+    /// parameter), and each core adds both.
     /// </summary>
     private bool TryApplyInParallel(IReadOnlyList<Parameter> parameters, float learningRate)
     {
-        if (!UpdatesRanges || ParallelWorker.MaxThreads < 2)
+        int maxThreads = WorkerPool.MaxThreads;
+        if (!UpdatesRanges || maxThreads < 2)
         {
             return false;
         }
@@ -179,59 +180,50 @@ public abstract class Optimizer
             return false;
         }
 
-        ParallelWorker worker = ParallelWorker.Shared;
-        if (!worker.TryEnter())
-        {
-            return false;
-        }
-
-        try
-        {
-            _halves ??= new Halves(this);
-            _halves.Set(parameters, learningRate);
-            worker.Run(_halves);
-        }
-        finally
-        {
-            worker.Exit();
-        }
-
-        return true;
+        _pieces ??= new Pieces(this);
+        _pieces.Set(parameters, learningRate, (int)Math.Min(MaxPieces, elements / ParallelElements * 2));
+        return WorkerPool.Shared.TryRun(_pieces, maxThreads);
     }
 
-    /// <summary>Steps over fewer trainable elements than this stay on one thread.</summary>
+    /// <summary>Steps over fewer trainable elements than this stay on one thread; larger ones get two pieces per this many elements.</summary>
     private const long ParallelElements = 1 << 16;
 
-    /// <summary>Parameters of this many elements or more are cut in two halves; smaller ones go whole to the calling thread.</summary>
+    /// <summary>The most pieces a step is cut into.</summary>
+    private const int MaxPieces = 64;
+
+    /// <summary>Parameters of this many elements or more are cut into pieces; smaller ones go whole to the first piece.</summary>
     private const int SplitElements = 1 << 14;
 
-    private Halves? _halves;
+    private Pieces? _pieces;
 
     /// <summary>
-    /// One step cut in two, one half per thread (reused, so a step allocates nothing): each large
-    /// parameter in two contiguous halves, cut on a multiple of 16 elements (a cache-line boundary
-    /// in aligned storage), and the small ones whole to the calling thread.
+    /// One step cut into a number of pieces fixed by the parameters' total size (reused, so a step
+    /// allocates nothing): piece i of the job is piece i of every large parameter, contiguous and cut
+    /// on a multiple of 16 elements (a cache-line boundary in aligned storage); the small parameters
+    /// go whole to piece 0. Every update is elementwise, so the cut never changes a bit.
     /// </summary>
     /// <remarks>
-    /// The halves are contiguous, not columns: measured on the 2-core VM, two threads updating
+    /// The pieces are contiguous, not interleaved: measured on the 2-core VM, two threads updating
     /// interleaved 256-byte or 1 KB pieces of one array ran 5 times slower than on two halves,
-    /// since each core's prefetchers pull in the other's lines. A dense kernel's halves are
-    /// halves of its rows; for a layer like the M model's first (784 × 128, batch 64) the products
-    /// cut the weights the same way (<see cref="Kernels.Gemm"/>: the weight gradient by rows, the
-    /// forward product by K blocks), so each core updates the rows it computed and owns their
-    /// optimizer state.
+    /// since each core's prefetchers pull in the other's lines. The pool gives each thread a
+    /// contiguous run of pieces, so on two threads each takes the first or the second half of
+    /// every large parameter: a dense kernel's halves are halves of its rows, and for a layer like
+    /// the M model's first (784 × 128, batch 64) the products cut the weights the same way
+    /// (<see cref="Kernels.Gemm"/>: the weight gradient by rows, the forward product by K blocks),
+    /// so each core updates the rows it computed and owns their optimizer state.
     /// </remarks>
-    private sealed class Halves(Optimizer optimizer) : IParallelJob
+    private sealed class Pieces(Optimizer optimizer) : IParallelJob
     {
         private IReadOnlyList<Parameter> _parameters = [];
         private float _learningRate;
 
-        public int Count => 2;
+        public int Count { get; private set; }
 
-        public void Set(IReadOnlyList<Parameter> parameters, float learningRate)
+        public void Set(IReadOnlyList<Parameter> parameters, float learningRate, int count)
         {
             _parameters = parameters;
             _learningRate = learningRate;
+            Count = count;
         }
 
         public void Run(int index)
@@ -248,9 +240,8 @@ public abstract class Optimizer
                 ReadOnlySpan<float> gradient = parameter.Gradient.AsSpan();
                 if (value.Length >= SplitElements)
                 {
-                    int middle = value.Length / 2 / 16 * 16;
-                    int offset = index == 0 ? 0 : middle, count = index == 0 ? middle : value.Length - middle;
-                    optimizer.UpdateRange(i, offset, value.Slice(offset, count), gradient.Slice(offset, count), _learningRate);
+                    int from = Boundary(value.Length, index), to = Boundary(value.Length, index + 1);
+                    optimizer.UpdateRange(i, from, value.Slice(from, to - from), gradient.Slice(from, to - from), _learningRate);
                 }
                 else if (index == 0)
                 {
@@ -258,9 +249,12 @@ public abstract class Optimizer
                 }
             }
         }
+
+        private int Boundary(int length, int piece) =>
+            piece == Count ? length : (int)((long)length * piece / Count) / 16 * 16;
     }
 
-    /// <summary>Zeroed per-parameter state shaped like each parameter, aligned as the parameters are (see <see cref="Halves"/>).</summary>
+    /// <summary>Zeroed per-parameter state shaped like each parameter, aligned as the parameters are (see <see cref="Pieces"/>).</summary>
     private protected static Tensor[] StateFor(IReadOnlyList<Parameter> parameters) =>
         parameters.Select(p => Tensor.ZerosAligned(p.Value.ShapeSpan)).ToArray();
 
