@@ -156,6 +156,11 @@ public sealed partial class Sequential
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (LoadKeras(path, file, zip: null) is { } fromHdf5)
+        {
+            return fromHdf5;
+        }
+
         ZipArchive zip;
         try
         {
@@ -170,7 +175,7 @@ public sealed partial class Sequential
         {
             using (zip)
             {
-                return LoadFrom(zip, path);
+                return LoadKeras(path, file, zip) ?? LoadFrom(zip, path);
             }
         }
         catch (InvalidDataException e)
