@@ -88,8 +88,68 @@ internal static class OnnxExporter
                     Node("Mul", [current, Constant(Fresh("half"), 0.5f)], half);
                     Node("Mul", [half, onePlus], output);
                     break;
+                case Activation.Swish:
+                    string sigmoid = Fresh("swish_sigmoid");
+                    Node("Sigmoid", [current], sigmoid);
+                    Node("Mul", [current, sigmoid], output);
+                    break;
+                case Activation.Selu:
+                    Node("Selu", [current], output, n =>
+                    {
+                        FloatAttribute(n, "alpha", (float)ActivationFunction.SeluAlpha);
+                        FloatAttribute(n, "gamma", (float)ActivationFunction.SeluScale);
+                    });
+                    break;
+                case Activation.Softplus:
+                    Node("Softplus", [current], output);
+                    break;
+                case Activation.Softsign:
+                    Node("Softsign", [current], output);
+                    break;
+                case Activation.HardSigmoid:
+                case Activation.HardSigmoidKeras2:
+                    bool keras2 = activation == Activation.HardSigmoidKeras2;
+                    Node("HardSigmoid", [current], output, n =>
+                    {
+                        FloatAttribute(n, "alpha", keras2 ? 0.2f : 1f / 6);
+                        FloatAttribute(n, "beta", 0.5f);
+                    });
+                    break;
+                case Activation.Exponential:
+                    Node("Exp", [current], output);
+                    break;
+                case Activation.Relu6:
+                    // Clip takes its bounds as inputs from opset 11.
+                    Node("Clip", [current, Constant(Fresh("zero"), 0f), Constant(Fresh("six"), 6f)], output);
+                    break;
+                case Activation.Mish:
+                    // Mish is an operator only from opset 18: x·tanh(softplus(x)).
+                    string softplus = Fresh("mish_softplus"), tanh = Fresh("mish_tanh");
+                    Node("Softplus", [current], softplus);
+                    Node("Tanh", [softplus], tanh);
+                    Node("Mul", [current, tanh], output);
+                    break;
+                case Activation.HardSwish:
+                    // ONNX's HardSwish (opset 14) is x·max(0, min(1, x/6 + 1/2)), Keras 3's hard_silu.
+                    Node("HardSwish", [current], output);
+                    break;
+                case Activation.GeluTanh:
+                    // x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))), spelled out (Gelu with approximate="tanh" is opset 20).
+                    string square = Fresh("gelu_square"), cube = Fresh("gelu_cube"), scaledCube = Fresh("gelu_scaled_cube"),
+                        inner = Fresh("gelu_inner"), argument = Fresh("gelu_argument"), t = Fresh("gelu_tanh"),
+                        onePlusT = Fresh("gelu_one_plus"), halfX = Fresh("gelu_half_x");
+                    Node("Mul", [current, current], square);
+                    Node("Mul", [square, current], cube);
+                    Node("Mul", [cube, Constant(Fresh("cubic"), (float)ActivationFunction.GeluCubic)], scaledCube);
+                    Node("Add", [current, scaledCube], inner);
+                    Node("Mul", [inner, Constant(Fresh("sqrt_2_over_pi"), (float)ActivationFunction.SqrtTwoOverPi)], argument);
+                    Node("Tanh", [argument], t);
+                    Node("Add", [t, Constant(Fresh("one"), 1f)], onePlusT);
+                    Node("Mul", [current, Constant(Fresh("half"), 0.5f)], halfX);
+                    Node("Mul", [halfX, onePlusT], output);
+                    break;
                 default:
-                    throw new NotSupportedException($"ONNX export has no mapping for {activation}.");
+                    throw new NotSupportedException($"ONNX export has no mapping for the activation {activation}.");
             }
 
             current = output;
