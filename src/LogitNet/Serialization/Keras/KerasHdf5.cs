@@ -68,8 +68,9 @@ internal static class KerasHdf5
                 throw new DataFormatException($"Attribute '{name}' holds {Count(attribute.Space.Dimensions)} values; expected one string.");
             }
 
-            string value = attribute.Space.Dimensions.Length == 0 ? attribute.Read<string>() : attribute.Read<string[]>()[0];
-            return value.Length > MaxStringBytes ? throw new DataFormatException($"Attribute '{name}' is {value.Length} characters long; at most {MaxStringBytes} are read.") : value;
+            string? value = attribute.Space.Dimensions.Length == 0 ? attribute.Read<string>() : attribute.Read<string[]>()[0];
+            return value is null ? throw new DataFormatException($"Attribute '{name}' holds a string that cannot be read.")
+                : value.Length > MaxStringBytes ? throw new DataFormatException($"Attribute '{name}' is {value.Length} characters long; at most {MaxStringBytes} are read.") : value;
         }, file, entry, $"attribute '{name}'");
     }
 
@@ -97,7 +98,8 @@ internal static class KerasHdf5
                 throw new DataFormatException($"Attribute '{name}' holds {count} strings; at most {maxCount} are expected here.");
             }
 
-            return attribute.Space.Dimensions.Length == 0 ? [attribute.Read<string>()] : attribute.Read<string[]>();
+            string[] values = attribute.Space.Dimensions.Length == 0 ? [attribute.Read<string>()] : attribute.Read<string[]>();
+            return values.All(v => v is not null) ? values : throw new DataFormatException($"Attribute '{name}' holds a string that cannot be read.");
         }, file, entry, $"attribute '{name}'");
     }
 
