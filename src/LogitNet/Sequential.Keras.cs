@@ -14,6 +14,18 @@ public sealed partial class Sequential
     /// <example><c>foreach (string note in model.LoadNotes) Console.WriteLine(note);</c></example>
     public IReadOnlyList<string> LoadNotes { get; internal set; } = [];
 
+    /// <summary>Writes a Keras 3 <c>.keras</c> file when the name ends in <c>.keras</c>; false for any other name (LogitNet's format).</summary>
+    private bool SavesAsKeras(string path)
+    {
+        if (!path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        KerasWriter.Write(this, path);
+        return true;
+    }
+
     /// <summary>Loads a Keras file when the content is one (HDF5, or a zip holding Keras's weights); null otherwise.</summary>
     private static Sequential? LoadKeras(string path, FileStream file, ZipArchive? zip)
     {

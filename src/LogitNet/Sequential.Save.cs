@@ -67,6 +67,11 @@ public sealed partial class Sequential
             throw new InvalidOperationException("Save needs a built model (it has no weights yet): fit it, call Build(inputShape), or start it with an Input layer.");
         }
 
+        if (SavesAsKeras(path))
+        {
+            return;
+        }
+
         byte[] config = ModelConfig.Write(this);
         List<(string, SafeTensor)>? trainingState = TrainingState();
         AtomicFile.Write(path, file =>

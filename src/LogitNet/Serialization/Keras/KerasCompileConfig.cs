@@ -58,6 +58,12 @@ internal static class KerasCompileConfig
         {
             name = c.GetString();
             config = KerasModelBuilder.Optional(element, "config") ?? default;
+            if (name == "function" && config.ValueKind == JsonValueKind.String)
+            {
+                // Keras 3 serializes a loss given as a function: {"class_name": "function", "config": "sparse_categorical_crossentropy"}.
+                name = config.GetString();
+                config = default;
+            }
         }
         else
         {
@@ -260,10 +266,11 @@ internal static class KerasCompileConfig
                 case JsonValueKind.Object:
                     // {"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "fn": "binary_accuracy"}} or {"class_name": "BinaryAccuracy", ...}.
                     JsonElement config = KerasModelBuilder.Optional(v, "config") ?? default;
-                    string? fn = KerasModelBuilder.Optional(config, "fn")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(config, "fn")!.Value.GetString() : null;
+                    string? fn = config.ValueKind != JsonValueKind.Object ? null : KerasModelBuilder.Optional(config, "fn")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(config, "fn")!.Value.GetString() : null;
                     string? named = KerasModelBuilder.Optional(config, "name")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(config, "name")!.Value.GetString() : null;
                     string? className = KerasModelBuilder.Optional(v, "class_name")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(v, "class_name")!.Value.GetString() : null;
-                    names.Add(fn ?? (className is "MeanMetricWrapper" or null ? named : VarName(className)) ?? v.GetRawText());
+                    names.Add(fn ?? (className == "function" && config.ValueKind == JsonValueKind.String ? config.GetString()
+                        : className is "MeanMetricWrapper" or null ? named : VarName(className)) ?? v.GetRawText());
                     break;
             }
         }

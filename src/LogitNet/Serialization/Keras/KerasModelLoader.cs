@@ -105,12 +105,19 @@ internal static class KerasModelLoader
         ZipArchiveEntry weightsEntry = zip.GetEntry("model.weights.h5")!;
         byte[] config = ReadEntry(configEntry, MaxConfigBytes, path);
         string version = "";
+        string[]? classNames = null;
         if (zip.GetEntry("metadata.json") is { } metadataEntry)
         {
             using JsonDocument metadata = KerasModelConfig.Parse(ReadEntry(metadataEntry, 1 << 20, path), path, "metadata.json");
             if (KerasModelBuilder.Optional(metadata.RootElement, "keras_version") is { ValueKind: JsonValueKind.String } v)
             {
                 version = v.GetString()!;
+            }
+
+            if (KerasModelBuilder.Optional(metadata.RootElement, "logitnet_class_names") is { ValueKind: JsonValueKind.Array } names)
+            {
+                classNames = names.EnumerateArray().Select(n => n.ValueKind == JsonValueKind.String ? n.GetString()! :
+                    throw new DataFormatException("metadata.json's logitnet_class_names holds a value that is not a string.", path, "metadata.json")).ToArray();
             }
         }
 
@@ -119,7 +126,7 @@ internal static class KerasModelLoader
         JsonElement root = document.RootElement;
         bool keras2 = version.StartsWith('2');
         JsonElement? compile = KerasModelBuilder.Optional(root, "compile_config");
-        return Load(root, keras2, path, "config.json", weightsBytes.Length,
+        Sequential model = Load(root, keras2, path, "config.json", weightsBytes.Length,
             (model, bindings) =>
             {
                 IH5Group h5 = KerasHdf5.Open(weightsBytes, path, "model.weights.h5");
@@ -130,6 +137,19 @@ internal static class KerasModelLoader
                 }
             },
             compile is null ? null : () => JsonDocument.Parse(compile.Value.GetRawText()));
+        if (classNames is not null)
+        {
+            try
+            {
+                model.ClassNames = classNames;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                throw new DataFormatException($"metadata.json's logitnet_class_names do not fit the model: {e.Message}", path, "metadata.json", innerException: e);
+            }
+        }
+
+        return model;
     }
 
     private static Sequential Load(JsonElement root, bool keras2, string path, string entry, long weightBytes,
