@@ -38,8 +38,8 @@ public sealed class Flatten : Layer
     }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, bool training) => input.Reshape(input.ShapeSpan[0], _features);
+    protected override Tensor ForwardCore(Tensor input, LayerContext context) => input.Reshape(input.ShapeSpan[0], _features);
 
     /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient) => outputGradient.Reshape([outputGradient.ShapeSpan[0], .. InputShape]);
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) => outputGradient.Reshape([outputGradient.ShapeSpan[0], .. InputShape]);
 }

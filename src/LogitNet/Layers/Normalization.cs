@@ -31,8 +31,9 @@ public sealed class Normalization : Layer
     private readonly float[]? _givenVariance;
     private Parameter? _mean;
     private Parameter? _variance;
-    private BatchBuffer? _output;
-    private BatchBuffer? _inputGradient;
+    private const int OutputSlot = 0;
+    private const int InputGradientSlot = 1;
+    private int[] _sampleShape = [];
 
     /// <summary>Creates the layer, to be adapted to data.</summary>
     /// <param name="perFeature">True (Keras's default <c>axis=-1</c>): one mean and variance per feature of the last axis.
@@ -160,15 +161,14 @@ public sealed class Normalization : Layer
         _variance = AddParameter("variance", _givenVariance is null ? Tensor.Ones(groups) : Tensor.FromArray((float[])_givenVariance.Clone(), groups));
         _mean.Trainable = false;
         _variance.Trainable = false;
-        _output = new BatchBuffer(inputShape);
-        _inputGradient = new BatchBuffer(inputShape);
+        _sampleShape = inputShape;
         return inputShape;
     }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, bool training)
+    protected override Tensor ForwardCore(Tensor input, LayerContext context)
     {
-        Tensor output = _output!.For(input.ShapeSpan[0]);
+        Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _sampleShape);
         ReadOnlySpan<float> x = input.AsSpan(), mean = _mean!.Value.AsSpan(), variance = _variance!.Value.AsSpan();
         Span<float> y = output.AsSpan();
         int groups = mean.Length;
@@ -182,21 +182,48 @@ public sealed class Normalization : Layer
     }
 
     /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient)
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
     {
-        // The mean and variance are constants of the function (never trained): only dL/dx flows.
-        Tensor inputGradient = _inputGradient!.For(outputGradient.ShapeSpan[0]);
-        ReadOnlySpan<float> dy = outputGradient.AsSpan(), variance = _variance!.Value.AsSpan();
+        // dL/dx = dy / d with d = max(√v, ε). The mean and variance get their true gradients too,
+        // dL/dm = −Σ dy / d and dL/dv = −Σ dy·(x − m) / (2·v^(3/2)) (0 where ε is the floor): they are
+        // frozen, so no optimizer uses them unless the caller unfreezes the layer.
+        Tensor inputGradient = context.Buffer(InputGradientSlot, _sampleShape);
+        ReadOnlySpan<float> dy = outputGradient.AsSpan(), x = context.Input.AsSpan(), mean = _mean!.Value.AsSpan(), variance = _variance!.Value.AsSpan();
         Span<float> dx = inputGradient.AsSpan();
         int groups = variance.Length;
-        for (int i = 0; i < dy.Length; i++)
+        Scratch scratch = context.State<Scratch>();
+        if (scratch.Sums.Length != 2 * groups)
         {
-            dx[i] = (float)(dy[i] / Deviation(variance[i % groups]));
+            scratch.Sums = new double[2 * groups];
         }
 
-        _mean!.Gradient.AsSpan().Clear();
-        _variance.Gradient.AsSpan().Clear();
+        Span<double> meanSums = scratch.Sums.AsSpan(0, groups), varianceSums = scratch.Sums.AsSpan(groups, groups);
+        meanSums.Clear();
+        varianceSums.Clear();
+        for (int i = 0; i < dy.Length; i++)
+        {
+            int g = i % groups;
+            double deviation = Deviation(variance[g]);
+            dx[i] = (float)(dy[i] / deviation);
+            meanSums[g] -= dy[i] / deviation;
+            varianceSums[g] += dy[i] * (x[i] - (double)mean[g]);
+        }
+
+        Span<float> meanGradient = _mean.Gradient.AsSpan(), varianceGradient = _variance.Gradient.AsSpan();
+        for (int g = 0; g < groups; g++)
+        {
+            double root = Math.Sqrt(variance[g]);
+            meanGradient[g] = (float)meanSums[g];
+            varianceGradient[g] = root > Epsilon ? (float)(-varianceSums[g] / (2 * root * variance[g])) : 0f;
+        }
+
         return inputGradient;
+    }
+
+    /// <summary>Per-context sums for the backward pass, so a warm step allocates nothing.</summary>
+    private sealed class Scratch
+    {
+        public double[] Sums { get; set; } = [];
     }
 
     /// <summary>max(√variance, ε), Keras's divisor, in double.</summary>

@@ -8,8 +8,9 @@ namespace LogitNet.Layers;
 /// <example><c>new Sequential(new Input(784), new Rescaling(1f / 255), new Dense(10))</c></example>
 public sealed class Rescaling : Layer
 {
-    private BatchBuffer? _output;
-    private BatchBuffer? _inputGradient;
+    private const int OutputSlot = 0;
+    private const int InputGradientSlot = 1;
+    private int[] _sampleShape = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="scale">The factor; finite.</param>
@@ -45,23 +46,22 @@ public sealed class Rescaling : Layer
     /// <inheritdoc/>
     protected override int[] BuildCore(int[] inputShape)
     {
-        _output = new BatchBuffer(inputShape);
-        _inputGradient = new BatchBuffer(inputShape);
+        _sampleShape = inputShape;
         return inputShape;
     }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, bool training)
+    protected override Tensor ForwardCore(Tensor input, LayerContext context)
     {
-        Tensor output = _output!.For(input.ShapeSpan[0]);
+        Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _sampleShape);
         Apply(input.AsSpan(), output.AsSpan(), Scale, Offset);
         return output;
     }
 
     /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient)
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
     {
-        Tensor inputGradient = _inputGradient!.For(outputGradient.ShapeSpan[0]);
+        Tensor inputGradient = context.Buffer(InputGradientSlot, _sampleShape);
         Apply(outputGradient.AsSpan(), inputGradient.AsSpan(), Scale, 0f);
         return inputGradient;
     }

@@ -67,8 +67,8 @@ public sealed class Reshape : Layer
     }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, bool training) => input.Reshape([input.ShapeSpan[0], .. _resolved]);
+    protected override Tensor ForwardCore(Tensor input, LayerContext context) => input.Reshape([input.ShapeSpan[0], .. _resolved]);
 
     /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient) => outputGradient.Reshape([outputGradient.ShapeSpan[0], .. InputShape]);
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) => outputGradient.Reshape([outputGradient.ShapeSpan[0], .. InputShape]);
 }
