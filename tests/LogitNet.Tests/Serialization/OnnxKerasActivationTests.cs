@@ -32,6 +32,25 @@ public sealed class OnnxKerasActivationTests : IDisposable
         }
     }
 
+    [Fact]
+    public void ExportedPreprocessingLayers_RunInOnnxRuntime_WithLogitNetsOutputs()
+    {
+        var norm = new Normalization();
+        norm.Adapt(Tensor.RandomNormal([30, 12], 5f, 3f, seed: 8));
+        var model = new Sequential(new Input(12), new Rescaling(0.5f, 0.25f), norm, new Reshape(3, 4), new Dense(5, Activation.Swish),
+            new Flatten(), new Dense(3, Activation.Softmax)) { Seed = 9, Log = TextWriter.Null };
+        model.Build(12);
+        Tensor x = Tensor.RandomNormal([7, 12], 4f, 3f, seed: 10);
+        string path = Path.Combine(_directory, "preprocessing.onnx");
+        model.ExportOnnx(path);
+        float[] expected = model.Predict(x).ToArray();
+        float[] actual = Run(path, x);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 2e-6 * Math.Max(1, Math.Abs(expected[i])), $"value {i}: LogitNet {expected[i]:R}, ONNX Runtime {actual[i]:R}");
+        }
+    }
+
     private float[] Run(string model, Tensor x)
     {
         string input = Path.Combine(_directory, "input.f32");
