@@ -36,7 +36,7 @@ internal static class KerasCompileConfig
 
         Loss? loss = ReadLoss(lossElement.Value, notes);
         Optimizer? optimizer = ReadOptimizer(optimizerElement.Value, notes);
-        Metric[] metrics = ReadMetrics(KerasModelBuilder.Optional(config, "metrics"), notes);
+        Metric[] metrics = ReadMetrics(KerasModelBuilder.Optional(config, "metrics"), loss, notes);
         if (loss is null || optimizer is null)
         {
             notes.Add("The model is loaded uncompiled; call Compile with LogitNet's loss and optimizer before Fit.");
@@ -217,7 +217,7 @@ internal static class KerasCompileConfig
         }
     }
 
-    private static Metric[] ReadMetrics(JsonElement? element, List<string> notes)
+    private static Metric[] ReadMetrics(JsonElement? element, Loss? loss, List<string> notes)
     {
         var metrics = new List<Metric>();
         var names = new List<string>();
@@ -226,7 +226,14 @@ internal static class KerasCompileConfig
         {
             Metric? metric = name switch
             {
-                "accuracy" or "acc" => new LogitNet.Metrics.Accuracy(),
+                // Keras resolves "accuracy" by the loss (compile_utils.get_metric).
+                "accuracy" or "acc" => loss switch
+                {
+                    BinaryCrossentropy => new BinaryAccuracy(),
+                    SparseCategoricalCrossentropy => new SparseCategoricalAccuracy(),
+                    CategoricalCrossentropy => new CategoricalAccuracy(),
+                    _ => new LogitNet.Metrics.Accuracy(),
+                },
                 "binary_accuracy" => new BinaryAccuracy(),
                 "categorical_accuracy" => new CategoricalAccuracy(),
                 "sparse_categorical_accuracy" => new SparseCategoricalAccuracy(),
