@@ -115,6 +115,7 @@ internal static class CliApp
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         HelpWithExamples.Install(root);
