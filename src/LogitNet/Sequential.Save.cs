@@ -64,6 +64,11 @@ public sealed partial class Sequential
             throw new InvalidOperationException("Save needs a built model (it has no weights yet): fit it, call Build(inputShape), or start it with an Input layer.");
         }
 
+        if (SavesAsKeras(path))
+        {
+            return;
+        }
+
         byte[] config = ModelConfig.Write(this);
         List<(string, SafeTensor)>? trainingState = TrainingState();
         AtomicFile.Write(path, file =>
@@ -153,6 +158,11 @@ public sealed partial class Sequential
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (LoadKeras(path, file, zip: null) is { } fromHdf5)
+        {
+            return fromHdf5;
+        }
+
         ZipArchive zip;
         try
         {
@@ -167,7 +177,7 @@ public sealed partial class Sequential
         {
             using (zip)
             {
-                return LoadFrom(zip, path, file.Length);
+                return LoadKeras(path, file, zip) ?? LoadFrom(zip, path, file.Length);
             }
         }
         catch (InvalidDataException e)
@@ -348,18 +358,19 @@ public sealed partial class Sequential
 
     /// <summary>
     /// Exports the model for inference as an ONNX file (opset 17): input <c>input</c> of shape
-    /// [N, features] float32, output <c>output</c>, what <see cref="Predict(Tensor, int?)"/> returns.
+    /// [N, ...sample shape] float32, output <c>output</c>, what <see cref="Predict(Tensor, int?)"/> returns.
     /// </summary>
     /// <param name="path">The file to write (replaced atomically).</param>
     /// <remarks>
-    /// Runs in ONNX Runtime and other ONNX tools. Dense layers become Gemm; Relu, LeakyRelu,
-    /// Sigmoid, Tanh, Softmax and Elu their ONNX operators; GELU is spelled out with Erf; dropout is
-    /// left out (it is the identity at inference). The input must be a flat feature vector per sample.
+    /// Runs in ONNX Runtime and other ONNX tools. Dense layers become Gemm (MatMul and Add on samples
+    /// of more than one axis); activations their ONNX operators, or spelled out where opset 17 has none
+    /// (GELU with Erf, Mish, tanh-GELU, swish); Flatten, Reshape, Rescaling and Normalization become
+    /// Flatten, Reshape, Mul/Add and Sub/Div; dropout is left out (it is the identity at inference).
     /// <see cref="ClassNames"/>, when set, are written as the model's metadata <c>class_names</c>, a JSON
     /// array such as <c>["cat","dog","bird"]</c> (ONNX Runtime: <c>ModelMetadata.CustomMetadataMap</c>).
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
-    /// <exception cref="InvalidOperationException">The model is not built, or its input is not one flat axis of features.</exception>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
     /// <exception cref="NotSupportedException">A layer has no ONNX mapping.</exception>
     /// <example><c>model.ExportOnnx("digits.onnx");</c></example>
     public void ExportOnnx(string path)
@@ -368,12 +379,6 @@ public sealed partial class Sequential
         if (!BuildFromInputLayer())
         {
             throw new InvalidOperationException("ExportOnnx needs a built model: fit it, call Build(inputShape), or start it with an Input layer.");
-        }
-
-        if (_layers[0].InputShape.Length != 1)
-        {
-            throw new InvalidOperationException(
-                $"ONNX export takes models whose samples are flat feature vectors; this one takes {ShapeText.Format(_layers[0].InputShape)}.");
         }
 
         byte[] onnx = OnnxExporter.Export(this);

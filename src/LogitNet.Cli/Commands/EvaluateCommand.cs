@@ -11,7 +11,7 @@ internal static class EvaluateCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output'." };
+        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output', or a Keras .keras/.h5 file." };
         var dataset = new Option<string>("--dataset", "-d")
         {
             Description = "The data: " + DataSpec.Help + ". For a built-in set, its test part (the split train used with the same --seed and --test-split).",
@@ -30,6 +30,7 @@ internal static class EvaluateCommand
 
             Examples:
               logitnet evaluate digits.logitnet
+              logitnet evaluate model.keras --dataset test.csv --label-column label
               logitnet evaluate mnist.logitnet --dataset mnist
               logitnet evaluate model.logitnet --dataset test.csv --label-column label
             """);

@@ -14,7 +14,7 @@ internal static class PredictCommand
 
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output'." };
+        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output', or a Keras .keras/.h5 file." };
         var input = new Option<string>("--input", "-i")
         {
             Description = "Samples to classify: a .csv (one sample per row, features only; a header line is skipped), a .npy [n, features...] " +
@@ -32,6 +32,8 @@ internal static class PredictCommand
 
             Examples:
               logitnet predict digits.logitnet --input samples.csv
+              logitnet predict model.keras --input samples.csv
+              logitnet predict model.h5 --input samples.npy
               logitnet predict digits.logitnet --input samples.npy --top-k 5
               logitnet predict mnist.logitnet --input t10k-images-idx3-ubyte.gz --output predictions.csv
               logitnet predict digits.logitnet --input samples.csv --output predictions.csv
