@@ -126,6 +126,11 @@ public sealed partial class Sequential
                 int seen = 0;
                 for (int batch = 0; batch < batches && !StopTraining; batch++)
                 {
+                    foreach (Callback callback in allCallbacks)
+                    {
+                        callback.OnBatchBegin(epoch, batch);
+                    }
+
                     int start = batch * batchSize;
                     int count = Math.Min(batchSize, trainCount - start);
                     float batchLoss = TrainBatch(compiled, x, y, weights, order, start, count);
@@ -157,6 +162,8 @@ public sealed partial class Sequential
                     }
                 }
 
+                // Keras 3 logs the rate under this key (its rate callbacks add it); here every epoch has it.
+                logs["learning_rate"] = compiled.Optimizer.LearningRate;
                 history.Append(logs);
                 foreach (Callback callback in allCallbacks)
                 {

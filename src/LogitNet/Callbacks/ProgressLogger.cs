@@ -40,10 +40,10 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
         _lastDrawTicks = _clock.ElapsedTicks;
         var line = new StringBuilder();
         line.Append('\r').Append(Bar(progress.Batch + 1, progress.Batches));
-        line.Append(CultureInfo.InvariantCulture, $" - loss: {progress.Loss:0.0000}");
+        line.Append($" - loss: {Format(progress.Loss)}");
         foreach (Metrics.Metric metric in progress.Metrics)
         {
-            line.Append(CultureInfo.InvariantCulture, $" - {metric.Name}: {metric.Result():0.0000}");
+            line.Append($" - {metric.Name}: {Format(metric.Result())}");
         }
 
         output.Write(line.ToString());
@@ -65,11 +65,17 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
         line.Append(CultureInfo.InvariantCulture, $" - {seconds:0.00}s");
         foreach ((string key, float value) in logs)
         {
-            line.Append(CultureInfo.InvariantCulture, $" - {key}: {value:0.0000}");
+            line.Append($" - {key}: {Format(value)}");
         }
 
         output.WriteLine(line.ToString());
     }
+
+    /// <summary>A value as Keras's progress bar shows it: four decimals, or four significant digits in exponent form at or below 1e-3 (a small learning rate or loss).</summary>
+    internal static string Format(float value) =>
+        Math.Abs(value) > 1e-3f || value == 0 || !float.IsFinite(value)
+            ? value.ToString("0.0000", CultureInfo.InvariantCulture)
+            : value.ToString("0.0000e+00", CultureInfo.InvariantCulture);
 
     private static string Bar(int done, int total)
     {

@@ -72,7 +72,7 @@ internal static partial class ModelConfig
                 json.WriteStartArray("metrics");
                 foreach (Metric metric in model.Metrics)
                 {
-                    json.WriteStringValue(metric.Name);
+                    WriteMetric(json, metric);
                 }
 
                 json.WriteEndArray();
@@ -302,10 +302,14 @@ internal static partial class ModelConfig
                 }
 
                 break;
-            case MeanSquaredError:
+            case MeanSquaredError or MeanAbsoluteError:
+                break;
+            case Huber h:
+                json.WriteNumber("delta", h.Delta);
                 break;
             default:
-                throw new NotSupportedException($"Save cannot describe the loss {loss.GetType().Name}.");
+                throw new NotSupportedException(
+                    $"Save cannot describe the loss {loss.GetType().Name}{(loss is CustomLoss ? " (a custom loss is code, which a model file cannot hold)" : "")}. Compile with a built-in loss to save, or save the weights and compile again after Load.");
         }
 
         json.WriteString("reduction", ReductionName(loss.Reduction));
@@ -332,6 +336,8 @@ internal static partial class ModelConfig
             nameof(SparseCategoricalCrossentropy) => new SparseCategoricalCrossentropy(config.Bool("from_logits"),
                 config.Element("ignore_class").ValueKind == JsonValueKind.Null ? null : config.Int("ignore_class", int.MinValue, int.MaxValue), reduction),
             nameof(MeanSquaredError) => new MeanSquaredError(reduction),
+            nameof(MeanAbsoluteError) => new MeanAbsoluteError(reduction),
+            nameof(Huber) => new Huber(config.Float("delta"), reduction),
             _ => throw loss.Error($"Unknown loss class '{className}'."),
         };
     }
@@ -474,7 +480,87 @@ internal static partial class ModelConfig
         }
     }
 
-    private static Metric ReadMetric(JsonElement element, Reader where) => element.GetString() switch
+    /// <summary>
+    /// The accuracy family as its name (as files have always held it); the thresholded and AUC metrics,
+    /// whose options matter, as <c>{"class_name", "config"}</c>.
+    /// </summary>
+    private static void WriteMetric(Utf8JsonWriter json, Metric metric)
+    {
+        switch (metric)
+        {
+            case ConfusionMetric confusion:
+                json.WriteStartObject();
+                json.WriteString("class_name", metric.GetType().Name);
+                json.WriteStartObject("config");
+                json.WriteString("name", metric.Name);
+                json.WriteNumber("threshold", confusion.Threshold);
+                if (confusion.ClassId is { } classId)
+                {
+                    json.WriteNumber("class_id", classId);
+                }
+                else
+                {
+                    json.WriteNull("class_id");
+                }
+
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            case Auc auc:
+                json.WriteStartObject();
+                json.WriteString("class_name", nameof(Auc));
+                json.WriteStartObject("config");
+                json.WriteString("name", metric.Name);
+                json.WriteString("curve", auc.Curve == AucCurve.Roc ? "ROC" : "PR");
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            case LogitNet.Metrics.Accuracy or BinaryAccuracy or CategoricalAccuracy or SparseCategoricalAccuracy:
+                json.WriteStringValue(metric.Name);
+                break;
+            default:
+                throw new NotSupportedException(
+                    $"Save cannot describe the metric {metric.GetType().Name} ('{metric.Name}'). Compile with built-in metrics to save, or compile again after Load.");
+        }
+    }
+
+    private static Metric ReadMetric(JsonElement element, Reader where) =>
+        element.ValueKind == JsonValueKind.Object ? ReadMetricObject(where.Nested(element, "metrics[]")) : ReadMetricName(element, where);
+
+    private static Metric ReadMetricObject(Reader metric)
+    {
+        string className = metric.String("class_name");
+        Reader config = metric.Config();
+        string name = config.String("name");
+        if (className == nameof(Auc))
+        {
+            return config.String("curve") switch
+            {
+                "ROC" => new Auc(AucCurve.Roc, name),
+                "PR" => new Auc(AucCurve.PrecisionRecall, name),
+                string other => throw config.Error($"Unknown AUC curve '{other}'; expected ROC or PR."),
+            };
+        }
+
+        float threshold = config.Float("threshold");
+        int? classId = config.Element("class_id").ValueKind == JsonValueKind.Null ? null : config.Int("class_id", 0, int.MaxValue);
+        try
+        {
+            return className switch
+            {
+                nameof(Precision) => new Precision(threshold, classId, name: name),
+                nameof(Recall) => new Recall(threshold, classId, name: name),
+                nameof(F1Score) => new F1Score(threshold, classId, name: name),
+                _ => throw metric.Error($"Unknown metric class '{className}'."),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw config.Error($"Invalid {className} setting: {e.Message}");
+        }
+    }
+
+    private static Metric ReadMetricName(JsonElement element, Reader where) => element.GetString() switch
     {
         "accuracy" => new LogitNet.Metrics.Accuracy(),
         "binary_accuracy" => new BinaryAccuracy(),
