@@ -31,7 +31,6 @@ internal sealed class FeatureAffine : Layer
 {
     private Parameter _scale = null!;
     private Parameter _shift = null!;
-    private Tensor _input = null!;
 
     public FeatureAffine(string? name = null)
         : base(name)
@@ -45,16 +44,15 @@ internal sealed class FeatureAffine : Layer
         return inputShape;
     }
 
-    protected override Tensor ForwardCore(Tensor input, bool training)
-    {
-        _input = input;                                          // saved for the backward pass
-        return Ops.Add(Ops.Multiply(input, _scale.Value), _shift.Value);
-    }
+    // A layer writes no field of its own in a pass: the context keeps the input for the backward pass,
+    // so one model can predict on many threads at once.
+    protected override Tensor ForwardCore(Tensor input, LayerContext context) =>
+        Ops.Add(Ops.Multiply(input, _scale.Value), _shift.Value);
 
-    protected override Tensor BackwardCore(Tensor outputGradient)
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
     {
         // dL/dscale = Σ_batch g·x, dL/dshift = Σ_batch g, dL/dx = g·scale.
-        Ops.Sum(Ops.Multiply(outputGradient, _input), axis: 0).AsSpan().CopyTo(_scale.Gradient.AsSpan());
+        Ops.Sum(Ops.Multiply(outputGradient, context.Input), axis: 0).AsSpan().CopyTo(_scale.Gradient.AsSpan());
         Ops.Sum(outputGradient, axis: 0).AsSpan().CopyTo(_shift.Gradient.AsSpan());
         return Ops.Multiply(outputGradient, _scale.Value);
     }

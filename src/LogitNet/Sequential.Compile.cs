@@ -7,7 +7,7 @@ namespace LogitNet;
 
 public sealed partial class Sequential
 {
-    /// <summary>What <see cref="PredictProba"/> applies to the model's output.</summary>
+    /// <summary>What <see cref="PredictProba(Tensor, int?)"/> applies to the model's output.</summary>
     private enum ProbabilityMap
     {
         /// <summary>The output is not a classifier's score (a regression loss): no probabilities.</summary>

@@ -8,13 +8,7 @@ namespace LogitNet;
 
 public sealed partial class Sequential
 {
-    private BatchBuffer? _xBatch;
     private int _batchReaderColumns;
-    private BatchBuffer? _yBatch;
-    private BatchBuffer? _weightBatch;
-    private BatchBuffer? _lossGradient;
-    private int[] _yBatchShape = [];
-    private int[] _lossGradientShape = [];
 
     /// <summary>Trains the model for a number of epochs over shuffled mini-batches.</summary>
     /// <param name="x">The inputs, <c>[samples, ...features]</c>.</param>
@@ -60,7 +54,6 @@ public sealed partial class Sequential
                 nameof(sampleWeight));
         }
 
-        PrepareBatchBuffers(compiled, y);
         _batchReaderColumns = BatchReaderColumns(x);
         Tensor? weights = CombineWeights(compiled, y, sampleWeight, classWeight);
         int trainCount = samples;
@@ -102,7 +95,8 @@ public sealed partial class Sequential
             callback.OnTrainBegin(epochs, batches);
         }
 
-        SetLogitsPath(true);
+        ModelContext context = TrainingContext;
+        EnterTraining();
         try
         {
             for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
@@ -133,7 +127,7 @@ public sealed partial class Sequential
 
                     int start = batch * batchSize;
                     int count = Math.Min(batchSize, trainCount - start);
-                    float batchLoss = TrainBatch(compiled, x, y, weights, order, start, count);
+                    float batchLoss = TrainBatch(compiled, context, x, y, weights, order, start, count);
                     lossSum += (double)batchLoss * count;
                     seen += count;
                     if (!float.IsFinite(batchLoss) && !terminateOnNaN)
@@ -156,9 +150,17 @@ public sealed partial class Sequential
 
                 if (xValidation is not null && yValidation is not null)
                 {
-                    foreach ((string key, float value) in EvaluateCore(compiled, xValidation, yValidation, null, batchSize))
+                    ModelContext validation = Contexts.Rent();
+                    try
                     {
-                        logs["val_" + key] = value;
+                        foreach ((string key, float value) in EvaluateCore(compiled, validation, xValidation, yValidation, null, batchSize))
+                        {
+                            logs["val_" + key] = value;
+                        }
+                    }
+                    finally
+                    {
+                        Contexts.Return(validation);
                     }
                 }
 
@@ -173,7 +175,8 @@ public sealed partial class Sequential
         }
         finally
         {
-            SetLogitsPath(false);
+            context.Release();
+            ExitTraining();
         }
 
         foreach (Callback callback in allCallbacks)
@@ -184,11 +187,11 @@ public sealed partial class Sequential
         return history;
     }
 
-    /// <summary>One gradient step on the rows order[start .. start + count).</summary>
-    private float TrainBatch(Compiled compiled, Tensor x, Tensor y, Tensor? weights, int[] order, int start, int count)
+    /// <summary>One gradient step on the rows order[start .. start + count), in the training context.</summary>
+    private float TrainBatch(Compiled compiled, ModelContext context, Tensor x, Tensor y, Tensor? weights, int[] order, int start, int count)
     {
-        Tensor xBatch = _xBatch!.For(count);
-        Tensor yBatch = _yBatch!.For(count);
+        Tensor xBatch = context.Inputs.For(count);
+        Tensor yBatch = context.Targets(count, y.ShapeSpan[1..]);
         // A Dense first layer's product may cut the batch's columns between the two threads; the
         // gather then follows the same cut, so each core writes the columns it reads.
         int rowLength = x.Length / x.ShapeSpan[0];
@@ -200,24 +203,19 @@ public sealed partial class Sequential
         Tensor? weightBatch = null;
         if (weights is not null)
         {
-            weightBatch = _weightBatch!.For(count);
+            weightBatch = context.Weights(count);
             Gather(weights, order, start, weightBatch);
         }
 
-        Tensor output = xBatch;
-        for (int i = 0; i < compiled.LossPathLayers; i++)
-        {
-            output = _layers[i].Forward(output, training: true);
-        }
-
-        Tensor gradient = _lossGradient!.For(count);
+        Tensor output = RunPass(context, xBatch, compiled.LossPathLayers, training: true, target: null, lossPath: compiled);
+        Tensor gradient = context.LossGradient(count, _layers[compiled.LossPathLayers - 1].OutputShapeSpan);
         float loss = weightBatch is null
             ? compiled.TrainingLoss.Compute(yBatch, output, gradient.AsSpan())
             : compiled.TrainingLoss.Compute(yBatch, output, weightBatch, gradient.AsSpan());
 
         for (int i = compiled.LossPathLayers - 1; i >= _firstTrainedLayer; i--)
         {
-            gradient = _layers[i].Backward(gradient);
+            gradient = _layers[i].BackwardIn(context.Layers[i], gradient);
         }
 
         compiled.Optimizer.Apply(_parameters);
@@ -272,30 +270,11 @@ public sealed partial class Sequential
         {
             Build(sampleShape.ToArray());
         }
-        else if (!sampleShape.SequenceEqual(_layers[0].InputShape))
+        else if (!sampleShape.SequenceEqual(_layers[0].InputShapeSpan))
         {
             throw new ArgumentException(
                 $"The model was built for samples of shape {ShapeText.Format(_layers[0].InputShape)}; {xName} has samples of shape {ShapeText.Format(sampleShape)} (shape {ShapeText.Format(x.ShapeSpan)}). Give it data with {ShapeText.Format(_layers[0].InputShape)} features per sample, or build a new model.",
                 xName);
-        }
-    }
-
-    /// <summary>Creates the reusable batch buffers for this data and loss path (once; again only if a shape changed).</summary>
-    private void PrepareBatchBuffers(Compiled compiled, Tensor y)
-    {
-        _xBatch ??= new BatchBuffer(_layers[0].InputShape);
-        int[] targetShape = y.ShapeSpan[1..].ToArray();
-        if (_yBatch is null || !_yBatchShape.AsSpan().SequenceEqual(targetShape))
-        {
-            _yBatch = new BatchBuffer(targetShape);
-            _yBatchShape = targetShape;
-        }
-
-        int[] outputShape = _layers[compiled.LossPathLayers - 1].OutputShape;
-        if (_lossGradient is null || !_lossGradientShape.AsSpan().SequenceEqual(outputShape))
-        {
-            _lossGradient = new BatchBuffer(outputShape);
-            _lossGradientShape = outputShape;
         }
     }
 
@@ -357,7 +336,6 @@ public sealed partial class Sequential
             }
         }
 
-        _weightBatch ??= new BatchBuffer([]);
         return Tensor.Wrap(weights, 0, [samples]);
     }
 
@@ -394,13 +372,4 @@ public sealed partial class Sequential
     private Compiled RequireCompiled(string operation) =>
         _compiled ?? throw new InvalidOperationException(
             $"{operation} needs a compiled model: call Compile(loss, optimizer) first, for example model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam()).");
-
-    /// <summary>Turns the fused path's logits output on (Fit, Evaluate) or off (Predict).</summary>
-    private void SetLogitsPath(bool on)
-    {
-        if (_compiled?.LogitsDense is { } dense)
-        {
-            dense.EmitLogits = on;
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using LogitNet.Kernels;
+using LogitNet.Layers;
 using LogitNet.Metrics;
 
 namespace LogitNet;
@@ -27,29 +28,123 @@ public sealed partial class Sequential
                 nameof(sampleWeight));
         }
 
-        SetLogitsPath(true);
+        int version = EnterInference(nameof(Evaluate));
+        ModelContext context = Contexts.Rent();
         try
         {
-            return EvaluateCore(compiled, x, y, sampleWeight, batchSize);
+            IReadOnlyDictionary<string, float> results = EvaluateCore(compiled, context, x, y, sampleWeight, batchSize);
+            ExitInference(version, nameof(Evaluate));
+            return results;
         }
         finally
         {
-            SetLogitsPath(false);
+            Contexts.Return(context);
         }
     }
 
-    /// <summary>The model's outputs for inputs, in batches: probabilities or logits, as its last layer gives them.</summary>
+    /// <summary>The model's outputs for inputs: probabilities or logits, as its last layer gives them.</summary>
     /// <param name="x">The inputs, <c>[samples, ...features]</c>.</param>
-    /// <param name="batchSize">The samples per forward pass; results do not depend on it.</param>
+    /// <param name="batchSize">
+    /// The most samples per forward pass, or null (the default) for passes as large as a few megabytes of
+    /// activations allow. Results do not depend on it, bit for bit.
+    /// </param>
     /// <returns>A new tensor <c>[samples, ...outputs]</c>.</returns>
+    /// <remarks>
+    /// Safe to call from any number of threads at once on one model: each call runs in an execution
+    /// context of its own (pooled, so a warm call allocates only its result) and gives exactly the bits it
+    /// gives alone. A call that overlaps <see cref="Fit"/> running on another thread is refused with
+    /// <see cref="InvalidOperationException"/>; a callback of <see cref="Fit"/> may predict.
+    /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model.</exception>
-    /// <exception cref="InvalidOperationException">The model has no layers.</exception>
+    /// <exception cref="InvalidOperationException">The model has no layers, or it is being trained on another thread.</exception>
     /// <example><c>Tensor logits = model.Predict(xTest); Tensor probabilities = Ops.Softmax(logits);</c></example>
-    public Tensor Predict(Tensor x, int batchSize = 256)
+    public Tensor Predict(Tensor x, int? batchSize = null)
+    {
+        int samples = CheckPredictInput(x, batchSize);
+        Tensor result = Tensor.Uninitialized([samples, .. _layers[^1].OutputShapeSpan]);
+        PredictInto(x, result, batchSize, ProbabilityMap.Identity, nameof(Predict));
+        return result;
+    }
+
+    /// <summary>Writes the model's outputs for inputs into <paramref name="destination"/>: <see cref="Predict(Tensor, int?)"/> without allocating.</summary>
+    /// <param name="x">The inputs, <c>[samples, ...features]</c>.</param>
+    /// <param name="destination">The outputs, <c>[samples, ...outputs]</c>; every value is overwritten.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">A shape does not fit the model.</exception>
+    /// <exception cref="InvalidOperationException">The model has no layers, or it is being trained on another thread.</exception>
+    public void Predict(Tensor x, Tensor destination)
+    {
+        int samples = CheckPredictInput(x, null);
+        CheckDestination(destination, samples);
+        PredictInto(x, destination, null, ProbabilityMap.Identity, nameof(Predict));
+    }
+
+    /// <summary>
+    /// The model's outputs for samples given as flat rows, written into <paramref name="destination"/>: the
+    /// allocation-free form for a server's hot path.
+    /// </summary>
+    /// <param name="features">The samples, one after another, each with the model's input length.</param>
+    /// <param name="destination">The outputs, one row of the model's output length per sample.</param>
+    /// <returns>The number of samples.</returns>
+    /// <exception cref="ArgumentException">A length is not a whole number of samples, or the two lengths disagree.</exception>
+    /// <exception cref="InvalidOperationException">The model is not built (no data or <see cref="Layers.Input"/> layer has given its input shape yet), or it is being trained on another thread.</exception>
+    public int Predict(ReadOnlySpan<float> features, Span<float> destination) =>
+        PredictSpan(features, destination, ProbabilityMap.Identity, nameof(Predict));
+
+    /// <summary>
+    /// Class probabilities, whatever the last layer outputs: applies the softmax or sigmoid that the
+    /// compiled loss implies to logits (fused into the pass, on each chunk while it is in cache), and
+    /// passes probabilities through.
+    /// </summary>
+    /// <param name="x">The inputs.</param>
+    /// <param name="batchSize">The most samples per forward pass, or null; results do not depend on it.</param>
+    /// <returns>A new tensor of probabilities, <c>[samples, classes]</c> (or <c>[samples, 1]</c> for a binary model).</returns>
+    /// <remarks>Safe to call from any number of threads at once, as <see cref="Predict(Tensor, int?)"/>.</remarks>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or its loss is not a cross-entropy (probabilities are undefined).</exception>
+    /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model.</exception>
+    public Tensor PredictProba(Tensor x, int? batchSize = null)
+    {
+        ProbabilityMap map = RequireProbabilities();
+        int samples = CheckPredictInput(x, batchSize);
+        Tensor result = Tensor.Uninitialized([samples, .. _layers[^1].OutputShapeSpan]);
+        PredictInto(x, result, batchSize, map, nameof(PredictProba));
+        return result;
+    }
+
+    /// <summary>Writes class probabilities into <paramref name="destination"/>: <see cref="PredictProba(Tensor, int?)"/> without allocating.</summary>
+    /// <param name="x">The inputs.</param>
+    /// <param name="destination">The probabilities, <c>[samples, classes]</c>; every value is overwritten.</param>
+    /// <exception cref="InvalidOperationException">The model is not compiled with a cross-entropy, or is being trained on another thread.</exception>
+    /// <exception cref="ArgumentException">A shape does not fit the model.</exception>
+    public void PredictProba(Tensor x, Tensor destination)
+    {
+        ProbabilityMap map = RequireProbabilities();
+        int samples = CheckPredictInput(x, null);
+        CheckDestination(destination, samples);
+        PredictInto(x, destination, null, map, nameof(PredictProba));
+    }
+
+    /// <summary>Class probabilities for samples given as flat rows, written into <paramref name="destination"/> without allocating.</summary>
+    /// <param name="features">The samples, one after another, each with the model's input length.</param>
+    /// <param name="destination">The probabilities, one row per sample.</param>
+    /// <returns>The number of samples.</returns>
+    /// <exception cref="ArgumentException">A length is not a whole number of samples, or the two lengths disagree.</exception>
+    /// <exception cref="InvalidOperationException">The model is not built or not compiled with a cross-entropy, or is being trained on another thread.</exception>
+    public int PredictProba(ReadOnlySpan<float> features, Span<float> destination) =>
+        PredictSpan(features, destination, RequireProbabilities(), nameof(PredictProba));
+
+    /// <summary>The bound on one pass's widest activation, in floats, when the caller gives no batch size: 4 MB.</summary>
+    private const int PassFloats = 1 << 20;
+
+    private int CheckPredictInput(Tensor x, int? batchSize)
     {
         ArgumentNullException.ThrowIfNull(x);
-        CheckBatchSize(batchSize);
+        if (batchSize is { } size)
+        {
+            CheckBatchSize(size);
+        }
+
         if (_layers.Count == 0)
         {
             throw new InvalidOperationException("The model has no layers: pass them to the constructor or call Add.");
@@ -63,56 +158,147 @@ public sealed partial class Sequential
         }
 
         EnsureBuilt(x, nameof(x));
-        SetLogitsPath(false);
-        int samples = x.ShapeSpan[0];
-        Tensor result = Tensor.Uninitialized([samples, .. _layers[^1].OutputShapeSpan]);
-        int rowLength = samples == 0 ? 0 : result.Length / samples;
-        for (int start = 0; start < samples; start += batchSize)
-        {
-            int count = Math.Min(batchSize, samples - start);
-            Tensor output = Forward(x.Slice(start, count), _layers.Count);
-            output.AsSpan().CopyTo(result.AsSpan().Slice(start * rowLength, count * rowLength));
-        }
-
-        return result;
+        return x.ShapeSpan[0];
     }
 
-    /// <summary>
-    /// Class probabilities, whatever the last layer outputs: applies the softmax or sigmoid that the
-    /// compiled loss implies to logits, and passes probabilities through.
-    /// </summary>
-    /// <param name="x">The inputs.</param>
-    /// <param name="batchSize">The samples per forward pass.</param>
-    /// <returns>A new tensor of probabilities, <c>[samples, classes]</c> (or <c>[samples, 1]</c> for a binary model).</returns>
-    /// <exception cref="InvalidOperationException">The model is not compiled, or its loss is not a cross-entropy (probabilities are undefined).</exception>
-    /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model.</exception>
-    public Tensor PredictProba(Tensor x, int batchSize = 256)
+    private void CheckDestination(Tensor destination, int samples)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ReadOnlySpan<int> output = _layers[^1].OutputShapeSpan;
+        ReadOnlySpan<int> shape = destination.ShapeSpan;
+        if (shape.Length != output.Length + 1 || shape[0] != samples || !shape[1..].SequenceEqual(output))
+        {
+            throw new ArgumentException(
+                $"Expected a destination of shape [{samples}, {string.Join(", ", output.ToArray())}] (one output row per sample); received {ShapeText.Format(shape)}.",
+                nameof(destination));
+        }
+    }
+
+    private ProbabilityMap RequireProbabilities()
     {
         Compiled compiled = RequireCompiled(nameof(PredictProba));
-        Tensor output = Predict(x, batchSize);
-        switch (compiled.Probabilities)
+        return compiled.Probabilities != ProbabilityMap.Unavailable
+            ? compiled.Probabilities
+            : throw new InvalidOperationException(
+                $"PredictProba needs a classification loss (a cross-entropy); this model is compiled with {compiled.Loss.GetType().Name}. Use Predict.");
+    }
+
+    private int PredictSpan(ReadOnlySpan<float> features, Span<float> destination, ProbabilityMap map, string operation)
+    {
+        if (_layers.Count == 0 || !(IsBuilt || BuildFromInputLayer()))
         {
-            case ProbabilityMap.Softmax:
-                SoftmaxKernel.Rows(output.AsSpan(), output.AsSpan(), output.ShapeSpan[^1]);
-                return output;
-            case ProbabilityMap.Sigmoid:
-                SigmoidKernel.Apply(output.AsSpan(), output.AsSpan());
-                return output;
-            case ProbabilityMap.Identity:
-                return output;
-            default:
-                throw new InvalidOperationException(
-                    $"PredictProba needs a classification loss (a cross-entropy); this model is compiled with {compiled.Loss.GetType().Name}. Use Predict.");
+            throw new InvalidOperationException(
+                $"{operation} on flat rows needs a built model: its input length is unknown until it is built. Put an Input layer first, call Build(inputShape), or predict a Tensor once.");
+        }
+
+        int inputLength = ShapeText.Product(_layers[0].InputShapeSpan);
+        int outputLength = ShapeText.Product(_layers[^1].OutputShapeSpan);
+        if (features.Length % inputLength != 0)
+        {
+            throw new ArgumentException(
+                $"Expected whole samples of {inputLength} features each; received {features.Length} values ({features.Length / inputLength} samples and {features.Length % inputLength} left over).",
+                nameof(features));
+        }
+
+        int samples = features.Length / inputLength;
+        if (destination.Length != samples * outputLength)
+        {
+            throw new ArgumentException(
+                $"Expected a destination of {samples * outputLength} values ({samples} samples × {outputLength} outputs); received {destination.Length}.",
+                nameof(destination));
+        }
+
+        int version = EnterInference(operation);
+        ModelContext context = Contexts.Rent();
+        try
+        {
+            int rows = PassRows(samples, null);
+            for (int start = 0; start < samples; start += rows)
+            {
+                int count = Math.Min(rows, samples - start);
+                Tensor input = context.Inputs.For(count);
+                features.Slice(start * inputLength, count * inputLength).CopyTo(input.AsSpan());
+                Tensor output = RunPass(context, input, _layers.Count, training: false, target: null);
+                Span<float> rowsOut = destination.Slice(start * outputLength, count * outputLength);
+                output.AsSpan().CopyTo(rowsOut);
+                ApplyProbabilities(map, rowsOut, outputLength);
+            }
+
+            ExitInference(version, operation);
+            return samples;
+        }
+        finally
+        {
+            Contexts.Return(context);
         }
     }
 
-    private IReadOnlyDictionary<string, float> EvaluateCore(Compiled compiled, Tensor x, Tensor y, Tensor? sampleWeight, int batchSize)
+    /// <summary>Runs the whole model on x in passes, each writing its rows of <paramref name="result"/> directly.</summary>
+    private void PredictInto(Tensor x, Tensor result, int? batchSize, ProbabilityMap map, string operation)
     {
-        foreach (Metric metric in compiled.Metrics)
+        int samples = x.ShapeSpan[0];
+        int outputLength = samples == 0 ? 0 : result.Length / samples;
+        int version = EnterInference(operation);
+        ModelContext context = Contexts.Rent();
+        try
         {
-            metric.Reset();
+            int rows = PassRows(samples, batchSize);
+            for (int start = 0; start < samples; start += rows)
+            {
+                int count = Math.Min(rows, samples - start);
+                Tensor target = result.Slice(start, count);
+                Tensor output = RunPass(context, x.Slice(start, count), _layers.Count, training: false, target);
+                if (!ReferenceEquals(output, target))
+                {
+                    output.AsSpan().CopyTo(target.AsSpan());
+                }
+
+                ApplyProbabilities(map, target.AsSpan(), outputLength);
+            }
+
+            ExitInference(version, operation);
+        }
+        finally
+        {
+            Contexts.Return(context);
+        }
+    }
+
+    private static void ApplyProbabilities(ProbabilityMap map, Span<float> rows, int rowLength)
+    {
+        switch (map)
+        {
+            case ProbabilityMap.Softmax:
+                SoftmaxKernel.Rows(rows, rows, rowLength);
+                break;
+            case ProbabilityMap.Sigmoid:
+                SigmoidKernel.Apply(rows, rows);
+                break;
+        }
+    }
+
+    /// <summary>Samples per pass: the caller's batch size, or as many as keep the widest activation under <see cref="PassFloats"/>.</summary>
+    private int PassRows(int samples, int? batchSize)
+    {
+        if (batchSize is { } size)
+        {
+            return size;
         }
 
+        long widest = ShapeText.Product(_layers[0].InputShapeSpan);
+        foreach (Layer layer in _layers)
+        {
+            widest = Math.Max(widest, ShapeText.Product(layer.OutputShapeSpan));
+        }
+
+        return (int)Math.Clamp(PassFloats / Math.Max(1, widest), 1, Math.Max(1, samples));
+    }
+
+    private IReadOnlyDictionary<string, float> EvaluateCore(Compiled compiled, ModelContext context, Tensor x, Tensor y, Tensor? sampleWeight, int batchSize)
+    {
+        // Fresh accumulators per call: the compiled metrics are the training loop's, and concurrent
+        // Evaluate calls must not add into each other's sums.
+        Metric[] metrics = compiled.Metrics.Select(metric => metric.CreateEmptyCopy()).ToArray();
         int samples = x.ShapeSpan[0];
         double lossSum = 0;
         for (int start = 0; start < samples; start += batchSize)
@@ -121,12 +307,12 @@ public sealed partial class Sequential
             Tensor xBatch = x.Slice(start, count);
             Tensor yBatch = y.Slice(start, count);
             Tensor? weightBatch = sampleWeight?.Reshape(-1).Slice(start, count);
-            Tensor output = Forward(xBatch, compiled.LossPathLayers);
+            Tensor output = RunPass(context, xBatch, compiled.LossPathLayers, training: false, target: null, lossPath: compiled);
             Tensor loss = weightBatch is null
                 ? compiled.TrainingLoss.Call(yBatch, output)
                 : compiled.TrainingLoss.Call(yBatch, output, weightBatch);
             lossSum += Ops.Sum(loss).ToScalar() * (compiled.TrainingLoss.Reduction == Losses.Reduction.SumOverBatchSize ? count : 1);
-            foreach (Metric metric in compiled.Metrics)
+            foreach (Metric metric in metrics)
             {
                 if (weightBatch is null)
                 {
@@ -143,7 +329,7 @@ public sealed partial class Sequential
         {
             ["loss"] = (float)(compiled.TrainingLoss.Reduction == Losses.Reduction.SumOverBatchSize ? lossSum / samples : lossSum),
         };
-        foreach (Metric metric in compiled.Metrics)
+        foreach (Metric metric in metrics)
         {
             results[metric.Name] = metric.Result();
         }
@@ -151,13 +337,21 @@ public sealed partial class Sequential
         return results;
     }
 
-    /// <summary>Runs the first <paramref name="layerCount"/> layers in inference mode.</summary>
-    private Tensor Forward(Tensor batch, int layerCount)
+    /// <summary>
+    /// Runs the first <paramref name="layerCount"/> layers on a batch in <paramref name="context"/>. With
+    /// <paramref name="lossPath"/>, the compiled loss's fused path applies: a final Dense whose softmax or
+    /// sigmoid the loss takes over outputs its logits. The last layer may write into <paramref name="target"/>.
+    /// </summary>
+    private Tensor RunPass(ModelContext context, Tensor batch, int layerCount, bool training, Tensor? target, Compiled? lossPath = null)
     {
         Tensor output = batch;
+        LayerContext[] layers = context.Layers;
         for (int i = 0; i < layerCount; i++)
         {
-            output = _layers[i].Forward(output, training: false);
+            LayerContext layer = layers[i];
+            layer.OutputLogits = lossPath is not null && i == layerCount - 1 && ReferenceEquals(lossPath.LogitsDense, _layers[i]);
+            layer.OutputTarget = i == layerCount - 1 ? target : null;
+            output = _layers[i].ForwardIn(layer, output, training);
         }
 
         return output;

@@ -118,11 +118,11 @@ public sealed partial class Sequential
             }
         }
 
-        foreach (Layer layer in _layers)
+        for (int i = 0; i < _layers.Count; i++)
         {
-            if (layer is Dropout { RandomState: { } state })
+            if (DropoutGeneratorState(i) is { } state)
             {
-                tensors.Add(($"layers/{layer.Name}/seed_generator_state", SafeTensor.UInt64(state)));
+                tensors.Add(($"layers/{_layers[i].Name}/seed_generator_state", SafeTensor.UInt64(state)));
             }
         }
 
@@ -286,16 +286,17 @@ public sealed partial class Sequential
             }
         }
 
-        foreach (Layer layer in model._layers)
+        for (int i = 0; i < model._layers.Count; i++)
         {
+            Layer layer = model._layers[i];
             string name = $"layers/{layer.Name}/seed_generator_state";
-            if (layer is Dropout dropout && tensors.Remove(name, out SafeTensor? state))
+            if (layer is Dropout && tensors.Remove(name, out SafeTensor? state))
             {
                 RandomSource random = (state.DType == "U64" && state.Shape.Length == 1 ? RandomSource.FromState(state.Words) : null)
                     ?? throw new DataFormatException(
                         $"Tensor '{name}' is not a generator state: expected U64 of shape [{RandomSource.StateWords}] with a non-zero state; found {state.DType} of shape {ShapeText.Format(state.Shape)}.",
                         path, $"{TrainingStateEntry}: tensor '{name}'");
-                dropout.RestoreRandomState(random);
+                Dropout.RestoreRandomState(model.TrainingContext.Layers[i], random);
             }
         }
 
@@ -350,7 +351,7 @@ public sealed partial class Sequential
 
     /// <summary>
     /// Exports the model for inference as an ONNX file (opset 17): input <c>input</c> of shape
-    /// [N, features] float32, output <c>output</c>, what <see cref="Predict"/> returns.
+    /// [N, features] float32, output <c>output</c>, what <see cref="Predict(Tensor, int?)"/> returns.
     /// </summary>
     /// <param name="path">The file to write (replaced atomically).</param>
     /// <remarks>

@@ -7,7 +7,7 @@ namespace LogitNet;
 
 /// <summary>
 /// A stack of layers, each feeding the next: build, <see cref="Compile"/>, <see cref="Fit"/>,
-/// <see cref="Evaluate"/> and <see cref="Predict"/>, as Keras's <c>Sequential</c>.
+/// <see cref="Evaluate"/> and <see cref="Predict(Tensor, int?)"/>, as Keras's <c>Sequential</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -18,7 +18,7 @@ namespace LogitNet;
 /// </para>
 /// <para>
 /// From logits, by design: a classifier should end in a linear layer and be compiled with a loss
-/// taking <c>fromLogits: true</c>; <see cref="PredictProba"/> then applies the softmax or sigmoid
+/// taking <c>fromLogits: true</c>; <see cref="PredictProba(Tensor, int?)"/> then applies the softmax or sigmoid
 /// at inference. A model that ends in a softmax or sigmoid and is compiled with a
 /// <c>fromLogits: false</c> loss is trained on the logits before that activation, through the
 /// fused loss, and still predicts probabilities.
@@ -42,6 +42,7 @@ public sealed partial class Sequential
     private Compiled? _compiled;
     private Parameter[] _parameters = [];
     private int _firstTrainedLayer;
+    private bool _isBuilt;
 
     /// <summary>Creates a model from layers, in order.</summary>
     /// <param name="layers">The layers; more can be added with <see cref="Add"/>.</param>
@@ -66,7 +67,11 @@ public sealed partial class Sequential
     public long Seed { get; set; }
 
     /// <summary>Whether the model is built: every layer has its shapes and weights, and the model knows its parameters.</summary>
-    public bool IsBuilt { get; private set; }
+    public bool IsBuilt
+    {
+        get => Volatile.Read(ref _isBuilt);
+        private set => Volatile.Write(ref _isBuilt, value);
+    }
 
     /// <summary>Set by a callback to end <see cref="Fit"/> after the current epoch (or batch, for <c>TerminateOnNaN</c>).</summary>
     public bool StopTraining { get; set; }
@@ -134,28 +139,32 @@ public sealed partial class Sequential
             throw new InvalidOperationException("The model has no layers: pass them to the constructor or call Add.");
         }
 
-        int[] shape = inputShape;
-        for (int i = 0; i < _layers.Count; i++)
+        lock (_buildLock)
         {
-            Layer layer = _layers[i];
-            if (!layer.IsBuilt)
+            if (IsBuilt && _layers[0].InputShape.AsSpan().SequenceEqual(inputShape))
             {
-                layer.Seed = unchecked(Seed * 1_000_003 + i + 1);
+                return;
             }
 
-            layer.Build(shape);
-            shape = layer.OutputShape;
-        }
+            int[] shape = inputShape;
+            for (int i = 0; i < _layers.Count; i++)
+            {
+                Layer layer = _layers[i];
+                if (!layer.IsBuilt)
+                {
+                    layer.Seed = unchecked(Seed * 1_000_003 + i + 1);
+                }
 
-        _parameters = _layers.SelectMany(l => l.Parameters).ToArray();
-        _firstTrainedLayer = Math.Max(0, _layers.FindIndex(l => l.Parameters.Count > 0));
-        for (int i = 0; i < _layers.Count; i++)
-        {
-            _layers[i].NeedsInputGradient = i > _firstTrainedLayer;
-        }
+                layer.Build(shape);
+                shape = layer.OutputShape;
+            }
 
-        CheckClassNamesFitOutput();
-        IsBuilt = true;
+            _parameters = _layers.SelectMany(l => l.Parameters).ToArray();
+            _firstTrainedLayer = Math.Max(0, _layers.FindIndex(l => l.Parameters.Count > 0));
+            CheckClassNamesFitOutput();
+            ResetContexts();
+            IsBuilt = true;
+        }
     }
 
     /// <summary>Builds the model from its <see cref="Input"/> layer if it starts with one and is not built yet.</summary>

@@ -13,10 +13,10 @@ namespace LogitNet.Layers;
 /// </example>
 public sealed class ActivationLayer : Layer
 {
-    private BatchBuffer? _output;
-    private BatchBuffer? _inputGradient;
-    private Tensor? _input;
-    private Tensor? _lastOutput;
+    private const int OutputSlot = 0;
+    private const int InputGradientSlot = 1;
+
+    private int[] _sampleShape = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="activation">The function to apply.</param>
@@ -42,26 +42,23 @@ public sealed class ActivationLayer : Layer
     /// <inheritdoc/>
     protected override int[] BuildCore(int[] inputShape)
     {
-        _output = new BatchBuffer(inputShape);
-        _inputGradient = new BatchBuffer(inputShape);
+        _sampleShape = inputShape;
         return inputShape;
     }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, bool training)
+    protected override Tensor ForwardCore(Tensor input, LayerContext context)
     {
-        Tensor output = _output!.For(input.ShapeSpan[0]);
+        Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _sampleShape);
         ActivationFunction.Forward(Activation, input.AsSpan(), output.AsSpan(), input.ShapeSpan[^1]);
-        _input = input;
-        _lastOutput = output;
         return output;
     }
 
     /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient)
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
     {
-        Tensor inputGradient = _inputGradient!.For(outputGradient.ShapeSpan[0]);
-        ActivationFunction.Backward(Activation, _input!.AsSpan(), _lastOutput!.AsSpan(), outputGradient.AsSpan(),
+        Tensor inputGradient = context.Buffer(InputGradientSlot, _sampleShape);
+        ActivationFunction.Backward(Activation, context.Input.AsSpan(), context.Output.AsSpan(), outputGradient.AsSpan(),
             inputGradient.AsSpan(), outputGradient.ShapeSpan[^1]);
         return inputGradient;
     }

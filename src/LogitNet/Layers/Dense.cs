@@ -27,16 +27,14 @@ namespace LogitNet.Layers;
 /// </example>
 public sealed class Dense : Layer
 {
+    private const int OutputSlot = 0;
+    private const int PreActivationSlot = 1;
+    private const int ActivationGradientSlot = 2;
+    private const int InputGradientSlot = 3;
+
     private Parameter? _kernel;
     private Parameter? _bias;
-    private BatchBuffer? _preActivation;
-    private BatchBuffer? _output;
-    private BatchBuffer? _activationGradient;
-    private BatchBuffer? _inputGradient;
-    private Tensor? _input;
-    private Tensor? _lastPreActivation;
-    private Tensor? _lastOutput;
-    private bool _lastSkippedActivation;
+    private int[] _outputShape = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="units">The number of outputs per sample; positive.</param>
@@ -81,13 +79,6 @@ public sealed class Dense : Layer
     /// <inheritdoc/>
     protected override string DefaultName => "dense";
 
-    /// <summary>
-    /// While set (by a model whose loss takes probabilities, during Fit and Evaluate), passes skip a
-    /// sigmoid or softmax activation and output the logits, which the loss then takes as logits: the
-    /// fused, exact path. Predict clears it, so predictions stay probabilities.
-    /// </summary>
-    internal bool EmitLogits { get; set; }
-
     /// <inheritdoc/>
     protected override int[] BuildCore(int[] inputShape)
     {
@@ -100,66 +91,57 @@ public sealed class Dense : Layer
         _bias = UseBias ? AddParameter("bias", Tensor.ZerosAligned([Units])) : null;
         int[] outputShape = (int[])inputShape.Clone();
         outputShape[^1] = Units;
-        _preActivation = new BatchBuffer(outputShape);
-        _output = new BatchBuffer(outputShape);
-        _activationGradient = new BatchBuffer(outputShape);
-        _inputGradient = new BatchBuffer(inputShape);
+        _outputShape = outputShape;
         return outputShape;
     }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, bool training)
+    protected override Tensor ForwardCore(Tensor input, LayerContext context)
     {
-        int batch = input.ShapeSpan[0];
         int features = input.ShapeSpan[^1];
         int rows = input.Length / Math.Max(1, features);
         ReadOnlySpan<float> bias = _bias is null ? default : _bias.Value.AsSpan();
-        _input = input;
-        _lastSkippedActivation = EmitLogits && Activation is Activation.Softmax or Activation.Sigmoid;
+        bool fusedEpilogue = Activation is Activation.Linear or Activation.Relu || SkipsActivation(context);
 
-        if (Activation is Activation.Linear or Activation.Relu || _lastSkippedActivation)
+        // The last layer of a prediction writes straight into the caller's result.
+        Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
+        Tensor product = fusedEpilogue ? output : context.Buffer(PreActivationSlot, _outputShape);
+        Gemm.Multiply(false, false, rows, Units, features, input.AsSpan(), features, _kernel!.Value.AsSpan(), Units,
+            product.AsSpan(), Units, new GemmEpilogue { Bias = bias, Relu = Activation == Activation.Relu });
+        if (!fusedEpilogue)
         {
-            Tensor output = _output!.For(batch);
-            Gemm.Multiply(false, false, rows, Units, features, input.AsSpan(), features, _kernel!.Value.AsSpan(), Units,
-                output.AsSpan(), Units, new GemmEpilogue { Bias = bias, Relu = Activation == Activation.Relu });
-            _lastPreActivation = output;
-            _lastOutput = output;
-            return output;
+            ActivationFunction.Forward(Activation, product.AsSpan(), output.AsSpan(), Units);
         }
 
-        Tensor preActivation = _preActivation!.For(batch);
-        Gemm.Multiply(false, false, rows, Units, features, input.AsSpan(), features, _kernel!.Value.AsSpan(), Units,
-            preActivation.AsSpan(), Units, new GemmEpilogue { Bias = bias });
-        Tensor activated = _output!.For(batch);
-        ActivationFunction.Forward(Activation, preActivation.AsSpan(), activated.AsSpan(), Units);
-        _lastPreActivation = preActivation;
-        _lastOutput = activated;
-        return activated;
+        return output;
     }
 
     /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient)
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
     {
-        int batch = outputGradient.ShapeSpan[0];
-        int features = _input!.ShapeSpan[^1];
+        Tensor input = context.Input;
+        int features = input.ShapeSpan[^1];
         int rows = outputGradient.Length / Units;
 
         // dZ = f'(z) ⊙ dY; for a linear output (or logits handed to the loss) dY is dZ already.
         ReadOnlySpan<float> dz;
-        if (Activation == Activation.Linear || _lastSkippedActivation)
+        if (Activation == Activation.Linear || SkipsActivation(context))
         {
             dz = outputGradient.AsSpan();
         }
         else
         {
-            Tensor activationGradient = _activationGradient!.For(batch);
-            ActivationFunction.Backward(Activation, _lastPreActivation!.AsSpan(), _lastOutput!.AsSpan(),
+            Tensor activationGradient = context.Buffer(ActivationGradientSlot, _outputShape);
+            Tensor output = context.Output;
+            // Relu's epilogue stores only the output; its derivative reads the output's sign.
+            ReadOnlySpan<float> preActivation = Activation == Activation.Relu ? output.AsSpan() : context.Buffer(PreActivationSlot, _outputShape).AsSpan();
+            ActivationFunction.Backward(Activation, preActivation, output.AsSpan(),
                 outputGradient.AsSpan(), activationGradient.AsSpan(), Units);
             dz = activationGradient.AsSpan();
         }
 
         // dW = Xᵀ·dZ, db = Σ_rows dZ, dX = dZ·Wᵀ.
-        Gemm.Multiply(true, false, features, Units, rows, _input.AsSpan(), features, dz, Units,
+        Gemm.Multiply(true, false, features, Units, rows, input.AsSpan(), features, dz, Units,
             _kernel!.Gradient.AsSpan(), Units, GemmEpilogue.None);
         if (_bias is not null)
         {
@@ -171,15 +153,19 @@ public sealed class Dense : Layer
             }
         }
 
-        if (!NeedsInputGradient)
+        if (!context.NeedsInputGradient)
         {
             // A model's first trained layer: nothing reads dL/d(input), so it is neither computed nor given a buffer.
             return outputGradient;
         }
 
-        Tensor inputGradient = _inputGradient!.For(batch);
+        Tensor inputGradient = context.Buffer(InputGradientSlot, input.ShapeSpan[1..]);
         Gemm.Multiply(false, true, rows, features, Units, dz, Units, _kernel.Value.AsSpan(), Units,
             inputGradient.AsSpan(), features, GemmEpilogue.None);
         return inputGradient;
     }
+
+    /// <summary>Whether this pass outputs the logits before a softmax or sigmoid, for a loss that takes logits.</summary>
+    private bool SkipsActivation(LayerContext context) =>
+        context.OutputLogits && Activation is Activation.Softmax or Activation.Sigmoid;
 }

@@ -12,11 +12,11 @@ namespace LogitNet.Layers;
 /// <example><c>new Sequential(new Dense(128, Activation.Relu), new Dropout(0.2f), new Dense(10))</c></example>
 public sealed class Dropout : Layer
 {
-    private BatchBuffer? _output;
-    private BatchBuffer? _mask;
-    private BatchBuffer? _inputGradient;
-    private RandomSource? _random;
-    private Tensor? _lastMask;
+    private const int OutputSlot = 0;
+    private const int MaskSlot = 1;
+    private const int InputGradientSlot = 2;
+
+    private int[] _sampleShape = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="rate">The fraction of inputs to drop, in [0, 1).</param>
@@ -37,60 +37,66 @@ public sealed class Dropout : Layer
     public float Rate { get; }
 
     /// <summary>
-    /// The state of the mask generator (<see cref="RandomSource.GetState"/>), or null before the first
-    /// training pass; saved with a model so that training resumes with the masks it would have drawn.
+    /// The state of the mask generator in <paramref name="context"/> (<see cref="RandomSource.GetState"/>), or
+    /// null before its first training pass; saved with a model so that training resumes with the masks it
+    /// would have drawn.
     /// </summary>
-    internal ulong[]? RandomState => _random?.GetState();
+    internal static ulong[]? RandomState(LayerContext context) => context.ExistingState<MaskGenerator>()?.Random?.GetState();
 
-    /// <summary>Continues the masks from a saved generator state.</summary>
-    internal void RestoreRandomState(RandomSource random) => _random = random;
+    /// <summary>Continues the masks in <paramref name="context"/> from a saved generator state.</summary>
+    internal static void RestoreRandomState(LayerContext context, RandomSource random) => context.State<MaskGenerator>().Random = random;
 
     /// <inheritdoc/>
     protected override int[] BuildCore(int[] inputShape)
     {
-        _output = new BatchBuffer(inputShape);
-        _mask = new BatchBuffer(inputShape);
-        _inputGradient = new BatchBuffer(inputShape);
+        _sampleShape = inputShape;
         return inputShape;
     }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, bool training)
+    protected override Tensor ForwardCore(Tensor input, LayerContext context)
     {
-        if (!training || Rate == 0)
+        if (!context.Training || Rate == 0)
         {
-            _lastMask = null;
             return input;
         }
 
-        _random ??= new RandomSource(Seed);
-        int batch = input.ShapeSpan[0];
-        Tensor mask = _mask!.For(batch);
-        Tensor output = _output!.For(batch);
+        // Each context draws its own masks, from the layer's seed: a model's training step keeps one
+        // generator for the whole run (saved with the model), and direct calls have their own.
+        MaskGenerator generator = context.State<MaskGenerator>();
+        RandomSource random = generator.Random ??= new RandomSource(Seed);
+        Tensor mask = context.Buffer(MaskSlot, _sampleShape);
+        Tensor output = context.Buffer(OutputSlot, _sampleShape);
         Span<float> m = mask.AsSpan();
         ReadOnlySpan<float> x = input.AsSpan();
         Span<float> y = output.AsSpan();
         float keep = 1f / (1f - Rate);
         for (int i = 0; i < m.Length; i++)
         {
-            m[i] = _random.NextDouble() < Rate ? 0f : keep;
+            m[i] = random.NextDouble() < Rate ? 0f : keep;
             y[i] = x[i] * m[i];
         }
 
-        _lastMask = mask;
         return output;
     }
 
     /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient)
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
     {
-        if (_lastMask is null)
+        if (Rate == 0)
         {
             return outputGradient;
         }
 
-        Tensor inputGradient = _inputGradient!.For(outputGradient.ShapeSpan[0]);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(outputGradient.AsSpan(), _lastMask.AsSpan(), inputGradient.AsSpan());
+        Tensor mask = context.Buffer(MaskSlot, _sampleShape);
+        Tensor inputGradient = context.Buffer(InputGradientSlot, _sampleShape);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(outputGradient.AsSpan(), mask.AsSpan(), inputGradient.AsSpan());
         return inputGradient;
+    }
+
+    /// <summary>The mask generator of one context.</summary>
+    private sealed class MaskGenerator
+    {
+        public RandomSource? Random { get; set; }
     }
 }

@@ -49,19 +49,8 @@ public static class GradientCheck
         Tensor output = layer.Forward(input, training: true);
         Tensor projection = Tensor.RandomNormal(output.Shape, 0f, 1f, seed);
 
-        // A model's first trained layer skips dL/d(input), which nothing in the model reads; the
-        // check reads it, so it is asked for here and the layer's setting restored afterwards.
-        bool neededInputGradient = layer.NeedsInputGradient;
-        layer.NeedsInputGradient = true;
-        Tensor analyticInput;
-        try
-        {
-            analyticInput = layer.Backward(projection).Clone();
-        }
-        finally
-        {
-            layer.NeedsInputGradient = neededInputGradient;
-        }
+        // Direct calls run in the layer's own context, which always computes dL/d(input).
+        Tensor analyticInput = layer.Backward(projection).Clone();
 
         Tensor[] analyticParameters = layer.Parameters.Select(p => p.Gradient.Clone()).ToArray();
 

@@ -39,8 +39,8 @@ public sealed class Input : Layer
     protected override string DefaultName => "input";
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, bool training) => input;
+    protected override Tensor ForwardCore(Tensor input, LayerContext context) => input;
 
     /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient) => outputGradient;
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) => outputGradient;
 }

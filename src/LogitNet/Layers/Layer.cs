@@ -1,8 +1,8 @@
 namespace LogitNet.Layers;
 
 /// <summary>
-/// The base of every layer: a function of a batch with a hand-written backward pass, owning its
-/// parameters and buffers.
+/// The base of every layer: a function of a batch with a hand-written backward pass. A layer holds its
+/// configuration and its parameters; what a pass writes lives in a <see cref="LayerContext"/>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -13,14 +13,22 @@ namespace LogitNet.Layers;
 /// <para>
 /// To write a custom layer, override <see cref="BuildCore"/> (create parameters with
 /// <see cref="AddParameter"/> and return the output shape), <see cref="ForwardCore"/> and
-/// <see cref="BackwardCore"/>. The backward pass receives dL/d(output) for the batch of the last
-/// forward pass, writes dL/d(parameter) into each <see cref="Parameter.Gradient"/> (overwriting),
-/// and returns dL/d(input). Check it with <see cref="GradientCheck"/>.
+/// <see cref="BackwardCore"/>. The backward pass receives dL/d(output) for the batch of the context's
+/// last forward pass (<see cref="LayerContext.Input"/> and <see cref="LayerContext.Output"/> hold
+/// that pass's tensors), writes dL/d(parameter) into each <see cref="Parameter.Gradient"/>
+/// (overwriting), and returns dL/d(input). Check it with <see cref="GradientCheck"/>.
 /// </para>
 /// <para>
-/// Built-in layers reuse their output buffers from call to call so a training step allocates
-/// nothing: a tensor returned by <see cref="Forward"/> or <see cref="Backward"/> is overwritten by
-/// the next call. Call <see cref="Tensor.Clone"/> to keep it.
+/// The contract that makes one model safe to share between threads: <see cref="ForwardCore"/> and
+/// <see cref="BackwardCore"/> write no field of the layer. Anything a pass keeps — saved activations,
+/// output buffers, random generators — goes in the context (<see cref="LayerContext.Buffer"/>,
+/// <see cref="LayerContext.State{T}"/>). Only a training pass writes the parameters' gradients, and a
+/// model trains one batch at a time.
+/// </para>
+/// <para>
+/// <see cref="Forward"/> and <see cref="Backward"/> called on a layer directly (tests, experiments) run
+/// in the layer's own context, one caller at a time; a tensor they return may be overwritten by the
+/// next call (call <see cref="Tensor.Clone"/> to keep it). Models give each caller a context of its own.
 /// </para>
 /// </remarks>
 /// <example>
@@ -29,20 +37,17 @@ namespace LogitNet.Layers;
 /// sealed class Scale : Layer
 /// {
 ///     private Parameter _factor = null!;
-///     private Tensor _input = null!;
+///     public Scale() : base(null) { }
 ///     protected override int[] BuildCore(int[] inputShape)
 ///     {
 ///         _factor = AddParameter("factor", Tensor.Ones(inputShape));
 ///         return inputShape;
 ///     }
-///     protected override Tensor ForwardCore(Tensor input, bool training)
+///     protected override Tensor ForwardCore(Tensor input, LayerContext context) =>
+///         Ops.Multiply(input, _factor.Value);
+///     protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
 ///     {
-///         _input = input;
-///         return Ops.Multiply(input, _factor.Value);
-///     }
-///     protected override Tensor BackwardCore(Tensor outputGradient)
-///     {
-///         Ops.Sum(Ops.Multiply(outputGradient, _input), axis: 0).AsSpan().CopyTo(_factor.Gradient.AsSpan());
+///         Ops.Sum(Ops.Multiply(outputGradient, context.Input), axis: 0).AsSpan().CopyTo(_factor.Gradient.AsSpan());
 ///         return Ops.Multiply(outputGradient, _factor.Value);
 ///     }
 /// }
@@ -53,7 +58,7 @@ public abstract class Layer
     private readonly List<Parameter> _parameters = [];
     private int[]? _inputShape;
     private int[]? _outputShape;
-    private int _lastBatch = -1;
+    private LayerContext? _ownContext;
 
     /// <summary>Creates a layer.</summary>
     /// <param name="name">The layer's name; when null, a model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
@@ -97,10 +102,9 @@ public abstract class Layer
     /// <summary>A short description for summaries: the type's name, lower-case, such as <c>dense</c>.</summary>
     protected virtual string DefaultName => ToSnakeCase(GetType().Name);
 
-    /// <summary>Whether the next backward pass must compute dL/d(input); a model turns it off for its first layer.</summary>
-    internal bool NeedsInputGradient { get; set; } = true;
-
     internal ReadOnlySpan<int> OutputShapeSpan => _outputShape ?? throw NotBuilt();
+
+    internal ReadOnlySpan<int> InputShapeSpan => _inputShape ?? throw NotBuilt();
 
     /// <summary>Builds the layer for a per-sample input shape: creates its parameters and fixes its output shape.</summary>
     /// <param name="inputShape">The per-sample input shape, without the batch axis (at most 3 axes).</param>
@@ -133,13 +137,30 @@ public abstract class Layer
         _outputShape = (int[])outputShape.Clone();
     }
 
-    /// <summary>Runs the layer on a batch, building it first if needed.</summary>
+    /// <summary>Runs the layer on a batch in the layer's own context, building it first if needed.</summary>
     /// <param name="input">A batch: shape <c>[batch, ...InputShape]</c>.</param>
     /// <param name="training">Whether this is a training pass (dropout is active, and <see cref="Backward"/> may follow).</param>
     /// <returns>The output batch, <c>[batch, ...OutputShape]</c>; see the remarks on buffer reuse.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="ArgumentException">The input's per-sample shape differs from the one the layer was built for.</exception>
-    public Tensor Forward(Tensor input, bool training = false)
+    public Tensor Forward(Tensor input, bool training = false) => ForwardIn(OwnContext, input, training);
+
+    /// <summary>Runs the backward pass for the last training forward pass of <see cref="Forward"/> (the layer's own context).</summary>
+    /// <param name="outputGradient">dL/d(output), shape <c>[batch, ...OutputShape]</c> of that pass.</param>
+    /// <returns>dL/d(input), shape <c>[batch, ...InputShape]</c>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="outputGradient"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">No training forward pass came before.</exception>
+    /// <exception cref="ArgumentException">The gradient's shape differs from the last output's.</exception>
+    public Tensor Backward(Tensor outputGradient) => BackwardIn(OwnContext, outputGradient);
+
+    /// <summary>The context that direct calls of <see cref="Forward"/> and <see cref="Backward"/> use.</summary>
+    internal LayerContext OwnContext => _ownContext ??= new LayerContext(this);
+
+    /// <summary>A new context for this layer: one per caller that runs it.</summary>
+    internal LayerContext CreateContext() => new(this);
+
+    /// <summary>Runs the layer on a batch in <paramref name="context"/>, building it first if needed.</summary>
+    internal Tensor ForwardIn(LayerContext context, Tensor input, bool training)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank < 2)
@@ -161,34 +182,32 @@ public abstract class Layer
                 nameof(input));
         }
 
-        _lastBatch = training ? input.ShapeSpan[0] : -1;
-        return ForwardCore(input, training);
+        context.BeginForward(input, training);
+        Tensor output = ForwardCore(input, context);
+        context.EndForward(output);
+        return output;
     }
 
-    /// <summary>Runs the backward pass for the last training forward pass.</summary>
-    /// <param name="outputGradient">dL/d(output), shape <c>[batch, ...OutputShape]</c> of that pass.</param>
-    /// <returns>dL/d(input), shape <c>[batch, ...InputShape]</c>. A built-in Dense layer that is a model's first trained layer (whose input gradient nothing reads) skips it and returns the output gradient instead; <see cref="GradientCheck"/> asks for it.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="outputGradient"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">No training forward pass came before.</exception>
-    /// <exception cref="ArgumentException">The gradient's shape differs from the last output's.</exception>
-    public Tensor Backward(Tensor outputGradient)
+    /// <summary>Runs the backward pass for the last training forward pass in <paramref name="context"/>.</summary>
+    internal Tensor BackwardIn(LayerContext context, Tensor outputGradient)
     {
         ArgumentNullException.ThrowIfNull(outputGradient);
-        if (_lastBatch < 0 || _outputShape is null)
+        if (!context.HasTrainingPass || _outputShape is null)
         {
             throw new InvalidOperationException(
                 $"Layer '{Name}': Backward needs a Forward(input, training: true) on the same batch first.");
         }
 
         ReadOnlySpan<int> shape = outputGradient.ShapeSpan;
-        if (shape.Length != _outputShape.Length + 1 || shape[0] != _lastBatch || !shape[1..].SequenceEqual(_outputShape))
+        int batch = context.BatchSize;
+        if (shape.Length != _outputShape.Length + 1 || shape[0] != batch || !shape[1..].SequenceEqual(_outputShape))
         {
             throw new ArgumentException(
-                $"Layer '{Name}': expected an output gradient of shape [{_lastBatch}, {string.Join(", ", _outputShape)}] (the last output); received {ShapeText.Format(shape)}.",
+                $"Layer '{Name}': expected an output gradient of shape [{batch}, {string.Join(", ", _outputShape)}] (the last output); received {ShapeText.Format(shape)}.",
                 nameof(outputGradient));
         }
 
-        return BackwardCore(outputGradient);
+        return BackwardCore(outputGradient, context);
     }
 
     /// <summary>A one-line description: name and shapes.</summary>
@@ -201,16 +220,17 @@ public abstract class Layer
     /// <returns>The per-sample output shape.</returns>
     protected virtual int[] BuildCore(int[] inputShape) => inputShape;
 
-    /// <summary>Computes the output for a batch whose shape has been checked.</summary>
+    /// <summary>Computes the output for a batch whose shape has been checked. Writes no field of the layer.</summary>
     /// <param name="input">The batch.</param>
-    /// <param name="training">Whether this is a training pass.</param>
-    /// <returns>The output batch.</returns>
-    protected abstract Tensor ForwardCore(Tensor input, bool training);
+    /// <param name="context">This caller's context: <see cref="LayerContext.Training"/>, buffers and state.</param>
+    /// <returns>The output batch: a new tensor, a context buffer, or a view of the input.</returns>
+    protected abstract Tensor ForwardCore(Tensor input, LayerContext context);
 
-    /// <summary>Computes dL/d(input) and writes the parameters' gradients, for the last training batch.</summary>
+    /// <summary>Computes dL/d(input) and writes the parameters' gradients, for the context's last training batch.</summary>
     /// <param name="outputGradient">dL/d(output), its shape checked.</param>
+    /// <param name="context">The context of the forward pass: <see cref="LayerContext.Input"/> and <see cref="LayerContext.Output"/>.</param>
     /// <returns>dL/d(input).</returns>
-    protected abstract Tensor BackwardCore(Tensor outputGradient);
+    protected abstract Tensor BackwardCore(Tensor outputGradient, LayerContext context);
 
     /// <summary>Creates a parameter owned by this layer, named <c>layer/name</c>.</summary>
     /// <param name="name">The parameter's short name, such as <c>kernel</c>.</param>

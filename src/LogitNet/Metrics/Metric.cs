@@ -43,6 +43,22 @@ public abstract class Metric
     /// <summary>Forgets everything added so far.</summary>
     public abstract void Reset();
 
+    /// <summary>
+    /// A metric of the same kind and settings with nothing added: what one <c>Evaluate</c> call accumulates
+    /// into, so that calls running at once on one model do not add into each other's sums.
+    /// </summary>
+    /// <returns>A new, reset metric.</returns>
+    /// <remarks>
+    /// The default copies the metric's fields and resets the copy. A metric that keeps its sums in an array
+    /// or another object must override it to give the copy storage of its own.
+    /// </remarks>
+    public virtual Metric CreateEmptyCopy()
+    {
+        var copy = (Metric)MemberwiseClone();
+        copy.Reset();
+        return copy;
+    }
+
     /// <summary>The name and current value.</summary>
     /// <returns>For example <c>accuracy: 0.9712</c>.</returns>
     public override string ToString() => $"{Name}: {Result():0.####}";

@@ -9,7 +9,7 @@ namespace LogitNet.Serialization;
 /// <summary>
 /// Writes a <see cref="Sequential"/> of Dense, activation, dropout and input layers as an ONNX model
 /// (opset 17, IR version 8): input <c>input</c> [N, features] float32, output <c>output</c>, the
-/// model's own output (logits or probabilities, as <see cref="Sequential.Predict"/> returns).
+/// model's own output (logits or probabilities, as <see cref="Sequential.Predict(Tensor, int?)"/> returns).
 /// </summary>
 /// <remarks>
 /// Field numbers follow onnx/onnx.proto3. Dense becomes Gemm (with its bias as input C), activations

@@ -6,9 +6,9 @@ public class LayerTests
 {
     private sealed class DoublingLayer(bool wrongBackward) : Layer(null)
     {
-        protected override Tensor ForwardCore(Tensor input, bool training) => Ops.Scale(input, 2f);
+        protected override Tensor ForwardCore(Tensor input, LayerContext context) => Ops.Scale(input, 2f);
 
-        protected override Tensor BackwardCore(Tensor outputGradient) => Ops.Scale(outputGradient, wrongBackward ? 3f : 2f);
+        protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) => Ops.Scale(outputGradient, wrongBackward ? 3f : 2f);
     }
 
     [Fact]

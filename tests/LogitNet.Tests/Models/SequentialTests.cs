@@ -89,14 +89,12 @@ public class SequentialTests
     /// <summary>A softmax the model cannot recognise, so the loss really gets probabilities: the two-step path.</summary>
     private sealed class OpaqueSoftmax() : Layer("opaque_softmax")
     {
-        private Tensor _output = null!;
+        protected override Tensor ForwardCore(Tensor input, LayerContext context) => Ops.Softmax(input);
 
-        protected override Tensor ForwardCore(Tensor input, bool training) => _output = Ops.Softmax(input);
-
-        protected override Tensor BackwardCore(Tensor outputGradient)
+        protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
         {
-            float[] y = _output.ToArray(), dy = outputGradient.ToArray(), dx = new float[y.Length];
-            int classes = _output.Shape[^1];
+            float[] y = context.Output.ToArray(), dy = outputGradient.ToArray(), dx = new float[y.Length];
+            int classes = context.Output.Shape[^1];
             for (int r = 0; r < y.Length / classes; r++)
             {
                 double dot = 0;

@@ -71,7 +71,7 @@ public sealed class NumpyInteropTests : IDisposable
 
         Assert.Equal([model.Optimizer.Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)], state.GetProperty("optimizer/iterations").GetProperty("values").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(
-            ((Dropout)model.Layers[1]).RandomState!.Select(w => w.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            model.DropoutGeneratorState(1)!.Select(w => w.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             state.GetProperty("layers/dropout/seed_generator_state").GetProperty("values").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(2 * model.Parameters.Count + 2, state.EnumerateObject().Count());
         Assert.Equal([2, 3], root.GetProperty("npy").GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray());

@@ -61,9 +61,9 @@ public sealed class SaveLoadTests : IDisposable
 
     private sealed class Custom() : Layer("custom")
     {
-        protected override Tensor ForwardCore(Tensor input, bool training) => input;
+        protected override Tensor ForwardCore(Tensor input, LayerContext context) => input;
 
-        protected override Tensor BackwardCore(Tensor outputGradient) => outputGradient;
+        protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) => outputGradient;
     }
 
     [Fact]

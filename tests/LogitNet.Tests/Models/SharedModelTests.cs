@@ -1,0 +1,200 @@
+using LogitNet.Callbacks;
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Metrics;
+using LogitNet.Optimizers;
+
+namespace LogitNet.Tests.Models;
+
+/// <summary>
+/// One model shared by many threads, as a server's singleton is: every call must give exactly the bits
+/// it gives alone. (Before execution state moved out of the layers, concurrent passes wrote into the
+/// same layer buffers and 63% of such calls returned other numbers.)
+/// </summary>
+public class SharedModelTests
+{
+    private const int Threads = 8;
+    private const int Rounds = 30;
+
+    [Fact]
+    public void PredictPredictProbaAndEvaluate_FromEightThreads_GiveTheBitsOfCallsMadeAlone()
+    {
+        (Sequential model, Tensor x, Tensor y) = TrainedModel(withDropout: true);
+        Tensor[] inputs = [x.Slice(0, 1), x.Slice(5, 1), x.Slice(0, 64), x.Slice(3, 190), x];
+        float[][] predictAlone = inputs.Select(input => model.Predict(input).ToArray()).ToArray();
+        float[][] probaAlone = inputs.Select(input => model.PredictProba(input).ToArray()).ToArray();
+        IReadOnlyDictionary<string, float> evaluateAlone = model.Evaluate(x, y, batchSize: 50);
+
+        int mismatches = 0;
+        using var start = new Barrier(Threads);
+        Thread[] workers = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            start.SignalAndWait();
+            float[] spanOutput = new float[10];
+            for (int round = 0; round < Rounds; round++)
+            {
+                int i = (t + round) % inputs.Length;
+                if (!model.Predict(inputs[i]).ToArray().AsSpan().SequenceEqual(predictAlone[i]))
+                {
+                    Interlocked.Increment(ref mismatches);
+                }
+
+                if (!model.PredictProba(inputs[i]).ToArray().AsSpan().SequenceEqual(probaAlone[i]))
+                {
+                    Interlocked.Increment(ref mismatches);
+                }
+
+                model.Predict(inputs[1].AsSpan(), spanOutput);
+                if (!spanOutput.AsSpan().SequenceEqual(predictAlone[1]))
+                {
+                    Interlocked.Increment(ref mismatches);
+                }
+
+                if (round % 10 == t % 10)
+                {
+                    IReadOnlyDictionary<string, float> evaluated = model.Evaluate(x, y, batchSize: 50);
+                    if (!evaluated.OrderBy(p => p.Key).SequenceEqual(evaluateAlone.OrderBy(p => p.Key)))
+                    {
+                        Interlocked.Increment(ref mismatches);
+                    }
+                }
+            }
+        })).ToArray();
+        foreach (Thread worker in workers)
+        {
+            worker.Start();
+        }
+
+        Assert.All(workers, worker => Assert.True(worker.Join(TimeSpan.FromMinutes(3)), "the shared-model calls did not finish in three minutes"));
+        Assert.Equal(0, mismatches);
+    }
+
+    [Fact]
+    public void Predict_DoesNotDependOnTheBatchOrThePassSize()
+    {
+        (Sequential model, Tensor x, _) = TrainedModel(withDropout: false);
+        float[] whole = model.Predict(x).ToArray();
+        Assert.Equal(whole, model.Predict(x, batchSize: 7).ToArray());
+        Assert.Equal(whole, model.Predict(x, batchSize: 1).ToArray());
+        float[] rowByRow = Enumerable.Range(0, x.Shape[0]).SelectMany(i => model.Predict(x.Slice(i, 1)).ToArray()).ToArray();
+        Assert.Equal(whole, rowByRow);
+
+        var destination = Tensor.Zeros(x.Shape[0], 10);
+        model.Predict(x, destination);
+        Assert.Equal(whole, destination.ToArray());
+        float[] flat = new float[x.Shape[0] * 10];
+        Assert.Equal(x.Shape[0], model.Predict(x.AsSpan(), flat));
+        Assert.Equal(whole, flat);
+
+        float[] probabilities = model.PredictProba(x).ToArray();
+        Assert.Equal(Ops.Softmax(Tensor.FromArray(whole, x.Shape[0], 10)).ToArray(), probabilities);
+        float[] flatProbabilities = new float[flat.Length];
+        model.PredictProba(x.AsSpan(), flatProbabilities);
+        Assert.Equal(probabilities, flatProbabilities);
+    }
+
+    [Fact]
+    public void Predict_IntoTheCallersSpan_WhenWarm_AllocatesNothing()
+    {
+        (Sequential model, Tensor x, _) = TrainedModel(withDropout: true);
+        float[] features = x.Slice(0, 4).ToArray();
+        float[] output = new float[40];
+        model.Predict(features, output);
+        model.PredictProba(features, output);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            model.Predict(features, output);
+            model.PredictProba(features, output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Predict_WithWrongLengths_NamesTheProblem()
+    {
+        (Sequential model, Tensor x, _) = TrainedModel(withDropout: false);
+        var error = Assert.Throws<ArgumentException>(() => model.Predict(new float[13], new float[10]));
+        Assert.Contains("whole samples of 12 features", error.Message);
+        error = Assert.Throws<ArgumentException>(() => model.Predict(new float[24], new float[10]));
+        Assert.Contains("20 values", error.Message);
+        error = Assert.Throws<ArgumentException>(() => model.Predict(x, Tensor.Zeros(x.Shape[0], 9)));
+        Assert.Contains("destination", error.ParamName);
+    }
+
+    [Fact]
+    public void Predict_FromAnotherThreadWhileFitRuns_IsRefusedOrExact()
+    {
+        (Sequential model, Tensor x, Tensor y) = TrainedModel(withDropout: false);
+        using var training = new ManualResetEventSlim();
+        using var resume = new ManualResetEventSlim();
+        var pause = new LambdaOnEpoch(() =>
+        {
+            training.Set();
+            resume.Wait(TimeSpan.FromSeconds(30));
+        });
+        var fit = new Thread(() => model.Fit(x, y, epochs: 2, batchSize: 16, verbose: 0, callbacks: [pause]));
+        fit.Start();
+        Assert.True(training.Wait(TimeSpan.FromSeconds(30)));
+        var error = Assert.Throws<InvalidOperationException>(() => model.Predict(x.Slice(0, 1)));
+        Assert.Contains("while Fit is training this model on another thread", error.Message);
+        Assert.Throws<InvalidOperationException>(() => model.Evaluate(x, y));
+        Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 1, verbose: 0));
+        resume.Set();
+        Assert.True(fit.Join(TimeSpan.FromSeconds(60)));
+        Assert.Equal(1, model.Predict(x.Slice(0, 1)).Shape[0]);
+    }
+
+    [Fact]
+    public void Fit_WithACallbackThatPredictsAndEvaluates_TrainsTheSameWeights()
+    {
+        // A softmax output with a probability loss trains on its logits; calling Predict or Evaluate
+        // from a callback used to switch that off for the rest of the run (the softmax applied twice).
+        float[][] without = Train(callback: null);
+        float[][] with = Train(model => new LambdaOnEpoch(() =>
+        {
+            model.Predict(Tensor.Ones(3, 12));
+            model.Evaluate(Tensor.Ones(3, 12), Tensor.FromArray([0f, 1f, 2f], 3));
+        }));
+        for (int p = 0; p < without.Length; p++)
+        {
+            Assert.Equal(without[p], with[p]);
+        }
+
+        static float[][] Train(Func<Sequential, Callback>? callback)
+        {
+            (_, Tensor x, Tensor y) = Data();
+            var model = new Sequential(new Dense(16, Activation.Relu), new Dense(10, Activation.Softmax)) { Seed = 4, Log = TextWriter.Null };
+            model.Compile(new SparseCategoricalCrossentropy(), new Adam(0.01f));
+            model.Fit(x, y, epochs: 4, batchSize: 16, verbose: 0, callbacks: callback is null ? null : [callback(model)]);
+            return model.Parameters.Select(p => p.Value.ToArray()).ToArray();
+        }
+    }
+
+    private static (Sequential Model, Tensor X, Tensor Y) Data()
+    {
+        var random = new Random(11);
+        const int samples = 200;
+        Tensor x = Tensor.FromArray(Enumerable.Range(0, samples * 12).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray(), samples, 12);
+        Tensor y = Tensor.FromArray(Enumerable.Range(0, samples).Select(i => (float)(i % 10)).ToArray(), samples);
+        return (null!, x, y);
+    }
+
+    private static (Sequential Model, Tensor X, Tensor Y) TrainedModel(bool withDropout)
+    {
+        (_, Tensor x, Tensor y) = Data();
+        Layer[] layers = withDropout
+            ? [new Dense(32, Activation.Tanh), new Dropout(0.3f), new Dense(24, Activation.Relu), new Dense(10)]
+            : [new Dense(32, Activation.Tanh), new Dense(10)];
+        var model = new Sequential(layers) { Seed = 2, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f), [LogitNet.Metrics.Metrics.SparseCategoricalAccuracy]);
+        model.Fit(x, y, epochs: 2, batchSize: 16, verbose: 0);
+        return (model, x, y);
+    }
+
+    private sealed class LambdaOnEpoch(Action action) : Callback
+    {
+        public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, float> logs) => action();
+    }
+}
