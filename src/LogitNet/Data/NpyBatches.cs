@@ -7,7 +7,7 @@ namespace LogitNet.Data;
 
 /// <summary>
 /// Training batches read from a pair of <c>.npy</c> files (inputs and targets) through memory
-/// mapping, for data larger than memory: pass it to <c>Sequential.Fit(batches, ...)</c>. Only the
+/// mapping, for data larger than memory: pass it to <c>Sequential.FitBatches(batches, ...)</c>. Only the
 /// rows of the current batch are touched; the operating system pages the files in and out.
 /// </summary>
 /// <remarks>
@@ -29,7 +29,7 @@ namespace LogitNet.Data;
 /// <code>
 /// // x.npy: float32 [1_000_000, 784], y.npy: class ids [1_000_000]; neither is loaded whole.
 /// using var batches = new NpyBatches("x.npy", "y.npy", batchSize: 64, shuffle: true, seed: 1);
-/// model.Fit(batches, epochs: 5);
+/// model.FitBatches(batches, epochs: 5);
 /// </code>
 /// </example>
 public sealed class NpyBatches : IEnumerable<(Tensor X, Tensor Y)>, IDisposable

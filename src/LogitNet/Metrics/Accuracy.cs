@@ -59,6 +59,9 @@ public sealed class Accuracy : Metric
     /// <inheritdoc/>
     public override void Reset() => _resolved?.Reset();
 
+    /// <inheritdoc/>
+    public override Metric CreateEmptyCopy() => new Accuracy { _resolved = (MeanMetric?)_resolved?.CreateEmptyCopy() };
+
     /// <summary>Resolves from the compiled loss's kind; <paramref name="kind"/> null leaves it to the shapes.</summary>
     internal void Resolve(AccuracyKind? kind, bool fromLogits)
     {

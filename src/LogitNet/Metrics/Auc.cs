@@ -148,6 +148,9 @@ public sealed class Auc : Metric
     }
 
     /// <inheritdoc/>
+    public override Metric CreateEmptyCopy() => new Auc(Curve, Name);
+
+    /// <inheritdoc/>
     public override void Reset()
     {
         _count = 0;

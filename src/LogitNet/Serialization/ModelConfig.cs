@@ -143,6 +143,11 @@ internal static partial class ModelConfig
                     seeds.Add((created, dropoutConfig.Long("seed")));
                 }
 
+                if (layer.Config().Optional("trainable") is { } trainable)
+                {
+                    created.Trainable = layer.Config().Bool("trainable");
+                }
+
                 model.Add(created);
                 parameters += count;
                 shape = outputShape;
@@ -200,6 +205,8 @@ internal static partial class ModelConfig
                 json.WriteNumber("units", dense.Units);
                 json.WriteString("activation", ActivationName(dense.Activation));
                 json.WriteBoolean("use_bias", dense.UseBias);
+                WriteRegularizer(json, "kernel_regularizer", dense.KernelRegularizer, dense.Name);
+                WriteRegularizer(json, "bias_regularizer", dense.BiasRegularizer, dense.Name);
                 break;
             case Dropout dropout:
                 json.WriteString("class_name", "Dropout");
@@ -231,8 +238,59 @@ internal static partial class ModelConfig
                     $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer and Input are saved. Save its weights yourself from Parameters.");
         }
 
+        // Keras writes "trainable" in every layer's config; older LogitNet files lack it (read as true).
+        json.WriteBoolean("trainable", layer.Trainable);
         json.WriteEndObject();
         json.WriteEndObject();
+    }
+
+    /// <summary>A regularizer in Keras's form, <c>{"class_name": "L1L2", "config": {"l1": ..., "l2": ...}}</c>, or null.</summary>
+    private static void WriteRegularizer(Utf8JsonWriter json, string key, Regularizers.Regularizer? regularizer, string layer)
+    {
+        switch (regularizer)
+        {
+            case null:
+                json.WriteNull(key);
+                break;
+            case Regularizers.L1L2 penalty:
+                json.WriteStartObject(key);
+                json.WriteString("class_name", "L1L2");
+                json.WriteStartObject("config");
+                json.WriteNumber("l1", penalty.L1);
+                json.WriteNumber("l2", penalty.L2);
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            default:
+                throw new NotSupportedException(
+                    $"Layer '{layer}' has a {regularizer.GetType().Name} as {key}, which Save cannot describe (a custom regularizer is code). Use Regularizers.L1/L2/L1L2 to save it.");
+        }
+    }
+
+    /// <summary>Reads what <see cref="WriteRegularizer"/> wrote (also Keras's L1, L2 and L1L2); an absent key is none.</summary>
+    private static Regularizers.Regularizer? ReadRegularizer(Reader config, string key)
+    {
+        if (config.Optional(key) is not { } element)
+        {
+            return null;
+        }
+
+        Reader regularizer = config.Nested(element, key);
+        string className = regularizer.String("class_name");
+        Reader settings = regularizer.Config();
+        float Factor(string name) => settings.Optional(name) is not null ? settings.Float(name) : 0f;
+        try
+        {
+            return className switch
+            {
+                "L1L2" or "L1" or "L2" => new Regularizers.L1L2(Factor("l1"), Factor("l2")),
+                _ => throw regularizer.Error($"Unknown regularizer class '{className}'; LogitNet reads L1, L2 and L1L2."),
+            };
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw settings.Error($"Invalid {className} factor: {e.Message}");
+        }
     }
 
     private static (Layer, long, int[]) ReadLayer(Reader layer, int[] inputShape)
@@ -245,7 +303,8 @@ internal static partial class ModelConfig
             case "Dense":
             {
                 int units = config.Int("units", 1, MaxSize);
-                var dense = new Dense(units, ParseActivation(config, "activation"), config.Bool("use_bias"), name);
+                var dense = new Dense(units, ParseActivation(config, "activation"), config.Bool("use_bias"), name,
+                    ReadRegularizer(config, "kernel_regularizer"), ReadRegularizer(config, "bias_regularizer"));
                 long features = inputShape[^1];
                 int[] output = (int[])inputShape.Clone();
                 output[^1] = units;

@@ -346,7 +346,7 @@ public class SequentialTests
     public void Summary_ShowsLayersShapesAndParameterCounts()
     {
         var model = new Sequential(new Input(784), new Dense(25, Activation.Relu), new Dense(15, Activation.Relu), new Dense(10));
-        string summary = model.Summary();
+        string summary = model.SummaryText();
         Assert.Contains("dense (Dense)", summary);
         Assert.Contains("dense_1 (Dense)", summary);
         Assert.Contains("(None, 25)", summary);
