@@ -13,7 +13,11 @@ public sealed partial class Sequential
         public abstract void BeginEpoch();
 
         /// <summary>The epoch's next batch, or false at its end.</summary>
-        public abstract bool Next(ModelContext context, out Tensor x, out Tensor y, out Tensor? weights);
+        /// <param name="context">The training context; null only before a batch source's first batch has built the model.</param>
+        /// <param name="x">The batch's inputs.</param>
+        /// <param name="y">The batch's targets.</param>
+        /// <param name="weights">The batch's sample weights, or null.</param>
+        public abstract bool Next(ModelContext? context, out Tensor x, out Tensor y, out Tensor? weights);
 
         public virtual void Dispose()
         {
@@ -48,8 +52,10 @@ public sealed partial class Sequential
             _start = 0;
         }
 
-        public override bool Next(ModelContext context, out Tensor xBatch, out Tensor yBatch, out Tensor? weightBatch)
+        public override bool Next(ModelContext? context, out Tensor xBatch, out Tensor yBatch, out Tensor? weightBatch)
         {
+            // Fit checked the arrays, which built the model, so the context exists.
+            ArgumentNullException.ThrowIfNull(context);
             int start = _start;
             int count = Math.Min(batchSize, trainCount - start);
             if (count <= 0)
@@ -96,7 +102,7 @@ public sealed partial class Sequential
             _batches = source.GetEnumerator();
         }
 
-        public override bool Next(ModelContext context, out Tensor xBatch, out Tensor yBatch, out Tensor? weightBatch)
+        public override bool Next(ModelContext? context, out Tensor xBatch, out Tensor yBatch, out Tensor? weightBatch)
         {
             weightBatch = null;
             if (_batches is null || !_batches.MoveNext())

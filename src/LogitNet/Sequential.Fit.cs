@@ -212,7 +212,8 @@ public sealed partial class Sequential
             callback.OnTrainBegin(end, feed.Batches);
         }
 
-        ModelContext context = TrainingContext;
+        // A batch source may build the model with its first batch; the training context follows the build.
+        ModelContext? context = IsBuilt ? TrainingContext : null;
         EnterTraining();
         try
         {
@@ -239,6 +240,7 @@ public sealed partial class Sequential
                     }
 
                     int count = xBatch.ShapeSpan[0];
+                    context ??= TrainingContext;
                     float batchLoss = TrainStep(compiled, context, xBatch, yBatch, weightBatch);
                     lossSum += (double)batchLoss * count;
                     seen += count;
@@ -294,7 +296,7 @@ public sealed partial class Sequential
         finally
         {
             feed.Dispose();
-            context.Release();
+            context?.Release();
             ExitTraining();
         }
 

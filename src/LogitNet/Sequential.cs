@@ -100,6 +100,8 @@ public sealed partial class Sequential
     public Layer GetLayer(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        // A model that starts with an Input layer has its weights from the start, as in Keras.
+        BuildFromInputLayer();
         return _layers.Find(layer => layer.Name == name)
             ?? throw new ArgumentException($"The model has no layer named '{name}'. Its layers: {string.Join(", ", _layers.Select(l => $"'{l.Name}'"))}.", nameof(name));
     }
