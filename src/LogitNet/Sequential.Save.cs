@@ -130,7 +130,11 @@ public sealed partial class Sequential
 
         // Where Fit stands: the epoch count and the shuffling generator, so that training continues as
         // one run would (Fit(N), Save, Load, Fit(M) equals Fit(N + M)).
-        tensors.Add((EpochsName, SafeTensor.Int64(TrainedEpochs)));
+        if (TrainedEpochs > 0)
+        {
+            tensors.Add((EpochsName, SafeTensor.Int64(TrainedEpochs)));
+        }
+
         if (_shuffler is { } shuffler)
         {
             tensors.Add((ShufflerName, SafeTensor.UInt64(shuffler.GetState())));
