@@ -15,6 +15,7 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
     private long _lastDrawTicks;
     private int _epochs;
     private int _batches;
+    private int _done;
 
     public override void OnTrainBegin(int epochs, int batchesPerEpoch) => (_epochs, _batches) = (epochs, batchesPerEpoch);
 
@@ -31,6 +32,7 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
 
     public override void OnBatchEnd(in BatchProgress progress)
     {
+        _done = progress.Batch + 1;
         // Redraw at most ten times a second: formatting costs more than a small training step.
         if (!perBatch || _clock.ElapsedTicks - _lastDrawTicks < Stopwatch.Frequency / 10 || progress.Batch + 1 == progress.Batches)
         {
@@ -55,7 +57,7 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
         var line = new StringBuilder();
         if (perBatch)
         {
-            line.Append('\r').Append(Bar(_batches, _batches));
+            line.Append('\r').Append(Bar(_batches > 0 ? _batches : _done, _batches));
         }
         else
         {
@@ -79,6 +81,12 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
 
     private static string Bar(int done, int total)
     {
+        if (total <= 0)
+        {
+            // A batch source that cannot say how many batches an epoch has: count without a bar.
+            return $"{done}/?";
+        }
+
         int filled = (int)((long)done * BarWidth / Math.Max(1, total));
         return $"{done}/{total} " + new string('━', filled) + new string('─', BarWidth - filled);
     }
