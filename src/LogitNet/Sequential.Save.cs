@@ -27,6 +27,8 @@ public sealed partial class Sequential
     /// them), <c>layers/{layer}/seed_generator_state</c> (U64 [6]).
     /// </remarks>
     private const string TrainingStateEntry = "training_state.safetensors";
+    private const string EpochsName = "fit/epochs";
+    private const string ShufflerName = "fit/shuffle_generator_state";
 
     /// <summary>The most slots an optimizer keeps per parameter (centered RMSprop with momentum: 3).</summary>
     private const int MaxSlotsPerParameter = 3;
@@ -48,8 +50,8 @@ public sealed partial class Sequential
     /// AdamW's moments, RMSprop's averages and momentum, SGD's momentum), the dropout layers' random
     /// generators, and which parameters are frozen. Training the loaded model therefore continues
     /// bit for bit as the saved one would have: N steps, save, load, M steps gives the weights of
-    /// N + M steps. (<see cref="Fit"/> reshuffles from <see cref="Seed"/> at each call, so "the same
-    /// steps" means the same calls to <see cref="Fit"/>.)
+    /// N + M steps. The epoch count and the shuffling generator are saved too, so Fit(N), save, load,
+    /// Fit(M) gives the weights of Fit(N + M).
     /// </para>
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
@@ -126,6 +128,18 @@ public sealed partial class Sequential
             {
                 tensors.Add(($"layers/{_layers[i].Name}/seed_generator_state", SafeTensor.UInt64(state)));
             }
+        }
+
+        // Where Fit stands: the epoch count and the shuffling generator, so that training continues as
+        // one run would (Fit(N), Save, Load, Fit(M) equals Fit(N + M)).
+        if (TrainedEpochs > 0)
+        {
+            tensors.Add((EpochsName, SafeTensor.Int64(TrainedEpochs)));
+        }
+
+        if (_shuffler is { } shuffler)
+        {
+            tensors.Add((ShufflerName, SafeTensor.UInt64(shuffler.GetState())));
         }
 
         return tensors;
@@ -305,6 +319,25 @@ public sealed partial class Sequential
                         path, $"{TrainingStateEntry}: tensor '{name}'");
                 Dropout.RestoreRandomState(model.TrainingContext.Layers[i], random);
             }
+        }
+
+        // Older files have neither: they start the count at 0 and the shuffle stream from the seed.
+        if (tensors.Remove(EpochsName, out SafeTensor? epochs))
+        {
+            if (epochs.DType != "I64" || epochs.Shape.Length != 0 || (long)epochs.Words![0] is < 0 or > int.MaxValue)
+            {
+                throw new DataFormatException($"'{EpochsName}' must be an I64 scalar in 0..{int.MaxValue}; found {epochs.DType} of shape {ShapeText.Format(epochs.Shape)}.", path, $"{TrainingStateEntry}: tensor '{EpochsName}'");
+            }
+
+            model.TrainedEpochs = (int)epochs.Words[0];
+        }
+
+        if (tensors.Remove(ShufflerName, out SafeTensor? shuffle))
+        {
+            model._shuffler = (shuffle.DType == "U64" && shuffle.Shape.Length == 1 ? RandomSource.FromState(shuffle.Words) : null)
+                ?? throw new DataFormatException(
+                    $"Tensor '{ShufflerName}' is not a generator state: expected U64 of shape [{RandomSource.StateWords}] with a non-zero state; found {shuffle.DType} of shape {ShapeText.Format(shuffle.Shape)}.",
+                    path, $"{TrainingStateEntry}: tensor '{ShufflerName}'");
         }
 
         string unused = string.Join(", ", tensors.Keys.Order(StringComparer.Ordinal).Select(name => $"'{name}'"));

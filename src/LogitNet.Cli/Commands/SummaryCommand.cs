@@ -20,7 +20,7 @@ internal static class SummaryCommand
         command.SetAction(parse =>
         {
             Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
-            Console.WriteLine(loaded.Summary());
+            Console.WriteLine(loaded.SummaryText());
             if (loaded.Loss is not null)
             {
                 Console.WriteLine($" Loss: {loaded.Loss}");

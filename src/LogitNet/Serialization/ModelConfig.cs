@@ -72,7 +72,7 @@ internal static partial class ModelConfig
                 json.WriteStartArray("metrics");
                 foreach (Metric metric in model.Metrics)
                 {
-                    json.WriteStringValue(metric.Name);
+                    WriteMetric(json, metric);
                 }
 
                 json.WriteEndArray();
@@ -143,6 +143,11 @@ internal static partial class ModelConfig
                     seeds.Add((created, dropoutConfig.Long("seed")));
                 }
 
+                if (layer.Config().Optional("trainable") is { } trainable)
+                {
+                    created.Trainable = layer.Config().Bool("trainable");
+                }
+
                 model.Add(created);
                 parameters += count;
                 shape = outputShape;
@@ -200,6 +205,8 @@ internal static partial class ModelConfig
                 json.WriteNumber("units", dense.Units);
                 json.WriteString("activation", ActivationName(dense.Activation));
                 json.WriteBoolean("use_bias", dense.UseBias);
+                WriteRegularizer(json, "kernel_regularizer", dense.KernelRegularizer, dense.Name);
+                WriteRegularizer(json, "bias_regularizer", dense.BiasRegularizer, dense.Name);
                 break;
             case Dropout dropout:
                 json.WriteString("class_name", "Dropout");
@@ -262,8 +269,59 @@ internal static partial class ModelConfig
                     $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Flatten, Reshape, Rescaling and Normalization are saved. Save its weights yourself from Parameters.");
         }
 
+        // Keras writes "trainable" in every layer's config; older LogitNet files lack it (read as true).
+        json.WriteBoolean("trainable", layer.Trainable);
         json.WriteEndObject();
         json.WriteEndObject();
+    }
+
+    /// <summary>A regularizer in Keras's form, <c>{"class_name": "L1L2", "config": {"l1": ..., "l2": ...}}</c>, or null.</summary>
+    private static void WriteRegularizer(Utf8JsonWriter json, string key, Regularizers.Regularizer? regularizer, string layer)
+    {
+        switch (regularizer)
+        {
+            case null:
+                json.WriteNull(key);
+                break;
+            case Regularizers.L1L2 penalty:
+                json.WriteStartObject(key);
+                json.WriteString("class_name", "L1L2");
+                json.WriteStartObject("config");
+                json.WriteNumber("l1", penalty.L1);
+                json.WriteNumber("l2", penalty.L2);
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            default:
+                throw new NotSupportedException(
+                    $"Layer '{layer}' has a {regularizer.GetType().Name} as {key}, which Save cannot describe (a custom regularizer is code). Use Regularizers.L1/L2/L1L2 to save it.");
+        }
+    }
+
+    /// <summary>Reads what <see cref="WriteRegularizer"/> wrote (also Keras's L1, L2 and L1L2); an absent key is none.</summary>
+    private static Regularizers.Regularizer? ReadRegularizer(Reader config, string key)
+    {
+        if (config.Optional(key) is not { } element)
+        {
+            return null;
+        }
+
+        Reader regularizer = config.Nested(element, key);
+        string className = regularizer.String("class_name");
+        Reader settings = regularizer.Config();
+        float Factor(string name) => settings.Optional(name) is not null ? settings.Float(name) : 0f;
+        try
+        {
+            return className switch
+            {
+                "L1L2" or "L1" or "L2" => new Regularizers.L1L2(Factor("l1"), Factor("l2")),
+                _ => throw regularizer.Error($"Unknown regularizer class '{className}'; LogitNet reads L1, L2 and L1L2."),
+            };
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw settings.Error($"Invalid {className} factor: {e.Message}");
+        }
     }
 
     private static (Layer, long, int[]) ReadLayer(Reader layer, int[] inputShape)
@@ -276,7 +334,8 @@ internal static partial class ModelConfig
             case "Dense":
             {
                 int units = config.Int("units", 1, MaxSize);
-                var dense = new Dense(units, ParseActivation(config, "activation"), config.Bool("use_bias"), name);
+                var dense = new Dense(units, ParseActivation(config, "activation"), config.Bool("use_bias"), name,
+                    ReadRegularizer(config, "kernel_regularizer"), ReadRegularizer(config, "bias_regularizer"));
                 long features = inputShape[^1];
                 if (features * units > Array.MaxLength)
                 {
@@ -374,10 +433,14 @@ internal static partial class ModelConfig
                 }
 
                 break;
-            case MeanSquaredError:
+            case MeanSquaredError or MeanAbsoluteError:
+                break;
+            case Huber h:
+                json.WriteNumber("delta", h.Delta);
                 break;
             default:
-                throw new NotSupportedException($"Save cannot describe the loss {loss.GetType().Name}.");
+                throw new NotSupportedException(
+                    $"Save cannot describe the loss {loss.GetType().Name}{(loss is CustomLoss ? " (a custom loss is code, which a model file cannot hold)" : "")}. Compile with a built-in loss to save, or save the weights and compile again after Load.");
         }
 
         json.WriteString("reduction", ReductionName(loss.Reduction));
@@ -404,6 +467,8 @@ internal static partial class ModelConfig
             nameof(SparseCategoricalCrossentropy) => new SparseCategoricalCrossentropy(config.Bool("from_logits"),
                 config.Element("ignore_class").ValueKind == JsonValueKind.Null ? null : config.Int("ignore_class", int.MinValue, int.MaxValue), reduction),
             nameof(MeanSquaredError) => new MeanSquaredError(reduction),
+            nameof(MeanAbsoluteError) => new MeanAbsoluteError(reduction),
+            nameof(Huber) => new Huber(config.Float("delta"), reduction),
             _ => throw loss.Error($"Unknown loss class '{className}'."),
         };
     }
@@ -546,7 +611,87 @@ internal static partial class ModelConfig
         }
     }
 
-    private static Metric ReadMetric(JsonElement element, Reader where) => element.GetString() switch
+    /// <summary>
+    /// The accuracy family as its name (as files have always held it); the thresholded and AUC metrics,
+    /// whose options matter, as <c>{"class_name", "config"}</c>.
+    /// </summary>
+    private static void WriteMetric(Utf8JsonWriter json, Metric metric)
+    {
+        switch (metric)
+        {
+            case ConfusionMetric confusion:
+                json.WriteStartObject();
+                json.WriteString("class_name", metric.GetType().Name);
+                json.WriteStartObject("config");
+                json.WriteString("name", metric.Name);
+                json.WriteNumber("threshold", confusion.Threshold);
+                if (confusion.ClassId is { } classId)
+                {
+                    json.WriteNumber("class_id", classId);
+                }
+                else
+                {
+                    json.WriteNull("class_id");
+                }
+
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            case Auc auc:
+                json.WriteStartObject();
+                json.WriteString("class_name", nameof(Auc));
+                json.WriteStartObject("config");
+                json.WriteString("name", metric.Name);
+                json.WriteString("curve", auc.Curve == AucCurve.Roc ? "ROC" : "PR");
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            case LogitNet.Metrics.Accuracy or BinaryAccuracy or CategoricalAccuracy or SparseCategoricalAccuracy:
+                json.WriteStringValue(metric.Name);
+                break;
+            default:
+                throw new NotSupportedException(
+                    $"Save cannot describe the metric {metric.GetType().Name} ('{metric.Name}'). Compile with built-in metrics to save, or compile again after Load.");
+        }
+    }
+
+    private static Metric ReadMetric(JsonElement element, Reader where) =>
+        element.ValueKind == JsonValueKind.Object ? ReadMetricObject(where.Nested(element, "metrics[]")) : ReadMetricName(element, where);
+
+    private static Metric ReadMetricObject(Reader metric)
+    {
+        string className = metric.String("class_name");
+        Reader config = metric.Config();
+        string name = config.String("name");
+        if (className == nameof(Auc))
+        {
+            return config.String("curve") switch
+            {
+                "ROC" => new Auc(AucCurve.Roc, name),
+                "PR" => new Auc(AucCurve.PrecisionRecall, name),
+                string other => throw config.Error($"Unknown AUC curve '{other}'; expected ROC or PR."),
+            };
+        }
+
+        float threshold = config.Float("threshold");
+        int? classId = config.Element("class_id").ValueKind == JsonValueKind.Null ? null : config.Int("class_id", 0, int.MaxValue);
+        try
+        {
+            return className switch
+            {
+                nameof(Precision) => new Precision(threshold, classId, name: name),
+                nameof(Recall) => new Recall(threshold, classId, name: name),
+                nameof(F1Score) => new F1Score(threshold, classId, name: name),
+                _ => throw metric.Error($"Unknown metric class '{className}'."),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw config.Error($"Invalid {className} setting: {e.Message}");
+        }
+    }
+
+    private static Metric ReadMetricName(JsonElement element, Reader where) => element.GetString() switch
     {
         "accuracy" => new LogitNet.Metrics.Accuracy(),
         "binary_accuracy" => new BinaryAccuracy(),
