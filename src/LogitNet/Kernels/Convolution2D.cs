@@ -47,6 +47,12 @@ internal static class Convolution2D
         int row = 0;
         for (int b = 0; b < batch; b++)
         {
+            if (c == 1 && g.DilationWidth == 1 && g.DilationHeight == 1)
+            {
+                row = Im2ColSingleChannel(g, input.Slice(b * g.InputLength, g.InputLength), col, row);
+                continue;
+            }
+
             ReadOnlySpan<float> image = input.Slice(b * g.InputLength, g.InputLength);
             for (int oy = 0; oy < g.OutputHeight; oy++)
             {
@@ -86,6 +92,39 @@ internal static class Convolution2D
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Im2col of one single-channel image, undilated (a network's first layer on grey-scale images): a
+    /// window row is KW values, written one by one rather than as KW runs of one channel.
+    /// </summary>
+    private static int Im2ColSingleChannel(in Window2D g, ReadOnlySpan<float> image, Span<float> col, int row)
+    {
+        int kh = g.KernelHeight, kw = g.KernelWidth, rowLength = g.PatchLength;
+        for (int oy = 0; oy < g.OutputHeight; oy++)
+        {
+            int y0 = oy * g.StrideHeight - g.PadTop;
+            for (int ox = 0; ox < g.OutputWidth; ox++, row++)
+            {
+                Span<float> dest = col.Slice(row * rowLength, rowLength);
+                int x0 = ox * g.StrideWidth - g.PadLeft;
+                bool inside = y0 >= 0 && y0 + kh <= g.InputHeight && x0 >= 0 && x0 + kw <= g.InputWidth;
+                int at = 0;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    int iy = y0 + ky;
+                    for (int kx = 0; kx < kw; kx++, at++)
+                    {
+                        int ix = x0 + kx;
+                        dest[at] = inside || ((uint)iy < (uint)g.InputHeight && (uint)ix < (uint)g.InputWidth)
+                            ? image[iy * g.InputWidth + ix]
+                            : 0f;
+                    }
+                }
+            }
+        }
+
+        return row;
     }
 
     /// <summary>
@@ -183,6 +222,13 @@ internal static class Convolution2D
             TensorPrimitives.Add(sums[..columns], matrix.Slice(r * columns, columns), sums[..columns]);
         }
     }
+
+    /// <summary>
+    /// Whole samples per chunk of the parallel passes: enough rows for about 384 KB of im2col matrix, which
+    /// the chunk's product reads back from the 1 MB L2 right after writing it. Depends on the geometry alone.
+    /// </summary>
+    internal static int SamplesPerChunk(in Window2D g) =>
+        Math.Max(1, 96 * 1024 / Math.Max(1, g.OutputPixels * g.PatchLength));
 
     /// <summary>The kernel positions [first, end) whose input coordinate x0 + k·dilation lies in [0, size).</summary>
     internal static (int First, int End) InsideRange(int x0, int dilation, int kernel, int size)

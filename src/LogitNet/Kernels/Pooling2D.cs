@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace LogitNet.Kernels;
@@ -80,11 +81,52 @@ internal static class Pooling2D
                 for (int ox = 0; ox < g.OutputWidth; ox++, pixel++)
                 {
                     (int x0, int x1) = Columns(g, ox);
-                    for (int ch = 0; ch < c; ch++)
+                    int ch = 0;
+                    for (; ch <= c - Vector<float>.Count; ch += Vector<float>.Count)
+                    {
+                        RouteVector(g, image, imageGradient, result, resultGradient, pixel * c + ch, ch, y0, y1, x0, x1);
+                    }
+
+                    for (; ch < c; ch++)
                     {
                         float max = result[pixel * c + ch];
                         int at = FirstPosition(g, image, y0, y1, x0, x1, ch, max);
                         imageGradient[at] += resultGradient[pixel * c + ch];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FirstPosition"/> for a vector of channels at once: each lane's gradient goes to the first
+    /// window position holding its maximum (the same positions, and the same single addition, as the scalar path).
+    /// </summary>
+    private static void RouteVector(in Window2D g, ReadOnlySpan<float> image, Span<float> imageGradient,
+        ReadOnlySpan<float> result, ReadOnlySpan<float> resultGradient, int outputIndex, int ch, int y0, int y1, int x0, int x1)
+    {
+        int c = g.Channels;
+        var max = new Vector<float>(result.Slice(outputIndex, Vector<float>.Count));
+        var gradient = new Vector<float>(resultGradient.Slice(outputIndex, Vector<float>.Count));
+        Vector<int> maxIsNaN = ~Vector.Equals(max, max);
+        Vector<int> pending = Vector<int>.AllBitsSet;
+        for (int iy = y0; iy < y1; iy++)
+        {
+            for (int ix = x0; ix < x1; ix++)
+            {
+                int index = (iy * g.InputWidth + ix) * c + ch;
+                var x = new Vector<float>(image.Slice(index, Vector<float>.Count));
+                Vector<int> found = Vector.Equals(x, max) | (~Vector.Equals(x, x) & maxIsNaN);
+                Vector<int> take = found & pending;
+                if (take != Vector<int>.Zero)
+                {
+                    Span<float> target = imageGradient.Slice(index, Vector<float>.Count);
+                    var current = new Vector<float>(target);
+                    Vector.ConditionalSelect(Vector.AsVectorSingle(take), current + gradient, current).CopyTo(target);
+                    pending &= ~found;
+                    if (pending == Vector<int>.Zero)
+                    {
+                        return;
                     }
                 }
             }

@@ -166,14 +166,13 @@ public sealed class Conv2D : Layer
     {
         Window2D g = _window;
         int batch = context.BatchSize;
-        int rows = batch * g.OutputPixels;
-        ReadOnlySpan<float> patches = Patches(input, context);
         bool fusedEpilogue = Activation is Activation.Linear or Activation.Relu;
         Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
         Tensor product = fusedEpilogue ? output : context.Buffer(PreActivationSlot, _outputShape);
-        ReadOnlySpan<float> bias = _bias is null ? default : _bias.Value.AsSpan();
-        Convolution2D.Forward(rows, g.PatchLength, Filters, patches, _kernel!.Value.AsSpan(), bias,
-            Activation == Activation.Relu, product.AsSpan());
+        // The patch buffer keeps this pass's im2col matrix for the backward pass.
+        Tensor? patches = Convolution2D.InputIsPatchMatrix(g) ? null : context.Buffer(PatchSlot, _patchShape);
+        context.State<Convolution2DForward>().Run(g, Filters, batch, input, patches, _kernel!.Value, _bias?.Value,
+            Activation == Activation.Relu, product);
         if (!fusedEpilogue)
         {
             ActivationFunction.Forward(Activation, product.AsSpan(), output.AsSpan(), Filters);
@@ -191,10 +190,10 @@ public sealed class Conv2D : Layer
         Tensor input = context.Input;
 
         // dZ = f'(z) ⊙ dY; a linear output's dY is dZ already.
-        ReadOnlySpan<float> dz;
+        Tensor dz;
         if (Activation == Activation.Linear)
         {
-            dz = outputGradient.AsSpan();
+            dz = outputGradient;
         }
         else
         {
@@ -203,12 +202,12 @@ public sealed class Conv2D : Layer
             // ReLU's epilogue stores only the output; its derivative reads the output's sign.
             ReadOnlySpan<float> preActivation = Activation == Activation.Relu ? output.AsSpan() : context.Buffer(PreActivationSlot, _outputShape).AsSpan();
             ActivationFunction.Backward(Activation, preActivation, output.AsSpan(), outputGradient.AsSpan(), activationGradient.AsSpan(), Filters);
-            dz = activationGradient.AsSpan();
+            dz = activationGradient;
         }
 
         // The forward pass of this context left its im2col matrix in the patch buffer.
         ReadOnlySpan<float> patches = Convolution2D.InputIsPatchMatrix(g) ? input.AsSpan() : context.Buffer(PatchSlot, _patchShape).AsSpan();
-        Convolution2D.BackwardParameters(rows, g.PatchLength, Filters, patches, dz, _kernel!.Gradient.AsSpan(),
+        Convolution2D.BackwardParameters(rows, g.PatchLength, Filters, patches, dz.AsSpan(), _kernel!.Gradient.AsSpan(),
             _bias is null ? default : _bias.Gradient.AsSpan());
         if (!context.NeedsInputGradient)
         {
@@ -217,30 +216,8 @@ public sealed class Conv2D : Layer
         }
 
         Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        if (Convolution2D.InputIsPatchMatrix(g))
-        {
-            Convolution2D.BackwardPatches(rows, g.PatchLength, Filters, dz, _kernel.Value.AsSpan(), inputGradient.AsSpan());
-        }
-        else
-        {
-            Tensor patchGradient = context.Buffer(PatchGradientSlot, _patchShape);
-            Convolution2D.BackwardPatches(rows, g.PatchLength, Filters, dz, _kernel.Value.AsSpan(), patchGradient.AsSpan());
-            Convolution2D.Col2Im(g, patchGradient.AsSpan(), batch, inputGradient.AsSpan());
-        }
-
+        Tensor? patchGradient = Convolution2D.InputIsPatchMatrix(g) ? null : context.Buffer(PatchGradientSlot, _patchShape);
+        context.State<Convolution2DInputGradient>().Run(g, Filters, batch, dz, _kernel.Value, patchGradient, inputGradient);
         return inputGradient;
-    }
-
-    /// <summary>The im2col matrix of this pass's input, in the context's patch buffer (or the input itself for a 1×1 kernel).</summary>
-    private ReadOnlySpan<float> Patches(Tensor input, LayerContext context)
-    {
-        if (Convolution2D.InputIsPatchMatrix(_window))
-        {
-            return input.AsSpan();
-        }
-
-        Tensor patches = context.Buffer(PatchSlot, _patchShape);
-        Convolution2D.Im2Col(_window, input.AsSpan(), context.BatchSize, patches.AsSpan());
-        return patches.AsSpan();
     }
 }

@@ -227,8 +227,13 @@ internal static partial class ModelConfig
                 json.WriteEndArray();
                 break;
             default:
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer and Input are saved. Save its weights yourself from Parameters.");
+                if (!TryWriteWindowLayer(json, layer))
+                {
+                    throw new NotSupportedException(
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Conv2D and the 2-D pooling layers are saved. Save its weights yourself from Parameters.");
+                }
+
+                break;
         }
 
         json.WriteEndObject();
@@ -271,7 +276,8 @@ internal static partial class ModelConfig
 
                 return (new Input(shape), 0, shape);
             default:
-                throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation and InputLayer.");
+                return TryReadWindowLayer(className, config, name, inputShape)
+                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D and GlobalMaxPooling2D.");
         }
     }
 
