@@ -265,8 +265,13 @@ internal static partial class ModelConfig
                 json.WriteEndArray();
                 break;
             default:
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Flatten, Reshape, Rescaling and Normalization are saved. Save its weights yourself from Parameters.");
+                if (!TryWriteWindowLayer(json, layer))
+                {
+                    throw new NotSupportedException(
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D and the 2-D pooling layers are saved. Save its weights yourself from Parameters.");
+                }
+
+                break;
         }
 
         // Keras writes "trainable" in every layer's config; older LogitNet files lack it (read as true).
@@ -402,7 +407,8 @@ internal static partial class ModelConfig
 
                 return (new Input(shape), 0, shape);
             default:
-                throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Flatten, Reshape, Rescaling and Normalization.");
+                return TryReadWindowLayer(className, config, name, inputShape)
+                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D and GlobalMaxPooling2D.");
         }
     }
 
