@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Text.Json;
 using LogitNet.Layers;
+using Microsoft.ML.OnnxRuntime;
 
 namespace LogitNet.Tests.Serialization;
 
@@ -51,23 +50,13 @@ public sealed class OnnxKerasActivationTests : IDisposable
         }
     }
 
-    private float[] Run(string model, Tensor x)
+    /// <summary>The model's output in ONNX Runtime (the .NET package, in this process).</summary>
+    private static float[] Run(string model, Tensor x)
     {
-        string input = Path.Combine(_directory, "input.f32");
-        File.WriteAllBytes(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()).ToArray());
-        var start = new ProcessStartInfo("node")
-        {
-            ArgumentList = { "run_onnx.js", model, input, x.Shape[0].ToString(), x.Shape[1].ToString() },
-            WorkingDirectory = InteropPaths.Directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"ONNX Runtime failed: {error}");
-        using JsonDocument document = JsonDocument.Parse(output);
-        return document.RootElement.GetProperty("data").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        using var session = new InferenceSession(model);
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(x.ToArray(), x.Shape.Select(d => (long)d).ToArray());
+        using var options = new RunOptions();
+        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(options, ["input"], [input], ["output"]);
+        return Assert.Single(outputs).GetTensorDataAsSpan<float>().ToArray();
     }
 }
