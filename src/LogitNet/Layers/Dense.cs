@@ -95,7 +95,7 @@ public sealed class Dense : Layer
     {
         int features = inputShape[^1];
         float limit = MathF.Sqrt(6f / (features + Units));
-        // Aligned storage: the two threads of a training step each own a half (Optimizer's Halves).
+        // Aligned storage: the optimizer's step cuts large parameters into fixed pieces (Optimizer's Pieces), each starting on a cache line.
         Tensor kernel = Tensor.ZerosAligned([features, Units]);
         Tensor.RandomUniform([features, Units], -limit, limit, Seed).AsSpan().CopyTo(kernel.AsSpan());
         _kernel = AddParameter("kernel", kernel);
