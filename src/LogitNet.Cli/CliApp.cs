@@ -117,6 +117,7 @@ internal static class CliApp
         root.Subcommands.Add(SummaryCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         HelpWithExamples.Install(root);

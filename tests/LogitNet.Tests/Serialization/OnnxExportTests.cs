@@ -119,6 +119,7 @@ public sealed class OnnxExportTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => new Sequential(new Dense(2)).ExportOnnx(Path.Combine(_directory, "x.onnx")));
         var image = new Sequential(new Input(2, 2), new Dense(2));
         image.Build(2, 2);
-        Assert.Contains("flat feature vectors", Assert.Throws<InvalidOperationException>(() => image.ExportOnnx(Path.Combine(_directory, "y.onnx"))).Message);
+        image.ExportOnnx(Path.Combine(_directory, "y.onnx"));   // samples of any shape export (Dense on the last axis: MatMul)
+        Assert.True(File.Exists(Path.Combine(_directory, "y.onnx")));
     }
 }
