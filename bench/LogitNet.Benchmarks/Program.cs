@@ -2,11 +2,13 @@ using BenchmarkDotNet.Running;
 using LogitNet.Benchmarks;
 
 // Runs the benchmarks chosen on the command line, e.g. `dotnet run -c Release -- --filter '*Gemm*'`.
-// Four Stopwatch harnesses serve the side-by-side peer scripts instead:
+// Five Stopwatch harnesses serve the side-by-side peer scripts instead:
 //   `-- --quick [case filter]`                  the GEMM against OpenBLAS, trials interleaved;
 //   `-- --quick-losses THREADS [case ...]`      the fused losses (bench/peers/torch_losses.py);
 //   `-- --train DATA_DIR THREADS [S M L]`       the MLP training throughput (bench/peers/train_mlp.sh);
-//   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh).
+//   `-- --convnet THREADS EPOCHS [SEED]`       Keras's MNIST convnet (bench/peers/train_convnet.sh);
+//   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh);
+//   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh).
 if (args.Length > 0 && args[0] == "--quick")
 {
     GemmQuick.Run(args[1..]);
@@ -25,9 +27,27 @@ if (args.Length > 0 && args[0] == "--train")
     return;
 }
 
+if (args.Length > 0 && args[0] == "--convnet")
+{
+    ConvnetTraining.Run(args[1..]);
+    return;
+}
+
 if (args.Length > 0 && args[0] is "--load-files" or "--load-cold")
 {
     LoaderColdStart.Run(args);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--inference-setup")
+{
+    InferenceSideBySide.Setup(args[1]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--inference")
+{
+    InferenceSideBySide.Run(args[1], args[2], args[3]);
     return;
 }
 

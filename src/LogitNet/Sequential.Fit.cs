@@ -63,6 +63,17 @@ public sealed partial class Sequential
                 nameof(sampleWeight));
         }
 
+        // Checked here, so a bad weight is named by its row in the data, not in a shuffled batch.
+        if (sampleWeight is not null)
+        {
+            Loss.CheckWeights(sampleWeight.AsSpan(), nameof(sampleWeight));
+        }
+
+        if (classWeight is not null)
+        {
+            Loss.CheckClassWeights(classWeight, nameof(classWeight));
+        }
+
         _batchReaderColumns = BatchReaderColumns(x);
         Tensor? weights = CombineWeights(compiled, y, sampleWeight, classWeight);
         int trainCount = samples;

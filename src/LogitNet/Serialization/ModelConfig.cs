@@ -221,6 +221,37 @@ internal static partial class ModelConfig
                 json.WriteString("name", activation.Name);
                 json.WriteString("activation", ActivationName(activation.Activation));
                 break;
+            case Flatten flatten:
+                json.WriteString("class_name", "Flatten");
+                json.WriteStartObject("config");
+                json.WriteString("name", flatten.Name);
+                break;
+            case Reshape reshape:
+                json.WriteString("class_name", "Reshape");
+                json.WriteStartObject("config");
+                json.WriteString("name", reshape.Name);
+                json.WriteStartArray("target_shape");
+                foreach (int size in reshape.TargetShape)
+                {
+                    json.WriteNumberValue(size);
+                }
+
+                json.WriteEndArray();
+                break;
+            case Rescaling rescaling:
+                json.WriteString("class_name", "Rescaling");
+                json.WriteStartObject("config");
+                json.WriteString("name", rescaling.Name);
+                json.WriteNumber("scale", rescaling.Scale);
+                json.WriteNumber("offset", rescaling.Offset);
+                break;
+            case Normalization normalization:
+                // The mean and variance are parameters, in the weights file with the others.
+                json.WriteString("class_name", "Normalization");
+                json.WriteStartObject("config");
+                json.WriteString("name", normalization.Name);
+                json.WriteBoolean("per_feature", normalization.PerFeature);
+                break;
             case Input input:
                 json.WriteString("class_name", "InputLayer");
                 json.WriteStartObject("config");
@@ -234,8 +265,13 @@ internal static partial class ModelConfig
                 json.WriteEndArray();
                 break;
             default:
-                throw new NotSupportedException(
-                    $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer and Input are saved. Save its weights yourself from Parameters.");
+                if (!TryWriteWindowLayer(json, layer))
+                {
+                    throw new NotSupportedException(
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D and the 2-D pooling layers are saved. Save its weights yourself from Parameters.");
+                }
+
+                break;
         }
 
         // Keras writes "trainable" in every layer's config; older LogitNet files lack it (read as true).
@@ -306,6 +342,12 @@ internal static partial class ModelConfig
                 var dense = new Dense(units, ParseActivation(config, "activation"), config.Bool("use_bias"), name,
                     ReadRegularizer(config, "kernel_regularizer"), ReadRegularizer(config, "bias_regularizer"));
                 long features = inputShape[^1];
+                if (features * units > Array.MaxLength)
+                {
+                    // Both are at most 2^24, so the product is exact in a long; an array (the kernel) holds less.
+                    throw config.Error($"The kernel would hold {features:N0} × {units:N0} = {features * units:N0} values; one array holds at most {Array.MaxLength:N0}.");
+                }
+
                 int[] output = (int[])inputShape.Clone();
                 output[^1] = units;
                 return (dense, features * units + (dense.UseBias ? units : 0), output);
@@ -321,6 +363,41 @@ internal static partial class ModelConfig
                 return (new Dropout(rate, name), 0, inputShape);
             case "Activation":
                 return (new ActivationLayer(ParseActivation(config, "activation"), name), 0, inputShape);
+            case "Flatten":
+            {
+                long values = inputShape.Aggregate(1L, (p, d) => p * d);
+                return (new Flatten(name), 0, [(int)values]);
+            }
+
+            case "Reshape":
+            {
+                JsonElement target = config.Element("target_shape");
+                if (target.ValueKind != JsonValueKind.Array || target.GetArrayLength() is 0 or >= Tensor.MaxRank
+                    || target.EnumerateArray().Any(e => !e.TryGetInt32(out int d) || d is 0 or < -1 or > MaxSize))
+                {
+                    throw config.Error($"'target_shape' must be 1 to {Tensor.MaxRank - 1} positive sizes (one may be -1).");
+                }
+
+                try
+                {
+                    var reshape = new Reshape(target.EnumerateArray().Select(e => e.GetInt32()).ToArray(), name);
+                    reshape.Build(inputShape);
+                    return (reshape, 0, reshape.OutputShape);
+                }
+                catch (ArgumentException e)
+                {
+                    throw config.Error(e.Message);
+                }
+            }
+
+            case "Rescaling":
+                return (new Rescaling(config.Float("scale"), config.Float("offset"), name), 0, inputShape);
+            case "Normalization":
+            {
+                bool perFeature = config.Bool("per_feature");
+                return (new Normalization(perFeature, name), 2L * (perFeature ? inputShape[^1] : 1), inputShape);
+            }
+
             case "InputLayer":
                 int[] shape = config.Shape("shape");
                 if (!shape.AsSpan().SequenceEqual(inputShape))
@@ -330,7 +407,8 @@ internal static partial class ModelConfig
 
                 return (new Input(shape), 0, shape);
             default:
-                throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation and InputLayer.");
+                return TryReadWindowLayer(className, config, name, inputShape)
+                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D and GlobalMaxPooling2D.");
         }
     }
 
@@ -628,11 +706,9 @@ internal static partial class ModelConfig
         var other => throw where.Error($"Unknown metric '{other}'."),
     };
 
-    private static string ActivationName(Activation activation) => activation switch
-    {
-        Activation.LeakyRelu => "leaky_relu",
-        _ => activation.ToString().ToLowerInvariant(),
-    };
+    /// <summary>The activation's name in config.json: its enum name in snake case (<c>leaky_relu</c>, <c>hard_sigmoid_keras2</c>).</summary>
+    private static string ActivationName(Activation activation) =>
+        System.Text.RegularExpressions.Regex.Replace(activation.ToString(), "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant();
 
     private static Activation ParseActivation(Reader config, string key)
     {

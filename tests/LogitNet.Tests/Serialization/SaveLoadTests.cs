@@ -199,7 +199,7 @@ public sealed class SaveLoadTests : IDisposable
 
     [Theory]
     [InlineData("\"units\": 8", "\"units\": -3", "'units' must be an integer")]
-    [InlineData("\"activation\": \"gelu\"", "\"activation\": \"swish\"", "Unknown activation 'swish'")]
+    [InlineData("\"activation\": \"gelu\"", "\"activation\": \"maxout\"", "Unknown activation 'maxout'")]
     [InlineData("\"class_name\": \"Dropout\"", "\"class_name\": \"Lambda\"", "Unknown layer class 'Lambda'")]
     [InlineData("\"format\": \"logitnet.sequential\"", "\"format\": \"keras\"", "not a LogitNet Sequential model")]
     [InlineData("\"format_version\": 1", "\"format_version\": 99", "Update LogitNet")]

@@ -1,0 +1,240 @@
+using System.Numerics.Tensors;
+
+namespace LogitNet.Kernels;
+
+/// <summary>
+/// 2-D convolution of channels-last (NHWC) images, lowered onto <see cref="Gemm"/> through im2col:
+/// each output pixel's window becomes a row of a [pixels, KH·KW·C] matrix, and the kernel, stored as
+/// Keras stores it ([KH, KW, C, F] = [KH·KW·C, F] row-major), is the right-hand operand.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Forward: Y[pixels, F] = relu?(col·W + b), bias and ReLU fused into the product's store. Channels
+/// last makes Y the NHWC output as it stands, and makes every window row a run of contiguous copies.
+/// Backward: dW = colᵀ·dY, db = Σ dY, dcol = dY·Wᵀ and dX = col2im(dcol).
+/// </para>
+/// <para>
+/// Determinism: each output value is one GEMM row, whose summation order depends on the patch length
+/// alone, so a sample's output is bitwise the same in any batch and on any thread count. col2im adds
+/// the window contributions to each input value in a fixed order (pixel by pixel, then kernel
+/// position), so dX is bitwise the same too; dW and db sum over the batch in row order.
+/// </para>
+/// </remarks>
+internal static class Convolution2D
+{
+    /// <summary>
+    /// Whether the window is one pixel with stride 1 and no padding, so the input is its own im2col
+    /// matrix ([pixels, C]) and no copy is needed.
+    /// </summary>
+    public static bool InputIsPatchMatrix(in Window2D g) =>
+        g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1
+        && g.PadTop == 0 && g.PadLeft == 0 && g.OutputHeight == g.InputHeight && g.OutputWidth == g.InputWidth;
+
+    /// <summary>
+    /// Writes the im2col matrix of <paramref name="batch"/> images: row (b, oy, ox) holds the window at
+    /// that output pixel, kernel row by kernel row, each position's C channels together; padding reads as 0.
+    /// </summary>
+    /// <param name="g">The geometry.</param>
+    /// <param name="input">The images, [batch, H, W, C].</param>
+    /// <param name="batch">The number of images.</param>
+    /// <param name="col">The matrix, [batch·OH·OW, KH·KW·C]; every value is written.</param>
+    public static void Im2Col(in Window2D g, ReadOnlySpan<float> input, int batch, Span<float> col)
+    {
+        int c = g.Channels;
+        int kw = g.KernelWidth;
+        int rowLength = g.PatchLength;
+        int rowSpan = kw * c;
+        int row = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            if (c == 1 && g.DilationWidth == 1 && g.DilationHeight == 1)
+            {
+                row = Im2ColSingleChannel(g, input.Slice(b * g.InputLength, g.InputLength), col, row);
+                continue;
+            }
+
+            ReadOnlySpan<float> image = input.Slice(b * g.InputLength, g.InputLength);
+            for (int oy = 0; oy < g.OutputHeight; oy++)
+            {
+                int y0 = oy * g.StrideHeight - g.PadTop;
+                for (int ox = 0; ox < g.OutputWidth; ox++, row++)
+                {
+                    Span<float> dest = col.Slice(row * rowLength, rowLength);
+                    int x0 = ox * g.StrideWidth - g.PadLeft;
+                    // The kernel columns whose input column lies inside the image: [kx0, kx1).
+                    (int kx0, int kx1) = InsideRange(x0, g.DilationWidth, kw, g.InputWidth);
+                    for (int ky = 0; ky < g.KernelHeight; ky++)
+                    {
+                        Span<float> destRow = dest.Slice(ky * rowSpan, rowSpan);
+                        int iy = y0 + ky * g.DilationHeight;
+                        if ((uint)iy >= (uint)g.InputHeight || kx0 >= kx1)
+                        {
+                            destRow.Clear();
+                            continue;
+                        }
+
+                        destRow[..(kx0 * c)].Clear();
+                        destRow[(kx1 * c)..].Clear();
+                        int source = (iy * g.InputWidth + x0) * c;
+                        if (g.DilationWidth == 1)
+                        {
+                            // Undilated: the inside columns are one contiguous run of the image row.
+                            image.Slice(source + kx0 * c, (kx1 - kx0) * c).CopyTo(destRow[(kx0 * c)..]);
+                        }
+                        else
+                        {
+                            for (int kx = kx0; kx < kx1; kx++)
+                            {
+                                image.Slice(source + kx * g.DilationWidth * c, c).CopyTo(destRow.Slice(kx * c, c));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Im2col of one single-channel image, undilated (a network's first layer on grey-scale images): a
+    /// window row is KW values, written one by one rather than as KW runs of one channel.
+    /// </summary>
+    private static int Im2ColSingleChannel(in Window2D g, ReadOnlySpan<float> image, Span<float> col, int row)
+    {
+        int kh = g.KernelHeight, kw = g.KernelWidth, rowLength = g.PatchLength;
+        for (int oy = 0; oy < g.OutputHeight; oy++)
+        {
+            int y0 = oy * g.StrideHeight - g.PadTop;
+            for (int ox = 0; ox < g.OutputWidth; ox++, row++)
+            {
+                Span<float> dest = col.Slice(row * rowLength, rowLength);
+                int x0 = ox * g.StrideWidth - g.PadLeft;
+                bool inside = y0 >= 0 && y0 + kh <= g.InputHeight && x0 >= 0 && x0 + kw <= g.InputWidth;
+                int at = 0;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    int iy = y0 + ky;
+                    for (int kx = 0; kx < kw; kx++, at++)
+                    {
+                        int ix = x0 + kx;
+                        dest[at] = inside || ((uint)iy < (uint)g.InputHeight && (uint)ix < (uint)g.InputWidth)
+                            ? image[iy * g.InputWidth + ix]
+                            : 0f;
+                    }
+                }
+            }
+        }
+
+        return row;
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Im2Col"/>: dX = Σ over windows of their rows of <paramref name="colGradient"/>,
+    /// padding dropped. Each input value receives its contributions in a fixed order.
+    /// </summary>
+    /// <param name="g">The geometry.</param>
+    /// <param name="colGradient">dL/d(col), [batch·OH·OW, KH·KW·C].</param>
+    /// <param name="batch">The number of images.</param>
+    /// <param name="inputGradient">dL/d(input), [batch, H, W, C]; overwritten.</param>
+    public static void Col2Im(in Window2D g, ReadOnlySpan<float> colGradient, int batch, Span<float> inputGradient)
+    {
+        inputGradient[..(batch * g.InputLength)].Clear();
+        int c = g.Channels;
+        int kw = g.KernelWidth;
+        int rowLength = g.PatchLength;
+        int rowSpan = kw * c;
+        int row = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> image = inputGradient.Slice(b * g.InputLength, g.InputLength);
+            for (int oy = 0; oy < g.OutputHeight; oy++)
+            {
+                int y0 = oy * g.StrideHeight - g.PadTop;
+                for (int ox = 0; ox < g.OutputWidth; ox++, row++)
+                {
+                    ReadOnlySpan<float> source = colGradient.Slice(row * rowLength, rowLength);
+                    int x0 = ox * g.StrideWidth - g.PadLeft;
+                    (int kx0, int kx1) = InsideRange(x0, g.DilationWidth, kw, g.InputWidth);
+                    for (int ky = 0; ky < g.KernelHeight; ky++)
+                    {
+                        int iy = y0 + ky * g.DilationHeight;
+                        if ((uint)iy >= (uint)g.InputHeight || kx0 >= kx1)
+                        {
+                            continue;
+                        }
+
+                        ReadOnlySpan<float> sourceRow = source.Slice(ky * rowSpan, rowSpan);
+                        int target = (iy * g.InputWidth + x0) * c;
+                        if (g.DilationWidth == 1)
+                        {
+                            Span<float> run = image.Slice(target + kx0 * c, (kx1 - kx0) * c);
+                            TensorPrimitives.Add(run, sourceRow.Slice(kx0 * c, run.Length), run);
+                        }
+                        else
+                        {
+                            for (int kx = kx0; kx < kx1; kx++)
+                            {
+                                Span<float> run = image.Slice(target + kx * g.DilationWidth * c, c);
+                                TensorPrimitives.Add(run, sourceRow.Slice(kx * c, c), run);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Y = relu?(col·W + b): the forward product on the im2col matrix.</summary>
+    /// <param name="rows">batch·OH·OW.</param>
+    /// <param name="patch">KH·KW·C.</param>
+    /// <param name="filters">F.</param>
+    /// <param name="col">The im2col matrix (or the input itself when <see cref="InputIsPatchMatrix"/>).</param>
+    /// <param name="kernel">W, [patch, filters].</param>
+    /// <param name="bias">b, [filters], or empty.</param>
+    /// <param name="relu">Whether to store max(0, ·).</param>
+    /// <param name="output">Y, [rows, filters].</param>
+    public static void Forward(int rows, int patch, int filters, ReadOnlySpan<float> col, ReadOnlySpan<float> kernel,
+        ReadOnlySpan<float> bias, bool relu, Span<float> output) =>
+        Gemm.Multiply(false, false, rows, filters, patch, col, patch, kernel, filters, output, filters,
+            new GemmEpilogue { Bias = bias, Relu = relu });
+
+    /// <summary>dW = colᵀ·dZ and db = Σ_rows dZ (both overwritten).</summary>
+    public static void BackwardParameters(int rows, int patch, int filters, ReadOnlySpan<float> col, ReadOnlySpan<float> outputGradient,
+        Span<float> kernelGradient, Span<float> biasGradient)
+    {
+        Gemm.Multiply(true, false, patch, filters, rows, col, patch, outputGradient, filters, kernelGradient, filters, GemmEpilogue.None);
+        if (!biasGradient.IsEmpty)
+        {
+            ColumnSums(outputGradient, rows, filters, biasGradient);
+        }
+    }
+
+    /// <summary>dcol = dZ·Wᵀ: the gradient of the im2col matrix (col2im then folds it into dX).</summary>
+    public static void BackwardPatches(int rows, int patch, int filters, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> kernel,
+        Span<float> colGradient) =>
+        Gemm.Multiply(false, true, rows, patch, filters, outputGradient, filters, kernel, filters, colGradient, patch, GemmEpilogue.None);
+
+    /// <summary>sums[j] = Σ_r matrix[r, j], rows added in order.</summary>
+    public static void ColumnSums(ReadOnlySpan<float> matrix, int rows, int columns, Span<float> sums)
+    {
+        sums[..columns].Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            TensorPrimitives.Add(sums[..columns], matrix.Slice(r * columns, columns), sums[..columns]);
+        }
+    }
+
+    /// <summary>
+    /// Whole samples per chunk of the parallel passes: enough rows for about 384 KB of im2col matrix, which
+    /// the chunk's product reads back from the 1 MB L2 right after writing it. Depends on the geometry alone.
+    /// </summary>
+    internal static int SamplesPerChunk(in Window2D g) =>
+        Math.Max(1, 96 * 1024 / Math.Max(1, g.OutputPixels * g.PatchLength));
+
+    /// <summary>The kernel positions [first, end) whose input coordinate x0 + k·dilation lies in [0, size).</summary>
+    internal static (int First, int End) InsideRange(int x0, int dilation, int kernel, int size)
+    {
+        int first = x0 >= 0 ? 0 : (-x0 + dilation - 1) / dilation;
+        int end = size - x0 <= 0 ? 0 : Math.Min(kernel, (size - x0 - 1) / dilation + 1);
+        return (Math.Min(first, kernel), end);
+    }
+}

@@ -1,0 +1,223 @@
+using LogitNet.Kernels;
+
+namespace LogitNet.Layers;
+
+/// <summary>
+/// A 2-D convolution over channels-last images, as Keras's <c>Conv2D</c>: input <c>[height, width, channels]</c>,
+/// output <c>[outHeight, outWidth, filters]</c>, <c>y = activation(conv(x, W) + b)</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The kernel W has Keras's shape and layout, <c>[kernelHeight, kernelWidth, channels, filters]</c>, so
+/// weights move between LogitNet and Keras unchanged. It starts Glorot-uniform (limits
+/// ±√(6 / (fanIn + fanOut)), fanIn = kernelHeight·kernelWidth·channels, fanOut = kernelHeight·kernelWidth·filters)
+/// from the layer's <see cref="Layer.Seed"/>, the bias at zero, as in Keras.
+/// </para>
+/// <para>
+/// Keras's defaults: strides 1, <see cref="Padding.Valid"/>, dilation 1, no activation, a bias. As in Keras,
+/// strides above 1 cannot be combined with a dilation above 1.
+/// </para>
+/// <para>
+/// The convolution is lowered onto LogitNet's GEMM (im2col), with the bias and a ReLU fused into the
+/// product; a sample's output is bitwise the same in any batch and on any number of threads.
+/// </para>
+/// </remarks>
+/// <example>
+/// Keras's "simple MNIST convnet":
+/// <code>
+/// var model = new Sequential(
+///     new Input(28, 28, 1),
+///     new Conv2D(32, kernelSize: 3, activation: Activation.Relu),
+///     new MaxPooling2D(poolSize: 2),
+///     new Conv2D(64, kernelSize: 3, activation: Activation.Relu),
+///     new MaxPooling2D(poolSize: 2),
+///     new Flatten(),
+///     new Dropout(0.5f),
+///     new Dense(10));
+/// </code>
+/// </example>
+public sealed class Conv2D : Layer
+{
+    private const int OutputSlot = 0;
+    private const int PreActivationSlot = 1;
+    private const int PatchSlot = 2;
+    private const int ActivationGradientSlot = 3;
+    private const int PatchGradientSlot = 4;
+    private const int InputGradientSlot = 5;
+
+    private Parameter? _kernel;
+    private Parameter? _bias;
+    private Window2D _window;
+    private int[] _outputShape = [];
+    private int[] _patchShape = [];
+
+    /// <summary>Creates the layer with a square kernel, strides and dilation.</summary>
+    /// <param name="filters">The number of output channels; positive.</param>
+    /// <param name="kernelSize">The kernel's height and width; positive.</param>
+    /// <param name="strides">The step between windows along both axes; positive (default 1).</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (default) or <see cref="Padding.Same"/>.</param>
+    /// <param name="dilationRate">The spacing of the kernel's taps along both axes; positive (default 1).</param>
+    /// <param name="activation">The activation (default <see cref="Activation.Linear"/>).</param>
+    /// <param name="useBias">Whether to add a learned bias per filter.</param>
+    /// <param name="name">The layer's name, or null for <c>conv2d</c>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, an enum value is not defined, or strides and dilation are both above 1.</exception>
+    public Conv2D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1,
+        Activation activation = Activation.Linear, bool useBias = true, string? name = null)
+        : this(filters, (kernelSize, kernelSize), (strides, strides), padding, (dilationRate, dilationRate), activation, useBias, name)
+    {
+    }
+
+    /// <summary>Creates the layer with a rectangular kernel, strides or dilation (height, width), as Keras's tuples.</summary>
+    /// <param name="filters">The number of output channels; positive.</param>
+    /// <param name="kernelSize">The kernel's (height, width); positive.</param>
+    /// <param name="strides">The step between windows (height, width); null for (1, 1).</param>
+    /// <param name="padding"><see cref="Padding.Valid"/> (default) or <see cref="Padding.Same"/>.</param>
+    /// <param name="dilationRate">The spacing of the kernel's taps (height, width); null for (1, 1).</param>
+    /// <param name="activation">The activation (default <see cref="Activation.Linear"/>).</param>
+    /// <param name="useBias">Whether to add a learned bias per filter.</param>
+    /// <param name="name">The layer's name, or null for <c>conv2d</c>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, an enum value is not defined, or strides and dilation are both above 1.</exception>
+    public Conv2D(int filters, (int Height, int Width) kernelSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid,
+        (int Height, int Width)? dilationRate = null, Activation activation = Activation.Linear, bool useBias = true, string? name = null)
+        : base(name)
+    {
+        if (filters <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(filters), filters, "Expected a positive number of filters (output channels).");
+        }
+
+        (int Height, int Width) stride = strides ?? (1, 1);
+        (int Height, int Width) dilation = dilationRate ?? (1, 1);
+        WindowArguments.RequirePositive(kernelSize, nameof(kernelSize));
+        WindowArguments.RequirePositive(stride, nameof(strides));
+        WindowArguments.RequirePositive(dilation, nameof(dilationRate));
+        WindowArguments.RequireDefined(padding);
+        if (Math.Max(stride.Height, stride.Width) > 1 && Math.Max(dilation.Height, dilation.Width) > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(strides), stride,
+                $"Strides above 1 cannot be combined with a dilation rate above 1 (received dilation {dilation}), as in Keras. Use strides 1 or dilation 1.");
+        }
+
+        if (!Enum.IsDefined(activation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "Expected one of the values of Activation.");
+        }
+
+        Filters = filters;
+        KernelSize = kernelSize;
+        Strides = stride;
+        Padding = padding;
+        DilationRate = dilation;
+        Activation = activation;
+        UseBias = useBias;
+    }
+
+    /// <summary>The number of output channels.</summary>
+    public int Filters { get; }
+
+    /// <summary>The kernel's (height, width).</summary>
+    public (int Height, int Width) KernelSize { get; }
+
+    /// <summary>The step between windows (height, width).</summary>
+    public (int Height, int Width) Strides { get; }
+
+    /// <summary>The border rule.</summary>
+    public Padding Padding { get; }
+
+    /// <summary>The spacing of the kernel's taps (height, width).</summary>
+    public (int Height, int Width) DilationRate { get; }
+
+    /// <summary>The activation applied to the output.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>Whether the layer adds a bias per filter.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>The kernel W, <c>[kernelHeight, kernelWidth, channels, filters]</c>.</summary>
+    /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
+    public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet; its kernel is created from the first input.");
+
+    /// <summary>The bias b, <c>[filters]</c>, or null without one.</summary>
+    public Parameter? Bias => _bias;
+
+    /// <inheritdoc/>
+    protected override string DefaultName => "conv2d";
+
+    /// <inheritdoc/>
+    protected override int[] BuildCore(int[] inputShape)
+    {
+        _window = WindowArguments.Geometry(Name, inputShape, KernelSize, Strides, DilationRate, Padding, "kernel");
+        int channels = inputShape[2];
+        int fanIn = KernelSize.Height * KernelSize.Width * channels;
+        int fanOut = KernelSize.Height * KernelSize.Width * Filters;
+        float limit = MathF.Sqrt(6f / (fanIn + fanOut));
+        int[] kernelShape = [KernelSize.Height, KernelSize.Width, channels, Filters];
+        Tensor kernel = Tensor.ZerosAligned(kernelShape);
+        Tensor.RandomUniform(kernelShape, -limit, limit, Seed).AsSpan().CopyTo(kernel.AsSpan());
+        _kernel = AddParameter("kernel", kernel);
+        _bias = UseBias ? AddParameter("bias", Tensor.ZerosAligned([Filters])) : null;
+        _outputShape = [_window.OutputHeight, _window.OutputWidth, Filters];
+        _patchShape = [_window.OutputPixels, _window.PatchLength];
+        return (int[])_outputShape.Clone();
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor ForwardCore(Tensor input, LayerContext context)
+    {
+        Window2D g = _window;
+        int batch = context.BatchSize;
+        bool fusedEpilogue = Activation is Activation.Linear or Activation.Relu;
+        Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
+        Tensor product = fusedEpilogue ? output : context.Buffer(PreActivationSlot, _outputShape);
+        // The patch buffer keeps this pass's im2col matrix for the backward pass.
+        Tensor? patches = Convolution2D.InputIsPatchMatrix(g) ? null : context.Buffer(PatchSlot, _patchShape);
+        context.State<Convolution2DForward>().Run(g, Filters, batch, input, patches, _kernel!.Value, _bias?.Value,
+            Activation == Activation.Relu, product);
+        if (!fusedEpilogue)
+        {
+            ActivationFunction.Forward(Activation, product.AsSpan(), output.AsSpan(), Filters);
+        }
+
+        return output;
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
+    {
+        Window2D g = _window;
+        int batch = context.BatchSize;
+        int rows = batch * g.OutputPixels;
+        Tensor input = context.Input;
+
+        // dZ = f'(z) ⊙ dY; a linear output's dY is dZ already.
+        Tensor dz;
+        if (Activation == Activation.Linear)
+        {
+            dz = outputGradient;
+        }
+        else
+        {
+            Tensor activationGradient = context.Buffer(ActivationGradientSlot, _outputShape);
+            Tensor output = context.Output;
+            // ReLU's epilogue stores only the output; its derivative reads the output's sign.
+            ReadOnlySpan<float> preActivation = Activation == Activation.Relu ? output.AsSpan() : context.Buffer(PreActivationSlot, _outputShape).AsSpan();
+            ActivationFunction.Backward(Activation, preActivation, output.AsSpan(), outputGradient.AsSpan(), activationGradient.AsSpan(), Filters);
+            dz = activationGradient;
+        }
+
+        // The forward pass of this context left its im2col matrix in the patch buffer.
+        ReadOnlySpan<float> patches = Convolution2D.InputIsPatchMatrix(g) ? input.AsSpan() : context.Buffer(PatchSlot, _patchShape).AsSpan();
+        Convolution2D.BackwardParameters(rows, g.PatchLength, Filters, patches, dz.AsSpan(), _kernel!.Gradient.AsSpan(),
+            _bias is null ? default : _bias.Gradient.AsSpan());
+        if (!context.NeedsInputGradient)
+        {
+            // A model's first trained layer: nothing reads dL/d(input).
+            return outputGradient;
+        }
+
+        Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
+        Tensor? patchGradient = Convolution2D.InputIsPatchMatrix(g) ? null : context.Buffer(PatchGradientSlot, _patchShape);
+        context.State<Convolution2DInputGradient>().Run(g, Filters, batch, dz, _kernel.Value, patchGradient, inputGradient);
+        return inputGradient;
+    }
+}
