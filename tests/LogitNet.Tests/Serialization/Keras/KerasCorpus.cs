@@ -12,9 +12,12 @@ internal static class KerasCorpus
     public static string RepositoryRoot { get; } = FindUp(d => File.Exists(Path.Combine(d, "LogitNet.slnx")), "the repository root (LogitNet.slnx)");
 
     /// <summary>The corpus's models folder; a missing corpus fails the test that needs it, with what to do.</summary>
-    public static string ModelsDirectory { get; } = Path.Combine(
+    public static string ModelsDirectory => Models_.Value;
+
+    // Lazy, so a missing corpus fails the test that needs it with FindUp's message, not a type-initializer error.
+    private static readonly Lazy<string> Models_ = new(() => Path.Combine(
         FindUp(d => Directory.Exists(Path.Combine(d, "shared", "keras_corpus", "models")), "shared/keras_corpus/models (the shared Keras corpus, laid beside the repository)"),
-        "shared", "keras_corpus", "models");
+        "shared", "keras_corpus", "models"));
 
     public static string CrosscheckFile => Path.Combine(ModelsDirectory, "..", "crosscheck", "cases.json");
 
