@@ -4,7 +4,7 @@ namespace LogitNet.Callbacks;
 
 /// <summary>Where training stands after a batch, as passed to <see cref="Callback.OnBatchEnd"/>.</summary>
 /// <param name="Epoch">The epoch, from 0.</param>
-/// <param name="Epochs">The number of epochs asked for.</param>
+/// <param name="Epochs">The epoch number training stops before: the epochs asked for, counted from the first epoch's number (as Keras's progress line shows "Epoch 3/4").</param>
 /// <param name="Batch">The batch within the epoch, from 0.</param>
 /// <param name="Batches">The number of batches per epoch.</param>
 /// <param name="BatchLoss">This batch's loss.</param>

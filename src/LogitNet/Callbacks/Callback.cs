@@ -19,7 +19,7 @@ public abstract class Callback
     public Sequential? Model { get; internal set; }
 
     /// <summary>Called once before the first epoch.</summary>
-    /// <param name="epochs">The number of epochs asked for.</param>
+    /// <param name="epochs">The epoch number training stops before: this Fit's epochs are numbered from its first (<c>initialEpoch</c>, or the model's <see cref="Sequential.TrainedEpochs"/>) up to it.</param>
     /// <param name="batchesPerEpoch">The number of training batches per epoch.</param>
     public virtual void OnTrainBegin(int epochs, int batchesPerEpoch)
     {

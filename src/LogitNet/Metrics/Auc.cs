@@ -9,8 +9,8 @@ namespace LogitNet.Metrics;
 /// <para>
 /// Exact, not Keras's approximation: Keras's <c>AUC</c> counts the confusion matrix at 200 fixed
 /// thresholds and interpolates between them (trapezoids for ROC, Davis–Goadrich for PR), so its value
-/// differs from the exact one by the discretisation (typically in the second or third decimal on
-/// small data, more when scores crowd near 0 or 1). This metric keeps every score of the epoch
+/// differs from the exact one by that discretisation, most when many scores fall between two of its
+/// thresholds (scores crowded near 0 or 1). This metric keeps every score of the epoch
 /// (12 bytes per scored value) and sorts them when read: ROC is the trapezoidal area through all
 /// (fpr, tpr) points, tied scores forming one point; PR is Σ (Rₙ − Rₙ₋₁)·Pₙ over the distinct thresholds.
 /// </para>
