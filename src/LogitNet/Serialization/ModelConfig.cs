@@ -230,7 +230,7 @@ internal static partial class ModelConfig
                 if (!TryWriteWindowLayer(json, layer))
                 {
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Conv2D and the 2-D pooling layers are saved. Save its weights yourself from Parameters.");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Conv2D, the 2-D pooling layers and BatchNormalization are saved. Save its weights yourself from Parameters.");
                 }
 
                 break;
@@ -277,7 +277,7 @@ internal static partial class ModelConfig
                 return (new Input(shape), 0, shape);
             default:
                 return TryReadWindowLayer(className, config, name, inputShape)
-                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D and GlobalMaxPooling2D.");
+                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization.");
         }
     }
 
