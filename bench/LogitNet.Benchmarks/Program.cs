@@ -2,11 +2,12 @@ using BenchmarkDotNet.Running;
 using LogitNet.Benchmarks;
 
 // Runs the benchmarks chosen on the command line, e.g. `dotnet run -c Release -- --filter '*Gemm*'`.
-// Five Stopwatch harnesses serve the side-by-side peer scripts instead:
+// Six Stopwatch harnesses serve the side-by-side peer scripts instead:
 //   `-- --quick [case filter]`                  the GEMM against OpenBLAS, trials interleaved;
 //   `-- --quick-losses THREADS [case ...]`      the fused losses (bench/peers/torch_losses.py);
 //   `-- --train DATA_DIR THREADS [S M L]`       the MLP training throughput (bench/peers/train_mlp.sh);
 //   `-- --convnet THREADS EPOCHS [SEED]`       Keras's MNIST convnet (bench/peers/train_convnet.sh);
+//   `-- --convprof`                             CPU time of each of the convnet's kernels;
 //   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh);
 //   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh).
 if (args.Length > 0 && args[0] == "--quick")
@@ -24,6 +25,12 @@ if (args.Length > 0 && args[0] == "--quick-losses")
 if (args.Length > 0 && args[0] == "--train")
 {
     TrainingThroughput.Run(args[1..]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--convprof")
+{
+    ConvProfile.Run();
     return;
 }
 

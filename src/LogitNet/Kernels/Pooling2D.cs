@@ -44,12 +44,36 @@ internal static class Pooling2D
                     (int x0, int x1) = Columns(g, ox);
                     Span<float> y = result.Slice(pixel * c, c);
                     image.Slice((y0 * g.InputWidth + x0) * c, c).CopyTo(y);
-                    for (int iy = y0; iy < y1; iy++)
+                    int ch = 0;
+                    for (; ch <= c - Vector<float>.Count; ch += Vector<float>.Count)
                     {
-                        for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++)
+                        var best = new Vector<float>(y.Slice(ch, Vector<float>.Count));
+                        for (int iy = y0; iy < y1; iy++)
                         {
-                            TensorPrimitives.Max(y, image.Slice((iy * g.InputWidth + ix) * c, c), y);
+                            for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++)
+                            {
+                                var x = new Vector<float>(image.Slice((iy * g.InputWidth + ix) * c + ch, Vector<float>.Count));
+                                // Take x when larger, or NaN (once the maximum is NaN nothing is larger): NaN propagates.
+                                best = Vector.ConditionalSelect(Vector.GreaterThan(x, best) | ~Vector.Equals(x, x), x, best);
+                            }
                         }
+
+                        best.CopyTo(y.Slice(ch, Vector<float>.Count));
+                    }
+
+                    for (; ch < c; ch++)
+                    {
+                        float best = y[ch];
+                        for (int iy = y0; iy < y1; iy++)
+                        {
+                            for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++)
+                            {
+                                float x = image[(iy * g.InputWidth + ix) * c + ch];
+                                best = x > best || float.IsNaN(x) ? x : best;
+                            }
+                        }
+
+                        y[ch] = best;
                     }
                 }
             }

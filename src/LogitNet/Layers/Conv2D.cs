@@ -189,26 +189,37 @@ public sealed class Conv2D : Layer
         int rows = batch * g.OutputPixels;
         Tensor input = context.Input;
 
-        // dZ = f'(z) ⊙ dY; a linear output's dY is dZ already.
+        // dZ = f'(z) ⊙ dY; a linear output's dY is dZ already. ReLU's epilogue stored only the output, whose
+        // sign gives the derivative; its pass also sums the bias gradient while dZ is in registers.
         Tensor dz;
+        Span<float> biasGradient = _bias is null ? default : _bias.Gradient.AsSpan();
+        bool biasDone = false;
         if (Activation == Activation.Linear)
         {
             dz = outputGradient;
         }
+        else if (Activation == Activation.Relu)
+        {
+            dz = context.Buffer(ActivationGradientSlot, _outputShape);
+            Convolution2D.ReluBackward(context.Output.AsSpan(), outputGradient.AsSpan(), dz.AsSpan(), rows, Filters, biasGradient);
+            biasDone = true;
+        }
         else
         {
-            Tensor activationGradient = context.Buffer(ActivationGradientSlot, _outputShape);
+            dz = context.Buffer(ActivationGradientSlot, _outputShape);
             Tensor output = context.Output;
-            // ReLU's epilogue stores only the output; its derivative reads the output's sign.
-            ReadOnlySpan<float> preActivation = Activation == Activation.Relu ? output.AsSpan() : context.Buffer(PreActivationSlot, _outputShape).AsSpan();
-            ActivationFunction.Backward(Activation, preActivation, output.AsSpan(), outputGradient.AsSpan(), activationGradient.AsSpan(), Filters);
-            dz = activationGradient;
+            ActivationFunction.Backward(Activation, context.Buffer(PreActivationSlot, _outputShape).AsSpan(), output.AsSpan(),
+                outputGradient.AsSpan(), dz.AsSpan(), Filters);
+        }
+
+        if (!biasDone && !biasGradient.IsEmpty)
+        {
+            Convolution2D.ColumnSums(dz.AsSpan(), rows, Filters, biasGradient);
         }
 
         // The forward pass of this context left its im2col matrix in the patch buffer.
         ReadOnlySpan<float> patches = Convolution2D.InputIsPatchMatrix(g) ? input.AsSpan() : context.Buffer(PatchSlot, _patchShape).AsSpan();
-        Convolution2D.BackwardParameters(rows, g.PatchLength, Filters, patches, dz.AsSpan(), _kernel!.Gradient.AsSpan(),
-            _bias is null ? default : _bias.Gradient.AsSpan());
+        Convolution2D.BackwardKernel(rows, g.PatchLength, Filters, patches, dz.AsSpan(), _kernel!.Gradient.AsSpan());
         if (!context.NeedsInputGradient)
         {
             // A model's first trained layer: nothing reads dL/d(input).

@@ -4,7 +4,7 @@ using LogitNet.Layers;
 
 namespace LogitNet.Serialization;
 
-/// <summary>The convolution and pooling layers in config.json, with Keras's class names and keys.</summary>
+/// <summary>The convolution, pooling and batch-normalization layers in config.json, with Keras's class names and keys.</summary>
 internal static partial class ModelConfig
 {
     /// <summary>Writes a convolution or pooling layer's class and settings (the caller closes the objects); false for other layers.</summary>
@@ -41,6 +41,14 @@ internal static partial class ModelConfig
             case GlobalMaxPooling2D globalMax:
                 Begin("GlobalMaxPooling2D", globalMax.Name);
                 json.WriteBoolean("keepdims", globalMax.KeepDims);
+                return true;
+            case BatchNormalization normalization:
+                Begin("BatchNormalization", normalization.Name);
+                json.WriteNumber("axis", -1);
+                json.WriteNumber("momentum", normalization.Momentum);
+                json.WriteNumber("epsilon", normalization.Epsilon);
+                json.WriteBoolean("center", normalization.Center);
+                json.WriteBoolean("scale", normalization.Scale);
                 return true;
             default:
                 return false;
@@ -110,6 +118,26 @@ internal static partial class ModelConfig
                     ? new GlobalAveragePooling2D(keepDims, name)
                     : new GlobalMaxPooling2D(keepDims, name);
                 return (layer, 0, keepDims ? [1, 1, inputShape[2]] : [inputShape[2]]);
+            }
+
+            case "BatchNormalization":
+            {
+                if (config.Int("axis", -1, -1) != -1)
+                {
+                    throw config.Error("'axis' must be -1: LogitNet normalizes the last axis.");
+                }
+
+                float momentum = config.Float("momentum"), epsilon = config.Float("epsilon");
+                bool center = config.Bool("center"), scale = config.Bool("scale");
+                try
+                {
+                    long features = inputShape[^1];
+                    return (new BatchNormalization(momentum, epsilon, center, scale, name), features * (2 + (center ? 1 : 0) + (scale ? 1 : 0)), inputShape);
+                }
+                catch (ArgumentOutOfRangeException e)
+                {
+                    throw config.Error(e.Message);
+                }
             }
 
             default:

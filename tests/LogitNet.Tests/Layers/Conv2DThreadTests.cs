@@ -1,0 +1,46 @@
+using LogitNet.Kernels;
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Optimizers;
+
+namespace LogitNet.Tests.Layers;
+
+/// <summary>The convolution's sample chunks and the GEMM's cuts may run on either thread: one and two threads train to the same bits.</summary>
+[Collection(ProcessWideSettingsCollection.Name)]
+public class Conv2DThreadTests
+{
+    [Fact]
+    public void Fit_ConvolutionalModel_OnTwoThreads_GivesTheOneThreadWeights()
+    {
+        Tensor x = Tensor.RandomUniform([70, 14, 13, 1], 0f, 1f, seed: 1);
+        Tensor y = Tensor.FromArray(Enumerable.Range(0, 70).Select(i => (float)(i % 4)).ToArray(), 70);
+        int saved = ParallelWorker.MaxThreads;
+        try
+        {
+            float[][] one = Train(1), two = Train(2);
+            for (int p = 0; p < one.Length; p++)
+            {
+                Assert.True(one[p].AsSpan().SequenceEqual(two[p]), $"parameter {p} differs between one and two threads");
+            }
+        }
+        finally
+        {
+            ParallelWorker.MaxThreads = saved;
+        }
+
+        float[][] Train(int threads)
+        {
+            ParallelWorker.MaxThreads = threads;
+            var model = new Sequential(
+                new Input(14, 13, 1),
+                new Conv2D(16, 3, activation: Activation.Relu),
+                new MaxPooling2D(),
+                new Conv2D(24, 3, padding: Padding.Same, activation: Activation.Relu),
+                new GlobalAveragePooling2D(),
+                new Dense(4)) { Seed = 3, Log = TextWriter.Null };
+            model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
+            model.Fit(x, y, epochs: 2, batchSize: 32, verbose: 0);
+            return model.Parameters.Select(p => p.Value.ToArray()).ToArray();
+        }
+    }
+}
