@@ -5,7 +5,7 @@ using LogitNet.Optimizers;
 
 namespace LogitNet.Tests.Layers;
 
-/// <summary>The convolution's sample chunks and the GEMM's cuts may run on either thread: one and two threads train to the same bits.</summary>
+/// <summary>The convolution's sample chunks and the GEMM's cuts may run on either thread: one and several threads train to the same bits.</summary>
 [Collection(ProcessWideSettingsCollection.Name)]
 public class Conv2DThreadTests
 {
@@ -14,23 +14,27 @@ public class Conv2DThreadTests
     {
         Tensor x = Tensor.RandomUniform([70, 14, 13, 1], 0f, 1f, seed: 1);
         Tensor y = Tensor.FromArray(Enumerable.Range(0, 70).Select(i => (float)(i % 4)).ToArray(), 70);
-        int saved = ParallelWorker.MaxThreads;
+        int saved = Parallelism.MaxThreads;
         try
         {
-            float[][] one = Train(1), two = Train(2);
-            for (int p = 0; p < one.Length; p++)
+            float[][] one = Train(1);
+            foreach (int threads in (int[])[2, 3, 8])
             {
-                Assert.True(one[p].AsSpan().SequenceEqual(two[p]), $"parameter {p} differs between one and two threads");
+                float[][] many = Train(threads);
+                for (int p = 0; p < one.Length; p++)
+                {
+                    Assert.True(one[p].AsSpan().SequenceEqual(many[p]), $"parameter {p} differs between one and {threads} threads");
+                }
             }
         }
         finally
         {
-            ParallelWorker.MaxThreads = saved;
+            Parallelism.MaxThreads = saved;
         }
 
         float[][] Train(int threads)
         {
-            ParallelWorker.MaxThreads = threads;
+            Parallelism.MaxThreads = threads;
             var model = new Sequential(
                 new Input(14, 13, 1),
                 new Conv2D(16, 3, activation: Activation.Relu),
