@@ -8,7 +8,8 @@ using LogitNet.Benchmarks;
 //   `-- --train DATA_DIR THREADS [S M L]`       the MLP training throughput (bench/peers/train_mlp.sh);
 //   `-- --convnet THREADS EPOCHS [SEED]`       Keras's MNIST convnet (bench/peers/train_convnet.sh);
 //   `-- --convprof`                             CPU time of each of the convnet's kernels;
-//   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh).
+//   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh);
+//   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh).
 if (args.Length > 0 && args[0] == "--quick")
 {
     GemmQuick.Run(args[1..]);
@@ -42,6 +43,18 @@ if (args.Length > 0 && args[0] == "--convnet")
 if (args.Length > 0 && args[0] is "--load-files" or "--load-cold")
 {
     LoaderColdStart.Run(args);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--inference-setup")
+{
+    InferenceSideBySide.Setup(args[1]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--inference")
+{
+    InferenceSideBySide.Run(args[1], args[2], args[3]);
     return;
 }
 

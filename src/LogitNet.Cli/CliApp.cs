@@ -106,6 +106,7 @@ internal static class CliApp
               logitnet evaluate mnist.logitnet --dataset mnist
               logitnet predict mnist.logitnet --input images.npy --top-k 3
               logitnet export-onnx mnist.logitnet mnist.onnx
+              logitnet serve mnist.logitnet --port 8501
               logitnet demo roundoff
               logitnet audit
             """);
@@ -115,6 +116,8 @@ internal static class CliApp
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         HelpWithExamples.Install(root);

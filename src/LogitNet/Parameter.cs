@@ -43,6 +43,13 @@ public sealed class Parameter
     /// <summary>Whether optimizers update this parameter; a frozen parameter keeps its value.</summary>
     public bool Trainable { get; set; } = true;
 
+    /// <summary>
+    /// A penalty on the values (such as <c>Regularizers.L2(0.01f)</c>), or null. While the parameter is
+    /// trainable, <c>Fit</c> adds the penalty to the loss it reports and minimises, and its gradient to
+    /// <see cref="Gradient"/> before each step; <c>Evaluate</c> adds it to the loss, as Keras does.
+    /// </summary>
+    public LogitNet.Regularizers.Regularizer? Regularizer { get; set; }
+
     /// <summary>The name and shape, for messages.</summary>
     /// <returns>For example <c>dense/kernel [784, 25]</c>.</returns>
     public override string ToString() => $"{Name} {ShapeText.Format(Value.ShapeSpan)}";

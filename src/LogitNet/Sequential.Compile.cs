@@ -109,6 +109,14 @@ public sealed partial class Sequential
                 {
                     binary.FromLogits = lossSeesLogits;
                 }
+                else if (metric is ILogitsAware aware)
+                {
+                    aware.FromLogits = lossSeesLogits;
+                }
+                else if (metric is Accuracy accuracy)
+                {
+                    accuracy.Resolve(AccuracyKindOf(loss), lossSeesLogits);
+                }
             }
 
             return new Compiled(loss, trainingLoss, optimizer, metrics)
@@ -126,6 +134,15 @@ public sealed partial class Sequential
             BinaryCrossentropy b => b.FromLogits,
             CategoricalCrossentropy c => c.FromLogits,
             SparseCategoricalCrossentropy s => s.FromLogits,
+            _ => null,
+        };
+
+        /// <summary>Which accuracy Keras's "accuracy" means for this loss; null leaves it to the data's shapes.</summary>
+        private static Accuracy.AccuracyKind? AccuracyKindOf(Loss loss) => loss switch
+        {
+            BinaryCrossentropy or BinaryFocalCrossentropy => Accuracy.AccuracyKind.Binary,
+            SparseCategoricalCrossentropy => Accuracy.AccuracyKind.Sparse,
+            CategoricalCrossentropy or CategoricalFocalCrossentropy => Accuracy.AccuracyKind.Categorical,
             _ => null,
         };
 

@@ -13,16 +13,28 @@ public sealed partial class Sequential
     /// <summary>Trains the model for a number of epochs over shuffled mini-batches.</summary>
     /// <param name="x">The inputs, <c>[samples, ...features]</c>.</param>
     /// <param name="y">The targets, one row per sample, in the form the loss expects (class ids <c>[samples]</c> for a sparse loss).</param>
-    /// <param name="epochs">The number of passes over the training data.</param>
+    /// <param name="epochs">
+    /// The number of passes over the training data in this call. As in Keras, when <paramref name="initialEpoch"/>
+    /// is given, <paramref name="epochs"/> is instead the epoch number to stop before (<c>epochs: 10, initialEpoch: 5</c> runs 5 epochs).
+    /// </param>
     /// <param name="batchSize">The samples per gradient step; the last batch of an epoch may be smaller.</param>
-    /// <param name="validationSplit">The fraction of samples, taken from the end before any shuffling, held out for validation, in [0, 1).</param>
+    /// <param name="validationSplit">The fraction of samples, taken from the end before any shuffling, held out for validation, in [0, 1); their sample weights go with them.</param>
     /// <param name="validationData">Validation inputs and targets; used instead of <paramref name="validationSplit"/>.</param>
-    /// <param name="shuffle">Whether to shuffle the training samples before each epoch (seeded by <see cref="Seed"/>).</param>
+    /// <param name="shuffle">
+    /// Whether to shuffle the training samples before each epoch. The order comes from a generator seeded by
+    /// <see cref="Seed"/> at the first Fit, whose stream continues across calls (and Save/Load), so
+    /// <c>Fit(epochs: 1)</c> twice trains exactly as <c>Fit(epochs: 2)</c>.
+    /// </param>
     /// <param name="classWeight">A weight per class id, multiplying each sample's loss (classes not listed weigh 1).</param>
     /// <param name="sampleWeight">A weight per sample, <c>[samples]</c>.</param>
     /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/>.</param>
     /// <param name="verbose">0 silent, 1 a progress bar, 2 one line per epoch (written to <see cref="Log"/>).</param>
-    /// <returns>The per-epoch loss and metrics, with <c>val_</c> entries when there is validation data.</returns>
+    /// <param name="validationSampleWeight">Weights of the validation samples (Keras's third element of <c>validation_data</c>); with <paramref name="validationSplit"/>, the split part of <paramref name="sampleWeight"/> is used unless this is given.</param>
+    /// <param name="initialEpoch">
+    /// The number of the first epoch (Keras's <c>initial_epoch</c>), which callbacks and the logs see. By
+    /// default training continues the model's count, <see cref="TrainedEpochs"/>.
+    /// </param>
+    /// <returns>The per-epoch loss (with any regularization penalty), metrics and <c>learning_rate</c>, with <c>val_</c> entries when there is validation data.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> or <paramref name="y"/> is null.</exception>
     /// <exception cref="ArgumentException">The data's shapes do not fit each other or the model, or the dataset is empty.</exception>
@@ -30,7 +42,8 @@ public sealed partial class Sequential
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (unless a <see cref="TerminateOnNaN"/> callback stops training instead).</exception>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, double validationSplit = 0,
         (Tensor X, Tensor Y)? validationData = null, bool shuffle = true, IReadOnlyDictionary<int, float>? classWeight = null,
-        Tensor? sampleWeight = null, IReadOnlyList<Callback>? callbacks = null, int verbose = 1)
+        Tensor? sampleWeight = null, IReadOnlyList<Callback>? callbacks = null, int verbose = 1,
+        Tensor? validationSampleWeight = null, int? initialEpoch = null)
     {
         Compiled compiled = RequireCompiled(nameof(Fit));
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
@@ -41,11 +54,7 @@ public sealed partial class Sequential
                 "Expected the fraction of samples to hold out for validation, in [0, 1).");
         }
 
-        if (verbose is < 0 or > 2)
-        {
-            throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "Expected 0 (silent), 1 (progress bar) or 2 (one line per epoch).");
-        }
-
+        CheckVerbose(verbose);
         int samples = CheckData(x, y, nameof(x), nameof(y));
         if (sampleWeight is not null && sampleWeight.Length != samples)
         {
@@ -54,14 +63,24 @@ public sealed partial class Sequential
                 nameof(sampleWeight));
         }
 
+        // Checked here, so a bad weight is named by its row in the data, not in a shuffled batch.
+        if (sampleWeight is not null)
+        {
+            Loss.CheckWeights(sampleWeight.AsSpan(), nameof(sampleWeight));
+        }
+
+        if (classWeight is not null)
+        {
+            Loss.CheckClassWeights(classWeight, nameof(classWeight));
+        }
+
         _batchReaderColumns = BatchReaderColumns(x);
         Tensor? weights = CombineWeights(compiled, y, sampleWeight, classWeight);
         int trainCount = samples;
-        Tensor? xValidation = null, yValidation = null;
+        Validation? validation = null;
         if (validationData is { } data)
         {
-            CheckData(data.X, data.Y, "validationData.X", "validationData.Y");
-            (xValidation, yValidation) = data;
+            validation = CheckValidation(data, validationSampleWeight);
         }
         else if (validationSplit > 0)
         {
@@ -73,10 +92,122 @@ public sealed partial class Sequential
                     nameof(validationSplit));
             }
 
-            xValidation = x.Slice(trainCount, samples - trainCount);
-            yValidation = y.Slice(trainCount, samples - trainCount);
+            Tensor? splitWeights = validationSampleWeight ?? sampleWeight?.Reshape(-1).Slice(trainCount, samples - trainCount);
+            validation = CheckValidation((x.Slice(trainCount, samples - trainCount), y.Slice(trainCount, samples - trainCount)), splitWeights);
+        }
+        else if (validationSampleWeight is not null)
+        {
+            throw new ArgumentException("validationSampleWeight weighs validation samples, but there are none: pass validationData or validationSplit.", nameof(validationSampleWeight));
         }
 
+        var feed = new ArrayFeed(this, x, y, weights, trainCount, batchSize, shuffle);
+        return RunEpochs(compiled, feed, epochs, initialEpoch, validation, batchSize, callbacks, verbose);
+    }
+
+    /// <summary>
+    /// Trains the model on batches that a source produces, for data that does not fit in memory (Keras's
+    /// <c>fit</c> on a dataset or generator): an
+    /// <see cref="Data.NpyBatches"/> (memory-mapped <c>.npy</c> files), or any sequence of <c>(x, y)</c>
+    /// batches, such as an iterator that reads a file in pieces.
+    /// </summary>
+    /// <param name="batches">
+    /// The training batches. It is enumerated once per epoch, so it must be re-enumerable and give the
+    /// epoch's batches each time (shuffled or not, as the source decides). Each batch is <c>[n, ...features]</c>
+    /// inputs and <c>[n, ...]</c> targets; a batch's tensors are read before the next is asked for, so a source may reuse them.
+    /// </param>
+    /// <param name="epochs">The number of passes; with <paramref name="initialEpoch"/>, the epoch number to stop before, as in Keras.</param>
+    /// <param name="validationData">Validation inputs and targets, evaluated after each epoch, or null.</param>
+    /// <param name="validationSampleWeight">Weights of the validation samples, or null.</param>
+    /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/>.</param>
+    /// <param name="verbose">0 silent, 1 a progress bar, 2 one line per epoch.</param>
+    /// <param name="initialEpoch">The number of the first epoch; by default the model's count continues.</param>
+    /// <param name="validationBatchSize">The samples per forward pass of the validation.</param>
+    /// <returns>The per-epoch loss (the sample-weighted mean of the batch losses), metrics and <c>learning_rate</c>.</returns>
+    /// <remarks>
+    /// Each batch trains exactly as the same rows would in <see cref="Fit"/>:
+    /// an <see cref="Data.NpyBatches"/> over files holding <c>x</c> and <c>y</c>, with the model's <see cref="Seed"/>
+    /// and batch size, gives the same weights bit for bit as the in-memory Fit on a fresh model. An empty epoch is refused.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or an epoch had no batch.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="batches"/> or a batch's tensor is null.</exception>
+    /// <exception cref="ArgumentException">A batch's shapes do not fit each other or the model.</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (unless a <see cref="TerminateOnNaN"/> callback stops training instead).</exception>
+    /// <example>
+    /// <code>
+    /// using var batches = new NpyBatches("x_train.npy", "y_train.npy", batchSize: 64, seed: 7);
+    /// model.FitBatches(batches, epochs: 3, validationData: (xVal, yVal));
+    /// </code>
+    /// </example>
+    public History FitBatches(IEnumerable<(Tensor X, Tensor Y)> batches, int epochs = 1, (Tensor X, Tensor Y)? validationData = null,
+        Tensor? validationSampleWeight = null, IReadOnlyList<Callback>? callbacks = null, int verbose = 1, int? initialEpoch = null,
+        int validationBatchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        Compiled compiled = RequireCompiled(nameof(FitBatches));
+        ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        CheckBatchSize(validationBatchSize);
+        CheckVerbose(verbose);
+        if (batches is Data.NpyBatches mapped && !IsBuilt)
+        {
+            Build(mapped.SampleShape);
+        }
+
+        Validation? validation = null;
+        if (validationData is { } data)
+        {
+            validation = CheckValidation(data, validationSampleWeight);
+        }
+        else if (validationSampleWeight is not null)
+        {
+            throw new ArgumentException("validationSampleWeight weighs validation samples, but there are none: pass validationData.", nameof(validationSampleWeight));
+        }
+
+        return RunEpochs(compiled, new StreamFeed(this, batches), epochs, initialEpoch, validation, validationBatchSize, callbacks, verbose);
+    }
+
+    /// <summary>
+    /// The number of epochs <see cref="Fit"/> has run on this model, across calls (and kept by
+    /// <see cref="Save"/>): the number the next Fit's first epoch gets, unless it is given <c>initialEpoch</c>.
+    /// </summary>
+    public int TrainedEpochs { get; private set; }
+
+    /// <summary>The shuffling generator, seeded from <see cref="Seed"/> at first use and continued across Fit calls.</summary>
+    private RandomSource Shuffler => _shuffler ??= new RandomSource(unchecked((Seed * 31) + 7));
+
+    private RandomSource? _shuffler;
+
+    /// <summary>Validation data, its weights, checked against the model.</summary>
+    private sealed record Validation(Tensor X, Tensor Y, Tensor? Weights);
+
+    private Validation CheckValidation((Tensor X, Tensor Y) data, Tensor? weights)
+    {
+        int count = CheckData(data.X, data.Y, "validationData.X", "validationData.Y");
+        if (weights is not null && weights.Length != count)
+        {
+            throw new ArgumentException(
+                $"Expected one validation weight per validation sample ({count}); received shape {ShapeText.Format(weights.ShapeSpan)}.",
+                nameof(weights));
+        }
+
+        return new Validation(data.X, data.Y, weights?.Reshape(-1));
+    }
+
+    private static void CheckVerbose(int verbose)
+    {
+        if (verbose is < 0 or > 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "Expected 0 (silent), 1 (progress bar) or 2 (one line per epoch).");
+        }
+    }
+
+    /// <summary>The epochs of a Fit: callbacks, the batch loop over a feed, validation, logs and the epoch count.</summary>
+    private History RunEpochs(Compiled compiled, BatchFeed feed, int epochs, int? initialEpoch, Validation? validation, int validationBatchSize,
+        IReadOnlyList<Callback>? callbacks, int verbose)
+    {
+        int first = initialEpoch ?? TrainedEpochs;
+        ArgumentOutOfRangeException.ThrowIfNegative(first, nameof(initialEpoch));
+        // Keras: with initial_epoch, epochs is the number to stop before; otherwise it counts this call's epochs.
+        int end = initialEpoch is null ? first + epochs : epochs;
         var history = new History();
         List<Callback> allCallbacks = [.. callbacks ?? []];
         if (verbose > 0)
@@ -84,33 +215,27 @@ public sealed partial class Sequential
             allCallbacks.Insert(0, new ProgressLogger(Log, perBatch: verbose == 1));
         }
 
-        int batches = (trainCount + batchSize - 1) / batchSize;
-        int[] order = Enumerable.Range(0, trainCount).ToArray();
-        var shuffler = new RandomSource(unchecked(Seed * 31 + 7));
         bool terminateOnNaN = allCallbacks.Exists(c => c is TerminateOnNaN);
         StopTraining = false;
         foreach (Callback callback in allCallbacks)
         {
             callback.Model = this;
-            callback.OnTrainBegin(epochs, batches);
+            callback.OnTrainBegin(end, feed.Batches);
         }
 
-        ModelContext context = TrainingContext;
+        // A batch source may build the model with its first batch; the training context follows the build.
+        ModelContext? context = IsBuilt ? TrainingContext : null;
         EnterTraining();
         try
         {
-            for (int epoch = 0; epoch < epochs && !StopTraining; epoch++)
+            for (int epoch = first; epoch < end && !StopTraining; epoch++)
             {
                 foreach (Callback callback in allCallbacks)
                 {
                     callback.OnEpochBegin(epoch);
                 }
 
-                if (shuffle)
-                {
-                    Shuffle(order, shuffler);
-                }
-
+                feed.BeginEpoch();
                 foreach (Metric metric in compiled.Metrics)
                 {
                     metric.Reset();
@@ -118,11 +243,16 @@ public sealed partial class Sequential
 
                 double lossSum = 0;
                 int seen = 0;
-                for (int batch = 0; batch < batches && !StopTraining; batch++)
+                for (int batch = 0; !StopTraining && feed.Next(context, out Tensor xBatch, out Tensor yBatch, out Tensor? weightBatch); batch++)
                 {
-                    int start = batch * batchSize;
-                    int count = Math.Min(batchSize, trainCount - start);
-                    float batchLoss = TrainBatch(compiled, context, x, y, weights, order, start, count);
+                    foreach (Callback callback in allCallbacks)
+                    {
+                        callback.OnBatchBegin(epoch, batch);
+                    }
+
+                    int count = xBatch.ShapeSpan[0];
+                    context ??= TrainingContext;
+                    float batchLoss = TrainStep(compiled, context, xBatch, yBatch, weightBatch);
                     lossSum += (double)batchLoss * count;
                     seen += count;
                     if (!float.IsFinite(batchLoss) && !terminateOnNaN)
@@ -130,11 +260,16 @@ public sealed partial class Sequential
                         throw new TrainingDivergedException(epoch, batch, batchLoss, history);
                     }
 
-                    var progress = new BatchProgress(epoch, epochs, batch, batches, batchLoss, (float)(lossSum / seen), compiled.Metrics);
+                    var progress = new BatchProgress(epoch, end, batch, feed.Batches, batchLoss, (float)(lossSum / seen), compiled.Metrics);
                     foreach (Callback callback in allCallbacks)
                     {
                         callback.OnBatchEnd(progress);
                     }
+                }
+
+                if (seen == 0 && !StopTraining)
+                {
+                    throw new InvalidOperationException($"Epoch {epoch + 1} had no training batch: the batch source gave nothing. A source is enumerated once per epoch and must give the epoch's batches each time.");
                 }
 
                 var logs = new Dictionary<string, float> { ["loss"] = (float)(lossSum / Math.Max(1, seen)) };
@@ -143,22 +278,25 @@ public sealed partial class Sequential
                     logs[metric.Name] = metric.Result();
                 }
 
-                if (xValidation is not null && yValidation is not null)
+                if (validation is not null)
                 {
-                    ModelContext validation = Contexts.Rent();
+                    ModelContext validationContext = Contexts.Rent();
                     try
                     {
-                        foreach ((string key, float value) in EvaluateCore(compiled, validation, xValidation, yValidation, null, batchSize))
+                        foreach ((string key, float value) in EvaluateCore(compiled, validationContext, validation.X, validation.Y, validation.Weights, validationBatchSize))
                         {
                             logs["val_" + key] = value;
                         }
                     }
                     finally
                     {
-                        Contexts.Return(validation);
+                        Contexts.Return(validationContext);
                     }
                 }
 
+                // Keras 3 logs the rate under this key (its rate callbacks add it); here every epoch has it.
+                logs["learning_rate"] = compiled.Optimizer.LearningRate;
+                TrainedEpochs = epoch + 1;
                 history.Append(logs);
                 foreach (Callback callback in allCallbacks)
                 {
@@ -168,7 +306,8 @@ public sealed partial class Sequential
         }
         finally
         {
-            context.Release();
+            feed.Dispose();
+            context?.Release();
             ExitTraining();
         }
 
@@ -180,26 +319,10 @@ public sealed partial class Sequential
         return history;
     }
 
-    /// <summary>One gradient step on the rows order[start .. start + count), in the training context.</summary>
-    private float TrainBatch(Compiled compiled, ModelContext context, Tensor x, Tensor y, Tensor? weights, int[] order, int start, int count)
+    /// <summary>One gradient step on a batch, in the training context; returns the batch's loss with the regularization penalty.</summary>
+    private float TrainStep(Compiled compiled, ModelContext context, Tensor xBatch, Tensor yBatch, Tensor? weightBatch)
     {
-        Tensor xBatch = context.Inputs.For(count);
-        Tensor yBatch = context.Targets(count, y.ShapeSpan[1..]);
-        // A Dense first layer's product may cut the batch's columns between the two threads; the
-        // gather then follows the same cut, so each core writes the columns it reads.
-        int rowLength = x.Length / x.ShapeSpan[0];
-        RowGather.Copy(x.AsSpan(), rowLength, order, start, xBatch.AsSpan(), count, _batchReaderColumns);
-        Gather(y, order, start, yBatch);
-
-        // The next batch's rows, one step ahead: fetched from memory while this step computes.
-        RowPrefetch.Rows(x.AsSpan(), rowLength, order, start + count, count);
-        Tensor? weightBatch = null;
-        if (weights is not null)
-        {
-            weightBatch = context.Weights(count);
-            Gather(weights, order, start, weightBatch);
-        }
-
+        int count = xBatch.ShapeSpan[0];
         Tensor output = RunPass(context, xBatch, compiled.LossPathLayers, training: true, target: null, lossPath: compiled);
         Tensor gradient = context.LossGradient(count, _layers[compiled.LossPathLayers - 1].OutputShapeSpan);
         float loss = weightBatch is null
@@ -211,6 +334,9 @@ public sealed partial class Sequential
             gradient = _layers[i].BackwardIn(context.Layers[i], gradient);
         }
 
+        // The penalty of the weights this step's loss saw, and its gradient, before they move.
+        double penalty = RegularizationPenalty();
+        AddRegularizationGradients();
         compiled.Optimizer.Apply(_parameters);
         foreach (Metric metric in compiled.Metrics)
         {
@@ -224,7 +350,7 @@ public sealed partial class Sequential
             }
         }
 
-        return loss;
+        return penalty == 0 ? loss : (float)(loss + penalty);
     }
 
     /// <summary>Checks x and y against each other and the model, builds the model if needed, and returns the sample count.</summary>

@@ -327,7 +327,8 @@ public sealed partial class Sequential
 
         var results = new Dictionary<string, float>
         {
-            ["loss"] = (float)(compiled.TrainingLoss.Reduction == Losses.Reduction.SumOverBatchSize ? lossSum / samples : lossSum),
+            // The regularization penalty counts in the loss, as in Fit and in Keras.
+            ["loss"] = (float)((compiled.TrainingLoss.Reduction == Losses.Reduction.SumOverBatchSize ? lossSum / samples : lossSum) + RegularizationPenalty()),
         };
         foreach (Metric metric in metrics)
         {

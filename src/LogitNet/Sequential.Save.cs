@@ -27,12 +27,11 @@ public sealed partial class Sequential
     /// them), <c>layers/{layer}/seed_generator_state</c> (U64 [6]).
     /// </remarks>
     private const string TrainingStateEntry = "training_state.safetensors";
+    private const string EpochsName = "fit/epochs";
+    private const string ShufflerName = "fit/shuffle_generator_state";
 
     /// <summary>The most slots an optimizer keeps per parameter (centered RMSprop with momentum: 3).</summary>
     private const int MaxSlotsPerParameter = 3;
-
-    /// <summary>The largest compression ratio deflate can reach; bounds what a small file may claim to hold.</summary>
-    private const long MaxDeflateRatio = 1032;
 
     /// <summary>
     /// Saves the model to one file: a zip holding <c>config.json</c> (architecture, compile settings,
@@ -51,8 +50,8 @@ public sealed partial class Sequential
     /// AdamW's moments, RMSprop's averages and momentum, SGD's momentum), the dropout layers' random
     /// generators, and which parameters are frozen. Training the loaded model therefore continues
     /// bit for bit as the saved one would have: N steps, save, load, M steps gives the weights of
-    /// N + M steps. (<see cref="Fit"/> reshuffles from <see cref="Seed"/> at each call, so "the same
-    /// steps" means the same calls to <see cref="Fit"/>.)
+    /// N + M steps. The epoch count and the shuffling generator are saved too, so Fit(N), save, load,
+    /// Fit(M) gives the weights of Fit(N + M).
     /// </para>
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
@@ -65,6 +64,11 @@ public sealed partial class Sequential
         if (!BuildFromInputLayer())
         {
             throw new InvalidOperationException("Save needs a built model (it has no weights yet): fit it, call Build(inputShape), or start it with an Input layer.");
+        }
+
+        if (SavesAsKeras(path))
+        {
+            return;
         }
 
         byte[] config = ModelConfig.Write(this);
@@ -126,6 +130,18 @@ public sealed partial class Sequential
             }
         }
 
+        // Where Fit stands: the epoch count and the shuffling generator, so that training continues as
+        // one run would (Fit(N), Save, Load, Fit(M) equals Fit(N + M)).
+        if (TrainedEpochs > 0)
+        {
+            tensors.Add((EpochsName, SafeTensor.Int64(TrainedEpochs)));
+        }
+
+        if (_shuffler is { } shuffler)
+        {
+            tensors.Add((ShufflerName, SafeTensor.UInt64(shuffler.GetState())));
+        }
+
         return tensors;
     }
 
@@ -156,6 +172,11 @@ public sealed partial class Sequential
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (LoadKeras(path, file, zip: null) is { } fromHdf5)
+        {
+            return fromHdf5;
+        }
+
         ZipArchive zip;
         try
         {
@@ -170,7 +191,7 @@ public sealed partial class Sequential
         {
             using (zip)
             {
-                return LoadFrom(zip, path);
+                return LoadKeras(path, file, zip) ?? LoadFrom(zip, path, file.Length);
             }
         }
         catch (InvalidDataException e)
@@ -180,7 +201,7 @@ public sealed partial class Sequential
         }
     }
 
-    private static Sequential LoadFrom(ZipArchive zip, string path)
+    private static Sequential LoadFrom(ZipArchive zip, string path, long archiveLength)
     {
         {
             ZipArchiveEntry configEntry = RequireEntry(zip, ConfigEntry, path);
@@ -194,7 +215,7 @@ public sealed partial class Sequential
             (Sequential model, int[] inputShape, long parameterBytes, Action<Sequential> afterBuild, Action<Sequential>? compile) = ModelConfig.Read(config, path);
 
             // Refuse before building: the architecture must not need more than the weights entry can hold.
-            long justified = Math.Min(weightsEntry.Length, weightsEntry.CompressedLength * MaxDeflateRatio);
+            long justified = VerifiedZipEntry.MostContent(weightsEntry, archiveLength);
             if (parameterBytes > justified)
             {
                 throw new DataFormatException(
@@ -229,7 +250,7 @@ public sealed partial class Sequential
                         $"The archive holds {TrainingStateEntry} but config.json has no compile settings for it to belong to.", path, TrainingStateEntry);
                 }
 
-                RestoreTrainingState(model, stateEntry, parameterBytes, path);
+                RestoreTrainingState(model, stateEntry, parameterBytes, path, archiveLength);
             }
 
             model.Log = Console.Out;
@@ -238,12 +259,12 @@ public sealed partial class Sequential
     }
 
     /// <summary>Restores what <see cref="TrainingState"/> saved; a file without it leaves the optimizer fresh.</summary>
-    private static void RestoreTrainingState(Sequential model, ZipArchiveEntry entry, long parameterBytes, string path)
+    private static void RestoreTrainingState(Sequential model, ZipArchiveEntry entry, long parameterBytes, string path, long archiveLength)
     {
         // Refuse before reading: the state of this architecture cannot need more than its slots, the
         // safetensors header, and a few words per layer.
         long limit = MaxSlotsPerParameter * parameterBytes + (1 << 20) + 64L * (model._layers.Count + 1);
-        long justified = Math.Min(limit, entry.CompressedLength * MaxDeflateRatio);
+        long justified = Math.Min(limit, VerifiedZipEntry.MostContent(entry, archiveLength));
         if (entry.Length > justified)
         {
             throw new DataFormatException(
@@ -300,6 +321,25 @@ public sealed partial class Sequential
             }
         }
 
+        // Older files have neither: they start the count at 0 and the shuffle stream from the seed.
+        if (tensors.Remove(EpochsName, out SafeTensor? epochs))
+        {
+            if (epochs.DType != "I64" || epochs.Shape.Length != 0 || (long)epochs.Words![0] is < 0 or > int.MaxValue)
+            {
+                throw new DataFormatException($"'{EpochsName}' must be an I64 scalar in 0..{int.MaxValue}; found {epochs.DType} of shape {ShapeText.Format(epochs.Shape)}.", path, $"{TrainingStateEntry}: tensor '{EpochsName}'");
+            }
+
+            model.TrainedEpochs = (int)epochs.Words[0];
+        }
+
+        if (tensors.Remove(ShufflerName, out SafeTensor? shuffle))
+        {
+            model._shuffler = (shuffle.DType == "U64" && shuffle.Shape.Length == 1 ? RandomSource.FromState(shuffle.Words) : null)
+                ?? throw new DataFormatException(
+                    $"Tensor '{ShufflerName}' is not a generator state: expected U64 of shape [{RandomSource.StateWords}] with a non-zero state; found {shuffle.DType} of shape {ShapeText.Format(shuffle.Shape)}.",
+                    path, $"{TrainingStateEntry}: tensor '{ShufflerName}'");
+        }
+
         string unused = string.Join(", ", tensors.Keys.Order(StringComparer.Ordinal).Select(name => $"'{name}'"));
 
         // The slots are saved all together once the optimizer has taken a step, and not at all before.
@@ -323,7 +363,7 @@ public sealed partial class Sequential
     {
         try
         {
-            using Stream stream = entry.Open();
+            using Stream stream = VerifiedZipEntry.Open(entry, path);
             return SafeTensors.Read(stream, entry.Length, path, entry.FullName);
         }
         catch (InvalidDataException e)
@@ -351,18 +391,19 @@ public sealed partial class Sequential
 
     /// <summary>
     /// Exports the model for inference as an ONNX file (opset 17): input <c>input</c> of shape
-    /// [N, features] float32, output <c>output</c>, what <see cref="Predict(Tensor, int?)"/> returns.
+    /// [N, ...sample shape] float32, output <c>output</c>, what <see cref="Predict(Tensor, int?)"/> returns.
     /// </summary>
     /// <param name="path">The file to write (replaced atomically).</param>
     /// <remarks>
-    /// Runs in ONNX Runtime and other ONNX tools. Dense layers become Gemm; Relu, LeakyRelu,
-    /// Sigmoid, Tanh, Softmax and Elu their ONNX operators; GELU is spelled out with Erf; dropout is
-    /// left out (it is the identity at inference). The input must be a flat feature vector per sample.
+    /// Runs in ONNX Runtime and other ONNX tools. Dense layers become Gemm (MatMul and Add on samples
+    /// of more than one axis); activations their ONNX operators, or spelled out where opset 17 has none
+    /// (GELU with Erf, Mish, tanh-GELU, swish); Flatten, Reshape, Rescaling and Normalization become
+    /// Flatten, Reshape, Mul/Add and Sub/Div; dropout is left out (it is the identity at inference).
     /// <see cref="ClassNames"/>, when set, are written as the model's metadata <c>class_names</c>, a JSON
     /// array such as <c>["cat","dog","bird"]</c> (ONNX Runtime: <c>ModelMetadata.CustomMetadataMap</c>).
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
-    /// <exception cref="InvalidOperationException">The model is not built, or its input is not one flat axis of features.</exception>
+    /// <exception cref="InvalidOperationException">The model is not built.</exception>
     /// <exception cref="NotSupportedException">A layer has no ONNX mapping.</exception>
     /// <example><c>model.ExportOnnx("digits.onnx");</c></example>
     public void ExportOnnx(string path)
@@ -371,12 +412,6 @@ public sealed partial class Sequential
         if (!BuildFromInputLayer())
         {
             throw new InvalidOperationException("ExportOnnx needs a built model: fit it, call Build(inputShape), or start it with an Input layer.");
-        }
-
-        if (_layers[0].InputShape.Length != 1)
-        {
-            throw new InvalidOperationException(
-                $"ONNX export takes models whose samples are flat feature vectors; this one takes {ShapeText.Format(_layers[0].InputShape)}.");
         }
 
         byte[] onnx = OnnxExporter.Export(this);
@@ -391,7 +426,7 @@ public sealed partial class Sequential
     {
         try
         {
-            using Stream stream = entry.Open();
+            using Stream stream = VerifiedZipEntry.Open(entry, path);
             var bytes = new byte[entry.Length];
             int read = 0;
             while (read < bytes.Length)

@@ -7,14 +7,21 @@ namespace LogitNet;
 public sealed partial class Sequential
 {
     /// <summary>
-    /// A Keras-style table of the layers: name and type, output shape and parameter count, with totals.
+    /// Prints a Keras-style table of the layers (name and type, output shape, parameter count, with
+    /// totals) to <see cref="Log"/> (the console unless replaced), as Keras's <c>model.summary()</c>.
     /// </summary>
-    /// <returns>The table as text; print it with <c>Console.WriteLine(model.Summary())</c>.</returns>
+    /// <param name="writer">Where to print instead of <see cref="Log"/>, or null.</param>
     /// <remarks>
     /// Shapes show <c>None</c> for the batch axis. Layers not yet built show <c>?</c>: put an
-    /// <see cref="Input"/> first, call <see cref="Build"/>, or fit once to see them.
+    /// <see cref="Input"/> first, call <see cref="Build"/>, or fit once to see them. For the text
+    /// itself, use <see cref="SummaryText"/>.
     /// </remarks>
-    public string Summary()
+    /// <example><c>model.Summary();</c></example>
+    public void Summary(TextWriter? writer = null) => (writer ?? Log).WriteLine(SummaryText());
+
+    /// <summary>The table that <see cref="Summary"/> prints, as text.</summary>
+    /// <returns>The table, lines separated by <see cref="Environment.NewLine"/>, without a final line break.</returns>
+    public string SummaryText()
     {
         BuildFromInputLayer();
 

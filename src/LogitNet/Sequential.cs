@@ -91,6 +91,21 @@ public sealed partial class Sequential
     /// <summary>All parameters of all layers, in layer order (empty until the model is built).</summary>
     public IReadOnlyList<Parameter> Parameters => _parameters;
 
+    /// <summary>The layer with the given name, as Keras's <c>get_layer(name)</c>.</summary>
+    /// <param name="name">The layer's name: the one given to its constructor, or the default the model gave it (<c>dense</c>, <c>dense_1</c>, ...).</param>
+    /// <returns>The layer.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException">No layer has that name; the message lists the names there are.</exception>
+    /// <example><c>model.GetLayer("layer1").SetWeights(w1, b1);</c></example>
+    public Layer GetLayer(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        // A model that starts with an Input layer has its weights from the start, as in Keras.
+        BuildFromInputLayer();
+        return _layers.Find(layer => layer.Name == name)
+            ?? throw new ArgumentException($"The model has no layer named '{name}'. Its layers: {string.Join(", ", _layers.Select(l => $"'{l.Name}'"))}.", nameof(name));
+    }
+
     /// <summary>Appends a layer.</summary>
     /// <param name="layer">The layer; a name already used in the model gets a numeric suffix.</param>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>

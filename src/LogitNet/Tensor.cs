@@ -10,7 +10,7 @@ namespace LogitNet;
 /// <para>
 /// A tensor is a view on a buffer: <see cref="Reshape"/> and <see cref="Slice"/> return tensors
 /// that share the same memory, so a batch of rows costs no copy. Writes through one view are seen
-/// by the others. <see cref="FromArray"/> and <see cref="ToArray"/> copy, so a tensor never
+/// by the others. <see cref="FromArray(float[], int[])"/> and <see cref="ToArray"/> copy, so a tensor never
 /// aliases an array the caller still holds.
 /// </para>
 /// <para>The shape is fixed for the tensor's life; the values are mutable. Not thread-safe for writes.</para>
@@ -109,6 +109,76 @@ public sealed class Tensor
         ArgumentNullException.ThrowIfNull(data);
         int[] resolved = ResolveShape(shape, data.Length, nameof(shape));
         return new Tensor((float[])data.Clone(), 0, resolved, data.Length);
+    }
+
+    /// <summary>Creates a 2-D tensor holding a copy of a rectangular array, rows first.</summary>
+    /// <param name="data">The values, <c>[rows, columns]</c>: one sample per row, as <c>Fit</c> takes them.</param>
+    /// <returns>A new tensor of shape <c>[rows, columns]</c>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
+    /// <example>
+    /// <code>
+    /// Tensor x = Tensor.FromArray(new float[,] { { 200f, 13.9f }, { 200f, 17f }, { 120f, 14f } });   // shape [3, 2]
+    /// </code>
+    /// </example>
+    public static Tensor FromArray(float[,] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        int rows = data.GetLength(0), columns = data.GetLength(1);
+        var values = new float[data.Length];
+        // A rectangular array is stored row-major, so one block copy keeps the order.
+        System.Buffer.BlockCopy(data, 0, values, 0, values.Length * sizeof(float));
+        return new Tensor(values, 0, [rows, columns], values.Length);
+    }
+
+    /// <summary>
+    /// Creates the label tensor for sparse losses and metrics from integer class ids (or 0/1 targets):
+    /// shape <c>[n]</c>, each id stored as a float, as LogitNet keeps sparse labels.
+    /// </summary>
+    /// <param name="labels">The class ids, one per sample.</param>
+    /// <returns>A new tensor of shape <c>[n]</c>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="labels"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is beyond ±2^24, where a float32 no longer holds every integer.</exception>
+    /// <example><c>Tensor y = Tensor.FromLabels([0, 2, 1]);</c> is <c>[0, 2, 1]</c> for <c>SparseCategoricalCrossentropy</c>.</example>
+    public static Tensor FromLabels(int[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var values = new float[labels.Length];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int label = labels[i];
+            if (label is > 1 << 24 or < -(1 << 24))
+            {
+                throw new ArgumentOutOfRangeException(nameof(labels), label,
+                    $"labels[{i}] is {label}; class ids up to 2^24 (16,777,216) are stored exactly in float32, larger ones are not.");
+            }
+
+            values[i] = label;
+        }
+
+        return new Tensor(values, 0, [labels.Length], values.Length);
+    }
+
+    /// <summary>
+    /// The values as integers: class ids from <see cref="Ops.ArgMax"/>, <c>PredictClasses</c> or a label tensor.
+    /// </summary>
+    /// <returns>A new array, one integer per element, in row-major order.</returns>
+    /// <exception cref="InvalidOperationException">An element is not an integer in the range of <see cref="int"/> (NaN included); the message gives its index.</exception>
+    public int[] ToLabels()
+    {
+        ReadOnlySpan<float> values = AsSpan();
+        var labels = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            float v = values[i];
+            if (!(v == MathF.Round(v) && v >= int.MinValue && v < 2147483648f))
+            {
+                throw new InvalidOperationException($"Element {i} is {v}, not an integer class id; ToLabels converts class ids only.");
+            }
+
+            labels[i] = (int)v;
+        }
+
+        return labels;
     }
 
     /// <summary>Creates a tensor of zeros.</summary>

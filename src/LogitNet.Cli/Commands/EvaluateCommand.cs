@@ -11,7 +11,7 @@ internal static class EvaluateCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output'." };
+        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output', or a Keras .keras/.h5 file." };
         var dataset = new Option<string>("--dataset", "-d")
         {
             Description = "The data: " + DataSpec.Help + ". For a built-in set, its test part (the split train used with the same --seed and --test-split).",
@@ -21,6 +21,7 @@ internal static class EvaluateCommand
         var labelColumn = new Option<string?>("--label-column") { Description = "The label column of a .csv --dataset: an index (-1 = last, the default) or a header name." };
         var testSplit = new Option<double>("--test-split") { Description = "The test fraction train used (built-in sets).", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<long>("--seed") { Description = "The seed train used (built-in sets).", DefaultValueFactory = _ => 0 };
+        Option<string> delimiter = CsvDelimiter.Create();
         var command = new Command("evaluate",
             """
             Evaluate a saved classifier: loss, accuracy, confusion matrix and per-class precision and recall,
@@ -29,11 +30,12 @@ internal static class EvaluateCommand
 
             Examples:
               logitnet evaluate digits.logitnet
+              logitnet evaluate model.keras --dataset test.csv --label-column label
               logitnet evaluate mnist.logitnet --dataset mnist
               logitnet evaluate model.logitnet --dataset test.csv --label-column label
             """);
         command.Arguments.Add(model);
-        foreach (Option option in new Option[] { dataset, labels, labelColumn, testSplit, seed })
+        foreach (Option option in new Option[] { dataset, labels, labelColumn, testSplit, seed, delimiter })
         {
             command.Options.Add(option);
         }
@@ -42,7 +44,8 @@ internal static class EvaluateCommand
         {
             Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
             LossKind kind = LossChoice.KindOf(loaded.Loss);
-            var data = new DataSpec(parse.GetValue(dataset)!, parse.GetValue(labels), parse.GetValue(labelColumn), parse.GetValue(testSplit), parse.GetValue(seed));
+            var data = new DataSpec(parse.GetValue(dataset)!, parse.GetValue(labels), parse.GetValue(labelColumn), parse.GetValue(testSplit), parse.GetValue(seed),
+                CsvDelimiter.Parse(parse.GetValue(delimiter)!));
             int outputUnits = loaded.Layers[^1].OutputShape[^1];
             int classes = kind == LossKind.Binary ? 2 : outputUnits;
             Dataset samples = ClassNaming.AlignToModel(data.LoadEvaluation(), loaded.ClassNames, classes);

@@ -14,7 +14,7 @@ internal static class PredictCommand
 
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output'." };
+        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output', or a Keras .keras/.h5 file." };
         var input = new Option<string>("--input", "-i")
         {
             Description = "Samples to classify: a .csv (one sample per row, features only; a header line is skipped), a .npy [n, features...] " +
@@ -22,6 +22,7 @@ internal static class PredictCommand
             Required = true,
         };
         var topK = new Option<int>("--top-k", "-k") { Description = "How many of the most probable classes to list per sample.", DefaultValueFactory = _ => 3 };
+        Option<string> delimiter = CsvDelimiter.Create();
         var output = new Option<string?>("--output", "-o") { Description = "Write the predictions instead of a table: .csv (class, probability, then top-k class/probability pairs; classes by name) or .npy (the probabilities [n, classes], columns in class-id order)." };
         var command = new Command("predict",
             """
@@ -31,6 +32,8 @@ internal static class PredictCommand
 
             Examples:
               logitnet predict digits.logitnet --input samples.csv
+              logitnet predict model.keras --input samples.csv
+              logitnet predict model.h5 --input samples.npy
               logitnet predict digits.logitnet --input samples.npy --top-k 5
               logitnet predict mnist.logitnet --input t10k-images-idx3-ubyte.gz --output predictions.csv
               logitnet predict digits.logitnet --input samples.csv --output predictions.csv
@@ -39,6 +42,7 @@ internal static class PredictCommand
         command.Options.Add(input);
         command.Options.Add(topK);
         command.Options.Add(output);
+        command.Options.Add(delimiter);
         command.SetAction(parse =>
         {
             string inputPath = parse.GetValue(input)!;
@@ -56,6 +60,11 @@ internal static class PredictCommand
                 throw new UsageException($"--output '{outputPath}': expected a .csv or .npy file name (predictions are written uncompressed)");
             }
 
+            if (outputPath is not null)
+            {
+                OutputPath.Check(outputPath, "--output");
+            }
+
             Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
             if (!File.Exists(inputPath))
             {
@@ -68,7 +77,13 @@ internal static class PredictCommand
                 throw new UsageException($"--input '{inputPath}': not a format logitnet reads; expected {DataFile.Supported}");
             }
 
-            Tensor features = DataFile.ReadFeatures(inputPath, inputKind);
+            char separator = CsvDelimiter.Parse(parse.GetValue(delimiter)!);
+            Tensor features = DataFile.ReadFeatures(inputPath, inputKind, separator);
+            if (inputKind == FileKind.Csv && features.Rank == 2 && features.Shape[1] == 1 && loaded.Layers[0].InputShape is not [1])
+            {
+                throw CsvDelimiter.OneColumn(inputPath, separator, $"each sample has one value where the model takes {ShapeText(loaded.Layers[0].InputShape)}");
+            }
+
             if (features.Rank == 1)
             {
                 features = features.Reshape(1, -1);
@@ -96,12 +111,13 @@ internal static class PredictCommand
             }
             else if (outputKind == FileKind.Npy)
             {
-                Npy.Write(outputPath, probabilityTensor);
+                OutputPath.Write(outputPath, "the predictions", () => Npy.Write(outputPath, probabilityTensor));
                 Console.WriteLine($"Wrote probabilities {string.Join('x', probabilityTensor.Shape)}: {outputPath}");
             }
             else
             {
-                File.WriteAllText(outputPath, CsvText(probabilities, k, names));
+                string text = CsvText(probabilities, k, names);
+                OutputPath.Write(outputPath, "the predictions", () => File.WriteAllText(outputPath, text));
                 Console.WriteLine($"Wrote {rows} predictions: {outputPath}");
             }
 
@@ -109,6 +125,8 @@ internal static class PredictCommand
         });
         return command;
     }
+
+    private static string ShapeText(IReadOnlyList<int> shape) => shape.Count == 1 ? $"{shape[0]} features" : $"samples of shape [{string.Join(", ", shape)}]";
 
     private static Table Table(float[,] probabilities, int k, IReadOnlyList<string> names)
     {

@@ -7,19 +7,20 @@ internal static class SummaryCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output' (or Sequential.Save)." };
+        var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output' (or Sequential.Save), or a Keras .keras/.h5 file." };
         var command = new Command("summary",
             """
             Print a saved model's layers, output shapes and parameter counts, how it was compiled, and its class names.
 
             Examples:
               logitnet summary digits.logitnet
+              logitnet summary model.h5
             """);
         command.Arguments.Add(model);
         command.SetAction(parse =>
         {
             Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
-            Console.WriteLine(loaded.Summary());
+            Console.WriteLine(loaded.SummaryText());
             if (loaded.Loss is not null)
             {
                 Console.WriteLine($" Loss: {loaded.Loss}");
@@ -29,6 +30,11 @@ internal static class SummaryCommand
             if (loaded.ClassNames is { } names)
             {
                 Console.WriteLine($" Classes: {ClassNaming.Text(names)}");
+            }
+
+            foreach (string note in loaded.LoadNotes)
+            {
+                Console.WriteLine($" Note: {note}");
             }
 
             return ExitCodes.Success;

@@ -34,6 +34,7 @@ internal static class TrainCommand
     private static readonly Option<long> s_seed = new("--seed") { Description = "Seed of the split, the initial weights and the shuffling.", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> s_output = new("--output", "-o") { Description = "Save the trained model here (e.g. model.logitnet)." };
     private static readonly Option<string?> s_classNames = new("--class-names") { Description = ClassNaming.Help };
+    private static readonly Option<string> s_delimiter = CsvDelimiter.Create();
     private static readonly Option<string?> s_plot = new("--plot") { Description = "Write the loss and accuracy curves as SVG here (default: next to --output, as NAME.curves.svg)." };
 
     public static Command Create()
@@ -49,11 +50,12 @@ internal static class TrainCommand
               logitnet train --dataset mnist --layers 128:relu,10 --epochs 10
               logitnet train --dataset blobs --layers 16:relu,4 --optimizer sgd --learning-rate 0.1
               logitnet train --dataset iris.csv --label-column species --layers 8:relu,3
+              logitnet train --dataset iris-semicolons.csv --delimiter ';' --layers 8:relu,3
               logitnet train --dataset x.npy --labels y.npy --layers 32:relu,1 --loss binary_crossentropy
               logitnet train --dataset x.npy --labels y.npy --layers 16:relu,3 --class-names cat,dog,bird
               logitnet train --dataset train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz --layers 128:relu,10
             """);
-        foreach (Option option in new Option[] { s_dataset, s_labels, s_labelColumn, s_layers, s_loss, s_optimizer, s_learningRate, s_epochs, s_batchSize, s_validationSplit, s_testSplit, s_seed, s_output, s_classNames, s_plot })
+        foreach (Option option in new Option[] { s_dataset, s_labels, s_labelColumn, s_layers, s_loss, s_optimizer, s_learningRate, s_epochs, s_batchSize, s_validationSplit, s_testSplit, s_seed, s_output, s_classNames, s_plot, s_delimiter })
         {
             command.Options.Add(option);
         }
@@ -77,12 +79,20 @@ internal static class TrainCommand
         LossKind kind = LossChoice.Parse(parse.GetValue(s_loss)!);
         var output = (Dense)layers[^1];
         Optimizers.Optimizer optimizer = OptimizerChoice.Create(parse.GetValue(s_optimizer)!, parse.GetValue(s_learningRate));
-        var data = new DataSpec(parse.GetValue(s_dataset)!, parse.GetValue(s_labels), parse.GetValue(s_labelColumn), testSplit, seed);
+        var data = new DataSpec(parse.GetValue(s_dataset)!, parse.GetValue(s_labels), parse.GetValue(s_labelColumn), testSplit, seed,
+            CsvDelimiter.Parse(parse.GetValue(s_delimiter)!));
         string? modelPath = parse.GetValue(s_output);
         string? plotPath = parse.GetValue(s_plot) ?? (modelPath is null ? null : Path.ChangeExtension(modelPath, null) + ".curves.svg");
+        if (modelPath is not null) OutputPath.Check(modelPath, "--output");
+        if (plotPath is not null) OutputPath.Check(plotPath, parse.GetValue(s_plot) is null ? "--plot (beside --output)" : "--plot");
 
         var clock = Stopwatch.StartNew();
         (Dataset train, Dataset test) = data.LoadSplit();
+        if (!data.IsBuiltIn)
+        {
+            LabelHints.CheckNumberedFromOne(train, test, kind == LossKind.Binary ? 2 : output.Units, layerSpec, Console.Out);
+        }
+
         LossChoice.CheckOutput(kind, output.Units, train.ClassCount, $"--layers '{layerSpec}'");
         IReadOnlyList<string>? classNames = ClassNaming.ForTraining(train, data.IsBuiltIn, parse.GetValue(s_classNames), kind == LossKind.Binary ? 2 : output.Units);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -111,13 +121,14 @@ internal static class TrainCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{model.Parameters.Sum(p => (long)p.Value.Length):N0} parameters, trained in {trainSeconds:0.00} s"));
         if (modelPath is not null)
         {
-            model.Save(modelPath);
+            OutputPath.Write(modelPath, "the model", () => model.Save(modelPath));
             Console.WriteLine($"Saved model: {modelPath}");
         }
 
         if (plotPath is not null)
         {
-            File.WriteAllText(plotPath, Curves(history, $"{data.Dataset}: {layerSpec}"));
+            string svg = Curves(history, $"{data.Dataset}: {layerSpec}");
+            OutputPath.Write(plotPath, "the curves", () => File.WriteAllText(plotPath, svg));
             Console.WriteLine($"Wrote curves: {plotPath}");
         }
 

@@ -103,9 +103,9 @@ internal static class DataFile
     /// columns (a header line skipped), a .npy array as stored, IDX samples flattened with uint8
     /// values divided by 255 (<see cref="Idx.ReadFeatures"/>, the rule <see cref="Idx.ReadDataset(string, string, bool, int?, long)"/> uses).
     /// </summary>
-    public static Tensor ReadFeatures(string path, FileKind kind) => kind switch
+    public static Tensor ReadFeatures(string path, FileKind kind, char delimiter = ',') => kind switch
     {
-        FileKind.Csv => Csv.Read(path, hasHeader: CsvShape.HasHeader(path)),
+        FileKind.Csv => Csv.Read(path, hasHeader: CsvShape.HasHeader(path, delimiter), delimiter),
         FileKind.Npy => Npy.Read(path),
         FileKind.Idx => Idx.ReadFeatures(path, NormalizeIdx),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Expected a known data file format."),

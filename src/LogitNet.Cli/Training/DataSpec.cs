@@ -4,7 +4,7 @@ using LogitNet.Data;
 namespace LogitNet.Cli.Training;
 
 /// <summary>What <c>--dataset</c> names: a built-in set, or a file with its labels.</summary>
-internal sealed record DataSpec(string Dataset, string? Labels, string? LabelColumn, double TestSplit, long Seed)
+internal sealed record DataSpec(string Dataset, string? Labels, string? LabelColumn, double TestSplit, long Seed, char Delimiter = ',')
 {
     public const string Help =
         "digits (embedded 8x8 digits), mnist (embedded 10,000 MNIST digits), blobs (4 Gaussian blobs), " +
@@ -73,22 +73,40 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
     {
         if (Labels is not null)
         {
-            Tensor features = DataFile.ReadFeatures(path, FileKind.Csv);
+            Tensor features = DataFile.ReadFeatures(path, FileKind.Csv, Delimiter);
+            if (features.Shape[1] == 1 && CsvDelimiter.Guess(path, Delimiter) is not null)
+            {
+                throw CsvDelimiter.OneColumn(path, Delimiter, "each sample has a single feature");
+            }
+
             return MakeDataset(features, ReadLabels(Labels).Reshape(-1), path, Labels);
         }
+
+        Dataset dataset = ReadCsvDataset(path);
+        if (dataset.Features.Shape[1] == 0)
+        {
+            // Only the label column: a file separated by ';' read with ',' ends here, each whole line a "label".
+            throw CsvDelimiter.OneColumn(path, Delimiter, "no feature columns remain beside the labels");
+        }
+
+        return dataset;
+    }
+
+    private Dataset ReadCsvDataset(string path)
+    {
 
         string column = LabelColumn ?? "-1";
         if (int.TryParse(column, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int index))
         {
-            return Csv.ReadDataset(path, index, hasHeader: CsvShape.HasHeader(path));
+            return Csv.ReadDataset(path, index, hasHeader: CsvShape.HasHeader(path, Delimiter), Delimiter);
         }
 
-        if (!CsvShape.HasHeader(path))
+        if (!CsvShape.HasHeader(path, Delimiter))
         {
             throw new UsageException($"--label-column '{column}' names a column, but {path} has no header line; give the column's index instead (0-based, -1 = last)");
         }
 
-        return Csv.ReadDataset(path, column);
+        return Csv.ReadDataset(path, column, Delimiter);
     }
 
     private static Dataset MakeDataset(Tensor features, Tensor ids, string featuresPath, string labelsPath)

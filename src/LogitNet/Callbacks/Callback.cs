@@ -31,6 +31,13 @@ public abstract class Callback
     {
     }
 
+    /// <summary>Called before each training batch, as Keras's <c>on_train_batch_begin</c>. Keep it cheap: it runs inside the training loop.</summary>
+    /// <param name="epoch">The epoch, from 0.</param>
+    /// <param name="batch">The batch within the epoch, from 0.</param>
+    public virtual void OnBatchBegin(int epoch, int batch)
+    {
+    }
+
     /// <summary>Called after each training batch. Keep it cheap: it runs inside the training loop.</summary>
     /// <param name="progress">Where training stands: epoch, batch, running loss and metrics.</param>
     public virtual void OnBatchEnd(in BatchProgress progress)

@@ -18,16 +18,27 @@ public sealed class EarlyStopping : Callback
 
     /// <summary>Creates the callback.</summary>
     /// <param name="monitor">The logged quantity to watch (default <c>val_loss</c>).</param>
-    /// <param name="patience">Epochs without improvement before stopping; non-negative.</param>
+    /// <param name="patience">
+    /// Epochs without improvement before stopping, counted as Keras counts them: training stops at the
+    /// end of the epoch that makes <paramref name="patience"/> epochs without improvement since the
+    /// best one (patience 2 on a loss that never improves runs 3 epochs); non-negative.
+    /// </param>
     /// <param name="minDelta">The smallest change that counts as an improvement; non-negative.</param>
-    /// <param name="mode">Whether lower or higher is better (by default from the name).</param>
+    /// <param name="mode">Whether lower or higher is better; by default from the quantity (see <see cref="MonitorMode.Auto"/>).</param>
     /// <param name="restoreBestWeights">Whether to put back the best epoch's weights when training ends.</param>
+    /// <param name="baseline">
+    /// A value the quantity must beat: while it does not, the wait keeps counting even when the value
+    /// improves on the previous best (Keras's <c>baseline</c>). Null for none.
+    /// </param>
+    /// <param name="startFromEpoch">The first epoch (from 0) watched: the epochs before it are a warm-up, as Keras's <c>start_from_epoch</c>.</param>
     /// <exception cref="ArgumentException"><paramref name="monitor"/> is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="patience"/> or <paramref name="minDelta"/> is negative.</exception>
-    public EarlyStopping(string monitor = "val_loss", int patience = 0, float minDelta = 0f, MonitorMode mode = MonitorMode.Auto, bool restoreBestWeights = false)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="patience"/>, <paramref name="minDelta"/> or <paramref name="startFromEpoch"/> is negative.</exception>
+    public EarlyStopping(string monitor = "val_loss", int patience = 0, float minDelta = 0f, MonitorMode mode = MonitorMode.Auto,
+        bool restoreBestWeights = false, float? baseline = null, int startFromEpoch = 0)
     {
         ArgumentException.ThrowIfNullOrEmpty(monitor);
         ArgumentOutOfRangeException.ThrowIfNegative(patience);
+        ArgumentOutOfRangeException.ThrowIfNegative(startFromEpoch);
         if (!(minDelta >= 0))
         {
             throw new ArgumentOutOfRangeException(nameof(minDelta), minDelta, "Expected a non-negative minimum improvement.");
@@ -36,6 +47,8 @@ public sealed class EarlyStopping : Callback
         _monitor = new Monitor(monitor, mode, minDelta);
         Patience = patience;
         RestoreBestWeights = restoreBestWeights;
+        Baseline = baseline;
+        StartFromEpoch = startFromEpoch;
     }
 
     /// <summary>Epochs without improvement before stopping.</summary>
@@ -43,6 +56,12 @@ public sealed class EarlyStopping : Callback
 
     /// <summary>Whether the best epoch's weights are restored at the end.</summary>
     public bool RestoreBestWeights { get; }
+
+    /// <summary>The value the quantity must beat to reset the wait, or null.</summary>
+    public float? Baseline { get; }
+
+    /// <summary>Epochs of warm-up before the quantity is watched.</summary>
+    public int StartFromEpoch { get; }
 
     /// <summary>The epoch (from 0) after which training stopped, or null if it ran to the end.</summary>
     public int? StoppedEpoch { get; private set; }
@@ -63,25 +82,38 @@ public sealed class EarlyStopping : Callback
     /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, float> logs)
     {
+        // Keras's order, step for step (keras/src/callbacks/early_stopping.py): the wait grows first
+        // and an improvement resets it, so the stop comes when wait >= patience.
         float value = _monitor.Read(logs, nameof(EarlyStopping));
+        _monitor.Resolve(Model, nameof(EarlyStopping));
+        if (epoch < StartFromEpoch)
+        {
+            return;
+        }
+
+        if (RestoreBestWeights && _bestWeights is null)
+        {
+            SaveWeights(epoch);
+        }
+
+        _wait++;
         if (_monitor.Improves(value))
         {
-            _wait = 0;
             BestEpoch = epoch;
-            if (RestoreBestWeights && Model is { } model)
+            if (RestoreBestWeights)
             {
-                _bestWeights ??= model.Parameters.Select(p => new float[p.Value.Length]).ToArray();
-                for (int i = 0; i < _bestWeights.Length; i++)
-                {
-                    model.Parameters[i].Value.AsSpan().CopyTo(_bestWeights[i]);
-                }
+                SaveWeights(epoch);
+            }
+
+            if (Baseline is not { } baseline || _monitor.Beats(value, baseline))
+            {
+                _wait = 0;
             }
 
             return;
         }
 
-        _wait++;
-        if (_wait > Patience && Model is { } stopping)
+        if (_wait >= Patience && epoch > 0 && Model is { } stopping)
         {
             StoppedEpoch = epoch;
             stopping.StopTraining = true;
@@ -97,6 +129,21 @@ public sealed class EarlyStopping : Callback
             {
                 _bestWeights[i].CopyTo(model.Parameters[i].Value.AsSpan());
             }
+        }
+    }
+
+    private void SaveWeights(int epoch)
+    {
+        if (Model is not { } model)
+        {
+            return;
+        }
+
+        BestEpoch = epoch;
+        _bestWeights ??= model.Parameters.Select(p => new float[p.Value.Length]).ToArray();
+        for (int i = 0; i < _bestWeights.Length; i++)
+        {
+            model.Parameters[i].Value.AsSpan().CopyTo(_bestWeights[i]);
         }
     }
 }

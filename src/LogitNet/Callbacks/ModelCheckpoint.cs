@@ -25,7 +25,7 @@ public sealed class ModelCheckpoint : Callback
     /// <param name="path">The file to write; may contain <c>{epoch}</c>.</param>
     /// <param name="monitor">The logged quantity that decides "best" (default <c>val_loss</c>).</param>
     /// <param name="saveBestOnly">Whether to save only when <paramref name="monitor"/> improves.</param>
-    /// <param name="mode">Whether lower or higher is better (by default from the name).</param>
+    /// <param name="mode">Whether lower or higher is better; by default from the quantity (see <see cref="MonitorMode.Auto"/>).</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty.</exception>
     public ModelCheckpoint(string path, string monitor = "val_loss", bool saveBestOnly = false, MonitorMode mode = MonitorMode.Auto)
     {
@@ -55,9 +55,19 @@ public sealed class ModelCheckpoint : Callback
     /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, float> logs)
     {
-        if (Model is null || (SaveBestOnly && !_monitor.Improves(_monitor.Read(logs, nameof(ModelCheckpoint)))))
+        if (Model is null)
         {
             return;
+        }
+
+        if (SaveBestOnly)
+        {
+            float value = _monitor.Read(logs, nameof(ModelCheckpoint));
+            _monitor.Resolve(Model, nameof(ModelCheckpoint));
+            if (!_monitor.Improves(value))
+            {
+                return;
+            }
         }
 
         Model.Save(Path.Replace("{epoch}", (epoch + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));

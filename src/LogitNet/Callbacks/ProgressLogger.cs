@@ -15,6 +15,7 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
     private long _lastDrawTicks;
     private int _epochs;
     private int _batches;
+    private int _done;
 
     public override void OnTrainBegin(int epochs, int batchesPerEpoch) => (_epochs, _batches) = (epochs, batchesPerEpoch);
 
@@ -31,6 +32,7 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
 
     public override void OnBatchEnd(in BatchProgress progress)
     {
+        _done = progress.Batch + 1;
         // Redraw at most ten times a second: formatting costs more than a small training step.
         if (!perBatch || _clock.ElapsedTicks - _lastDrawTicks < Stopwatch.Frequency / 10 || progress.Batch + 1 == progress.Batches)
         {
@@ -40,10 +42,10 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
         _lastDrawTicks = _clock.ElapsedTicks;
         var line = new StringBuilder();
         line.Append('\r').Append(Bar(progress.Batch + 1, progress.Batches));
-        line.Append(CultureInfo.InvariantCulture, $" - loss: {progress.Loss:0.0000}");
+        line.Append($" - loss: {Format(progress.Loss)}");
         foreach (Metrics.Metric metric in progress.Metrics)
         {
-            line.Append(CultureInfo.InvariantCulture, $" - {metric.Name}: {metric.Result():0.0000}");
+            line.Append($" - {metric.Name}: {Format(metric.Result())}");
         }
 
         output.Write(line.ToString());
@@ -55,7 +57,7 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
         var line = new StringBuilder();
         if (perBatch)
         {
-            line.Append('\r').Append(Bar(_batches, _batches));
+            line.Append('\r').Append(Bar(_batches > 0 ? _batches : _done, _batches));
         }
         else
         {
@@ -65,14 +67,26 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
         line.Append(CultureInfo.InvariantCulture, $" - {seconds:0.00}s");
         foreach ((string key, float value) in logs)
         {
-            line.Append(CultureInfo.InvariantCulture, $" - {key}: {value:0.0000}");
+            line.Append($" - {key}: {Format(value)}");
         }
 
         output.WriteLine(line.ToString());
     }
 
+    /// <summary>A value as Keras's progress bar shows it: four decimals, or four significant digits in exponent form at or below 1e-3 (a small learning rate or loss).</summary>
+    internal static string Format(float value) =>
+        Math.Abs(value) > 1e-3f || value == 0 || !float.IsFinite(value)
+            ? value.ToString("0.0000", CultureInfo.InvariantCulture)
+            : value.ToString("0.0000e+00", CultureInfo.InvariantCulture);
+
     private static string Bar(int done, int total)
     {
+        if (total <= 0)
+        {
+            // A batch source that cannot say how many batches an epoch has: count without a bar.
+            return $"{done}/?";
+        }
+
         int filled = (int)((long)done * BarWidth / Math.Max(1, total));
         return $"{done}/{total} " + new string('━', filled) + new string('─', BarWidth - filled);
     }

@@ -14,11 +14,11 @@ public sealed class ReduceLROnPlateau : Callback
     /// <summary>Creates the callback.</summary>
     /// <param name="monitor">The logged quantity to watch (default <c>val_loss</c>).</param>
     /// <param name="factor">The factor applied to the learning rate, in (0, 1).</param>
-    /// <param name="patience">Epochs without improvement before reducing.</param>
+    /// <param name="patience">Epochs without improvement before reducing, counted as Keras does (<c>wait >= patience</c>: patience 2 reduces at the end of the second epoch without improvement).</param>
     /// <param name="minDelta">The smallest change that counts as an improvement.</param>
     /// <param name="cooldown">Epochs to wait after a reduction before watching again.</param>
     /// <param name="minLearningRate">The learning rate is never reduced below this.</param>
-    /// <param name="mode">Whether lower or higher is better (by default from the name).</param>
+    /// <param name="mode">Whether lower or higher is better; by default from the quantity (see <see cref="MonitorMode.Auto"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
     public ReduceLROnPlateau(string monitor = "val_loss", float factor = 0.1f, int patience = 10, float minDelta = 1e-4f,
         int cooldown = 0, float minLearningRate = 0f, MonitorMode mode = MonitorMode.Auto)
@@ -66,7 +66,10 @@ public sealed class ReduceLROnPlateau : Callback
     /// <inheritdoc/>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, float> logs)
     {
+        // Keras's order, step for step (keras/src/callbacks/reduce_lr_on_plateau.py): reduce when
+        // wait >= patience, and keep waiting (no cooldown) when the rate is already at its floor.
         float value = _monitor.Read(logs, nameof(ReduceLROnPlateau));
+        _monitor.Resolve(Model, nameof(ReduceLROnPlateau));
         if (_cooldownLeft > 0)
         {
             _cooldownLeft--;
@@ -79,19 +82,19 @@ public sealed class ReduceLROnPlateau : Callback
             return;
         }
 
-        if (_cooldownLeft > 0 || ++_wait <= Patience || Model?.Optimizer is not { } optimizer)
+        if (_cooldownLeft > 0 || ++_wait < Patience || Model?.Optimizer is not { } optimizer)
         {
             return;
         }
 
-        float reduced = Math.Max(optimizer.LearningRate * Factor, MinLearningRate);
-        if (reduced < optimizer.LearningRate)
+        float old = optimizer.LearningRate;
+        if (old > MinLearningRate)
         {
+            float reduced = Math.Max(old * Factor, MinLearningRate);
             optimizer.LearningRate = reduced;
             Model.Log.WriteLine($"Epoch {epoch + 1}: {_monitor.Key} has not improved for {_wait} epochs; learning rate reduced to {reduced:G4}.");
+            _cooldownLeft = Cooldown;
+            _wait = 0;
         }
-
-        _cooldownLeft = Cooldown;
-        _wait = 0;
     }
 }

@@ -186,6 +186,12 @@ public static class Csv
         }
 
         var tokens = new CsvTokenizer(reader, delimiter, name);
+
+        // A first line wider than the limit allows cannot be read (a label column aside), so it is refused
+        // as it is split: a line of 50 MB of delimiters must not become 50 million fields first.
+        int maxWidth = (int)Math.Min(maxElements + 1, Array.MaxLength);
+        tokens.LimitFields(maxWidth, line =>
+            $"line {line} has more than {maxWidth:N0} fields, so the file holds more than {maxElements:N0} numbers, the limit; pass a larger maxElements (or check the delimiter).");
         if (!tokens.ReadRecord())
         {
             throw new DataFormatException("the file is empty; expected a table of numbers.", name, line: 1);
@@ -225,6 +231,9 @@ public static class Csv
             }
         }
 
+        // Every later row must have the first one's width: a longer one is refused as soon as it passes it.
+        tokens.LimitFields(width, line =>
+            $"the row has more than {width} fields; expected {width}, as on line {widthLine}. Check for an extra '{delimiter}', or an unquoted '{delimiter}' inside a value.");
         int columns = label >= 0 ? width - 1 : width;
         var values = new List<float>();
         Labels? labels = label >= 0 ? new Labels() : null;

@@ -4,7 +4,8 @@ namespace LogitNet.Data;
 /// Splits CSV text into records and fields (RFC 4180 quoting: a field may be wrapped in double
 /// quotes, with "" for a quote inside, and may then hold the delimiter or line breaks). Line ends
 /// may be \n, \r\n or \r. Blank lines are skipped. Memory stays bounded: a field may hold at most
-/// <see cref="MaxFieldLength"/> characters.
+/// <see cref="MaxFieldLength"/> characters, and a record at most the fields set by <see cref="LimitFields"/>,
+/// both checked as each character arrives, so a record is refused before it is held whole.
 /// </summary>
 internal sealed class CsvTokenizer(TextReader reader, char delimiter, string? name)
 {
@@ -18,6 +19,8 @@ internal sealed class CsvTokenizer(TextReader reader, char delimiter, string? na
     private char[] _row = new char[256];
     private int _rowLength;
     private readonly List<(int Start, int Length, bool Quoted)> _fields = new();
+    private int _maxFields = int.MaxValue;
+    private Func<int, string>? _tooManyFields;
 
     /// <summary>The line on which the current record starts (1-based).</summary>
     public int RecordLine { get; private set; }
@@ -30,6 +33,16 @@ internal sealed class CsvTokenizer(TextReader reader, char delimiter, string? na
 
     /// <summary>A format error at the given line and 1-based column.</summary>
     public DataFormatException Error(string message, int line, int? column) => new(message, name, line: line, column: column);
+
+    /// <summary>
+    /// Refuses, from the next record on, a record of more than <paramref name="maxFields"/> fields, as
+    /// soon as its next field starts; <paramref name="message"/> says why, given the line.
+    /// </summary>
+    public void LimitFields(int maxFields, Func<int, string> message)
+    {
+        _maxFields = maxFields;
+        _tooManyFields = message;
+    }
 
     /// <summary>Reads the next non-blank record; false at the end of the text.</summary>
     public bool ReadRecord()
@@ -84,6 +97,12 @@ internal sealed class CsvTokenizer(TextReader reader, char delimiter, string? na
 
                 if (c == delimiter)
                 {
+                    if (_fields.Count + 1 >= _maxFields)
+                    {
+                        // Another field starts: refused here, not after a line of millions of fields is split.
+                        throw Error(_tooManyFields!(RecordLine), RecordLine, _fields.Count + 2);
+                    }
+
                     _fields.Add((fieldStart, _rowLength - fieldStart, quoted));
                     fieldStart = _rowLength;
                     quoted = afterQuote = false;

@@ -236,21 +236,34 @@ internal sealed class DataSource : IDisposable
 
     /// <summary>
     /// Checks a shape read from a header and returns its element count. Refuses a count above
-    /// <paramref name="maxElements"/>, and shapes whose running product passes
-    /// <see cref="Array.MaxLength"/> even when a later axis is 0 (a tensor cannot hold them).
+    /// <paramref name="maxElements"/>, and shapes whose axes other than the zero ones multiply past
+    /// <see cref="Array.MaxLength"/>: an empty array of [0, 65536, 65536] holds nothing, but one sample
+    /// of it (65536 × 65536) is more than an array can hold, so no reshape or row of it could work.
     /// </summary>
     public int CheckShape(ReadOnlySpan<long> shape, long maxElements, string entry, long offset)
     {
         // Each axis is at most int.MaxValue (the readers check) and the running product stays at most
         // Array.MaxLength, so the next product is below 2^62 and a long cannot overflow.
         long product = 1;
+        bool empty = false;
         foreach (long dimension in shape)
         {
+            if (dimension == 0)
+            {
+                empty = true;
+                continue;
+            }
+
             product *= dimension;
             if (product > Array.MaxLength)
             {
-                throw Error($"the shape {Show(shape)} is larger than any array can be (at most {Array.MaxLength:N0} elements). The header is damaged.", entry, offset);
+                throw Error($"the shape {Show(shape)} is larger than any array can be (its non-zero axes multiply past {Array.MaxLength:N0} elements). The header is damaged.", entry, offset);
             }
+        }
+
+        if (empty)
+        {
+            product = 0;
         }
 
         if (product > maxElements)

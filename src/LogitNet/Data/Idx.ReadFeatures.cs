@@ -29,6 +29,12 @@ public static partial class Idx
     public static Tensor ReadFeatures(string path, bool normalize = true, long maxElements = DefaultMaxElements)
     {
         using DataSource source = DataSource.OpenFile(path);
+        return ReadFeatures(source, normalize, maxElements);
+    }
+
+    /// <summary>As <see cref="ReadFeatures(string, bool, long)"/>, from an opened source (the fuzz tests feed it mutated bytes).</summary>
+    internal static Tensor ReadFeatures(DataSource source, bool normalize, long maxElements)
+    {
         Tensor samples = ReadCore(source, maxElements, out byte elementType);
         RequireSampleAxis(source, samples);
         return AsFeatures(samples, elementType, normalize);
@@ -44,7 +50,7 @@ public static partial class Idx
     }
 
     /// <summary>
-    /// The one rule by which IDX content becomes model input, shared by <see cref="ReadFeatures"/> and
+    /// The one rule by which IDX content becomes model input, shared by <see cref="ReadFeatures(string, bool, long)"/> and
     /// <see cref="ReadDataset(string, string, bool, int?, long)"/> so they cannot drift: uint8 (type 0x08)
     /// divided by 255 when <paramref name="normalize"/> is set, then one flattened sample per row.
     /// </summary>

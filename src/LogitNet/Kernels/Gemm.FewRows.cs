@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.InteropServices;
 
 namespace LogitNet.Kernels;
 
@@ -10,28 +11,277 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// C = epilogue(A·B) for a handful of rows, read straight from A and B: the shape of a
-    /// single-sample prediction, where packing the weights (k × n) would cost more than the product.
+    /// single-sample prediction (a matrix-vector product), where packing the weights (k × n) would
+    /// cost more than the product. Layers of at least <see cref="StreamMinColumns"/> units stream
+    /// the weights row after row (<see cref="StreamBlock{TOps, TVec}"/>), cut into fixed chunks of
+    /// K blocks × column groups that the pool's threads share; narrower ones take <see cref="FewRowsNarrow{TOps, TVec}"/>.
     /// </summary>
     /// <remarks>
-    /// The result is bitwise the packed path's: the same K blocks (they depend on k alone), each an
-    /// FMA chain over p from zero, added to C block by block in order, then the bias, then ReLU, the
-    /// order <see cref="StoreRow"/> uses. Only the memory traffic differs.
+    /// The result is bitwise the packed path's, so a row's output never depends on the batch it is
+    /// in, nor on the thread count: the same K blocks (they depend on k alone), each an FMA chain
+    /// over p from zero, added to C block by block in order, then the bias, then ReLU, the order
+    /// <see cref="StoreRow"/> uses. Only the memory traffic differs.
     /// </remarks>
-    private static void RunFewRows(in Problem problem, GemmKernel kernel)
+    private static void RunFewRows(in Problem problem, GemmKernel kernel, int maxThreads)
+    {
+        if (problem.N < StreamMinColumns)
+        {
+            RunFewRowsNarrow(problem, kernel);
+            return;
+        }
+
+        FewRowsJob job = t_fewRows ??= new FewRowsJob();
+        job.Set(problem, kernel);
+        bool parallel = maxThreads >= 2 && (long)problem.N * problem.K >= FewRowsParallelFloats && WorkerPool.Shared.TryRun(job, maxThreads);
+        if (!parallel)
+        {
+            for (int i = 0; i < job.Count; i++)
+            {
+                job.Run(i);
+            }
+        }
+
+        job.Reduce();
+    }
+
+    /// <summary>The narrowest layer whose weights are streamed row by row (narrower ones fit a few registers per row).</summary>
+    internal const int StreamMinColumns = 64;
+
+    /// <summary>
+    /// Weights of fewer floats than this (k × n; 1 MB) are read by one thread: waking the pool and
+    /// handing back the chunks costs a few microseconds, what one core takes to stream about 1 MB.
+    /// </summary>
+    internal const long FewRowsParallelFloats = 256 * 1024;
+
+    /// <summary>The narrowest column group of a chunk (1 KB of each weight row, read contiguously).</summary>
+    internal const int StreamGroupColumns = 256;
+
+    /// <summary>
+    /// How many chunks a streamed few-rows product is cut into: its K blocks times column groups
+    /// of at least <see cref="StreamGroupColumns"/>; depends on the shape alone.
+    /// </summary>
+    internal static int FewRowsChunks(int n, int k)
+    {
+        int blocks = CeilDiv(k, KcStep(k));
+        int groups = (long)n * k < FewRowsParallelFloats ? 1 : Math.Clamp(n / StreamGroupColumns, 1, Math.Max(1, MaxChunks / blocks));
+        return blocks * groups;
+    }
+
+    [ThreadStatic]
+    private static FewRowsJob? t_fewRows;
+
+    /// <summary>
+    /// A few-rows product cut into chunks (K block b, column group g), index b · groups + g: each
+    /// chunk writes its block's sums for its columns into a partial-sum buffer of its own, and
+    /// <see cref="Reduce"/> adds the blocks in order and applies the epilogue.
+    /// </summary>
+    private sealed class FewRowsJob : IParallelJob
+    {
+        private Problem _problem;
+        private GemmKernel _kernel;
+        private int _kcStep, _blocks, _groups, _groupColumns;
+        private float[] _partials = [];
+
+        public int Count => _blocks * _groups;
+
+        public void Set(in Problem problem, GemmKernel kernel)
+        {
+            _problem = problem;
+            _kernel = kernel;
+            _kcStep = KcStep(problem.K);
+            _blocks = CeilDiv(problem.K, _kcStep);
+            _groups = FewRowsChunks(problem.N, problem.K) / _blocks;
+            _groupColumns = RoundUp(CeilDiv(problem.N, _groups), 64);
+            _groups = CeilDiv(problem.N, _groupColumns);
+            long needed = (long)_blocks * problem.M * problem.N;
+            if (_partials.Length < needed)
+            {
+                // Pinned: written through raw pointers, possibly from the pool's threads.
+                _partials = GC.AllocateUninitializedArray<float>((int)needed, pinned: true);
+            }
+        }
+
+        private float* Partial(int block, int row) =>
+            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials)) + ((nint)block * _problem.M + row) * _problem.N;
+
+        public void Run(int index)
+        {
+            int block = index / _groups, group = index % _groups;
+            int p0 = block * _kcStep, rows = Math.Min(_problem.K, p0 + _kcStep) - p0;
+            int j0 = group * _groupColumns, width = Math.Min(_problem.N, j0 + _groupColumns) - j0;
+            float* b = _problem.B + p0 * _problem.Ldb + j0;
+            for (int i = 0; i < _problem.M; i++)
+            {
+                float* a = _problem.A + i * _problem.Lda + p0;
+                float* sums = Partial(block, i) + j0;
+                switch (_kernel)
+                {
+                    case GemmKernel.Vector512:
+                        StreamBlock<GemmVector512, Vector512<float>>(a, b, _problem.Ldb, rows, width, sums);
+                        break;
+                    case GemmKernel.Vector256:
+                        StreamBlock<GemmVector256, Vector256<float>>(a, b, _problem.Ldb, rows, width, sums);
+                        break;
+                    case GemmKernel.Vector128:
+                        StreamBlock<GemmVector128, Vector128<float>>(a, b, _problem.Ldb, rows, width, sums);
+                        break;
+                    default:
+                        StreamBlock<GemmScalar, float>(a, b, _problem.Ldb, rows, width, sums);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>C = epilogue((C +) block 0 + block 1 + ...), the blocks added in order as the packed path adds them.</summary>
+        public void Reduce()
+        {
+            switch (_kernel)
+            {
+                case GemmKernel.Vector512:
+                    Reduce<GemmVector512, Vector512<float>>();
+                    break;
+                case GemmKernel.Vector256:
+                    Reduce<GemmVector256, Vector256<float>>();
+                    break;
+                case GemmKernel.Vector128:
+                    Reduce<GemmVector128, Vector128<float>>();
+                    break;
+                default:
+                    Reduce<GemmScalar, float>();
+                    break;
+            }
+        }
+
+        private void Reduce<TOps, TVec>()
+            where TOps : IGemmVector<TVec>
+            where TVec : unmanaged
+        {
+            Problem problem = _problem;
+            int n = problem.N, w = TOps.Width;
+            for (int i = 0; i < problem.M; i++)
+            {
+                float* c = problem.C + i * problem.Ldc;
+                for (int j = 0; j < n; j += w)
+                {
+                    int count = Math.Min(w, n - j);
+                    TVec mask = TOps.MaskFor(count);
+                    TVec r = problem.Accumulate ? TOps.LoadMasked(c + j, mask) : TOps.LoadMasked(Partial(0, i) + j, mask);
+                    for (int block = problem.Accumulate ? 0 : 1; block < _blocks; block++)
+                    {
+                        r = TOps.Add(r, TOps.LoadMasked(Partial(block, i) + j, mask));
+                    }
+
+                    Finish<TOps, TVec>(problem, c + j, j, r, count, mask);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// sums[j] = the FMA chain over the block's rows p, from zero, of a[p] · b[p, j], for j below
+    /// <paramref name="width"/>: each element's chain in the packed path's order. The weights are
+    /// read four rows at a time along the rows (four sequential streams the prefetchers follow,
+    /// rather than a short piece of each row a page apart), four vectors at once, the sums kept in
+    /// <paramref name="sums"/> (in L1) between row groups.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StreamBlock<TOps, TVec>(float* a, float* b, nint ldb, int rows, int width, float* sums)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        int w = TOps.Width;
+        int full = width / w * w;
+        TVec tailMask = TOps.MaskFor(width - full);
+        int p = 0;
+        for (; p + 4 <= rows; p += 4)
+        {
+            TVec x0 = TOps.Broadcast(a + p), x1 = TOps.Broadcast(a + p + 1), x2 = TOps.Broadcast(a + p + 2), x3 = TOps.Broadcast(a + p + 3);
+            float* b0 = b + p * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+            bool first = p == 0;
+            int j = 0;
+            for (; j + 4 * w <= full; j += 4 * w)
+            {
+                TVec s0 = first ? TOps.Zero : TOps.Load(sums + j);
+                TVec s1 = first ? TOps.Zero : TOps.Load(sums + j + w);
+                TVec s2 = first ? TOps.Zero : TOps.Load(sums + j + 2 * w);
+                TVec s3 = first ? TOps.Zero : TOps.Load(sums + j + 3 * w);
+                s0 = TOps.MultiplyAdd(x0, TOps.Load(b0 + j), s0);
+                s1 = TOps.MultiplyAdd(x0, TOps.Load(b0 + j + w), s1);
+                s2 = TOps.MultiplyAdd(x0, TOps.Load(b0 + j + 2 * w), s2);
+                s3 = TOps.MultiplyAdd(x0, TOps.Load(b0 + j + 3 * w), s3);
+                s0 = TOps.MultiplyAdd(x1, TOps.Load(b1 + j), s0);
+                s1 = TOps.MultiplyAdd(x1, TOps.Load(b1 + j + w), s1);
+                s2 = TOps.MultiplyAdd(x1, TOps.Load(b1 + j + 2 * w), s2);
+                s3 = TOps.MultiplyAdd(x1, TOps.Load(b1 + j + 3 * w), s3);
+                s0 = TOps.MultiplyAdd(x2, TOps.Load(b2 + j), s0);
+                s1 = TOps.MultiplyAdd(x2, TOps.Load(b2 + j + w), s1);
+                s2 = TOps.MultiplyAdd(x2, TOps.Load(b2 + j + 2 * w), s2);
+                s3 = TOps.MultiplyAdd(x2, TOps.Load(b2 + j + 3 * w), s3);
+                s0 = TOps.MultiplyAdd(x3, TOps.Load(b3 + j), s0);
+                s1 = TOps.MultiplyAdd(x3, TOps.Load(b3 + j + w), s1);
+                s2 = TOps.MultiplyAdd(x3, TOps.Load(b3 + j + 2 * w), s2);
+                s3 = TOps.MultiplyAdd(x3, TOps.Load(b3 + j + 3 * w), s3);
+                TOps.Store(sums + j, s0);
+                TOps.Store(sums + j + w, s1);
+                TOps.Store(sums + j + 2 * w, s2);
+                TOps.Store(sums + j + 3 * w, s3);
+            }
+
+            for (; j < full; j += w)
+            {
+                TVec s = first ? TOps.Zero : TOps.Load(sums + j);
+                s = TOps.MultiplyAdd(x0, TOps.Load(b0 + j), s);
+                s = TOps.MultiplyAdd(x1, TOps.Load(b1 + j), s);
+                s = TOps.MultiplyAdd(x2, TOps.Load(b2 + j), s);
+                s = TOps.MultiplyAdd(x3, TOps.Load(b3 + j), s);
+                TOps.Store(sums + j, s);
+            }
+
+            if (full < width)
+            {
+                TVec s = first ? TOps.Zero : TOps.LoadMasked(sums + full, tailMask);
+                s = TOps.MultiplyAdd(x0, TOps.LoadMasked(b0 + full, tailMask), s);
+                s = TOps.MultiplyAdd(x1, TOps.LoadMasked(b1 + full, tailMask), s);
+                s = TOps.MultiplyAdd(x2, TOps.LoadMasked(b2 + full, tailMask), s);
+                s = TOps.MultiplyAdd(x3, TOps.LoadMasked(b3 + full, tailMask), s);
+                TOps.StoreMasked(sums + full, s, tailMask);
+            }
+        }
+
+        for (; p < rows; p++)
+        {
+            TVec x = TOps.Broadcast(a + p);
+            float* row = b + p * ldb;
+            bool first = p == 0;
+            int j = 0;
+            for (; j < full; j += w)
+            {
+                TOps.Store(sums + j, TOps.MultiplyAdd(x, TOps.Load(row + j), first ? TOps.Zero : TOps.Load(sums + j)));
+            }
+
+            if (full < width)
+            {
+                TVec s = first ? TOps.Zero : TOps.LoadMasked(sums + full, tailMask);
+                TOps.StoreMasked(sums + full, TOps.MultiplyAdd(x, TOps.LoadMasked(row + full, tailMask), s), tailMask);
+            }
+        }
+    }
+
+    private static void RunFewRowsNarrow(in Problem problem, GemmKernel kernel)
     {
         switch (kernel)
         {
             case GemmKernel.Vector512:
-                FewRows<GemmVector512, Vector512<float>>(problem);
+                FewRowsNarrow<GemmVector512, Vector512<float>>(problem, 0, problem.N);
                 break;
             case GemmKernel.Vector256:
-                FewRows<GemmVector256, Vector256<float>>(problem);
+                FewRowsNarrow<GemmVector256, Vector256<float>>(problem, 0, problem.N);
                 break;
             case GemmKernel.Vector128:
-                FewRows<GemmVector128, Vector128<float>>(problem);
+                FewRowsNarrow<GemmVector128, Vector128<float>>(problem, 0, problem.N);
                 break;
             default:
-                FewRows<GemmScalar, float>(problem);
+                FewRowsNarrow<GemmScalar, float>(problem, 0, problem.N);
                 break;
         }
     }
@@ -44,11 +294,11 @@ internal static unsafe partial class Gemm
     /// together (a 25-unit layer needs both; lanes past n compute on zeros and store nothing).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FewRows<TOps, TVec>(in Problem problem)
+    private static void FewRowsNarrow<TOps, TVec>(in Problem problem, int colStart, int n)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
-        int k = problem.K, n = problem.N, w = TOps.Width;
+        int k = problem.K, w = TOps.Width;
         int kcStep = KcStep(k);
         int fullBlocks = k / kcStep;
         nint ldb = problem.Ldb;
@@ -56,7 +306,7 @@ internal static unsafe partial class Gemm
         {
             float* aRow = problem.A + i * problem.Lda;
             float* cRow = problem.C + i * problem.Ldc;
-            for (int j = 0; j < n; j += 2 * w)
+            for (int j = colStart; j < n; j += 2 * w)
             {
                 int w0 = Math.Clamp(n - j, 0, w), w1 = Math.Clamp(n - j - w, 0, w);
                 TVec m0 = TOps.MaskFor(w0), m1 = TOps.MaskFor(w1);

@@ -14,20 +14,31 @@ internal static unsafe partial class Gemm
     internal const long ParallelFlopThreshold = 2_000_000;
 
     /// <summary>
-    /// Above this many flops (10 ms on one core) C is cut into 4 chunks instead of 2, so a late
-    /// worker costs less. Below it 2 chunks: the worker is usually awake (it spins between jobs),
-    /// and each extra chunk along N packs A again. Measured on the L model's products: 1.65–1.98×
-    /// on two threads with 2 chunks, 1.54–1.93× with 4.
+    /// The work a chunk of a product cut along M or N should have at least (about 150 µs on one
+    /// core): the chunk count is the product's flops over this, so large products use many cores.
     /// </summary>
-    private const long FourChunkFlops = 2_000_000_000;
+    internal const long ChunkFlops = 16_000_000;
 
     /// <summary>
-    /// Cuts C into 2 or 4 chunks along M or N, or a short product into two halves of its K blocks
-    /// (<see cref="KCut"/>), and lets the calling thread and the worker take chunks until none
-    /// are left. Every element keeps the one-thread summation order. The cut depends on the shape
-    /// alone, and which thread computes a chunk does not change its bits. Taking chunks rather
-    /// than fixed halves keeps a busy second core (another process, a worker not yet scheduled)
-    /// from stalling the product: the caller then does the rest.
+    /// The fewest rows or columns of C a chunk spans when there are more than two. Each chunk packs
+    /// its own copy of the operand the cut does not divide (cutting N repeats A's packing, cutting
+    /// M repeats B's), which costs about (the packing time per float) / (2 · extent · the time per
+    /// flop) of the chunk's arithmetic: a few percent at 512. At 512 the L model's products (1024
+    /// wide) are cut in two as the two-thread GEMM cut them when its figures were measured; a
+    /// machine with more cores gets more chunks only from larger products (a 1024³ product: 4).
+    /// </summary>
+    internal const int MinChunkExtent = 512;
+
+    /// <summary>The most chunks a product is cut into.</summary>
+    private const int MaxChunks = 64;
+
+    /// <summary>
+    /// Cuts C into chunks along M and N, or a short product into its K blocks (<see cref="KCut"/>),
+    /// and lets the calling thread and the pool's workers take chunks until none are left. The cut
+    /// depends on the shape alone, never on the thread count, and every element keeps the
+    /// one-thread summation order (K blocks added in order), so the bits never depend on which
+    /// thread computes a chunk or how many threads there are. With one thread, or when the pool
+    /// is busy, the product runs uncut on the calling thread: the same arithmetic, less traffic.
     /// </summary>
     private static void Execute(in Problem problem, int maxThreads, GemmKernel kernel)
     {
@@ -38,164 +49,169 @@ internal static unsafe partial class Gemm
             return;
         }
 
-        int kCut = KCut(problem.M, problem.N, problem.K, maxThreads);
-        if (kCut > 0)
+        if (KCut(problem.M, problem.N, problem.K))
         {
-            RunKHalves(problem, kernel, kCut);
+            KBlocks kJob = t_kBlocks ??= new KBlocks();
+            kJob.Set(problem, kernel);
+            if (WorkerPool.Shared.TryRun(kJob, maxThreads))
+            {
+                kJob.AddPartials();
+            }
+            else
+            {
+                RunBlock(problem, kernel, 0, problem.M, 0, problem.N);
+            }
+
             return;
         }
 
-        int wanted = flops >= FourChunkFlops ? 4 : 2;
-
-        // Each chunk packs its own copy of the operand the cut does not divide: cutting N repeats
-        // A's packing (m·k per chunk), cutting M repeats B's (k·n); repeat the smaller one, or
-        // none: a B read in place (see ReadsInPlace) costs nothing to repeat, so then cut M. Cuts
-        // fall on tile multiples (8 or 12 rows, 32 columns suit every kernel).
-        bool bInPlace = MasksLoads(kernel) && !problem.TransposeB && ReadsInPlace(problem.K, problem.N, reuses: 2);
-        bool splitN = !bInPlace && problem.M <= problem.N;
-        int extent = splitN ? problem.N : problem.M;
-        int unit = splitN ? 32 : problem.M % 8 == 0 ? 8 : 12;
-        int chunkSize = RoundUp(CeilDiv(extent, wanted), unit);
-        int chunks = CeilDiv(extent, chunkSize);
-        ParallelWorker worker = ParallelWorker.Shared;
-        if (chunks < 2 || !worker.TryEnter())
+        (int rowStep, int rowChunks, int colStep, int colChunks, bool nFirst) = ChunkGrid(problem.M, problem.N, problem.K, problem.TransposeB, kernel);
+        if (rowChunks * colChunks < 2)
         {
             RunBlock(problem, kernel, 0, problem.M, 0, problem.N);
             return;
         }
 
-        try
+        Chunks job = t_chunks ??= new Chunks();
+        job.Set(problem, kernel, rowStep, rowChunks, colStep, colChunks, nFirst);
+        if (!WorkerPool.Shared.TryRun(job, maxThreads))
         {
-            // One job object, reused: only the holder of the worker sets it, so nothing is allocated.
-            Chunks job = s_chunks;
-            job.Set(problem, kernel, splitN, chunkSize, chunks);
-            worker.Run(job);
-        }
-        finally
-        {
-            worker.Exit();
+            RunBlock(problem, kernel, 0, problem.M, 0, problem.N);
         }
     }
 
-    private static readonly Chunks s_chunks = new();
+    /// <summary>
+    /// The grid of chunks a product of this shape (not cut by K) is cut into: rows and columns of C
+    /// per chunk and their counts. Cut first the extent whose chunks repeat the smaller packing:
+    /// cutting N repeats A's (m·k per chunk), cutting M repeats B's (k·n); a B read in place (see
+    /// ReadsInPlace) costs nothing to repeat, so then M. Then the other extent if the product has
+    /// work for more chunks. Cuts fall on tile multiples (8 or 12 rows, 32 columns suit every kernel).
+    /// </summary>
+    internal static (int RowStep, int RowChunks, int ColStep, int ColChunks, bool NFirst) ChunkGrid(int m, int n, int k, bool transposeB, GemmKernel kernel)
+    {
+        long flops = 2L * m * n * k;
+        bool bInPlace = MasksLoads(kernel) && !transposeB && ReadsInPlace(k, n, reuses: 2);
+        bool nFirst = !bInPlace && m <= n;
+        int rowUnit = m % 8 == 0 ? 8 : 12;
+        long wanted = Math.Clamp(flops / ChunkFlops, 2, MaxChunks);
+        int first = ChunksAlong(nFirst ? n : m, wanted, nFirst ? 32 : rowUnit, minimum: 2);
+        int second = ChunksAlong(nFirst ? m : n, wanted / first, nFirst ? rowUnit : 32, minimum: 1);
+        int rowChunks = nFirst ? second : first, colChunks = nFirst ? first : second;
+        int rowStep = RoundUp(CeilDiv(m, rowChunks), rowUnit), colStep = RoundUp(CeilDiv(n, colChunks), 32);
+        return (rowStep, CeilDiv(m, rowStep), colStep, CeilDiv(n, colStep), nFirst);
+    }
 
-    /// <summary>One product cut into chunks along M or N.</summary>
+    /// <summary>
+    /// How many chunks to cut an extent into: <paramref name="wanted"/>, but none narrower than
+    /// <see cref="MinChunkExtent"/> (except that <paramref name="minimum"/> 2 always cuts in two),
+    /// and an even number below 8.
+    /// </summary>
+    private static int ChunksAlong(int extent, long wanted, int unit, int minimum)
+    {
+        int widest = Math.Max(minimum, extent / MinChunkExtent);
+        int count = Math.Max(1, Math.Min((int)Math.Min(wanted, widest), CeilDiv(extent, unit)));
+
+        // A few chunks in an even number: 3 chunks on two threads would leave one thread two of them.
+        return count is > 2 and < 8 ? count / 2 * 2 : count;
+    }
+
+    // One job object per thread, reused: a call allocates nothing once warm, and a product called
+    // from another thread (or from a job's chunk) never touches this thread's job.
+    [ThreadStatic]
+    private static Chunks? t_chunks;
+
+    [ThreadStatic]
+    private static KBlocks? t_kBlocks;
+
+    /// <summary>One product cut into a grid of rectangles of C.</summary>
     private sealed class Chunks : IParallelJob
     {
         private Problem _problem;
         private GemmKernel _kernel;
-        private bool _splitN;
-        private int _chunkSize;
+        private int _rowStep, _rowChunks, _colStep, _colChunks;
+        private bool _colsOuter;
 
-        public int Count { get; private set; }
+        public int Count => _rowChunks * _colChunks;
 
-        public void Set(in Problem problem, GemmKernel kernel, bool splitN, int chunkSize, int count)
+        public void Set(in Problem problem, GemmKernel kernel, int rowStep, int rowChunks, int colStep, int colChunks, bool colsOuter)
         {
             _problem = problem;
             _kernel = kernel;
-            _splitN = splitN;
-            _chunkSize = chunkSize;
-            Count = count;
+            _rowStep = rowStep;
+            _rowChunks = rowChunks;
+            _colStep = colStep;
+            _colChunks = colChunks;
+            _colsOuter = colsOuter;
         }
 
         public void Run(int index)
         {
-            int start = index * _chunkSize;
-            if (_splitN)
-            {
-                RunBlock(_problem, _kernel, 0, _problem.M, start, Math.Min(_problem.N, start + _chunkSize));
-            }
-            else
-            {
-                RunBlock(_problem, _kernel, start, Math.Min(_problem.M, start + _chunkSize), 0, _problem.N);
-            }
+            // Neighbouring chunks share the operand of the first cut's extent, so a participant's
+            // run of chunks reads it once.
+            int row = _colsOuter ? index % _rowChunks : index / _colChunks;
+            int col = _colsOuter ? index / _rowChunks : index % _colChunks;
+            int r0 = row * _rowStep, c0 = col * _colStep;
+            RunBlock(_problem, _kernel, r0, Math.Min(_problem.M, r0 + _rowStep), c0, Math.Min(_problem.N, c0 + _colStep));
         }
     }
 
     /// <summary>
-    /// Where two threads cut a product's K blocks in halves rather than C (the first K column of
-    /// the worker's blocks), or 0 where they do not: when the product is worth two threads but under
-    /// four chunks, its blocks split evenly and C is short, so that the partial sums the worker
-    /// hands back (its blocks × m × n) are smaller than the half of B's rows the caller does not
-    /// read (k/2 × n). A training batch's
-    /// forward product (64 × 128 × 784) is one: cut by rows or columns of C, each core would read
-    /// all of the weights, half of which the other core's optimizer step has just updated, and
-    /// moving data between the cores is the slow part of a step on two threads (about 10 GB/s
-    /// against over 100 GB/s within a core). Cut by K, each core reads the weight rows whose
-    /// gradient it computes and whose update it makes (see the optimizer's Halves).
+    /// Whether a product is cut by its K blocks rather than by C (one chunk per block): when it is
+    /// worth several threads but under <see cref="FourChunkFlops"/>, its blocks come in an even
+    /// number and C is short, so that the partial sums handed back (m × n per block) are smaller
+    /// than the B rows each chunk does not read. A training batch's forward product
+    /// (64 × 128 × 784) is one: cut by rows or columns of C, each core would read all of the weights,
+    /// half of which the other core's optimizer step has just updated, and moving data between the
+    /// cores is the slow part of a step on two threads (about 10 GB/s against over 100 GB/s within
+    /// a core). Cut by K, each core reads the weight rows whose gradient it computes and whose
+    /// update it makes (see the optimizer's pieces). Depends on the shape alone.
     /// </summary>
-    private static int KCut(int m, int n, int k, int maxThreads)
+    private static bool KCut(int m, int n, int k)
     {
         long flops = 2L * m * n * k;
         int blocks = CeilDiv(k, KcMax);
-        bool cut = maxThreads >= 2 && flops >= ParallelFlopThreshold && flops < FourChunkFlops
+        return flops >= ParallelFlopThreshold && flops < FourChunkFlops
             && blocks % 2 == 0 && (long)(blocks / 2) * m < k / 2;
-        return cut ? blocks / 2 * KcStep(k) : 0;
     }
 
-    /// <summary>
-    /// Where an untransposed product of this shape (a batch times a layer's weights), run on two
-    /// threads, cuts op(A)'s columns between them (<see cref="KCut"/>), or 0. The training loop
-    /// copies a batch on the two threads along this cut, so each core writes the part it reads.
-    /// </summary>
-    internal static int WorkerKStart(int m, int n, int k) =>
-        m <= FewRowsMax ? 0 : KCut(m, n, k, ParallelWorker.MaxThreads);
-
-    private static readonly KHalves s_kHalves = new();
+    /// <summary>Above this many flops a product is never cut by K (its C is large enough to cut).</summary>
+    private const long FourChunkFlops = 2_000_000_000;
 
     /// <summary>
-    /// The K-block halves of one product: the caller computes C from the first half of the blocks,
-    /// the worker each block of the second half into a partial sum of its own, and the caller then
-    /// adds those to C in block order and applies the epilogue: the same additions, in the same
-    /// order, as one thread makes, so the same bits.
+    /// The K blocks an untransposed product of this shape (a batch times a layer's weights) is cut
+    /// into between threads (<see cref="KCut"/>): their count, or 0 when it is not cut by K. The
+    /// training loop's batch copy follows the same cut (<see cref="RowGather"/>), so each core writes
+    /// the columns it reads.
     /// </summary>
-    private static void RunKHalves(in Problem problem, GemmKernel kernel, int kCut)
-    {
-        ParallelWorker worker = ParallelWorker.Shared;
-        if (!worker.TryEnter())
-        {
-            RunBlock(problem, kernel, 0, problem.M, 0, problem.N);
-            return;
-        }
+    internal static int KChunks(int m, int n, int k) =>
+        m <= FewRowsMax || !KCut(m, n, k) ? 0 : CeilDiv(k, KcStep(k));
 
-        // The job object is shared: its partial sums are added before the worker is released, or
-        // the next caller's Set would replace them (and C) under this one.
-        KHalves job = s_kHalves;
-        try
-        {
-            job.Set(problem, kernel, kCut);
-            worker.Run(job);
-            job.AddPartials();
-        }
-        finally
-        {
-            worker.Exit();
-        }
-    }
-
-    /// <summary>One product cut into two halves of its K blocks (reused; its partial-sum buffer grows once).</summary>
-    private sealed class KHalves : IParallelJob
+    /// <summary>
+    /// One product cut into its K blocks, one chunk each (reused; its partial-sum buffer grows
+    /// once): chunk 0 computes C from the first block, every other chunk its block into a partial
+    /// sum of its own, and the caller then adds those to C in block order and applies the epilogue:
+    /// the same additions, in the same order, as one thread makes, so the same bits.
+    /// </summary>
+    private sealed class KBlocks : IParallelJob
     {
         private Problem _problem;
         private GemmKernel _kernel;
         private int _kcStep;
-        private int _firstBlocks;
         private int _partialCount;
         private float[] _partials = [];
 
-        public int Count => 2;
+        public int Count => _partialCount + 1;
 
-        public void Set(in Problem problem, GemmKernel kernel, int kCut)
+        public void Set(in Problem problem, GemmKernel kernel)
         {
             _problem = problem;
             _kernel = kernel;
             _kcStep = KcStep(problem.K);
-            _firstBlocks = kCut / _kcStep;
-            _partialCount = CeilDiv(problem.K, _kcStep) - _firstBlocks;
+            _partialCount = CeilDiv(problem.K, _kcStep) - 1;
             long needed = (long)_partialCount * problem.M * problem.N;
             if (_partials.Length < needed)
             {
-                // Pinned: the kernels write it through a raw pointer, possibly from the worker thread.
+                // Pinned: the kernels write it through a raw pointer, possibly from a worker thread.
                 _partials = GC.AllocateUninitializedArray<float>((int)needed, pinned: true);
             }
         }
@@ -205,18 +221,15 @@ internal static unsafe partial class Gemm
             int m = _problem.M, n = _problem.N;
             if (index == 0)
             {
-                RunBlock(_problem, _kernel, 0, m, 0, n, 0, _firstBlocks * _kcStep, raw: false);
+                RunBlock(_problem, _kernel, 0, m, 0, n, 0, _kcStep, raw: false);
                 return;
             }
 
-            for (int block = 0; block < _partialCount; block++)
-            {
-                Problem partial = _problem;
-                partial.C = PartialSum(block);
-                partial.Ldc = n;
-                int pc = (_firstBlocks + block) * _kcStep;
-                RunBlock(partial, _kernel, 0, m, 0, n, pc, pc + _kcStep, raw: true);
-            }
+            Problem partial = _problem;
+            partial.C = PartialSum(index - 1);
+            partial.Ldc = n;
+            int pc = index * _kcStep;
+            RunBlock(partial, _kernel, 0, m, 0, n, pc, pc + _kcStep, raw: true);
         }
 
         private float* PartialSum(int block) =>

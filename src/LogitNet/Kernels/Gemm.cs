@@ -54,15 +54,23 @@ internal enum PanelSource
 /// </para>
 /// <para>
 /// Threads and memory: products of at least <see cref="ParallelFlopThreshold"/> flops are cut
-/// into chunks shared by the calling thread and the library's one worker thread
-/// (<see cref="ParallelWorker"/>, up to <see cref="MaxThreads"/>), which watches for work for a
-/// millisecond after each job before it sleeps. The cuts keep what one core computes with the
+/// into chunks fixed by their shape (see <c>Execute</c>) that the calling thread and the library's
+/// <see cref="WorkerPool"/> share (up to <see cref="MaxThreads"/>, <see cref="Parallelism.MaxThreads"/>).
+/// The cuts keep what one core computes with the
 /// same core across a training step (see <see cref="KCut"/>): moving data between
 /// the cores is slower than the arithmetic on them. Any thread may call concurrently: each has its
 /// own packing buffers (thread-static, grown to the largest blocks it has packed, at most 4.4 MB),
-/// and a caller that finds the worker busy runs alone. Small operands are read in place instead of
-/// packed (<see cref="Panels"/>). Once warm, a call allocates nothing on the managed heap, with one
-/// thread or two.
+/// and a caller that finds the pool busy runs alone. Small operands are read in place instead of
+/// packed (<see cref="Panels"/>). Once warm, a call allocates nothing on the managed heap, on any
+/// number of threads.
+/// </para>
+/// <para>
+/// Blocking: the K block depth (<see cref="KcStep"/>, at most <see cref="KcMax"/>) is the one
+/// constant no machine may change, since it fixes each element's summation order; MC
+/// (<see cref="McMax"/>), NC (<see cref="NcMax"/>), the tile shape (the widest kernel family the CPU
+/// runs, 8- or 12-row tiles by the rows' padding) and the thread cut change only speed. MC and NC are
+/// still constants sized for a 1 MB L2 and a large L3 (bench/results/gemm.md, session 4, says what
+/// deriving them from the CPU's caches would involve; not done).
 /// </para>
 /// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
@@ -110,13 +118,12 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// Threads <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, in GemmEpilogue)"/>
-    /// may use: 1 or 2 (the calling thread and one worker); the same setting as
-    /// <see cref="ParallelWorker.MaxThreads"/>, which optimizer steps follow too. Results do not depend on it.
+    /// may use: the public <see cref="Parallelism.MaxThreads"/>, which optimizer steps follow too. Results do not depend on it.
     /// </summary>
     public static int MaxThreads
     {
-        get => ParallelWorker.MaxThreads;
-        set => ParallelWorker.MaxThreads = value;
+        get => WorkerPool.MaxThreads;
+        set => WorkerPool.MaxThreads = value;
     }
 
     /// <summary>
@@ -191,7 +198,7 @@ internal static unsafe partial class Gemm
             }
             else if (m <= FewRowsMax && !transposeA && !transposeB)
             {
-                RunFewRows(problem, kernel);
+                RunFewRows(problem, kernel, maxThreads);
             }
             else
             {

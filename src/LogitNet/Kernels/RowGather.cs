@@ -2,13 +2,18 @@ namespace LogitNet.Kernels;
 
 /// <summary>
 /// Copies chosen rows of a row-major matrix into consecutive rows: a training batch drawn from
-/// the dataset in shuffled order. On two threads when the product that reads the batch next cuts
-/// its columns between them (<see cref="Gemm.WorkerKStart"/>): each thread copies the columns it
-/// reads, so they are written into the cache of the core that uses them.
+/// the dataset in shuffled order. On the pool's threads when the product that reads the batch next
+/// cuts its K blocks between them (<see cref="Gemm.KChunks"/>): the copy is cut into the same
+/// column blocks, so that with the pool's contiguous shares each thread writes the columns it reads,
+/// into the cache of the core that uses them.
 /// </summary>
 internal static unsafe class RowGather
 {
-    private static readonly Halves s_halves = new();
+    [ThreadStatic]
+    private static Blocks? t_blocks;
+
+    /// <summary>Whether the copy follows the reading product's K cut (benchmarks compare; the batch is the same either way).</summary>
+    internal static bool FollowsReader { get; set; } = true;
 
     /// <summary>
     /// Copies rows <c>order[start .. start + rows)</c> of <paramref name="source"/> into
@@ -23,28 +28,24 @@ internal static unsafe class RowGather
     /// <param name="readerColumns">Columns of the product that reads the batch next (a Dense layer's units), or 0.</param>
     public static void Copy(ReadOnlySpan<float> source, int rowLength, ReadOnlySpan<int> order, int start, Span<float> destination, int rows, int readerColumns)
     {
+        int maxThreads = WorkerPool.MaxThreads;
         ReadOnlySpan<int> chosen = order.Slice(start, rows);
-        int cut = readerColumns > 0 ? Gemm.WorkerKStart(rows, readerColumns, rowLength) : 0;
-        ParallelWorker worker = ParallelWorker.Shared;
-        if (cut == 0 || !worker.TryEnter())
+        int blocks = readerColumns > 0 && maxThreads > 1 && FollowsReader ? Gemm.KChunks(rows, readerColumns, rowLength) : 0;
+        if (blocks < 2)
         {
             CopyColumns(source, rowLength, chosen, destination, 0, rowLength);
             return;
         }
 
-        try
+        fixed (float* from = source, to = destination)
+        fixed (int* indices = chosen)
         {
-            fixed (float* from = source, to = destination)
-            fixed (int* indices = chosen)
+            Blocks job = t_blocks ??= new Blocks();
+            job.Set(from, source.Length, to, indices, rows, rowLength, Gemm.KcStep(rowLength), blocks);
+            if (!WorkerPool.Shared.TryRun(job, maxThreads))
             {
-                Halves job = s_halves;
-                job.Set(from, source.Length, to, indices, rows, rowLength, cut);
-                worker.Run(job);
+                CopyColumns(source, rowLength, chosen, destination, 0, rowLength);
             }
-        }
-        finally
-        {
-            worker.Exit();
         }
     }
 
@@ -56,8 +57,8 @@ internal static unsafe class RowGather
         }
     }
 
-    /// <summary>The columns before the cut (the caller's) and from it (the worker's), as raw pointers the worker can use.</summary>
-    private sealed class Halves : IParallelJob
+    /// <summary>The product's K blocks of columns, one chunk each, as raw pointers the workers can use.</summary>
+    private sealed class Blocks : IParallelJob
     {
         private float* _source;
         private int _sourceLength;
@@ -65,11 +66,11 @@ internal static unsafe class RowGather
         private int* _order;
         private int _rows;
         private int _rowLength;
-        private int _cut;
+        private int _blockColumns;
 
-        public int Count => 2;
+        public int Count { get; private set; }
 
-        public void Set(float* source, int sourceLength, float* destination, int* order, int rows, int rowLength, int cut)
+        public void Set(float* source, int sourceLength, float* destination, int* order, int rows, int rowLength, int blockColumns, int count)
         {
             _source = source;
             _sourceLength = sourceLength;
@@ -77,12 +78,13 @@ internal static unsafe class RowGather
             _order = order;
             _rows = rows;
             _rowLength = rowLength;
-            _cut = cut;
+            _blockColumns = blockColumns;
+            Count = count;
         }
 
         public void Run(int index)
         {
-            int from = index == 0 ? 0 : _cut, to = index == 0 ? _cut : _rowLength;
+            int from = index * _blockColumns, to = Math.Min(_rowLength, from + _blockColumns);
             CopyColumns(new ReadOnlySpan<float>(_source, _sourceLength), _rowLength, new ReadOnlySpan<int>(_order, _rows),
                 new Span<float>(_destination, _rows * _rowLength), from, to);
         }

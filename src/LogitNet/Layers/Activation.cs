@@ -32,4 +32,38 @@ public enum Activation
 
     /// <summary>x for x &gt; 0, else e^x − 1 (α = 1).</summary>
     Elu,
+
+    /// <summary>x·σ(x), Keras's <c>silu</c> (alias <c>swish</c>).</summary>
+    Swish,
+
+    /// <summary>λ·x for x &gt; 0, else λ·α·(e^x − 1), with α ≈ 1.6732632 and λ ≈ 1.0507010 (Klambauer et al. 2017; Keras's <c>selu</c>).</summary>
+    Selu,
+
+    /// <summary>log(1 + e^x), computed without overflow.</summary>
+    Softplus,
+
+    /// <summary>x / (1 + |x|).</summary>
+    Softsign,
+
+    /// <summary>Keras 3's <c>hard_sigmoid</c>: clip(x/6 + 1/2, 0, 1), 0 below −3 and 1 above 3.</summary>
+    /// <remarks>Keras 2 (tf.keras) defines <c>hard_sigmoid</c> otherwise: see <see cref="HardSigmoidKeras2"/>. Files are read by their Keras version.</remarks>
+    HardSigmoid,
+
+    /// <summary>tf.keras 2.x's <c>hard_sigmoid</c>: clip(0.2·x + 0.5, 0, 1), 0 below −2.5 and 1 above 2.5.</summary>
+    HardSigmoidKeras2,
+
+    /// <summary>e^x.</summary>
+    Exponential,
+
+    /// <summary>min(max(x, 0), 6).</summary>
+    Relu6,
+
+    /// <summary>x·tanh(softplus(x)) (Misra 2019).</summary>
+    Mish,
+
+    /// <summary>x·clip(x/6 + 1/2, 0, 1): Keras 3's <c>hard_silu</c> (alias <c>hard_swish</c>).</summary>
+    HardSwish,
+
+    /// <summary>The tanh approximation of GELU, x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))): Keras's <c>gelu(x, approximate=True)</c>.</summary>
+    GeluTanh,
 }

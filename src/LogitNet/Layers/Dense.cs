@@ -41,10 +41,15 @@ public sealed class Dense : Layer
     /// <param name="activation">The activation (default <see cref="Activation.Linear"/>: logits).</param>
     /// <param name="useBias">Whether to add a learned bias.</param>
     /// <param name="name">The layer's name, or null for <c>dense</c>.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel, such as <c>Regularizers.L2(0.01f)</c> (Keras's <c>kernel_regularizer</c>), or null.</param>
+    /// <param name="biasRegularizer">A penalty on the bias (Keras's <c>bias_regularizer</c>), or null.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is not positive, or <paramref name="activation"/> is not defined.</exception>
-    public Dense(int units, Activation activation = Activation.Linear, bool useBias = true, string? name = null)
+    public Dense(int units, Activation activation = Activation.Linear, bool useBias = true, string? name = null,
+        Regularizers.Regularizer? kernelRegularizer = null, Regularizers.Regularizer? biasRegularizer = null)
         : base(name)
     {
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
         if (units <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(units), units, "Expected a positive number of units (outputs per sample).");
@@ -69,6 +74,12 @@ public sealed class Dense : Layer
     /// <summary>Whether the layer adds a bias.</summary>
     public bool UseBias { get; }
 
+    /// <summary>The kernel's penalty, or null.</summary>
+    public Regularizers.Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias's penalty, or null.</summary>
+    public Regularizers.Regularizer? BiasRegularizer { get; }
+
     /// <summary>The kernel W, <c>[features, units]</c>.</summary>
     /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet; its kernel is created from the first input.");
@@ -84,11 +95,16 @@ public sealed class Dense : Layer
     {
         int features = inputShape[^1];
         float limit = MathF.Sqrt(6f / (features + Units));
-        // Aligned storage: the two threads of a training step each own a half (Optimizer's Halves).
+        // Aligned storage: the optimizer's step cuts large parameters into fixed pieces (Optimizer's Pieces), each starting on a cache line.
         Tensor kernel = Tensor.ZerosAligned([features, Units]);
         Tensor.RandomUniform([features, Units], -limit, limit, Seed).AsSpan().CopyTo(kernel.AsSpan());
         _kernel = AddParameter("kernel", kernel);
+        _kernel.Regularizer = KernelRegularizer;
         _bias = UseBias ? AddParameter("bias", Tensor.ZerosAligned([Units])) : null;
+        if (_bias is not null)
+        {
+            _bias.Regularizer = BiasRegularizer;
+        }
         int[] outputShape = (int[])inputShape.Clone();
         outputShape[^1] = Units;
         _outputShape = outputShape;

@@ -7,7 +7,7 @@ namespace LogitNet.Layers;
 /// <example>
 /// <code>
 /// var model = new Sequential(new Input(784), new Dense(25, Activation.Relu), new Dense(10));
-/// model.Summary();   // shapes and parameter counts, before Fit
+/// model.Summary();   // prints shapes and parameter counts, before Fit
 /// </code>
 /// </example>
 public sealed class Input : Layer

@@ -59,6 +59,7 @@ public abstract class Layer
     private int[]? _inputShape;
     private int[]? _outputShape;
     private LayerContext? _ownContext;
+    private bool _trainable = true;
 
     /// <summary>Creates a layer.</summary>
     /// <param name="name">The layer's name; when null, a model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
@@ -91,6 +92,84 @@ public abstract class Layer
 
     /// <summary>The number of values in all parameters.</summary>
     public long ParameterCount => _parameters.Sum(p => (long)p.Value.Length);
+
+    /// <summary>
+    /// Whether training updates this layer's parameters, as Keras's <c>layer.trainable</c>. Setting it
+    /// freezes or unfreezes every parameter of the layer (and those it creates when built later);
+    /// a frozen layer's regularizers add nothing to the loss, as in Keras.
+    /// </summary>
+    /// <example><c>model.GetLayer("features").Trainable = false;   // fine-tune only the layers above</c></example>
+    public bool Trainable
+    {
+        get => _trainable;
+        set
+        {
+            _trainable = value;
+            foreach (Parameter parameter in _parameters)
+            {
+                parameter.Trainable = value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies of the layer's weights in Keras's order (for <see cref="Dense"/>: kernel, then bias), as
+    /// Keras's <c>get_weights()</c>.
+    /// </summary>
+    /// <returns>One new tensor per parameter; empty for a layer without parameters or not built yet.</returns>
+    /// <example><c>Tensor[] w = model.GetLayer("layer1").GetWeights();   // [kernel [2, 3], bias [3]]</c></example>
+    public Tensor[] GetWeights() => _parameters.Select(p => p.Value.Clone()).ToArray();
+
+    /// <summary>
+    /// Replaces the layer's weights, in Keras's order (for <see cref="Dense"/>: kernel, then bias), as
+    /// Keras's <c>set_weights([...])</c>. The values are copied; the shapes must match exactly.
+    /// </summary>
+    /// <param name="weights">One tensor per parameter, each shaped like it.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="weights"/> or one of its tensors is null.</exception>
+    /// <exception cref="InvalidOperationException">The layer is not built yet (its shapes are unknown): build the model first.</exception>
+    /// <exception cref="ArgumentException">The count or a shape differs; the message lists what the layer expects.</exception>
+    /// <example>
+    /// <code>
+    /// model.GetLayer("layer1").SetWeights(
+    ///     Tensor.FromArray(new float[,] { { -8.94f, 0.29f, 12.89f }, { -0.17f, -7.34f, 10.79f } }),   // kernel [2, 3]
+    ///     Tensor.FromArray([-9.87f, -9.28f, 1.01f], 3));                                            // bias [3]
+    /// </code>
+    /// </example>
+    public void SetWeights(params Tensor[] weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (!IsBuilt)
+        {
+            throw new InvalidOperationException(
+                $"Layer '{Name}' is not built yet, so its weight shapes are unknown. Build the model first (model.Build(features), an Input layer, or one Predict), then set the weights.");
+        }
+
+        string expected = _parameters.Count == 0
+            ? "no weights"
+            : string.Join(", ", _parameters.Select(p => $"{p.Name[(p.Name.LastIndexOf('/') + 1)..]} {ShapeText.Format(p.Value.ShapeSpan)}"));
+        if (weights.Length != _parameters.Count)
+        {
+            throw new ArgumentException(
+                $"Layer '{Name}' has {_parameters.Count} weight tensors ({expected}); received {weights.Length}. Pass them in this order.",
+                nameof(weights));
+        }
+
+        for (int i = 0; i < weights.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(weights[i], $"{nameof(weights)}[{i}]");
+            if (!weights[i].ShapeSpan.SequenceEqual(_parameters[i].Value.ShapeSpan))
+            {
+                throw new ArgumentException(
+                    $"Layer '{Name}': weights[{i}] has shape {ShapeText.Format(weights[i].ShapeSpan)}, but {_parameters[i].Name} is {ShapeText.Format(_parameters[i].Value.ShapeSpan)} (the layer expects {expected}).",
+                    nameof(weights));
+            }
+        }
+
+        for (int i = 0; i < weights.Length; i++)
+        {
+            weights[i].AsSpan().CopyTo(_parameters[i].Value.AsSpan());
+        }
+    }
 
     /// <summary>
     /// The seed for the layer's random initialisation and any randomness it uses (dropout masks).
@@ -238,7 +317,7 @@ public abstract class Layer
     /// <returns>The parameter.</returns>
     protected Parameter AddParameter(string name, Tensor value)
     {
-        var parameter = new Parameter($"{Name}/{name}", value);
+        var parameter = new Parameter($"{Name}/{name}", value) { Trainable = _trainable };
         _parameters.Add(parameter);
         return parameter;
     }

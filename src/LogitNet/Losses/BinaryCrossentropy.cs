@@ -11,7 +11,7 @@ namespace LogitNet.Losses;
 /// <para>
 /// Each sample's value is the mean over the last axis of
 /// <c>-y·ln σ(z) - (1-y)·ln(1 - σ(z))</c> (<paramref name="fromLogits"/>) or
-/// <c>-y·ln p - (1-y)·ln(1 - p)</c>; labels are 0, 1 or anything in between. <c>[n, 1]</c> predictions
+/// <c>-y·ln p - (1-y)·ln(1 - p)</c>; labels are 0, 1 or anything in between (others are refused: outside [0, 1] the loss has no minimum). <c>[n, 1]</c> predictions
 /// (a <c>Dense(1)</c> output) give <c>[n]</c> per-sample values; <c>[n]</c> labels are accepted for them.
 /// </para>
 /// <para>
@@ -58,6 +58,7 @@ public sealed class BinaryCrossentropy(bool fromLogits = false, float labelSmoot
 
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples)
     {
+        RequireUnitLabels(yTrue);
         if (!FromLogits)
         {
             RequireProbabilities(yPred);

@@ -60,6 +60,7 @@ public sealed class BinaryFocalCrossentropy(
 
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples)
     {
+        RequireUnitLabels(yTrue);
         if (!FromLogits)
         {
             RequireProbabilities(yPred);

@@ -11,7 +11,7 @@ namespace LogitNet.Losses;
 /// <para>
 /// Targets have the shape of the predictions, classes on the last axis; each sample's value is
 /// <c>-Σ_j t_j·ln p_j</c> with <c>p = softmax(z)</c> (<paramref name="fromLogits"/>) or <c>p</c> divided by
-/// its row sum. Targets are used as given (they need not sum to 1); a class with <c>t_j = 0</c> contributes
+/// its row sum. Targets are used as given (they need not sum to 1, but none may be negative); a class with <c>t_j = 0</c> contributes
 /// 0 even when its logit is -∞ (a masked class). For class ids use <see cref="SparseCategoricalCrossentropy"/>.
 /// </para>
 /// <para>
@@ -19,7 +19,8 @@ namespace LogitNet.Losses;
 /// (m = max z at class k, T = Σ t), every term ≥ 0, and one-hot targets meet 1 ulp in value and in every
 /// gradient component; for soft targets the gradient <c>softmax(z)·T - t</c> can cancel inherently and is
 /// accurate normwise (see docs/from-logits.md). From probabilities there is no epsilon clipping; a target
-/// class with p = 0 is evaluated at p = 2^-149.
+/// class with p = 0 is evaluated at p = 2^-149; a row of probabilities that are all 0 is no distribution and is
+/// refused with an <see cref="ArgumentException"/> naming the row.
 /// </para>
 /// <example>
 /// <code>
@@ -67,9 +68,12 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false, float label
 
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples)
     {
+        int rowLength = samples == 0 ? 1 : yPred.Length / samples;
+        RequireNonNegativeTargets(yTrue, rowLength);
         if (!FromLogits)
         {
             RequireProbabilities(yPred);
+            RequireRowsWithMass(yPred, rowLength);
         }
 
         return samples;

@@ -67,9 +67,12 @@ public sealed class CategoricalFocalCrossentropy(
 
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples)
     {
+        int rowLength = samples == 0 ? 1 : yPred.Length / samples;
+        RequireNonNegativeTargets(yTrue, rowLength);
         if (!FromLogits)
         {
             RequireProbabilities(yPred);
+            RequireRowsWithMass(yPred, rowLength);
         }
 
         return samples;

@@ -76,7 +76,7 @@ public abstract class Loss
     /// <paramref name="yPred"/> (<c>[n]</c> for <c>[n, k]</c> predictions).
     /// </returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The shapes do not match, or probabilities lie outside [0, 1].</exception>
+    /// <exception cref="ArgumentException">The shapes do not match; probabilities lie outside [0, 1] or a row of them is all 0; a label or target is outside what the loss accepts (binary: [0, 1]; categorical: not negative); a sample weight is negative or not finite.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A class id is out of range or not an integer.</exception>
     public Tensor Call(Tensor yTrue, Tensor yPred) => CallCore(yTrue, yPred, null);
 
@@ -89,7 +89,7 @@ public abstract class Loss
     /// </param>
     /// <returns>As <see cref="Call(Tensor, Tensor)"/>, with weighted per-sample values. <see cref="Reduction.SumOverBatchSize"/> still divides by the number of samples, as Keras does.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The shapes do not match, or probabilities lie outside [0, 1].</exception>
+    /// <exception cref="ArgumentException">The shapes do not match; probabilities lie outside [0, 1] or a row of them is all 0; a label or target is outside what the loss accepts (binary: [0, 1]; categorical: not negative); a sample weight is negative or not finite.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A class id is out of range or not an integer.</exception>
     public Tensor Call(Tensor yTrue, Tensor yPred, Tensor sampleWeight)
     {
@@ -105,7 +105,7 @@ public abstract class Loss
     /// <see cref="Reduction"/> (the training loop scales it, or use <see cref="Compute(Tensor, Tensor, Span{float})"/>).
     /// </returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The shapes do not match, or probabilities lie outside [0, 1].</exception>
+    /// <exception cref="ArgumentException">The shapes do not match; probabilities lie outside [0, 1] or a row of them is all 0; a label or target is outside what the loss accepts (binary: [0, 1]; categorical: not negative); a sample weight is negative or not finite.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A class id is out of range or not an integer.</exception>
     public Tensor Gradient(Tensor yTrue, Tensor yPred) => GradientCore(yTrue, yPred, null);
 
@@ -115,7 +115,7 @@ public abstract class Loss
     /// <param name="sampleWeight">The weights, as for <see cref="Call(Tensor, Tensor, Tensor)"/>.</param>
     /// <returns>A tensor of the shape of <paramref name="yPred"/>: d(Σ w_s · L_s)/d yPred.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The shapes do not match, or probabilities lie outside [0, 1].</exception>
+    /// <exception cref="ArgumentException">The shapes do not match; probabilities lie outside [0, 1] or a row of them is all 0; a label or target is outside what the loss accepts (binary: [0, 1]; categorical: not negative); a sample weight is negative or not finite.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A class id is out of range or not an integer.</exception>
     public Tensor Gradient(Tensor yTrue, Tensor yPred, Tensor sampleWeight)
     {
@@ -137,7 +137,7 @@ public abstract class Loss
     /// </param>
     /// <returns>The loss reduced by <see cref="Reduction"/>; <see cref="Reduction.None"/> is treated as <see cref="Reduction.Sum"/> here.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The shapes do not match, <paramref name="gradient"/> has the wrong length, or probabilities lie outside [0, 1].</exception>
+    /// <exception cref="ArgumentException">The shapes do not match, <paramref name="gradient"/> has the wrong length, or a value is refused as for <see cref="Call(Tensor, Tensor)"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A class id is out of range or not an integer.</exception>
     public float Compute(Tensor yTrue, Tensor yPred, Span<float> gradient) => ComputeCore(yTrue, yPred, null, gradient);
 
@@ -148,7 +148,7 @@ public abstract class Loss
     /// <param name="gradient">Receives d(returned value)/d yPred.</param>
     /// <returns>The weighted loss reduced by <see cref="Reduction"/> (<see cref="Reduction.None"/> as <see cref="Reduction.Sum"/>).</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The shapes do not match, <paramref name="gradient"/> has the wrong length, or probabilities lie outside [0, 1].</exception>
+    /// <exception cref="ArgumentException">The shapes do not match, <paramref name="gradient"/> has the wrong length, or a value is refused as for <see cref="Call(Tensor, Tensor)"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A class id is out of range or not an integer.</exception>
     public float Compute(Tensor yTrue, Tensor yPred, Tensor sampleWeight, Span<float> gradient)
     {
@@ -210,7 +210,7 @@ public abstract class Loss
 
         int blockSamples = Math.Max(1, BlockElements / Math.Max(1, batch.RowLength));
         int blocks = (batch.Samples + blockSamples - 1) / blockSamples;
-        int degree = Math.Min(MaxDegreeOfParallelism, blocks);
+        int degree = Math.Min(Math.Min(MaxDegreeOfParallelism, Kernels.WorkerPool.MaxThreads), blocks); // Parallelism.MaxThreads caps it too
         if (degree == 1)
         {
             double total = 0;
@@ -282,6 +282,95 @@ public abstract class Loss
                     $"{GetType().Name} was created with fromLogits: false, so yPred must hold probabilities in [0, 1]; " +
                     $"yPred[{i}] (flat index) is {p.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}. " +
                     $"If yPred holds logits (raw scores from a linear last layer), create the loss with fromLogits: true.",
+                    nameof(yPred));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Throws unless every weight is finite and not negative: a negative weight turns the loss of its
+    /// sample into a reward for getting it wrong, and a NaN or infinite one turns the whole sum into NaN
+    /// or infinity, which then looks like a diverging model rather than bad weights.
+    /// </summary>
+    internal static void CheckWeights(ReadOnlySpan<float> weights, string argumentName)
+    {
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (!(weights[i] >= 0f && weights[i] <= float.MaxValue))
+            {
+                throw new ArgumentException(
+                    $"{argumentName}[{i}] is {weights[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}; sample weights must be finite and not negative (0 leaves a sample out).",
+                    argumentName);
+            }
+        }
+    }
+
+    /// <summary>As <see cref="CheckWeights"/>, for Fit's weights per class.</summary>
+    internal static void CheckClassWeights(IReadOnlyDictionary<int, float> classWeight, string argumentName)
+    {
+        foreach ((int label, float weight) in classWeight)
+        {
+            if (!(weight >= 0f && weight <= float.MaxValue))
+            {
+                throw new ArgumentException(
+                    $"{argumentName}[{label}] is {weight.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}; class weights must be finite and not negative.",
+                    argumentName);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Throws unless every label lies in [0, 1] (NaN passes, to come out as NaN): binary cross-entropy's
+    /// <c>-y ln p - (1-y) ln(1-p)</c> is a loss only there; a label of 2 or -1 makes it unbounded below,
+    /// and training then drives the logit to infinity.
+    /// </summary>
+    private protected void RequireUnitLabels(ReadOnlySpan<float> yTrue)
+    {
+        for (int i = 0; i < yTrue.Length; i++)
+        {
+            if (yTrue[i] < 0f || yTrue[i] > 1f)
+            {
+                throw new ArgumentException(
+                    $"{GetType().Name} needs labels in [0, 1] (0, 1, or a soft label between); yTrue[{i}] (flat index) is {yTrue[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}. " +
+                    "For labels such as -1/1 or 1/2, map them to 0/1 first; for class ids 0..K-1, use SparseCategoricalCrossentropy.",
+                    nameof(yTrue));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Throws unless every target is not negative (NaN passes): a negative share of a class rewards
+    /// lowering its probability without bound, so the loss has no minimum.
+    /// </summary>
+    private protected void RequireNonNegativeTargets(ReadOnlySpan<float> yTrue, int rowLength)
+    {
+        for (int i = 0; i < yTrue.Length; i++)
+        {
+            if (yTrue[i] < 0f)
+            {
+                throw new ArgumentException(
+                    $"{GetType().Name} needs targets that are not negative (one-hot rows or soft distributions); row {i / rowLength}, class {i % rowLength} is {yTrue[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.",
+                    nameof(yTrue));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Throws on a row of probabilities that are all 0 (NaN passes). Categorical losses on probabilities
+    /// divide each row by its sum; a row of zeros has none, so it is no distribution, and no probability
+    /// near it is (unlike <c>p = 0</c> for the label in a row that sums to more, which is scored at the
+    /// nearest representable probability). Refused rather than scored +inf: it only arises from a
+    /// broken model or data, and the row's number is what finds it.
+    /// </summary>
+    private protected void RequireRowsWithMass(ReadOnlySpan<float> yPred, int rowLength)
+    {
+        for (int start = 0; start + rowLength <= yPred.Length; start += rowLength)
+        {
+            if (!yPred.Slice(start, rowLength).ContainsAnyExcept(0f))
+            {
+                throw new ArgumentException(
+                    $"{GetType().Name} was created with fromLogits: false, and row {start / rowLength} of yPred is all zeros: not a probability distribution, so it has no loss. " +
+                    "Check what produced it; if yPred holds logits (raw scores), create the loss with fromLogits: true.",
                     nameof(yPred));
             }
         }
@@ -366,7 +455,13 @@ public abstract class Loss
         ReadOnlySpan<int> sampleShape = yPred.ShapeSpan[..^1];
         int rowLength = yPred.ShapeSpan[^1];
         int samples = yPred.Length / rowLength;
-        int samplesPerWeight = sampleWeight is null ? 1 : WeightLayout(sampleWeight, sampleShape, samples, yPred);
+        int samplesPerWeight = 1;
+        if (sampleWeight is not null)
+        {
+            samplesPerWeight = WeightLayout(sampleWeight, sampleShape, samples, yPred);
+            CheckWeights(sampleWeight.AsSpan(), nameof(sampleWeight));
+        }
+
         int counted = CheckValues(yTrue.AsSpan(), yPred.AsSpan(), samples);
         return new Prepared(samples, rowLength, labelStride, samplesPerWeight, counted);
     }

@@ -20,7 +20,8 @@ namespace LogitNet.Losses;
 /// 0 give 1.8716e-13 (PyTorch gives 0) and gradient <c>[-1.8716e-13, 9.358e-14, 9.358e-14]</c>, the label's
 /// component being <c>-(Σ_{j≠y} p_j)</c> rather than <c>p_y - 1</c>; logits <c>[0, 1e4]</c> with label 0 give
 /// 10000, not +∞. From probabilities, each row is divided by its sum, nothing is clipped, and a label whose
-/// probability is 0 is evaluated at 2^-149.
+/// probability is 0 is evaluated at 2^-149. A row of probabilities that are all 0 has no sum to divide by and
+/// is no distribution: it is refused with an <see cref="ArgumentException"/> naming the row (it used to score 0).
 /// </para>
 /// <example>
 /// <code>
@@ -78,6 +79,7 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, int? 
         if (!FromLogits)
         {
             RequireProbabilities(yPred);
+            RequireRowsWithMass(yPred, samples == 0 ? 1 : yPred.Length / samples);
         }
 
         return counted;

@@ -1,44 +1,96 @@
 namespace LogitNet.Metrics;
 
 /// <summary>
-/// The fraction of predictions exactly equal to their targets, as Keras's <c>Accuracy</c> (for
-/// models that output class ids). For classifiers that output scores, use
-/// <see cref="SparseCategoricalAccuracy"/>, <see cref="CategoricalAccuracy"/> or <see cref="BinaryAccuracy"/>.
+/// Keras's <c>metrics=["accuracy"]</c>: binary, sparse categorical or categorical accuracy, chosen
+/// from the compiled loss, and reported as <c>accuracy</c> (<c>val_accuracy</c> on validation data).
 /// </summary>
-/// <example>Targets [1, 2, 3, 4] against predictions [0, 2, 3, 4] give 0.75.</example>
-public sealed class Accuracy : MeanMetric
+/// <remarks>
+/// <para>
+/// <see cref="Sequential.Compile"/> resolves it from the loss: <c>BinaryCrossentropy</c> and
+/// <c>BinaryFocalCrossentropy</c> give <see cref="BinaryAccuracy"/> (threshold 0.5, read on the logits
+/// when the training step sees logits), <c>SparseCategoricalCrossentropy</c> gives
+/// <see cref="SparseCategoricalAccuracy"/>, <c>CategoricalCrossentropy</c> and
+/// <c>CategoricalFocalCrossentropy</c> give <see cref="CategoricalAccuracy"/>. For any other loss, or
+/// used on its own, it resolves at the first <see cref="Update"/> from the shapes, by Keras's rule:
+/// one output per sample is binary (probabilities, threshold 0.5), targets of lower rank than the predictions, or with a
+/// last axis of 1, are sparse class ids, anything else is categorical.
+/// </para>
+/// <para>
+/// Keras's class <c>keras.metrics.Accuracy</c> (exact equality of predictions and targets) is a
+/// different thing: for models that output class ids, compare <c>Ops.ArgMax</c> of the predictions
+/// with the labels yourself.
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// model.Compile(new BinaryCrossentropy(fromLogits: true), new Adam(), metrics: [Metrics.Accuracy]);
+/// History history = model.Fit(x, y, epochs: 10, validationSplit: 0.2);
+/// float last = history["val_accuracy"][^1];
+/// </code>
+/// </example>
+public sealed class Accuracy : Metric
 {
+    private MeanMetric? _resolved;
+
     /// <summary>Creates the metric, named <c>accuracy</c>.</summary>
     public Accuracy()
         : base("accuracy")
     {
     }
 
-    /// <inheritdoc/>
-    protected override int SampleCount(Tensor yTrue, Tensor yPred)
-    {
-        if (yTrue.Length != yPred.Length)
-        {
-            throw new ArgumentException(
-                $"Expected yTrue with one target per prediction, like yPred {ShapeText.Format(yPred.ShapeSpan)}; received {ShapeText.Format(yTrue.ShapeSpan)}.",
-                nameof(yTrue));
-        }
+    /// <summary>The accuracy it resolved to (<see cref="BinaryAccuracy"/>, <see cref="SparseCategoricalAccuracy"/> or <see cref="CategoricalAccuracy"/>), or null before it is resolved.</summary>
+    public Metric? Resolved => _resolved;
 
-        return Rows(yPred);
+    /// <inheritdoc/>
+    public override bool? HigherIsBetter => true;
+
+    /// <inheritdoc/>
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
+    {
+        ArgumentNullException.ThrowIfNull(yTrue);
+        ArgumentNullException.ThrowIfNull(yPred);
+        _resolved ??= FromShapes(yTrue, yPred);
+        _resolved.Update(yTrue, yPred, sampleWeight);
     }
 
     /// <inheritdoc/>
-    protected override double Score(Tensor yTrue, Tensor yPred, int sample)
+    public override float Result() => _resolved?.Result() ?? float.NaN;
+
+    /// <inheritdoc/>
+    public override void Reset() => _resolved?.Reset();
+
+    /// <inheritdoc/>
+    public override Metric CreateEmptyCopy() => new Accuracy { _resolved = (MeanMetric?)_resolved?.CreateEmptyCopy() };
+
+    /// <summary>Resolves from the compiled loss's kind; <paramref name="kind"/> null leaves it to the shapes.</summary>
+    internal void Resolve(AccuracyKind? kind, bool fromLogits)
     {
-        int width = yPred.Rank == 0 ? 1 : yPred.ShapeSpan[^1];
-        ReadOnlySpan<float> predictions = yPred.AsSpan().Slice(sample * width, width);
-        ReadOnlySpan<float> targets = yTrue.AsSpan().Slice(sample * width, width);
-        int equal = 0;
-        for (int i = 0; i < width; i++)
+        _resolved = kind switch
         {
-            equal += predictions[i] == targets[i] ? 1 : 0;
+            AccuracyKind.Binary => new BinaryAccuracy(fromLogits: fromLogits),
+            AccuracyKind.Sparse => new SparseCategoricalAccuracy(),
+            AccuracyKind.Categorical => new CategoricalAccuracy(),
+            _ => null,
+        };
+    }
+
+    /// <summary>Keras's rule in <c>compile_utils.get_metric</c> for the string <c>"accuracy"</c>.</summary>
+    private static MeanMetric FromShapes(Tensor yTrue, Tensor yPred)
+    {
+        if (yPred.Rank == 0 || yPred.ShapeSpan[^1] == 1)
+        {
+            return new BinaryAccuracy();
         }
 
-        return (double)equal / width;
+        bool sparse = yTrue.Rank < yPred.Rank || (yTrue.Rank > 0 && yTrue.ShapeSpan[^1] == 1);
+        return sparse ? new SparseCategoricalAccuracy() : new CategoricalAccuracy();
+    }
+
+    /// <summary>The three accuracies <c>"accuracy"</c> can mean.</summary>
+    internal enum AccuracyKind
+    {
+        Binary,
+        Sparse,
+        Categorical,
     }
 }

@@ -49,6 +49,9 @@ public sealed class BinaryAccuracy : MeanMetric
     }
 
     /// <inheritdoc/>
+    public override bool? HigherIsBetter => true;
+
+    /// <inheritdoc/>
     protected override int SampleCount(Tensor yTrue, Tensor yPred)
     {
         if (yTrue.Length != yPred.Length)

@@ -15,6 +15,9 @@ public sealed class CategoricalAccuracy : MeanMetric
     }
 
     /// <inheritdoc/>
+    public override bool? HigherIsBetter => true;
+
+    /// <inheritdoc/>
     protected override int SampleCount(Tensor yTrue, Tensor yPred)
     {
         if (yPred.Rank < 1)

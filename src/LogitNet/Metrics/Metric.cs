@@ -23,6 +23,13 @@ public abstract class Metric
     /// <summary>The metric's name.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// Whether a higher value is better (accuracy, AUC), lower is better (an error), or unknown (null).
+    /// Callbacks that watch a metric with <c>MonitorMode.Auto</c> read it, as Keras reads a metric's
+    /// direction; a metric of your own that is watched that way should override it.
+    /// </summary>
+    public virtual bool? HigherIsBetter => null;
+
     /// <summary>Adds one batch of targets and predictions.</summary>
     /// <param name="yTrue">The targets.</param>
     /// <param name="yPred">The model's outputs for the batch.</param>

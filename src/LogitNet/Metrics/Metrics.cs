@@ -12,7 +12,10 @@ namespace LogitNet.Metrics;
 /// </example>
 public static class Metrics
 {
-    /// <summary>A new <see cref="LogitNet.Metrics.Accuracy"/>: exact equality of predictions and targets.</summary>
+    /// <summary>
+    /// A new <see cref="LogitNet.Metrics.Accuracy"/>: Keras's <c>"accuracy"</c>, binary, sparse or
+    /// categorical accuracy as the compiled loss implies, logged as <c>accuracy</c>.
+    /// </summary>
     public static Metric Accuracy => new Accuracy();
 
     /// <summary>A new <see cref="LogitNet.Metrics.BinaryAccuracy"/> with threshold 0.5 (logit 0).</summary>

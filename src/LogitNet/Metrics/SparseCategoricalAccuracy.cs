@@ -17,6 +17,9 @@ public sealed class SparseCategoricalAccuracy : MeanMetric
     }
 
     /// <inheritdoc/>
+    public override bool? HigherIsBetter => true;
+
+    /// <inheritdoc/>
     protected override int SampleCount(Tensor yTrue, Tensor yPred)
     {
         if (yPred.Rank < 1)

@@ -1,5 +1,6 @@
-using LogitNet.Kernels;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using LogitNet.Kernels;
 
 namespace LogitNet.Optimizers;
 
@@ -155,14 +156,15 @@ public abstract class Optimizer
         throw new NotSupportedException($"{GetType().Name} updates whole parameters only.");
 
     /// <summary>
-    /// A large step on two threads, the caller and the worker updating one half each (see
-    /// <see cref="Halves"/> for the cut). Measured on the L model (1.9 M parameters), the step
-    /// is bound by memory traffic (28 bytes per parameter) and by the divider (a square root and a
-    /// division per parameter), and two cores have twice of both.
+    /// A large step cut into pieces (see <see cref="Pieces"/>) that the calling thread and the
+    /// library's pool share. Measured on the L model (1.9 M parameters), the step is bound by memory
+    /// traffic (28 bytes per parameter) and by the divider (a square root and a division per
+    /// parameter), and each core adds both.
     /// </summary>
     private bool TryApplyInParallel(IReadOnlyList<Parameter> parameters, float learningRate)
     {
-        if (!UpdatesRanges || ParallelWorker.MaxThreads < 2)
+        int maxThreads = WorkerPool.MaxThreads;
+        if (!UpdatesRanges || maxThreads < 2)
         {
             return false;
         }
@@ -178,59 +180,50 @@ public abstract class Optimizer
             return false;
         }
 
-        ParallelWorker worker = ParallelWorker.Shared;
-        if (!worker.TryEnter())
-        {
-            return false;
-        }
-
-        try
-        {
-            _halves ??= new Halves(this);
-            _halves.Set(parameters, learningRate);
-            worker.Run(_halves);
-        }
-        finally
-        {
-            worker.Exit();
-        }
-
-        return true;
+        _pieces ??= new Pieces(this);
+        _pieces.Set(parameters, learningRate, (int)Math.Min(MaxPieces, elements / ParallelElements * 2));
+        return WorkerPool.Shared.TryRun(_pieces, maxThreads);
     }
 
-    /// <summary>Steps over fewer trainable elements than this stay on one thread.</summary>
+    /// <summary>Steps over fewer trainable elements than this stay on one thread; larger ones get two pieces per this many elements.</summary>
     private const long ParallelElements = 1 << 16;
 
-    /// <summary>Parameters of this many elements or more are cut in two halves; smaller ones go whole to the calling thread.</summary>
+    /// <summary>The most pieces a step is cut into.</summary>
+    private const int MaxPieces = 64;
+
+    /// <summary>Parameters of this many elements or more are cut into pieces; smaller ones go whole to the first piece.</summary>
     private const int SplitElements = 1 << 14;
 
-    private Halves? _halves;
+    private Pieces? _pieces;
 
     /// <summary>
-    /// One step cut in two, one half per thread (reused, so a step allocates nothing): each large
-    /// parameter in two contiguous halves, cut on a multiple of 16 elements (a cache-line boundary
-    /// in aligned storage), and the small ones whole to the calling thread.
+    /// One step cut into a number of pieces fixed by the parameters' total size (reused, so a step
+    /// allocates nothing): piece i of the job is piece i of every large parameter, contiguous and cut
+    /// on a multiple of 16 elements (a cache-line boundary in aligned storage); the small parameters
+    /// go whole to piece 0. Every update is elementwise, so the cut never changes a bit.
     /// </summary>
     /// <remarks>
-    /// The halves are contiguous, not columns: measured on the 2-core VM, two threads updating
+    /// The pieces are contiguous, not interleaved: measured on the 2-core VM, two threads updating
     /// interleaved 256-byte or 1 KB pieces of one array ran 5 times slower than on two halves,
-    /// since each core's prefetchers pull in the other's lines. A dense kernel's halves are
-    /// halves of its rows; for a layer like the M model's first (784 × 128, batch 64) the products
-    /// cut the weights the same way (<see cref="Kernels.Gemm"/>: the weight gradient by rows, the
-    /// forward product by K blocks), so each core updates the rows it computed and owns their
-    /// optimizer state.
+    /// since each core's prefetchers pull in the other's lines. The pool gives each thread a
+    /// contiguous run of pieces, so on two threads each takes the first or the second half of
+    /// every large parameter: a dense kernel's halves are halves of its rows, and for a layer like
+    /// the M model's first (784 × 128, batch 64) the products cut the weights the same way
+    /// (<see cref="Kernels.Gemm"/>: the weight gradient by rows, the forward product by K blocks),
+    /// so each core updates the rows it computed and owns their optimizer state.
     /// </remarks>
-    private sealed class Halves(Optimizer optimizer) : IParallelJob
+    private sealed class Pieces(Optimizer optimizer) : IParallelJob
     {
         private IReadOnlyList<Parameter> _parameters = [];
         private float _learningRate;
 
-        public int Count => 2;
+        public int Count { get; private set; }
 
-        public void Set(IReadOnlyList<Parameter> parameters, float learningRate)
+        public void Set(IReadOnlyList<Parameter> parameters, float learningRate, int count)
         {
             _parameters = parameters;
             _learningRate = learningRate;
+            Count = count;
         }
 
         public void Run(int index)
@@ -247,9 +240,8 @@ public abstract class Optimizer
                 ReadOnlySpan<float> gradient = parameter.Gradient.AsSpan();
                 if (value.Length >= SplitElements)
                 {
-                    int middle = value.Length / 2 / 16 * 16;
-                    int offset = index == 0 ? 0 : middle, count = index == 0 ? middle : value.Length - middle;
-                    optimizer.UpdateRange(i, offset, value.Slice(offset, count), gradient.Slice(offset, count), _learningRate);
+                    int from = Boundary(value.Length, index), to = Boundary(value.Length, index + 1);
+                    optimizer.UpdateRange(i, from, value.Slice(from, to - from), gradient.Slice(from, to - from), _learningRate);
                 }
                 else if (index == 0)
                 {
@@ -257,9 +249,12 @@ public abstract class Optimizer
                 }
             }
         }
+
+        private int Boundary(int length, int piece) =>
+            piece == Count ? length : (int)((long)length * piece / Count) / 16 * 16;
     }
 
-    /// <summary>Zeroed per-parameter state shaped like each parameter, aligned as the parameters are (see <see cref="Halves"/>).</summary>
+    /// <summary>Zeroed per-parameter state shaped like each parameter, aligned as the parameters are (see <see cref="Pieces"/>).</summary>
     private protected static Tensor[] StateFor(IReadOnlyList<Parameter> parameters) =>
         parameters.Select(p => Tensor.ZerosAligned(p.Value.ShapeSpan)).ToArray();
 
@@ -322,7 +317,7 @@ public abstract class Optimizer
             for (int i = 0; i < parameters.Count; i++)
             {
                 Span<float> gradient = parameters[i].Gradient.AsSpan();
-                ScaleToNorm(gradient, Math.Sqrt(TensorPrimitives.SumOfSquares(gradient)), perParameter);
+                ScaleToNorm(gradient, Math.Sqrt(SumOfSquares(gradient)), perParameter);
             }
         }
         else if (_globalClipNorm is { } global)
@@ -332,7 +327,7 @@ public abstract class Optimizer
             {
                 if (parameters[i].Trainable)
                 {
-                    sumOfSquares += TensorPrimitives.SumOfSquares(parameters[i].Gradient.AsSpan());
+                    sumOfSquares += SumOfSquares(parameters[i].Gradient.AsSpan());
                 }
             }
 
@@ -349,8 +344,50 @@ public abstract class Optimizer
         // A NaN norm fails the comparison and leaves the gradient as it is: NaN in, NaN out.
         if (norm > limit)
         {
-            TensorPrimitives.Multiply(gradient, (float)(limit / norm), gradient);
+            double factor = limit / norm;
+            if (factor >= 1.1754944e-38) // the smallest normal float32, 2^-126
+            {
+                TensorPrimitives.Multiply(gradient, (float)factor, gradient);
+            }
+            else
+            {
+                // Gradients near float.MaxValue: the factor itself would be subnormal in float32 and lose
+                // its digits, so each product is formed in double and rounded once.
+                for (int i = 0; i < gradient.Length; i++)
+                {
+                    gradient[i] = (float)(gradient[i] * factor);
+                }
+            }
         }
+    }
+
+    /// <summary>
+    /// The sum of squares in double: a float32 sum overflows to infinity once a gradient passes about
+    /// 1.8e19 (its square passes float.MaxValue), and clipping by an infinite norm scaled every gradient
+    /// to zero, a lost step. In double the square of any float32 is finite (at most 1.2e77), so the sum
+    /// is too for any array. The lanes and the order of the additions are fixed (two 4-double
+    /// accumulators, then a scalar tail, added in one order), never the hardware's vector width, so the
+    /// norm, and the clipped step, is the same bits on every instruction set.
+    /// </summary>
+    internal static double SumOfSquares(ReadOnlySpan<float> values)
+    {
+        Vector256<double> even = Vector256<double>.Zero, odd = Vector256<double>.Zero;
+        int i = 0;
+        for (; i + 8 <= values.Length; i += 8)
+        {
+            (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.Create(values.Slice(i, 8)));
+            even += low * low;
+            odd += high * high;
+        }
+
+        double tail = 0;
+        for (; i < values.Length; i++)
+        {
+            tail += (double)values[i] * values[i];
+        }
+
+        Vector256<double> lanes = even + odd;
+        return lanes[0] + lanes[1] + (lanes[2] + lanes[3]) + tail;
     }
 
     private static void RequireOneClipping(float? clipNorm, float? globalClipNorm)

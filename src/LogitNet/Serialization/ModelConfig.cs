@@ -72,7 +72,7 @@ internal static partial class ModelConfig
                 json.WriteStartArray("metrics");
                 foreach (Metric metric in model.Metrics)
                 {
-                    json.WriteStringValue(metric.Name);
+                    WriteMetric(json, metric);
                 }
 
                 json.WriteEndArray();
@@ -143,6 +143,11 @@ internal static partial class ModelConfig
                     seeds.Add((created, dropoutConfig.Long("seed")));
                 }
 
+                if (layer.Config().Optional("trainable") is { } trainable)
+                {
+                    created.Trainable = layer.Config().Bool("trainable");
+                }
+
                 model.Add(created);
                 parameters += count;
                 shape = outputShape;
@@ -200,6 +205,8 @@ internal static partial class ModelConfig
                 json.WriteNumber("units", dense.Units);
                 json.WriteString("activation", ActivationName(dense.Activation));
                 json.WriteBoolean("use_bias", dense.UseBias);
+                WriteRegularizer(json, "kernel_regularizer", dense.KernelRegularizer, dense.Name);
+                WriteRegularizer(json, "bias_regularizer", dense.BiasRegularizer, dense.Name);
                 break;
             case Dropout dropout:
                 json.WriteString("class_name", "Dropout");
@@ -213,6 +220,37 @@ internal static partial class ModelConfig
                 json.WriteStartObject("config");
                 json.WriteString("name", activation.Name);
                 json.WriteString("activation", ActivationName(activation.Activation));
+                break;
+            case Flatten flatten:
+                json.WriteString("class_name", "Flatten");
+                json.WriteStartObject("config");
+                json.WriteString("name", flatten.Name);
+                break;
+            case Reshape reshape:
+                json.WriteString("class_name", "Reshape");
+                json.WriteStartObject("config");
+                json.WriteString("name", reshape.Name);
+                json.WriteStartArray("target_shape");
+                foreach (int size in reshape.TargetShape)
+                {
+                    json.WriteNumberValue(size);
+                }
+
+                json.WriteEndArray();
+                break;
+            case Rescaling rescaling:
+                json.WriteString("class_name", "Rescaling");
+                json.WriteStartObject("config");
+                json.WriteString("name", rescaling.Name);
+                json.WriteNumber("scale", rescaling.Scale);
+                json.WriteNumber("offset", rescaling.Offset);
+                break;
+            case Normalization normalization:
+                // The mean and variance are parameters, in the weights file with the others.
+                json.WriteString("class_name", "Normalization");
+                json.WriteStartObject("config");
+                json.WriteString("name", normalization.Name);
+                json.WriteBoolean("per_feature", normalization.PerFeature);
                 break;
             case Input input:
                 json.WriteString("class_name", "InputLayer");
@@ -230,14 +268,65 @@ internal static partial class ModelConfig
                 if (!TryWriteWindowLayer(json, layer))
                 {
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Conv2D, the 2-D pooling layers and BatchNormalization are saved. Save its weights yourself from Parameters.");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D, the 2-D pooling layers and BatchNormalization are saved. Save its weights yourself from Parameters.");
                 }
 
                 break;
         }
 
+        // Keras writes "trainable" in every layer's config; older LogitNet files lack it (read as true).
+        json.WriteBoolean("trainable", layer.Trainable);
         json.WriteEndObject();
         json.WriteEndObject();
+    }
+
+    /// <summary>A regularizer in Keras's form, <c>{"class_name": "L1L2", "config": {"l1": ..., "l2": ...}}</c>, or null.</summary>
+    private static void WriteRegularizer(Utf8JsonWriter json, string key, Regularizers.Regularizer? regularizer, string layer)
+    {
+        switch (regularizer)
+        {
+            case null:
+                json.WriteNull(key);
+                break;
+            case Regularizers.L1L2 penalty:
+                json.WriteStartObject(key);
+                json.WriteString("class_name", "L1L2");
+                json.WriteStartObject("config");
+                json.WriteNumber("l1", penalty.L1);
+                json.WriteNumber("l2", penalty.L2);
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            default:
+                throw new NotSupportedException(
+                    $"Layer '{layer}' has a {regularizer.GetType().Name} as {key}, which Save cannot describe (a custom regularizer is code). Use Regularizers.L1/L2/L1L2 to save it.");
+        }
+    }
+
+    /// <summary>Reads what <see cref="WriteRegularizer"/> wrote (also Keras's L1, L2 and L1L2); an absent key is none.</summary>
+    private static Regularizers.Regularizer? ReadRegularizer(Reader config, string key)
+    {
+        if (config.Optional(key) is not { } element)
+        {
+            return null;
+        }
+
+        Reader regularizer = config.Nested(element, key);
+        string className = regularizer.String("class_name");
+        Reader settings = regularizer.Config();
+        float Factor(string name) => settings.Optional(name) is not null ? settings.Float(name) : 0f;
+        try
+        {
+            return className switch
+            {
+                "L1L2" or "L1" or "L2" => new Regularizers.L1L2(Factor("l1"), Factor("l2")),
+                _ => throw regularizer.Error($"Unknown regularizer class '{className}'; LogitNet reads L1, L2 and L1L2."),
+            };
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw settings.Error($"Invalid {className} factor: {e.Message}");
+        }
     }
 
     private static (Layer, long, int[]) ReadLayer(Reader layer, int[] inputShape)
@@ -250,8 +339,15 @@ internal static partial class ModelConfig
             case "Dense":
             {
                 int units = config.Int("units", 1, MaxSize);
-                var dense = new Dense(units, ParseActivation(config, "activation"), config.Bool("use_bias"), name);
+                var dense = new Dense(units, ParseActivation(config, "activation"), config.Bool("use_bias"), name,
+                    ReadRegularizer(config, "kernel_regularizer"), ReadRegularizer(config, "bias_regularizer"));
                 long features = inputShape[^1];
+                if (features * units > Array.MaxLength)
+                {
+                    // Both are at most 2^24, so the product is exact in a long; an array (the kernel) holds less.
+                    throw config.Error($"The kernel would hold {features:N0} × {units:N0} = {features * units:N0} values; one array holds at most {Array.MaxLength:N0}.");
+                }
+
                 int[] output = (int[])inputShape.Clone();
                 output[^1] = units;
                 return (dense, features * units + (dense.UseBias ? units : 0), output);
@@ -267,6 +363,41 @@ internal static partial class ModelConfig
                 return (new Dropout(rate, name), 0, inputShape);
             case "Activation":
                 return (new ActivationLayer(ParseActivation(config, "activation"), name), 0, inputShape);
+            case "Flatten":
+            {
+                long values = inputShape.Aggregate(1L, (p, d) => p * d);
+                return (new Flatten(name), 0, [(int)values]);
+            }
+
+            case "Reshape":
+            {
+                JsonElement target = config.Element("target_shape");
+                if (target.ValueKind != JsonValueKind.Array || target.GetArrayLength() is 0 or >= Tensor.MaxRank
+                    || target.EnumerateArray().Any(e => !e.TryGetInt32(out int d) || d is 0 or < -1 or > MaxSize))
+                {
+                    throw config.Error($"'target_shape' must be 1 to {Tensor.MaxRank - 1} positive sizes (one may be -1).");
+                }
+
+                try
+                {
+                    var reshape = new Reshape(target.EnumerateArray().Select(e => e.GetInt32()).ToArray(), name);
+                    reshape.Build(inputShape);
+                    return (reshape, 0, reshape.OutputShape);
+                }
+                catch (ArgumentException e)
+                {
+                    throw config.Error(e.Message);
+                }
+            }
+
+            case "Rescaling":
+                return (new Rescaling(config.Float("scale"), config.Float("offset"), name), 0, inputShape);
+            case "Normalization":
+            {
+                bool perFeature = config.Bool("per_feature");
+                return (new Normalization(perFeature, name), 2L * (perFeature ? inputShape[^1] : 1), inputShape);
+            }
+
             case "InputLayer":
                 int[] shape = config.Shape("shape");
                 if (!shape.AsSpan().SequenceEqual(inputShape))
@@ -277,7 +408,7 @@ internal static partial class ModelConfig
                 return (new Input(shape), 0, shape);
             default:
                 return TryReadWindowLayer(className, config, name, inputShape)
-                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization.");
+                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization.");
         }
     }
 
@@ -308,10 +439,14 @@ internal static partial class ModelConfig
                 }
 
                 break;
-            case MeanSquaredError:
+            case MeanSquaredError or MeanAbsoluteError:
+                break;
+            case Huber h:
+                json.WriteNumber("delta", h.Delta);
                 break;
             default:
-                throw new NotSupportedException($"Save cannot describe the loss {loss.GetType().Name}.");
+                throw new NotSupportedException(
+                    $"Save cannot describe the loss {loss.GetType().Name}{(loss is CustomLoss ? " (a custom loss is code, which a model file cannot hold)" : "")}. Compile with a built-in loss to save, or save the weights and compile again after Load.");
         }
 
         json.WriteString("reduction", ReductionName(loss.Reduction));
@@ -338,6 +473,8 @@ internal static partial class ModelConfig
             nameof(SparseCategoricalCrossentropy) => new SparseCategoricalCrossentropy(config.Bool("from_logits"),
                 config.Element("ignore_class").ValueKind == JsonValueKind.Null ? null : config.Int("ignore_class", int.MinValue, int.MaxValue), reduction),
             nameof(MeanSquaredError) => new MeanSquaredError(reduction),
+            nameof(MeanAbsoluteError) => new MeanAbsoluteError(reduction),
+            nameof(Huber) => new Huber(config.Float("delta"), reduction),
             _ => throw loss.Error($"Unknown loss class '{className}'."),
         };
     }
@@ -480,7 +617,87 @@ internal static partial class ModelConfig
         }
     }
 
-    private static Metric ReadMetric(JsonElement element, Reader where) => element.GetString() switch
+    /// <summary>
+    /// The accuracy family as its name (as files have always held it); the thresholded and AUC metrics,
+    /// whose options matter, as <c>{"class_name", "config"}</c>.
+    /// </summary>
+    private static void WriteMetric(Utf8JsonWriter json, Metric metric)
+    {
+        switch (metric)
+        {
+            case ConfusionMetric confusion:
+                json.WriteStartObject();
+                json.WriteString("class_name", metric.GetType().Name);
+                json.WriteStartObject("config");
+                json.WriteString("name", metric.Name);
+                json.WriteNumber("threshold", confusion.Threshold);
+                if (confusion.ClassId is { } classId)
+                {
+                    json.WriteNumber("class_id", classId);
+                }
+                else
+                {
+                    json.WriteNull("class_id");
+                }
+
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            case Auc auc:
+                json.WriteStartObject();
+                json.WriteString("class_name", nameof(Auc));
+                json.WriteStartObject("config");
+                json.WriteString("name", metric.Name);
+                json.WriteString("curve", auc.Curve == AucCurve.Roc ? "ROC" : "PR");
+                json.WriteEndObject();
+                json.WriteEndObject();
+                break;
+            case LogitNet.Metrics.Accuracy or BinaryAccuracy or CategoricalAccuracy or SparseCategoricalAccuracy:
+                json.WriteStringValue(metric.Name);
+                break;
+            default:
+                throw new NotSupportedException(
+                    $"Save cannot describe the metric {metric.GetType().Name} ('{metric.Name}'). Compile with built-in metrics to save, or compile again after Load.");
+        }
+    }
+
+    private static Metric ReadMetric(JsonElement element, Reader where) =>
+        element.ValueKind == JsonValueKind.Object ? ReadMetricObject(where.Nested(element, "metrics[]")) : ReadMetricName(element, where);
+
+    private static Metric ReadMetricObject(Reader metric)
+    {
+        string className = metric.String("class_name");
+        Reader config = metric.Config();
+        string name = config.String("name");
+        if (className == nameof(Auc))
+        {
+            return config.String("curve") switch
+            {
+                "ROC" => new Auc(AucCurve.Roc, name),
+                "PR" => new Auc(AucCurve.PrecisionRecall, name),
+                string other => throw config.Error($"Unknown AUC curve '{other}'; expected ROC or PR."),
+            };
+        }
+
+        float threshold = config.Float("threshold");
+        int? classId = config.Element("class_id").ValueKind == JsonValueKind.Null ? null : config.Int("class_id", 0, int.MaxValue);
+        try
+        {
+            return className switch
+            {
+                nameof(Precision) => new Precision(threshold, classId, name: name),
+                nameof(Recall) => new Recall(threshold, classId, name: name),
+                nameof(F1Score) => new F1Score(threshold, classId, name: name),
+                _ => throw metric.Error($"Unknown metric class '{className}'."),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw config.Error($"Invalid {className} setting: {e.Message}");
+        }
+    }
+
+    private static Metric ReadMetricName(JsonElement element, Reader where) => element.GetString() switch
     {
         "accuracy" => new LogitNet.Metrics.Accuracy(),
         "binary_accuracy" => new BinaryAccuracy(),
@@ -489,11 +706,9 @@ internal static partial class ModelConfig
         var other => throw where.Error($"Unknown metric '{other}'."),
     };
 
-    private static string ActivationName(Activation activation) => activation switch
-    {
-        Activation.LeakyRelu => "leaky_relu",
-        _ => activation.ToString().ToLowerInvariant(),
-    };
+    /// <summary>The activation's name in config.json: its enum name in snake case (<c>leaky_relu</c>, <c>hard_sigmoid_keras2</c>).</summary>
+    private static string ActivationName(Activation activation) =>
+        System.Text.RegularExpressions.Regex.Replace(activation.ToString(), "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant();
 
     private static Activation ParseActivation(Reader config, string key)
     {

@@ -88,8 +88,68 @@ internal static class OnnxExporter
                     Node("Mul", [current, Constant(Fresh("half"), 0.5f)], half);
                     Node("Mul", [half, onePlus], output);
                     break;
+                case Activation.Swish:
+                    string sigmoid = Fresh("swish_sigmoid");
+                    Node("Sigmoid", [current], sigmoid);
+                    Node("Mul", [current, sigmoid], output);
+                    break;
+                case Activation.Selu:
+                    Node("Selu", [current], output, n =>
+                    {
+                        FloatAttribute(n, "alpha", (float)ActivationFunction.SeluAlpha);
+                        FloatAttribute(n, "gamma", (float)ActivationFunction.SeluScale);
+                    });
+                    break;
+                case Activation.Softplus:
+                    Node("Softplus", [current], output);
+                    break;
+                case Activation.Softsign:
+                    Node("Softsign", [current], output);
+                    break;
+                case Activation.HardSigmoid:
+                case Activation.HardSigmoidKeras2:
+                    bool keras2 = activation == Activation.HardSigmoidKeras2;
+                    Node("HardSigmoid", [current], output, n =>
+                    {
+                        FloatAttribute(n, "alpha", keras2 ? 0.2f : 1f / 6);
+                        FloatAttribute(n, "beta", 0.5f);
+                    });
+                    break;
+                case Activation.Exponential:
+                    Node("Exp", [current], output);
+                    break;
+                case Activation.Relu6:
+                    // Clip takes its bounds as inputs from opset 11.
+                    Node("Clip", [current, Constant(Fresh("zero"), 0f), Constant(Fresh("six"), 6f)], output);
+                    break;
+                case Activation.Mish:
+                    // Mish is an operator only from opset 18: x·tanh(softplus(x)).
+                    string softplus = Fresh("mish_softplus"), tanh = Fresh("mish_tanh");
+                    Node("Softplus", [current], softplus);
+                    Node("Tanh", [softplus], tanh);
+                    Node("Mul", [current, tanh], output);
+                    break;
+                case Activation.HardSwish:
+                    // ONNX's HardSwish (opset 14) is x·max(0, min(1, x/6 + 1/2)), Keras 3's hard_silu.
+                    Node("HardSwish", [current], output);
+                    break;
+                case Activation.GeluTanh:
+                    // x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))), spelled out (Gelu with approximate="tanh" is opset 20).
+                    string square = Fresh("gelu_square"), cube = Fresh("gelu_cube"), scaledCube = Fresh("gelu_scaled_cube"),
+                        inner = Fresh("gelu_inner"), argument = Fresh("gelu_argument"), t = Fresh("gelu_tanh"),
+                        onePlusT = Fresh("gelu_one_plus"), halfX = Fresh("gelu_half_x");
+                    Node("Mul", [current, current], square);
+                    Node("Mul", [square, current], cube);
+                    Node("Mul", [cube, Constant(Fresh("cubic"), (float)ActivationFunction.GeluCubic)], scaledCube);
+                    Node("Add", [current, scaledCube], inner);
+                    Node("Mul", [inner, Constant(Fresh("sqrt_2_over_pi"), (float)ActivationFunction.SqrtTwoOverPi)], argument);
+                    Node("Tanh", [argument], t);
+                    Node("Add", [t, Constant(Fresh("one"), 1f)], onePlusT);
+                    Node("Mul", [current, Constant(Fresh("half"), 0.5f)], halfX);
+                    Node("Mul", [halfX, onePlusT], output);
+                    break;
                 default:
-                    throw new NotSupportedException($"ONNX export has no mapping for {activation}.");
+                    throw new NotSupportedException($"ONNX export has no mapping for the activation {activation}.");
             }
 
             current = output;
@@ -101,7 +161,7 @@ internal static class OnnxExporter
             {
                 case Input or Dropout:
                     break;
-                case Dense dense:
+                case Dense dense when dense.InputShape.Length == 1:
                     string weight = $"{dense.Name}/kernel", output = Fresh("gemm");
                     initializers.Add(t => Tensor(t, weight, dense.Kernel.Value));
                     var inputs = new List<string> { current, weight };
@@ -115,19 +175,82 @@ internal static class OnnxExporter
                     current = output;
                     Activate(dense.Activation);
                     break;
+                case Dense dense:
+                {
+                    // On the last axis of a batch of matrices (Gemm takes only 2-D): MatMul, then the bias broadcast.
+                    string kernel = $"{dense.Name}/kernel", product = Fresh("matmul");
+                    initializers.Add(t => Tensor(t, kernel, dense.Kernel.Value));
+                    Node("MatMul", [current, kernel], product);
+                    current = product;
+                    if (dense.Bias is { } denseBias)
+                    {
+                        string biased = Fresh("bias_add");
+                        initializers.Add(t => Tensor(t, denseBias.Name, denseBias.Value));
+                        Node("Add", [current, denseBias.Name], biased);
+                        current = biased;
+                    }
+
+                    Activate(dense.Activation);
+                    break;
+                }
+
                 case ActivationLayer activation:
                     Activate(activation.Activation);
                     break;
+                case Flatten:
+                {
+                    string flat = Fresh("flatten");
+                    Node("Flatten", [current], flat, n => IntAttribute(n, "axis", 1));
+                    current = flat;
+                    break;
+                }
+
+                case Reshape reshape:
+                {
+                    // Reshape's 0 keeps the batch size; the rest is the resolved per-sample shape.
+                    string shape = Fresh("reshape_shape"), reshaped = Fresh("reshape");
+                    long[] target = [0, .. reshape.OutputShape.Select(d => (long)d)];
+                    initializers.Add(t => Int64Tensor(t, shape, target));
+                    Node("Reshape", [current, shape], reshaped);
+                    current = reshaped;
+                    break;
+                }
+
+                case Rescaling rescaling:
+                {
+                    string scaled = Fresh("rescale"), shifted = Fresh("rescale_offset");
+                    Node("Mul", [current, Constant(Fresh("scale"), rescaling.Scale)], scaled);
+                    Node("Add", [scaled, Constant(Fresh("offset"), rescaling.Offset)], shifted);
+                    current = shifted;
+                    break;
+                }
+
+                case Normalization normalization:
+                {
+                    // (x − mean) / max(√variance, 1e-7), with the divisor computed here once.
+                    string centered = Fresh("normalization_centered"), normalized = Fresh("normalization");
+                    string mean = $"{normalization.Name}/mean", deviation = $"{normalization.Name}/deviation";
+                    Tensor meanValue = normalization.Mean.Value;
+                    Tensor deviationValue = LogitNet.Tensor.FromArray(
+                        normalization.Variance.Value.ToArray().Select(v => (float)Math.Max(Math.Sqrt(v), Normalization.Epsilon)).ToArray(), meanValue.Shape);
+                    initializers.Add(t => Tensor(t, mean, meanValue));
+                    initializers.Add(t => Tensor(t, deviation, deviationValue));
+                    Node("Sub", [current, mean], centered);
+                    Node("Div", [centered, deviation], normalized);
+                    current = normalized;
+                    break;
+                }
+
                 default:
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout and Input.");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout, Input, Flatten, Reshape, Rescaling and Normalization.");
             }
         }
 
         // The graph's output must carry the name "output": rename the last value with an Identity.
         Node("Identity", [current], "output");
-        int features = model.Layers[0].InputShape[^1];
-        int outputs = model.Layers[^1].OutputShape[^1];
+        int[] inputShape = model.Layers[0].InputShape;
+        int[] outputShape = model.Layers[^1].OutputShape;
         var writer = new ProtoWriter();
         writer.Int(1, IrVersion)
             .String(2, "LogitNet")
@@ -145,8 +268,8 @@ internal static class OnnxExporter
                     graph.Message(5, initializer);
                 }
 
-                graph.Message(11, v => ValueInfo(v, "input", features));
-                graph.Message(12, v => ValueInfo(v, "output", outputs));
+                graph.Message(11, v => ValueInfo(v, "input", inputShape));
+                graph.Message(12, v => ValueInfo(v, "output", outputShape));
             })
             .Message(8, opset => opset.String(1, "").Int(2, Opset));
         if (model.ClassNames is { } names)
@@ -188,12 +311,24 @@ internal static class OnnxExporter
         t.Bytes(9, BitConverter.IsLittleEndian ? bytes : throw new PlatformNotSupportedException("ONNX export needs a little-endian machine."));
     }
 
-    private static void ValueInfo(ProtoWriter v, string name, int width) =>
+    private static void ValueInfo(ProtoWriter v, string name, int[] sampleShape) =>
         v.String(1, name).Message(2, type => type.Message(1, tensor => tensor
             .Int(1, FloatType)
-            .Message(2, shape => shape
-                .Message(1, batch => batch.String(2, "N"))
-                .Message(1, dim => dim.Int(1, width)))));
+            .Message(2, shape =>
+            {
+                shape.Message(1, batch => batch.String(2, "N"));
+                foreach (int size in sampleShape)
+                {
+                    shape.Message(1, dim => dim.Int(1, size));
+                }
+            })));
+
+    /// <summary>An INT64 TensorProto (data_type 7) with raw little-endian data, such as Reshape's shape input.</summary>
+    private static void Int64Tensor(ProtoWriter t, string name, long[] values)
+    {
+        t.Int(1, values.Length).Int(2, 7).String(8, name);
+        t.Bytes(9, BitConverter.IsLittleEndian ? MemoryMarshal.AsBytes(values.AsSpan()) : throw new PlatformNotSupportedException("ONNX export needs a little-endian machine."));
+    }
 
     private static void FloatAttribute(ProtoWriter node, string name, float value) =>
         node.Message(5, a => a.String(1, name).Float(2, value).Int(20, 1));

@@ -41,9 +41,37 @@ public class LoaderMutationTests
             new("idx gzip", TestFiles.Gzip(idxImages), s => Idx.Read(s, "m.idx.gz")),
             new("idx dataset images", idxImages, s => ReadIdxDataset(s, new MemoryStream(idxLabels))),
             new("idx dataset labels", idxLabels, s => ReadIdxDataset(new MemoryStream(idxImages), s)),
+            new("idx features u8", idxImages, s => ReadIdxFeatures(s, "m.idx")),
+            new("idx features f8 gzip", TestFiles.Gzip(idxF8), s => ReadIdxFeatures(s, "m.idx.gz")),
+            new("safetensors weights", SavedWeights(), ReadWeights),
             new("csv table", "1.5,-2e3,7\n0.25,NaN,\"8\"\r\n3,4,9\n"u8.ToArray(), s => Csv.Read(s, "m.csv")),
             new("csv dataset", csv, s => Csv.ReadDataset(new StreamReader(s), "m.csv", hasHeader: true, "label", 0, ',', Csv.DefaultMaxElements)),
         ];
+    }
+
+    private static void ReadIdxFeatures(Stream stream, string name)
+    {
+        using DataSource source = DataSource.Open(stream, name, leaveOpen: true);
+        Idx.ReadFeatures(source, normalize: true, Idx.DefaultMaxElements);
+    }
+
+    /// <summary>The uncompressed weights entry of a saved model (a few layers, so headers, offsets and data all get mutated).</summary>
+    private static byte[] SavedWeights()
+    {
+        var model = new Sequential(new LogitNet.Layers.Dense(3, LogitNet.Layers.Activation.Relu), new LogitNet.Layers.Dense(2, LogitNet.Layers.Activation.Linear));
+        model.Build(2);
+        using var stream = new MemoryStream();
+        LogitNet.Serialization.SafeTensors.Write(stream, model.Parameters.Select(p => (p.Name, LogitNet.Serialization.SafeTensor.Float32(p.Value))).ToList());
+        return stream.ToArray();
+    }
+
+    /// <summary>As Sequential.Load reads the entry: its length is the container's, the content a stream.</summary>
+    private static void ReadWeights(Stream stream)
+    {
+        var content = new MemoryStream();
+        stream.CopyTo(content);
+        content.Position = 0;
+        LogitNet.Serialization.SafeTensors.Read(content, content.Length, "m.logitnet", "model.safetensors");
     }
 
     private static void ReadIdxDataset(Stream images, Stream labels)

@@ -47,6 +47,51 @@ public class GemmFewRowsTests
         }
     }
 
+    public static TheoryData<int, int> KernelsAndThreads()
+    {
+        var data = new TheoryData<int, int>();
+        foreach (GemmKernel kernel in Enum.GetValues<GemmKernel>().Where(kind => kind <= Gemm.BestKernel))
+        {
+            foreach (int threads in new[] { 1, 2, 3, 8 })
+            {
+                data.Add((int)kernel, threads);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Layers of 64 units and more stream their weights by rows into per-block partial sums and, from
+    /// 256 K weights, in chunks of K blocks × column groups on the pool's threads: still the packed
+    /// path's bits, on every kernel and thread count, with odd widths (vector tails), short last
+    /// blocks, strided weights and every epilogue.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KernelsAndThreads))]
+    public void FewRows_WideLayers_AnyThreadCount_AreBitwiseTheRowsOfALargerProduct(int kernelId, int threads)
+    {
+        var kernel = (GemmKernel)kernelId;
+        var random = new Random(91 + kernelId);
+        foreach ((int k, int n) in new[] { (784, 1024), (1024, 1029), (1030, 333), (255, 130), (3, 4100), (2049, 129), (6, 64), (513, 1000) })
+        {
+            Assert.True(Gemm.FewRowsChunks(n, k) > 1 || n * k < Gemm.FewRowsParallelFloats);
+            int m = 1 + random.Next(Gemm.FewRowsMax), ldb = n + 3;
+            const int Tall = 13; // above FewRowsMax: the packed path
+            float[] a = Random(random, Tall * k), b = Random(random, k * ldb), bias = Random(random, n), start = Random(random, Tall * n);
+            a[^1] = float.NaN; // in the packed product only (row 12)
+            foreach ((bool relu, bool withBias, bool accumulate) in new[] { (false, false, false), (true, true, false), (true, false, true) })
+            {
+                float[] few = start[..(m * n)], packed = (float[])start.Clone();
+                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+                Gemm.Multiply(false, false, m, n, k, a, k, b, ldb, few, n, epilogue, threads, kernel);
+                Gemm.Multiply(false, false, Tall, n, k, a, k, b, ldb, packed, n, epilogue, 1, kernel);
+                Assert.True(few.AsSpan().SequenceEqual(packed.AsSpan(0, m * n)),
+                    $"{kernel}, {threads} threads: m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}: the few-rows path differs from the packed one");
+            }
+        }
+    }
+
     [Fact]
     public void FewRows_PropagateNaN_AndApplyRelu()
     {

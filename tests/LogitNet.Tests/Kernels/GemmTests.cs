@@ -275,6 +275,51 @@ public class GemmTests
         Assert.All(same, Assert.True);
     }
 
+    /// <summary>
+    /// The cut depends on the shape alone and the K blocks are added in order, so 3, 4 and 8
+    /// threads (forced on any machine; the pool has no fewer threads than asked) give the
+    /// one-thread bits: products cut by K (4 and 8 blocks, an edge tile), cut along N, along M with
+    /// B read in place, in grids (1100 × 1050: 2 × 2 chunks; 1600 × 2100: 2 × 4), and a narrow output layer.
+    /// </summary>
+    [Theory]
+    [InlineData(3, false, false)]
+    [InlineData(4, false, false)]
+    [InlineData(8, false, false)]
+    [InlineData(3, true, false)]
+    [InlineData(4, false, true)]
+    [InlineData(8, true, true)]
+    public void Multiply_AnyThreadCount_BitwiseEqualToOneThread(int threads, bool transposeA, bool transposeB)
+    {
+        var random = new Random(37);
+        // The grids the shapes below are meant to exercise (B too large to read in place, so on every kernel).
+        Assert.Equal((2, 2), Grid(1100, 1050, 200));
+        Assert.Equal((2, 4), Grid(1600, 2100, 64));
+        Assert.Equal((1, 2), Grid(520, 1030, 300));
+
+        foreach ((int m, int n, int k) in new[] { (64, 128, 784), (20, 77, 1000), (12, 50, 2048), (61, 301, 263), (301, 10, 700), (520, 1030, 300), (1100, 300, 300), (1100, 1050, 200), (1600, 2100, 64) })
+        {
+            float[] a = RandomMatrix(random, m * k);
+            float[] b = RandomMatrix(random, k * n);
+            float[] bias = RandomMatrix(random, n);
+            float[] start = RandomMatrix(random, m * n);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                var epilogue = accumulate ? new GemmEpilogue { Accumulate = true } : new GemmEpilogue { Bias = bias, Relu = true };
+                float[] one = (float[])start.Clone();
+                float[] many = (float[])start.Clone();
+                Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, one, n, epilogue, 1, Gemm.BestKernel);
+                Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, many, n, epilogue, threads, Gemm.BestKernel);
+                Assert.True(BitsOf(one).AsSpan().SequenceEqual(BitsOf(many)), $"{m}×{n}×{k} on {threads} threads differs from one thread");
+            }
+        }
+    }
+
+    private static (int Rows, int Columns) Grid(int m, int n, int k)
+    {
+        var grid = Gemm.ChunkGrid(m, n, k, transposeB: false, Gemm.BestKernel);
+        return (grid.RowChunks, grid.ColChunks);
+    }
+
     private static int[] BitsOf(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
 
     /// <summary>

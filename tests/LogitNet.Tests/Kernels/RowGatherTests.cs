@@ -3,32 +3,33 @@ using LogitNet.Kernels;
 namespace LogitNet.Tests.Kernels;
 
 /// <summary>
-/// The training loop's batch copy: on two threads it cuts each row where the first layer's product
-/// cuts its K blocks; the batch must be the same either way, and the cut must be that product's.
+/// The training loop's batch copy: on several threads it cuts each row into the K blocks the first
+/// layer's product is cut into; the batch must be the same either way, and the cut must be that product's.
 /// </summary>
 [Collection(ProcessWideSettingsCollection.Name)]
 public class RowGatherTests
 {
     [Theory]
-    [InlineData(64, 784, 128)]   // the M model: its forward product is cut by K at column 392
-    [InlineData(32, 784, 25)]    // the S model: a one-thread product, so one thread copies
-    [InlineData(20, 1000, 77)]   // cut at column 500
-    [InlineData(7, 13, 128)]     // too small to cut
-    public void Copy_OnTwoThreads_GivesTheOneThreadBatch(int rows, int rowLength, int readerColumns)
+    [InlineData(64, 784, 128, 2)]   // the M model: its forward product is cut into 4 K blocks of 196
+    [InlineData(64, 784, 128, 3)]
+    [InlineData(64, 784, 128, 8)]
+    [InlineData(32, 784, 25, 2)]    // the S model: a one-thread product, so one thread copies
+    [InlineData(20, 1000, 77, 4)]   // 4 blocks of 250
+    [InlineData(7, 13, 128, 2)]     // too small to cut
+    public void Copy_OnSeveralThreads_GivesTheOneThreadBatch(int rows, int rowLength, int readerColumns, int threads)
     {
         const int DatasetRows = 300;
         float[] dataset = Enumerable.Range(0, DatasetRows * rowLength).Select(i => (float)i).ToArray();
         int[] order = Enumerable.Range(0, DatasetRows).Reverse().Select(i => (i * 7) % DatasetRows).ToArray();
-        int saved = ParallelWorker.MaxThreads;
+        int saved = Parallelism.MaxThreads;
         try
         {
-            ParallelWorker.MaxThreads = 2;
-            int cut = Gemm.WorkerKStart(rows, readerColumns, rowLength);
+            Parallelism.MaxThreads = threads;
+            int blocks = Gemm.KChunks(rows, readerColumns, rowLength);
             float[] two = Enumerable.Repeat(-1f, rows * rowLength).ToArray();
             RowGather.Copy(dataset, rowLength, order, 5, two, rows, readerColumns);
 
-            ParallelWorker.MaxThreads = 1;
-            Assert.Equal(0, Gemm.WorkerKStart(rows, readerColumns, rowLength));
+            Parallelism.MaxThreads = 1;
             float[] one = Enumerable.Repeat(-1f, rows * rowLength).ToArray();
             RowGather.Copy(dataset, rowLength, order, 5, one, rows, readerColumns);
 
@@ -38,11 +39,11 @@ public class RowGatherTests
                 Assert.Equal(dataset.AsSpan(order[5 + r] * rowLength, rowLength).ToArray(), one.AsSpan(r * rowLength, rowLength).ToArray());
             }
 
-            Assert.Equal(rows == 64 ? 392 : rows == 20 ? 500 : 0, cut);
+            Assert.Equal(rows is 64 or 20 ? 4 : 0, blocks);
         }
         finally
         {
-            ParallelWorker.MaxThreads = saved;
+            Parallelism.MaxThreads = saved;
         }
     }
 }

@@ -128,11 +128,14 @@ public class AccuracyMetricTests
     }
 
     [Fact]
-    public void Accuracy_CountsExactMatches()
+    public void Accuracy_IsKerasAccuracyString_NotExactEquality()
     {
+        // Keras's "accuracy" on one output per sample is binary accuracy at 0.5: the old meaning,
+        // exact equality, scored these probabilities 0 against their 0/1 targets.
         var metric = new LogitNet.Metrics.Accuracy();
-        metric.Update(Tensor.FromArray([1f, 2f, 3f, 4f], 4), Tensor.FromArray([0f, 2f, 3f, 4f], 4));
+        metric.Update(Tensor.FromArray([1f, 0f, 1f, 0f], 4, 1), Tensor.FromArray([0.9f, 0.2f, 0.4f, 0.1f], 4, 1));
         Assert.Equal(0.75f, metric.Result());
+        Assert.Equal("accuracy", metric.Name);
     }
 
     [Fact]

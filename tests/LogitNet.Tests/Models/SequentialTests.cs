@@ -222,7 +222,7 @@ public class SequentialTests
         Sequential model = SmallModel();
         model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f), [LogitNet.Metrics.Metrics.SparseCategoricalAccuracy]);
         History history = model.Fit(x, y, epochs: 2, validationSplit: 0.25, verbose: 0);
-        Assert.Equal(["loss", "sparse_categorical_accuracy", "val_loss", "val_sparse_categorical_accuracy"], history.Keys);
+        Assert.Equal(["loss", "sparse_categorical_accuracy", "val_loss", "val_sparse_categorical_accuracy", "learning_rate"], history.Keys);
         Assert.Equal(2, history.Epochs);
         History withData = model.Fit(x, y, epochs: 1, validationData: (x, y), verbose: 0);
         Assert.True(withData.Contains("val_loss"));
@@ -346,7 +346,7 @@ public class SequentialTests
     public void Summary_ShowsLayersShapesAndParameterCounts()
     {
         var model = new Sequential(new Input(784), new Dense(25, Activation.Relu), new Dense(15, Activation.Relu), new Dense(10));
-        string summary = model.Summary();
+        string summary = model.SummaryText();
         Assert.Contains("dense (Dense)", summary);
         Assert.Contains("dense_1 (Dense)", summary);
         Assert.Contains("(None, 25)", summary);

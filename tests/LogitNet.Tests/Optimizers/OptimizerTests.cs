@@ -236,6 +236,46 @@ public class OptimizerTests
         Assert.Equal(-0.3f, w.Value[0]);
     }
 
+    /// <summary>
+    /// Gradients whose squares pass float.MaxValue: the norm summed in float32 was infinite and
+    /// clipping scaled every gradient to zero, a lost step. Now the step has the clip norm's length.
+    /// </summary>
+    [Theory]
+    [InlineData(1e20f)]
+    [InlineData(3e38f)]
+    public void Clipping_HugeGradients_GivesAStepOfTheLimitsLength_NotZero(float huge)
+    {
+        var a = new Parameter("a", Tensor.Zeros(3));
+        var b = new Parameter("b", Tensor.Zeros(1));
+        a.Gradient[0] = huge;
+        a.Gradient[1] = -huge;
+        a.Gradient[2] = 1f;
+        b.Gradient[0] = huge;
+        new SGD(1f) { GlobalClipNorm = 1f }.Apply([a, b]);
+        float expected = -1f / MathF.Sqrt(3f); // three equal components of the joint norm
+        Assert.Equal(expected, a.Value[0], 6);
+        Assert.Equal(-expected, a.Value[1], 6);
+        Assert.Equal(expected, b.Value[0], 6);
+
+        var w = new Parameter("w", Tensor.Zeros(2));
+        w.Gradient[0] = huge;
+        w.Gradient[1] = huge;
+        new SGD(1f) { ClipNorm = 2f }.Apply([w]);
+        Assert.Equal(-MathF.Sqrt(2f), w.Value[0], 6);
+    }
+
+    [Fact]
+    public void SumOfSquares_IsTheDoubleSum_ForEveryLength()
+    {
+        var random = new Random(7);
+        for (int length = 0; length < 40; length++)
+        {
+            float[] values = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1) * 1e10f).ToArray();
+            double reference = values.Sum(v => (double)v * v);
+            Assert.Equal(reference, Optimizer.SumOfSquares(values), reference * 1e-15);
+        }
+    }
+
     [Fact]
     public void NaNGradient_GivesNaNWeights_NotHidden()
     {

@@ -4,14 +4,29 @@ using LogitNet.Optimizers;
 namespace LogitNet.Tests.Optimizers;
 
 /// <summary>
-/// A large optimizer step is cut between two threads; every update is elementwise, so the cut
-/// must not change a bit. The parameters are large enough for the cut (2^16 elements and more)
-/// and uneven, so the halves end inside a parameter and away from a vector boundary.
+/// A large optimizer step is cut into pieces shared between threads; every update is elementwise,
+/// so neither the cut nor the thread count may change a bit. The parameters are large enough for
+/// the cut (2^16 elements and more: here 10 pieces) and uneven, so pieces end inside a parameter
+/// and away from a vector boundary.
 /// </summary>
 [Collection(ProcessWideSettingsCollection.Name)]
 public class ParallelStepTests
 {
     public static TheoryData<string> Optimizers() => ["adam", "adamw", "sgd", "sgd-momentum", "nesterov", "rmsprop", "rmsprop-centered-momentum"];
+
+    public static TheoryData<string, int> OptimizersAndThreads()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string name in Optimizers())
+        {
+            foreach (int threads in new[] { 2, 3, 4, 8 })
+            {
+                data.Add(name, threads);
+            }
+        }
+
+        return data;
+    }
 
     private static Optimizer Create(string name) => name switch
     {
@@ -26,10 +41,10 @@ public class ParallelStepTests
     };
 
     [Theory]
-    [MemberData(nameof(Optimizers))]
-    public void TwoThreads_GiveTheOneThreadBits(string name)
+    [MemberData(nameof(OptimizersAndThreads))]
+    public void AnyThreadCount_GivesTheOneThreadBits(string name, int threads)
     {
-        int[] sizes = [40_001, 7, 50_003, 1, 13_337];
+        int[] sizes = [40_001, 7, 50_003, 1, 13_337, 250_013];
         Parameter[] one = MakeParameters(sizes, frozen: 3);
         Parameter[] two = MakeParameters(sizes, frozen: 3);
         Optimizer onThread = Create(name), onTwo = Create(name);
@@ -42,7 +57,7 @@ public class ParallelStepTests
                 SetGradients(two, step);
                 Gemm.MaxThreads = 1;
                 onThread.Apply(one);
-                Gemm.MaxThreads = 2;
+                Gemm.MaxThreads = threads;
                 onTwo.Apply(two);
             }
         }
@@ -54,7 +69,7 @@ public class ParallelStepTests
         for (int p = 0; p < one.Length; p++)
         {
             Assert.True(one[p].Value.AsSpan().SequenceEqual(two[p].Value.AsSpan()),
-                $"{name}: parameter {p} ({sizes[p]} values) differs between one and two threads");
+                $"{name}: parameter {p} ({sizes[p]} values) differs between one and {threads} threads");
         }
 
         Assert.True(one[0].Value.AsSpan()[0] != 1f, "the step changed nothing, so the comparison proves nothing");

@@ -214,7 +214,7 @@ public sealed class TrainingStateTests : IDisposable
         Assert.Equal(["config.json", "model.safetensors", "training_state.safetensors"], zip.Entries.Select(e => e.FullName));
         string[] slots = ["velocity", "momentum", "average_gradient"];
         Assert.Equal(
-            new[] { "layers/dropout/seed_generator_state", "optimizer/iterations" }
+            new[] { "fit/epochs", "fit/shuffle_generator_state", "layers/dropout/seed_generator_state", "optimizer/iterations" }
                 .Concat(slots.SelectMany(slot => model.Parameters.Select(p => $"optimizer/{p.Name}/{slot}")))
                 .Order(StringComparer.Ordinal),
             TensorNames(zip).Order(StringComparer.Ordinal));

@@ -1,5 +1,6 @@
 """Reads what LogitNet wrote, with numpy only, and prints each array's shape and the SHA-256 of its
-little-endian bytes as JSON: the interop test compares them with LogitNet's own.
+little-endian bytes as JSON: make_references.sh commits its output, and NumpyInteropTests compares it
+with LogitNet's own.
 
 Usage: read_with_numpy.py MODEL.logitnet ARRAY.npy
   The model is a zip; its model.safetensors entry (the weights) and, if present, its

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using LogitNet.Cli.Training;
+
+namespace LogitNet.Cli.Commands;
+
+/// <summary><c>logitnet convert IN OUT</c>: between Keras files, LogitNet's format and ONNX, by the names' endings.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("IN") { Description = "The model: LogitNet's file, a Keras .keras file, or a Keras HDF5 .h5/.hdf5 file (told apart by content)." };
+        var output = new Argument<string>("OUT") { Description = "The file to write; its ending picks the format: .keras (Keras 3), .onnx, or anything else for LogitNet's format." };
+        var command = new Command("convert",
+            """
+            Convert a model between Keras files, LogitNet's format and ONNX. IN is read by its content:
+            LogitNet's file, a Keras 3 .keras zip (tf.keras 2.13+ writes them too) or a legacy Keras HDF5
+            .h5 file (Keras 2.x or 3.x). OUT's ending picks what is written: .keras (a Keras 3 file that
+            keras.models.load_model reads), .onnx (opset 17), anything else LogitNet's own format.
+            .h5 is read, not written: write .keras for Keras.
+
+            Examples:
+              logitnet convert model.h5 model.logitnet
+              logitnet convert model.keras model.onnx
+              logitnet convert digits.logitnet digits.keras
+            """);
+        command.Arguments.Add(input);
+        command.Arguments.Add(output);
+        command.SetAction(parse =>
+        {
+            string inputPath = parse.GetValue(input)!, outputPath = parse.GetValue(output)!;
+            StringComparison sameFile = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            if (string.Equals(Path.GetFullPath(inputPath), Path.GetFullPath(outputPath), sameFile))
+            {
+                throw new UsageException($"OUT '{outputPath}' is IN itself; give the converted model another name.");
+            }
+
+            string extension = Path.GetExtension(outputPath).ToLowerInvariant();
+            if (extension is ".h5" or ".hdf5")
+            {
+                throw new UsageException($"OUT '{outputPath}': LogitNet reads Keras HDF5 files but does not write them; write a .keras file, which Keras 3 and tf.keras 2.13+ load.");
+            }
+
+            Sequential model = ModelFile.Load(inputPath);
+            string format;
+            if (extension == ".onnx")
+            {
+                model.ExportOnnx(outputPath);
+                format = "ONNX opset 17";
+            }
+            else
+            {
+                model.Save(outputPath);
+                format = extension == ".keras" ? "Keras 3 .keras" : "LogitNet";
+            }
+
+            Console.WriteLine(
+                $"Wrote {outputPath} ({format}): {model.Layers.Count} layers, {model.Parameters.Sum(p => (long)p.Value.Length):N0} parameters, input [N, {string.Join(", ", model.Layers[0].InputShape)}]{(model.Loss is null ? ", not compiled" : $", compiled with {model.Loss.GetType().Name}")}.");
+            foreach (string note in model.LoadNotes)
+            {
+                Console.WriteLine($"Note: {note}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

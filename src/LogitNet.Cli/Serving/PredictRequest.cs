@@ -1,0 +1,304 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace LogitNet.Cli.Serving;
+
+/// <summary>
+/// A TensorFlow Serving predict request read into a batch: <c>{"instances": [...]}</c> (the row form) or
+/// <c>{"inputs": [...]}</c> / <c>{"inputs": {"NAME": [...]}}</c> (the columnar form, one input).
+/// </summary>
+/// <param name="Input">The batch, <c>[rows, ...the model's sample shape]</c>.</param>
+/// <param name="Columnar">The request used <c>inputs</c>, so the answer is <c>{"outputs": ...}</c> as TF Serving gives it.</param>
+internal sealed record PredictRequest(Tensor Input, bool Columnar)
+{
+    private const string Example = "{\"instances\": [[...], ...]}";
+
+    /// <summary>
+    /// Reads the body in one pass of a <see cref="Utf8JsonReader"/>, numbers going straight into the
+    /// batch (no document tree), nesting bounded by the sample's rank.
+    /// </summary>
+    /// <exception cref="RequestException">400, naming what is wrong and where.</exception>
+    public static PredictRequest Read(ReadOnlySequence<byte> body, int[] sampleShape)
+    {
+        if (IsBlank(body))
+        {
+            throw Bad($"the request body is empty; send JSON such as {Example}");
+        }
+
+        int sampleLength = 1;
+        foreach (int size in sampleShape)
+        {
+            sampleLength *= size;
+        }
+
+        // n numbers take at least 2n - 1 bytes, so this bounds what the body can hold.
+        var values = new Values(ArrayPool<float>.Shared.Rent((int)Math.Min(body.Length / 2 + 1, Array.MaxLength)));
+        try
+        {
+            // The object, the batch, an instance, then one level per axis of the sample beyond the first;
+            // one more for the named-input form. Anything deeper is refused by the reader itself.
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = sampleShape.Length + 3 });
+            (int rows, bool columnar) = ReadObject(ref reader, sampleShape, sampleLength, ref values);
+            if (rows == 0)
+            {
+                throw Bad($"the request has no instances; send at least one row of {sampleLength} numbers");
+            }
+
+            Tensor input = Tensor.Zeros([rows, .. sampleShape]);
+            values.Buffer.AsSpan(0, values.Count).CopyTo(input.AsSpan());
+            return new PredictRequest(input, columnar);
+        }
+        catch (JsonException e)
+        {
+            throw Bad($"malformed JSON: {e.Message}");
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(values.Buffer);
+        }
+    }
+
+    private static (int Rows, bool Columnar) ReadObject(ref Utf8JsonReader reader, int[] shape, int sampleLength, ref Values values)
+    {
+        Next(ref reader);
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Bad($"expected a JSON object such as {Example}; got {Describe(ref reader)}");
+        }
+
+        int? rows = null;
+        bool columnar = false;
+        while (true)
+        {
+            Next(ref reader);
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                break;
+            }
+
+            string field = reader.GetString()!;
+            switch (field)
+            {
+                case "instances" or "inputs":
+                    if (rows is not null)
+                    {
+                        throw Bad($"the request has '{field}' after '{(columnar ? "inputs" : "instances")}'; send one of them");
+                    }
+
+                    columnar = field == "inputs";
+                    rows = columnar ? ReadInputs(ref reader, shape, sampleLength, ref values) : ReadBatch(ref reader, field, shape, sampleLength, ref values);
+                    break;
+                case "signature_name":
+                    Next(ref reader);
+                    if (reader.TokenType != JsonTokenType.String || !reader.ValueTextEquals("serving_default"))
+                    {
+                        throw Bad($"signature_name {Describe(ref reader)} not found; the model has one signature, \"serving_default\"");
+                    }
+
+                    break;
+                default:
+                    throw Bad($"unknown field '{Shorten(field)}'; expected 'instances' (rows) or 'inputs' (columns), and optionally 'signature_name'");
+            }
+        }
+
+        if (reader.Read())
+        {
+            throw Bad($"unexpected {Describe(ref reader)} after the request object");
+        }
+
+        return (rows ?? throw Bad($"the request has no 'instances' field; send JSON such as {Example}"), columnar);
+    }
+
+    /// <summary>The columnar form: the batch itself, or an object naming the model's one input.</summary>
+    private static int ReadInputs(ref Utf8JsonReader reader, int[] shape, int sampleLength, ref Values values)
+    {
+        if (!reader.Read())
+        {
+            throw Bad("the JSON ends after 'inputs'");
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return ReadBatchAt(ref reader, "inputs", shape, sampleLength, ref values);
+        }
+
+        Next(ref reader);
+        if (reader.TokenType == JsonTokenType.EndObject)
+        {
+            throw Bad("'inputs' is an empty object; give the model's one input, e.g. {\"inputs\": {\"input\": [[...], ...]}}");
+        }
+
+        string name = Shorten(reader.GetString()!);
+        int rows = ReadBatch(ref reader, $"inputs.{name}", shape, sampleLength, ref values);
+        Next(ref reader);
+        if (reader.TokenType != JsonTokenType.EndObject)
+        {
+            throw Bad($"'inputs' names more than one input ('{name}', then '{Shorten(reader.GetString()!)}'); this model has one input");
+        }
+
+        return rows;
+    }
+
+    private static int ReadBatch(ref Utf8JsonReader reader, string field, int[] shape, int sampleLength, ref Values values)
+    {
+        Next(ref reader);
+        return ReadBatchAt(ref reader, field, shape, sampleLength, ref values);
+    }
+
+    private static int ReadBatchAt(ref Utf8JsonReader reader, string field, int[] shape, int sampleLength, ref Values values)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw Bad($"'{field}' must be an array with one instance per row, each {Describe(shape)}; got {Describe(ref reader)}");
+        }
+
+        Span<int> index = stackalloc int[Tensor.MaxRank];
+        int rows = 0;
+        while (true)
+        {
+            Next(ref reader);
+            if (reader.TokenType == JsonTokenType.EndArray)
+            {
+                return rows;
+            }
+
+            index[0] = rows;
+            ReadValue(ref reader, shape, 0, index, sampleLength, ref values);
+            rows++;
+        }
+    }
+
+    /// <summary>Reads the value at <paramref name="index"/>[..axis + 1] of the batch: a number, or an array along the sample's axis.</summary>
+    private static void ReadValue(ref Utf8JsonReader reader, int[] shape, int axis, scoped Span<int> index, int sampleLength, ref Values values)
+    {
+        if (axis == shape.Length)
+        {
+            if (reader.TokenType != JsonTokenType.Number)
+            {
+                throw Bad($"{Where(index, axis, shape.Length)}: expected a number, got {Describe(ref reader)}");
+            }
+
+            if (!reader.TryGetSingle(out float value) || !float.IsFinite(value))
+            {
+                throw Bad($"{Where(index, axis, shape.Length)}: {Raw(ref reader)} is outside float32's range (±3.4028235E+38)");
+            }
+
+            values.Buffer[values.Count++] = value;
+            return;
+        }
+
+        int expected = shape[axis];
+        string what = shape.Length == 1 ? $"{expected} features" : $"{expected} values";
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            string hint = axis == 0 ? $"each instance is {Describe(shape)}" : $"expected an array of {what}";
+            throw Bad($"{Where(index, axis, shape.Length)}: {hint}; got {Describe(ref reader)}");
+        }
+
+        int count = 0;
+        while (true)
+        {
+            Next(ref reader);
+            if (reader.TokenType == JsonTokenType.EndArray)
+            {
+                break;
+            }
+
+            if (count < expected)
+            {
+                index[axis + 1] = count;
+                ReadValue(ref reader, shape, axis + 1, index, sampleLength, ref values);
+            }
+            else
+            {
+                reader.Skip();
+            }
+
+            count++;
+        }
+
+        if (count != expected)
+        {
+            string model = axis == 0 && shape.Length > 1 ? $" (the model takes {Describe(shape)})" : "";
+            throw Bad($"{Where(index, axis, shape.Length)}: expected {what}, got {count}{model}");
+        }
+    }
+
+    /// <summary>"instance 3", "instance 3, feature 5" or "instance 3 at [2][5]": where in the batch a value sits.</summary>
+    private static string Where(ReadOnlySpan<int> index, int axis, int rank)
+    {
+        if (axis == 0)
+        {
+            return $"instance {index[0]}";
+        }
+
+        if (rank == 1)
+        {
+            return $"instance {index[0]}, feature {index[1]}";
+        }
+
+        var text = new System.Text.StringBuilder($"instance {index[0]} at ");
+        for (int i = 1; i <= axis; i++)
+        {
+            text.Append('[').Append(index[i]).Append(']');
+        }
+
+        return text.ToString();
+    }
+
+    private static string Describe(int[] shape) => shape.Length == 1
+        ? $"an array of {shape[0]} numbers"
+        : $"nested arrays of shape [{string.Join(", ", shape)}]";
+
+    private static string Describe(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => $"the string \"{Shorten(reader.GetString()!)}\"",
+        JsonTokenType.Number => $"the number {Raw(ref reader)}",
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        JsonTokenType.Null => "null",
+        _ => reader.TokenType.ToString(),
+    };
+
+    private static string Raw(ref Utf8JsonReader reader) =>
+        Shorten(System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan));
+
+    /// <summary>Echoes a client's text in an error without echoing a whole megabyte of it.</summary>
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "...";
+
+    private static void Next(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+        {
+            throw Bad("the JSON ends early");
+        }
+    }
+
+    private static bool IsBlank(ReadOnlySequence<byte> body)
+    {
+        foreach (ReadOnlyMemory<byte> segment in body)
+        {
+            foreach (byte b in segment.Span)
+            {
+                if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static RequestException Bad(string message) => new(StatusCodes.Status400BadRequest, message);
+
+    /// <summary>The numbers read so far, in a rented buffer large enough for any body of this length.</summary>
+    private struct Values(float[] buffer)
+    {
+        public readonly float[] Buffer = buffer;
+        public int Count;
+    }
+}

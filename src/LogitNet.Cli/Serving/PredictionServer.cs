@@ -1,0 +1,198 @@
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LogitNet.Cli.Serving;
+
+/// <summary>
+/// One loaded model behind TensorFlow Serving's REST API on Kestrel. Requests run in parallel on the
+/// one model: <see cref="Sequential.Predict"/> keeps each call's state in its own execution context.
+/// </summary>
+internal sealed class PredictionServer
+{
+    private readonly Sequential _model;
+    private readonly string _name;
+    private readonly int[] _sampleShape;
+    private readonly long _maxBodyBytes;
+
+    public PredictionServer(Sequential model, string name, long maxBodyBytes)
+    {
+        _model = model;
+        _name = name;
+        _sampleShape = model.Layers[0].InputShape;
+        _maxBodyBytes = maxBodyBytes;
+    }
+
+    /// <summary>
+    /// Serves until Ctrl-C or SIGTERM, then lets the requests in flight finish. <paramref name="started"/>
+    /// gets the address actually bound (port 0 picks a free one).
+    /// </summary>
+    public void Run(IPAddress address, int port, Action<string> started)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = _maxBodyBytes;
+            kestrel.Listen(address, port);
+        });
+
+        WebApplication app = builder.Build();
+        app.Run(HandleAsync);
+        app.StartAsync().GetAwaiter().GetResult();
+        string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        started(url);
+        app.WaitForShutdownAsync().GetAwaiter().GetResult();
+        ((IAsyncDisposable)app).DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        CancellationToken cancellation = context.RequestAborted;
+        try
+        {
+            await DispatchAsync(context, cancellation);
+        }
+        catch (RequestException e)
+        {
+            await TryWriteErrorAsync(context, e.StatusCode, e.Message);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await TryWriteErrorAsync(context, e.StatusCode, TooLarge());
+        }
+        catch (BadHttpRequestException e)
+        {
+            await TryWriteErrorAsync(context, e.StatusCode, e.Message);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The client went away: nobody to answer.
+        }
+        catch (Exception e)
+        {
+            await TryWriteErrorAsync(context, StatusCodes.Status500InternalServerError, $"internal error ({e.GetType().Name}): {e.Message}");
+        }
+    }
+
+    private async Task DispatchAsync(HttpContext context, CancellationToken cancellation)
+    {
+        HttpRequest request = context.Request;
+        ModelRoute route = ModelRoute.Parse(request.Path.Value ?? "")
+            ?? throw new RequestException(StatusCodes.Status404NotFound,
+                $"no such endpoint: {request.Path}; this server answers GET /v1/models/{_name} and POST /v1/models/{_name}:predict");
+        if (route.Name != _name)
+        {
+            throw new RequestException(StatusCodes.Status404NotFound, $"model '{route.Name}' not found; this server serves '{_name}'");
+        }
+
+        if (route.Version is not null and not "1")
+        {
+            throw new RequestException(StatusCodes.Status404NotFound, $"version {route.Version} of model '{_name}' not found; this server has version 1");
+        }
+
+        if (route.Metadata)
+        {
+            if (route.Method is not null)
+            {
+                throw new RequestException(StatusCodes.Status404NotFound, $"no such endpoint: {request.Path}; the metadata is GET /v1/models/{_name}/metadata");
+            }
+
+            RequireMethod(context, HttpMethods.Get, "the model metadata");
+            await PredictResponse.WriteMetadataAsync(context.Response, _name, _sampleShape, _model.Layers[^1].OutputShape, cancellation);
+            return;
+        }
+
+        switch (route.Method)
+        {
+            case null:
+                RequireMethod(context, HttpMethods.Get, "the model status");
+                await PredictResponse.WriteStatusAsync(context.Response, cancellation);
+                return;
+            case "predict":
+                RequireMethod(context, HttpMethods.Post, ":predict");
+                PredictRequest parsed;
+                System.Buffers.ReadOnlySequence<byte> body = await ReadBodyAsync(request.BodyReader, cancellation);
+                try
+                {
+                    parsed = PredictRequest.Read(body, _sampleShape);
+                }
+                finally
+                {
+                    request.BodyReader.AdvanceTo(body.End);
+                }
+
+                Tensor output = _model.Predict(parsed.Input);
+                await PredictResponse.WriteAsync(context.Response, output, parsed.Columnar, cancellation);
+                return;
+            default:
+                throw new RequestException(StatusCodes.Status404NotFound, $"':{route.Method}' is not supported; this server answers ':predict'");
+        }
+    }
+
+    private static void RequireMethod(HttpContext context, string method, string what)
+    {
+        if (!string.Equals(context.Request.Method, method, StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.Headers.Allow = method;
+            throw new RequestException(StatusCodes.Status405MethodNotAllowed, $"{context.Request.Method} is not allowed for {what}; use {method}");
+        }
+    }
+
+    /// <summary>The whole body, kept in the pipe's own buffers (no copy); Kestrel stops it at the size limit.</summary>
+    private async Task<System.Buffers.ReadOnlySequence<byte>> ReadBodyAsync(PipeReader body, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            ReadResult result = await body.ReadAsync(cancellation);
+            if (result.Buffer.Length > _maxBodyBytes)
+            {
+                throw new RequestException(StatusCodes.Status413PayloadTooLarge, TooLarge());
+            }
+
+            if (result.IsCompleted)
+            {
+                // The caller consumes it (AdvanceTo) once it is parsed.
+                return result.Buffer;
+            }
+
+            body.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+
+    private string TooLarge() =>
+        $"the request body is larger than this server's limit of {_maxBodyBytes:N0} bytes (logitnet serve --max-body-mb); send fewer instances per request";
+
+    private static async Task TryWriteErrorAsync(HttpContext context, int statusCode, string message)
+    {
+        if (context.Response.HasStarted)
+        {
+            // Part of an answer has gone out; an error body now would corrupt it. Drop the connection instead.
+            context.Abort();
+            return;
+        }
+
+        try
+        {
+            await PredictResponse.WriteErrorAsync(context.Response, statusCode, message, context.RequestAborted);
+        }
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away while we answered.
+        }
+    }
+}

@@ -1,0 +1,7 @@
+namespace LogitNet.Cli.Serving;
+
+/// <summary>A request the server refuses: the HTTP status to answer with and a message naming the problem.</summary>
+internal sealed class RequestException(int statusCode, string message) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+}

@@ -1,0 +1,295 @@
+using System.Text.Json;
+using LogitNet.Losses;
+using LogitNet.Metrics;
+using LogitNet.Optimizers;
+
+namespace LogitNet.Serialization.Keras;
+
+/// <summary>
+/// The compile state of a Keras file — loss (with <c>from_logits</c>), optimizer and its settings,
+/// metrics — from <c>training_config</c> (legacy HDF5) or <c>compile_config</c> (<c>.keras</c>).
+/// </summary>
+/// <remarks>
+/// Anything LogitNet cannot reproduce exactly (a loss or optimizer it does not have, Keras 2's
+/// per-step <c>decay</c>, AMSGrad, EMA, value clipping) leaves the model uncompiled, with a note
+/// saying why; a metric it does not have is left out with a note, since metrics do not change
+/// training. The optimizer starts fresh (step 0, zero moments): Keras's optimizer variables are not
+/// restored.
+/// </remarks>
+internal static class KerasCompileConfig
+{
+    /// <summary>The loss, optimizer and metrics, or null when the model cannot be compiled as Keras had it (see the notes).</summary>
+    public static (Loss Loss, Optimizer Optimizer, Metric[] Metrics)? Read(JsonElement config, bool keras2, List<string> notes)
+    {
+        if (config.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        JsonElement? lossElement = KerasModelBuilder.Optional(config, "loss");
+        JsonElement? optimizerElement = KerasModelBuilder.Optional(config, "optimizer_config") ?? KerasModelBuilder.Optional(config, "optimizer");
+        if (lossElement is null || optimizerElement is null)
+        {
+            notes.Add("The file's compile settings name no loss or no optimizer: the model is loaded uncompiled; call Compile before Fit.");
+            return null;
+        }
+
+        Loss? loss = ReadLoss(lossElement.Value, notes);
+        Optimizer? optimizer = ReadOptimizer(optimizerElement.Value, notes);
+        Metric[] metrics = ReadMetrics(KerasModelBuilder.Optional(config, "metrics"), loss, notes);
+        if (loss is null || optimizer is null)
+        {
+            notes.Add("The model is loaded uncompiled; call Compile with LogitNet's loss and optimizer before Fit.");
+            return null;
+        }
+
+        return (loss, optimizer, metrics);
+    }
+
+    private static Loss? ReadLoss(JsonElement element, List<string> notes)
+    {
+        string? name;
+        JsonElement config = default;
+        if (element.ValueKind == JsonValueKind.String)
+        {
+            name = element.GetString();
+        }
+        else if (element.ValueKind == JsonValueKind.Object && KerasModelBuilder.Optional(element, "class_name") is { ValueKind: JsonValueKind.String } c)
+        {
+            name = c.GetString();
+            config = KerasModelBuilder.Optional(element, "config") ?? default;
+            if (name == "function" && config.ValueKind == JsonValueKind.String)
+            {
+                // Keras 3 serializes a loss given as a function: {"class_name": "function", "config": "sparse_categorical_crossentropy"}.
+                name = config.GetString();
+                config = default;
+            }
+        }
+        else
+        {
+            notes.Add($"The loss {Clip(element.GetRawText())} is not one loss for one output; LogitNet compiles single-output models.");
+            return null;
+        }
+
+        bool fromLogits = Bool(config, "from_logits", false);
+        float labelSmoothing = Float(config, "label_smoothing", 0f);
+        Reduction? reduction = KerasModelBuilder.Optional(config, "reduction") is { ValueKind: JsonValueKind.String } r
+            ? r.GetString() switch
+            {
+                "sum_over_batch_size" or "auto" => Reduction.SumOverBatchSize,
+                "sum" => Reduction.Sum,
+                "none" => Reduction.None,
+                _ => null,
+            }
+            : Reduction.SumOverBatchSize;
+        if (reduction is null)
+        {
+            notes.Add($"The loss reduction {KerasModelBuilder.Optional(config, "reduction")?.GetRawText()} is not one LogitNet has.");
+            return null;
+        }
+
+        if (KerasModelBuilder.Optional(config, "axis") is { } axis && !(axis.TryGetInt32(out int a) && a == -1))
+        {
+            notes.Add($"The loss works over axis {axis.GetRawText()}; LogitNet's losses take the classes on the last axis.");
+            return null;
+        }
+
+        try
+        {
+            return name switch
+            {
+                "binary_crossentropy" or "BinaryCrossentropy" => new BinaryCrossentropy(fromLogits, labelSmoothing, reduction.Value),
+                "categorical_crossentropy" or "CategoricalCrossentropy" => new CategoricalCrossentropy(fromLogits, labelSmoothing, reduction.Value),
+                "sparse_categorical_crossentropy" or "SparseCategoricalCrossentropy" => new SparseCategoricalCrossentropy(fromLogits,
+                    KerasModelBuilder.Optional(config, "ignore_class") is { } ignore && ignore.TryGetInt32(out int ignored) ? ignored : null, reduction.Value),
+                "mean_squared_error" or "mse" or "MeanSquaredError" => new MeanSquaredError(reduction.Value),
+                _ => Unsupported(),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            notes.Add($"The loss {name} has a setting LogitNet refuses: {e.Message}");
+            return null;
+        }
+
+        Loss? Unsupported()
+        {
+            notes.Add($"The loss '{name}' is not one LogitNet has (it has binary, categorical and sparse categorical cross-entropy and mean squared error).");
+            return null;
+        }
+    }
+
+    private static Optimizer? ReadOptimizer(JsonElement element, List<string> notes)
+    {
+        string? name = element.ValueKind == JsonValueKind.String ? element.GetString()
+            : KerasModelBuilder.Optional(element, "class_name") is { ValueKind: JsonValueKind.String } c ? c.GetString() : null;
+        JsonElement config = element.ValueKind == JsonValueKind.Object ? KerasModelBuilder.Optional(element, "config") ?? default : default;
+        if (name is null)
+        {
+            notes.Add("The optimizer is not named.");
+            return null;
+        }
+
+        // Keras 2.2 and older named it lr; a per-step decay (Keras 2's legacy optimizers) changes every step's rate.
+        float learningRate = Float(config, "learning_rate", float.NaN) is var rate && !float.IsNaN(rate) ? rate : Float(config, "lr", 0.001f);
+        LearningRateSchedule? schedule = null;
+        if (KerasModelBuilder.Optional(config, "learning_rate") is { ValueKind: JsonValueKind.Object } scheduleElement)
+        {
+            schedule = ReadSchedule(scheduleElement, notes);
+            if (schedule is null)
+            {
+                return null;
+            }
+        }
+
+        foreach ((string key, string why) in new[] { ("decay", "a per-step learning-rate decay (Keras 2's legacy optimizers)"), ("clipvalue", "value clipping"), ("ema_overwrite_frequency", "EMA weights") })
+        {
+            if (KerasModelBuilder.Optional(config, key) is { } value && !(value.ValueKind == JsonValueKind.Number && value.GetDouble() == 0))
+            {
+                notes.Add($"The optimizer {name} uses {why} ({key}={value.GetRawText()}), which LogitNet's optimizers do not have.");
+                return null;
+            }
+        }
+
+        if (Bool(config, "use_ema", false) || Bool(config, "amsgrad", false))
+        {
+            notes.Add($"The optimizer {name} uses {(Bool(config, "amsgrad", false) ? "AMSGrad" : "EMA weights")}, which LogitNet's optimizers do not have.");
+            return null;
+        }
+
+        float? clipNorm = KerasModelBuilder.Optional(config, "clipnorm") is not null ? Float(config, "clipnorm", 0f) : null;
+        float? globalClipNorm = KerasModelBuilder.Optional(config, "global_clipnorm") is not null ? Float(config, "global_clipnorm", 0f) : null;
+        float beta1 = Float(config, "beta_1", 0.9f), beta2 = Float(config, "beta_2", 0.999f), epsilon = Float(config, "epsilon", 1e-7f);
+        float weightDecay = Float(config, "weight_decay", 0f);
+        try
+        {
+            Optimizer optimizer = name switch
+            {
+                "Adam" or "adam" when weightDecay == 0 => schedule is null ? new Adam(learningRate, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm } : new Adam(schedule, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                "Adam" or "adam" or "AdamW" or "adamw" => schedule is null
+                    ? new AdamW(learningRate, Float(config, "weight_decay", 0.004f), beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new AdamW(schedule, Float(config, "weight_decay", 0.004f), beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                "SGD" or "sgd" => schedule is null
+                    ? new SGD(learningRate, Float(config, "momentum", 0f), Bool(config, "nesterov", false)) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new SGD(schedule, Float(config, "momentum", 0f), Bool(config, "nesterov", false)) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                "RMSprop" or "rmsprop" => schedule is null
+                    ? new RMSprop(learningRate, Float(config, "rho", 0.9f), Float(config, "momentum", 0f), epsilon, Bool(config, "centered", false)) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new RMSprop(schedule, Float(config, "rho", 0.9f), Float(config, "momentum", 0f), epsilon, Bool(config, "centered", false)) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                _ => null!,
+            };
+            if (optimizer is null)
+            {
+                notes.Add($"The optimizer '{name}' is not one LogitNet has (it has SGD, Adam, AdamW and RMSprop).");
+                return null;
+            }
+
+            return optimizer;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            notes.Add($"The optimizer {name} has a setting LogitNet refuses: {e.Message}");
+            return null;
+        }
+    }
+
+    private static LearningRateSchedule? ReadSchedule(JsonElement element, List<string> notes)
+    {
+        string? name = KerasModelBuilder.Optional(element, "class_name")?.GetString();
+        JsonElement config = KerasModelBuilder.Optional(element, "config") ?? default;
+        try
+        {
+            switch (name)
+            {
+                case "ExponentialDecay":
+                    return new ExponentialDecay(Float(config, "initial_learning_rate", 0.001f), (long)Float(config, "decay_steps", 1f),
+                        Float(config, "decay_rate", 1f), Bool(config, "staircase", false));
+                case "CosineDecay" when Float(config, "warmup_steps", 0f) == 0:
+                    return new CosineDecay(Float(config, "initial_learning_rate", 0.001f), (long)Float(config, "decay_steps", 1f), Float(config, "alpha", 0f));
+                default:
+                    notes.Add($"The learning-rate schedule {Clip(element.GetRawText())} is not one LogitNet has (it has ExponentialDecay and CosineDecay without warm-up).");
+                    return null;
+            }
+        }
+        catch (ArgumentException e)
+        {
+            notes.Add($"The learning-rate schedule {name} has a setting LogitNet refuses: {e.Message}");
+            return null;
+        }
+    }
+
+    private static Metric[] ReadMetrics(JsonElement? element, Loss? loss, List<string> notes)
+    {
+        var metrics = new List<Metric>();
+        var names = new List<string>();
+        Collect(element, 0);
+        foreach (string name in names.Distinct())
+        {
+            Metric? metric = name switch
+            {
+                // Keras resolves "accuracy" by the loss (compile_utils.get_metric).
+                "accuracy" or "acc" => loss switch
+                {
+                    BinaryCrossentropy => new BinaryAccuracy(),
+                    SparseCategoricalCrossentropy => new SparseCategoricalAccuracy(),
+                    CategoricalCrossentropy => new CategoricalAccuracy(),
+                    _ => new LogitNet.Metrics.Accuracy(),
+                },
+                "binary_accuracy" => new BinaryAccuracy(),
+                "categorical_accuracy" => new CategoricalAccuracy(),
+                "sparse_categorical_accuracy" => new SparseCategoricalAccuracy(),
+                _ => null,
+            };
+            if (metric is null)
+            {
+                notes.Add($"The metric '{Clip(name)}' is not one LogitNet has; it is left out (metrics do not change training).");
+            }
+            else
+            {
+                metrics.Add(metric);
+            }
+        }
+
+        return metrics.ToArray();
+
+        void Collect(JsonElement? value, int depth)
+        {
+            if (value is not { } v || depth > 8)
+            {
+                return;
+            }
+
+            switch (v.ValueKind)
+            {
+                case JsonValueKind.String:
+                    names.Add(v.GetString()!);
+                    break;
+                case JsonValueKind.Array:
+                    foreach (JsonElement item in v.EnumerateArray())
+                    {
+                        Collect(item, depth + 1);
+                    }
+
+                    break;
+                case JsonValueKind.Object:
+                    // {"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "fn": "binary_accuracy"}} or {"class_name": "BinaryAccuracy", ...}.
+                    JsonElement config = KerasModelBuilder.Optional(v, "config") ?? default;
+                    string? fn = config.ValueKind != JsonValueKind.Object ? null : KerasModelBuilder.Optional(config, "fn")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(config, "fn")!.Value.GetString() : null;
+                    string? named = KerasModelBuilder.Optional(config, "name")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(config, "name")!.Value.GetString() : null;
+                    string? className = KerasModelBuilder.Optional(v, "class_name")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(v, "class_name")!.Value.GetString() : null;
+                    names.Add(fn ?? (className == "function" && config.ValueKind == JsonValueKind.String ? config.GetString()
+                        : className is "MeanMetricWrapper" or null ? named : VarName(className)) ?? v.GetRawText());
+                    break;
+            }
+        }
+    }
+
+    private static string VarName(string className) => KerasV3Weights.SnakeCase(className);
+
+    private static bool Bool(JsonElement config, string key, bool absent) =>
+        KerasModelBuilder.Optional(config, key) is { } value ? value.ValueKind == JsonValueKind.True : absent;
+
+    private static float Float(JsonElement config, string key, float absent) =>
+        KerasModelBuilder.Optional(config, key) is { ValueKind: JsonValueKind.Number } value && value.TryGetSingle(out float f) && float.IsFinite(f) ? f : absent;
+
+    private static string Clip(string text) => text.Length <= 80 ? text : text[..80] + "...";
+}

@@ -1,0 +1,82 @@
+namespace LogitNet.Cli.Tests;
+
+/// <summary>The CLI on Keras files: summary, predict and export-onnx take them, and convert moves between formats.</summary>
+public sealed class KerasFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("logitnet-cli-keras-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>A corpus file (../shared/keras_corpus beside the repository), copied here.</summary>
+    private string Corpus(string number)
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            string models = Path.Combine(d.FullName, "shared", "keras_corpus", "models");
+            if (Directory.Exists(models))
+            {
+                string source = Directory.GetFiles(models, number + "_*").Single();
+                string copy = Path.Combine(_directory, Path.GetFileName(source));
+                File.Copy(source, copy, overwrite: true);
+                return copy;
+            }
+        }
+
+        throw new DirectoryNotFoundException("shared/keras_corpus/models was not found above the test assembly; CI lays shared/ beside the repository.");
+    }
+
+    [Fact]
+    public void Summary_OfAKerasH5_ShowsTheLayersAndTheCompileState()
+    {
+        CliResult result = CliRunner.Run(_directory, "summary", Corpus("002"));
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("dense_13", result.Output);
+        Assert.Contains("BinaryCrossentropy", result.Output);
+    }
+
+    [Fact]
+    public void Convert_KerasToLogitNetToKeras_AndOnnx_KeepsThePredictions()
+    {
+        string keras = Corpus("027");
+        string logitnet = Path.Combine(_directory, "churn.logitnet");
+        string back = Path.Combine(_directory, "churn_again.keras");
+        string onnx = Path.Combine(_directory, "churn.onnx");
+        foreach ((string from, string to) in new[] { (keras, logitnet), (logitnet, back), (keras, onnx) })
+        {
+            CliResult result = CliRunner.Run(_directory, "convert", from, to);
+            Assert.True(result.ExitCode == 0, result.Error);
+            Assert.Contains($"Wrote {to}", result.Output);
+        }
+
+        Tensor x = Tensor.RandomNormal([5, 12], 0f, 1f, seed: 1);
+        float[] expected = Sequential.Load(keras).Predict(x).ToArray();
+        Assert.Equal(expected, Sequential.Load(logitnet).Predict(x).ToArray());
+        Assert.Equal(expected, Sequential.Load(back).Predict(x).ToArray());
+    }
+
+    [Fact]
+    public void Convert_ToH5_OrOntoItself_IsAUsageError()
+    {
+        string keras = Corpus("027");
+        CliResult h5 = CliRunner.Run(_directory, "convert", keras, Path.Combine(_directory, "x.h5"));
+        Assert.Equal(2, h5.ExitCode);
+        Assert.Contains("write a .keras file", h5.Error);
+        Assert.Equal(2, CliRunner.Run(_directory, "convert", keras, keras).ExitCode);
+    }
+
+    [Fact]
+    public void Convert_AnUnsupportedKerasModel_FailsInOneLineNamingTheLayer()
+    {
+        CliResult result = CliRunner.Run(_directory, "convert", Corpus("010"), Path.Combine(_directory, "cnn.logitnet"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Conv2D", result.Error);
+        Assert.Single(result.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Help_ShowsTheKerasForms()
+    {
+        Assert.Contains("logitnet convert model.h5 model.logitnet", CliRunner.Run(_directory, "convert", "--help").Output);
+        Assert.Contains("model.keras", CliRunner.Run(_directory, "predict", "--help").Output);
+    }
+}

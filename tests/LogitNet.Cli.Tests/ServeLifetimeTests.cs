@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace LogitNet.Cli.Tests;
+
+/// <summary><c>logitnet serve</c> started and stopped on its own: naming, signals and command-line errors.</summary>
+public sealed class ServeLifetimeTests(TrainedModelFixture trained) : IClassFixture<TrainedModelFixture>
+{
+    [Theory]
+    [InlineData(ServerProcess.SigInt)]
+    [InlineData(ServerProcess.SigTerm)]
+    public async Task Serve_WithName_AnswersUnderIt_AndStopsCleanlyOnASignal(int signal)
+    {
+        Assert.True(trained.Train.ExitCode == 0, trained.Train.Error);
+        using ServerProcess server = ServerProcess.Start(trained.Directory, trained.ModelPath, "--name", "mnist-v2");
+
+        Assert.Contains("Serving 'mnist-v2' (digits.logitnet: 64 features -> 10 outputs) on http://127.0.0.1:", server.Output);
+        using (HttpResponseMessage named = await server.Client.GetAsync("/v1/models/mnist-v2"))
+        {
+            Assert.Equal(HttpStatusCode.OK, named.StatusCode);
+        }
+
+        using (HttpResponseMessage byFile = await server.Client.GetAsync("/v1/models/digits"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, byFile.StatusCode);
+        }
+
+        CliResult stopped = server.Stop(signal);
+
+        Assert.True(stopped.ExitCode == 0, stopped.Error);
+        Assert.EndsWith("Stopped.", stopped.Output.TrimEnd());
+        Assert.Equal("", stopped.Error);
+    }
+
+    [Theory]
+    [InlineData("--port", "70000", "--port 70000: expected 0 to 65535")]
+    [InlineData("--name", "a/b", "model name 'a/b': expected letters, digits")]
+    [InlineData("--host", "example", "--host 'example': expected an IP address")]
+    [InlineData("--max-body-mb", "0", "--max-body-mb 0: expected 1 to 1024")]
+    public void Serve_BadOption_IsAUsageError(string option, string value, string message)
+    {
+        CliResult result = CliRunner.Run(trained.Directory, "serve", trained.ModelPath, option, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error);
+    }
+
+    [Fact]
+    public void Serve_MissingModel_OrPortInUse_FailsInOneLine()
+    {
+        CliResult missing = CliRunner.Run(trained.Directory, "serve", "nowhere.logitnet");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("nowhere.logitnet", missing.Error);
+
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        CliResult busy = CliRunner.Run(trained.Directory, "serve", trained.ModelPath, "--port", port.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(1, busy.ExitCode);
+        Assert.Contains(port.ToString(CultureInfo.InvariantCulture), busy.Error);
+        Assert.Single(busy.Error.Trim().Split('\n'));
+    }
+}

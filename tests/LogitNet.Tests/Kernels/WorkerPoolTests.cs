@@ -1,0 +1,153 @@
+using LogitNet.Kernels;
+
+namespace LogitNet.Tests.Kernels;
+
+/// <summary>
+/// The pool's contract: every chunk runs exactly once, whatever the thread count; a chunk's
+/// exception reaches the caller, from any thread; a job's chunk may start a job of its own (it runs
+/// on its thread); concurrent callers each finish; the public cap is validated.
+/// </summary>
+[Collection(ProcessWideSettingsCollection.Name)]
+public class WorkerPoolTests
+{
+    private sealed class Counting(int count) : IParallelJob
+    {
+        public int[] Runs { get; } = new int[count];
+
+        public int[] Threads { get; } = new int[count];
+
+        public int Count => count;
+
+        public Func<int, bool> Throws { get; init; } = _ => false;
+
+        public void Run(int index)
+        {
+            Interlocked.Increment(ref Runs[index]);
+            Threads[index] = Environment.CurrentManagedThreadId;
+            if (Throws(index))
+            {
+                throw new InvalidDataException($"chunk {index} failed");
+            }
+
+            Thread.SpinWait(2000);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(2, 2)]
+    [InlineData(3, 7)]
+    [InlineData(4, 64)]
+    [InlineData(8, 3)]
+    [InlineData(8, 200)]
+    public void Run_AnyThreadCount_RunsEveryChunkOnce(int threads, int chunks)
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            var job = new Counting(chunks);
+            WorkerPool.Run(job, threads);
+            Assert.All(job.Runs, runs => Assert.Equal(1, runs));
+        }
+    }
+
+    [Fact]
+    public void Run_ChunkZero_RunsOnTheCallingThread()
+    {
+        // The caller starts at chunk 0 and takes it before any worker could reach it (workers
+        // start at their own share), which the training step's data placement relies on.
+        for (int round = 0; round < 20; round++)
+        {
+            var job = new Counting(8);
+            WorkerPool.Run(job, 4);
+            Assert.Equal(Environment.CurrentManagedThreadId, job.Threads[0]);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)] // the caller's own first chunk
+    [InlineData(5)] // a worker's chunk, or the caller's if the worker is late
+    [InlineData(7)]
+    public void Run_ChunkThrows_ExceptionReachesTheCaller(int failing)
+    {
+        for (int round = 0; round < 10; round++)
+        {
+            var job = new Counting(8) { Throws = i => i == failing };
+            var error = Assert.Throws<InvalidDataException>(() => WorkerPool.Run(job, 4));
+            Assert.Equal($"chunk {failing} failed", error.Message);
+        }
+
+        // The pool still works afterwards.
+        var after = new Counting(8);
+        WorkerPool.Run(after, 4);
+        Assert.All(after.Runs, runs => Assert.Equal(1, runs));
+    }
+
+    private sealed class Nested(int count) : IParallelJob
+    {
+        public Counting[] Inner { get; } = Enumerable.Range(0, count).Select(_ => new Counting(4)).ToArray();
+
+        public int Count => count;
+
+        public void Run(int index) => WorkerPool.Run(Inner[index], 4);
+    }
+
+    [Fact]
+    public void Run_ChunkStartsAJob_RunsItOnItsOwnThread()
+    {
+        var job = new Nested(6);
+        WorkerPool.Run(job, 3);
+        Assert.All(job.Inner, inner => Assert.All(inner.Runs, runs => Assert.Equal(1, runs)));
+    }
+
+    [Fact]
+    public async Task Run_FromSeveralThreadsAtOnce_EveryCallFinishes()
+    {
+        bool[] ok = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() =>
+        {
+            bool all = true;
+            for (int round = 0; round < 200; round++)
+            {
+                var job = new Counting(5);
+                WorkerPool.Run(job, 3);
+                all &= job.Runs.All(runs => runs == 1);
+            }
+
+            return all;
+        })));
+        Assert.All(ok, Assert.True);
+    }
+
+    [Fact]
+    public void MaxThreads_RejectsNonsense_AndIsTheGemmsSetting()
+    {
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.MaxThreads = 0);
+            Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.MaxThreads = 257);
+            Parallelism.MaxThreads = 3;
+            Assert.Equal(3, Parallelism.MaxThreads);
+            Assert.Equal(3, Gemm.MaxThreads);
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    private sealed class Empty(int count) : IParallelJob
+    {
+        public int Count => count;
+
+        public void Run(int index)
+        {
+        }
+    }
+
+    [Fact]
+    public void Run_WhenWarm_AllocatesNothingOnTheCallingThread()
+    {
+        var job = new Empty(16);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => WorkerPool.Run(job, 4)));
+    }
+}

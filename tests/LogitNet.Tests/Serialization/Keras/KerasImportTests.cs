@@ -1,0 +1,314 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using LogitNet.Data;
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Metrics;
+using LogitNet.Optimizers;
+using PureHDF;
+
+namespace LogitNet.Tests.Serialization.Keras;
+
+/// <summary>Keras files of each kind, nested models, the compile state, and each refusal.</summary>
+public sealed class KerasImportTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("logitnet-keras-import-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static string DataPath(params string[] parts) =>
+        Path.Combine([KerasCorpus.RepositoryRoot, "tests", "LogitNet.Tests", "Serialization", "Keras", "Data", .. parts]);
+
+    /// <summary>The numbers Keras itself printed for four corpus files (crosscheck/cases.json).</summary>
+    [Theory]
+    [InlineData("02tanishk/ANN-Classfication")]              // Keras 3.8 .h5
+    [InlineData("0xSaurabhSharma/Churn_Modeling_ANN_Classification")]   // Keras 3.7 .h5
+    [InlineData("Adit3101/ANN_Classification_churn")]       // Keras 3.11 .keras, groups named dense.. for layers dense_3..
+    [InlineData("Abhaypandy/ANN-classification-churn-prediction")]    // Keras 3.11 .keras
+    public void Predict_MatchesWhatKerasPrinted(string repository)
+    {
+        using JsonDocument cases = JsonDocument.Parse(File.ReadAllBytes(KerasCorpus.CrosscheckFile));
+        JsonElement entry = cases.RootElement.EnumerateArray().Single(c => c.GetProperty("repo").GetString() == repository && c.GetProperty("kind").GetString() == "notebook");
+        string prefix = repository.Replace("/", "__");
+        string file = Directory.GetFiles(KerasCorpus.ModelsDirectory).Single(f =>
+            Path.GetFileName(f).Contains(prefix) && Path.GetFileName(f).EndsWith("__" + entry.GetProperty("model_path").GetString()!.Replace("/", "__")));
+        float[][] input = entry.GetProperty("input").EnumerateArray().Select(row => row.EnumerateArray().Select(v => (float)v.GetDouble()).ToArray()).ToArray();
+        float printed = (float)entry.GetProperty("printed_output")[0][0].GetDouble();
+        Sequential model = Sequential.Load(file);
+        float ours = model.Predict(Tensor.FromArray(input[0], 1, input[0].Length)).ToArray()[0];
+        Assert.True(Math.Abs(ours - printed) <= 1e-7 + 1e-6 * Math.Abs(printed), $"{repository}: LogitNet {ours}, Keras printed {printed}");
+    }
+
+    [Theory]
+    [InlineData("002", typeof(BinaryCrossentropy), typeof(Adam), 0.001f, typeof(BinaryAccuracy))]   // Keras 2.4 .h5, MeanMetricWrapper
+    [InlineData("001", typeof(BinaryCrossentropy), typeof(Adam), 0.01f, typeof(BinaryAccuracy))]   // "accuracy" resolved by the loss, as Keras does   // Keras 3.8 .h5, loss object
+    [InlineData("077", typeof(BinaryCrossentropy), typeof(Adam), 0.001f, typeof(BinaryAccuracy))]  // Keras 2.2.4: "lr"
+    [InlineData("027", typeof(BinaryCrossentropy), typeof(Adam), 0.01f, typeof(BinaryAccuracy))]   // Keras 3.11 .keras compile_config
+    [InlineData("096", typeof(SparseCategoricalCrossentropy), typeof(Adam), 0.001f, typeof(SparseCategoricalAccuracy))]  // loss as a serialized function
+    [InlineData("024", typeof(BinaryCrossentropy), typeof(RMSprop), 0.0007868705f, null)]   // Keras 3.13, RMSprop
+    public void Load_CompilesAsTheFileSays(string number, Type loss, Type optimizer, float learningRate, Type? metric)
+    {
+        Sequential model = Sequential.Load(KerasCorpus.Numbered(number));
+        Assert.IsType(loss, model.Loss);
+        Assert.False(model.Loss switch { BinaryCrossentropy b => b.FromLogits, SparseCategoricalCrossentropy s => s.FromLogits, _ => true });
+        Assert.IsType(optimizer, model.Optimizer);
+        Assert.Equal(learningRate, model.Optimizer!.LearningRate, 1e-7f);
+        if (metric is not null)
+        {
+            Assert.Contains(model.Metrics, m => m.GetType() == metric);
+        }
+    }
+
+    [Fact]
+    public void Load_WithALossLogitNetLacks_IsUncompiled_AndSaysWhy()
+    {
+        Sequential model = Sequential.Load(KerasCorpus.Numbered("005"));   // mean_absolute_error
+        Assert.Null(model.Loss);
+        Assert.Contains(model.LoadNotes, n => n.Contains("mean_absolute_error"));
+        Assert.Contains(model.LoadNotes, n => n.Contains("uncompiled"));
+    }
+
+    /// <summary>
+    /// A probability-loss classifier from Keras trains on in LogitNet through the fused path: the loss it
+    /// reports is the from-logits loss of its pre-softmax outputs, and Fit lowers it.
+    /// </summary>
+    [Theory]
+    [InlineData("006")]   // Keras 2.3, softmax output, sparse_categorical_crossentropy
+    [InlineData("002")]   // Keras 2.4, sigmoid output, binary_crossentropy
+    public void LoadedProbabilityLossModel_TrainsOnTheLogits(string number)
+    {
+        Sequential model = Sequential.Load(KerasCorpus.Numbered(number));
+        model.Log = TextWriter.Null;
+        int features = model.Layers[0].InputShape[0];
+        Tensor x = Tensor.RandomNormal([64, features], 0f, 1f, seed: 4);
+        var last = (Dense)model.Layers[^1];
+        int classes = last.Units;
+        float[] labels = Enumerable.Range(0, 64).Select(i => (float)(i * 7 % Math.Max(2, classes))).ToArray();
+        Tensor y = classes == 1 ? Tensor.FromArray(labels.Select(l => l % 2).ToArray(), 64, 1) : Tensor.FromArray(labels, 64);
+
+        // The logits by hand: every layer but the last, then x·W + b of the last without its activation.
+        Tensor h = x;
+        foreach (Layer layer in model.Layers.Take(model.Layers.Count - 1))
+        {
+            h = layer.Forward(h).Clone();
+        }
+
+        Tensor logits = Ops.MatMul(h, last.Kernel.Value);
+        if (last.Bias is { } bias)
+        {
+            Span<float> z = logits.AsSpan();
+            for (int i = 0; i < z.Length; i++)
+            {
+                z[i] += bias.Value.AsSpan()[i % classes];
+            }
+        }
+
+        Loss fromLogits = classes == 1 ? new BinaryCrossentropy(fromLogits: true) : new SparseCategoricalCrossentropy(fromLogits: true);
+        float expected = fromLogits.Call(y, logits).ToScalar();
+        float reported = model.Evaluate(x, y, batchSize: 64)["loss"];
+        Assert.Equal(expected, reported, Math.Abs(expected) * 1e-5f);
+
+        History history = model.Fit(x, y, epochs: 4, batchSize: 16, verbose: 0);
+        Assert.True(history["loss"][^1] < history["loss"][0], $"loss went {history["loss"][0]} -> {history["loss"][^1]}");
+    }
+
+    [Fact]
+    public void NestedModel_Legacy_AllWeightsInTheNestedGroup_LoadByName()
+    {
+        // Corpus file 008's dense head: sequential_11 keeps dense_Dense5's kernel and bias and dense_Dense6's kernel in one group.
+        AssertMatchesReference("teachable_head.h5");
+        Sequential model = Sequential.Load(DataPath("nested", "teachable_head.h5"));
+        Assert.Equal(["input", "dense_Dense5", "dense_Dense6"], model.Layers.Select(l => l.Name));
+        Assert.Null(((Dense)model.Layers[2]).Bias);
+    }
+
+    [Fact]
+    public void NestedModel_Keras3_LoadsFromTheNestedLayersGroup() => AssertMatchesReference("nested_keras3.keras");
+
+    private static void AssertMatchesReference(string file)
+    {
+        using JsonDocument reference = JsonDocument.Parse(File.ReadAllBytes(DataPath("nested_reference.json")));
+        JsonElement entry = reference.RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("file").GetString() == file);
+        float[] input = entry.GetProperty("input").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        int[] shape = entry.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        double[] expected = entry.GetProperty("output").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        float[] ours = Sequential.Load(DataPath("nested", file)).Predict(Tensor.FromArray(input, [input.Length / shape[0], .. shape])).ToArray();
+        Assert.Equal(expected.Length, ours.Length);
+        for (int i = 0; i < ours.Length; i++)
+        {
+            Assert.True(Math.Abs(ours[i] - expected[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"{file}[{i}]: {ours[i]} vs {expected[i]}");
+        }
+    }
+
+    [Fact]
+    public void TfKeras213_SkippingCountersAndBackslashes_LoadByKerasOrder()
+    {
+        // _layer_checkpoint_dependencies\dense, \dense_2, \dense_4 (Windows, tf.keras 2.13) for dense, dense_1, dense_2.
+        Sequential model = Sequential.Load(KerasCorpus.Numbered("040"));
+        Assert.Equal([30, 256], ((Dense)model.Layers[1]).Kernel.Value.Shape);
+        Assert.Equal([256, 256], ((Dense)model.Layers[2]).Kernel.Value.Shape);
+        Assert.Equal([256, 1], ((Dense)model.Layers[3]).Kernel.Value.Shape);
+    }
+
+    [Fact]
+    public void TfKeras215Keras_WithScalarNormalization_Loads()
+    {
+        Sequential model = Sequential.Load(KerasCorpus.Numbered("041"));
+        var normalization = Assert.IsType<Normalization>(model.Layers[1]);
+        Assert.False(normalization.PerFeature);
+        Assert.Equal("2.15.0", KerasCorpus.Models[Path.GetFileName(KerasCorpus.Numbered("041"))].KerasVersion);
+    }
+
+    [Fact]
+    public void FileNamedKerasThatIsHdf5_LoadsByContent()
+    {
+        string path = KerasCorpus.Numbered("048");
+        Assert.EndsWith(".keras", path);
+        Assert.Equal((byte)0x89, File.ReadAllBytes(path)[0]);
+        Assert.Equal(6, Sequential.Load(path).Layers.Count);   // Input, then Dense, Dropout, Dense, Dropout, Dense
+    }
+
+    [Fact]
+    public void UnsupportedLayer_IsRefused_NamingClassLayerAndWhatIsSupported()
+    {
+        var error = Assert.Throws<NotSupportedException>(() => Sequential.Load(KerasCorpus.Numbered("010")));
+        Assert.Contains("Keras Conv2D", error.Message);
+        Assert.Contains("'conv2d'", error.Message);
+        Assert.Contains("Dense", error.Message);
+        Assert.Contains("Normalization", error.Message);
+    }
+
+    [Fact]
+    public void WeightsOnlyHdf5_IsRefused_SayingItHoldsNoArchitecture()
+    {
+        // Keras 2's save_weights: layer_names on the root, one group per layer.
+        string path = Path.Combine(_directory, "weights.h5");
+        var file = new H5File
+        {
+            ["dense"] = new H5Group
+            {
+                Attributes = new() { ["weight_names"] = new[] { "dense/kernel:0" } },
+                ["dense"] = new H5Group { ["kernel:0"] = new H5Dataset(new float[6], fileDims: [2, 3]) },
+            },
+        };
+        file.Attributes["layer_names"] = new[] { "dense" };
+        file.Attributes["keras_version"] = "2.15.0";
+        file.Write(path);
+        var error = Assert.Throws<DataFormatException>(() => Sequential.Load(path));
+        Assert.Contains("no architecture", error.Message);
+
+        // Keras 3's .weights.h5 layout.
+        string keras3 = Path.Combine(_directory, "model.weights.h5");
+        new H5File { ["layers"] = new H5Group { ["dense"] = new H5Group { ["vars"] = new H5Group { ["0"] = new H5Dataset(new float[6], fileDims: [2, 3]) } } }, ["vars"] = new H5Group() }.Write(keras3);
+        Assert.Contains("no architecture", Assert.Throws<DataFormatException>(() => Sequential.Load(keras3)).Message);
+    }
+
+    [Fact]
+    public void KerasZipWithoutConfig_IsRefused_SayingItHoldsNoArchitecture()
+    {
+        string path = Path.Combine(_directory, "weights.keras");
+        using (ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        using (ZipArchive source = ZipFile.OpenRead(KerasCorpus.Numbered("027")))
+        using (Stream target = zip.CreateEntry("model.weights.h5").Open())
+        {
+            source.GetEntry("model.weights.h5")!.Open().CopyTo(target);
+        }
+
+        Assert.Contains("no architecture", Assert.Throws<DataFormatException>(() => Sequential.Load(path)).Message);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x80, 0x04, 0x95, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x8c }, "pickle")]     // pickle protocol 4 (joblib, pickle.dump)
+    [InlineData(new byte[] { 0x80, 0x02, 0x63, 0x73, 0x6b, 0x6c }, "pickle")]                    // protocol 2
+    [InlineData(new byte[] { (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o' }, "not a zip")]
+    public void NonKerasFileNamedH5_IsADataFormatError(byte[] content, string expected)
+    {
+        string path = Path.Combine(_directory, "model.h5");
+        File.WriteAllBytes(path, content);
+        Assert.Contains(expected, Assert.Throws<DataFormatException>(() => Sequential.Load(path)).Message);
+    }
+
+    [Fact]
+    public void Hdf5ThatIsNotAKerasModel_IsADataFormatError()
+    {
+        string path = Path.Combine(_directory, "data.h5");
+        new H5File { ["measurements"] = new double[] { 1, 2, 3 } }.Write(path);
+        Assert.Contains("not a Keras model", Assert.Throws<DataFormatException>(() => Sequential.Load(path)).Message);
+    }
+
+    [Fact]
+    public void FunctionalModelThatIsNotAChain_IsRefused()
+    {
+        // input -> a, input -> b, output b: a branch that a Sequential cannot hold.
+        string config = """
+            {"class_name": "Functional", "config": {"name": "branchy", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 3], "name": "in"}, "name": "in", "inbound_nodes": []},
+              {"class_name": "Dense", "config": {"name": "a", "units": 2}, "name": "a", "inbound_nodes": [[["in", 0, 0, {}]]]},
+              {"class_name": "Dense", "config": {"name": "b", "units": 2}, "name": "b", "inbound_nodes": [[["in", 0, 0, {}]]]}],
+              "input_layers": [["in", 0, 0]], "output_layers": [["b", 0, 0]]}}
+            """;
+        string path = WriteLegacy("branchy.h5", config);
+        Assert.Contains("not one chain", Assert.Throws<NotSupportedException>(() => Sequential.Load(path)).Message);
+    }
+
+    [Fact]
+    public void DeeplyNestedConfig_IsRefusedAsAFormatError_NotAStackOverflow()
+    {
+        string config = string.Concat(Enumerable.Repeat("{\"a\": [", 5000)) + string.Concat(Enumerable.Repeat("]}", 5000));
+        string path = WriteLegacy("deep.h5", config);
+        Assert.Contains("nests deeper", Assert.Throws<DataFormatException>(() => Sequential.Load(path)).Message);
+    }
+
+    [Fact]
+    public void ConfigClaimingHugeLayers_IsRefusedBeforeAllocating()
+    {
+        string config = """
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 16000000], "name": "in"}},
+              {"class_name": "Dense", "config": {"name": "huge", "units": 16000000}}]}}
+            """;
+        string path = WriteLegacy("huge.h5", config);
+        Assert.Contains("more than the file", Assert.Throws<DataFormatException>(() => Sequential.Load(path)).Message);
+    }
+
+    [Fact]
+    public void WeightWithTheWrongShape_IsRefusedNamingIt()
+    {
+        string config = """
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "name": "in"}},
+              {"class_name": "Dense", "config": {"name": "d", "units": 2, "use_bias": false}}]}}
+            """;
+        string path = WriteLegacy("shape.h5", config, ("d", "d/kernel:0", new float[6], [3, 2]));
+        var error = Assert.Throws<DataFormatException>(() => Sequential.Load(path));
+        Assert.Contains("'d/kernel:0'", error.Message);
+        Assert.Contains("[3, 2]", error.Message);
+        Assert.Contains("[4, 2]", error.Message);
+    }
+
+    /// <summary>A legacy HDF5 Keras file: the config attribute and, per layer, its weights under model_weights.</summary>
+    private string WriteLegacy(string name, string config, params (string Layer, string Weight, float[] Values, ulong[] Shape)[] weights)
+    {
+        string path = Path.Combine(_directory, name);
+        var modelWeights = new H5Group();
+        foreach (IGrouping<string, (string Layer, string Weight, float[] Values, ulong[] Shape)> layer in weights.GroupBy(w => w.Layer))
+        {
+            var group = new H5Group { Attributes = new() { ["weight_names"] = layer.Select(w => w.Weight).ToArray() } };
+            foreach ((_, string weight, float[] values, ulong[] shape) in layer)
+            {
+                string[] parts = weight.Split('/');
+                group[parts[0]] = new H5Group { [parts[1]] = new H5Dataset(values, fileDims: shape) };
+            }
+
+            modelWeights[layer.Key] = group;
+        }
+
+        modelWeights.Attributes["layer_names"] = weights.Select(w => w.Layer).Distinct().ToArray();
+        var file = new H5File { ["model_weights"] = modelWeights };
+        file.Attributes["model_config"] = config;
+        file.Attributes["keras_version"] = "2.15.0";
+        file.Write(path);
+        return path;
+    }
+}

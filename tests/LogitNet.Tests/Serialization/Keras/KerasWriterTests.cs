@@ -1,0 +1,163 @@
+using System.IO.Compression;
+using System.Text.Json;
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Metrics;
+using LogitNet.Optimizers;
+using PureHDF;
+
+namespace LogitNet.Tests.Serialization.Keras;
+
+/// <summary>
+/// <c>Save("x.keras")</c> writes Keras 3's layout; the files read back through LogitNet and, once, through
+/// the independent numpy/h5py reader (its outputs are committed in Data/written_reference.json).
+/// </summary>
+public sealed class KerasWriterTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("logitnet-keras-write-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static string WrittenDirectory => Path.Combine(KerasCorpus.RepositoryRoot, "tests", "LogitNet.Tests", "Serialization", "Keras", "Data", "written");
+
+    /// <summary>Seeded models covering every layer and several activations the writer takes.</summary>
+    public static Dictionary<string, Func<Sequential>> Models { get; } = new()
+    {
+        ["classifier.keras"] = () =>
+        {
+            var model = new Sequential(new Input(6), new Dense(8, Activation.Relu), new Dropout(0.25f), new Dense(5, Activation.Swish),
+                new Dense(3, Activation.Softmax)) { Seed = 11, Log = TextWriter.Null };
+            model.Build(6);
+            model.Compile(new SparseCategoricalCrossentropy(), new Adam(0.003f), [new LogitNet.Metrics.Accuracy()]);
+            model.ClassNames = ["cat", "dog", "bird"];
+            return model;
+        },
+        ["every_layer.keras"] = () =>
+        {
+            var normalization = new Normalization();
+            normalization.Adapt(Tensor.RandomNormal([50, 4, 5], 3f, 2f, seed: 5));
+            var model = new Sequential(new Input(4, 5), new Rescaling(0.5f, -1f), normalization, new Flatten(), new Dense(7, Activation.Selu),
+                new Reshape(7, 1), new Dense(2, Activation.Mish), new Flatten(), new Dense(1, Activation.Sigmoid)) { Seed = 12, Log = TextWriter.Null };
+            model.Build(4, 5);
+            model.Compile(new BinaryCrossentropy(), new RMSprop(0.01f, momentum: 0.5f));
+            return model;
+        },
+        ["activations.keras"] = () =>
+        {
+            var model = new Sequential(new Dense(6, Activation.Softplus), new Dense(6, Activation.Softsign), new Dense(6, Activation.HardSigmoid),
+                new ActivationLayer(Activation.Relu6), new Dense(6, Activation.HardSwish), new Dense(6, Activation.Exponential, useBias: false),
+                new Dense(6, Activation.Gelu), new Dense(6, Activation.Elu), new Dense(2, Activation.Tanh)) { Seed = 13, Log = TextWriter.Null };
+            model.Build(3);
+            return model;
+        },
+        ["global_normalization.keras"] = () =>
+        {
+            var normalization = new Normalization(perFeature: false);
+            normalization.Adapt(Tensor.RandomNormal([40, 3], -7f, 0.5f, seed: 6));
+            var model = new Sequential(normalization, new Dense(2, Activation.LeakyRelu)) { Seed = 14, Log = TextWriter.Null };
+            model.Build(3);
+            model.Compile(new MeanSquaredError(), new SGD(0.1f, momentum: 0.9f, nesterov: true));
+            return model;
+        },
+    };
+
+    public static TheoryData<string> ModelNames() => new(Models.Keys);
+
+    [Theory]
+    [MemberData(nameof(ModelNames))]
+    public void SavedKeras_LoadsBack_WithTheSamePredictions(string name)
+    {
+        Sequential model = Models[name]();
+        string path = Path.Combine(_directory, name);
+        model.Save(path);
+        Sequential loaded = Sequential.Load(path);
+        loaded.Log = TextWriter.Null;
+        int[] shape = model.Layers[0].InputShape;
+        Tensor x = Tensor.RandomNormal([9, .. shape], 0f, 1.5f, seed: 21);
+        Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
+        Assert.Equal(model.ClassNames, loaded.ClassNames);
+        Assert.Equal(model.Loss?.GetType(), loaded.Loss?.GetType());
+        Assert.Equal(model.Optimizer?.GetType(), loaded.Optimizer?.GetType());
+        Assert.Equal(model.Optimizer?.LearningRate, loaded.Optimizer?.LearningRate);
+    }
+
+    [Fact]
+    public void SavedKeras_HasKeras3sLayout()
+    {
+        string path = Path.Combine(_directory, "layout.keras");
+        Models["classifier.keras"]().Save(path);
+        using ZipArchive zip = ZipFile.OpenRead(path);
+        Assert.Equal(["metadata.json", "config.json", "model.weights.h5"], zip.Entries.Select(e => e.FullName));
+        Assert.All(zip.Entries, e => Assert.Equal(e.Length, e.CompressedLength));   // stored, as Keras writes them
+
+        using JsonDocument config = JsonDocument.Parse(zip.GetEntry("config.json")!.Open());
+        JsonElement root = config.RootElement;
+        Assert.Equal("keras", root.GetProperty("module").GetString());
+        Assert.Equal("Sequential", root.GetProperty("class_name").GetString());
+        JsonElement dense = root.GetProperty("config").GetProperty("layers")[1];
+        Assert.Equal("keras.layers", dense.GetProperty("module").GetString());
+        Assert.Equal("Dense", dense.GetProperty("class_name").GetString());
+        Assert.Equal(JsonValueKind.Null, dense.GetProperty("registered_name").ValueKind);
+        Assert.Equal("[null,6]", dense.GetProperty("build_config").GetProperty("input_shape").GetRawText());
+        Assert.Equal("DTypePolicy", dense.GetProperty("config").GetProperty("dtype").GetProperty("class_name").GetString());
+        Assert.Equal("Adam", root.GetProperty("compile_config").GetProperty("optimizer").GetProperty("class_name").GetString());
+
+        var bytes = new MemoryStream();
+        zip.GetEntry("model.weights.h5")!.Open().CopyTo(bytes);
+        using var h5 = H5File.Open(new MemoryStream(bytes.ToArray()), false, null);
+        Assert.Equal(["dense", "dense_1", "dense_2", "dropout"], h5.Group("layers").Children().Select(c => c.Name).Order());
+        Assert.Equal("dense_1", h5.Group("layers/dense_1/vars").Attribute("name").Read<string>());
+        Assert.Equal([6UL, 8UL], h5.Dataset("layers/dense/vars/0").Space.Dimensions);
+        Assert.Equal([8UL], h5.Dataset("layers/dense/vars/1").Space.Dimensions);
+        Assert.Equal(0L, h5.Dataset("optimizer/vars/0").Read<long>());
+        Assert.Equal(0.003f, h5.Dataset("optimizer/vars/1").Read<float>());
+    }
+
+    [Fact]
+    public void WrittenFiles_ReadByTheIndependentReader_GiveLogitNetsOutputs()
+    {
+        // Data/written holds these models as Save wrote them, and written_reference.json what
+        // tools/keras_reference/reference_forward.py (numpy and h5py, no LogitNet code) computed from those files.
+        using JsonDocument reference = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(WrittenDirectory, "..", "written_reference.json")));
+        int checkedModels = 0;
+        foreach (JsonElement entry in reference.RootElement.GetProperty("models").EnumerateArray())
+        {
+            string file = entry.GetProperty("file").GetString()!;
+            Assert.Equal("loaded", entry.GetProperty("status").GetString());
+            float[] input = entry.GetProperty("input").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+            int[] shape = entry.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            double[] expected = entry.GetProperty("output").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            Tensor x = Tensor.FromArray(input, [input.Length / shape.Aggregate(1, (p, d) => p * d), .. shape]);
+
+            // The committed file, and the same model written now: the writer has not drifted from what was checked.
+            foreach (Sequential model in new[] { Sequential.Load(Path.Combine(WrittenDirectory, file)), Models[file]() })
+            {
+                float[] ours = model.Predict(x).ToArray();
+                for (int i = 0; i < ours.Length; i++)
+                {
+                    Assert.True(Math.Abs(ours[i] - expected[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"{file}[{i}]: {ours[i]} vs {expected[i]}");
+                }
+            }
+
+            checkedModels++;
+        }
+
+        Assert.Equal(Models.Count, checkedModels);
+    }
+
+    /// <summary>Writes the models to Data/written when LOGITNET_WRITE_KERAS_FIXTURES is set (then run the reference tool on that folder).</summary>
+    [Fact]
+    public void WriteFixtures_WhenAsked()
+    {
+        if (Environment.GetEnvironmentVariable("LOGITNET_WRITE_KERAS_FIXTURES") is not "1")
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(WrittenDirectory);
+        foreach ((string name, Func<Sequential> make) in Models)
+        {
+            make().Save(Path.Combine(WrittenDirectory, name));
+        }
+    }
+}

@@ -1,0 +1,385 @@
+#!/usr/bin/python3
+"""Independent reference outputs for the shared Keras corpus (issue 12).
+
+Reads every model file in ../shared/keras_corpus/models with h5py and numpy only (no Keras, no
+LogitNet), decides from its config whether it is made only of the layers LogitNet maps (InputLayer,
+Dense, Dropout, Activation, Flatten, Reshape, Normalization, Rescaling, and Sequential/Functional
+models that chain them), and for those runs the forward pass in float64 on seeded inputs. For the
+others it records the first unsupported layer (class and name), which LogitNet must name when it
+refuses the file.
+
+Weights are found as Keras itself finds them, written here from Keras's own rules, not from
+LogitNet's code:
+  * legacy HDF5: model_weights/<layer_names[i]> holds a 'weight_names' list; each name ends in
+    '<owner>/<kind>[:0]' (kernel, bias, mean, variance, count); a nested model keeps all its layers'
+    weights in its own group.
+  * .keras: model.weights.h5 has layers/<snake_case(class)>[_<n>]/vars/<i> (Keras 3's
+    saving_lib._save_container_state), numbered in layer order per class; tf.keras 2.13 writes
+    '_layer_checkpoint_dependencies' for 'layers' and may skip numbers, and Windows builds put
+    backslashes in group names. The i-th layer of a class takes the i-th group of that class by
+    number.
+
+Usage: reference_forward.py CORPUS_DIR OUT_JSON
+"""
+import io
+import json
+import os
+import re
+import sys
+import zipfile
+
+import h5py
+import numpy as np
+
+SUPPORTED = {"InputLayer", "Dense", "Dropout", "Activation", "Flatten", "Reshape", "Normalization", "Rescaling"}
+MODELS = {"Sequential", "Functional", "Model"}
+SAMPLES = 3
+SEED = 20260512
+
+
+def snake(name):
+    # keras/src/utils/naming.py to_snake_case
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name)
+    return name.lower()
+
+
+def read_file(path):
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head[:4] == b"PK\x03\x04":
+        z = zipfile.ZipFile(path)
+        config = json.loads(z.read("config.json"))
+        meta = json.loads(z.read("metadata.json"))
+        h5 = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
+        return "keras", config, str(meta.get("keras_version", "")), h5
+    if head == b"\x89HDF\r\n\x1a\n":
+        h5 = h5py.File(path, "r")
+        text = h5.attrs["model_config"]
+        text = text.decode() if isinstance(text, bytes) else text
+        version = h5.attrs.get("keras_version", b"")
+        version = version.decode() if isinstance(version, bytes) else str(version)
+        return "h5", json.loads(text), version, h5
+    raise ValueError("not a Keras file")
+
+
+def chain(model):
+    """The layers of a Sequential or a chain-shaped Functional model, in order: (class, config, sub-model layers or None)."""
+    cls = model["class_name"]
+    cfg = model["config"]
+    layers = cfg["layers"] if isinstance(cfg, dict) else cfg
+    if cls == "Sequential":
+        order = layers
+    else:
+        by_name = {l["config"]["name"] if "name" not in l else l["name"]: l for l in layers}
+        def inbound(layer):
+            nodes = layer.get("inbound_nodes", [])
+            names = []
+            for node in nodes:
+                if isinstance(node, dict):  # Keras 3
+                    for arg in node.get("args", []):
+                        stack = [arg]
+                        while stack:
+                            a = stack.pop()
+                            if isinstance(a, dict) and a.get("class_name") == "__keras_tensor__":
+                                names.append(a["config"]["keras_history"][0])
+                            elif isinstance(a, (list, tuple)):
+                                stack.extend(a)
+                elif node and isinstance(node[0], str):  # tf.keras 2.x TFOpLambda: one tensor
+                    names.append(node[0])
+                else:  # Keras 2: a list of [layer, node, tensor, kwargs]
+                    for t in node:
+                        names.append(t[0])
+            return names
+        outputs = cfg["output_layers"]
+        if isinstance(outputs[0], str):
+            outputs = [outputs]
+        if len(outputs) != 1:
+            return None
+        order, name = [], outputs[0][0]
+        while True:
+            layer = by_name[name]
+            order.append(layer)
+            ins = inbound(layer)
+            if not ins:
+                break
+            if len(ins) != 1:
+                return None
+            name = ins[0]
+        order.reverse()
+    out = []
+    for layer in order:
+        c = layer["class_name"]
+        if c in MODELS:
+            inner = chain(layer)
+            if inner is None:
+                return None
+            out.append((c, layer["config"], inner))
+        else:
+            out.append((c, layer["config"], None))
+    return out
+
+
+def first_unsupported(model):
+    cfg = model["config"]
+    for layer in (cfg["layers"] if isinstance(cfg, dict) else cfg):
+        if layer["class_name"] in MODELS:
+            hit = first_unsupported(layer)
+            if hit:
+                return hit
+        elif layer["class_name"] not in SUPPORTED:
+            return layer["class_name"], layer["config"].get("name", "")
+    return None
+
+
+def input_shape(model):
+    cfg = model["config"]
+    layers = cfg["layers"] if isinstance(cfg, dict) else cfg
+    for layer in layers:
+        c = layer["config"]
+        if layer["class_name"] in MODELS:
+            s = input_shape(layer)
+            if s:
+                return s
+        for key in ("batch_shape", "batch_input_shape"):
+            if c.get(key):
+                return list(c[key][1:])
+    if isinstance(cfg, dict) and cfg.get("build_input_shape"):
+        return list(cfg["build_input_shape"][1:])
+    if model.get("build_config", {}).get("input_shape"):
+        return list(model["build_config"]["input_shape"][1:])
+    return None
+
+
+class LegacyWeights:
+    def __init__(self, h5):
+        self.index = {}
+        mw = h5["model_weights"] if "model_weights" in h5 else h5
+        for group in mw.attrs["layer_names"]:
+            group = group.decode() if isinstance(group, bytes) else group
+            names = mw[group].attrs.get("weight_names", [])
+            for n in names:
+                n = n.decode() if isinstance(n, bytes) else n
+                parts = n.replace(":0", "").split("/")
+                owner = parts[-2] if len(parts) > 1 else group
+                self.index[(group, owner, parts[-1])] = np.array(mw[group][n], dtype=np.float64)
+
+    def get(self, scope, layer, kind):
+        key = (scope, layer, kind)
+        if key in self.index:
+            return self.index[key]
+        hits = [v for (g, o, k), v in self.index.items() if g == layer and k == kind]
+        if len(hits) == 1:
+            return hits[0]
+        raise KeyError(f"{scope}/{layer}/{kind}")
+
+
+class KerasWeights:
+    KINDS = {"Dense": ["kernel", "bias"], "Normalization": ["mean", "variance", "count"]}
+
+    def __init__(self, h5):
+        self.h5 = h5
+
+    def groups(self, base):
+        """{class snake name: [(number, group)]} of the layer groups under base."""
+        found = {}
+        def add(name, group):
+            m = re.match(r"^(.*?)(?:_(\d+))?$", name)
+            found.setdefault(m.group(1), []).append((int(m.group(2) or 0), group))
+        for key in base.keys():
+            norm = key.replace("\\", "/")
+            for prefix in ("layers/", "_layer_checkpoint_dependencies/"):
+                if norm.startswith(prefix) and "/" not in norm[len(prefix):]:
+                    add(norm[len(prefix):], base[key])
+            if key in ("layers", "_layer_checkpoint_dependencies"):
+                for sub in base[key].keys():
+                    add(sub, base[key][sub])
+        for v in found.values():
+            v.sort(key=lambda t: t[0])
+        return found
+
+    def assign(self, layers, base):
+        groups = self.groups(base)
+        counters = {}
+        result = []
+        for cls, cfg, inner in layers:
+            s = snake(cls)
+            i = counters.get(s, 0)
+            counters[s] = i + 1
+            candidates = groups.get(s, [])
+            group = candidates[i][1] if i < len(candidates) else None
+            if inner is not None:
+                result.append(self.assign(inner, group))
+            else:
+                result.append(group)
+        return result
+
+
+def activation(name, x, keras2):
+    if isinstance(name, dict):
+        name = name.get("config", name.get("class_name"))
+        if isinstance(name, dict):
+            name = name.get("name")
+    if name in ("linear", None):
+        return x
+    if name == "relu":
+        return np.maximum(x, 0)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-x))
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "softmax":
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    if name == "elu":
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+    if name == "selu":
+        return 1.0507009873554804934193349852946 * np.where(x > 0, x, 1.6732632423543772848170429916717 * np.expm1(np.minimum(x, 0)))
+    if name == "softplus":
+        return np.logaddexp(0, x)
+    if name == "softsign":
+        return x / (1 + np.abs(x))
+    if name in ("swish", "silu"):
+        return x / (1 + np.exp(-x))
+    if name == "hard_sigmoid":
+        return np.clip(0.2 * x + 0.5, 0, 1) if keras2 else np.clip(x / 6 + 0.5, 0, 1)
+    if name == "exponential":
+        return np.exp(x)
+    if name == "relu6":
+        return np.clip(x, 0, 6)
+    if name == "leaky_relu":
+        return np.where(x > 0, x, 0.2 * x)
+    if name == "gelu":
+        from math import erf, sqrt
+        return 0.5 * x * (1 + np.vectorize(erf)(x / sqrt(2)))
+    if name == "mish":
+        return x * np.tanh(np.logaddexp(0, x))
+    if name in ("hard_silu", "hard_swish"):
+        return x * np.clip(x / 6 + 0.5, 0, 1)
+    raise KeyError(f"activation {name}")
+
+
+def forward(layers, x, weights, keras2):
+    for (cls, cfg, inner), w in zip(layers, weights):
+        if inner is not None:
+            x = forward(inner, x, w, keras2)
+        elif cls in ("InputLayer", "Dropout"):
+            pass
+        elif cls == "Dense":
+            x = x @ w("kernel")
+            if cfg.get("use_bias", True):
+                x = x + w("bias")
+            x = activation(cfg.get("activation", "linear"), x, keras2)
+        elif cls == "Activation":
+            x = activation(cfg["activation"], x, keras2)
+        elif cls == "Flatten":
+            x = x.reshape(x.shape[0], -1)
+        elif cls == "Reshape":
+            x = x.reshape((x.shape[0],) + tuple(cfg["target_shape"]))
+        elif cls == "Rescaling":
+            x = x * np.asarray(cfg["scale"], dtype=np.float64) + np.asarray(cfg.get("offset", 0.0), dtype=np.float64)
+        elif cls == "Normalization":
+            if cfg.get("mean") is not None:
+                mean, var = np.asarray(cfg["mean"], np.float64), np.asarray(cfg["variance"], np.float64)
+            else:
+                mean, var = w("mean"), w("variance")
+            if cfg.get("invert"):
+                raise KeyError("inverted Normalization")
+            x = (x - mean) / np.maximum(np.sqrt(var), 1e-7)
+        else:
+            raise KeyError(cls)
+    return x
+
+
+def bind(layers, source, kind, scope=None):
+    """Per layer: a function kind -> weight array (or a list for a sub-model)."""
+    out = []
+    if kind == "keras":
+        groups = source.assign(layers, source.h5) if scope is None else scope
+        for (cls, cfg, inner), group in zip(layers, groups):
+            if inner is not None:
+                out.append(bind(inner, source, kind, group))
+            else:
+                kinds = KerasWeights.KINDS.get(cls, [])
+                def get(k, group=group, kinds=kinds, cls=cls):
+                    return np.array(group["vars"][str(kinds.index(k))], dtype=np.float64)
+                out.append(get)
+    else:
+        for cls, cfg, inner in layers:
+            name = cfg.get("name")
+            if inner is not None:
+                out.append(bind(inner, source, kind, name))
+            else:
+                group = scope or name
+                out.append(lambda k, group=group, name=name: source.get(group, name, k))
+    return out
+
+
+class Exact(float):
+    """A float printed with the digits given (float32 inputs with 9, float64 outputs with 17)."""
+
+    def __new__(cls, text):
+        value = super().__new__(cls, text)
+        value.text = text
+        return value
+
+    def __repr__(self):
+        return self.text
+
+
+class ExactEncoder(json.JSONEncoder):
+    def iterencode(self, o, _one_shot=False):
+        # json's C encoder calls float.__repr__ directly; the Python one honours floatstr via repr.
+        return json.encoder._make_iterencode(
+            {}, self.default, json.encoder.encode_basestring_ascii, self.indent,
+            lambda v, **_: repr(v) if isinstance(v, Exact) else float.__repr__(v),
+            self.key_separator, self.item_separator, self.sort_keys, self.skipkeys, _one_shot)(o, 0)
+
+
+def main():
+    corpus, out_path = sys.argv[1], sys.argv[2]
+    rng = np.random.default_rng(SEED)
+    results = []
+    for file in sorted(os.listdir(corpus)):
+        entry = {"file": file}
+        try:
+            kind, config, version, h5 = read_file(os.path.join(corpus, file))
+        except Exception as e:  # noqa: BLE001 - the tally records why
+            entry.update(status="unreadable", reason=str(e))
+            results.append(entry)
+            continue
+        entry.update(format=kind, keras_version=version, model_class=config["class_name"])
+        bad = first_unsupported(config)
+        layers = chain(config)
+        shape = input_shape(config)
+        if bad:
+            entry.update(status="refused", reason="unsupported_layer", keras_class=bad[0], layer_name=bad[1])
+        elif layers is None:
+            entry.update(status="refused", reason="not_a_chain")
+        elif shape is None or any(d is None for d in shape):
+            entry.update(status="refused", reason="unknown_input_shape", input_shape=shape)
+        else:
+            source = KerasWeights(h5) if kind == "keras" else LegacyWeights(h5)
+            weights = bind(layers, source, kind)
+            x = rng.standard_normal((SAMPLES, *shape)).astype(np.float32)
+            y = forward(layers, x.astype(np.float64), weights, version.startswith("2."))
+            entry.update(status="loaded", input_shape=shape,
+                         input=[Exact(format(float(v), ".9g")) for v in x.ravel()],
+                         output_shape=list(y.shape), output=[Exact(format(float(v), ".17g")) for v in y.ravel()])
+        results.append(entry)
+    with open(out_path, "w") as f:
+        # One model per line: reviewable diffs without one number per line.
+        f.write('{"generator": "tools/keras_reference/reference_forward.py", "seed": %d, "models": [\n' % SEED)
+        f.write(",\n".join(json.dumps(r, cls=ExactEncoder) for r in results))
+        f.write("\n]}\n")
+    tally = {}
+    for r in results:
+        key = r["status"] if r["status"] != "refused" else f"refused:{r['reason']}:{r.get('keras_class', '')}"
+        tally[key] = tally.get(key, 0) + 1
+    for k in sorted(tally):
+        print(f"{tally[k]:4d} {k}")
+
+
+if __name__ == "__main__":
+    main()
