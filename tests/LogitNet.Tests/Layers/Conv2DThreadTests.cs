@@ -1,4 +1,3 @@
-using LogitNet.Kernels;
 using LogitNet.Layers;
 using LogitNet.Losses;
 using LogitNet.Optimizers;
@@ -14,7 +13,7 @@ public class Conv2DThreadTests
     {
         Tensor x = Tensor.RandomUniform([70, 14, 13, 1], 0f, 1f, seed: 1);
         Tensor y = Tensor.FromArray(Enumerable.Range(0, 70).Select(i => (float)(i % 4)).ToArray(), 70);
-        int saved = ParallelWorker.MaxThreads;
+        int saved = Parallelism.MaxThreads;
         try
         {
             float[][] one = Train(1), two = Train(2);
@@ -25,12 +24,12 @@ public class Conv2DThreadTests
         }
         finally
         {
-            ParallelWorker.MaxThreads = saved;
+            Parallelism.MaxThreads = saved;
         }
 
         float[][] Train(int threads)
         {
-            ParallelWorker.MaxThreads = threads;
+            Parallelism.MaxThreads = threads;
             var model = new Sequential(
                 new Input(14, 13, 1),
                 new Conv2D(16, 3, activation: Activation.Relu),
