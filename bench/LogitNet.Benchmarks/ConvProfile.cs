@@ -13,7 +13,7 @@ internal static class ConvProfile
 {
     public static void Run()
     {
-        Gemm.MaxThreads = 1;
+        Parallelism.MaxThreads = 1;
         int n = 128;
         var process = Process.GetCurrentProcess();
         double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalMilliseconds; }

@@ -25,7 +25,7 @@ internal static class ConvnetTraining
         int threads = int.Parse(args[0], CultureInfo.InvariantCulture);
         int epochs = int.Parse(args[1], CultureInfo.InvariantCulture);
         long seed = args.Length > 2 ? long.Parse(args[2], CultureInfo.InvariantCulture) : 0;
-        Gemm.MaxThreads = threads;
+        Parallelism.MaxThreads = threads;
         Loss.MaxDegreeOfParallelism = threads;
 
         (Dataset train, Dataset test) = Datasets.Mnist();
@@ -62,24 +62,11 @@ internal static class ConvnetTraining
             new MaxPooling2D(poolSize: 2),
             new Conv2D(64, kernelSize: 3, activation: Activation.Relu),
             new MaxPooling2D(poolSize: 2),
-            new FlattenView(),
+            new Flatten(),
             new Dropout(0.5f),
             new Dense(10))
         { Seed = seed, Log = TextWriter.Null };
         model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.001f), [Metrics.Metrics.SparseCategoricalAccuracy]);
         return model;
-    }
-
-    /// <summary>
-    /// A private stand-in for Keras's Flatten (the library's own comes with the Keras issue): a view of each
-    /// channels-last sample as one row, in Keras's (height, width, channel) order.
-    /// </summary>
-    private sealed class FlattenView() : Layer("flatten")
-    {
-        protected override int[] BuildCore(int[] inputShape) => [inputShape.Aggregate(1, (a, b) => a * b)];
-
-        protected override Tensor ForwardCore(Tensor input, LayerContext context) => input.Reshape(context.BatchSize, input.Length / context.BatchSize);
-
-        protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) => outputGradient.Reshape(context.Input.Shape);
     }
 }

@@ -1,4 +1,3 @@
-using LogitNet.Kernels;
 using LogitNet.Layers;
 using LogitNet.Losses;
 using LogitNet.Optimizers;

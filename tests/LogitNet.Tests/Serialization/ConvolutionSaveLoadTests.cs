@@ -55,13 +55,13 @@ public sealed class ConvolutionSaveLoadTests : IDisposable
     }
 
     [Fact]
-    public void ExportOnnx_WithImageInput_IsRefused_AndWritesNothing()
+    public void ExportOnnx_WithAConvolution_IsRefusedNamingTheLayer_AndWritesNothing()
     {
         var model = new Sequential(new Input(6, 6, 1), new Conv2D(2, 3), new GlobalAveragePooling2D(), new Dense(2)) { Log = TextWriter.Null };
         string path = Path.Combine(_directory, "conv.onnx");
-        // ONNX export of convolution and pooling is not written yet: image models are refused up front.
-        var error = Assert.Throws<InvalidOperationException>(() => model.ExportOnnx(path));
-        Assert.Contains("[6, 6, 1]", error.Message);
+        // ONNX export of convolution and pooling is not written yet: refused, naming the layer.
+        var error = Assert.Throws<NotSupportedException>(() => model.ExportOnnx(path));
+        Assert.Contains("'conv2d' is a Conv2D", error.Message);
         Assert.False(File.Exists(path));
     }
 }
