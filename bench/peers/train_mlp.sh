@@ -8,8 +8,15 @@ data=${DATA_DIR:-$(mktemp -d)}
 models=${MODELS:-S M L}
 out=$(mktemp)
 
-# PyTorch's fastest settings on this machine (AVX-512 kernels, OpenBLAS's SKYLAKEX kernel, no spinning).
-export ATEN_CPU_CAPABILITY=avx512 OPENBLAS_CORETYPE=SKYLAKEX OMP_WAIT_POLICY=PASSIVE
+# PyTorch's fastest settings on the CPU at hand (its AVX-512 kernels and OpenBLAS's SKYLAKEX kernel
+# where the CPU has AVX-512, AVX2 and HASWELL otherwise: forcing avx512 on an AVX2-only CPU crashes
+# PyTorch with an illegal instruction), no spinning.
+if grep -qw avx512f /proc/cpuinfo; then
+  export ATEN_CPU_CAPABILITY=avx512 OPENBLAS_CORETYPE=SKYLAKEX
+else
+  export ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=HASWELL
+fi
+export OMP_WAIT_POLICY=PASSIVE
 dotnet build -c Release bench/LogitNet.Benchmarks -v q -nologo >/dev/null
 for threads in 1 2; do
   /usr/bin/python3 bench/peers/train_mlp.py "$data" "$threads" $models | tee -a "$out"
