@@ -85,6 +85,7 @@ internal static class CliApp
         FileNotFoundException f => (ExitCodes.Failure, $"file not found: {f.FileName ?? f.Message}"),
         DirectoryNotFoundException => (ExitCodes.Failure, e.Message),
         DataFormatException => (ExitCodes.Failure, OneLine(e.Message)),
+        NotSupportedException => (ExitCodes.Failure, OneLine(e.Message)),
         TrainingDivergedException => (ExitCodes.Failure, OneLine(e.Message)),
         CliFailureException => (ExitCodes.Failure, OneLine(e.Message)),
         IOException or UnauthorizedAccessException => (ExitCodes.Failure, OneLine(e.Message)),

@@ -31,7 +31,7 @@ public sealed partial class Sequential
     {
         if (zip is not null)
         {
-            return KerasModelLoader.IsKerasZip(zip) ? KerasModelLoader.LoadZip(path, zip) : null;
+            return KerasModelLoader.IsKerasZip(zip) ? KerasModelLoader.LoadZip(path, zip, file.Length) : null;
         }
 
         Span<byte> head = stackalloc byte[8];

@@ -28,6 +28,11 @@ public sealed partial class Sequential
                 nameof(sampleWeight));
         }
 
+        if (sampleWeight is not null)
+        {
+            Losses.Loss.CheckWeights(sampleWeight.AsSpan(), nameof(sampleWeight));
+        }
+
         int version = EnterInference(nameof(Evaluate));
         ModelContext context = Contexts.Rent();
         try
@@ -220,8 +225,7 @@ public sealed partial class Sequential
                 features.Slice(start * inputLength, count * inputLength).CopyTo(input.AsSpan());
                 Tensor output = RunPass(context, input, _layers.Count, training: false, target: null);
                 Span<float> rowsOut = destination.Slice(start * outputLength, count * outputLength);
-                output.AsSpan().CopyTo(rowsOut);
-                ApplyProbabilities(map, rowsOut, outputLength);
+                WriteRows(map, output.AsSpan(), rowsOut, outputLength);
             }
 
             ExitInference(version, operation);
@@ -248,12 +252,7 @@ public sealed partial class Sequential
                 int count = Math.Min(rows, samples - start);
                 Tensor target = result.Slice(start, count);
                 Tensor output = RunPass(context, x.Slice(start, count), _layers.Count, training: false, target);
-                if (!ReferenceEquals(output, target))
-                {
-                    output.AsSpan().CopyTo(target.AsSpan());
-                }
-
-                ApplyProbabilities(map, target.AsSpan(), outputLength);
+                WriteRows(map, output.AsSpan(), target.AsSpan(), outputLength);
             }
 
             ExitInference(version, operation);
@@ -264,15 +263,26 @@ public sealed partial class Sequential
         }
     }
 
-    private static void ApplyProbabilities(ProbabilityMap map, Span<float> rows, int rowLength)
+    /// <summary>
+    /// Writes a pass's output rows into the caller's rows, applying the softmax or sigmoid on the way (one
+    /// pass over the rows; in place when the last layer already wrote into them).
+    /// </summary>
+    private static void WriteRows(ProbabilityMap map, ReadOnlySpan<float> output, Span<float> destination, int rowLength)
     {
         switch (map)
         {
             case ProbabilityMap.Softmax:
-                SoftmaxKernel.Rows(rows, rows, rowLength);
+                SoftmaxKernel.Rows(output, destination, rowLength);
                 break;
             case ProbabilityMap.Sigmoid:
-                SigmoidKernel.Apply(rows, rows);
+                SigmoidKernel.Apply(output, destination);
+                break;
+            default:
+                if (!output.Overlaps(destination))
+                {
+                    output.CopyTo(destination);
+                }
+
                 break;
         }
     }

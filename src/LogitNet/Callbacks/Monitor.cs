@@ -68,8 +68,7 @@ internal sealed class Monitor(string key, MonitorMode mode, float minDelta)
     /// </summary>
     public bool Improves(float value)
     {
-        bool higher = _higherIsBetter ?? throw new InvalidOperationException("Monitor.Resolve must run before Improves.");
-        bool better = !_hasBest || (higher ? value - minDelta > Best : value + minDelta < Best);
+        bool better = !_hasBest || Beats(value, Best);
         if (better)
         {
             Best = value;
@@ -82,7 +81,9 @@ internal sealed class Monitor(string key, MonitorMode mode, float minDelta)
 
     /// <summary>Whether <paramref name="value"/> beats a fixed reference (Keras's <c>baseline</c>).</summary>
     public bool Beats(float value, float reference) =>
-        (_higherIsBetter ?? false) ? value - minDelta > reference : value + minDelta < reference;
+        (_higherIsBetter ?? throw new InvalidOperationException("Monitor.Resolve must run before a value is compared."))
+            ? value - minDelta > reference
+            : value + minDelta < reference;
 
     public void Reset()
     {

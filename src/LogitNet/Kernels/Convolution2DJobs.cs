@@ -32,7 +32,7 @@ internal sealed class Convolution2DForward : IParallelJob
         _samplesPerChunk = Convolution2D.SamplesPerChunk(g);
         try
         {
-            ParallelChunks.Run(this);
+            WorkerPool.Run(this, WorkerPool.MaxThreads);
         }
         finally
         {
@@ -89,7 +89,7 @@ internal sealed class Convolution2DInputGradient : IParallelJob
         _samplesPerChunk = Convolution2D.SamplesPerChunk(g);
         try
         {
-            ParallelChunks.Run(this);
+            WorkerPool.Run(this, WorkerPool.MaxThreads);
         }
         finally
         {

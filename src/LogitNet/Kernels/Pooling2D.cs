@@ -194,7 +194,8 @@ internal static class Pooling2D
         int c = g.Channels;
         int outLength = g.OutputPixels * c;
         inputGradient[..(batch * g.InputLength)].Clear();
-        Span<float> share = c <= 1024 ? stackalloc float[c] : new float[c];
+        // Wide channel counts share a per-thread buffer that only grows: a warm step allocates nothing.
+        Span<float> share = c <= 1024 ? stackalloc float[c] : ShareBuffer(c);
         for (int b = 0; b < batch; b++)
         {
             Span<float> imageGradient = inputGradient.Slice(b * g.InputLength, g.InputLength);
@@ -253,5 +254,18 @@ internal static class Pooling2D
 
         // Unreachable when output is the forward pass of input; the first position keeps the gradient's sum right.
         return (y0 * g.InputWidth + x0) * c + ch;
+    }
+
+    [ThreadStatic]
+    private static float[]? t_share;
+
+    private static Span<float> ShareBuffer(int length)
+    {
+        if (t_share is null || t_share.Length < length)
+        {
+            t_share = new float[length];
+        }
+
+        return t_share.AsSpan(0, length);
     }
 }

@@ -210,7 +210,7 @@ public abstract class Loss
 
         int blockSamples = Math.Max(1, BlockElements / Math.Max(1, batch.RowLength));
         int blocks = (batch.Samples + blockSamples - 1) / blockSamples;
-        int degree = Math.Min(Math.Min(MaxDegreeOfParallelism, Kernels.WorkerPool.MaxThreads), blocks); // Parallelism.MaxThreads caps it too
+        int degree = Math.Min(Math.Min(MaxDegreeOfParallelism, Kernels.WorkerPool.MaxThreads), blocks);
         if (degree == 1)
         {
             double total = 0;

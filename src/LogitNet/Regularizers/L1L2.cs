@@ -55,7 +55,9 @@ public sealed class L1L2 : Regularizer
         for (int i = 0; i < values.Length; i++)
         {
             double w = values[i];
-            gradient[i] = (float)(gradient[i] + (l1 * Math.Sign(w)) + (twoL2 * w));
+            // Math.Sign throws on NaN; a NaN weight must give a NaN gradient (NaN in, NaN out).
+            double sign = w > 0 ? 1 : w < 0 ? -1 : w == 0 ? 0 : double.NaN;
+            gradient[i] = (float)(gradient[i] + (l1 * sign) + (twoL2 * w));
         }
     }
 

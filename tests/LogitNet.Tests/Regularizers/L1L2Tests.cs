@@ -15,6 +15,15 @@ public class L1L2Tests
     }
 
     [Fact]
+    public void Gradient_OfANaNWeight_IsNaN_NotAnException()
+    {
+        float[] gradient = [0f, 0f];
+        new L1L2(l1: 0.3f, l2: 0.2f).AddGradient([float.NaN, 1f], gradient);
+        Assert.True(float.IsNaN(gradient[0]));
+        Assert.Equal((float)(0.3f + (2.0 * 0.2f)), gradient[1]);
+    }
+
+    [Fact]
     public void Gradient_MatchesFiniteDifferences_AndSignOfZeroIsZero()
     {
         var regularizer = new L1L2(l1: 0.3f, l2: 0.2f);

@@ -37,7 +37,6 @@ internal static class KerasModelLoader
     /// <summary>The largest HDF5 content read (PureHDF reads from one array; .NET arrays stop near 2 GB).</summary>
     public const long MaxHdf5Bytes = int.MaxValue - 4096;
 
-    private const long MaxDeflateRatio = 1032;
     private const int MaxConfigBytes = 64 << 20;
 
     public static Kind Sniff(ReadOnlySpan<byte> head)
@@ -98,17 +97,17 @@ internal static class KerasModelLoader
             training is null ? null : () => KerasModelConfig.Parse(Encoding.UTF8.GetBytes(training), path, "training_config"));
     }
 
-    public static Sequential LoadZip(string path, ZipArchive zip)
+    public static Sequential LoadZip(string path, ZipArchive zip, long archiveLength)
     {
         ZipArchiveEntry configEntry = zip.GetEntry("config.json")
             ?? throw new DataFormatException("The archive holds Keras weights (model.weights.h5) but no config.json: it holds no architecture (a weights-only save). Load the .keras file that model.save wrote.", path);
         ZipArchiveEntry weightsEntry = zip.GetEntry("model.weights.h5")!;
-        byte[] config = ReadEntry(configEntry, MaxConfigBytes, path);
+        byte[] config = ReadEntry(configEntry, MaxConfigBytes, path, archiveLength);
         string version = "";
         string[]? classNames = null;
         if (zip.GetEntry("metadata.json") is { } metadataEntry)
         {
-            using JsonDocument metadata = KerasModelConfig.Parse(ReadEntry(metadataEntry, 1 << 20, path), path, "metadata.json");
+            using JsonDocument metadata = KerasModelConfig.Parse(ReadEntry(metadataEntry, 1 << 20, path, archiveLength), path, "metadata.json");
             if (KerasModelBuilder.Optional(metadata.RootElement, "keras_version") is { ValueKind: JsonValueKind.String } v)
             {
                 version = v.GetString()!;
@@ -121,7 +120,7 @@ internal static class KerasModelLoader
             }
         }
 
-        byte[] weightsBytes = ReadEntry(weightsEntry, MaxHdf5Bytes, path);
+        byte[] weightsBytes = ReadEntry(weightsEntry, MaxHdf5Bytes, path, archiveLength);
         using JsonDocument document = KerasModelConfig.Parse(config, path, "config.json");
         JsonElement root = document.RootElement;
         bool keras2 = version.StartsWith('2');
@@ -182,9 +181,10 @@ internal static class KerasModelLoader
         return sequential;
     }
 
-    private static byte[] ReadEntry(ZipArchiveEntry entry, long limit, string path)
+    /// <summary>Reads a whole entry, its size bounded by what the archive on disk can hold and its CRC-32 checked as it is read.</summary>
+    private static byte[] ReadEntry(ZipArchiveEntry entry, long limit, string path, long archiveLength)
     {
-        long justified = Math.Min(limit, entry.CompressedLength * MaxDeflateRatio);
+        long justified = Math.Min(limit, VerifiedZipEntry.MostContent(entry, archiveLength));
         if (entry.Length > justified)
         {
             throw new DataFormatException($"{entry.FullName} claims {entry.Length} bytes; at most {justified} are read from it.", path, entry.FullName);
@@ -192,7 +192,7 @@ internal static class KerasModelLoader
 
         try
         {
-            using Stream stream = entry.Open();
+            using Stream stream = VerifiedZipEntry.Open(entry, path);
             var bytes = new byte[entry.Length];
             int read = 0;
             while (read < bytes.Length)

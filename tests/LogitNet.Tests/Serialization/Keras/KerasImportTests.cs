@@ -17,6 +17,24 @@ public sealed class KerasImportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    /// <summary>
+    /// A damaged weight byte inside a .keras file is refused, not loaded: the zip's CRC-32 is checked as
+    /// the weights are read, as for LogitNet's own files.
+    /// </summary>
+    [Fact]
+    public void KerasZip_WithAFlippedWeightByte_IsRefusedNamingTheEntry()
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(KerasCorpus.ModelsDirectory, "010_0xASR-dev__MNIST_Digit_Recognition__mnist_model.keras"));
+        int weights = bytes.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A]);
+        Assert.True(weights > 0, "the weights entry is stored uncompressed in this file");
+        bytes[weights + bytes.Length / 2] ^= 0x10;
+        string path = Path.Combine(_directory, "flipped.keras");
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<DataFormatException>(() => Sequential.Load(path));
+        Assert.Equal("model.weights.h5", error.Entry);
+    }
+
     private static string DataPath(params string[] parts) =>
         Path.Combine([KerasCorpus.RepositoryRoot, "tests", "LogitNet.Tests", "Serialization", "Keras", "Data", .. parts]);
 
