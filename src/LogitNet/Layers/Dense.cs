@@ -10,7 +10,8 @@ namespace LogitNet.Layers;
 /// <remarks>
 /// <para>
 /// The kernel W (<c>[features, units]</c>) starts Glorot-uniform (limits ±√(6 / (features + units)))
-/// from the layer's <see cref="Layer.Seed"/>, the bias at zero, as in Keras. Weights are created on
+/// from the layer's <see cref="Layer.Seed"/>, the bias at zero, as in Keras; <c>kernelInitializer:</c> and
+/// <c>biasInitializer:</c> choose others (<see cref="Initializers.HeNormal"/>, ...). Weights are created on
 /// the first input (or by an <see cref="Input"/> layer in front).
 /// </para>
 /// <para>
@@ -43,11 +44,16 @@ public sealed class Dense : Layer
     /// <param name="name">The layer's name, or null for <c>dense</c>.</param>
     /// <param name="kernelRegularizer">A penalty on the kernel, such as <c>Regularizers.L2(0.01f)</c> (Keras's <c>kernel_regularizer</c>), or null.</param>
     /// <param name="biasRegularizer">A penalty on the bias (Keras's <c>bias_regularizer</c>), or null.</param>
+    /// <param name="kernelInitializer">How the kernel starts (Keras's <c>kernel_initializer</c>), or null for <see cref="Initializers.GlorotUniform"/>.</param>
+    /// <param name="biasInitializer">How the bias starts (Keras's <c>bias_initializer</c>), or null for <see cref="Initializers.Zeros"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="units"/> is not positive, or <paramref name="activation"/> is not defined.</exception>
     public Dense(int units, Activation activation = Activation.Linear, bool useBias = true, string? name = null,
-        Regularizers.Regularizer? kernelRegularizer = null, Regularizers.Regularizer? biasRegularizer = null)
+        Regularizers.Regularizer? kernelRegularizer = null, Regularizers.Regularizer? biasRegularizer = null,
+        Initializers.Initializer? kernelInitializer = null, Initializers.Initializer? biasInitializer = null)
         : base(name)
     {
+        KernelInitializer = kernelInitializer ?? new Initializers.GlorotUniform();
+        BiasInitializer = biasInitializer ?? new Initializers.Zeros();
         KernelRegularizer = kernelRegularizer;
         BiasRegularizer = biasRegularizer;
         if (units <= 0)
@@ -74,6 +80,12 @@ public sealed class Dense : Layer
     /// <summary>Whether the layer adds a bias.</summary>
     public bool UseBias { get; }
 
+    /// <summary>How the kernel starts (default <see cref="Initializers.GlorotUniform"/>, from the layer's <see cref="Layer.Seed"/>).</summary>
+    public Initializers.Initializer KernelInitializer { get; }
+
+    /// <summary>How the bias starts (default <see cref="Initializers.Zeros"/>).</summary>
+    public Initializers.Initializer BiasInitializer { get; }
+
     /// <summary>The kernel's penalty, or null.</summary>
     public Regularizers.Regularizer? KernelRegularizer { get; }
 
@@ -94,16 +106,21 @@ public sealed class Dense : Layer
     protected override int[] BuildCore(int[] inputShape)
     {
         int features = inputShape[^1];
-        float limit = MathF.Sqrt(6f / (features + Units));
         // Aligned storage: the optimizer's step cuts large parameters into fixed pieces (Optimizer's Pieces), each starting on a cache line.
         Tensor kernel = Tensor.ZerosAligned([features, Units]);
-        Tensor.RandomUniform([features, Units], -limit, limit, Seed).AsSpan().CopyTo(kernel.AsSpan());
+        KernelInitializer.FillInto(kernel, Seed);
         _kernel = AddParameter("kernel", kernel);
         _kernel.Regularizer = KernelRegularizer;
-        _bias = UseBias ? AddParameter("bias", Tensor.ZerosAligned([Units])) : null;
-        if (_bias is not null)
+        if (UseBias)
         {
+            Tensor bias = Tensor.ZerosAligned([Units]);
+            BiasInitializer.FillInto(bias, Initializers.Sampling.BiasSeed(Seed));
+            _bias = AddParameter("bias", bias);
             _bias.Regularizer = BiasRegularizer;
+        }
+        else
+        {
+            _bias = null;
         }
         int[] outputShape = (int[])inputShape.Clone();
         outputShape[^1] = Units;

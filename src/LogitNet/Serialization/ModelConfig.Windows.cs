@@ -21,6 +21,10 @@ internal static partial class ModelConfig
                 Pair("dilation_rate", conv.DilationRate);
                 json.WriteString("activation", ActivationName(conv.Activation));
                 json.WriteBoolean("use_bias", conv.UseBias);
+                WriteInitializer(json, "kernel_initializer", conv.KernelInitializer, conv.Name);
+                WriteInitializer(json, "bias_initializer", conv.BiasInitializer, conv.Name);
+                WriteRegularizer(json, "kernel_regularizer", conv.KernelRegularizer, conv.Name);
+                WriteRegularizer(json, "bias_regularizer", conv.BiasRegularizer, conv.Name);
                 return true;
             case MaxPooling2D max:
                 Begin("MaxPooling2D", max.Name);
@@ -83,7 +87,9 @@ internal static partial class ModelConfig
                 Conv2D conv;
                 try
                 {
-                    conv = new Conv2D(filters, kernel, strides, padding, dilation, ParseActivation(config, "activation"), config.Bool("use_bias"), name);
+                    conv = new Conv2D(filters, kernel, strides, padding, dilation, ParseActivation(config, "activation"), config.Bool("use_bias"), name,
+                        ReadInitializer(config, "kernel_initializer"), ReadInitializer(config, "bias_initializer"),
+                        ReadRegularizer(config, "kernel_regularizer"), ReadRegularizer(config, "bias_regularizer"));
                 }
                 catch (ArgumentOutOfRangeException e)
                 {

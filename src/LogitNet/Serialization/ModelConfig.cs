@@ -207,6 +207,8 @@ internal static partial class ModelConfig
                 json.WriteBoolean("use_bias", dense.UseBias);
                 WriteRegularizer(json, "kernel_regularizer", dense.KernelRegularizer, dense.Name);
                 WriteRegularizer(json, "bias_regularizer", dense.BiasRegularizer, dense.Name);
+                WriteInitializer(json, "kernel_initializer", dense.KernelInitializer, dense.Name);
+                WriteInitializer(json, "bias_initializer", dense.BiasInitializer, dense.Name);
                 break;
             case Dropout dropout:
                 json.WriteString("class_name", "Dropout");
@@ -340,7 +342,8 @@ internal static partial class ModelConfig
             {
                 int units = config.Int("units", 1, MaxSize);
                 var dense = new Dense(units, ParseActivation(config, "activation"), config.Bool("use_bias"), name,
-                    ReadRegularizer(config, "kernel_regularizer"), ReadRegularizer(config, "bias_regularizer"));
+                    ReadRegularizer(config, "kernel_regularizer"), ReadRegularizer(config, "bias_regularizer"),
+                    ReadInitializer(config, "kernel_initializer"), ReadInitializer(config, "bias_initializer"));
                 long features = inputShape[^1];
                 if (features * units > Array.MaxLength)
                 {

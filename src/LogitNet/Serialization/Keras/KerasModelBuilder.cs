@@ -115,7 +115,9 @@ internal static class KerasModelBuilder
                 }
 
                 NoteIgnored(c, name, notes, "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint");
-                return (new Dense(units, activation, useBias, name), (long)features * units + (useBias ? units : 0), output, slots.ToArray());
+                var dense = new Dense(units, activation, useBias, name,
+                    kernelInitializer: KerasInitializers.Read(c, "kernel_initializer"), biasInitializer: KerasInitializers.Read(c, "bias_initializer"));
+                return (dense, (long)features * units + (useBias ? units : 0), output, slots.ToArray());
             }
 
             case "Dropout":

@@ -214,8 +214,8 @@ internal static class KerasWriter
                 json.WriteNumber("units", dense.Units);
                 json.WriteString("activation", ActivationName(dense.Activation, dense.Name));
                 json.WriteBoolean("use_bias", dense.UseBias);
-                Initializer(json, "kernel_initializer", "GlorotUniform", seed: true);
-                Initializer(json, "bias_initializer", "Zeros", seed: false);
+                KerasInitializers.Write(json, "kernel_initializer", dense.KernelInitializer, dense.Name);
+                KerasInitializers.Write(json, "bias_initializer", dense.BiasInitializer, dense.Name);
                 json.WriteNull("kernel_regularizer");
                 json.WriteNull("bias_regularizer");
                 json.WriteNull("kernel_constraint");
