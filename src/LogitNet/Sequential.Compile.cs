@@ -62,6 +62,8 @@ public sealed partial class Sequential
             {
                 Dense dense => dense.Activation,
                 ActivationLayer activation => activation.Activation,
+            // A Softmax layer is a softmax activation on the last axis (the only axis it takes).
+            Softmax => Activation.Softmax,
                 _ => Activation.Linear,
             };
 

@@ -32,6 +32,8 @@ import h5py
 import numpy as np
 
 SUPPORTED = {"InputLayer", "Dense", "Dropout", "Activation", "Flatten", "Reshape", "Normalization", "Rescaling"}
+# Issue 13 (misc helper): activation layers, zero padding and depthwise convolution.
+SUPPORTED |= {"ReLU", "LeakyReLU", "Softmax", "ZeroPadding2D", "DepthwiseConv2D"}
 MODELS = {"Sequential", "Functional", "Model"}
 SAMPLES = 3
 SEED = 20260512
@@ -176,7 +178,7 @@ class LegacyWeights:
 
 
 class KerasWeights:
-    KINDS = {"Dense": ["kernel", "bias"], "Normalization": ["mean", "variance", "count"]}
+    KINDS = {"Dense": ["kernel", "bias"], "Normalization": ["mean", "variance", "count"], "DepthwiseConv2D": ["kernel", "bias"]}
 
     def __init__(self, h5):
         self.h5 = h5
@@ -287,9 +289,72 @@ def forward(layers, x, weights, keras2):
             if cfg.get("invert"):
                 raise KeyError("inverted Normalization")
             x = (x - mean) / np.maximum(np.sqrt(var), 1e-7)
+        elif cls in ("ReLU", "LeakyReLU", "Softmax", "ZeroPadding2D", "DepthwiseConv2D"):
+            x = misc_layer(cls, cfg, x, w, keras2)
         else:
             raise KeyError(cls)
     return x
+
+
+def same_padding(size, kernel, stride, dilation):
+    """TensorFlow's "same" rule: output ceil(size / stride), the smaller half of the padding first."""
+    span = (kernel - 1) * dilation + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def misc_layer(cls, cfg, x, w, keras2):
+    if cls == "ReLU":
+        # keras.activations.relu (Keras 3): x·[x > t] clipped to [0, max], minus slope·relu(t − x).
+        t, slope, top = cfg.get("threshold", 0.0) or 0.0, cfg.get("negative_slope", 0.0) or 0.0, cfg.get("max_value")
+        pos = np.where(x > t, x, 0.0)
+        if top is not None:
+            pos = np.clip(pos, 0.0, top)
+        return pos - slope * np.maximum(t - x, 0.0)
+    if cls == "LeakyReLU":
+        slope = cfg.get("negative_slope", cfg.get("alpha", 0.3))
+        return np.where(x >= 0, x, slope * x)
+    if cls == "Softmax":
+        axis = cfg.get("axis", -1)
+        axis = axis[0] if isinstance(axis, list) else axis
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+    if cls == "ZeroPadding2D":
+        p = cfg["padding"]
+        if isinstance(p, int):
+            p = [[p, p], [p, p]]
+        elif isinstance(p[0], int):
+            p = [[p[0], p[0]], [p[1], p[1]]]
+        return np.pad(x, [(0, 0), tuple(p[0]), tuple(p[1]), (0, 0)])
+    # DepthwiseConv2D: out[n, i, j, c·M + m] = b + Σ_taps x[n, i·s − pad + ky·d, j·s − pad + kx·d, c]·k[ky, kx, c, m].
+    try:
+        k = w("kernel")
+    except KeyError:
+        k = w("depthwise_kernel")
+    kh, kw, c, m = k.shape
+    (sh, sw), (dh, dw) = pair(cfg.get("strides", 1)), pair(cfg.get("dilation_rate", 1))
+    n, h, wd, _ = x.shape
+    if cfg.get("padding", "valid") == "same":
+        oh, top, bottom = same_padding(h, kh, sh, dh)
+        ow, left, right = same_padding(wd, kw, sw, dw)
+    else:
+        oh, top, bottom = (h - (kh - 1) * dh - 1) // sh + 1, 0, 0
+        ow, left, right = (wd - (kw - 1) * dw - 1) // sw + 1, 0, 0
+    xp = np.pad(x, [(0, 0), (top, bottom), (left, right), (0, 0)])
+    y = np.zeros((n, oh, ow, c, m))
+    for ky in range(kh):
+        for kx in range(kw):
+            patch = xp[:, ky * dh: ky * dh + (oh - 1) * sh + 1: sh, kx * dw: kx * dw + (ow - 1) * sw + 1: sw, :]
+            y += patch[..., None] * k[ky, kx]
+    y = y.reshape(n, oh, ow, c * m)
+    if cfg.get("use_bias", True):
+        y = y + w("bias")
+    return activation(cfg.get("activation", "linear"), y, keras2)
 
 
 def bind(layers, source, kind, scope=None):

@@ -38,8 +38,39 @@ public sealed class Flatten : Layer
     }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, LayerContext context) => input.Reshape(input.ShapeSpan[0], _features);
+    protected override Tensor ForwardCore(Tensor input, LayerContext context) =>
+        context.State<Views>().Forward.Of(input, [_features]);
 
     /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) => outputGradient.Reshape([outputGradient.ShapeSpan[0], .. InputShape]);
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) =>
+        context.State<Views>().Backward.Of(outputGradient, InputShapeSpan);
+
+    /// <summary>
+    /// The last view made of each direction's tensor: the tensors a model hands over are its reused buffers, so a
+    /// warm step finds the same tensor again and allocates no new view.
+    /// </summary>
+    private sealed class Views
+    {
+        public ViewCache Forward { get; } = new();
+
+        public ViewCache Backward { get; } = new();
+    }
+
+    private sealed class ViewCache
+    {
+        private Tensor? _source;
+        private Tensor? _view;
+
+        public Tensor Of(Tensor source, ReadOnlySpan<int> sampleShape)
+        {
+            // A tensor's shape and storage never change, so the same object gives the same view.
+            if (!ReferenceEquals(source, _source))
+            {
+                _view = source.Reshape([source.ShapeSpan[0], .. sampleShape]);
+                _source = source;
+            }
+
+            return _view!;
+        }
+    }
 }

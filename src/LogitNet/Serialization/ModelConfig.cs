@@ -267,7 +267,7 @@ internal static partial class ModelConfig
                 json.WriteEndArray();
                 break;
             default:
-                if (!TryWriteWindowLayer(json, layer))
+                if (!TryWriteWindowLayer(json, layer) && !TryWriteMiscLayer(json, layer))
                 {
                     throw new NotSupportedException(
                         $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D, the 2-D pooling layers and BatchNormalization are saved. Save its weights yourself from Parameters.");
@@ -411,6 +411,7 @@ internal static partial class ModelConfig
                 return (new Input(shape), 0, shape);
             default:
                 return TryReadWindowLayer(className, config, name, inputShape)
+                    ?? TryReadMiscLayer(className, config, name, inputShape)
                     ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization.");
         }
     }

@@ -241,6 +241,86 @@ internal static class OnnxExporter
                     break;
                 }
 
+                case ReLU relu:
+                {
+                    // Keras 3's relu: min(x, max) above the threshold, slope·(x − threshold) at and below it.
+                    string threshold = Constant(Fresh("relu_threshold"), relu.Threshold);
+                    string above = Fresh("relu_above"), shifted = Fresh("relu_shifted"), below = Fresh("relu_below"), result = Fresh("relu");
+                    string positive = current;
+                    Node("Greater", [current, threshold], above);
+                    if (relu.MaxValue is { } max)
+                    {
+                        positive = Fresh("relu_clipped");
+                        Node("Min", [current, Constant(Fresh("relu_max"), max)], positive);
+                    }
+
+                    Node("Sub", [current, threshold], shifted);
+                    Node("Mul", [shifted, Constant(Fresh("relu_slope"), relu.NegativeSlope)], below);
+                    Node("Where", [above, positive, below], result);
+                    current = result;
+                    break;
+                }
+
+                case LeakyReLU leaky:
+                {
+                    string result = Fresh("leaky_relu");
+                    Node("LeakyRelu", [current], result, n => FloatAttribute(n, "alpha", leaky.NegativeSlope));
+                    current = result;
+                    break;
+                }
+
+                case Softmax:
+                {
+                    string result = Fresh("softmax");
+                    Node("Softmax", [current], result, n => IntAttribute(n, "axis", -1));
+                    current = result;
+                    break;
+                }
+
+                case ZeroPadding2D zero:
+                {
+                    // Pad's pads input: the begins of every axis (N, H, W, C), then the ends.
+                    string pads = Fresh("pads"), padded = Fresh("zero_padding");
+                    long[] amounts = [0, zero.Top, zero.Left, 0, 0, zero.Bottom, zero.Right, 0];
+                    initializers.Add(t => Int64Tensor(t, pads, amounts));
+                    Node("Pad", [current, pads], padded);
+                    current = padded;
+                    break;
+                }
+
+                case DepthwiseConv2D depthwise:
+                {
+                    // ONNX's Conv is channels first: transpose in, a grouped Conv (one group per input channel), transpose out.
+                    int[] input = depthwise.InputShape;
+                    string nchw = Fresh("nchw"), convolved = Fresh("depthwise"), nhwc = Fresh("nhwc");
+                    string kernelName = $"{depthwise.Name}/kernel_oihw";
+                    Tensor oihw = DepthwiseKernelOihw(depthwise.Kernel.Value, depthwise.DepthMultiplier);
+                    initializers.Add(t => Tensor(t, kernelName, oihw));
+                    var convInputs = new List<string> { nchw, kernelName };
+                    if (depthwise.Bias is { } depthwiseBias)
+                    {
+                        initializers.Add(t => Tensor(t, depthwiseBias.Name, depthwiseBias.Value));
+                        convInputs.Add(depthwiseBias.Name);
+                    }
+
+                    Kernels.Window2D g = Kernels.Window2D.Create(input[0], input[1], input[2], depthwise.KernelSize.Height, depthwise.KernelSize.Width,
+                        depthwise.Strides.Height, depthwise.Strides.Width, depthwise.DilationRate.Height, depthwise.DilationRate.Width,
+                        depthwise.Padding == Padding.Same)!.Value;
+                    Node("Transpose", [current], nchw, n => IntsAttribute(n, "perm", [0, 3, 1, 2]));
+                    Node("Conv", [.. convInputs], convolved, n =>
+                    {
+                        IntAttribute(n, "group", input[2]);
+                        IntsAttribute(n, "kernel_shape", [depthwise.KernelSize.Height, depthwise.KernelSize.Width]);
+                        IntsAttribute(n, "strides", [depthwise.Strides.Height, depthwise.Strides.Width]);
+                        IntsAttribute(n, "dilations", [depthwise.DilationRate.Height, depthwise.DilationRate.Width]);
+                        IntsAttribute(n, "pads", [g.PadTop, g.PadLeft, g.PadBottom, g.PadRight]);
+                    });
+                    Node("Transpose", [convolved], nhwc, n => IntsAttribute(n, "perm", [0, 2, 3, 1]));
+                    current = nhwc;
+                    Activate(depthwise.Activation);
+                    break;
+                }
+
                 default:
                     throw new NotSupportedException(
                         $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout, Input, Flatten, Reshape, Rescaling and Normalization.");
@@ -335,4 +415,37 @@ internal static class OnnxExporter
 
     private static void IntAttribute(ProtoWriter node, string name, long value) =>
         node.Message(5, a => a.String(1, name).Int(3, value).Int(20, 2));
+
+    /// <summary>An INTS attribute (AttributeProto.ints, field 8, type 7), such as Transpose's perm.</summary>
+    private static void IntsAttribute(ProtoWriter node, string name, long[] values) =>
+        node.Message(5, a =>
+        {
+            a.String(1, name);
+            foreach (long value in values)
+            {
+                a.Int(8, value);
+            }
+
+            a.Int(20, 7);
+        });
+
+    /// <summary>Keras's depthwise kernel [kh, kw, C, M] as ONNX's grouped Conv weight [C·M, 1, kh, kw] (output channel c·M + m).</summary>
+    private static Tensor DepthwiseKernelOihw(Tensor kernel, int multiplier)
+    {
+        int kh = kernel.ShapeSpan[0], kw = kernel.ShapeSpan[1], channels = kernel.ShapeSpan[2];
+        ReadOnlySpan<float> source = kernel.AsSpan();
+        float[] target = new float[source.Length];
+        for (int y = 0; y < kh; y++)
+        {
+            for (int x = 0; x < kw; x++)
+            {
+                for (int k = 0; k < channels * multiplier; k++)
+                {
+                    target[(k * kh + y) * kw + x] = source[(y * kw + x) * channels * multiplier + k];
+                }
+            }
+        }
+
+        return LogitNet.Tensor.FromArray(target, channels * multiplier, 1, kh, kw);
+    }
 }

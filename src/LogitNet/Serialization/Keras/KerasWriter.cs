@@ -32,7 +32,7 @@ namespace LogitNet.Serialization.Keras;
 /// <c>logitnet_class_names</c>, which Keras ignores and LogitNet reads back.
 /// </para>
 /// </remarks>
-internal static class KerasWriter
+internal static partial class KerasWriter
 {
     /// <summary>The Keras version whose file layout is written (the corpus's Keras 3.11 files).</summary>
     public const string KerasVersion = "3.11.3";
@@ -62,6 +62,17 @@ internal static class KerasWriter
             switch (layer)
             {
                 case Input or Dropout or Flatten or Reshape or Rescaling or Normalization:
+                    break;
+                case ReLU or LeakyReLU or Softmax or ZeroPadding2D:
+                    break;
+                case DepthwiseConv2D depthwise:
+                    ActivationName(depthwise.Activation, depthwise.Name);
+                    if (depthwise.Parameters.Select(p => p.Trainable).Distinct().Count() > 1)
+                    {
+                        throw new NotSupportedException(
+                            $"Layer '{depthwise.Name}' has some parameters frozen and others not; Keras freezes whole layers. Freeze all of the layer's parameters or none before saving as .keras.");
+                    }
+
                     break;
                 case Dense dense:
                     ActivationName(dense.Activation, dense.Name);
@@ -255,6 +266,9 @@ internal static class KerasWriter
                 json.WriteNull("mean");
                 json.WriteNull("variance");
                 break;
+            default:
+                TryWriteMiscLayerConfig(json, layer);
+                break;
         }
 
         json.WriteEndObject();
@@ -274,7 +288,7 @@ internal static class KerasWriter
         Reshape => "Reshape",
         Rescaling => "Rescaling",
         Normalization => "Normalization",
-        _ => throw new NotSupportedException($"Layer '{layer.Name}' has no Keras class."),
+        _ => MiscKerasClass(layer) ?? throw new NotSupportedException($"Layer '{layer.Name}' has no Keras class."),
     };
 
     private static void DTypePolicy(Utf8JsonWriter json)
@@ -511,6 +525,14 @@ internal static class KerasWriter
                     if (dense.Bias is { } bias)
                     {
                         vars["1"] = Dataset(bias.Value, bias.Value.Shape);
+                    }
+
+                    break;
+                case DepthwiseConv2D depthwise:
+                    vars["0"] = Dataset(depthwise.Kernel.Value, depthwise.Kernel.Value.Shape);
+                    if (depthwise.Bias is { } depthwiseBias)
+                    {
+                        vars["1"] = Dataset(depthwiseBias.Value, depthwiseBias.Value.Shape);
                     }
 
                     break;

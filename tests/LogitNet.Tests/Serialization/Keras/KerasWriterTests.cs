@@ -59,6 +59,18 @@ public sealed class KerasWriterTests : IDisposable
             model.Compile(new MeanSquaredError(), new SGD(0.1f, momentum: 0.9f, nesterov: true));
             return model;
         },
+        ["misc_layers.keras"] = () =>
+        {
+            // Issue 13's activation layers, zero padding and depthwise convolution (two multipliers, "same" with strides, dilation).
+            var model = new Sequential(new Input(7, 6, 3), new ZeroPadding2D(((1, 0), (0, 2))),
+                new DepthwiseConv2D((3, 2), strides: (2, 1), padding: Padding.Same, depthMultiplier: 2, activation: Activation.Tanh),
+                new ReLU(maxValue: 0.5f, negativeSlope: 0.1f, threshold: 0.05f), new DepthwiseConv2D(2, dilationRate: 2, useBias: false),
+                new LeakyReLU(0.2f), new Flatten(), new Dense(4), new Softmax()) { Seed = 15, Log = TextWriter.Null };
+            model.Build(7, 6, 3);
+            // Biases away from zero, so the files check them too.
+            Tensor.RandomNormal([6], 0f, 0.3f, seed: 16).AsSpan().CopyTo(((DepthwiseConv2D)model.Layers[2]).Bias!.Value.AsSpan());
+            return model;
+        },
     };
 
     public static TheoryData<string> ModelNames() => new(Models.Keys);
