@@ -50,9 +50,13 @@ internal static class EvaluateCommand
             int classes = kind == LossKind.Binary ? 2 : outputUnits;
             Dataset samples = ClassNaming.AlignToModel(data.LoadEvaluation(), loaded.ClassNames, classes);
 
-            CheckFeatures(loaded, samples.Features);
-            IReadOnlyDictionary<string, float> result = loaded.Evaluate(samples.Features, LossChoice.Targets(kind, samples.Labels, classes), batchSize: 256);
-            float[,] probabilities = Classification.ProbabilityMatrix(loaded.PredictProba(samples.Features));
+            // An image model (trained with --input HxWxC) takes each flat sample in its own shape.
+            Tensor features = loaded.Layers[0].InputShape.Length > 1
+                ? DataFile.ToSampleShape(samples.Features, loaded.Layers[0].InputShape, "the model's input")
+                : samples.Features;
+            CheckFeatures(loaded, features);
+            IReadOnlyDictionary<string, float> result = loaded.Evaluate(features, LossChoice.Targets(kind, samples.Labels, classes), batchSize: 256);
+            float[,] probabilities = Classification.ProbabilityMatrix(loaded.PredictProba(features));
             int[,] confusion = Classification.Confusion(probabilities, samples.Labels.ToArray(), classes);
             float accuracy = result[result.Keys.First(k => k != "loss")];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Samples: {samples.Count} ({data.Dataset})"));

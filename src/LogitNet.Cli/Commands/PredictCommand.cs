@@ -94,6 +94,11 @@ internal static class PredictCommand
                 // As train flattens them: a .npy of [n, 8, 8] images for a model of 64 features.
                 features = DataFile.Flatten(features);
             }
+            else
+            {
+                // An image model (trained with --input HxWxC): flat rows or images alike fill its sample shape.
+                features = DataFile.ToSampleShape(features, loaded.Layers[0].InputShape, "the model's input");
+            }
 
             EvaluateCommand.CheckFeatures(loaded, features);
             Tensor probabilityTensor = loaded.PredictProba(features);

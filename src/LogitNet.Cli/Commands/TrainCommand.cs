@@ -24,6 +24,10 @@ internal static class TrainCommand
     private static readonly Option<string?> s_labels = new("--labels") { Description = "The labels file for a .npy or IDX --dataset (or a .csv of features)." };
     private static readonly Option<string?> s_labelColumn = new("--label-column") { Description = "The label column of a .csv --dataset: a 0-based index (-1 = last, the default) or a header name." };
     private static readonly Option<string> s_layers = new("--layers") { Description = LayerSpec.Help, DefaultValueFactory = _ => LayerSpec.Default };
+    private static readonly Option<string?> s_input = new("--input-shape")
+    {
+        Description = "The shape of one sample for image layers (conv, pooling, flatten), HxWxC: e.g. 28x28x1 for mnist, 8x8x1 for digits. Each sample's features fill it row by row, channels last.",
+    };
     private static readonly Option<string> s_loss = new("--loss") { Description = LossChoice.Help, DefaultValueFactory = _ => "sparse_categorical_crossentropy" };
     private static readonly Option<string> s_optimizer = new("--optimizer") { Description = OptimizerChoice.Help, DefaultValueFactory = _ => "adam" };
     private static readonly Option<float?> s_learningRate = new("--learning-rate", "--lr") { Description = "The learning rate (default: the optimizer's own)." };
@@ -48,6 +52,7 @@ internal static class TrainCommand
               logitnet train
               logitnet train --output digits.logitnet --plot curves.svg
               logitnet train --dataset mnist --layers 128:relu,10 --epochs 10
+              logitnet train --dataset mnist --input-shape 28x28x1 --layers conv:32x3:relu,maxpool,conv:64x3:relu,maxpool,flatten,dropout:0.5,10 --batch-size 128
               logitnet train --dataset blobs --layers 16:relu,4 --optimizer sgd --learning-rate 0.1
               logitnet train --dataset iris.csv --label-column species --layers 8:relu,3
               logitnet train --dataset iris-semicolons.csv --delimiter ';' --layers 8:relu,3
@@ -55,7 +60,7 @@ internal static class TrainCommand
               logitnet train --dataset x.npy --labels y.npy --layers 16:relu,3 --class-names cat,dog,bird
               logitnet train --dataset train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz --layers 128:relu,10
             """);
-        foreach (Option option in new Option[] { s_dataset, s_labels, s_labelColumn, s_layers, s_loss, s_optimizer, s_learningRate, s_epochs, s_batchSize, s_validationSplit, s_testSplit, s_seed, s_output, s_classNames, s_plot, s_delimiter })
+        foreach (Option option in new Option[] { s_dataset, s_labels, s_labelColumn, s_layers, s_input, s_loss, s_optimizer, s_learningRate, s_epochs, s_batchSize, s_validationSplit, s_testSplit, s_seed, s_output, s_classNames, s_plot, s_delimiter })
         {
             command.Options.Add(option);
         }
@@ -76,6 +81,31 @@ internal static class TrainCommand
 
         string layerSpec = parse.GetValue(s_layers)!;
         IReadOnlyList<Layer> layers = LayerSpec.Parse(layerSpec);
+        int[]? sampleShape = SampleShape(parse.GetValue(s_input));
+        if (sampleShape is null && LayerSpec.TakesImages(layers))
+        {
+            throw new UsageException($"--layers '{layerSpec}' has image layers; give the shape of one sample with --input-shape HxWxC (e.g. --input-shape 28x28x1 for mnist, 8x8x1 for digits)");
+        }
+
+        Sequential model = sampleShape is null ? new Sequential([.. layers]) { Seed = seed } : new Sequential([new Input(sampleShape), .. layers]) { Seed = seed };
+        if (sampleShape is not null)
+        {
+            // Checked before any data is read: the layers fit the sample shape and end in one value per output unit.
+            try
+            {
+                model.Build(sampleShape);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"--layers '{layerSpec}' does not fit --input-shape {string.Join('x', sampleShape)}: {e.Message.Replace($" (Parameter '{e.ParamName}')", "")}");
+            }
+
+            if (model.Layers[^1].OutputShape.Length != 1)
+            {
+                throw new UsageException(
+                    $"--layers '{layerSpec}': the output layer gives {string.Join('x', model.Layers[^1].OutputShape)} values per sample; put flatten (or globalavgpool) before the Dense layers");
+            }
+        }
         LossKind kind = LossChoice.Parse(parse.GetValue(s_loss)!);
         var output = (Dense)layers[^1];
         Optimizers.Optimizer optimizer = OptimizerChoice.Create(parse.GetValue(s_optimizer)!, parse.GetValue(s_learningRate));
@@ -102,17 +132,24 @@ internal static class TrainCommand
             Console.WriteLine($"Classes: {ClassNaming.Text(classNames)}");
         }
 
-        var model = new Sequential([.. layers]) { Seed = seed, ClassNames = classNames };
+        Tensor trainFeatures = train.Features, testFeatures = test.Features;
+        if (sampleShape is not null)
+        {
+            trainFeatures = DataFile.ToSampleShape(train.Features, sampleShape, "--input-shape");
+            testFeatures = DataFile.ToSampleShape(test.Features, sampleShape, "--input-shape");
+        }
+
+        model.ClassNames = classNames;
         Loss loss = LossChoice.Create(kind, output.Activation);
         model.Compile(loss, optimizer, [LossChoice.Metric(kind)]);
         Console.WriteLine($"Model: {layerSpec}; {loss}; {optimizer.GetType().Name} (learning rate {optimizer.LearningRate.ToString(CultureInfo.InvariantCulture)})");
 
         Tensor trainTargets = LossChoice.Targets(kind, train.Labels, train.ClassCount);
-        History history = model.Fit(train.Features, trainTargets, epochs, batchSize, validationSplit,
+        History history = model.Fit(trainFeatures, trainTargets, epochs, batchSize, validationSplit,
             callbacks: [new KerasProgress(Console.Out, interactive: !Console.IsOutputRedirected)], verbose: 0);
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
-        IReadOnlyDictionary<string, float> testResult = model.Evaluate(test.Features, LossChoice.Targets(kind, test.Labels, test.ClassCount), batchSize: 256);
+        IReadOnlyDictionary<string, float> testResult = model.Evaluate(testFeatures, LossChoice.Targets(kind, test.Labels, test.ClassCount), batchSize: 256);
         float testAccuracy = testResult[testResult.Keys.First(k => k != "loss")];
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Test accuracy: {testAccuracy:0.0000} ({test.Count} samples, loss {testResult["loss"]:0.0000})"));
@@ -133,6 +170,30 @@ internal static class TrainCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Parses <c>--input-shape HxWxC</c> (1 to 3 positive sizes separated by x); null when absent.</summary>
+    private static int[]? SampleShape(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        string[] parts = text.Split('x', 'X');
+        var shape = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]) || shape[i] < 1)
+            {
+                shape = [];
+                break;
+            }
+        }
+
+        return shape.Length is >= 1 and <= 3
+            ? shape
+            : throw new UsageException($"--input-shape '{text}': expected the shape of one sample as HxWxC, e.g. 28x28x1");
     }
 
     private static string FeatureText(Tensor features) => string.Join('x', features.Shape.Skip(1));

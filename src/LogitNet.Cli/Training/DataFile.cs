@@ -115,6 +115,23 @@ internal static class DataFile
     public static Tensor Flatten(Tensor features) =>
         features.Rank > 2 ? features.Reshape(features.Shape[0], -1) : features;
 
+    /// <summary>
+    /// The samples in the shape a model takes (<c>[n, 28, 28, 1]</c> from <c>[n, 784]</c>), each sample's values row-major;
+    /// a usage error naming <paramref name="option"/> when the sizes do not match.
+    /// </summary>
+    public static Tensor ToSampleShape(Tensor features, int[] sampleShape, string option)
+    {
+        Tensor flat = Flatten(features.Rank == 1 ? features.Reshape(1, -1) : features);
+        long values = sampleShape.Aggregate(1L, (p, d) => p * d);
+        if (flat.Shape[1] != values)
+        {
+            throw new UsageException(
+                $"{option} {string.Join('x', sampleShape)} holds {values} values per sample, but the data have {flat.Shape[1]}; the sizes must multiply to the number of features");
+        }
+
+        return flat.Reshape([flat.Shape[0], .. sampleShape]);
+    }
+
     /// <summary>Class ids from a labels file: a .npy or an IDX array, else a CSV column (text, whatever its name).</summary>
     public static Tensor ReadLabels(string path, FileKind kind) => kind switch
     {
