@@ -8,6 +8,7 @@ using LogitNet.Benchmarks;
 //   `-- --train DATA_DIR THREADS [S M L]`       the MLP training throughput (bench/peers/train_mlp.sh);
 //   `-- --convnet THREADS EPOCHS [SEED]`       Keras's MNIST convnet (bench/peers/train_convnet.sh);
 //   `-- --convprof`                             CPU time of each of the convnet's kernels;
+//   `-- --depthwise`                            DepthwiseConv2D on one thread (bench/peers/depthwise.py);
 //   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh);
 //   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh).
 if (args.Length > 0 && args[0] == "--quick")
@@ -31,6 +32,12 @@ if (args.Length > 0 && args[0] == "--train")
 if (args.Length > 0 && args[0] == "--convprof")
 {
     ConvProfile.Run();
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--depthwise")
+{
+    DepthwiseSideBySide.Run();
     return;
 }
 
