@@ -59,25 +59,39 @@ internal static class DepthwiseConvolution2D
     /// <c>y[n, oy, ox, k] = b[k] + Σ_(ky, kx) xe[n, iy, ix, k]·w[ky, kx, k]</c> over the taps inside the image;
     /// <paramref name="g"/> is the geometry of the expanded input (its Channels = K).
     /// </summary>
+    /// <remarks>
+    /// Each output pixel's channels are taken in blocks of four vectors whose sums stay in registers across all
+    /// the taps, then single vectors, then one channel at a time; every path adds the bias first and then the
+    /// taps in row order, a product rounded before each sum, so the blocking never changes a bit.
+    /// </remarks>
     public static void Forward(in Window2D g, int batch, ReadOnlySpan<float> xe, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y)
     {
         int k = g.Channels;
+        bool vectors = Vector.IsHardwareAccelerated;
+        int width = Vector<float>.Count;
+        ref float x0 = ref MemoryMarshal.GetReference(xe);
+        ref float w0 = ref MemoryMarshal.GetReference(w);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        bool hasBias = !bias.IsEmpty;
+        // Bounds checked once here: every offset below stays inside these spans.
+        if (xe.Length < batch * g.InputLength || w.Length < g.KernelHeight * g.KernelWidth * k || y.Length < batch * g.OutputPixels * k
+            || (hasBias && bias.Length < k))
+        {
+            throw new ArgumentException("Spans shorter than the geometry needs.");
+        }
+
+        ref float b0 = ref MemoryMarshal.GetReference(bias);
+        int taps = g.KernelHeight * g.KernelWidth;
+        // Kernels up to 16 x 16 keep their tap list on the stack; larger ones (rare) allocate it once per call.
+        Span<int> inputOffsets = taps <= 256 ? stackalloc int[2 * taps] : new int[2 * taps];
         for (int n = 0; n < batch; n++)
         {
             for (int oy = 0; oy < g.OutputHeight; oy++)
             {
                 for (int ox = 0; ox < g.OutputWidth; ox++)
                 {
-                    Span<float> row = y.Slice((((n * g.OutputHeight) + oy) * g.OutputWidth + ox) * k, k);
-                    if (bias.IsEmpty)
-                    {
-                        row.Clear();
-                    }
-                    else
-                    {
-                        bias.CopyTo(row);
-                    }
-
+                    // The taps inside the image, in row order: (input offset, weight offset) pairs.
+                    int count = 0;
                     for (int ky = 0; ky < g.KernelHeight; ky++)
                     {
                         int iy = oy * g.StrideHeight - g.PadTop + ky * g.DilationHeight;
@@ -94,8 +108,61 @@ internal static class DepthwiseConvolution2D
                                 continue;
                             }
 
-                            MultiplyAdd(xe.Slice((((n * g.InputHeight) + iy) * g.InputWidth + ix) * k, k), w.Slice((ky * g.KernelWidth + kx) * k, k), row);
+                            inputOffsets[2 * count] = (((n * g.InputHeight) + iy) * g.InputWidth + ix) * k;
+                            inputOffsets[2 * count + 1] = (ky * g.KernelWidth + kx) * k;
+                            count++;
                         }
+                    }
+
+                    int outputOffset = (((n * g.OutputHeight) + oy) * g.OutputWidth + ox) * k;
+                    int c = 0;
+                    for (; vectors && c + 4 * width <= k; c += 4 * width)
+                    {
+                        Vector<float> a0 = hasBias ? Vector.LoadUnsafe(ref b0, (nuint)c) : Vector<float>.Zero;
+                        Vector<float> a1 = hasBias ? Vector.LoadUnsafe(ref b0, (nuint)(c + width)) : Vector<float>.Zero;
+                        Vector<float> a2 = hasBias ? Vector.LoadUnsafe(ref b0, (nuint)(c + 2 * width)) : Vector<float>.Zero;
+                        Vector<float> a3 = hasBias ? Vector.LoadUnsafe(ref b0, (nuint)(c + 3 * width)) : Vector<float>.Zero;
+                        for (int t = 0; t < count; t++)
+                        {
+                            nuint xi = (nuint)(inputOffsets[2 * t] + c), wi = (nuint)(inputOffsets[2 * t + 1] + c);
+                            Vector<float> p0 = Vector.LoadUnsafe(ref x0, xi) * Vector.LoadUnsafe(ref w0, wi);
+                            Vector<float> p1 = Vector.LoadUnsafe(ref x0, xi + (nuint)width) * Vector.LoadUnsafe(ref w0, wi + (nuint)width);
+                            Vector<float> p2 = Vector.LoadUnsafe(ref x0, xi + (nuint)(2 * width)) * Vector.LoadUnsafe(ref w0, wi + (nuint)(2 * width));
+                            Vector<float> p3 = Vector.LoadUnsafe(ref x0, xi + (nuint)(3 * width)) * Vector.LoadUnsafe(ref w0, wi + (nuint)(3 * width));
+                            a0 += p0;
+                            a1 += p1;
+                            a2 += p2;
+                            a3 += p3;
+                        }
+
+                        a0.StoreUnsafe(ref y0, (nuint)(outputOffset + c));
+                        a1.StoreUnsafe(ref y0, (nuint)(outputOffset + c + width));
+                        a2.StoreUnsafe(ref y0, (nuint)(outputOffset + c + 2 * width));
+                        a3.StoreUnsafe(ref y0, (nuint)(outputOffset + c + 3 * width));
+                    }
+
+                    for (; vectors && c + width <= k; c += width)
+                    {
+                        Vector<float> a = hasBias ? Vector.LoadUnsafe(ref b0, (nuint)c) : Vector<float>.Zero;
+                        for (int t = 0; t < count; t++)
+                        {
+                            Vector<float> p = Vector.LoadUnsafe(ref x0, (nuint)(inputOffsets[2 * t] + c)) * Vector.LoadUnsafe(ref w0, (nuint)(inputOffsets[2 * t + 1] + c));
+                            a += p;
+                        }
+
+                        a.StoreUnsafe(ref y0, (nuint)(outputOffset + c));
+                    }
+
+                    for (; c < k; c++)
+                    {
+                        float a = hasBias ? bias[c] : 0f;
+                        for (int t = 0; t < count; t++)
+                        {
+                            float p = xe[inputOffsets[2 * t] + c] * w[inputOffsets[2 * t + 1] + c];
+                            a += p;
+                        }
+
+                        y[outputOffset + c] = a;
                     }
                 }
             }
