@@ -5,7 +5,7 @@ DepthwiseConv2D (misc helper), with h5py only.
 misc_tfkeras.h5 is laid out as tf.keras 2.x writes a full model (the layout of corpus file 008, a
 Teachable Machine export whose MobileNet uses these layers): root attributes keras_version,
 backend and model_config (tf.keras's class configs: batch_input_shape, LeakyReLU's 'alpha',
-DepthwiseConv2D's 'groups' and VarianceScaling initializers), model_weights with layer_names, each
+DepthwiseConv2D's 'groups', VarianceScaling initializers, L2 and L1L2 regularizers as tf.keras writes them), model_weights with layer_names, each
 layer group listing its weight_names as 'layer/kind:0' ('depthwise_kernel' for the depthwise layers).
 Weights are seeded. Its reference output comes from reference_forward.py like the corpus's.
 
@@ -29,7 +29,8 @@ def misc_tfkeras(out):
             "name": name, "trainable": True, "dtype": "float32", "kernel_size": kernel, "strides": strides, "padding": padding,
             "data_format": "channels_last", "dilation_rate": dilation, "groups": 1, "activation": activation, "use_bias": use_bias,
             "bias_initializer": zeros, "bias_regularizer": None, "activity_regularizer": None, "bias_constraint": None,
-            "depth_multiplier": multiplier, "depthwise_initializer": scaling, "depthwise_regularizer": None, "depthwise_constraint": None}}
+            "depth_multiplier": multiplier, "depthwise_initializer": scaling, "depthwise_constraint": None,
+            "depthwise_regularizer": {"class_name": "L1L2", "config": {"l1": 0.001, "l2": 0.002}} if name == "dw_same" else None}}
 
     layers = [
         {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 9, 7, 3], "dtype": "float32", "sparse": False, "ragged": False, "name": "image"}},
@@ -40,7 +41,8 @@ def misc_tfkeras(out):
         {"class_name": "LeakyReLU", "config": {"name": "leaky", "trainable": True, "dtype": "float32", "alpha": 0.1}},
         {"class_name": "Flatten", "config": {"name": "flatten", "trainable": True, "dtype": "float32", "data_format": "channels_last"}},
         {"class_name": "Dense", "config": {"name": "logits", "trainable": True, "dtype": "float32", "units": 4, "activation": "linear", "use_bias": True,
-                                           "kernel_initializer": scaling, "bias_initializer": zeros, "kernel_regularizer": None, "bias_regularizer": None,
+                                           "kernel_initializer": scaling, "bias_initializer": zeros,
+                                           "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.009999999776482582}}, "bias_regularizer": None,
                                            "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}},
         {"class_name": "Softmax", "config": {"name": "probabilities", "trainable": True, "dtype": "float32", "axis": -1}},
     ]

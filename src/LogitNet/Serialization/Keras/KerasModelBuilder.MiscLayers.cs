@@ -87,8 +87,9 @@ internal static partial class KerasModelBuilder
             : Padding.Valid;
         bool useBias = Bool(c, "use_bias", true, name, where);
         var layer = new DepthwiseConv2D(kernel, strides, padding, multiplier, dilation, ActivationOf(c, "activation", name, keras2), useBias, name,
-            KerasInitializers.Read(c, "depthwise_initializer"), KerasInitializers.Read(c, "bias_initializer"));
-        NoteIgnored(c, name, notes, "depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "bias_constraint");
+            KerasInitializers.Read(c, "depthwise_initializer"), KerasInitializers.Read(c, "bias_initializer"),
+            KerasRegularizers.Read(c, "depthwise_regularizer", name, notes), KerasRegularizers.Read(c, "bias_regularizer", name, notes));
+        NoteIgnored(c, name, notes, "activity_regularizer", "depthwise_constraint", "bias_constraint");
 
         // Shapes and sizes from the config alone: nothing is allocated before the weights file is known to hold them.
         long outputChannels = (long)shape[2] * multiplier;

@@ -114,9 +114,10 @@ internal static partial class KerasModelBuilder
                     slots.Add(new WeightSlot("bias", 1, [units], 1));
                 }
 
-                NoteIgnored(c, name, notes, "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint");
+                NoteIgnored(c, name, notes, "activity_regularizer", "kernel_constraint", "bias_constraint");
                 var dense = new Dense(units, activation, useBias, name,
-                    kernelInitializer: KerasInitializers.Read(c, "kernel_initializer"), biasInitializer: KerasInitializers.Read(c, "bias_initializer"));
+                    KerasRegularizers.Read(c, "kernel_regularizer", name, notes), KerasRegularizers.Read(c, "bias_regularizer", name, notes),
+                    KerasInitializers.Read(c, "kernel_initializer"), KerasInitializers.Read(c, "bias_initializer"));
                 return (dense, (long)features * units + (useBias ? units : 0), output, slots.ToArray());
             }
 

@@ -227,8 +227,8 @@ internal static partial class KerasWriter
                 json.WriteBoolean("use_bias", dense.UseBias);
                 KerasInitializers.Write(json, "kernel_initializer", dense.KernelInitializer, dense.Name);
                 KerasInitializers.Write(json, "bias_initializer", dense.BiasInitializer, dense.Name);
-                json.WriteNull("kernel_regularizer");
-                json.WriteNull("bias_regularizer");
+                KerasRegularizer(json, "kernel_regularizer", dense.KernelRegularizer, dense.Name);
+                KerasRegularizer(json, "bias_regularizer", dense.BiasRegularizer, dense.Name);
                 json.WriteNull("kernel_constraint");
                 json.WriteNull("bias_constraint");
                 break;

@@ -38,4 +38,33 @@ public class KerasMiscLayersImportTests
             Assert.True(Math.Abs(ours[i] - expected[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"[{i}]: {ours[i]} vs {expected[i]}");
         }
     }
+
+    [Fact]
+    public void Regularizers_LoadFromKerasFiles_AndSaveToThem()
+    {
+        // tf.keras's class configs: the fixture's Dense has L2(0.01) (as float32 widened, 0.009999999776482582), dw_same L1L2(0.001, 0.002).
+        Sequential tfKeras = Sequential.Load(DataPath("misc", "misc_tfkeras.h5"));
+        var penalized = (Dense)tfKeras.GetLayer("logits");
+        Assert.Equal((0f, 0.01f), (((LogitNet.Regularizers.L1L2)penalized.KernelRegularizer!).L1, ((LogitNet.Regularizers.L1L2)penalized.KernelRegularizer!).L2));
+        Assert.Same(penalized.KernelRegularizer, penalized.Kernel.Regularizer);
+        var depthwise = (DepthwiseConv2D)tfKeras.GetLayer("dw_same");
+        Assert.Equal((0.001f, 0.002f), (((LogitNet.Regularizers.L1L2)depthwise.DepthwiseRegularizer!).L1, ((LogitNet.Regularizers.L1L2)depthwise.DepthwiseRegularizer!).L2));
+        Assert.DoesNotContain(tfKeras.LoadNotes, n => n.Contains("regularizer"));
+
+        var model = new Sequential(new Input(4), new Dense(3, name: "d", kernelRegularizer: LogitNet.Regularizers.Regularizers.L1L2(0.25f, 0.5f),
+            biasRegularizer: LogitNet.Regularizers.Regularizers.L1(0.125f))) { Log = TextWriter.Null };
+        string directory = Directory.CreateTempSubdirectory("logitnet-keras-reg-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "reg.keras");
+            model.Save(path);
+            var loaded = (Dense)Sequential.Load(path).GetLayer("d");
+            Assert.Equal((0.25f, 0.5f), (((LogitNet.Regularizers.L1L2)loaded.KernelRegularizer!).L1, ((LogitNet.Regularizers.L1L2)loaded.KernelRegularizer!).L2));
+            Assert.Equal(0.125f, ((LogitNet.Regularizers.L1L2)loaded.BiasRegularizer!).L1);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
