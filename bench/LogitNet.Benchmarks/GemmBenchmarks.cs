@@ -218,10 +218,16 @@ public static class GemmQuick
     public static void Run(string[] args)
     {
         string filter = args.Length > 0 ? args[0] : "";
-        List<string> names = GemmCase.Names().Where(n => n.Contains(filter, StringComparison.Ordinal)).ToList();
+        // A filter that is itself a case name ("1000x784x25 NN") runs that shape even if it is not in the list.
+        List<string> names = System.Text.RegularExpressions.Regex.IsMatch(filter, @"^\d+x\d+x\d+ [NT][NT]$")
+            ? [filter]
+            : GemmCase.Names().Where(n => n.Contains(filter, StringComparison.Ordinal)).ToList();
         Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName}; {OpenBlas.Config}");
         Console.WriteLine($"{"case",-20} {"thr",3} {"LogitNet",9} {"OpenBLAS",9} {"ratio",6}");
-        foreach (int threads in new[] { 1, 2 })
+        // GEMM_THREADS="1" runs one thread count only (default: 1 and 2).
+        int[] threadCounts = (Environment.GetEnvironmentVariable("GEMM_THREADS") ?? "1,2")
+            .Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+        foreach (int threads in threadCounts)
         {
             Gemm.MaxThreads = threads;
             OpenBlas.SetThreads(threads);

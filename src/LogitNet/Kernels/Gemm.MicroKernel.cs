@@ -893,6 +893,7 @@ internal static unsafe partial class Gemm
     /// <see cref="StoreRow"/>, with masked loads and stores that touch only the rows × cols
     /// elements of C that exist, so edge and interior elements are computed identically.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreEdgeTile<TOps, TVec>(float* scratch, int vectors, float* c, nint ldc, float* bias, int flags, int rows, int cols)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
