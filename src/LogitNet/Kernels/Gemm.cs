@@ -336,7 +336,10 @@ internal static unsafe partial class Gemm
         // Operands read in place instead of packed (see ReadsInPlace): B's rows when the kernel can
         // mask its loads at the panel's edge, a transposed A's rows (mr values per p, contiguous).
         bool directB = TOps.MaskedLoads && !problem.TransposeB && ReadsInPlace(k, problem.N, CeilDiv(rows, mr));
-        bool directA = problem.TransposeA && ReadsInPlace(k, problem.M, CeilDiv(cols, nr));
+        // An untransposed A is read along its rows by the 6-row tiles when few tiles would use a
+        // packed panel (see ReadsRowsInPlace); directA covers both cases from here on.
+        bool rowsA = TOps.Rows == 6 && !problem.TransposeA && ReadsRowsInPlace(CeilDiv(cols, nr));
+        bool directA = rowsA || (problem.TransposeA && ReadsInPlace(k, problem.M, CeilDiv(cols, nr)));
         PackBuffers buffers = PackBuffers.ForCurrentThread(directA ? mr * kcStep : mcStep * kcStep, directB ? 0 : kcStep * ncStep);
         float* packedA = buffers.A;
         float* packedB = buffers.B;
@@ -382,11 +385,16 @@ internal static unsafe partial class Gemm
                         {
                             int height = Math.Min(mr, mc - ir);
                             bool inPlace = directA && ir < fullRows;
-                            float* aPanel = inPlace ? problem.A + pc * problem.Lda + ic + ir
-                                : packedA + (directA ? 0 : (nint)ir * kc);
-                            nint aStride = inPlace ? problem.Lda : mr;
+                            float* aPanel = !inPlace ? packedA + (directA ? 0 : (nint)ir * kc)
+                                : rowsA ? problem.A + (ic + ir) * problem.Lda + pc
+                                : problem.A + pc * problem.Lda + ic + ir;
+                            nint aStride = inPlace ? (rowsA ? 1 : problem.Lda) : mr;
                             float* cTile = problem.C + (ic + ir) * ldc + jc + jr;
-                            if (narrow)
+                            if (rowsA && inPlace)
+                            {
+                                Kernel6<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                            }
+                            else if (narrow)
                             {
                                 Kernel12Narrow<TOps, TVec>(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
                             }
@@ -424,6 +432,22 @@ internal static unsafe partial class Gemm
         _ => reuses <= 1 || (long)k * extent * sizeof(float) <= InPlaceMaxBytes,
     };
 
+    /// <summary>
+    /// Whether the 6-row tiles read an untransposed A along its own rows instead of packing it:
+    /// when <see cref="Panels"/> asks for it, or (Auto) when at most <see cref="RowsInPlaceMaxTiles"/>
+    /// column tiles use each panel. Packing moves every value of A once more, about as long as a
+    /// tile's arithmetic on it, so it pays only when many tiles reuse the panel.
+    /// </summary>
+    private static bool ReadsRowsInPlace(int reuses) => s_panelSource switch
+    {
+        PanelSource.Packed => false,
+        PanelSource.InPlace => true,
+        _ => reuses <= RowsInPlaceMaxTiles,
+    };
+
+    /// <summary>The most column tiles that read an untransposed A in place (see <see cref="ReadsRowsInPlace"/>).</summary>
+    internal static int RowsInPlaceMaxTiles = 4;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
@@ -435,7 +459,7 @@ internal static unsafe partial class Gemm
         }
         else
         {
-            Kernel6<TOps, TVec>(kc, a, aStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
+            Kernel6<TOps, TVec, PackedRows>(kc, a, aStride, 1, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
         }
     }
 
@@ -461,4 +485,23 @@ internal static unsafe partial class Gemm
         public bool Relu;
         public bool Accumulate;
     }
+}
+
+/// <summary>Where a 6-row micro-kernel finds the six rows' values for one p (see Gemm.Kernel6).</summary>
+internal interface IRowLayout
+{
+    /// <summary>True: in A's own rows, aRowStride apart; false: side by side in a packed panel.</summary>
+    static abstract bool InPlace { get; }
+}
+
+/// <summary>A packed panel: the six values for one p are contiguous.</summary>
+internal readonly struct PackedRows : IRowLayout
+{
+    public static bool InPlace => false;
+}
+
+/// <summary>A's own rows, read in place.</summary>
+internal readonly struct StridedRows : IRowLayout
+{
+    public static bool InPlace => true;
 }
