@@ -230,6 +230,11 @@ public static class GemmQuick
             Gemm.RowsInPlaceMaxTiles = int.Parse(rowTiles, CultureInfo.InvariantCulture);
         }
 
+        if (Environment.GetEnvironmentVariable("GEMM_GROUP") is { } group)
+        {
+            Gemm.StreamGroupColumns = int.Parse(group, CultureInfo.InvariantCulture);
+        }
+
         // GEMM_THREADS="1" runs one thread count only (default: 1 and 2).
         int[] threadCounts = (Environment.GetEnvironmentVariable("GEMM_THREADS") ?? "1,2")
             .Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
