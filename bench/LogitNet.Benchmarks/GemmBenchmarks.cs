@@ -235,6 +235,11 @@ public static class GemmQuick
             Gemm.StreamGroupColumns = int.Parse(group, CultureInfo.InvariantCulture);
         }
 
+        if (Environment.GetEnvironmentVariable("GEMM_MC") is { } mc)
+        {
+            Gemm.McMax = int.Parse(mc, CultureInfo.InvariantCulture);
+        }
+
         // GEMM_THREADS="1" runs one thread count only (default: 1 and 2).
         int[] threadCounts = (Environment.GetEnvironmentVariable("GEMM_THREADS") ?? "1,2")
             .Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();

@@ -340,7 +340,7 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// One thread's packing buffers: 64-byte aligned native memory that grows to the largest
-    /// blocks the thread has packed (at most MC·KC + KC·NC floats, 4.4 MB) and is then reused, so
+    /// blocks the thread has packed (at most MC·KC + KC·NC floats, about 4.8 MB) and is then reused, so
     /// a warm training step allocates nothing. The finalizer returns the memory when the thread
     /// ends and the object is collected.
     /// </summary>

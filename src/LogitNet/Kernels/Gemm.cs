@@ -59,7 +59,7 @@ internal enum PanelSource
 /// The cuts keep what one core computes with the
 /// same core across a training step (see <see cref="KCut"/>): moving data between
 /// the cores is slower than the arithmetic on them. Any thread may call concurrently: each has its
-/// own packing buffers (thread-static, grown to the largest blocks it has packed, at most 4.4 MB),
+/// own packing buffers (thread-static, grown to the largest blocks it has packed, at most MC·KC + KC·NC floats, 4.8 MB),
 /// and a caller that finds the pool busy runs alone. Small operands are read in place instead of
 /// packed (<see cref="Panels"/>). Once warm, a call allocates nothing on the managed heap, on any
 /// number of threads.
@@ -68,9 +68,10 @@ internal enum PanelSource
 /// Blocking: the K block depth (<see cref="KcStep"/>, at most <see cref="KcMax"/>) is the one
 /// constant no machine may change, since it fixes each element's summation order; MC
 /// (<see cref="McMax"/>), NC (<see cref="NcMax"/>), the tile shape (the widest kernel family the CPU
-/// runs, 8- or 12-row tiles by the rows' padding) and the thread cut change only speed. MC and NC are
-/// still constants sized for a 1 MB L2 and a large L3 (bench/results/gemm.md, session 4, says what
-/// deriving them from the CPU's caches would involve; not done).
+/// runs, 8- or 12-row tiles by the rows' padding) and the thread cut change only speed. MC, NC and the
+/// in-place limit are derived at start-up from the caches of the CPU at hand (<see cref="CpuCaches"/>:
+/// sysfs on Linux, a modest default elsewhere): a packed A block takes 3/8 of the L2, a packed B block
+/// 1/8 of the L3, operands up to half the L2 are read in place (<see cref="BlockingFor"/>).
 /// </para>
 /// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
@@ -93,23 +94,41 @@ internal static unsafe partial class Gemm
     /// </summary>
     internal static int KcStep(int k) => CeilDiv(k, CeilDiv(k, KcMax));
 
-    /// <summary>Rows of a packed A block (MC × KC × 4 B = 384 KB), kept in the 1 MB L2; a multiple of 12 and 6.</summary>
-    internal const int McMax = 384;
+    /// <summary>
+    /// Rows of a packed A block (MC × KC × 4 B: 3/8 of the L2, e.g. 384 rows = 384 KB of a 1 MB L2),
+    /// a multiple of 24 (every tile height). Settable for benchmarks only; the bits never depend on it.
+    /// </summary>
+    internal static int McMax = BlockingFor(CpuCaches.Current).Mc;
 
-    /// <summary>Columns of a packed B block (KC × NC × 4 B = 4 MB, in L3); a multiple of every NR.</summary>
-    internal const int NcMax = 4096;
+    /// <summary>Columns of a packed B block (KC × NC × 4 B: 1/8 of the L3, at most 4 MB); a multiple of every NR.</summary>
+    internal static readonly int NcMax = BlockingFor(CpuCaches.Current).Nc;
+
+    /// <summary>
+    /// The cache blocking for a CPU with these caches: MC rows of A (3/8 of the L2 at the deepest K
+    /// block, 48 to 768 rows), NC columns of B (1/8 of the L3, 512 to 4096 columns), and the largest
+    /// operand read in place (half the L2). On the 1 MB-L2 Zen 4/5 machines the GEMM was tuned on this
+    /// gives the constants measured there (384, 4096, 512 KB); on a 512 KB-L2 EPYC (AVX2) MC of 96, 192
+    /// and 384 measured the same (bench/results/gemm.md), so the rule follows the cache, not one CPU.
+    /// </summary>
+    internal static (int Mc, int Nc, long InPlaceBytes) BlockingFor(CpuCaches caches)
+    {
+        const long BlockRowBytes = KcMax * sizeof(float);
+        int mc = (int)Math.Clamp(caches.L2 * 3 / 8 / BlockRowBytes / 24 * 24, 48, 768);
+        int nc = (int)Math.Clamp(caches.L3 / 8 / BlockRowBytes / 64 * 64, 512, 4096);
+        return (mc, nc, caches.L2 / 2);
+    }
 
     /// <summary>The largest tile of any kernel (12 × 32): the size of the edge tile's scratch.</summary>
     private const int MaxTile = 12 * 32;
 
     /// <summary>
     /// The largest operand (k × m of a transposed A, k × n of B) read in place rather than packed
-    /// under <see cref="PanelSource.Auto"/>: half the 1 MB L2, where the in-place rows stay cached
+    /// under <see cref="PanelSource.Auto"/>: half the L2 (512 KB of a 1 MB L2), where the in-place rows stay cached
     /// across the tiles that reuse them. Measured on 2026-11-22 (bench/results/gemm.md): in place is
     /// 1.1–1.6× faster for a training batch of 32 or 64 (784 × 25 and 784 × 128 weights, their
     /// gradients), and 0.8–0.9× for 784 × 1024 weights, whose panels span thousands of lines.
     /// </summary>
-    internal const long InPlaceMaxBytes = 512 * 1024;
+    internal static readonly long InPlaceMaxBytes = BlockingFor(CpuCaches.Current).InPlaceBytes;
 
     private static PanelSource s_panelSource = PanelSource.Auto;
 
