@@ -87,6 +87,26 @@ public sealed class OnnxConvolutionExportTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("025")]   // tf.keras 2.6: three "same" Conv2D/MaxPooling2D blocks
+    [InlineData("078")]   // Keras 3.14 .keras: Conv2D, BatchNormalization, MaxPooling2D
+    [InlineData("101")]   // tf.keras 2.15: Conv2D, BatchNormalization, GlobalMaxPooling2D
+    public void CorpusConvNet_LoadedFromKeras_ExportsToOnnxWithLogitNetsOutputs(string number)
+    {
+        Sequential model = Sequential.Load(Keras.KerasCorpus.Numbered(number));
+        model.Log = TextWriter.Null;
+        string path = Path.Combine(_directory, number + ".onnx");
+        model.ExportOnnx(path);
+        Tensor x = Tensor.RandomUniform([3, .. model.Layers[0].InputShape], 0f, 1f, seed: 4);
+        float[] ours = model.Predict(x).ToArray();
+        (float[] actual, _) = Run(path, x);
+        for (int i = 0; i < ours.Length; i++)
+        {
+            Assert.True(Math.Abs(ours[i] - actual[i]) <= Tolerance * Math.Max(1, Math.Abs(ours[i])),
+                $"{number}, value {i}: LogitNet {ours[i]}, ONNX Runtime {actual[i]}");
+        }
+    }
+
     [Fact]
     public void ConvStack_StaysChannelsFirst_WithOneTransposeAtEachEnd()
     {

@@ -19,13 +19,16 @@ namespace LogitNet.Serialization.Keras;
 /// </remarks>
 internal static partial class KerasModelBuilder
 {
+    /// <summary>The most im2col values per sample a loaded Conv2D may need (2^28; VGG's largest layer needs 2^24).</summary>
+    public const long MaxPatchValues = 1L << 28;
+
     private static (Layer?, long, int[], WeightSlot[]) MapConv2D(KerasLayerNode node, int[] shape, bool keras2, KerasModelConfig.Where where, List<string> notes)
     {
         JsonElement c = node.Config;
         string name = node.Name;
         RequireChannelsLast(c, "Conv2D", name, where);
         RequireImage(shape, "Conv2D", name, where);
-        if (Optional(c, "groups") is { } groupsValue && !(groupsValue.TryGetInt32(out int groups) && groups == 1))
+        if (Optional(c, "groups") is { } groupsValue && !(groupsValue.ValueKind == JsonValueKind.Number && groupsValue.TryGetInt32(out int groups) && groups == 1))
         {
             throw new NotSupportedException(
                 $"Conv2D layer '{name}' is a grouped convolution (groups {Clip(groupsValue.GetRawText())}); LogitNet's Conv2D connects every input channel to every filter (groups 1). ({where.File})");
@@ -46,6 +49,13 @@ internal static partial class KerasModelBuilder
         Window2D window = Window(shape, kernel, strides, dilation, padding, "Conv2D", "kernel", name, where);
         int channels = shape[2];
         int[] output = OutputImage(window, filters, "Conv2D", name, where);
+        if ((long)window.OutputPixels * window.PatchLength > MaxPatchValues)
+        {
+            // The convolution runs as a product with the im2col matrix: a crafted config could ask for terabytes of it from a small file.
+            throw where.Error(
+                $"Conv2D layer '{name}' would need {(long)window.OutputPixels * window.PatchLength} values per sample for its im2col matrix ({window.OutputPixels} positions × {window.PatchLength} window values), more than {MaxPatchValues}.");
+        }
+
         long kernelValues = (long)kernel.Height * kernel.Width * channels * filters;
         var slots = new List<WeightSlot> { new("kernel", 0, [kernel.Height, kernel.Width, channels, filters], 0) };
         if (useBias)

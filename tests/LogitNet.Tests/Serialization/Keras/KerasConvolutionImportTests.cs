@@ -1,3 +1,7 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json.Nodes;
+using LogitNet.Data;
 using LogitNet.Layers;
 using PureHDF;
 
@@ -112,6 +116,19 @@ public sealed class KerasConvolutionImportTests : IDisposable
     }
 
     [Fact]
+    public void ConvolutionNeedingAHugeIm2colMatrix_IsRefusedBeforeAllocating()
+    {
+        // One 1 × 1-channel filter of 2000 × 2000 over a 2000 × 2000 image, "same": 16 MB of weights, 1.6e13 im2col values a sample.
+        string config = """
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 2000, 2000, 1], "name": "in"}},
+              {"class_name": "Conv2D", "config": {"name": "c", "filters": 1, "kernel_size": 2000, "padding": "same", "use_bias": false}}]}}
+            """;
+        string path = WriteLegacy("im2col.h5", config);
+        Assert.Contains("im2col", Assert.Throws<LogitNet.Data.DataFormatException>(() => Sequential.Load(path)).Message);
+    }
+
+    [Fact]
     public void CorpusConvNets_LoadAsTheirLayers()
     {
         // tf.keras 2.15 HDF5: Conv2D, BatchNormalization with axis [3], GlobalMaxPooling2D.
@@ -124,6 +141,79 @@ public sealed class KerasConvolutionImportTests : IDisposable
         Sequential keras3 = Sequential.Load(KerasCorpus.Numbered("078"));
         Assert.Equal(0.99f, keras3.Layers.OfType<BatchNormalization>().First().Momentum);
         Assert.Equal(4, keras3.Layers.OfType<BatchNormalization>().First().Parameters.Count);   // γ, β, mean, variance
+    }
+
+    /// <summary>
+    /// Every setting of every image layer in a written convnet replaced by hostile values (zero, negative, huge,
+    /// fractional, wrong types, lists of the wrong length): each file loads or fails with a format or support
+    /// error, never another exception.
+    /// </summary>
+    [Fact]
+    public void HostileImageLayerSettings_FailOnlyWithFormatOrSupportErrors()
+    {
+        string source = Path.Combine(KerasCorpus.RepositoryRoot, "tests", "LogitNet.Tests", "Serialization", "Keras", "Data", "written", "convnet.keras");
+        using ZipArchive original = ZipFile.OpenRead(source);
+        string configText = new StreamReader(original.GetEntry("config.json")!.Open()).ReadToEnd();
+        byte[] weights = ReadAll(original.GetEntry("model.weights.h5")!);
+        byte[] metadata = ReadAll(original.GetEntry("metadata.json")!);
+        string[] hostile = ["0", "-1", "2147483647", "16777217", "2.5", "1e40", "null", "\"x\"", "true", "[]", "[0, 0]", "[3, 3, 3]", "[-2, 2]", "{}", "\"same\"", "\"causal\""];
+        JsonArray layers = JsonNode.Parse(configText)!["config"]!["layers"]!.AsArray();
+        int trials = 0, loaded = 0;
+        string path = Path.Combine(_directory, "hostile.keras");
+        for (int l = 0; l < layers.Count; l++)
+        {
+            string className = layers[l]!["class_name"]!.GetValue<string>();
+            if (className is "InputLayer" or "Dense")
+            {
+                continue;
+            }
+
+            foreach (string key in layers[l]!["config"]!.AsObject().Select(p => p.Key).Where(k => k is not "name" and not "dtype").ToArray())
+            {
+                foreach (string value in hostile)
+                {
+                    JsonNode config = JsonNode.Parse(configText)!;
+                    config["config"]!["layers"]![l]!["config"]![key] = JsonNode.Parse(value);
+                    using (ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Create))
+                    {
+                        foreach ((string entry, byte[] bytes) in new[] { ("metadata.json", metadata), ("config.json", Encoding.UTF8.GetBytes(config.ToJsonString())), ("model.weights.h5", weights) })
+                        {
+                            using Stream stream = zip.CreateEntry(entry).Open();
+                            stream.Write(bytes);
+                        }
+                    }
+
+                    try
+                    {
+                        Sequential.Load(path);
+                        loaded++;
+                    }
+                    catch (Exception e) when (e is DataFormatException or NotSupportedException)
+                    {
+                    }
+                    catch (Exception e)
+                    {
+                        Assert.Fail($"{className}.{key} = {value}: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+                    }
+
+                    File.Delete(path);
+                    trials++;
+                }
+            }
+        }
+
+        // What loads: settings only training reads (initializers, regularizers, constraints, trainable, which
+        // Keras accepts in any form and LogitNet notes or ignores), null for Keras's default, and values Keras
+        // also accepts (a huge stride, a positive epsilon); every other variant is refused.
+        Assert.True(trials > 1000, $"only {trials} variants");
+        Assert.True(trials - loaded > 400, $"{loaded} of {trials} hostile variants loaded");
+    }
+
+    private static byte[] ReadAll(ZipArchiveEntry entry)
+    {
+        using var buffer = new MemoryStream();
+        entry.Open().CopyTo(buffer);
+        return buffer.ToArray();
     }
 
     private string WriteLegacy(string name, string config, params (string Layer, string Weight, Parameter Value)[] weights)
