@@ -49,11 +49,12 @@ internal static partial class KerasModelBuilder
         Window2D window = Window(shape, kernel, strides, dilation, padding, "Conv2D", "kernel", name, where);
         int channels = shape[2];
         int[] output = OutputImage(window, filters, "Conv2D", name, where);
-        if ((long)window.OutputPixels * window.PatchLength > MaxPatchValues)
+        // The convolution runs as a product with the im2col matrix: a crafted config could ask for terabytes of it from a small file.
+        long patch = (long)kernel.Height * kernel.Width * channels;
+        if (patch > MaxPatchValues || window.OutputPixels * patch > MaxPatchValues)
         {
-            // The convolution runs as a product with the im2col matrix: a crafted config could ask for terabytes of it from a small file.
             throw where.Error(
-                $"Conv2D layer '{name}' would need {(long)window.OutputPixels * window.PatchLength} values per sample for its im2col matrix ({window.OutputPixels} positions × {window.PatchLength} window values), more than {MaxPatchValues}.");
+                $"Conv2D layer '{name}' would need {window.OutputPixels} × {patch} values per sample for its im2col matrix (positions × window values), more than {MaxPatchValues}.");
         }
 
         long kernelValues = (long)kernel.Height * kernel.Width * channels * filters;
