@@ -3,8 +3,10 @@
 
 Reads every model file in ../shared/keras_corpus/models with h5py and numpy only (no Keras, no
 LogitNet), decides from its config whether it is made only of the layers LogitNet maps (InputLayer,
-Dense, Dropout, Activation, Flatten, Reshape, Normalization, Rescaling, and Sequential/Functional
-models that chain them), and for those runs the forward pass in float64 on seeded inputs. For the
+Dense, Dropout, Activation, Flatten, Reshape, Normalization, Rescaling, and from issue 13 Conv2D,
+MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization; and
+Sequential/Functional models that chain them), and for those runs the forward pass in float64 on
+seeded inputs. For the
 others it records the first unsupported layer (class and name), which LogitNet must name when it
 refuses the file.
 
@@ -13,11 +15,14 @@ LogitNet's code:
   * legacy HDF5: model_weights/<layer_names[i]> holds a 'weight_names' list; each name ends in
     '<owner>/<kind>[:0]' (kernel, bias, mean, variance, count); a nested model keeps all its layers'
     weights in its own group.
+    Keras 2 names a convolution's 'conv2d_1/kernel:0', a batch normalization's 'gamma', 'beta',
+    'moving_mean', 'moving_variance'.
   * .keras: model.weights.h5 has layers/<snake_case(class)>[_<n>]/vars/<i> (Keras 3's
     saving_lib._save_container_state), numbered in layer order per class; tf.keras 2.13 writes
     '_layer_checkpoint_dependencies' for 'layers' and may skip numbers, and Windows builds put
     backslashes in group names. The i-th layer of a class takes the i-th group of that class by
-    number.
+    number. Within a group the variables are in the order the layer creates them: Conv2D kernel,
+    bias; BatchNormalization gamma (if scale), beta (if center), moving_mean, moving_variance.
 
 Usage: reference_forward.py CORPUS_DIR OUT_JSON
 """
@@ -32,6 +37,7 @@ import h5py
 import numpy as np
 
 SUPPORTED = {"InputLayer", "Dense", "Dropout", "Activation", "Flatten", "Reshape", "Normalization", "Rescaling"}
+SUPPORTED |= {"Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization"}
 MODELS = {"Sequential", "Functional", "Model"}
 SAMPLES = 3
 SEED = 20260512
@@ -287,9 +293,110 @@ def forward(layers, x, weights, keras2):
             if cfg.get("invert"):
                 raise KeyError("inverted Normalization")
             x = (x - mean) / np.maximum(np.sqrt(var), 1e-7)
+        elif cls in IMAGE_LAYERS:
+            x = IMAGE_LAYERS[cls](x, cfg, w, keras2)
         else:
             raise KeyError(cls)
     return x
+
+
+# ---- 2-D image layers (issue 13), from Keras's documented semantics (channels last, TensorFlow's
+# "same" padding: out = ceil(in / stride), the padding split with the extra row/column at the end;
+# pooling ignores padded positions, so a "same" average divides by the number of real values).
+
+def pair(value, default):
+    if value is None:
+        return default
+    if isinstance(value, int):
+        return (value, value)
+    value = list(value)
+    return (value[0], value[-1])
+
+
+def pads(size, window, stride, dilation, padding):
+    """(output size, padding before, padding after) along one axis."""
+    span = (window - 1) * dilation + 1
+    if padding == "valid":
+        return (size - span) // stride + 1, 0, 0
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def windows(x, window, strides, dilation, padding, fill):
+    """Yields (i, j, view) for each tap of the window: view[n, oh, ow, c] is the input under that tap (fill outside)."""
+    (kh, kw), (sh, sw), (dh, dw) = window, strides, dilation
+    oh, top, bottom = pads(x.shape[1], kh, sh, dh, padding)
+    ow, left, right = pads(x.shape[2], kw, sw, dw, padding)
+    padded = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=fill)
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, padded[:, i * dh:i * dh + (oh - 1) * sh + 1:sh, j * dw:j * dw + (ow - 1) * sw + 1:sw, :]
+
+
+def conv2d(x, cfg, w, keras2):
+    if cfg.get("data_format") not in (None, "channels_last") or cfg.get("groups") not in (None, 1):
+        raise KeyError("Conv2D channels_first or groups")
+    kernel = w("kernel")  # [kh, kw, in, out]
+    y = 0
+    for i, j, view in windows(x, kernel.shape[:2], pair(cfg.get("strides"), (1, 1)), pair(cfg.get("dilation_rate"), (1, 1)),
+                              cfg.get("padding", "valid").lower(), 0.0):
+        y = y + view @ kernel[i, j]
+    if cfg.get("use_bias", True):
+        y = y + w("bias")
+    return activation(cfg.get("activation", "linear"), y, keras2)
+
+
+def max_pool2d(x, cfg, w, keras2):
+    size = pair(cfg.get("pool_size"), (2, 2))
+    y = None
+    for _, _, view in windows(x, size, pair(cfg.get("strides"), size), (1, 1), cfg.get("padding", "valid").lower(), -np.inf):
+        y = view if y is None else np.maximum(y, view)
+    return y
+
+
+def average_pool2d(x, cfg, w, keras2):
+    size = pair(cfg.get("pool_size"), (2, 2))
+    strides, padding = pair(cfg.get("strides"), size), cfg.get("padding", "valid").lower()
+    total = sum(view for _, _, view in windows(x, size, strides, (1, 1), padding, 0.0))
+    count = sum(view for _, _, view in windows(np.ones_like(x), size, strides, (1, 1), padding, 0.0))
+    return total / count
+
+
+def global_pool2d(reduce):
+    def apply(x, cfg, w, keras2):
+        return reduce(x, axis=(1, 2), keepdims=bool(cfg.get("keepdims")))
+    return apply
+
+
+def batch_normalization(x, cfg, w, keras2):
+    axis = cfg.get("axis", -1)
+    axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+    if axis not in (-1, x.ndim - 1):
+        raise KeyError(f"BatchNormalization axis {axis}")
+    y = (x - w("moving_mean")) / np.sqrt(w("moving_variance") + cfg.get("epsilon", 1e-3))
+    if cfg.get("scale", True):
+        y = y * w("gamma")
+    if cfg.get("center", True):
+        y = y + w("beta")
+    return y
+
+
+IMAGE_LAYERS = {
+    "Conv2D": conv2d,
+    "MaxPooling2D": max_pool2d,
+    "AveragePooling2D": average_pool2d,
+    "GlobalAveragePooling2D": global_pool2d(np.mean),
+    "GlobalMaxPooling2D": global_pool2d(np.max),
+    "BatchNormalization": batch_normalization,
+}
+
+# The variables of a .keras layer in Keras's order (vars/0, vars/1, ...).
+IMAGE_KINDS = {
+    "Conv2D": lambda cfg: ["kernel", "bias"] if cfg.get("use_bias", True) else ["kernel"],
+    "BatchNormalization": lambda cfg: (["gamma"] if cfg.get("scale", True) else []) + (["beta"] if cfg.get("center", True) else [])
+    + ["moving_mean", "moving_variance"],
+}
 
 
 def bind(layers, source, kind, scope=None):
@@ -301,7 +408,7 @@ def bind(layers, source, kind, scope=None):
             if inner is not None:
                 out.append(bind(inner, source, kind, group))
             else:
-                kinds = KerasWeights.KINDS.get(cls, [])
+                kinds = KerasWeights.KINDS.get(cls, []) if cls not in IMAGE_KINDS else IMAGE_KINDS[cls](cfg)
                 def get(k, group=group, kinds=kinds, cls=cls):
                     return np.array(group["vars"][str(kinds.index(k))], dtype=np.float64)
                 out.append(get)

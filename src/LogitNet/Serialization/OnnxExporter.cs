@@ -18,7 +18,7 @@ namespace LogitNet.Serialization;
 /// A model with <see cref="Sequential.ClassNames"/> gets them as model metadata (<c>metadata_props</c>),
 /// key <c>class_names</c>, value a JSON array of strings in class-id order.
 /// </remarks>
-internal static class OnnxExporter
+internal static partial class OnnxExporter
 {
     public const int Opset = 17;
     private const int IrVersion = 8;
@@ -155,11 +155,21 @@ internal static class OnnxExporter
             current = output;
         }
 
+        ImageSection? images = null;
         foreach (Layer layer in model.Layers)
         {
             switch (layer)
             {
                 case Input or Dropout:
+                    break;
+                case var image when ImageSection.Handles(image):
+                    images ??= new ImageSection(nodes, initializers, Node, Fresh, (value, activation) =>
+                    {
+                        current = value;
+                        Activate(activation);
+                        return current;
+                    });
+                    current = images.Export(image, current);
                     break;
                 case Dense dense when dense.InputShape.Length == 1:
                     string weight = $"{dense.Name}/kernel", output = Fresh("gemm");
@@ -243,7 +253,7 @@ internal static class OnnxExporter
 
                 default:
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout, Input, Flatten, Reshape, Rescaling and Normalization.");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization.");
             }
         }
 

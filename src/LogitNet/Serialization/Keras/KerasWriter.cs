@@ -32,7 +32,7 @@ namespace LogitNet.Serialization.Keras;
 /// <c>logitnet_class_names</c>, which Keras ignores and LogitNet reads back.
 /// </para>
 /// </remarks>
-internal static class KerasWriter
+internal static partial class KerasWriter
 {
     /// <summary>The Keras version whose file layout is written (the corpus's Keras 3.11 files).</summary>
     public const string KerasVersion = "3.11.3";
@@ -75,9 +75,12 @@ internal static class KerasWriter
                 case ActivationLayer activation:
                     ActivationName(activation.Activation, activation.Name);
                     break;
+                case var image when IsImageLayer(image):
+                    CheckImageLayer(image);
+                    break;
                 default:
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which has no Keras equivalent written by LogitNet; .keras files take Input, Dense, Dropout, ActivationLayer, Flatten, Reshape, Rescaling and Normalization. Save it in LogitNet's format (any name not ending in .keras).");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which has no Keras equivalent written by LogitNet; .keras files take Input, Dense, Dropout, ActivationLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization. Save it in LogitNet's format (any name not ending in .keras).");
             }
         }
 
@@ -206,7 +209,8 @@ internal static class KerasWriter
         json.WriteString("class_name", KerasClass(layer));
         json.WriteStartObject("config");
         json.WriteString("name", layer.Name);
-        json.WriteBoolean("trainable", layer.Parameters.Count == 0 || layer.Parameters.Any(p => p.Trainable) || layer is Normalization);
+        json.WriteBoolean("trainable", layer.Parameters.Count == 0 || layer.Parameters.Any(p => p.Trainable) || layer is Normalization
+            || layer is BatchNormalization { Gamma: null, Beta: null });
         DTypePolicy(json);
         switch (layer)
         {
@@ -255,6 +259,9 @@ internal static class KerasWriter
                 json.WriteNull("mean");
                 json.WriteNull("variance");
                 break;
+            case var image when IsImageLayer(image):
+                WriteImageLayerConfig(json, image);
+                break;
         }
 
         json.WriteEndObject();
@@ -274,6 +281,7 @@ internal static class KerasWriter
         Reshape => "Reshape",
         Rescaling => "Rescaling",
         Normalization => "Normalization",
+        _ when IsImageLayer(layer) => ImageKerasClass(layer),
         _ => throw new NotSupportedException($"Layer '{layer.Name}' has no Keras class."),
     };
 
@@ -519,6 +527,9 @@ internal static class KerasWriter
                     vars["0"] = Dataset(normalization.Mean.Value, shape);
                     vars["1"] = Dataset(normalization.Variance.Value, shape);
                     vars["2"] = new H5Dataset(0L, fileDims: []);
+                    break;
+                case var image when IsImageLayer(image):
+                    WriteImageLayerWeights(vars, image);
                     break;
             }
 

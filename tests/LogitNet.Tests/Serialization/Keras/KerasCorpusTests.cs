@@ -44,9 +44,10 @@ public sealed class KerasCorpusTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Corpus_Tally_LoadsAtLeastSeventyFiles_AndRefusesTheRestByReason()
+    public void Corpus_Tally_LoadsAtLeastNinetySevenFiles_AndRefusesTheRestByReason()
     {
         int loaded = 0, within = 0;
+        double worst = 0;
         var refused = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach ((string file, ReferenceModel reference) in KerasCorpus.Models.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
@@ -55,6 +56,7 @@ public sealed class KerasCorpusTests(ITestOutputHelper output)
                 double error = MaxError(KerasCorpus.PathOf(file), reference);
                 loaded++;
                 within += error <= Tolerance ? 1 : 0;
+                worst = Math.Max(worst, error);
             }
             catch (NotSupportedException e)
             {
@@ -64,13 +66,13 @@ public sealed class KerasCorpusTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"{KerasCorpus.Models.Count} files: {loaded} loaded, {within} within {Tolerance} of the reference; refused:");
+        output.WriteLine($"{KerasCorpus.Models.Count} files: {loaded} loaded, {within} within {Tolerance} of the reference (largest difference {worst:G3}); refused:");
         foreach ((string reason, int count) in refused)
         {
             output.WriteLine($"  {count,3} {reason}");
         }
 
-        Assert.True(loaded >= 70, $"only {loaded} corpus files loaded");
+        Assert.True(loaded >= 97, $"only {loaded} corpus files loaded");
         Assert.Equal(loaded, within);
         Assert.Equal(KerasCorpus.Models.Values.Count(m => m.Status == "loaded"), loaded);
     }

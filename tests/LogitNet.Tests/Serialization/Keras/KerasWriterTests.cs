@@ -59,7 +59,49 @@ public sealed class KerasWriterTests : IDisposable
             model.Compile(new MeanSquaredError(), new SGD(0.1f, momentum: 0.9f, nesterov: true));
             return model;
         },
+        ["convnet.keras"] = () =>
+        {
+            // Odd sizes, "same" with strides, a rectangular kernel, both poolings and a batch normalization with its statistics set.
+            var model = new Sequential(new Input(9, 7, 2),
+                new Conv2D(5, (3, 2), strides: (2, 1), padding: Padding.Same, activation: Activation.Relu),
+                new BatchNormalization(momentum: 0.9f, epsilon: 1e-2f),
+                new MaxPooling2D((2, 3), strides: (1, 2), padding: Padding.Same),
+                new Conv2D(4, 2, dilationRate: 2, activation: Activation.Tanh),
+                new AveragePooling2D(2, padding: Padding.Same),
+                new GlobalAveragePooling2D(),
+                new Dense(3, Activation.Softmax)) { Seed = 15, Log = TextWriter.Null };
+            model.Build(9, 7, 2);
+            RandomizeStatistics(model, 7);
+            model.Compile(new CategoricalCrossentropy(), new Adam(0.001f));
+            return model;
+        },
+        ["image_variants.keras"] = () =>
+        {
+            // No bias, BatchNormalization without β or without γ, global max pooling keeping its axes.
+            var model = new Sequential(new Input(6, 5, 3),
+                new Conv2D(4, 3, padding: Padding.Same, useBias: false),
+                new BatchNormalization(center: false),
+                new Conv2D(3, (1, 2), activation: Activation.Elu),
+                new BatchNormalization(scale: false),
+                new GlobalMaxPooling2D(keepDims: true),
+                new Flatten(),
+                new BatchNormalization(center: false, scale: false),
+                new Dense(2)) { Seed = 16, Log = TextWriter.Null };
+            model.Build(6, 5, 3);
+            RandomizeStatistics(model, 8);
+            return model;
+        },
     };
+
+    /// <summary>Gives every bias, γ, β and moving statistic seeded values, so a misplaced weight shows in the outputs.</summary>
+    private static void RandomizeStatistics(Sequential model, int seed)
+    {
+        foreach (Parameter parameter in model.Layers.SelectMany(l => l.Parameters).Where(p => p.Value.Rank == 1))
+        {
+            float[] values = Tensor.RandomUniform([parameter.Value.Length], 0.2f, 1.5f, seed++).ToArray();
+            values.CopyTo(parameter.Value.AsSpan());
+        }
+    }
 
     public static TheoryData<string> ModelNames() => new(Models.Keys);
 
