@@ -138,7 +138,7 @@ internal static partial class ModelConfig
             {
                 var layer = new Reader(layerElement, file, $"layers[{index}]");
                 (Layer created, long count, int[] outputShape) = ReadLayer(layer, shape);
-                if (created is Dropout && layer.Config() is { } dropoutConfig && dropoutConfig.Optional("seed") is not null)
+                if (created is IMaskedLayer && layer.Config() is { } dropoutConfig && dropoutConfig.Optional("seed") is not null)
                 {
                     seeds.Add((created, dropoutConfig.Long("seed")));
                 }
