@@ -80,6 +80,9 @@ public sealed class Embedding : Layer
     protected override string DefaultName => "embedding";
 
     /// <inheritdoc/>
+    internal override bool TakesIds => true;
+
+    /// <inheritdoc/>
     protected override int[] BuildCore(int[] inputShape)
     {
         if (inputShape.Length > Tensor.MaxRank - 2)
