@@ -10,7 +10,7 @@ namespace LogitNet.Serialization.Keras;
 /// the shapes and the parameter count before anything is built, and remembers which Keras weight
 /// fills which parameter.
 /// </summary>
-internal static class KerasModelBuilder
+internal static partial class KerasModelBuilder
 {
     /// <summary>The most units, features or values per sample a loaded layer may declare (2^24).</summary>
     public const int MaxSize = 1 << 24;
@@ -187,6 +187,8 @@ internal static class KerasModelBuilder
 
             case "Normalization":
                 return MapNormalization(node, shape, where);
+            case var sequence when Array.IndexOf(SequenceLayers, sequence) >= 0:
+                return MapSequenceLayer(node, shape, keras2, where, notes);
             default:
                 // KerasModelConfig refused every other class already.
                 throw new NotSupportedException($"Layer '{name}' is a Keras {node.ClassName}, which LogitNet cannot load yet. {KerasModelConfig.SupportedText}.");

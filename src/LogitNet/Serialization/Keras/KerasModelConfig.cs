@@ -22,7 +22,8 @@ internal static class KerasModelConfig
     public const int MaxLayers = 10_000;
 
     /// <summary>The classes of layers LogitNet maps.</summary>
-    public static readonly string[] SupportedLayers = ["InputLayer", "Dense", "Dropout", "Activation", "Flatten", "Reshape", "Normalization", "Rescaling"];
+    public static readonly string[] SupportedLayers = ["InputLayer", "Dense", "Dropout", "Activation", "Flatten", "Reshape", "Normalization", "Rescaling",
+        .. KerasModelBuilder.SequenceLayers];
 
     private static readonly string[] ModelClasses = ["Sequential", "Functional", "Model"];
 

@@ -32,7 +32,7 @@ namespace LogitNet.Serialization.Keras;
 /// <c>logitnet_class_names</c>, which Keras ignores and LogitNet reads back.
 /// </para>
 /// </remarks>
-internal static class KerasWriter
+internal static partial class KerasWriter
 {
     /// <summary>The Keras version whose file layout is written (the corpus's Keras 3.11 files).</summary>
     public const string KerasVersion = "3.11.3";
@@ -75,9 +75,12 @@ internal static class KerasWriter
                 case ActivationLayer activation:
                     ActivationName(activation.Activation, activation.Name);
                     break;
+                case var sequence when SequenceKerasClass(sequence) is not null:
+                    CheckSequenceLayer(sequence);
+                    break;
                 default:
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which has no Keras equivalent written by LogitNet; .keras files take Input, Dense, Dropout, ActivationLayer, Flatten, Reshape, Rescaling and Normalization. Save it in LogitNet's format (any name not ending in .keras).");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which has no Keras equivalent written by LogitNet; .keras files take Input, Dense, Dropout, ActivationLayer, Flatten, Reshape, Rescaling, Normalization and the sequence layers (Conv1D, the 1-D pooling layers, Embedding, SpatialDropout1D/2D). Save it in LogitNet's format (any name not ending in .keras).");
             }
         }
 
@@ -255,6 +258,9 @@ internal static class KerasWriter
                 json.WriteNull("mean");
                 json.WriteNull("variance");
                 break;
+            default:
+                WriteSequenceConfig(json, layer);
+                break;
         }
 
         json.WriteEndObject();
@@ -274,6 +280,7 @@ internal static class KerasWriter
         Reshape => "Reshape",
         Rescaling => "Rescaling",
         Normalization => "Normalization",
+        _ when SequenceKerasClass(layer) is { } sequence => sequence,
         _ => throw new NotSupportedException($"Layer '{layer.Name}' has no Keras class."),
     };
 
@@ -519,6 +526,9 @@ internal static class KerasWriter
                     vars["0"] = Dataset(normalization.Mean.Value, shape);
                     vars["1"] = Dataset(normalization.Variance.Value, shape);
                     vars["2"] = new H5Dataset(0L, fileDims: []);
+                    break;
+                default:
+                    WriteSequenceWeights(vars, layer);
                     break;
             }
 
