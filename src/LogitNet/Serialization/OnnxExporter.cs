@@ -18,7 +18,7 @@ namespace LogitNet.Serialization;
 /// A model with <see cref="Sequential.ClassNames"/> gets them as model metadata (<c>metadata_props</c>),
 /// key <c>class_names</c>, value a JSON array of strings in class-id order.
 /// </remarks>
-internal static class OnnxExporter
+internal static partial class OnnxExporter
 {
     public const int Opset = 17;
     private const int IrVersion = 8;
@@ -241,9 +241,17 @@ internal static class OnnxExporter
                     break;
                 }
 
+                case var sequence when IsSequenceLayer(sequence):
+                    current = ExportSequenceLayer(sequence, current, Fresh, Node, initializers);
+                    if (sequence is Conv1D conv1D)
+                    {
+                        Activate(conv1D.Activation);
+                    }
+
+                    break;
                 default:
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout, Input, Flatten, Reshape, Rescaling and Normalization.");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout, Input, Flatten, Reshape, Rescaling, Normalization and the sequence layers (Conv1D, the 1-D pooling layers, Embedding, SpatialDropout1D/2D).");
             }
         }
 
