@@ -3,9 +3,10 @@
 
 Reads every model file in ../shared/keras_corpus/models with h5py and numpy only (no Keras, no
 LogitNet), decides from its config whether it is made only of the layers LogitNet maps (InputLayer,
-Dense, Dropout, Activation, Flatten, Reshape, Normalization, Rescaling, and from issue 13 Conv2D,
-MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization; and
-Sequential/Functional models that chain them), and for those runs the forward pass in float64 on
+Dense, Dropout, Activation, Flatten, Reshape, Normalization, Rescaling, from issue 13 Conv2D,
+MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, the
+sequence layers Conv1D, Max/AveragePooling1D, GlobalAverage/MaxPooling1D, Embedding, SpatialDropout1D/2D;
+and Sequential/Functional models that chain them), and for those runs the forward pass in float64 on
 seeded inputs. For the
 others it records the first unsupported layer (class and name), which LogitNet must name when it
 refuses the file.
@@ -266,6 +267,105 @@ def activation(name, x, keras2):
     raise KeyError(f"activation {name}")
 
 
+# --- Sequence layers (issue 13): Conv1D, 1-D pooling, Embedding, spatial dropout -----------------------
+# Written from Keras 3's layer code and TensorFlow's padding rules, not from LogitNet's.
+
+SEQUENCE_LAYERS = {"Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
+                   "Embedding", "SpatialDropout1D", "SpatialDropout2D"}
+SEQUENCE_KINDS = {"Conv1D": ["kernel", "bias"], "Embedding": ["embeddings"]}
+
+
+def one(value, default=None):
+    """A 1-D size as Keras writes it: an int or a one-element list."""
+    if value is None:
+        return default
+    return int(value[0]) if isinstance(value, (list, tuple)) else int(value)
+
+
+def sequence_padding(length, size, stride, dilation, padding):
+    """(steps padded before, output steps) for TF's "valid"/"same" and Keras's "causal" along one axis."""
+    span = (size - 1) * dilation + 1
+    padding = padding.lower()
+    if padding == "valid":
+        return 0, (length - span) // stride + 1
+    if padding == "same":
+        out = -(-length // stride)
+        return max((out - 1) * stride + span - length, 0) // 2, out
+    if padding == "causal":  # keras/src/layers/convolutional/conv1d.py: left pad dilation*(k-1), then "valid"
+        before = dilation * (size - 1)
+        return before, (length + before - span) // stride + 1
+    raise KeyError(f"padding {padding}")
+
+
+def conv1d(cfg, x, w, keras2):
+    if cfg.get("data_format", "channels_last") != "channels_last" or cfg.get("groups", 1) != 1:
+        raise KeyError("channels_first or grouped Conv1D")
+    kernel = w("kernel")  # [k, c, f]
+    k, s, d = kernel.shape[0], one(cfg.get("strides"), 1), one(cfg.get("dilation_rate"), 1)
+    n, length, c = x.shape
+    before, out = sequence_padding(length, k, s, d, cfg.get("padding", "valid"))
+    padded = np.zeros((n, before + length + (out - 1) * s + (k - 1) * d + 1, c))
+    padded[:, before:before + length] = x
+    y = np.zeros((n, out, kernel.shape[2]))
+    for t in range(out):
+        for j in range(k):
+            y[:, t] += padded[:, t * s + j * d] @ kernel[j]
+    if cfg.get("use_bias", True):
+        y = y + w("bias")
+    return activation(cfg.get("activation", "linear"), y, keras2)
+
+
+def pool1d(cfg, x, mode):
+    if cfg.get("data_format", "channels_last") != "channels_last":
+        raise KeyError("channels_first pooling")
+    size = one(cfg.get("pool_size"), 2)
+    stride = one(cfg.get("strides"), size)
+    n, length, c = x.shape
+    before, out = sequence_padding(length, size, stride, 1, cfg.get("padding", "valid"))
+    y = np.zeros((n, out, c))
+    for t in range(out):
+        lo, hi = max(t * stride - before, 0), min(t * stride - before + size, length)  # padding never counts
+        window = x[:, lo:hi]
+        y[:, t] = window.max(axis=1) if mode == "max" else window.mean(axis=1)
+    return y
+
+
+def sequence_forward(cls, cfg, x, w, keras2):
+    if cls == "Conv1D":
+        return conv1d(cfg, x, w, keras2)
+    if cls in ("MaxPooling1D", "AveragePooling1D"):
+        return pool1d(cfg, x, "max" if cls == "MaxPooling1D" else "mean")
+    if cls in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):
+        keep = bool(cfg.get("keepdims", False))
+        return x.max(axis=1, keepdims=keep) if cls == "GlobalMaxPooling1D" else x.mean(axis=1, keepdims=keep)
+    if cls == "Embedding":
+        if cfg.get("mask_zero"):
+            raise KeyError("masked Embedding")
+        ids = x.astype(np.int64)
+        assert (ids == x).all()
+        return w("embeddings")[ids]
+    if cls in ("SpatialDropout1D", "SpatialDropout2D"):
+        return x  # inference: the identity
+    raise KeyError(cls)
+
+
+def sequence_ids(layers, shape, rng):
+    """Integer ids (as float32) for a model whose first layer is an Embedding; None for other models."""
+    for cls, cfg, inner in layers:
+        if inner is not None:
+            return sequence_ids(inner, shape, rng)
+        if cls == "InputLayer":
+            continue
+        if cls != "Embedding":
+            return None
+        return rng.integers(0, int(cfg["input_dim"]), size=(SAMPLES, *shape)).astype(np.float32)
+    return None
+
+
+SUPPORTED |= SEQUENCE_LAYERS
+# --- end of the sequence layers -------------------------------------------------------------------------
+
+
 def forward(layers, x, weights, keras2):
     for (cls, cfg, inner), w in zip(layers, weights):
         if inner is not None:
@@ -295,6 +395,8 @@ def forward(layers, x, weights, keras2):
             x = (x - mean) / np.maximum(np.sqrt(var), 1e-7)
         elif cls in IMAGE_LAYERS:
             x = IMAGE_LAYERS[cls](x, cfg, w, keras2)
+        elif cls in SEQUENCE_LAYERS:
+            x = sequence_forward(cls, cfg, x, w, keras2)
         else:
             raise KeyError(cls)
     return x
@@ -408,7 +510,7 @@ def bind(layers, source, kind, scope=None):
             if inner is not None:
                 out.append(bind(inner, source, kind, group))
             else:
-                kinds = KerasWeights.KINDS.get(cls, []) if cls not in IMAGE_KINDS else IMAGE_KINDS[cls](cfg)
+                kinds = IMAGE_KINDS[cls](cfg) if cls in IMAGE_KINDS else KerasWeights.KINDS.get(cls, SEQUENCE_KINDS.get(cls, []))
                 def get(k, group=group, kinds=kinds, cls=cls):
                     return np.array(group["vars"][str(kinds.index(k))], dtype=np.float64)
                 out.append(get)
@@ -469,7 +571,9 @@ def main():
         else:
             source = KerasWeights(h5) if kind == "keras" else LegacyWeights(h5)
             weights = bind(layers, source, kind)
-            x = rng.standard_normal((SAMPLES, *shape)).astype(np.float32)
+            x = sequence_ids(layers, shape, rng)
+            if x is None:
+                x = rng.standard_normal((SAMPLES, *shape)).astype(np.float32)
             y = forward(layers, x.astype(np.float64), weights, version.startswith("2."))
             entry.update(status="loaded", input_shape=shape,
                          input=[Exact(format(float(v), ".9g")) for v in x.ravel()],

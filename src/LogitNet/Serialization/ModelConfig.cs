@@ -138,7 +138,7 @@ internal static partial class ModelConfig
             {
                 var layer = new Reader(layerElement, file, $"layers[{index}]");
                 (Layer created, long count, int[] outputShape) = ReadLayer(layer, shape);
-                if (created is Dropout && layer.Config() is { } dropoutConfig && dropoutConfig.Optional("seed") is not null)
+                if (created is IMaskedLayer && layer.Config() is { } dropoutConfig && dropoutConfig.Optional("seed") is not null)
                 {
                     seeds.Add((created, dropoutConfig.Long("seed")));
                 }
@@ -265,10 +265,10 @@ internal static partial class ModelConfig
                 json.WriteEndArray();
                 break;
             default:
-                if (!TryWriteWindowLayer(json, layer))
+                if (!TryWriteWindowLayer(json, layer) && !TryWriteSequenceLayer(json, layer))
                 {
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D, the 2-D pooling layers and BatchNormalization are saved. Save its weights yourself from Parameters.");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D, the 2-D pooling layers, BatchNormalization and the sequence layers (Conv1D, the 1-D pooling layers, Embedding, SpatialDropout1D/2D) are saved. Save its weights yourself from Parameters.");
                 }
 
                 break;
@@ -408,7 +408,8 @@ internal static partial class ModelConfig
                 return (new Input(shape), 0, shape);
             default:
                 return TryReadWindowLayer(className, config, name, inputShape)
-                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization.");
+                    ?? TryReadSequenceLayer(className, config, name, inputShape)
+                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, Embedding, SpatialDropout1D and SpatialDropout2D.");
         }
     }
 

@@ -251,9 +251,17 @@ internal static partial class OnnxExporter
                     break;
                 }
 
+                case var sequence when IsSequenceLayer(sequence):
+                    current = ExportSequenceLayer(sequence, current, Fresh, Node, initializers);
+                    if (sequence is Conv1D conv1D)
+                    {
+                        Activate(conv1D.Activation);
+                    }
+
+                    break;
                 default:
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization.");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization and the sequence layers (Conv1D, the 1-D pooling layers, Embedding, SpatialDropout1D/2D).");
             }
         }
 

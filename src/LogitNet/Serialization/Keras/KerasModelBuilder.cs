@@ -195,6 +195,8 @@ internal static partial class KerasModelBuilder
                 return MapGlobalPooling2D(node, shape, where);
             case "BatchNormalization":
                 return MapBatchNormalization(node, shape, where, notes);
+            case var sequence when Array.IndexOf(SequenceLayers, sequence) >= 0:
+                return MapSequenceLayer(node, shape, keras2, where, notes);
             default:
                 // KerasModelConfig refused every other class already.
                 throw new NotSupportedException($"Layer '{name}' is a Keras {node.ClassName}, which LogitNet cannot load yet. {KerasModelConfig.SupportedText}.");

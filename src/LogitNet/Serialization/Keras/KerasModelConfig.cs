@@ -23,7 +23,8 @@ internal static class KerasModelConfig
 
     /// <summary>The classes of layers LogitNet maps.</summary>
     public static readonly string[] SupportedLayers = ["InputLayer", "Dense", "Dropout", "Activation", "Flatten", "Reshape", "Normalization", "Rescaling",
-        "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization"];
+        "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization",
+        .. KerasModelBuilder.SequenceLayers];
 
     private static readonly string[] ModelClasses = ["Sequential", "Functional", "Model"];
 

@@ -78,9 +78,12 @@ internal static partial class KerasWriter
                 case var image when IsImageLayer(image):
                     CheckImageLayer(image);
                     break;
+                case var sequence when SequenceKerasClass(sequence) is not null:
+                    CheckSequenceLayer(sequence);
+                    break;
                 default:
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which has no Keras equivalent written by LogitNet; .keras files take Input, Dense, Dropout, ActivationLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization. Save it in LogitNet's format (any name not ending in .keras).");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which has no Keras equivalent written by LogitNet; .keras files take Input, Dense, Dropout, ActivationLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization and the sequence layers (Conv1D, the 1-D pooling layers, Embedding, SpatialDropout1D/2D). Save it in LogitNet's format (any name not ending in .keras).");
             }
         }
 
@@ -262,6 +265,9 @@ internal static partial class KerasWriter
             case var image when IsImageLayer(image):
                 WriteImageLayerConfig(json, image);
                 break;
+            default:
+                WriteSequenceConfig(json, layer);
+                break;
         }
 
         json.WriteEndObject();
@@ -282,6 +288,7 @@ internal static partial class KerasWriter
         Rescaling => "Rescaling",
         Normalization => "Normalization",
         _ when IsImageLayer(layer) => ImageKerasClass(layer),
+        _ when SequenceKerasClass(layer) is { } sequence => sequence,
         _ => throw new NotSupportedException($"Layer '{layer.Name}' has no Keras class."),
     };
 
@@ -530,6 +537,9 @@ internal static partial class KerasWriter
                     break;
                 case var image when IsImageLayer(image):
                     WriteImageLayerWeights(vars, image);
+                    break;
+                default:
+                    WriteSequenceWeights(vars, layer);
                     break;
             }
 
