@@ -134,17 +134,4 @@ internal static partial class OnnxExporter
 
         return LogitNet.Tensor.FromArray(result, f, c, k);
     }
-
-    /// <summary>An INTS attribute (AttributeProto type 7, values in field 8).</summary>
-    private static void IntsAttribute(ProtoWriter node, string name, long[] values) =>
-        node.Message(5, a =>
-        {
-            a.String(1, name);
-            foreach (long value in values)
-            {
-                a.Int(8, value);
-            }
-
-            a.Int(20, 7);
-        });
 }
