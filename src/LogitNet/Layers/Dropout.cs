@@ -60,11 +60,8 @@ public sealed class Dropout : Layer, IMaskedLayer
         ReadOnlySpan<float> x = input.AsSpan();
         Span<float> y = output.AsSpan();
         float keep = 1f / (1f - Rate);
-        for (int i = 0; i < m.Length; i++)
-        {
-            m[i] = random.NextDouble() < Rate ? 0f : keep;
-            y[i] = x[i] * m[i];
-        }
+        random.FillKeepMask(m, Rate, keep);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(x, m, y);
 
         return output;
     }
