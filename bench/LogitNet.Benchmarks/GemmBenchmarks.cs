@@ -218,10 +218,32 @@ public static class GemmQuick
     public static void Run(string[] args)
     {
         string filter = args.Length > 0 ? args[0] : "";
-        List<string> names = GemmCase.Names().Where(n => n.Contains(filter, StringComparison.Ordinal)).ToList();
+        // A filter that is itself a case name ("1000x784x25 NN") runs that shape even if it is not in the list.
+        List<string> names = System.Text.RegularExpressions.Regex.IsMatch(filter, @"^\d+x\d+x\d+ [NT][NT]$")
+            ? [filter]
+            : GemmCase.Names().Where(n => n.Contains(filter, StringComparison.Ordinal)).ToList();
         Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName}; {OpenBlas.Config}");
         Console.WriteLine($"{"case",-20} {"thr",3} {"LogitNet",9} {"OpenBLAS",9} {"ratio",6}");
-        foreach (int threads in new[] { 1, 2 })
+        // GEMM_ROWS_TILES=N: read an untransposed A in place up to N column tiles (an experiment knob).
+        if (Environment.GetEnvironmentVariable("GEMM_ROWS_TILES") is { } rowTiles)
+        {
+            Gemm.RowsInPlaceMaxTiles = int.Parse(rowTiles, CultureInfo.InvariantCulture);
+        }
+
+        if (Environment.GetEnvironmentVariable("GEMM_GROUP") is { } group)
+        {
+            Gemm.StreamGroupColumns = int.Parse(group, CultureInfo.InvariantCulture);
+        }
+
+        if (Environment.GetEnvironmentVariable("GEMM_MC") is { } mc)
+        {
+            Gemm.McMax = int.Parse(mc, CultureInfo.InvariantCulture);
+        }
+
+        // GEMM_THREADS="1" runs one thread count only (default: 1 and 2).
+        int[] threadCounts = (Environment.GetEnvironmentVariable("GEMM_THREADS") ?? "1,2")
+            .Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+        foreach (int threads in threadCounts)
         {
             Gemm.MaxThreads = threads;
             OpenBlas.SetThreads(threads);
@@ -250,12 +272,35 @@ public static class GemmQuick
 
     private static double Trial(GemmCase c, Action run, int reps)
     {
+        // GEMM_CLOCK=thread times one thread by its own CPU time, so the time it spends descheduled
+        // on a shared machine does not count (meaningful with GEMM_THREADS=1 only).
+        bool threadClock = Environment.GetEnvironmentVariable("GEMM_CLOCK") == "thread";
         long start = Stopwatch.GetTimestamp();
+        double cpuStart = threadClock ? ThreadCpuSeconds() : 0;
         for (int i = 0; i < reps; i++)
         {
             run();
         }
 
-        return c.Flops * reps / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
+        double seconds = threadClock ? ThreadCpuSeconds() - cpuStart : Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return c.Flops * reps / seconds / 1e9;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>The calling thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID).</summary>
+    internal static double ThreadCpuSeconds()
+    {
+        const int ClockThreadCpuTime = 3;
+        ClockGetTime(ClockThreadCpuTime, out TimeSpec time);
+        return time.Seconds + time.Nanoseconds * 1e-9;
     }
 }

@@ -8,6 +8,7 @@ using LogitNet.Benchmarks;
 //   `-- --train DATA_DIR THREADS [S M L]`       the MLP training throughput (bench/peers/train_mlp.sh);
 //   `-- --convnet THREADS EPOCHS [SEED]`       Keras's MNIST convnet (bench/peers/train_convnet.sh);
 //   `-- --convprof`                             CPU time of each of the convnet's kernels;
+//   `-- --textcnn THREADS EPOCHS [SEED]`       the corpus's Embedding/Conv1D text model (bench/peers/train_textcnn.sh);
 //   `-- --depthwise`                            DepthwiseConv2D on one thread (bench/peers/depthwise.py);
 //   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh);
 //   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh).
@@ -44,6 +45,12 @@ if (args.Length > 0 && args[0] == "--depthwise")
 if (args.Length > 0 && args[0] == "--convnet")
 {
     ConvnetTraining.Run(args[1..]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--textcnn")
+{
+    TextCnnTraining.Run(args[1..]);
     return;
 }
 

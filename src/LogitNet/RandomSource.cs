@@ -81,6 +81,31 @@ internal sealed class RandomSource
     /// <summary>Uniform in [0, 1), with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
+    /// <summary>
+    /// A dropout mask: mask[i] = 0 when the i-th <see cref="NextDouble"/> is below <paramref name="rate"/>,
+    /// else <paramref name="keep"/>; the same draws, in the same order, as calling it per element, with the
+    /// state held in registers for the loop (a convnet's dropout spent 3–4% of a training step per call).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public void FillKeepMask(Span<float> mask, double rate, float keep)
+    {
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            ulong result = unchecked(ulong.RotateLeft(s1 * 5, 7) * 9);
+            ulong t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = ulong.RotateLeft(s3, 45);
+            mask[i] = (result >> 11) * (1.0 / (1UL << 53)) < rate ? 0f : keep;
+        }
+
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>Uniform integer in [0, maxExclusive), without modulo bias (Lemire's method).</summary>
     public int NextInt(int maxExclusive)
     {

@@ -88,7 +88,7 @@ public sealed partial class Sequential
     private static InvalidOperationException TrainingElsewhere(string operation) =>
         new($"{operation} was called while Fit is training this model on another thread, so the weights change under it. Predict and Evaluate share a model safely with each other, not with training: wait for Fit to return, or predict on a copy (Save and Load it).");
 
-    /// <summary>The state of the training step's mask generator of the Dropout layer at <paramref name="index"/>, or null before its first training pass.</summary>
+    /// <summary>The state of the training step's mask generator of the dropout layer (Dropout, SpatialDropout1D/2D) at <paramref name="index"/>, or null before its first training pass.</summary>
     internal ulong[]? DropoutGeneratorState(int index) =>
-        _layers[index] is Dropout && _trainingContext is { } context ? Dropout.RandomState(context.Layers[index]) : null;
+        _layers[index] is IMaskedLayer && _trainingContext is { } context ? MaskGenerator.State(context.Layers[index]) : null;
 }

@@ -311,13 +311,13 @@ public sealed partial class Sequential
         {
             Layer layer = model._layers[i];
             string name = $"layers/{layer.Name}/seed_generator_state";
-            if (layer is Dropout && tensors.Remove(name, out SafeTensor? state))
+            if (layer is IMaskedLayer && tensors.Remove(name, out SafeTensor? state))
             {
                 RandomSource random = (state.DType == "U64" && state.Shape.Length == 1 ? RandomSource.FromState(state.Words) : null)
                     ?? throw new DataFormatException(
                         $"Tensor '{name}' is not a generator state: expected U64 of shape [{RandomSource.StateWords}] with a non-zero state; found {state.DType} of shape {ShapeText.Format(state.Shape)}.",
                         path, $"{TrainingStateEntry}: tensor '{name}'");
-                Dropout.RestoreRandomState(model.TrainingContext.Layers[i], random);
+                MaskGenerator.Restore(model.TrainingContext.Layers[i], random);
             }
         }
 

@@ -3,8 +3,11 @@
 
 Reads every model file in ../shared/keras_corpus/models with h5py and numpy only (no Keras, no
 LogitNet), decides from its config whether it is made only of the layers LogitNet maps (InputLayer,
-Dense, Dropout, Activation, Flatten, Reshape, Normalization, Rescaling, and Sequential/Functional
-models that chain them), and for those runs the forward pass in float64 on seeded inputs. For the
+Dense, Dropout, Activation, Flatten, Reshape, Normalization, Rescaling, from issue 13 Conv2D,
+MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, the
+sequence layers Conv1D, Max/AveragePooling1D, GlobalAverage/MaxPooling1D, Embedding, SpatialDropout1D/2D;
+and Sequential/Functional models that chain them), and for those runs the forward pass in float64 on
+seeded inputs. For the
 others it records the first unsupported layer (class and name), which LogitNet must name when it
 refuses the file.
 
@@ -13,11 +16,14 @@ LogitNet's code:
   * legacy HDF5: model_weights/<layer_names[i]> holds a 'weight_names' list; each name ends in
     '<owner>/<kind>[:0]' (kernel, bias, mean, variance, count); a nested model keeps all its layers'
     weights in its own group.
+    Keras 2 names a convolution's 'conv2d_1/kernel:0', a batch normalization's 'gamma', 'beta',
+    'moving_mean', 'moving_variance'.
   * .keras: model.weights.h5 has layers/<snake_case(class)>[_<n>]/vars/<i> (Keras 3's
     saving_lib._save_container_state), numbered in layer order per class; tf.keras 2.13 writes
     '_layer_checkpoint_dependencies' for 'layers' and may skip numbers, and Windows builds put
     backslashes in group names. The i-th layer of a class takes the i-th group of that class by
-    number.
+    number. Within a group the variables are in the order the layer creates them: Conv2D kernel,
+    bias; BatchNormalization gamma (if scale), beta (if center), moving_mean, moving_variance.
 
 Usage: reference_forward.py CORPUS_DIR OUT_JSON
 """
@@ -32,6 +38,7 @@ import h5py
 import numpy as np
 
 SUPPORTED = {"InputLayer", "Dense", "Dropout", "Activation", "Flatten", "Reshape", "Normalization", "Rescaling"}
+SUPPORTED |= {"Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization"}
 # Issue 13 (misc helper): activation layers, zero padding and depthwise convolution.
 SUPPORTED |= {"ReLU", "LeakyReLU", "Softmax", "ZeroPadding2D", "DepthwiseConv2D"}
 MODELS = {"Sequential", "Functional", "Model"}
@@ -262,6 +269,105 @@ def activation(name, x, keras2):
     raise KeyError(f"activation {name}")
 
 
+# --- Sequence layers (issue 13): Conv1D, 1-D pooling, Embedding, spatial dropout -----------------------
+# Written from Keras 3's layer code and TensorFlow's padding rules, not from LogitNet's.
+
+SEQUENCE_LAYERS = {"Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
+                   "Embedding", "SpatialDropout1D", "SpatialDropout2D"}
+SEQUENCE_KINDS = {"Conv1D": ["kernel", "bias"], "Embedding": ["embeddings"]}
+
+
+def one(value, default=None):
+    """A 1-D size as Keras writes it: an int or a one-element list."""
+    if value is None:
+        return default
+    return int(value[0]) if isinstance(value, (list, tuple)) else int(value)
+
+
+def sequence_padding(length, size, stride, dilation, padding):
+    """(steps padded before, output steps) for TF's "valid"/"same" and Keras's "causal" along one axis."""
+    span = (size - 1) * dilation + 1
+    padding = padding.lower()
+    if padding == "valid":
+        return 0, (length - span) // stride + 1
+    if padding == "same":
+        out = -(-length // stride)
+        return max((out - 1) * stride + span - length, 0) // 2, out
+    if padding == "causal":  # keras/src/layers/convolutional/conv1d.py: left pad dilation*(k-1), then "valid"
+        before = dilation * (size - 1)
+        return before, (length + before - span) // stride + 1
+    raise KeyError(f"padding {padding}")
+
+
+def conv1d(cfg, x, w, keras2):
+    if cfg.get("data_format", "channels_last") != "channels_last" or cfg.get("groups", 1) != 1:
+        raise KeyError("channels_first or grouped Conv1D")
+    kernel = w("kernel")  # [k, c, f]
+    k, s, d = kernel.shape[0], one(cfg.get("strides"), 1), one(cfg.get("dilation_rate"), 1)
+    n, length, c = x.shape
+    before, out = sequence_padding(length, k, s, d, cfg.get("padding", "valid"))
+    padded = np.zeros((n, before + length + (out - 1) * s + (k - 1) * d + 1, c))
+    padded[:, before:before + length] = x
+    y = np.zeros((n, out, kernel.shape[2]))
+    for t in range(out):
+        for j in range(k):
+            y[:, t] += padded[:, t * s + j * d] @ kernel[j]
+    if cfg.get("use_bias", True):
+        y = y + w("bias")
+    return activation(cfg.get("activation", "linear"), y, keras2)
+
+
+def pool1d(cfg, x, mode):
+    if cfg.get("data_format", "channels_last") != "channels_last":
+        raise KeyError("channels_first pooling")
+    size = one(cfg.get("pool_size"), 2)
+    stride = one(cfg.get("strides"), size)
+    n, length, c = x.shape
+    before, out = sequence_padding(length, size, stride, 1, cfg.get("padding", "valid"))
+    y = np.zeros((n, out, c))
+    for t in range(out):
+        lo, hi = max(t * stride - before, 0), min(t * stride - before + size, length)  # padding never counts
+        window = x[:, lo:hi]
+        y[:, t] = window.max(axis=1) if mode == "max" else window.mean(axis=1)
+    return y
+
+
+def sequence_forward(cls, cfg, x, w, keras2):
+    if cls == "Conv1D":
+        return conv1d(cfg, x, w, keras2)
+    if cls in ("MaxPooling1D", "AveragePooling1D"):
+        return pool1d(cfg, x, "max" if cls == "MaxPooling1D" else "mean")
+    if cls in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):
+        keep = bool(cfg.get("keepdims", False))
+        return x.max(axis=1, keepdims=keep) if cls == "GlobalMaxPooling1D" else x.mean(axis=1, keepdims=keep)
+    if cls == "Embedding":
+        if cfg.get("mask_zero"):
+            raise KeyError("masked Embedding")
+        ids = x.astype(np.int64)
+        assert (ids == x).all()
+        return w("embeddings")[ids]
+    if cls in ("SpatialDropout1D", "SpatialDropout2D"):
+        return x  # inference: the identity
+    raise KeyError(cls)
+
+
+def sequence_ids(layers, shape, rng):
+    """Integer ids (as float32) for a model whose first layer is an Embedding; None for other models."""
+    for cls, cfg, inner in layers:
+        if inner is not None:
+            return sequence_ids(inner, shape, rng)
+        if cls == "InputLayer":
+            continue
+        if cls != "Embedding":
+            return None
+        return rng.integers(0, int(cfg["input_dim"]), size=(SAMPLES, *shape)).astype(np.float32)
+    return None
+
+
+SUPPORTED |= SEQUENCE_LAYERS
+# --- end of the sequence layers -------------------------------------------------------------------------
+
+
 def forward(layers, x, weights, keras2):
     for (cls, cfg, inner), w in zip(layers, weights):
         if inner is not None:
@@ -289,6 +395,10 @@ def forward(layers, x, weights, keras2):
             if cfg.get("invert"):
                 raise KeyError("inverted Normalization")
             x = (x - mean) / np.maximum(np.sqrt(var), 1e-7)
+        elif cls in IMAGE_LAYERS:
+            x = IMAGE_LAYERS[cls](x, cfg, w, keras2)
+        elif cls in SEQUENCE_LAYERS:
+            x = sequence_forward(cls, cfg, x, w, keras2)
         elif cls in ("ReLU", "LeakyReLU", "Softmax", "ZeroPadding2D", "DepthwiseConv2D"):
             x = misc_layer(cls, cfg, x, w, keras2)
         else:
@@ -296,7 +406,106 @@ def forward(layers, x, weights, keras2):
     return x
 
 
-def same_padding(size, kernel, stride, dilation):
+# ---- 2-D image layers (issue 13), from Keras's documented semantics (channels last, TensorFlow's
+# "same" padding: out = ceil(in / stride), the padding split with the extra row/column at the end;
+# pooling ignores padded positions, so a "same" average divides by the number of real values).
+
+def pair(value, default):
+    if value is None:
+        return default
+    if isinstance(value, int):
+        return (value, value)
+    value = list(value)
+    return (value[0], value[-1])
+
+
+def pads(size, window, stride, dilation, padding):
+    """(output size, padding before, padding after) along one axis."""
+    span = (window - 1) * dilation + 1
+    if padding == "valid":
+        return (size - span) // stride + 1, 0, 0
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def windows(x, window, strides, dilation, padding, fill):
+    """Yields (i, j, view) for each tap of the window: view[n, oh, ow, c] is the input under that tap (fill outside)."""
+    (kh, kw), (sh, sw), (dh, dw) = window, strides, dilation
+    oh, top, bottom = pads(x.shape[1], kh, sh, dh, padding)
+    ow, left, right = pads(x.shape[2], kw, sw, dw, padding)
+    padded = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=fill)
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, padded[:, i * dh:i * dh + (oh - 1) * sh + 1:sh, j * dw:j * dw + (ow - 1) * sw + 1:sw, :]
+
+
+def conv2d(x, cfg, w, keras2):
+    if cfg.get("data_format") not in (None, "channels_last") or cfg.get("groups") not in (None, 1):
+        raise KeyError("Conv2D channels_first or groups")
+    kernel = w("kernel")  # [kh, kw, in, out]
+    y = 0
+    for i, j, view in windows(x, kernel.shape[:2], pair(cfg.get("strides"), (1, 1)), pair(cfg.get("dilation_rate"), (1, 1)),
+                              cfg.get("padding", "valid").lower(), 0.0):
+        y = y + view @ kernel[i, j]
+    if cfg.get("use_bias", True):
+        y = y + w("bias")
+    return activation(cfg.get("activation", "linear"), y, keras2)
+
+
+def max_pool2d(x, cfg, w, keras2):
+    size = pair(cfg.get("pool_size"), (2, 2))
+    y = None
+    for _, _, view in windows(x, size, pair(cfg.get("strides"), size), (1, 1), cfg.get("padding", "valid").lower(), -np.inf):
+        y = view if y is None else np.maximum(y, view)
+    return y
+
+
+def average_pool2d(x, cfg, w, keras2):
+    size = pair(cfg.get("pool_size"), (2, 2))
+    strides, padding = pair(cfg.get("strides"), size), cfg.get("padding", "valid").lower()
+    total = sum(view for _, _, view in windows(x, size, strides, (1, 1), padding, 0.0))
+    count = sum(view for _, _, view in windows(np.ones_like(x), size, strides, (1, 1), padding, 0.0))
+    return total / count
+
+
+def global_pool2d(reduce):
+    def apply(x, cfg, w, keras2):
+        return reduce(x, axis=(1, 2), keepdims=bool(cfg.get("keepdims")))
+    return apply
+
+
+def batch_normalization(x, cfg, w, keras2):
+    axis = cfg.get("axis", -1)
+    axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+    if axis not in (-1, x.ndim - 1):
+        raise KeyError(f"BatchNormalization axis {axis}")
+    y = (x - w("moving_mean")) / np.sqrt(w("moving_variance") + cfg.get("epsilon", 1e-3))
+    if cfg.get("scale", True):
+        y = y * w("gamma")
+    if cfg.get("center", True):
+        y = y + w("beta")
+    return y
+
+
+IMAGE_LAYERS = {
+    "Conv2D": conv2d,
+    "MaxPooling2D": max_pool2d,
+    "AveragePooling2D": average_pool2d,
+    "GlobalAveragePooling2D": global_pool2d(np.mean),
+    "GlobalMaxPooling2D": global_pool2d(np.max),
+    "BatchNormalization": batch_normalization,
+}
+
+# The variables of a .keras layer in Keras's order (vars/0, vars/1, ...).
+IMAGE_KINDS = {
+    "Conv2D": lambda cfg: ["kernel", "bias"] if cfg.get("use_bias", True) else ["kernel"],
+    "BatchNormalization": lambda cfg: (["gamma"] if cfg.get("scale", True) else []) + (["beta"] if cfg.get("center", True) else [])
+    + ["moving_mean", "moving_variance"],
+}
+
+
+def misc_same_padding(size, kernel, stride, dilation):
     """TensorFlow's "same" rule: output ceil(size / stride), the smaller half of the padding first."""
     span = (kernel - 1) * dilation + 1
     out = -(-size // stride)
@@ -304,7 +513,7 @@ def same_padding(size, kernel, stride, dilation):
     return out, total // 2, total - total // 2
 
 
-def pair(value):
+def misc_pair(value):
     return (value, value) if isinstance(value, int) else tuple(value)
 
 
@@ -337,11 +546,11 @@ def misc_layer(cls, cfg, x, w, keras2):
     except KeyError:
         k = w("depthwise_kernel")
     kh, kw, c, m = k.shape
-    (sh, sw), (dh, dw) = pair(cfg.get("strides", 1)), pair(cfg.get("dilation_rate", 1))
+    (sh, sw), (dh, dw) = misc_pair(cfg.get("strides", 1)), misc_pair(cfg.get("dilation_rate", 1))
     n, h, wd, _ = x.shape
     if cfg.get("padding", "valid") == "same":
-        oh, top, bottom = same_padding(h, kh, sh, dh)
-        ow, left, right = same_padding(wd, kw, sw, dw)
+        oh, top, bottom = misc_same_padding(h, kh, sh, dh)
+        ow, left, right = misc_same_padding(wd, kw, sw, dw)
     else:
         oh, top, bottom = (h - (kh - 1) * dh - 1) // sh + 1, 0, 0
         ow, left, right = (wd - (kw - 1) * dw - 1) // sw + 1, 0, 0
@@ -366,7 +575,7 @@ def bind(layers, source, kind, scope=None):
             if inner is not None:
                 out.append(bind(inner, source, kind, group))
             else:
-                kinds = KerasWeights.KINDS.get(cls, [])
+                kinds = IMAGE_KINDS[cls](cfg) if cls in IMAGE_KINDS else KerasWeights.KINDS.get(cls, SEQUENCE_KINDS.get(cls, []))
                 def get(k, group=group, kinds=kinds, cls=cls):
                     return np.array(group["vars"][str(kinds.index(k))], dtype=np.float64)
                 out.append(get)
@@ -427,7 +636,9 @@ def main():
         else:
             source = KerasWeights(h5) if kind == "keras" else LegacyWeights(h5)
             weights = bind(layers, source, kind)
-            x = rng.standard_normal((SAMPLES, *shape)).astype(np.float32)
+            x = sequence_ids(layers, shape, rng)
+            if x is None:
+                x = rng.standard_normal((SAMPLES, *shape)).astype(np.float32)
             y = forward(layers, x.astype(np.float64), weights, version.startswith("2."))
             entry.update(status="loaded", input_shape=shape,
                          input=[Exact(format(float(v), ".9g")) for v in x.ravel()],

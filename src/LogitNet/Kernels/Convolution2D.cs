@@ -97,29 +97,49 @@ internal static class Convolution2D
 
     /// <summary>
     /// Im2col of one single-channel image, undilated (a network's first layer on grey-scale images): a
-    /// window row is KW values, written one by one rather than as KW runs of one channel.
+    /// window row is KW values, copied as such rather than as KW runs of one channel; windows inside the
+    /// image take a bounds-free path (it took twice the first layer's product before).
     /// </summary>
-    private static int Im2ColSingleChannel(in Window2D g, ReadOnlySpan<float> image, Span<float> col, int row)
+    private static unsafe int Im2ColSingleChannel(in Window2D g, ReadOnlySpan<float> image, Span<float> col, int row)
     {
-        int kh = g.KernelHeight, kw = g.KernelWidth, rowLength = g.PatchLength;
-        for (int oy = 0; oy < g.OutputHeight; oy++)
+        int kh = g.KernelHeight, kw = g.KernelWidth, rowLength = g.PatchLength, width = g.InputWidth, height = g.InputHeight;
+        if (col.Length < (row + g.OutputPixels) * rowLength || image.Length < height * width)
         {
-            int y0 = oy * g.StrideHeight - g.PadTop;
-            for (int ox = 0; ox < g.OutputWidth; ox++, row++)
+            throw new ArgumentException("The im2col matrix or the image is shorter than the geometry says.");
+        }
+
+        fixed (float* source = image, matrix = col)
+        {
+            for (int oy = 0; oy < g.OutputHeight; oy++)
             {
-                Span<float> dest = col.Slice(row * rowLength, rowLength);
-                int x0 = ox * g.StrideWidth - g.PadLeft;
-                bool inside = y0 >= 0 && y0 + kh <= g.InputHeight && x0 >= 0 && x0 + kw <= g.InputWidth;
-                int at = 0;
-                for (int ky = 0; ky < kh; ky++)
+                int y0 = oy * g.StrideHeight - g.PadTop;
+                bool rowsInside = y0 >= 0 && y0 + kh <= height;
+                for (int ox = 0; ox < g.OutputWidth; ox++, row++)
                 {
-                    int iy = y0 + ky;
-                    for (int kx = 0; kx < kw; kx++, at++)
+                    float* dest = matrix + (nint)row * rowLength;
+                    int x0 = ox * g.StrideWidth - g.PadLeft;
+                    if (rowsInside && x0 >= 0 && x0 + kw <= width)
                     {
-                        int ix = x0 + kx;
-                        dest[at] = inside || ((uint)iy < (uint)g.InputHeight && (uint)ix < (uint)g.InputWidth)
-                            ? image[iy * g.InputWidth + ix]
-                            : 0f;
+                        float* from = source + (nint)y0 * width + x0;
+                        for (int ky = 0; ky < kh; ky++, from += width, dest += kw)
+                        {
+                            for (int kx = 0; kx < kw; kx++)
+                            {
+                                dest[kx] = from[kx];
+                            }
+                        }
+
+                        continue;
+                    }
+
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        int iy = y0 + ky;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            int ix = x0 + kx;
+                            *dest++ = (uint)iy < (uint)height && (uint)ix < (uint)width ? source[(nint)iy * width + ix] : 0f;
+                        }
                     }
                 }
             }

@@ -53,8 +53,15 @@ internal static unsafe partial class Gemm
     /// </summary>
     internal const long FewRowsParallelFloats = 256 * 1024;
 
-    /// <summary>The narrowest column group of a chunk (1 KB of each weight row, read contiguously).</summary>
-    internal const int StreamGroupColumns = 256;
+    /// <summary>
+    /// The narrowest column group of a chunk: 8 KB of each weight row, so a chunk of an L-sized layer
+    /// (1024 units) reads whole rows, one contiguous range of memory. Measured with the thread's CPU
+    /// time (bench --quick, GEMM_GROUP), one thread, AVX2: groups of 256 or 512 columns (1–2 KB
+    /// pieces a page apart, where the prefetchers restart on every page) streamed 1×784×1024 at
+    /// 22–24 GFLOP/s, whole rows at 26–32. Settable for that experiment only; the cut depends on the
+    /// shape alone, and the bits on nothing but the K blocks.
+    /// </summary>
+    internal static int StreamGroupColumns = 2048;
 
     /// <summary>
     /// How many chunks a streamed few-rows product is cut into: its K blocks times column groups

@@ -690,11 +690,20 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>The 6-row tile of the narrower paths; the same FMA chain per element as <see cref="Kernel12"/>.</summary>
+    /// <remarks>
+    /// <typeparamref name="TRows"/> says where the six rows' values for one p are: side by side in a
+    /// packed panel (<see cref="PackedRows"/>: a[r], then a += aStride), or in A's own rows
+    /// (<see cref="StridedRows"/>: a[r·aRowStride], a += 1), read in place when packing A would cost
+    /// as much as the few tiles that use it. The JIT compiles one loop per layout; the FMA chain is the same.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+    private static void Kernel6<TOps, TVec, TRows>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
+        where TRows : IRowLayout
     {
+        nint r1 = TRows.InPlace ? aRowStride : 1;
+        nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
         nint w = TOps.Width;
         TVec m0 = TOps.MaskFor(cols), m1 = TOps.MaskFor(cols - (int)w);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
@@ -707,19 +716,19 @@ internal static unsafe partial class Gemm
             TVec x = TOps.Broadcast(a);
             c00 = TOps.MultiplyAdd(x, b0, c00);
             c01 = TOps.MultiplyAdd(x, b1, c01);
-            x = TOps.Broadcast(a + 1);
+            x = TOps.Broadcast(a + r1);
             c10 = TOps.MultiplyAdd(x, b0, c10);
             c11 = TOps.MultiplyAdd(x, b1, c11);
-            x = TOps.Broadcast(a + 2);
+            x = TOps.Broadcast(a + r2);
             c20 = TOps.MultiplyAdd(x, b0, c20);
             c21 = TOps.MultiplyAdd(x, b1, c21);
-            x = TOps.Broadcast(a + 3);
+            x = TOps.Broadcast(a + r3);
             c30 = TOps.MultiplyAdd(x, b0, c30);
             c31 = TOps.MultiplyAdd(x, b1, c31);
-            x = TOps.Broadcast(a + 4);
+            x = TOps.Broadcast(a + r4);
             c40 = TOps.MultiplyAdd(x, b0, c40);
             c41 = TOps.MultiplyAdd(x, b1, c41);
-            x = TOps.Broadcast(a + 5);
+            x = TOps.Broadcast(a + r5);
             c50 = TOps.MultiplyAdd(x, b0, c50);
             c51 = TOps.MultiplyAdd(x, b1, c51);
             a += aStride;
@@ -893,6 +902,7 @@ internal static unsafe partial class Gemm
     /// <see cref="StoreRow"/>, with masked loads and stores that touch only the rows × cols
     /// elements of C that exist, so edge and interior elements are computed identically.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreEdgeTile<TOps, TVec>(float* scratch, int vectors, float* c, nint ldc, float* bias, int flags, int rows, int cols)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged

@@ -13,6 +13,7 @@ internal static unsafe partial class Gemm
     /// contiguously, so the kernel reads A with unit stride. Rows past the end are zero, which
     /// keeps the kernel's loop branch-free; the kernel does not store their results.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(in Problem problem, int row0, int rows, int p0, int kc, float* destination, int mr)
     {
         nint lda = problem.Lda;
@@ -24,6 +25,10 @@ internal static unsafe partial class Gemm
             {
                 // Stored k × m: the mr values for one p are already contiguous.
                 CopyRowsPadded(problem.A + (nint)p0 * lda + row0 + r, lda, panel, mr, kc, height);
+            }
+            else if (mr == 6 && Avx.IsSupported)
+            {
+                TransposeSixRows(problem.A + (nint)(row0 + r) * lda + p0, lda, panel, height, kc);
             }
             else
             {
@@ -39,6 +44,7 @@ internal static unsafe partial class Gemm
     /// <paramref name="nr"/> columns: panel s holds, for each p, the nr values
     /// b[p, s·nr .. s·nr+nr] contiguously; columns past the end are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(in Problem problem, int p0, int kc, int col0, int cols, float* destination, int nr)
     {
         nint ldb = problem.Ldb;
@@ -66,6 +72,7 @@ internal static unsafe partial class Gemm
     /// past cols. With AVX-512 a partial row is two masked loads and two full stores, where a
     /// copy and a separate clear cost a call per row: most of a small product's packing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRowsPadded(float* source, nint sourceStride, float* panel, int width, int rows, int cols)
     {
         if (cols < width && (width == 32 || width == 16) && Avx512F.IsSupported)
@@ -92,6 +99,7 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>destination[r·destinationStride + c] = source[r·sourceStride + c] for r &lt; rows, c &lt; cols.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRows(float* source, nint sourceStride, float* destination, nint destinationStride, int rows, int cols)
     {
         // The panel widths (32 and 16 columns of B, 12 rows of A) get loops without per-row
@@ -114,6 +122,22 @@ internal static unsafe partial class Gemm
             for (int r = 0; r < rows; r++)
             {
                 Vector512.Load(source + r * sourceStride).Store(destination + r * destinationStride);
+            }
+
+            return;
+        }
+
+        if (cols == 6 && Vector128.IsHardwareAccelerated)
+        {
+            // The 256-bit kernels' 6-row A panels from a transposed A (a convolution's weight
+            // gradient, colᵀ·dY): four floats and a pair per row; the generic loop below spent a
+            // tenth of a convnet's training step here.
+            for (int r = 0; r < rows; r++)
+            {
+                float* from = source + r * sourceStride;
+                float* to = destination + r * destinationStride;
+                Vector128.Load(from).Store(to);
+                *(long*)(to + 4) = *(long*)(from + 4);
             }
 
             return;
@@ -161,6 +185,7 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>Zeroes columns [first, width) of a rows × width panel: the padding of an edge panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ZeroColumns(float* panel, int width, int rows, int first)
     {
         if (first == width)
@@ -184,6 +209,7 @@ internal static unsafe partial class Gemm
     /// the strided half of packing. Scalar, it moves about one float per cycle, as long as the
     /// micro-kernel takes for a small product; 8×8 and 4×4 register transposes move several.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(float* source, nint sourceStride, float* destination, nint destinationStride, int rows, int cols)
     {
         int r = 0;
@@ -218,6 +244,7 @@ internal static unsafe partial class Gemm
         TransposeScalar(source + r * sourceStride, sourceStride, destination + r, destinationStride, rows - r, cols);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeScalar(float* source, nint sourceStride, float* destination, nint destinationStride, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)
@@ -228,6 +255,62 @@ internal static unsafe partial class Gemm
             {
                 to[c * destinationStride] = from[c];
             }
+        }
+    }
+
+    /// <summary>
+    /// The 6-row A panel of the 256-bit kernels: panel[c·6 + r] = source[r·sourceStride + c] for
+    /// c &lt; cols, r &lt; 6, zero for the rows at or past <paramref name="height"/>. Eight columns at a
+    /// time through the 8×8 register transpose (rows 6 and 7 zero), each 8-lane result stored at
+    /// its column's 6-float slot: the two spare lanes land in the next column's slot, which the next
+    /// store overwrites, so only the block's last column needs a 6-float store. The generic path
+    /// (4×4 blocks and two scalar rows) moved about a float per cycle and was a third of a
+    /// 1000 × 784 × 25 product's time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeSixRows(float* source, nint sourceStride, float* panel, int height, int cols)
+    {
+        float* s0 = source, s1 = height > 1 ? source + sourceStride : null, s2 = height > 2 ? source + 2 * sourceStride : null;
+        float* s3 = height > 3 ? source + 3 * sourceStride : null, s4 = height > 4 ? source + 4 * sourceStride : null;
+        float* s5 = height > 5 ? source + 5 * sourceStride : null;
+        int c = 0;
+        for (; c + 8 <= cols; c += 8)
+        {
+            Vector256<float> r0 = Avx.LoadVector256(s0 + c);
+            Vector256<float> r1 = s1 != null ? Avx.LoadVector256(s1 + c) : Vector256<float>.Zero;
+            Vector256<float> r2 = s2 != null ? Avx.LoadVector256(s2 + c) : Vector256<float>.Zero;
+            Vector256<float> r3 = s3 != null ? Avx.LoadVector256(s3 + c) : Vector256<float>.Zero;
+            Vector256<float> r4 = s4 != null ? Avx.LoadVector256(s4 + c) : Vector256<float>.Zero;
+            Vector256<float> r5 = s5 != null ? Avx.LoadVector256(s5 + c) : Vector256<float>.Zero;
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> u4 = Avx.Shuffle(t4, Vector256<float>.Zero, 0x44), u5 = Avx.Shuffle(t4, Vector256<float>.Zero, 0xEE);
+            Vector256<float> u6 = Avx.Shuffle(t5, Vector256<float>.Zero, 0x44), u7 = Avx.Shuffle(t5, Vector256<float>.Zero, 0xEE);
+            float* d = panel + (nint)c * 6;
+            Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+            Avx.Store(d + 6, Avx.Permute2x128(u1, u5, 0x20));
+            Avx.Store(d + 12, Avx.Permute2x128(u2, u6, 0x20));
+            Avx.Store(d + 18, Avx.Permute2x128(u3, u7, 0x20));
+            Avx.Store(d + 24, Avx.Permute2x128(u0, u4, 0x31));
+            Avx.Store(d + 30, Avx.Permute2x128(u1, u5, 0x31));
+            Avx.Store(d + 36, Avx.Permute2x128(u2, u6, 0x31));
+            Vector256<float> last = Avx.Permute2x128(u3, u7, 0x31);
+            Sse.Store(d + 42, last.GetLower());
+            Sse.StoreLow(d + 46, last.GetUpper());
+        }
+
+        for (; c < cols; c++)
+        {
+            float* d = panel + (nint)c * 6;
+            d[0] = s0[c];
+            d[1] = s1 != null ? s1[c] : 0f;
+            d[2] = s2 != null ? s2[c] : 0f;
+            d[3] = s3 != null ? s3[c] : 0f;
+            d[4] = s4 != null ? s4[c] : 0f;
+            d[5] = s5 != null ? s5[c] : 0f;
         }
     }
 
@@ -273,7 +356,7 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// One thread's packing buffers: 64-byte aligned native memory that grows to the largest
-    /// blocks the thread has packed (at most MC·KC + KC·NC floats, 4.4 MB) and is then reused, so
+    /// blocks the thread has packed (at most MC·KC + KC·NC floats, about 4.8 MB) and is then reused, so
     /// a warm training step allocates nothing. The finalizer returns the memory when the thread
     /// ends and the object is collected.
     /// </summary>

@@ -59,7 +59,7 @@ internal enum PanelSource
 /// The cuts keep what one core computes with the
 /// same core across a training step (see <see cref="KCut"/>): moving data between
 /// the cores is slower than the arithmetic on them. Any thread may call concurrently: each has its
-/// own packing buffers (thread-static, grown to the largest blocks it has packed, at most 4.4 MB),
+/// own packing buffers (thread-static, grown to the largest blocks it has packed, at most MC·KC + KC·NC floats, 4.8 MB),
 /// and a caller that finds the pool busy runs alone. Small operands are read in place instead of
 /// packed (<see cref="Panels"/>). Once warm, a call allocates nothing on the managed heap, on any
 /// number of threads.
@@ -68,9 +68,10 @@ internal enum PanelSource
 /// Blocking: the K block depth (<see cref="KcStep"/>, at most <see cref="KcMax"/>) is the one
 /// constant no machine may change, since it fixes each element's summation order; MC
 /// (<see cref="McMax"/>), NC (<see cref="NcMax"/>), the tile shape (the widest kernel family the CPU
-/// runs, 8- or 12-row tiles by the rows' padding) and the thread cut change only speed. MC and NC are
-/// still constants sized for a 1 MB L2 and a large L3 (bench/results/gemm.md, session 4, says what
-/// deriving them from the CPU's caches would involve; not done).
+/// runs, 8- or 12-row tiles by the rows' padding) and the thread cut change only speed. MC, NC and the
+/// in-place limit are derived at start-up from the caches of the CPU at hand (<see cref="CpuCaches"/>:
+/// sysfs on Linux, a modest default elsewhere): a packed A block takes 3/8 of the L2, a packed B block
+/// 1/8 of the L3, operands up to half the L2 are read in place (<see cref="BlockingFor"/>).
 /// </para>
 /// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
@@ -93,23 +94,41 @@ internal static unsafe partial class Gemm
     /// </summary>
     internal static int KcStep(int k) => CeilDiv(k, CeilDiv(k, KcMax));
 
-    /// <summary>Rows of a packed A block (MC × KC × 4 B = 384 KB), kept in the 1 MB L2; a multiple of 12 and 6.</summary>
-    internal const int McMax = 384;
+    /// <summary>
+    /// Rows of a packed A block (MC × KC × 4 B: 3/8 of the L2, e.g. 384 rows = 384 KB of a 1 MB L2),
+    /// a multiple of 24 (every tile height). Settable for benchmarks only; the bits never depend on it.
+    /// </summary>
+    internal static int McMax = BlockingFor(CpuCaches.Current).Mc;
 
-    /// <summary>Columns of a packed B block (KC × NC × 4 B = 4 MB, in L3); a multiple of every NR.</summary>
-    internal const int NcMax = 4096;
+    /// <summary>Columns of a packed B block (KC × NC × 4 B: 1/8 of the L3, at most 4 MB); a multiple of every NR.</summary>
+    internal static readonly int NcMax = BlockingFor(CpuCaches.Current).Nc;
+
+    /// <summary>
+    /// The cache blocking for a CPU with these caches: MC rows of A (3/8 of the L2 at the deepest K
+    /// block, 48 to 768 rows), NC columns of B (1/8 of the L3, 512 to 4096 columns), and the largest
+    /// operand read in place (half the L2). On the 1 MB-L2 Zen 4/5 machines the GEMM was tuned on this
+    /// gives the constants measured there (384, 4096, 512 KB); on a 512 KB-L2 EPYC (AVX2) MC of 96, 192
+    /// and 384 measured the same (bench/results/gemm.md), so the rule follows the cache, not one CPU.
+    /// </summary>
+    internal static (int Mc, int Nc, long InPlaceBytes) BlockingFor(CpuCaches caches)
+    {
+        const long BlockRowBytes = KcMax * sizeof(float);
+        int mc = (int)Math.Clamp(caches.L2 * 3 / 8 / BlockRowBytes / 24 * 24, 48, 768);
+        int nc = (int)Math.Clamp(caches.L3 / 8 / BlockRowBytes / 64 * 64, 512, 4096);
+        return (mc, nc, caches.L2 / 2);
+    }
 
     /// <summary>The largest tile of any kernel (12 × 32): the size of the edge tile's scratch.</summary>
     private const int MaxTile = 12 * 32;
 
     /// <summary>
     /// The largest operand (k × m of a transposed A, k × n of B) read in place rather than packed
-    /// under <see cref="PanelSource.Auto"/>: half the 1 MB L2, where the in-place rows stay cached
+    /// under <see cref="PanelSource.Auto"/>: half the L2 (512 KB of a 1 MB L2), where the in-place rows stay cached
     /// across the tiles that reuse them. Measured on 2026-11-22 (bench/results/gemm.md): in place is
     /// 1.1–1.6× faster for a training batch of 32 or 64 (784 × 25 and 784 × 128 weights, their
     /// gradients), and 0.8–0.9× for 784 × 1024 weights, whose panels span thousands of lines.
     /// </summary>
-    internal const long InPlaceMaxBytes = 512 * 1024;
+    internal static readonly long InPlaceMaxBytes = BlockingFor(CpuCaches.Current).InPlaceBytes;
 
     private static PanelSource s_panelSource = PanelSource.Auto;
 
@@ -336,7 +355,10 @@ internal static unsafe partial class Gemm
         // Operands read in place instead of packed (see ReadsInPlace): B's rows when the kernel can
         // mask its loads at the panel's edge, a transposed A's rows (mr values per p, contiguous).
         bool directB = TOps.MaskedLoads && !problem.TransposeB && ReadsInPlace(k, problem.N, CeilDiv(rows, mr));
-        bool directA = problem.TransposeA && ReadsInPlace(k, problem.M, CeilDiv(cols, nr));
+        // An untransposed A is read along its rows by the 6-row tiles when few tiles would use a
+        // packed panel (see ReadsRowsInPlace); directA covers both cases from here on.
+        bool rowsA = TOps.Rows == 6 && !problem.TransposeA && ReadsRowsInPlace(CeilDiv(cols, nr));
+        bool directA = rowsA || (problem.TransposeA && ReadsInPlace(k, problem.M, CeilDiv(cols, nr)));
         PackBuffers buffers = PackBuffers.ForCurrentThread(directA ? mr * kcStep : mcStep * kcStep, directB ? 0 : kcStep * ncStep);
         float* packedA = buffers.A;
         float* packedB = buffers.B;
@@ -382,11 +404,16 @@ internal static unsafe partial class Gemm
                         {
                             int height = Math.Min(mr, mc - ir);
                             bool inPlace = directA && ir < fullRows;
-                            float* aPanel = inPlace ? problem.A + pc * problem.Lda + ic + ir
-                                : packedA + (directA ? 0 : (nint)ir * kc);
-                            nint aStride = inPlace ? problem.Lda : mr;
+                            float* aPanel = !inPlace ? packedA + (directA ? 0 : (nint)ir * kc)
+                                : rowsA ? problem.A + (ic + ir) * problem.Lda + pc
+                                : problem.A + pc * problem.Lda + ic + ir;
+                            nint aStride = inPlace ? (rowsA ? 1 : problem.Lda) : mr;
                             float* cTile = problem.C + (ic + ir) * ldc + jc + jr;
-                            if (narrow)
+                            if (rowsA && inPlace)
+                            {
+                                Kernel6<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                            }
+                            else if (narrow)
                             {
                                 Kernel12Narrow<TOps, TVec>(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
                             }
@@ -424,6 +451,22 @@ internal static unsafe partial class Gemm
         _ => reuses <= 1 || (long)k * extent * sizeof(float) <= InPlaceMaxBytes,
     };
 
+    /// <summary>
+    /// Whether the 6-row tiles read an untransposed A along its own rows instead of packing it:
+    /// when <see cref="Panels"/> asks for it, or (Auto) when at most <see cref="RowsInPlaceMaxTiles"/>
+    /// column tiles use each panel. Packing moves every value of A once more, about as long as a
+    /// tile's arithmetic on it, so it pays only when many tiles reuse the panel.
+    /// </summary>
+    private static bool ReadsRowsInPlace(int reuses) => s_panelSource switch
+    {
+        PanelSource.Packed => false,
+        PanelSource.InPlace => true,
+        _ => reuses <= RowsInPlaceMaxTiles,
+    };
+
+    /// <summary>The most column tiles that read an untransposed A in place (see <see cref="ReadsRowsInPlace"/>).</summary>
+    internal static int RowsInPlaceMaxTiles = 4;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
@@ -435,7 +478,7 @@ internal static unsafe partial class Gemm
         }
         else
         {
-            Kernel6<TOps, TVec>(kc, a, aStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
+            Kernel6<TOps, TVec, PackedRows>(kc, a, aStride, 1, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
         }
     }
 
@@ -461,4 +504,23 @@ internal static unsafe partial class Gemm
         public bool Relu;
         public bool Accumulate;
     }
+}
+
+/// <summary>Where a 6-row micro-kernel finds the six rows' values for one p (see Gemm.Kernel6).</summary>
+internal interface IRowLayout
+{
+    /// <summary>True: in A's own rows, aRowStride apart; false: side by side in a packed panel.</summary>
+    static abstract bool InPlace { get; }
+}
+
+/// <summary>A packed panel: the six values for one p are contiguous.</summary>
+internal readonly struct PackedRows : IRowLayout
+{
+    public static bool InPlace => false;
+}
+
+/// <summary>A's own rows, read in place.</summary>
+internal readonly struct StridedRows : IRowLayout
+{
+    public static bool InPlace => true;
 }

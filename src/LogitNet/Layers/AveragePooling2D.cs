@@ -72,7 +72,7 @@ public sealed class AveragePooling2D : Layer
     protected override Tensor ForwardCore(Tensor input, LayerContext context)
     {
         Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
-        Pooling2D.AverageForward(_window, input.AsSpan(), context.BatchSize, output.AsSpan());
+        context.State<Pooling2DPasses>().AverageForward(_window, input, context.BatchSize, output);
         return output;
     }
 
@@ -80,7 +80,7 @@ public sealed class AveragePooling2D : Layer
     protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
     {
         Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        Pooling2D.AverageBackward(_window, outputGradient.AsSpan(), context.BatchSize, inputGradient.AsSpan());
+        context.State<Pooling2DPasses>().AverageBackward(_window, outputGradient, context.BatchSize, inputGradient);
         return inputGradient;
     }
 }

@@ -10,7 +10,7 @@ namespace LogitNet.Layers;
 /// the same masks, run after run.
 /// </remarks>
 /// <example><c>new Sequential(new Dense(128, Activation.Relu), new Dropout(0.2f), new Dense(10))</c></example>
-public sealed class Dropout : Layer
+public sealed class Dropout : Layer, IMaskedLayer
 {
     private const int OutputSlot = 0;
     private const int MaskSlot = 1;
@@ -36,16 +36,6 @@ public sealed class Dropout : Layer
     /// <summary>The fraction of inputs dropped in training.</summary>
     public float Rate { get; }
 
-    /// <summary>
-    /// The state of the mask generator in <paramref name="context"/> (<see cref="RandomSource.GetState"/>), or
-    /// null before its first training pass; saved with a model so that training resumes with the masks it
-    /// would have drawn.
-    /// </summary>
-    internal static ulong[]? RandomState(LayerContext context) => context.ExistingState<MaskGenerator>()?.Random?.GetState();
-
-    /// <summary>Continues the masks in <paramref name="context"/> from a saved generator state.</summary>
-    internal static void RestoreRandomState(LayerContext context, RandomSource random) => context.State<MaskGenerator>().Random = random;
-
     /// <inheritdoc/>
     protected override int[] BuildCore(int[] inputShape)
     {
@@ -63,19 +53,15 @@ public sealed class Dropout : Layer
 
         // Each context draws its own masks, from the layer's seed: a model's training step keeps one
         // generator for the whole run (saved with the model), and direct calls have their own.
-        MaskGenerator generator = context.State<MaskGenerator>();
-        RandomSource random = generator.Random ??= new RandomSource(Seed);
+        RandomSource random = MaskGenerator.For(context, Seed);
         Tensor mask = context.Buffer(MaskSlot, _sampleShape);
         Tensor output = context.Buffer(OutputSlot, _sampleShape);
         Span<float> m = mask.AsSpan();
         ReadOnlySpan<float> x = input.AsSpan();
         Span<float> y = output.AsSpan();
         float keep = 1f / (1f - Rate);
-        for (int i = 0; i < m.Length; i++)
-        {
-            m[i] = random.NextDouble() < Rate ? 0f : keep;
-            y[i] = x[i] * m[i];
-        }
+        random.FillKeepMask(m, Rate, keep);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(x, m, y);
 
         return output;
     }
@@ -92,11 +78,5 @@ public sealed class Dropout : Layer
         Tensor inputGradient = context.Buffer(InputGradientSlot, _sampleShape);
         System.Numerics.Tensors.TensorPrimitives.Multiply(outputGradient.AsSpan(), mask.AsSpan(), inputGradient.AsSpan());
         return inputGradient;
-    }
-
-    /// <summary>The mask generator of one context.</summary>
-    private sealed class MaskGenerator
-    {
-        public RandomSource? Random { get; set; }
     }
 }

@@ -181,6 +181,9 @@ public abstract class Layer
     /// <summary>A short description for summaries: the type's name, lower-case, such as <c>dense</c>.</summary>
     protected virtual string DefaultName => ToSnakeCase(GetType().Name);
 
+    /// <summary>Whether the input is integer ids rather than values (an <see cref="Embedding"/>): it has no derivative to check.</summary>
+    internal virtual bool TakesIds => false;
+
     internal ReadOnlySpan<int> OutputShapeSpan => _outputShape ?? throw NotBuilt();
 
     internal ReadOnlySpan<int> InputShapeSpan => _inputShape ?? throw NotBuilt();

@@ -72,7 +72,7 @@ public sealed class MaxPooling2D : Layer
     protected override Tensor ForwardCore(Tensor input, LayerContext context)
     {
         Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
-        Pooling2D.MaxForward(_window, input.AsSpan(), context.BatchSize, output.AsSpan());
+        context.State<Pooling2DPasses>().MaxForward(_window, input, context.BatchSize, output);
         return output;
     }
 
@@ -80,8 +80,7 @@ public sealed class MaxPooling2D : Layer
     protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
     {
         Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        Pooling2D.MaxBackward(_window, context.Input.AsSpan(), context.Output.AsSpan(), outputGradient.AsSpan(),
-            context.BatchSize, inputGradient.AsSpan());
+        context.State<Pooling2DPasses>().MaxBackward(_window, context.Input, context.Output, outputGradient, context.BatchSize, inputGradient);
         return inputGradient;
     }
 }

@@ -15,4 +15,11 @@ public enum Padding
     /// padded positions (they count neither in a maximum nor in a mean).
     /// </summary>
     Same,
+
+    /// <summary>
+    /// Causal zero padding (<c>"causal"</c>), for <see cref="Conv1D"/> only: dilation·(kernel − 1) zeros before
+    /// the sequence and none after, so output step t depends on input steps ≤ t alone (WaveNet's dilated causal
+    /// convolution). The output has ⌈steps / stride⌉ steps.
+    /// </summary>
+    Causal,
 }

@@ -15,9 +15,12 @@ internal static class WindowArguments
 
     public static void RequireDefined(Padding padding)
     {
-        if (!Enum.IsDefined(padding))
+        if (padding is not (Padding.Valid or Padding.Same))
         {
-            throw new ArgumentOutOfRangeException(nameof(padding), padding, "Expected Padding.Valid or Padding.Same.");
+            throw new ArgumentOutOfRangeException(nameof(padding), padding,
+                padding == Padding.Causal
+                    ? "Padding.Causal pads the start of a sequence and applies to Conv1D only; use Padding.Valid or Padding.Same here."
+                    : "Expected Padding.Valid or Padding.Same.");
         }
     }
 

@@ -138,7 +138,7 @@ internal static partial class ModelConfig
             {
                 var layer = new Reader(layerElement, file, $"layers[{index}]");
                 (Layer created, long count, int[] outputShape) = ReadLayer(layer, shape);
-                if (created is Dropout && layer.Config() is { } dropoutConfig && dropoutConfig.Optional("seed") is not null)
+                if (created is IMaskedLayer && layer.Config() is { } dropoutConfig && dropoutConfig.Optional("seed") is not null)
                 {
                     seeds.Add((created, dropoutConfig.Long("seed")));
                 }
@@ -267,10 +267,10 @@ internal static partial class ModelConfig
                 json.WriteEndArray();
                 break;
             default:
-                if (!TryWriteWindowLayer(json, layer) && !TryWriteMiscLayer(json, layer))
+                if (!TryWriteWindowLayer(json, layer) && !TryWriteSequenceLayer(json, layer) && !TryWriteMiscLayer(json, layer))
                 {
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D, the 2-D pooling layers and BatchNormalization are saved. Save its weights yourself from Parameters.");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which Save cannot describe: only Dense, Dropout, ActivationLayer, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D, the 2-D pooling layers, BatchNormalization, the sequence layers (Conv1D, the 1-D pooling layers, Embedding, SpatialDropout1D/2D), ReLU, LeakyReLU, Softmax, ZeroPadding2D and DepthwiseConv2D are saved. Save its weights yourself from Parameters.");
                 }
 
                 break;
@@ -411,8 +411,9 @@ internal static partial class ModelConfig
                 return (new Input(shape), 0, shape);
             default:
                 return TryReadWindowLayer(className, config, name, inputShape)
+                    ?? TryReadSequenceLayer(className, config, name, inputShape)
                     ?? TryReadMiscLayer(className, config, name, inputShape)
-                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization.");
+                    ?? throw layer.Error($"Unknown layer class '{className}'. LogitNet loads Dense, Dropout, Activation, InputLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, Embedding, SpatialDropout1D, SpatialDropout2D, ReLU, LeakyReLU, Softmax, ZeroPadding2D and DepthwiseConv2D.");
         }
     }
 

@@ -18,7 +18,7 @@ namespace LogitNet.Serialization;
 /// A model with <see cref="Sequential.ClassNames"/> gets them as model metadata (<c>metadata_props</c>),
 /// key <c>class_names</c>, value a JSON array of strings in class-id order.
 /// </remarks>
-internal static class OnnxExporter
+internal static partial class OnnxExporter
 {
     public const int Opset = 17;
     private const int IrVersion = 8;
@@ -155,11 +155,21 @@ internal static class OnnxExporter
             current = output;
         }
 
+        ImageSection? images = null;
         foreach (Layer layer in model.Layers)
         {
             switch (layer)
             {
                 case Input or Dropout:
+                    break;
+                case var image when ImageSection.Handles(image):
+                    images ??= new ImageSection(nodes, initializers, Node, Fresh, (value, activation) =>
+                    {
+                        current = value;
+                        Activate(activation);
+                        return current;
+                    });
+                    current = images.Export(image, current);
                     break;
                 case Dense dense when dense.InputShape.Length == 1:
                     string weight = $"{dense.Name}/kernel", output = Fresh("gemm");
@@ -288,42 +298,17 @@ internal static class OnnxExporter
                     break;
                 }
 
-                case DepthwiseConv2D depthwise:
-                {
-                    // ONNX's Conv is channels first: transpose in, a grouped Conv (one group per input channel), transpose out.
-                    int[] input = depthwise.InputShape;
-                    string nchw = Fresh("nchw"), convolved = Fresh("depthwise"), nhwc = Fresh("nhwc");
-                    string kernelName = $"{depthwise.Name}/kernel_oihw";
-                    Tensor oihw = DepthwiseKernelOihw(depthwise.Kernel.Value, depthwise.DepthMultiplier);
-                    initializers.Add(t => Tensor(t, kernelName, oihw));
-                    var convInputs = new List<string> { nchw, kernelName };
-                    if (depthwise.Bias is { } depthwiseBias)
+                case var sequence when IsSequenceLayer(sequence):
+                    current = ExportSequenceLayer(sequence, current, Fresh, Node, initializers);
+                    if (sequence is Conv1D conv1D)
                     {
-                        initializers.Add(t => Tensor(t, depthwiseBias.Name, depthwiseBias.Value));
-                        convInputs.Add(depthwiseBias.Name);
+                        Activate(conv1D.Activation);
                     }
 
-                    Kernels.Window2D g = Kernels.Window2D.Create(input[0], input[1], input[2], depthwise.KernelSize.Height, depthwise.KernelSize.Width,
-                        depthwise.Strides.Height, depthwise.Strides.Width, depthwise.DilationRate.Height, depthwise.DilationRate.Width,
-                        depthwise.Padding == Padding.Same)!.Value;
-                    Node("Transpose", [current], nchw, n => IntsAttribute(n, "perm", [0, 3, 1, 2]));
-                    Node("Conv", [.. convInputs], convolved, n =>
-                    {
-                        IntAttribute(n, "group", input[2]);
-                        IntsAttribute(n, "kernel_shape", [depthwise.KernelSize.Height, depthwise.KernelSize.Width]);
-                        IntsAttribute(n, "strides", [depthwise.Strides.Height, depthwise.Strides.Width]);
-                        IntsAttribute(n, "dilations", [depthwise.DilationRate.Height, depthwise.DilationRate.Width]);
-                        IntsAttribute(n, "pads", [g.PadTop, g.PadLeft, g.PadBottom, g.PadRight]);
-                    });
-                    Node("Transpose", [convolved], nhwc, n => IntsAttribute(n, "perm", [0, 2, 3, 1]));
-                    current = nhwc;
-                    Activate(depthwise.Activation);
                     break;
-                }
-
                 default:
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout, Input, Flatten, Reshape, Rescaling and Normalization.");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}; ONNX export supports Dense, ActivationLayer, Dropout, Input, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, the sequence layers (Conv1D, the 1-D pooling layers, Embedding, SpatialDropout1D/2D), ReLU, LeakyReLU, Softmax, ZeroPadding2D and DepthwiseConv2D.");
             }
         }
 
@@ -415,19 +400,6 @@ internal static class OnnxExporter
 
     private static void IntAttribute(ProtoWriter node, string name, long value) =>
         node.Message(5, a => a.String(1, name).Int(3, value).Int(20, 2));
-
-    /// <summary>An INTS attribute (AttributeProto.ints, field 8, type 7), such as Transpose's perm.</summary>
-    private static void IntsAttribute(ProtoWriter node, string name, long[] values) =>
-        node.Message(5, a =>
-        {
-            a.String(1, name);
-            foreach (long value in values)
-            {
-                a.Int(8, value);
-            }
-
-            a.Int(20, 7);
-        });
 
     /// <summary>Keras's depthwise kernel [kh, kw, C, M] as ONNX's grouped Conv weight [C·M, 1, kh, kw] (output channel c·M + m).</summary>
     private static Tensor DepthwiseKernelOihw(Tensor kernel, int multiplier)

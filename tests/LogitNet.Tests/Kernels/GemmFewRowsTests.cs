@@ -73,7 +73,7 @@ public class GemmFewRowsTests
     {
         var kernel = (GemmKernel)kernelId;
         var random = new Random(91 + kernelId);
-        foreach ((int k, int n) in new[] { (784, 1024), (1024, 1029), (1030, 333), (255, 130), (3, 4100), (2049, 129), (6, 64), (513, 1000) })
+        foreach ((int k, int n) in new[] { (784, 1024), (1024, 1029), (1030, 333), (255, 130), (3, 4100), (2049, 129), (6, 64), (513, 1000), (300, 4500) })
         {
             Assert.True(Gemm.FewRowsChunks(n, k) > 1 || n * k < Gemm.FewRowsParallelFloats);
             int m = 1 + random.Next(Gemm.FewRowsMax), ldb = n + 3;

@@ -56,6 +56,54 @@ public sealed class GemmPanelSourceTests : IDisposable
     }
 
     /// <summary>
+    /// The A block height (MC) follows the CPU's L2; any height must give the same bits, since it
+    /// only regroups the same tiles.
+    /// </summary>
+    [Fact]
+    public void BlockHeight_DoesNotChangeTheBits()
+    {
+        var random = new Random(77);
+        const int M = 1000, N = 70, K = 300;
+        float[] a = Random(random, M * K), b = Random(random, K * N), bias = Random(random, N);
+        var epilogue = new GemmEpilogue { Bias = bias, Relu = true };
+        int saved = Gemm.McMax;
+        try
+        {
+            float[] expected = new float[M * N];
+            Gemm.Multiply(false, false, M, N, K, a, K, b, N, expected, N, epilogue, 1, Gemm.BestKernel);
+            foreach (int mc in new[] { 48, 192, 768 })
+            {
+                Gemm.McMax = mc;
+                foreach (bool transposeA in new[] { false, true })
+                {
+                    float[] aStored = transposeA ? Transposed(a, M, K) : a;
+                    float[] c = new float[M * N];
+                    Gemm.Multiply(transposeA, false, M, N, K, aStored, transposeA ? M : K, b, N, c, N, epilogue, 1, Gemm.BestKernel);
+                    Assert.True(c.AsSpan().SequenceEqual(expected), $"MC = {mc}, transposeA = {transposeA}: the bits changed");
+                }
+            }
+        }
+        finally
+        {
+            Gemm.McMax = saved;
+        }
+    }
+
+    private static float[] Transposed(float[] x, int rows, int cols)
+    {
+        float[] t = new float[x.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++)
+            {
+                t[c * rows + r] = x[r * cols + c];
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>
     /// Two-thread products must finish and give the one-thread bits even while the panel source
     /// changes mid-product: each chunk may then read its operands differently, which must not
     /// matter. (A tried design in which the two threads shared packed B deadlocked here when they

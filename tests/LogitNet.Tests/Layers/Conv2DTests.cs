@@ -18,6 +18,9 @@ public class Conv2DTests
         [4, 5, 3, 1, 1, 5, 1, 1, 1, 1, false, 2],    // 1×1: the input is its own patch matrix
         [5, 5, 3, 1, 1, 2, 2, 2, 1, 1, false, 2],    // 1×1 with stride: not
         [13, 13, 32, 3, 3, 17, 1, 1, 1, 1, false, 2], // patches of 288: two GEMM K blocks
+        [7, 6, 1, 3, 3, 4, 1, 1, 1, 1, true, 2],     // one channel (its own im2col path): the border under "same"
+        [6, 7, 1, 3, 2, 3, 2, 3, 1, 1, true, 1],     // one channel, strides, a rectangular kernel
+        [3, 2, 1, 5, 4, 2, 1, 1, 1, 1, true, 2],     // one channel, kernel larger than the input
     ];
 
     [Theory]

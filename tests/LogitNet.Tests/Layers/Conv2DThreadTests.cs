@@ -4,12 +4,14 @@ using LogitNet.Optimizers;
 
 namespace LogitNet.Tests.Layers;
 
-/// <summary>The convolution's sample chunks and the GEMM's cuts may run on either thread: one and several threads train to the same bits.</summary>
+/// <summary>The convolution's and pooling's sample chunks and the GEMM's cuts may run on either thread: one and several threads train to the same bits.</summary>
 [Collection(ProcessWideSettingsCollection.Name)]
 public class Conv2DThreadTests
 {
-    [Fact]
-    public void Fit_ConvolutionalModel_OnTwoThreads_GivesTheOneThreadWeights()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Fit_ConvolutionalModel_OnTwoThreads_GivesTheOneThreadWeights(bool averagePooling)
     {
         Tensor x = Tensor.RandomUniform([70, 14, 13, 1], 0f, 1f, seed: 1);
         Tensor y = Tensor.FromArray(Enumerable.Range(0, 70).Select(i => (float)(i % 4)).ToArray(), 70);
@@ -39,7 +41,8 @@ public class Conv2DThreadTests
                 new Conv2D(16, 3, activation: Activation.Relu),
                 new MaxPooling2D(),
                 new Conv2D(24, 3, padding: Padding.Same, activation: Activation.Relu),
-                new GlobalAveragePooling2D(),
+                averagePooling ? new AveragePooling2D(2, padding: Padding.Same) : new Dropout(0f),
+                averagePooling ? new GlobalMaxPooling2D() : new GlobalAveragePooling2D(),
                 new Dense(4)) { Seed = 3, Log = TextWriter.Null };
             model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
             model.Fit(x, y, epochs: 2, batchSize: 32, verbose: 0);

@@ -62,6 +62,40 @@ public class Pooling2DTests
         Assert.Equal([0f, 0f, 10f, 20f, 0f, 0f, 0f, 0f], dx);
     }
 
+    /// <summary>
+    /// Images large enough that the layers cut the batch into one chunk per sample (run on the pool's
+    /// threads): forward and backward must equal the kernels run on the whole batch at once.
+    /// </summary>
+    [Fact]
+    public void LargeBatches_CutIntoSampleChunks_EqualTheWholeBatchKernels()
+    {
+        const int N = 9, H = 30, W = 29, C = 20;
+        Tensor x = Tensor.RandomNormal([N, H, W, C], 0f, 1f, seed: 8);
+        Tensor gradient = Tensor.RandomNormal([N, 15, 15, C], 0f, 1f, seed: 9);
+        foreach (bool max in new[] { true, false })
+        {
+            Layer layer = max ? new MaxPooling2D(2, padding: Padding.Same) : new AveragePooling2D(2, padding: Padding.Same);
+            Tensor y = layer.Forward(x, training: true);
+            Tensor dx = layer.Backward(gradient);
+
+            var g = LogitNet.Kernels.Window2D.Create(H, W, C, 2, 2, 2, 2, 1, 1, same: true)!.Value;
+            float[] expectedY = new float[N * 15 * 15 * C], expectedDx = new float[N * H * W * C];
+            if (max)
+            {
+                LogitNet.Kernels.Pooling2D.MaxForward(g, x.AsSpan(), N, expectedY);
+                LogitNet.Kernels.Pooling2D.MaxBackward(g, x.AsSpan(), expectedY, gradient.AsSpan(), N, expectedDx);
+            }
+            else
+            {
+                LogitNet.Kernels.Pooling2D.AverageForward(g, x.AsSpan(), N, expectedY);
+                LogitNet.Kernels.Pooling2D.AverageBackward(g, gradient.AsSpan(), N, expectedDx);
+            }
+
+            Assert.Equal(expectedY, y.ToArray());
+            Assert.Equal(expectedDx, dx.ToArray());
+        }
+    }
+
     [Fact]
     public void Defaults_AreKeras()
     {

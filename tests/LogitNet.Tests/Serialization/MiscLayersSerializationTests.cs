@@ -111,6 +111,23 @@ public sealed class MiscLayersSerializationTests : IDisposable
         AssertOnnxMatches(path, model, x);
     }
 
+    [Fact]
+    public void ExportOnnx_DepthwiseInsideAConvStack_StaysChannelsFirst_AndMatches()
+    {
+        // Conv2D -> DepthwiseConv2D -> BatchNormalization -> MaxPooling2D: one channels-first section, one Transpose at each end.
+        var model = new Sequential(new Input(9, 8, 3), new Conv2D(4, 3, padding: Padding.Same, activation: Activation.Relu),
+            new DepthwiseConv2D(3, strides: 2, padding: Padding.Same, depthMultiplier: 2, activation: Activation.Relu),
+            new BatchNormalization(), new MaxPooling2D(), new Flatten(), new Dense(3)) { Seed = 5, Log = TextWriter.Null };
+        model.Build(9, 8, 3);
+        Tensor.RandomNormal([8], 0f, 0.5f, seed: 6).AsSpan().CopyTo(((DepthwiseConv2D)model.Layers[2]).Bias!.Value.AsSpan());
+        (Tensor x, _) = Data();
+        string path = Path.Combine(_directory, "stack.onnx");
+        model.ExportOnnx(path);
+        AssertOnnxMatches(path, model, x);
+        string graph = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(path));
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(graph, "Transpose_").Count);
+    }
+
     private static void AssertOnnxMatches(string path, Sequential model, Tensor x)
     {
         float[] expected = model.Predict(x).ToArray();

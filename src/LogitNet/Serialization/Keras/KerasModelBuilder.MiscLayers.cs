@@ -47,8 +47,8 @@ internal static partial class KerasModelBuilder
 
                 case "ZeroPadding2D":
                 {
-                    RequireChannelsLast(c, name, where);
-                    RequireImage(shape, name, node.ClassName, where);
+                    RequireChannelsLast(c, node.ClassName, name, where);
+                    RequireImage(shape, node.ClassName, name, where);
                     ((int Top, int Bottom), (int Left, int Right)) p = ZeroPaddingOf(Element(c, "padding", name, where), name, where);
                     var padding = new ZeroPadding2D(p, name);
                     padding.Build(shape);
@@ -71,20 +71,13 @@ internal static partial class KerasModelBuilder
     {
         JsonElement c = node.Config;
         string name = node.Name;
-        RequireChannelsLast(c, name, where);
-        RequireImage(shape, name, node.ClassName, where);
-        (int, int) kernel = PairOf(c, "kernel_size", null, name, where);
-        (int, int) strides = PairOf(c, "strides", (1, 1), name, where);
-        (int, int) dilation = PairOf(c, "dilation_rate", (1, 1), name, where);
+        RequireChannelsLast(c, node.ClassName, name, where);
+        RequireImage(shape, node.ClassName, name, where);
+        (int, int) kernel = Pair(c, "kernel_size", null, name, where);
+        (int, int) strides = Pair(c, "strides", (1, 1), name, where);
+        (int, int) dilation = Pair(c, "dilation_rate", (1, 1), name, where);
         int multiplier = Optional(c, "depth_multiplier") is null ? 1 : Int(c, "depth_multiplier", name, where);
-        Padding padding = Optional(c, "padding") is { ValueKind: JsonValueKind.String } p
-            ? p.GetString()!.ToLowerInvariant() switch
-            {
-                "valid" => Padding.Valid,
-                "same" => Padding.Same,
-                string other => throw new NotSupportedException($"DepthwiseConv2D layer '{name}' has padding '{Clip(other)}'; LogitNet has 'valid' and 'same'. ({where.File})"),
-            }
-            : Padding.Valid;
+        Padding padding = PaddingOf(c, node.ClassName, name, where);
         bool useBias = Bool(c, "use_bias", true, name, where);
         var layer = new DepthwiseConv2D(kernel, strides, padding, multiplier, dilation, ActivationOf(c, "activation", name, keras2), useBias, name,
             KerasInitializers.Read(c, "depthwise_initializer"), KerasInitializers.Read(c, "bias_initializer"),
@@ -112,46 +105,6 @@ internal static partial class KerasModelBuilder
         }
 
         return (layer, kernelValues + (useBias ? outputChannels : 0), output, slots.ToArray());
-    }
-
-    private static void RequireChannelsLast(JsonElement config, string name, KerasModelConfig.Where where)
-    {
-        if (Optional(config, "data_format") is { ValueKind: JsonValueKind.String } format && format.GetString() == "channels_first")
-        {
-            throw new NotSupportedException($"Layer '{name}' is channels first; LogitNet's image layers are channels last. ({where.File})");
-        }
-    }
-
-    private static void RequireImage(int[] shape, string name, string className, KerasModelConfig.Where where)
-    {
-        if (shape.Length != 3)
-        {
-            throw where.Error($"{className} layer '{name}' takes images [height, width, channels]; the data reaching it has shape {ShapeText.Format(shape)}.");
-        }
-    }
-
-    /// <summary>An int or [height, width] setting; <paramref name="absent"/> when missing (null: required).</summary>
-    private static (int, int) PairOf(JsonElement config, string key, (int, int)? absent, string name, KerasModelConfig.Where where)
-    {
-        JsonElement? value = Optional(config, key);
-        if (value is null)
-        {
-            return absent ?? throw where.Error($"Layer '{name}' has no '{key}'.");
-        }
-
-        JsonElement v = value.Value;
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int single) && single > 0 && single <= MaxSize)
-        {
-            return (single, single);
-        }
-
-        if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 2 && v[0].TryGetInt32(out int h) && v[1].TryGetInt32(out int w)
-            && h > 0 && w > 0 && h <= MaxSize && w <= MaxSize)
-        {
-            return (h, w);
-        }
-
-        throw where.Error($"Layer '{name}' has '{key}' {Clip(v.GetRawText())}; expected a positive integer or two.");
     }
 
     /// <summary>Keras's ZeroPadding2D padding: n, [h, w], or [[top, bottom], [left, right]].</summary>

@@ -190,6 +190,16 @@ internal static partial class KerasModelBuilder
 
             case "Normalization":
                 return MapNormalization(node, shape, where);
+            case "Conv2D":
+                return MapConv2D(node, shape, keras2, where, notes);
+            case "MaxPooling2D" or "AveragePooling2D":
+                return MapPooling2D(node, shape, where);
+            case "GlobalAveragePooling2D" or "GlobalMaxPooling2D":
+                return MapGlobalPooling2D(node, shape, where);
+            case "BatchNormalization":
+                return MapBatchNormalization(node, shape, where, notes);
+            case var sequence when Array.IndexOf(SequenceLayers, sequence) >= 0:
+                return MapSequenceLayer(node, shape, keras2, where, notes);
             case "ReLU" or "LeakyReLU" or "Softmax" or "ZeroPadding2D" or "DepthwiseConv2D":
                 return MapMiscLayer(node, shape, keras2, where, notes);
             default:

@@ -22,7 +22,9 @@ internal static class KerasModelConfig
     public const int MaxLayers = 10_000;
 
     /// <summary>The classes of layers LogitNet maps.</summary>
-    public static readonly string[] SupportedLayers = ["InputLayer", "Dense", "Dropout", "Activation", "Flatten", "Reshape", "Normalization", "Rescaling", "ReLU", "LeakyReLU", "Softmax", "ZeroPadding2D", "DepthwiseConv2D"];
+    public static readonly string[] SupportedLayers = ["InputLayer", "Dense", "Dropout", "Activation", "Flatten", "Reshape", "Normalization", "Rescaling",
+        "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization",
+        .. KerasModelBuilder.SequenceLayers, "ReLU", "LeakyReLU", "Softmax", "ZeroPadding2D", "DepthwiseConv2D"];
 
     private static readonly string[] ModelClasses = ["Sequential", "Functional", "Model"];
 

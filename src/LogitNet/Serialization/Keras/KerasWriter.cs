@@ -86,9 +86,15 @@ internal static partial class KerasWriter
                 case ActivationLayer activation:
                     ActivationName(activation.Activation, activation.Name);
                     break;
+                case var image when IsImageLayer(image):
+                    CheckImageLayer(image);
+                    break;
+                case var sequence when SequenceKerasClass(sequence) is not null:
+                    CheckSequenceLayer(sequence);
+                    break;
                 default:
                     throw new NotSupportedException(
-                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which has no Keras equivalent written by LogitNet; .keras files take Input, Dense, Dropout, ActivationLayer, Flatten, Reshape, Rescaling and Normalization. Save it in LogitNet's format (any name not ending in .keras).");
+                        $"Layer '{layer.Name}' is a {layer.GetType().Name}, which has no Keras equivalent written by LogitNet; .keras files take Input, Dense, Dropout, ActivationLayer, Flatten, Reshape, Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization and the sequence layers (Conv1D, the 1-D pooling layers, Embedding, SpatialDropout1D/2D). Save it in LogitNet's format (any name not ending in .keras).");
             }
         }
 
@@ -217,7 +223,8 @@ internal static partial class KerasWriter
         json.WriteString("class_name", KerasClass(layer));
         json.WriteStartObject("config");
         json.WriteString("name", layer.Name);
-        json.WriteBoolean("trainable", layer.Parameters.Count == 0 || layer.Parameters.Any(p => p.Trainable) || layer is Normalization);
+        json.WriteBoolean("trainable", layer.Parameters.Count == 0 || layer.Parameters.Any(p => p.Trainable) || layer is Normalization
+            || layer is BatchNormalization { Gamma: null, Beta: null });
         DTypePolicy(json);
         switch (layer)
         {
@@ -266,8 +273,15 @@ internal static partial class KerasWriter
                 json.WriteNull("mean");
                 json.WriteNull("variance");
                 break;
+            case var image when IsImageLayer(image):
+                WriteImageLayerConfig(json, image);
+                break;
             default:
-                TryWriteMiscLayerConfig(json, layer);
+                if (!TryWriteMiscLayerConfig(json, layer))
+                {
+                    WriteSequenceConfig(json, layer);
+                }
+
                 break;
         }
 
@@ -288,7 +302,10 @@ internal static partial class KerasWriter
         Reshape => "Reshape",
         Rescaling => "Rescaling",
         Normalization => "Normalization",
-        _ => MiscKerasClass(layer) ?? throw new NotSupportedException($"Layer '{layer.Name}' has no Keras class."),
+        _ when IsImageLayer(layer) => ImageKerasClass(layer),
+        _ when SequenceKerasClass(layer) is { } sequence => sequence,
+        _ when MiscKerasClass(layer) is { } misc => misc,
+        _ => throw new NotSupportedException($"Layer '{layer.Name}' has no Keras class."),
     };
 
     private static void DTypePolicy(Utf8JsonWriter json)
@@ -541,6 +558,12 @@ internal static partial class KerasWriter
                     vars["0"] = Dataset(normalization.Mean.Value, shape);
                     vars["1"] = Dataset(normalization.Variance.Value, shape);
                     vars["2"] = new H5Dataset(0L, fileDims: []);
+                    break;
+                case var image when IsImageLayer(image):
+                    WriteImageLayerWeights(vars, image);
+                    break;
+                default:
+                    WriteSequenceWeights(vars, layer);
                     break;
             }
 

@@ -37,7 +37,7 @@ internal static class KerasCorpus
                 model.TryGetProperty("reason", out JsonElement reason) ? reason.GetString() : null,
                 model.TryGetProperty("keras_class", out JsonElement kerasClass) ? kerasClass.GetString() : null,
                 model.TryGetProperty("layer_name", out JsonElement layer) ? layer.GetString() : null,
-                model.TryGetProperty("input_shape", out JsonElement shape) ? shape.EnumerateArray().Select(e => e.GetInt32()).ToArray() : null,
+                model.TryGetProperty("input_shape", out JsonElement shape) ? shape.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Null ? -1 : e.GetInt32()).ToArray() : null,
                 model.TryGetProperty("input", out JsonElement input) ? input.EnumerateArray().Select(e => e.GetSingle()).ToArray() : null,
                 model.TryGetProperty("output_shape", out JsonElement outputShape) ? outputShape.EnumerateArray().Select(e => e.GetInt32()).ToArray() : null,
                 model.TryGetProperty("output", out JsonElement output) ? output.EnumerateArray().Select(e => e.GetDouble()).ToArray() : null,
@@ -70,6 +70,6 @@ internal static class KerasCorpus
     }
 }
 
-/// <summary>One file's entry in the reference: loaded (with seeded inputs and float64 outputs) or refused (with the first unsupported layer).</summary>
+/// <summary>One file's entry in the reference: loaded (with seeded inputs and float64 outputs) or refused (with the first unsupported layer, or why not; an open input axis reads as -1).</summary>
 internal sealed record ReferenceModel(string File, string Status, string? Reason, string? KerasClass, string? LayerName,
     int[]? InputShape, float[]? Input, int[]? OutputShape, double[]? Output, string? KerasVersion);

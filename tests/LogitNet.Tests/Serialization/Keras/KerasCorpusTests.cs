@@ -35,6 +35,12 @@ public sealed class KerasCorpusTests(ITestOutputHelper output)
             double error = MaxError(path, reference);
             Assert.True(error <= Tolerance, $"{file}: largest scaled difference from the reference {error:G3}");
         }
+        else if (reference.Reason == "unknown_input_shape")
+        {
+            // Every layer is supported, but the model takes sequences of any length (an Embedding over [None]).
+            var refusal = Assert.Throws<NotSupportedException>(() => Sequential.Load(path));
+            Assert.Contains("open (None)", refusal.Message);
+        }
         else
         {
             var refusal = Assert.Throws<NotSupportedException>(() => Sequential.Load(path));
@@ -44,9 +50,10 @@ public sealed class KerasCorpusTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Corpus_Tally_LoadsAtLeastSeventyFiles_AndRefusesTheRestByReason()
+    public void Corpus_Tally_LoadsAtLeastNinetySevenFiles_AndRefusesTheRestByReason()
     {
         int loaded = 0, within = 0;
+        double worst = 0;
         var refused = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach ((string file, ReferenceModel reference) in KerasCorpus.Models.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
@@ -55,6 +62,7 @@ public sealed class KerasCorpusTests(ITestOutputHelper output)
                 double error = MaxError(KerasCorpus.PathOf(file), reference);
                 loaded++;
                 within += error <= Tolerance ? 1 : 0;
+                worst = Math.Max(worst, error);
             }
             catch (NotSupportedException e)
             {
@@ -64,13 +72,13 @@ public sealed class KerasCorpusTests(ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"{KerasCorpus.Models.Count} files: {loaded} loaded, {within} within {Tolerance} of the reference; refused:");
+        output.WriteLine($"{KerasCorpus.Models.Count} files: {loaded} loaded, {within} within {Tolerance} of the reference (largest difference {worst:G3}); refused:");
         foreach ((string reason, int count) in refused)
         {
             output.WriteLine($"  {count,3} {reason}");
         }
 
-        Assert.True(loaded >= 70, $"only {loaded} corpus files loaded");
+        Assert.True(loaded >= 104, $"only {loaded} corpus files loaded");
         Assert.Equal(loaded, within);
         Assert.Equal(KerasCorpus.Models.Values.Count(m => m.Status == "loaded"), loaded);
     }

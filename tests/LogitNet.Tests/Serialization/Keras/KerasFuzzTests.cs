@@ -18,6 +18,7 @@ public sealed class KerasFuzzTests : IDisposable
     [InlineData("074", 250)]   // Keras 3.12 HDF5
     [InlineData("058", 250)]   // tf.keras 2.14 .keras (zip)
     [InlineData("066", 250)]   // Keras 3.13 .keras
+    [InlineData("078", 100)]   // Keras 3.14 .keras convnet with BatchNormalization
     public void DamagedFiles_FailOnlyWithFormatOrSupportErrors(string number, int trials)
     {
         byte[] bytes = File.ReadAllBytes(KerasCorpus.Numbered(number));

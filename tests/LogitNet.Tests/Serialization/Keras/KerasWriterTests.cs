@@ -59,6 +59,60 @@ public sealed class KerasWriterTests : IDisposable
             model.Compile(new MeanSquaredError(), new SGD(0.1f, momentum: 0.9f, nesterov: true));
             return model;
         },
+        ["convnet.keras"] = () =>
+        {
+            // Odd sizes, "same" with strides, a rectangular kernel, both poolings and a batch normalization with its statistics set.
+            var model = new Sequential(new Input(9, 7, 2),
+                new Conv2D(5, (3, 2), strides: (2, 1), padding: Padding.Same, activation: Activation.Relu),
+                new BatchNormalization(momentum: 0.9f, epsilon: 1e-2f),
+                new MaxPooling2D((2, 3), strides: (1, 2), padding: Padding.Same),
+                new Conv2D(4, 2, dilationRate: 2, activation: Activation.Tanh),
+                new AveragePooling2D(2, padding: Padding.Same),
+                new GlobalAveragePooling2D(),
+                new Dense(3, Activation.Softmax)) { Seed = 15, Log = TextWriter.Null };
+            model.Build(9, 7, 2);
+            RandomizeStatistics(model, 7);
+            model.Compile(new CategoricalCrossentropy(), new Adam(0.001f));
+            return model;
+        },
+        ["image_variants.keras"] = () =>
+        {
+            // No bias, BatchNormalization without β or without γ, global max pooling keeping its axes.
+            var model = new Sequential(new Input(6, 5, 3),
+                new Conv2D(4, 3, padding: Padding.Same, useBias: false),
+                new BatchNormalization(center: false),
+                new Conv2D(3, (1, 2), activation: Activation.Elu),
+                new BatchNormalization(scale: false),
+                new GlobalMaxPooling2D(keepDims: true),
+                new Flatten(),
+                new BatchNormalization(center: false, scale: false),
+                new Dense(2)) { Seed = 16, Log = TextWriter.Null };
+            model.Build(6, 5, 3);
+            RandomizeStatistics(model, 8);
+            return model;
+        },
+        ["sequence_text.keras"] = () =>
+        {
+            var model = new Sequential(new Input(11), new Embedding(40, 6), new SpatialDropout1D(0.3f),
+                new Conv1D(5, 3, padding: Padding.Causal, dilationRate: 2, activation: Activation.Tanh),
+                new MaxPooling1D(3, strides: 2, padding: Padding.Same),
+                new Conv1D(4, 2, strides: 2, padding: Padding.Same, activation: Activation.Relu, useBias: false),
+                new AveragePooling1D(2, strides: 1), new GlobalMaxPooling1D(keepDims: true), new Flatten(),
+                new Dense(3, Activation.Softmax)) { Seed = 15, Log = TextWriter.Null };
+            model.Build(11);
+            RandomBiases(model);
+            model.Compile(new SparseCategoricalCrossentropy(), new Adam(0.002f));
+            return model;
+        },
+        ["sequence_signal.keras"] = () =>
+        {
+            var model = new Sequential(new Input(4, 5, 3), new SpatialDropout2D(0.2f), new Reshape(20, 3),
+                new Conv1D(3, 4, padding: Padding.Same, activation: Activation.Selu), new AveragePooling1D(3, padding: Padding.Same),
+                new Conv1D(2, 2, strides: 3), new GlobalAveragePooling1D(), new Dense(1, Activation.Sigmoid)) { Seed = 16, Log = TextWriter.Null };
+            model.Build(4, 5, 3);
+            RandomBiases(model);
+            return model;
+        },
         ["misc_layers.keras"] = () =>
         {
             // Issue 13's activation layers, zero padding and depthwise convolution (two multipliers, "same" with strides, dilation).
@@ -73,6 +127,39 @@ public sealed class KerasWriterTests : IDisposable
         },
     };
 
+    /// <summary>Gives every bias, γ, β and moving statistic seeded values, so a misplaced weight shows in the outputs.</summary>
+    private static void RandomizeStatistics(Sequential model, int seed)
+    {
+        foreach (Parameter parameter in model.Layers.SelectMany(l => l.Parameters).Where(p => p.Value.Rank == 1))
+        {
+            float[] values = Tensor.RandomUniform([parameter.Value.Length], 0.2f, 1.5f, seed++).ToArray();
+            values.CopyTo(parameter.Value.AsSpan());
+        }
+    }
+
+    /// <summary>Seeded non-zero biases, so that a file that lost or misplaced them shows it.</summary>
+    private static void RandomBiases(Sequential model)
+    {
+        foreach (Parameter bias in model.Parameters.Where(p => p.Name.EndsWith("/bias", StringComparison.Ordinal)))
+        {
+            Tensor.RandomNormal(bias.Value.Shape, 0f, 0.5f, seed: bias.Name.Length).AsSpan().CopyTo(bias.Value.AsSpan());
+        }
+    }
+
+    /// <summary>Inputs for a model: integer ids below the vocabulary for one that starts with an Embedding, values otherwise.</summary>
+    internal static Tensor SampleInput(Sequential model, int samples, long seed)
+    {
+        int[] shape = model.Layers[0].InputShape;
+        if (model.Layers.FirstOrDefault(l => l is not Input) is Embedding embedding)
+        {
+            var random = new Random((int)seed);
+            int count = samples * shape.Aggregate(1, (p, d) => p * d);
+            return Tensor.FromArray(Enumerable.Range(0, count).Select(_ => (float)random.Next(embedding.InputDim)).ToArray(), [samples, .. shape]);
+        }
+
+        return Tensor.RandomNormal([samples, .. shape], 0f, 1.5f, seed);
+    }
+
     public static TheoryData<string> ModelNames() => new(Models.Keys);
 
     [Theory]
@@ -84,8 +171,7 @@ public sealed class KerasWriterTests : IDisposable
         model.Save(path);
         Sequential loaded = Sequential.Load(path);
         loaded.Log = TextWriter.Null;
-        int[] shape = model.Layers[0].InputShape;
-        Tensor x = Tensor.RandomNormal([9, .. shape], 0f, 1.5f, seed: 21);
+        Tensor x = SampleInput(model, 9, seed: 21);
         Assert.Equal(model.Predict(x).ToArray(), loaded.Predict(x).ToArray());
         Assert.Equal(model.ClassNames, loaded.ClassNames);
         Assert.Equal(model.Loss?.GetType(), loaded.Loss?.GetType());

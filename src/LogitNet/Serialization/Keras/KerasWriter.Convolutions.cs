@@ -1,0 +1,147 @@
+using System.Text.Json;
+using LogitNet.Layers;
+using PureHDF;
+
+namespace LogitNet.Serialization.Keras;
+
+/// <summary>
+/// The 2-D image layers in a <c>.keras</c> file: Conv2D, MaxPooling2D, AveragePooling2D,
+/// GlobalAveragePooling2D, GlobalMaxPooling2D and BatchNormalization, with the config keys and
+/// variable order of Keras 3.11 (kernel, bias; gamma, beta, moving_mean, moving_variance).
+/// </summary>
+internal static partial class KerasWriter
+{
+    private static bool IsImageLayer(Layer layer) =>
+        layer is Conv2D or MaxPooling2D or AveragePooling2D or GlobalAveragePooling2D or GlobalMaxPooling2D or BatchNormalization;
+
+    private static void CheckImageLayer(Layer layer)
+    {
+        switch (layer)
+        {
+            case Conv2D conv:
+                ActivationName(conv.Activation, conv.Name);
+                RequireWholeLayerFrozen(conv, conv.Parameters);
+                break;
+            case BatchNormalization normalization:
+                // The moving statistics are never trainable; Keras freezes γ and β together (and a frozen
+                // BatchNormalization runs in inference mode in Keras, so "frozen" must mean both).
+                RequireWholeLayerFrozen(normalization, new[] { normalization.Gamma, normalization.Beta }.OfType<Parameter>());
+                break;
+        }
+    }
+
+    private static void RequireWholeLayerFrozen(Layer layer, IEnumerable<Parameter> parameters)
+    {
+        if (parameters.Select(p => p.Trainable).Distinct().Count() > 1)
+        {
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}' has some parameters frozen and others not; Keras freezes whole layers. Freeze all of the layer's parameters or none before saving as .keras.");
+        }
+    }
+
+    private static string ImageKerasClass(Layer layer) => layer switch
+    {
+        Conv2D => "Conv2D",
+        MaxPooling2D => "MaxPooling2D",
+        AveragePooling2D => "AveragePooling2D",
+        GlobalAveragePooling2D => "GlobalAveragePooling2D",
+        GlobalMaxPooling2D => "GlobalMaxPooling2D",
+        BatchNormalization => "BatchNormalization",
+        _ => throw new NotSupportedException($"Layer '{layer.Name}' has no Keras class."),
+    };
+
+    private static void WriteImageLayerConfig(Utf8JsonWriter json, Layer layer)
+    {
+        switch (layer)
+        {
+            case Conv2D conv:
+                json.WriteNumber("filters", conv.Filters);
+                Pair(json, "kernel_size", conv.KernelSize);
+                Pair(json, "strides", conv.Strides);
+                json.WriteString("padding", PaddingName(conv.Padding));
+                json.WriteString("data_format", "channels_last");
+                Pair(json, "dilation_rate", conv.DilationRate);
+                json.WriteNumber("groups", 1);
+                json.WriteString("activation", ActivationName(conv.Activation, conv.Name));
+                json.WriteBoolean("use_bias", conv.UseBias);
+                KerasInitializers.Write(json, "kernel_initializer", conv.KernelInitializer, conv.Name);
+                KerasInitializers.Write(json, "bias_initializer", conv.BiasInitializer, conv.Name);
+                KerasRegularizer(json, "kernel_regularizer", conv.KernelRegularizer, conv.Name);
+                KerasRegularizer(json, "bias_regularizer", conv.BiasRegularizer, conv.Name);
+                json.WriteNull("activity_regularizer");
+                json.WriteNull("kernel_constraint");
+                json.WriteNull("bias_constraint");
+                break;
+            case MaxPooling2D max:
+                Pooling(json, max.PoolSize, max.Strides, max.Padding);
+                break;
+            case AveragePooling2D average:
+                Pooling(json, average.PoolSize, average.Strides, average.Padding);
+                break;
+            case GlobalAveragePooling2D globalAverage:
+                json.WriteString("data_format", "channels_last");
+                json.WriteBoolean("keepdims", globalAverage.KeepDims);
+                break;
+            case GlobalMaxPooling2D globalMax:
+                json.WriteString("data_format", "channels_last");
+                json.WriteBoolean("keepdims", globalMax.KeepDims);
+                break;
+            case BatchNormalization normalization:
+                json.WriteNumber("axis", -1);
+                json.WriteNumber("momentum", normalization.Momentum);
+                json.WriteNumber("epsilon", normalization.Epsilon);
+                json.WriteBoolean("center", normalization.Center);
+                json.WriteBoolean("scale", normalization.Scale);
+                Initializer(json, "beta_initializer", "Zeros", seed: false);
+                Initializer(json, "gamma_initializer", "Ones", seed: false);
+                Initializer(json, "moving_mean_initializer", "Zeros", seed: false);
+                Initializer(json, "moving_variance_initializer", "Ones", seed: false);
+                json.WriteNull("beta_regularizer");
+                json.WriteNull("gamma_regularizer");
+                json.WriteNull("beta_constraint");
+                json.WriteNull("gamma_constraint");
+                json.WriteBoolean("synchronized", false);
+                json.WriteBoolean("renorm", false);
+                json.WriteNull("renorm_clipping");
+                json.WriteNumber("renorm_momentum", 0.99);
+                break;
+        }
+    }
+
+    /// <summary>A layer's variables in the order Keras creates them: vars/0, vars/1, ...</summary>
+    private static void WriteImageLayerWeights(H5Group vars, Layer layer)
+    {
+        Parameter?[] ordered = layer switch
+        {
+            Conv2D conv => [conv.Kernel, conv.Bias],
+            BatchNormalization normalization => [normalization.Gamma, normalization.Beta, normalization.MovingMean, normalization.MovingVariance],
+            _ => [],
+        };
+        int index = 0;
+        foreach (Parameter? parameter in ordered)
+        {
+            if (parameter is not null)
+            {
+                vars[(index++).ToString(System.Globalization.CultureInfo.InvariantCulture)] = Dataset(parameter.Value, parameter.Value.Shape);
+            }
+        }
+    }
+
+    private static void Pooling(Utf8JsonWriter json, (int Height, int Width) poolSize, (int Height, int Width) strides, Padding padding)
+    {
+        Pair(json, "pool_size", poolSize);
+        json.WriteString("padding", PaddingName(padding));
+        Pair(json, "strides", strides);
+        json.WriteString("data_format", "channels_last");
+    }
+
+    private static string PaddingName(Padding padding) => padding == Padding.Same ? "same" : "valid";
+
+    private static void Pair(Utf8JsonWriter json, string key, (int Height, int Width) value)
+    {
+        json.WriteStartArray(key);
+        json.WriteNumberValue(value.Height);
+        json.WriteNumberValue(value.Width);
+        json.WriteEndArray();
+    }
+}

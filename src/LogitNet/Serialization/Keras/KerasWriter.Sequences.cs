@@ -1,0 +1,139 @@
+using System.Text.Json;
+using LogitNet.Layers;
+using PureHDF;
+
+namespace LogitNet.Serialization.Keras;
+
+/// <summary>The sequence layers in a written <c>.keras</c> file, with the keys and defaults Keras 3.11's <c>get_config</c> writes.</summary>
+internal static partial class KerasWriter
+{
+    /// <summary>The Keras class of a sequence layer, or null for other layers.</summary>
+    private static string? SequenceKerasClass(Layer layer) => layer switch
+    {
+        Conv1D => "Conv1D",
+        MaxPooling1D => "MaxPooling1D",
+        AveragePooling1D => "AveragePooling1D",
+        GlobalAveragePooling1D => "GlobalAveragePooling1D",
+        GlobalMaxPooling1D => "GlobalMaxPooling1D",
+        Embedding => "Embedding",
+        SpatialDropout1D => "SpatialDropout1D",
+        SpatialDropout2D => "SpatialDropout2D",
+        _ => null,
+    };
+
+    /// <summary>Refuses what Keras cannot express: an activation it has no name for, or a layer frozen in part.</summary>
+    private static void CheckSequenceLayer(Layer layer)
+    {
+        if (layer is Conv1D conv)
+        {
+            ActivationName(conv.Activation, conv.Name);
+        }
+
+        if (layer.Parameters.Select(p => p.Trainable).Distinct().Count() > 1)
+        {
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}' has some parameters frozen and others not; Keras freezes whole layers. Freeze all of the layer's parameters or none before saving as .keras.");
+        }
+    }
+
+    /// <summary>The layer-specific keys of a sequence layer's config (after name, trainable and dtype).</summary>
+    private static void WriteSequenceConfig(Utf8JsonWriter json, Layer layer)
+    {
+        switch (layer)
+        {
+            case Conv1D conv:
+                json.WriteNumber("filters", conv.Filters);
+                One(json, "kernel_size", conv.KernelSize);
+                One(json, "strides", conv.Strides);
+                json.WriteString("padding", conv.Padding switch { Padding.Same => "same", Padding.Causal => "causal", _ => "valid" });
+                json.WriteString("data_format", "channels_last");
+                One(json, "dilation_rate", conv.DilationRate);
+                json.WriteNumber("groups", 1);
+                json.WriteString("activation", ActivationName(conv.Activation, conv.Name));
+                json.WriteBoolean("use_bias", conv.UseBias);
+                Initializer(json, "kernel_initializer", "GlorotUniform", seed: true);
+                Initializer(json, "bias_initializer", "Zeros", seed: false);
+                json.WriteNull("kernel_regularizer");
+                json.WriteNull("bias_regularizer");
+                json.WriteNull("activity_regularizer");
+                json.WriteNull("kernel_constraint");
+                json.WriteNull("bias_constraint");
+                break;
+            case MaxPooling1D max:
+                Pooling(max.PoolSize, max.Strides, max.Padding);
+                break;
+            case AveragePooling1D average:
+                Pooling(average.PoolSize, average.Strides, average.Padding);
+                break;
+            case GlobalAveragePooling1D globalAverage:
+                json.WriteString("data_format", "channels_last");
+                json.WriteBoolean("keepdims", globalAverage.KeepDims);
+                break;
+            case GlobalMaxPooling1D globalMax:
+                json.WriteString("data_format", "channels_last");
+                json.WriteBoolean("keepdims", globalMax.KeepDims);
+                break;
+            case Embedding embedding:
+                json.WriteNumber("input_dim", embedding.InputDim);
+                json.WriteNumber("output_dim", embedding.OutputDim);
+                json.WriteStartObject("embeddings_initializer");
+                json.WriteString("module", "keras.initializers");
+                json.WriteString("class_name", "RandomUniform");
+                json.WriteStartObject("config");
+                json.WriteNull("seed");
+                json.WriteNumber("minval", -0.05);
+                json.WriteNumber("maxval", 0.05);
+                json.WriteEndObject();
+                json.WriteNull("registered_name");
+                json.WriteEndObject();
+                json.WriteNull("embeddings_regularizer");
+                json.WriteNull("activity_regularizer");
+                json.WriteNull("embeddings_constraint");
+                json.WriteBoolean("mask_zero", false);
+                break;
+            case SpatialDropout1D spatial1D:
+                json.WriteNumber("rate", spatial1D.Rate);
+                json.WriteNull("seed");
+                break;
+            case SpatialDropout2D spatial2D:
+                json.WriteNumber("rate", spatial2D.Rate);
+                json.WriteNull("seed");
+                json.WriteString("data_format", "channels_last");
+                break;
+        }
+
+        void Pooling(int poolSize, int strides, Padding padding)
+        {
+            One(json, "pool_size", poolSize);
+            json.WriteString("padding", padding == Padding.Same ? "same" : "valid");
+            One(json, "strides", strides);
+            json.WriteString("data_format", "channels_last");
+        }
+    }
+
+    /// <summary>A sequence layer's variables under <c>vars</c>, in Keras's order (Conv1D: kernel, bias; Embedding: embeddings).</summary>
+    private static void WriteSequenceWeights(H5Group vars, Layer layer)
+    {
+        switch (layer)
+        {
+            case Conv1D conv:
+                vars["0"] = Dataset(conv.Kernel.Value, conv.Kernel.Value.Shape);
+                if (conv.Bias is { } bias)
+                {
+                    vars["1"] = Dataset(bias.Value, bias.Value.Shape);
+                }
+
+                break;
+            case Embedding embedding:
+                vars["0"] = Dataset(embedding.Embeddings.Value, embedding.Embeddings.Value.Shape);
+                break;
+        }
+    }
+
+    private static void One(Utf8JsonWriter json, string key, int value)
+    {
+        json.WriteStartArray(key);
+        json.WriteNumberValue(value);
+        json.WriteEndArray();
+    }
+}
