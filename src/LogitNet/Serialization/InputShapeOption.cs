@@ -35,7 +35,7 @@ internal static class InputShapeOption
         if (given.Count != declared.Count)
         {
             throw new ArgumentException(
-                $"LoadOptions.InputShape {Format(given)} has {given.Count} axes, but the file's model takes samples of shape {Format(declared)}, {declared.Count} axes (sizes per sample, without the batch axis). ({file})",
+                $"LoadOptions.InputShape {Format(given)} has {given.Count} axes, but the file's model takes samples of shape {Format(declared)}, {declared.Count} {(declared.Count == 1 ? "axis" : "axes")} (sizes per sample, without the batch axis). ({file})",
                 "options");
         }
 
