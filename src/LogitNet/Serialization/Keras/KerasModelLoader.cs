@@ -156,7 +156,18 @@ internal static class KerasModelLoader
     {
         KerasLayerNode model = KerasModelConfig.ReadModel(root, path, entry);
         int[] inputShape = KerasModelConfig.InputShape(root, model, path, entry, options?.InputShape, out string? shapeNote);
-        KerasModelBuilder.Result result = KerasModelBuilder.Build(model, inputShape, keras2, path, entry);
+        KerasModelBuilder.Result result;
+        try
+        {
+            result = KerasModelBuilder.Build(model, inputShape, keras2, path, entry);
+        }
+        catch (DataFormatException e) when (shapeNote is not null && e.Message.Contains("leaves no output", StringComparison.Ordinal))
+        {
+            // A "valid" window longer than the length the caller chose: the choice is at fault, not the file.
+            throw new ArgumentException(
+                $"The model cannot be built for LoadOptions.InputShape {InputShapeOption.Format(inputShape)}: {e.Message} Give a longer size for the open axes.", "options", e);
+        }
+
         if (result.ParameterCount * sizeof(float) > weightBytes)
         {
             var tooMany = new DataFormatException(

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using LogitNet.Layers;
+using PureHDF;
 
 namespace LogitNet.Tests.Serialization.Keras;
 
@@ -113,6 +114,56 @@ public sealed class KerasOpenInputShapeTests : IDisposable
 
         Sequential trained = Sequential.Load(path, new LoadOptions { InputShape = [9] });
         Assert.Equal(model.Parameters.Select(p => p.Value.ToArray()), trained.Parameters.Select(p => p.Value.ToArray()));
+    }
+
+    [Fact]
+    public void Keras2Hdf5_WithAnOpenLength_LoadsWithTheOption()
+    {
+        // tf.keras 2.x: Embedding(20, 4, input_length=None) over batch_input_shape [None, None], weights under Keras 2's names.
+        var expected = new Sequential(new Input(5), new Embedding(20, 4), new GlobalAveragePooling1D(), new Dense(2)) { Seed = 6, Log = TextWriter.Null };
+        expected.Build(5);
+        IReadOnlyList<Parameter> ps = expected.Parameters;
+        string config = """
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, null], "dtype": "float32", "name": "in"}},
+              {"class_name": "Embedding", "config": {"name": "embedding", "input_dim": 20, "output_dim": 4, "mask_zero": false, "input_length": null}},
+              {"class_name": "GlobalAveragePooling1D", "config": {"name": "gap", "data_format": "channels_last"}},
+              {"class_name": "Dense", "config": {"name": "dense", "units": 2, "activation": "linear", "use_bias": true}}]}}
+            """;
+        string path = Path.Combine(_directory, "text.h5");
+        var modelWeights = new H5Group();
+        foreach ((string layer, string[] names, Parameter[] values) in new[] { ("embedding", new[] { "embeddings:0" }, new[] { ps[0] }), ("dense", ["kernel:0", "bias:0"], [ps[1], ps[2]]) })
+        {
+            var owner = new H5Group();
+            for (int i = 0; i < names.Length; i++)
+            {
+                owner[names[i]] = new H5Dataset(values[i].Value.ToArray(), fileDims: values[i].Value.Shape.Select(d => (ulong)d).ToArray());
+            }
+
+            modelWeights[layer] = new H5Group { Attributes = new() { ["weight_names"] = names.Select(n => $"{layer}/{n}").ToArray() }, [layer] = owner };
+        }
+
+        modelWeights.Attributes["layer_names"] = new[] { "embedding", "dense" };
+        var file = new H5File { ["model_weights"] = modelWeights };
+        file.Attributes["model_config"] = config;
+        file.Attributes["keras_version"] = "2.15.0";
+        file.Write(path);
+
+        Assert.Contains("leaves axis 0 open (None)", Assert.Throws<NotSupportedException>(() => Sequential.Load(path)).Message);
+        Sequential loaded = Sequential.Load(path, new LoadOptions { InputShape = [5] });
+        Tensor ids = Tensor.FromArray([1, 2, 3, 4, 5, 19, 0, 0, 7, 7], [2, 5]);
+        Assert.Equal(expected.Predict(ids).ToArray(), loaded.Predict(ids).ToArray());
+    }
+
+    [Fact]
+    public void ALengthShorterThanAValidWindow_IsRefused_AsTheOptionsFault()
+    {
+        // Conv1D kernel 2 under "valid" needs 2 steps; the weights fit any length, the window does not.
+        string path = OpenText(out _);
+        var error = Assert.Throws<ArgumentException>(() => Sequential.Load(path, new LoadOptions { InputShape = [1] }));
+        Assert.Contains("cannot be built for LoadOptions.InputShape [1]", error.Message);
+        Assert.Contains("'conv'", error.Message);
+        Assert.Equal([2], Sequential.Load(path, new LoadOptions { InputShape = [2] }).Layers[0].InputShape);
     }
 
     [Fact]
