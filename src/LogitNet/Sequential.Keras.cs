@@ -27,11 +27,11 @@ public sealed partial class Sequential
     }
 
     /// <summary>Loads a Keras file when the content is one (HDF5, or a zip holding Keras's weights); null otherwise.</summary>
-    private static Sequential? LoadKeras(string path, FileStream file, ZipArchive? zip)
+    private static Sequential? LoadKeras(string path, FileStream file, ZipArchive? zip, LoadOptions? options)
     {
         if (zip is not null)
         {
-            return KerasModelLoader.IsKerasZip(zip) ? KerasModelLoader.LoadZip(path, zip, file.Length) : null;
+            return KerasModelLoader.IsKerasZip(zip) ? KerasModelLoader.LoadZip(path, zip, file.Length, options) : null;
         }
 
         Span<byte> head = stackalloc byte[8];
@@ -39,7 +39,7 @@ public sealed partial class Sequential
         file.Position = 0;
         return KerasModelLoader.Sniff(head[..read]) switch
         {
-            KerasModelLoader.Kind.Hdf5 => KerasModelLoader.LoadHdf5(path, file),
+            KerasModelLoader.Kind.Hdf5 => KerasModelLoader.LoadHdf5(path, file, options),
             KerasModelLoader.Kind.Pickle => throw new DataFormatException(
                 "A Python pickle (pickle.dump or joblib), not a model file LogitNet reads: pickles can run code when loaded, so they are never opened. Save the model from Keras with model.save(\"model.keras\").", path),
             _ => null,

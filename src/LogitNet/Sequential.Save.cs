@@ -150,6 +150,11 @@ public sealed partial class Sequential
     /// settings and optimizer state.
     /// </summary>
     /// <param name="path">The file.</param>
+    /// <param name="options">
+    /// What the file leaves open: <see cref="LoadOptions.InputShape"/> gives the per-sample shape for a
+    /// Keras model declared with open (None) axes, such as a text model taking sequences of any length.
+    /// Null for files whose input shape is fixed (LogitNet's own always are).
+    /// </param>
     /// <returns>
     /// The model, built, with its weights; compiled if it was when saved. It predicts bitwise what the
     /// saved model did, and a compiled one trains on as the saved model would have (see <see cref="Save"/>).
@@ -165,14 +170,21 @@ public sealed partial class Sequential
     /// (step count 0, zero moments), as if it had just been compiled.
     /// </para>
     /// </remarks>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="path"/> is empty, or <see cref="LoadOptions.InputShape"/> contradicts the file's
+    /// input shape (another rank, or another size on an axis the file fixes).
+    /// </exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="DataFormatException">The file is not a LogitNet model or is damaged; the message says where.</exception>
-    public static Sequential Load(string path)
+    /// <exception cref="NotSupportedException">
+    /// A Keras file LogitNet cannot represent (a layer it lacks, named), or one whose input shape has open
+    /// (None) axes and no <see cref="LoadOptions.InputShape"/> was given: the message names the axes.
+    /// </exception>
+    public static Sequential Load(string path, LoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        if (LoadKeras(path, file, zip: null) is { } fromHdf5)
+        if (LoadKeras(path, file, zip: null, options) is { } fromHdf5)
         {
             return fromHdf5;
         }
@@ -191,7 +203,7 @@ public sealed partial class Sequential
         {
             using (zip)
             {
-                return LoadKeras(path, file, zip) ?? LoadFrom(zip, path, file.Length);
+                return LoadKeras(path, file, zip, options) ?? LoadFrom(zip, path, file.Length, options);
             }
         }
         catch (InvalidDataException e)
@@ -201,7 +213,7 @@ public sealed partial class Sequential
         }
     }
 
-    private static Sequential LoadFrom(ZipArchive zip, string path, long archiveLength)
+    private static Sequential LoadFrom(ZipArchive zip, string path, long archiveLength, LoadOptions? options)
     {
         {
             ZipArchiveEntry configEntry = RequireEntry(zip, ConfigEntry, path);
@@ -213,6 +225,11 @@ public sealed partial class Sequential
 
             byte[] config = ReadEntry(configEntry, path);
             (Sequential model, int[] inputShape, long parameterBytes, Action<Sequential> afterBuild, Action<Sequential>? compile) = ModelConfig.Read(config, path);
+            if (options?.InputShape is { } given)
+            {
+                // LogitNet's files fix every axis: a shape given must be the saved one (Resolve names both if not).
+                InputShapeOption.Resolve([.. inputShape.Select(d => (int?)d)], given, long.MaxValue, path);
+            }
 
             // Refuse before building: the architecture must not need more than the weights entry can hold.
             long justified = VerifiedZipEntry.MostContent(weightsEntry, archiveLength);

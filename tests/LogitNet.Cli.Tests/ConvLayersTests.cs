@@ -15,7 +15,7 @@ public sealed class ConvLayersTests : IDisposable
     public void Train_ConvLayersOnDigits_Learns_Saves_AndEvaluateAndPredictTakeFlatSamples()
     {
         // The embedded 8 x 8 digits: small enough for a test run (the MNIST convnet is samples/MnistConvnet).
-        CliResult train = CliRunner.Run(_directory, "train", "--dataset", "digits", "--input-shape", "8x8x1",
+        CliResult train = CliRunner.Run(_directory, "train", "--dataset", "digits", "--input-shape", "8,8,1",
             "--layers", "conv:8x3:relu:same,maxpool,conv:8x3:relu:same,avgpool:2,flatten,dropout:0.25,10", "--epochs", "20", "--output", "conv.logitnet");
         Assert.True(train.ExitCode == 0, train.Error);
         Assert.Equal("", train.Error);

@@ -9,7 +9,8 @@ sequence layers Conv1D, Max/AveragePooling1D, GlobalAverage/MaxPooling1D, Embedd
 and Sequential/Functional models that chain them), and for those runs the forward pass in float64 on
 seeded inputs. For the
 others it records the first unsupported layer (class and name), which LogitNet must name when it
-refuses the file.
+refuses the file. A model whose input leaves axes open (None, e.g. a text model over sequences of
+any length) is evaluated with those axes at OPEN_AXIS_SIZE, on inputs drawn from a stream of its own.
 
 Weights are found as Keras itself finds them, written here from Keras's own rules, not from
 LogitNet's code:
@@ -44,6 +45,9 @@ SUPPORTED |= {"ReLU", "LeakyReLU", "Softmax", "ZeroPadding2D", "DepthwiseConv2D"
 MODELS = {"Sequential", "Functional", "Model"}
 SAMPLES = 3
 SEED = 20260512
+# The size an open (None) input axis is evaluated at, such as the sequence length of a text model
+# declared with Input(shape=(None,)); recorded per file as input_shape beside declared_input_shape.
+OPEN_AXIS_SIZE = 64
 
 
 def snake(name):
@@ -631,14 +635,21 @@ def main():
             entry.update(status="refused", reason="unsupported_layer", keras_class=bad[0], layer_name=bad[1])
         elif layers is None:
             entry.update(status="refused", reason="not_a_chain")
-        elif shape is None or any(d is None for d in shape):
+        elif shape is None:
             entry.update(status="refused", reason="unknown_input_shape", input_shape=shape)
         else:
             source = KerasWeights(h5) if kind == "keras" else LegacyWeights(h5)
             weights = bind(layers, source, kind)
-            x = sequence_ids(layers, shape, rng)
+            draw = rng
+            if any(d is None for d in shape):
+                # Open (None) axes: evaluated at one fixed size, which LogitNet is given as
+                # LoadOptions.InputShape. A stream of their own keeps the other files' inputs unchanged.
+                entry.update(declared_input_shape=shape)
+                shape = [OPEN_AXIS_SIZE if d is None else d for d in shape]
+                draw = np.random.default_rng([SEED, len(results)])
+            x = sequence_ids(layers, shape, draw)
             if x is None:
-                x = rng.standard_normal((SAMPLES, *shape)).astype(np.float32)
+                x = draw.standard_normal((SAMPLES, *shape)).astype(np.float32)
             y = forward(layers, x.astype(np.float64), weights, version.startswith("2."))
             entry.update(status="loaded", input_shape=shape,
                          input=[Exact(format(float(v), ".9g")) for v in x.ravel()],

@@ -10,21 +10,26 @@ internal static class ConvertCommand
     {
         var input = new Argument<string>("IN") { Description = "The model: LogitNet's file, a Keras .keras file, or a Keras HDF5 .h5/.hdf5 file (told apart by content)." };
         var output = new Argument<string>("OUT") { Description = "The file to write; its ending picks the format: .keras (Keras 3), .onnx, or anything else for LogitNet's format." };
+        Option<string?> inputShape = InputShapeArgument.Create();
         var command = new Command("convert",
             """
             Convert a model between Keras files, LogitNet's format and ONNX. IN is read by its content:
             LogitNet's file, a Keras 3 .keras zip (tf.keras 2.13+ writes them too) or a legacy Keras HDF5
             .h5 file (Keras 2.x or 3.x). OUT's ending picks what is written: .keras (a Keras 3 file that
             keras.models.load_model reads), .onnx (opset 17), anything else LogitNet's own format.
-            .h5 is read, not written: write .keras for Keras.
+            .h5 is read, not written: write .keras for Keras. A Keras model whose input leaves axes open
+            (None), such as a text model over sequences of any length, needs --input-shape: the model
+            written takes that one shape.
 
             Examples:
               logitnet convert model.h5 model.logitnet
               logitnet convert model.keras model.onnx
               logitnet convert digits.logitnet digits.keras
+              logitnet convert text_classifier.keras text.onnx --input-shape 250
             """);
         command.Arguments.Add(input);
         command.Arguments.Add(output);
+        command.Options.Add(inputShape);
         command.SetAction(parse =>
         {
             string inputPath = parse.GetValue(input)!, outputPath = parse.GetValue(output)!;
@@ -40,7 +45,7 @@ internal static class ConvertCommand
                 throw new UsageException($"OUT '{outputPath}': LogitNet reads Keras HDF5 files but does not write them; write a .keras file, which Keras 3 and tf.keras 2.13+ load.");
             }
 
-            Sequential model = ModelFile.Load(inputPath);
+            Sequential model = ModelFile.Load(inputPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
             string format;
             if (extension == ".onnx")
             {

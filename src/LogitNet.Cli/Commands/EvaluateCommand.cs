@@ -22,6 +22,7 @@ internal static class EvaluateCommand
         var testSplit = new Option<double>("--test-split") { Description = "The test fraction train used (built-in sets).", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<long>("--seed") { Description = "The seed train used (built-in sets).", DefaultValueFactory = _ => 0 };
         Option<string> delimiter = CsvDelimiter.Create();
+        Option<string?> inputShape = InputShapeArgument.Create();
         var command = new Command("evaluate",
             """
             Evaluate a saved classifier: loss, accuracy, confusion matrix and per-class precision and recall,
@@ -35,6 +36,7 @@ internal static class EvaluateCommand
               logitnet evaluate model.logitnet --dataset test.csv --label-column label
             """);
         command.Arguments.Add(model);
+        command.Options.Add(inputShape);
         foreach (Option option in new Option[] { dataset, labels, labelColumn, testSplit, seed, delimiter })
         {
             command.Options.Add(option);
@@ -42,7 +44,7 @@ internal static class EvaluateCommand
 
         command.SetAction(parse =>
         {
-            Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
+            Sequential loaded = ModelFile.Load(parse.GetValue(model)!, InputShapeArgument.Parse(parse.GetValue(inputShape)));
             LossKind kind = LossChoice.KindOf(loaded.Loss);
             var data = new DataSpec(parse.GetValue(dataset)!, parse.GetValue(labels), parse.GetValue(labelColumn), parse.GetValue(testSplit), parse.GetValue(seed),
                 CsvDelimiter.Parse(parse.GetValue(delimiter)!));

@@ -9,6 +9,7 @@ internal static class ExportOnnxCommand
     {
         var model = new Argument<string>("MODEL") { Description = "A model saved by 'logitnet train --output' (or Sequential.Save), or a Keras .keras/.h5 file." };
         var output = new Argument<string>("OUTPUT") { Description = "The ONNX file to write, such as digits.onnx (replaced if it exists)." };
+        Option<string?> inputShape = InputShapeArgument.Create();
         var command = new Command("export-onnx",
             """
             Write a saved model as an ONNX file (opset 17) for ONNX Runtime and other ONNX tools: input 'input',
@@ -21,6 +22,7 @@ internal static class ExportOnnxCommand
             """);
         command.Arguments.Add(model);
         command.Arguments.Add(output);
+        command.Options.Add(inputShape);
         command.SetAction(parse =>
         {
             string modelPath = parse.GetValue(model)!, outputPath = parse.GetValue(output)!;
@@ -32,7 +34,7 @@ internal static class ExportOnnxCommand
             }
 
             OutputPath.Check(outputPath, "OUTPUT");
-            Sequential loaded = ModelFile.Load(modelPath);
+            Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
             OutputPath.Write(outputPath, "the ONNX file", () => loaded.ExportOnnx(outputPath));
             string features = string.Join(", ", loaded.Layers[0].InputShape);
             int outputs = loaded.Layers[^1].OutputShape[^1];

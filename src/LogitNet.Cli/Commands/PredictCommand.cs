@@ -24,6 +24,7 @@ internal static class PredictCommand
         var topK = new Option<int>("--top-k", "-k") { Description = "How many of the most probable classes to list per sample.", DefaultValueFactory = _ => 3 };
         Option<string> delimiter = CsvDelimiter.Create();
         var output = new Option<string?>("--output", "-o") { Description = "Write the predictions instead of a table: .csv (class, probability, then top-k class/probability pairs; classes by name) or .npy (the probabilities [n, classes], columns in class-id order)." };
+        Option<string?> inputShape = InputShapeArgument.Create();
         var command = new Command("predict",
             """
             Classify samples with a saved model: the predicted class, its probability and the top-k classes,
@@ -34,11 +35,13 @@ internal static class PredictCommand
               logitnet predict digits.logitnet --input samples.csv
               logitnet predict model.keras --input samples.csv
               logitnet predict model.h5 --input samples.npy
+              logitnet predict text_classifier.keras --input padded_ids.npy --input-shape 250
               logitnet predict digits.logitnet --input samples.npy --top-k 5
               logitnet predict mnist.logitnet --input t10k-images-idx3-ubyte.gz --output predictions.csv
               logitnet predict digits.logitnet --input samples.csv --output predictions.csv
             """);
         command.Arguments.Add(model);
+        command.Options.Add(inputShape);
         command.Options.Add(input);
         command.Options.Add(topK);
         command.Options.Add(output);
@@ -65,7 +68,7 @@ internal static class PredictCommand
                 OutputPath.Check(outputPath, "--output");
             }
 
-            Sequential loaded = ModelFile.Load(parse.GetValue(model)!);
+            Sequential loaded = ModelFile.Load(parse.GetValue(model)!, InputShapeArgument.Parse(parse.GetValue(inputShape)));
             if (!File.Exists(inputPath))
             {
                 throw new FileNotFoundException($"Input file not found: {inputPath}", inputPath);

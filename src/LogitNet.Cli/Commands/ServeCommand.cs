@@ -15,6 +15,7 @@ internal static partial class ServeCommand
         var name = new Option<string?>("--name", "-n") { Description = "The model name in the URLs, /v1/models/NAME (default: the model file's name without extension)." };
         var host = new Option<string>("--host") { Description = "The address to listen on: 127.0.0.1 (this machine only), 0.0.0.0 (every IPv4 interface), ::1, ...", DefaultValueFactory = _ => "127.0.0.1" };
         var maxBody = new Option<int>("--max-body-mb") { Description = "The largest request body accepted, in MiB; larger ones get 413.", DefaultValueFactory = _ => 32 };
+        Option<string?> shapeOption = InputShapeArgument.Create();
         var command = new Command("serve",
             """
             Serve a saved model over HTTP with TensorFlow Serving's REST API, so existing clients work unchanged:
@@ -30,6 +31,7 @@ internal static partial class ServeCommand
               curl -d '{"instances": [[0, 0, 5, 13, ...]]}' http://127.0.0.1:8501/v1/models/digits:predict
             """);
         command.Arguments.Add(model);
+        command.Options.Add(shapeOption);
         command.Options.Add(port);
         command.Options.Add(name);
         command.Options.Add(host);
@@ -61,7 +63,7 @@ internal static partial class ServeCommand
                 throw new UsageException($"model name '{modelName}'{source}: expected letters, digits, '.', '_' or '-', as it goes in the URL /v1/models/NAME");
             }
 
-            Sequential loaded = ModelFile.Load(modelPath);
+            Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(shapeOption)));
             int[] inputShape = loaded.Layers[0].InputShape;
             int outputs = loaded.Layers[^1].OutputShape[^1];
             var server = new PredictionServer(loaded, modelName, maxBodyMb * 1024L * 1024L);

@@ -26,7 +26,7 @@ internal static class TrainCommand
     private static readonly Option<string> s_layers = new("--layers") { Description = LayerSpec.Help, DefaultValueFactory = _ => LayerSpec.Default };
     private static readonly Option<string?> s_input = new("--input-shape")
     {
-        Description = "The shape of one sample for image layers (conv, pooling, flatten), HxWxC: e.g. 28x28x1 for mnist, 8x8x1 for digits. Each sample's features fill it row by row, channels last.",
+        Description = "The shape of one sample for image layers (conv, pooling, flatten), HxWxC or H,W,C: e.g. 28x28x1 for mnist, 8x8x1 for digits. Each sample's features fill it row by row, channels last.",
     };
     private static readonly Option<string> s_loss = new("--loss") { Description = LossChoice.Help, DefaultValueFactory = _ => "sparse_categorical_crossentropy" };
     private static readonly Option<string> s_optimizer = new("--optimizer") { Description = OptimizerChoice.Help, DefaultValueFactory = _ => "adam" };
@@ -180,7 +180,8 @@ internal static class TrainCommand
             return null;
         }
 
-        string[] parts = text.Split('x', 'X');
+        // HxWxC reads best for images; commas as the model-reading commands' --input-shape take them work too.
+        string[] parts = text.Split(['x', 'X', ','], StringSplitOptions.TrimEntries);
         var shape = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
@@ -193,7 +194,7 @@ internal static class TrainCommand
 
         return shape.Length is >= 1 and <= 3
             ? shape
-            : throw new UsageException($"--input-shape '{text}': expected the shape of one sample as HxWxC, e.g. 28x28x1");
+            : throw new UsageException($"--input-shape '{text}': expected the shape of one sample as HxWxC, e.g. 28x28x1 (or 28,28,1)");
     }
 
     private static string FeatureText(Tensor features) => string.Join('x', features.Shape.Skip(1));

@@ -2,7 +2,8 @@ namespace LogitNet.Cli.Training;
 
 internal static class ModelFile
 {
-    public static Sequential Load(string path)
+    /// <summary>Loads a model file (LogitNet's or Keras's) with stdout kept for results; <paramref name="options"/> from <c>--input-shape</c>.</summary>
+    public static Sequential Load(string path, LoadOptions? options = null)
     {
         if (!File.Exists(path))
         {
@@ -15,7 +16,12 @@ internal static class ModelFile
         try
         {
             Console.SetOut(TextWriter.Null);
-            model = Sequential.Load(path);
+            model = Sequential.Load(path, options);
+        }
+        catch (ArgumentException e) when (options?.InputShape is { } shape && e.ParamName == "options")
+        {
+            // The shape given contradicts the file: the command line is at fault, so it is a usage error.
+            throw new UsageException($"--input-shape {string.Join(",", shape)}: {e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
         }
         finally
         {

@@ -64,8 +64,12 @@ internal static class KerasModelConfig
         return ReadNode(root, where, ref count);
     }
 
-    /// <summary>The per-sample input shape of the model: from its first InputLayer, the first layer's <c>batch_input_shape</c>, or its build config.</summary>
-    public static int[] InputShape(JsonElement root, KerasLayerNode model, string file, string entry)
+    /// <summary>
+    /// The per-sample input shape of the model: from its first InputLayer, the first layer's
+    /// <c>batch_input_shape</c>, or its build config; open (None) axes filled from <paramref name="given"/>
+    /// (<see cref="LoadOptions.InputShape"/>), which <paramref name="note"/> then says.
+    /// </summary>
+    public static int[] InputShape(JsonElement root, KerasLayerNode model, string file, string entry, IReadOnlyList<int>? given, out string? note)
     {
         var where = new Where(file, entry);
         JsonElement? batchShape = FirstBatchShape(model) ?? BuildShape(root);
@@ -75,7 +79,7 @@ internal static class KerasModelConfig
                 $"The model declares no input shape (no InputLayer, batch_input_shape or build_input_shape), so its weights' shapes are unknown. ({file})");
         }
 
-        var sample = new int[shape.GetArrayLength() - 1];
+        var sample = new int?[shape.GetArrayLength() - 1];
         long values = 1;
         if (sample.Length >= Tensor.MaxRank)
         {
@@ -87,17 +91,21 @@ internal static class KerasModelConfig
             JsonElement size = shape[i + 1];
             if (size.ValueKind == JsonValueKind.Null)
             {
-                throw new NotSupportedException(
-                    $"The model's input shape {shape.GetRawText()} leaves axis {i + 1} open (None); LogitNet needs a fixed per-sample shape. ({file})");
+                // Open: LoadOptions.InputShape fills it, or InputShapeOption refuses saying how to.
+                continue;
             }
 
-            if (!size.TryGetInt32(out sample[i]) || sample[i] <= 0 || (values *= sample[i]) > KerasModelBuilder.MaxSize)
+            if (!size.TryGetInt32(out int known) || known <= 0 || (values *= known) > KerasModelBuilder.MaxSize)
             {
                 throw where.Error($"The input shape {shape.GetRawText()} has an invalid size on axis {i + 1} (at most {KerasModelBuilder.MaxSize} values per sample).");
             }
+
+            sample[i] = known;
         }
 
-        return sample;
+        int[] filled = InputShapeOption.Resolve(sample, given, KerasModelBuilder.MaxSize, file);
+        note = InputShapeOption.Note(sample, filled);
+        return filled;
     }
 
     private static JsonElement? FirstBatchShape(KerasLayerNode model)

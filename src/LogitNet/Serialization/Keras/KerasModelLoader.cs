@@ -58,7 +58,7 @@ internal static class KerasModelLoader
     /// <summary>Whether an opened zip is a Keras file (it holds the Keras weights entry, and no LogitNet weights).</summary>
     public static bool IsKerasZip(ZipArchive zip) => zip.GetEntry("model.weights.h5") is not null && zip.GetEntry("model.safetensors") is null;
 
-    public static Sequential LoadHdf5(string path, Stream file)
+    public static Sequential LoadHdf5(string path, Stream file, LoadOptions? options)
     {
         if (file.Length > MaxHdf5Bytes)
         {
@@ -83,7 +83,7 @@ internal static class KerasModelLoader
         using JsonDocument document = KerasModelConfig.Parse(Encoding.UTF8.GetBytes(config), path, "model_config");
         string? training = KerasHdf5.StringAttribute(root, "training_config", path, "training_config");
         bool keras2 = !version.StartsWith('3');
-        return Load(document.RootElement, keras2, path, "model_config", bytes.Length,
+        return Load(document.RootElement, keras2, path, "model_config", bytes.Length, options,
             (model, bindings) =>
             {
                 var weights = new KerasLegacyWeights(root, path);
@@ -97,7 +97,7 @@ internal static class KerasModelLoader
             training is null ? null : () => KerasModelConfig.Parse(Encoding.UTF8.GetBytes(training), path, "training_config"));
     }
 
-    public static Sequential LoadZip(string path, ZipArchive zip, long archiveLength)
+    public static Sequential LoadZip(string path, ZipArchive zip, long archiveLength, LoadOptions? options)
     {
         ZipArchiveEntry configEntry = zip.GetEntry("config.json")
             ?? throw new DataFormatException("The archive holds Keras weights (model.weights.h5) but no config.json: it holds no architecture (a weights-only save). Load the .keras file that model.save wrote.", path);
@@ -125,7 +125,7 @@ internal static class KerasModelLoader
         JsonElement root = document.RootElement;
         bool keras2 = version.StartsWith('2');
         JsonElement? compile = KerasModelBuilder.Optional(root, "compile_config");
-        Sequential model = Load(root, keras2, path, "config.json", weightsBytes.Length,
+        Sequential model = Load(root, keras2, path, "config.json", weightsBytes.Length, options,
             (model, bindings) =>
             {
                 IH5Group h5 = KerasHdf5.Open(weightsBytes, path, "model.weights.h5");
@@ -151,22 +151,47 @@ internal static class KerasModelLoader
         return model;
     }
 
-    private static Sequential Load(JsonElement root, bool keras2, string path, string entry, long weightBytes,
+    private static Sequential Load(JsonElement root, bool keras2, string path, string entry, long weightBytes, LoadOptions? options,
         Action<KerasLayerNode, IReadOnlyList<KerasModelBuilder.Binding>> fill, Func<JsonDocument>? compileConfig)
     {
         KerasLayerNode model = KerasModelConfig.ReadModel(root, path, entry);
-        int[] inputShape = KerasModelConfig.InputShape(root, model, path, entry);
-        KerasModelBuilder.Result result = KerasModelBuilder.Build(model, inputShape, keras2, path, entry);
+        int[] inputShape = KerasModelConfig.InputShape(root, model, path, entry, options?.InputShape, out string? shapeNote);
+        KerasModelBuilder.Result result;
+        try
+        {
+            result = KerasModelBuilder.Build(model, inputShape, keras2, path, entry);
+        }
+        catch (DataFormatException e) when (shapeNote is not null && e.Message.Contains("leaves no output", StringComparison.Ordinal))
+        {
+            // A "valid" window longer than the length the caller chose: the choice is at fault, not the file.
+            throw new ArgumentException(
+                $"The model cannot be built for LoadOptions.InputShape {InputShapeOption.Format(inputShape)}: {e.Message} Give a longer size for the open axes.", "options", e);
+        }
+
         if (result.ParameterCount * sizeof(float) > weightBytes)
         {
-            throw new DataFormatException(
+            var tooMany = new DataFormatException(
                 $"The model config implies {result.ParameterCount} weights ({result.ParameterCount * sizeof(float)} bytes), more than the file's {weightBytes} bytes of weights can hold.", path, entry);
+            throw shapeNote is null ? tooMany : OpenAxesMisfit(inputShape, tooMany);
         }
 
         Sequential sequential = result.Model;
         sequential.Build(inputShape);
-        fill(model, result.Bindings);
+        try
+        {
+            fill(model, result.Bindings);
+        }
+        catch (DataFormatException e) when (shapeNote is not null && e.Message.Contains(KerasHdf5.ShapeMismatch, StringComparison.Ordinal))
+        {
+            throw OpenAxesMisfit(inputShape, e);
+        }
+
         var notes = new List<string>(result.Notes);
+        if (shapeNote is not null)
+        {
+            notes.Add(shapeNote);
+        }
+
         if (compileConfig is not null)
         {
             using JsonDocument compile = compileConfig();
@@ -180,6 +205,15 @@ internal static class KerasModelLoader
         sequential.LoadNotes = notes;
         return sequential;
     }
+
+    /// <summary>
+    /// The caller's sizes for the open axes decide the shape of a later weight (a Flatten before a
+    /// Dense), and the file's weights were trained for other sizes: the choice is at fault, not the file.
+    /// </summary>
+    private static ArgumentException OpenAxesMisfit(int[] inputShape, DataFormatException misfit) => new(
+        $"The model built for LoadOptions.InputShape {InputShapeOption.Format(inputShape)} does not fit the file's weights: {misfit.Message} " +
+        "A layer after the open axes has weights sized by them (such as a Dense after a Flatten), so only the sizes the model was trained with load.",
+        "options", misfit);
 
     /// <summary>Reads a whole entry, its size bounded by what the archive on disk can hold and its CRC-32 checked as it is read.</summary>
     private static byte[] ReadEntry(ZipArchiveEntry entry, long limit, string path, long archiveLength)

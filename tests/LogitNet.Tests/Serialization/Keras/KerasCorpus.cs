@@ -41,7 +41,8 @@ internal static class KerasCorpus
                 model.TryGetProperty("input", out JsonElement input) ? input.EnumerateArray().Select(e => e.GetSingle()).ToArray() : null,
                 model.TryGetProperty("output_shape", out JsonElement outputShape) ? outputShape.EnumerateArray().Select(e => e.GetInt32()).ToArray() : null,
                 model.TryGetProperty("output", out JsonElement output) ? output.EnumerateArray().Select(e => e.GetDouble()).ToArray() : null,
-                model.TryGetProperty("keras_version", out JsonElement version) ? version.GetString() : null);
+                model.TryGetProperty("keras_version", out JsonElement version) ? version.GetString() : null,
+                model.TryGetProperty("declared_input_shape", out JsonElement declared) ? declared.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Null ? -1 : e.GetInt32()).ToArray() : null);
         }
 
         return result;
@@ -70,6 +71,14 @@ internal static class KerasCorpus
     }
 }
 
-/// <summary>One file's entry in the reference: loaded (with seeded inputs and float64 outputs) or refused (with the first unsupported layer, or why not; an open input axis reads as -1).</summary>
+/// <summary>
+/// One file's entry in the reference: loaded (with seeded inputs and float64 outputs) or refused (with the first
+/// unsupported layer, or why not). An open input axis reads as -1; a model with open axes is evaluated at the
+/// fixed <see cref="InputShape"/>, its file's own shape kept in <see cref="DeclaredInputShape"/>.
+/// </summary>
 internal sealed record ReferenceModel(string File, string Status, string? Reason, string? KerasClass, string? LayerName,
-    int[]? InputShape, float[]? Input, int[]? OutputShape, double[]? Output, string? KerasVersion);
+    int[]? InputShape, float[]? Input, int[]? OutputShape, double[]? Output, string? KerasVersion, int[]? DeclaredInputShape = null)
+{
+    /// <summary>How the corpus test loads the file: with the reference's shape when the file leaves axes open.</summary>
+    public LoadOptions? Options => DeclaredInputShape is null ? null : new LoadOptions { InputShape = InputShape };
+}
