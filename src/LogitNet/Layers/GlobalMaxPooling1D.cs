@@ -6,13 +6,13 @@ namespace LogitNet.Layers;
 /// </summary>
 /// <remarks>The usual bridge from a 1-D convolution (or an embedding) to the Dense classifier on top; the gradient goes to the first step holding the maximum.</remarks>
 /// <example><c>new GlobalMaxPooling1D()</c> turns 200 word vectors of 16 values into 16 features.</example>
-public sealed class GlobalMaxPooling1D : GlobalPooling1DLayer
+public sealed class GlobalMaxPooling1D : GlobalPoolingLayer
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="keepDims">Whether to keep the steps axis as size 1 (Keras's <c>keepdims</c>, default false).</param>
     /// <param name="name">The layer's name, or null for <c>global_max_pooling1d</c>.</param>
     public GlobalMaxPooling1D(bool keepDims = false, string? name = null)
-        : base(name, Reduce.Max, keepDims)
+        : base(name, Reduce.Max, keepDims, images: false)
     {
     }
 

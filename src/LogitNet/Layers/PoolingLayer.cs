@@ -6,8 +6,8 @@ namespace LogitNet.Layers;
 /// The base of the pooling layers: the maximum or the mean of each window, per channel, with no parameters.
 /// The 1-D and global layers are windows over the same channels-last layout, so one pair of passes serves all.
 /// </summary>
-/// <remarks>Only LogitNet's own pooling layers derive from it: <see cref="Pooling2DLayer"/>, <see cref="Pooling1DLayer"/>,
-/// <see cref="GlobalPooling2DLayer"/> and <see cref="GlobalPooling1DLayer"/>.</remarks>
+/// <remarks>Only LogitNet's own pooling layers derive from it, through <see cref="Pooling2DLayer"/>,
+/// <see cref="Pooling1DLayer"/> and <see cref="GlobalPoolingLayer"/>.</remarks>
 public abstract class PoolingLayer : Layer
 {
     private const int OutputSlot = 0;

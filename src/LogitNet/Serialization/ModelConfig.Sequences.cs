@@ -29,10 +29,6 @@ internal static partial class ModelConfig
                 WriteSize(json, "strides", pool.Strides);
                 json.WriteString("padding", PaddingName(pool.Padding));
                 return true;
-            case GlobalPooling1DLayer global:
-                BeginConfig(json, global.GetType().Name, global.Name);
-                json.WriteBoolean("keepdims", global.KeepDims);
-                return true;
             case Embedding embedding:
                 BeginConfig(json, "Embedding", embedding.Name);
                 json.WriteNumber("input_dim", embedding.InputDim);
@@ -89,16 +85,6 @@ internal static partial class ModelConfig
                     ? new MaxPooling1D(pool, strides, padding, name)
                     : new AveragePooling1D(pool, strides, padding, name);
                 return (layer, 0, [g.OutputWidth, g.Channels]);
-            }
-
-            case "GlobalAveragePooling1D" or "GlobalMaxPooling1D":
-            {
-                bool keepDims = config.Bool("keepdims");
-                RequireAxes(config, inputShape, 2, className);
-                Layer layer = className == "GlobalAveragePooling1D"
-                    ? new GlobalAveragePooling1D(keepDims, name)
-                    : new GlobalMaxPooling1D(keepDims, name);
-                return (layer, 0, keepDims ? [1, inputShape[1]] : [inputShape[1]]);
             }
 
             case "Embedding":

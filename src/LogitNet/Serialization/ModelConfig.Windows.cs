@@ -4,7 +4,7 @@ using LogitNet.Layers;
 
 namespace LogitNet.Serialization;
 
-/// <summary>The convolution, pooling and batch-normalization layers in config.json, with Keras's class names and keys.</summary>
+/// <summary>The 2-D convolution and pooling layers, the global pooling layers (both ranks) and batch normalization in config.json, with Keras's class names and keys.</summary>
 internal static partial class ModelConfig
 {
     /// <summary>Writes a convolution or pooling layer's class and settings (the caller closes the objects); false for other layers.</summary>
@@ -29,7 +29,8 @@ internal static partial class ModelConfig
                 WriteSize(json, "strides", pool.Strides);
                 json.WriteString("padding", PaddingName(pool.Padding));
                 return true;
-            case GlobalPooling2DLayer global:
+            case GlobalPoolingLayer global:
+                // Both ranks: GlobalMax/AveragePooling2D and GlobalMax/AveragePooling1D.
                 BeginConfig(json, global.GetType().Name, global.Name);
                 json.WriteBoolean("keepdims", global.KeepDims);
                 return true;
@@ -46,7 +47,7 @@ internal static partial class ModelConfig
         }
     }
 
-    /// <summary>Reads a convolution or pooling layer: the layer, its parameter count and its output shape; null for other classes.</summary>
+    /// <summary>Reads a 2-D convolution or pooling layer, a global pooling layer (both ranks) or BatchNormalization: the layer, its parameter count and its output shape; null for other classes.</summary>
     private static (Layer, long, int[])? TryReadWindowLayer(string className, Reader config, string name, int[] inputShape)
     {
         switch (className)
@@ -82,14 +83,20 @@ internal static partial class ModelConfig
                 return (layer, 0, [g.OutputHeight, g.OutputWidth, g.Channels]);
             }
 
-            case "GlobalAveragePooling2D" or "GlobalMaxPooling2D":
+            case "GlobalAveragePooling2D" or "GlobalMaxPooling2D" or "GlobalAveragePooling1D" or "GlobalMaxPooling1D":
             {
                 bool keepDims = config.Bool("keepdims");
-                RequireAxes(config, inputShape, 3, className);
-                Layer layer = className == "GlobalAveragePooling2D"
-                    ? new GlobalAveragePooling2D(keepDims, name)
-                    : new GlobalMaxPooling2D(keepDims, name);
-                return (layer, 0, keepDims ? [1, 1, inputShape[2]] : [inputShape[2]]);
+                bool images = className.EndsWith("2D", StringComparison.Ordinal);
+                RequireAxes(config, inputShape, images ? 3 : 2, className);
+                Layer layer = className switch
+                {
+                    "GlobalAveragePooling2D" => new GlobalAveragePooling2D(keepDims, name),
+                    "GlobalMaxPooling2D" => new GlobalMaxPooling2D(keepDims, name),
+                    "GlobalAveragePooling1D" => new GlobalAveragePooling1D(keepDims, name),
+                    _ => new GlobalMaxPooling1D(keepDims, name),
+                };
+                int channels = inputShape[^1];
+                return (layer, 0, !keepDims ? [channels] : images ? [1, 1, channels] : [1, channels]);
             }
 
             case "BatchNormalization":
