@@ -35,16 +35,12 @@ internal static partial class ModelConfig
                 json.WriteNumber("output_dim", embedding.OutputDim);
                 json.WriteBoolean("mask_zero", false);
                 return true;
-            case SpatialDropout1D spatial1D:
-                // The seed continues the masks after a load, as Dropout's does.
-                BeginConfig(json, "SpatialDropout1D", spatial1D.Name);
-                json.WriteNumber("rate", spatial1D.Rate);
-                json.WriteNumber("seed", spatial1D.Seed);
-                return true;
-            case SpatialDropout2D spatial2D:
-                BeginConfig(json, "SpatialDropout2D", spatial2D.Name);
-                json.WriteNumber("rate", spatial2D.Rate);
-                json.WriteNumber("seed", spatial2D.Seed);
+            case SpatialDropoutLayer spatial:
+                // SpatialDropout1D or SpatialDropout2D, Keras's class names. The seed continues the masks after a
+                // load, as Dropout's does.
+                BeginConfig(json, spatial.GetType().Name, spatial.Name);
+                json.WriteNumber("rate", spatial.Rate);
+                json.WriteNumber("seed", spatial.Seed);
                 return true;
             default:
                 return false;

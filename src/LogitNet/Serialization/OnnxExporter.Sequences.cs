@@ -14,8 +14,7 @@ internal static partial class OnnxExporter
 {
     /// <summary>Whether <see cref="ExportSequenceLayer"/> takes the layer.</summary>
     private static bool IsSequenceLayer(Layer layer) =>
-        layer is Conv1D or MaxPooling1D or AveragePooling1D or GlobalAveragePooling1D or GlobalMaxPooling1D or Embedding
-            or SpatialDropout1D or SpatialDropout2D;
+        layer is Conv1D or Pooling1DLayer or GlobalAveragePooling1D or GlobalMaxPooling1D or Embedding or SpatialDropoutLayer;
 
     /// <summary>Adds the nodes of a sequence layer reading <paramref name="current"/>; returns the name of its output (before a Conv1D's activation).</summary>
     private static string ExportSequenceLayer(Layer layer, string current, Func<string, string> fresh,
@@ -23,7 +22,7 @@ internal static partial class OnnxExporter
     {
         switch (layer)
         {
-            case SpatialDropout1D or SpatialDropout2D:
+            case SpatialDropoutLayer:
                 return current;
             case Embedding embedding:
             {

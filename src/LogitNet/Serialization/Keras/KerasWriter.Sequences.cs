@@ -86,14 +86,14 @@ internal static partial class KerasWriter
                 json.WriteNull("embeddings_constraint");
                 json.WriteBoolean("mask_zero", false);
                 break;
-            case SpatialDropout1D spatial1D:
-                json.WriteNumber("rate", spatial1D.Rate);
+            case SpatialDropoutLayer spatial:
+                json.WriteNumber("rate", spatial.Rate);
                 json.WriteNull("seed");
-                break;
-            case SpatialDropout2D spatial2D:
-                json.WriteNumber("rate", spatial2D.Rate);
-                json.WriteNull("seed");
-                json.WriteString("data_format", "channels_last");
+                if (spatial is SpatialDropout2D)
+                {
+                    json.WriteString("data_format", "channels_last");
+                }
+
                 break;
         }
     }
