@@ -1,7 +1,7 @@
 """What the PyTorch sides of the training benchmarks share: the Keras-style training loop (Adam(1e-3,
 eps=1e-7), shuffled batches from a seeded generator) and the timed run that prints one JSON line.
 
-Used by train_convnet.py and train_textcnn.py; each gives its model, data, batch size, loss and how a
+Used by train_convnet.py and train_textcnn.py (train_mlp.py uses the epoch loop); each gives its model, data, batch size, loss and how a
 prediction is scored.
 """
 import json
@@ -10,19 +10,28 @@ import time
 import torch
 
 
+def epoch(net, optimizer, loss_fn, x, y, batch, generator, mean_loss=False):
+    """One shuffled pass over (x, y); returns the last batch's loss, or with mean_loss the epoch's mean."""
+    order = torch.randperm(x.shape[0], generator=generator)
+    total, loss = 0.0, None
+    for start in range(0, x.shape[0], batch):
+        index = order[start:start + batch]
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(net(x[index]), y[index])
+        loss.backward()
+        optimizer.step()
+        if mean_loss:
+            total += loss.item() * index.shape[0]
+    return total / x.shape[0] if mean_loss else loss.item()
+
+
 def fit(net, x, y, epochs, generator, batch, loss_fn):
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
     net.train()
     loss = None
     for _ in range(epochs):
-        order = torch.randperm(x.shape[0], generator=generator)
-        for start in range(0, x.shape[0], batch):
-            index = order[start:start + batch]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(net(x[index]), y[index])
-            loss.backward()
-            optimizer.step()
-    return loss.item()
+        loss = epoch(net, optimizer, loss_fn, x, y, batch, generator)
+    return loss
 
 
 def run(argv, make_model, train, test, batch, loss_fn, correct):
