@@ -12,14 +12,14 @@ Usage: train_convnet.py THREADS EPOCHS [SEED]
   for a model trained from scratch.
 """
 import gzip
-import json
 import os
 import sys
-import time
 
 import numpy as np
 import torch
 import torch.nn as nn
+
+import peer_training
 
 RESOURCES = os.path.join(os.path.dirname(__file__), "..", "..", "src", "LogitNet", "Data", "Resources")
 
@@ -50,45 +50,9 @@ def model():
     return net
 
 
-def fit(net, x, y, epochs, generator):
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = nn.CrossEntropyLoss()
-    net.train()
-    loss = None
-    for _ in range(epochs):
-        order = torch.randperm(x.shape[0], generator=generator)
-        for start in range(0, x.shape[0], 128):
-            index = order[start:start + 128]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(net(x[index]), y[index])
-            loss.backward()
-            optimizer.step()
-    return loss.item()
-
-
 def main():
-    threads, epochs = int(sys.argv[1]), int(sys.argv[2])
-    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    torch.set_num_threads(threads)
-    x, y = dataset("train")
-    x_test, y_test = dataset("test")
-    torch.manual_seed(seed + 1000)
-    warm, generator = model(), torch.Generator().manual_seed(seed + 1000)
-    start = time.perf_counter()
-    while time.perf_counter() - start < 1.5:
-        fit(warm, x[:128 * 8], y[:128 * 8], 1, generator)
-    torch.manual_seed(seed)
-    net, generator = model(), torch.Generator().manual_seed(seed)
-    start, cpu = time.perf_counter(), time.process_time()
-    loss = fit(net, x, y, epochs, generator)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    net.eval()
-    with torch.no_grad():
-        accuracy = (net(x_test).argmax(1) == y_test).float().mean().item()
-    print(json.dumps({"library": "PyTorch", "threads": threads, "epochs": epochs, "seed": seed,
-                      "samples_per_s": round(x.shape[0] * epochs / seconds),
-                      "samples_per_cpu_s": round(x.shape[0] * epochs / cpu), "final_loss": round(loss, 4),
-                      "test_accuracy": round(accuracy, 4)}))
+    peer_training.run(sys.argv, model, dataset("train"), dataset("test"), 128, nn.CrossEntropyLoss(),
+                      lambda outputs, labels: outputs.argmax(1) == labels)
 
 
 if __name__ == "__main__":

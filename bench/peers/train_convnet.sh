@@ -2,12 +2,4 @@
 # Side-by-side convnet training (issue 13): Keras's "simple MNIST convnet" on the embedded MNIST, LogitNet
 # and PyTorch 1.13 (Debian's python3-torch) in one run, alternating, each EPOCHS epochs from seed SEED.
 # Usage: bash bench/peers/train_convnet.sh [THREADS] [EPOCHS] [SEED]. Prints one JSON line per library.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-threads=${1:-2}
-epochs=${2:-15}
-seed=${3:-0}
-export OMP_WAIT_POLICY=PASSIVE
-dotnet build -c Release bench/LogitNet.Benchmarks -v q -nologo >/dev/null
-/usr/bin/python3 bench/peers/train_convnet.py "$threads" "$epochs" "$seed"
-dotnet bench/LogitNet.Benchmarks/bin/Release/net10.0/LogitNet.Benchmarks.dll --convnet "$threads" "$epochs" "$seed"
+exec bash "$(dirname "$0")/side_by_side.sh" convnet "${1:-2}" "${2:-15}" "${3:-0}"

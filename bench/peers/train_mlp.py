@@ -15,6 +15,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+import peer_training
+
 MODELS = {"S": ([25, 15, 10], 32), "M": ([128, 64, 10], 64), "L": ([1024, 1024, 10], 256)}
 
 
@@ -39,20 +41,6 @@ def model_for(units):
     return nn.Sequential(*layers)
 
 
-def epoch(model, optimizer, x, y, batch, generator):
-    loss_fn = nn.CrossEntropyLoss()
-    order = torch.randperm(x.shape[0], generator=generator)
-    total = 0.0
-    for start in range(0, x.shape[0], batch):
-        index = order[start:start + batch]
-        optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x[index]), y[index])
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * index.shape[0]
-    return total / x.shape[0]
-
-
 def main():
     directory, threads = sys.argv[1], int(sys.argv[2])
     names = sys.argv[3:] or ["S", "M", "L"]
@@ -65,11 +53,11 @@ def main():
         model = model_for(units)
         optimizer = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
         warm = batch * 50
-        epoch(model, optimizer, x[:warm], y[:warm], batch, generator)
+        peer_training.epoch(model, optimizer, nn.CrossEntropyLoss(), x[:warm], y[:warm], batch, generator, mean_loss=True)
         epochs = 1 if name == "L" else 2
         start = time.perf_counter()
         for _ in range(epochs):
-            loss = epoch(model, optimizer, x, y, batch, generator)
+            loss = peer_training.epoch(model, optimizer, nn.CrossEntropyLoss(), x, y, batch, generator, mean_loss=True)
         seconds = time.perf_counter() - start
         print(json.dumps({"library": "PyTorch", "model": name, "threads": threads,
                           "samples_per_s": round(x.shape[0] * epochs / seconds), "final_loss": round(loss, 4)}))

@@ -10,13 +10,13 @@ Usage: train_textcnn.py THREADS EPOCHS [SEED]
   training samples/s (after a warm-up model trained for 1.5 s), samples per second of process CPU time, and
   test accuracy. PyTorch's Conv1d is channels first: the embedding's output is transposed once.
 """
-import json
 import sys
-import time
 
 import numpy as np
 import torch
 import torch.nn as nn
+
+import peer_training
 
 VOCABULARY, STEPS, TRAIN, TEST = 5000, 200, 8000, 2000
 
@@ -49,45 +49,9 @@ class TextCnn(nn.Module):
         return self.dense(x).squeeze(1)
 
 
-def fit(net, x, y, epochs, generator):
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = nn.BCEWithLogitsLoss()
-    net.train()
-    loss = None
-    for _ in range(epochs):
-        order = torch.randperm(x.shape[0], generator=generator)
-        for start in range(0, x.shape[0], 32):
-            index = order[start:start + 32]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(net(x[index]), y[index])
-            loss.backward()
-            optimizer.step()
-    return loss.item()
-
-
 def main():
-    threads, epochs = int(sys.argv[1]), int(sys.argv[2])
-    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    torch.set_num_threads(threads)
-    x, y = data(0, TRAIN)
-    x_test, y_test = data(TRAIN, TEST)
-    torch.manual_seed(seed + 1000)
-    warm, generator = TextCnn(), torch.Generator().manual_seed(seed + 1000)
-    start = time.perf_counter()
-    while time.perf_counter() - start < 1.5:
-        fit(warm, x[:32 * 8], y[:32 * 8], 1, generator)
-    torch.manual_seed(seed)
-    net, generator = TextCnn(), torch.Generator().manual_seed(seed)
-    start, cpu = time.perf_counter(), time.process_time()
-    loss = fit(net, x, y, epochs, generator)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    net.eval()
-    with torch.no_grad():
-        accuracy = ((net(x_test) > 0).float() == y_test).float().mean().item()
-    print(json.dumps({"library": "PyTorch", "threads": threads, "epochs": epochs, "seed": seed,
-                      "samples_per_s": round(TRAIN * epochs / seconds),
-                      "samples_per_cpu_s": round(TRAIN * epochs / cpu), "final_loss": round(loss, 4),
-                      "test_accuracy": round(accuracy, 4)}))
+    peer_training.run(sys.argv, TextCnn, data(0, TRAIN), data(TRAIN, TEST), 32, nn.BCEWithLogitsLoss(),
+                      lambda logits, labels: (logits > 0).float() == labels)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,14 @@ internal static class OutputPath
         }
     }
 
+    /// <summary>Whether the two paths name one file, so that writing the output would replace the input it is made from.</summary>
+    public static bool IsSameFile(string input, string output)
+    {
+        // Windows and macOS file systems ignore case by default: Model.logitnet is model.logitnet there.
+        StringComparison sameFile = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        return string.Equals(Path.GetFullPath(input), Path.GetFullPath(output), sameFile);
+    }
+
     /// <summary>Runs a write of <paramref name="path"/>, reporting a failure in one line naming it.</summary>
     public static void Write(string path, string what, Action write)
     {

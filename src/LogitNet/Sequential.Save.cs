@@ -330,11 +330,7 @@ public sealed partial class Sequential
             string name = $"layers/{layer.Name}/seed_generator_state";
             if (layer is IMaskedLayer && tensors.Remove(name, out SafeTensor? state))
             {
-                RandomSource random = (state.DType == "U64" && state.Shape.Length == 1 ? RandomSource.FromState(state.Words) : null)
-                    ?? throw new DataFormatException(
-                        $"Tensor '{name}' is not a generator state: expected U64 of shape [{RandomSource.StateWords}] with a non-zero state; found {state.DType} of shape {ShapeText.Format(state.Shape)}.",
-                        path, $"{TrainingStateEntry}: tensor '{name}'");
-                MaskGenerator.Restore(model.TrainingContext.Layers[i], random);
+                MaskGenerator.Restore(model.TrainingContext.Layers[i], GeneratorState(state, name, path));
             }
         }
 
@@ -351,10 +347,7 @@ public sealed partial class Sequential
 
         if (tensors.Remove(ShufflerName, out SafeTensor? shuffle))
         {
-            model._shuffler = (shuffle.DType == "U64" && shuffle.Shape.Length == 1 ? RandomSource.FromState(shuffle.Words) : null)
-                ?? throw new DataFormatException(
-                    $"Tensor '{ShufflerName}' is not a generator state: expected U64 of shape [{RandomSource.StateWords}] with a non-zero state; found {shuffle.DType} of shape {ShapeText.Format(shuffle.Shape)}.",
-                    path, $"{TrainingStateEntry}: tensor '{ShufflerName}'");
+            model._shuffler = GeneratorState(shuffle, ShufflerName, path);
         }
 
         string unused = string.Join(", ", tensors.Keys.Order(StringComparer.Ordinal).Select(name => $"'{name}'"));
@@ -434,6 +427,13 @@ public sealed partial class Sequential
         byte[] onnx = OnnxExporter.Export(this);
         AtomicFile.Write(path, file => file.Write(onnx));
     }
+
+    /// <summary>The generator saved as tensor <paramref name="name"/> of the training state (a dropout layer's or Fit's shuffler).</summary>
+    private static RandomSource GeneratorState(SafeTensor state, string name, string path) =>
+        (state.DType == "U64" && state.Shape.Length == 1 ? RandomSource.FromState(state.Words) : null)
+            ?? throw new DataFormatException(
+                $"Tensor '{name}' is not a generator state: expected U64 of shape [{RandomSource.StateWords}] with a non-zero state; found {state.DType} of shape {ShapeText.Format(state.Shape)}.",
+                path, $"{TrainingStateEntry}: tensor '{name}'");
 
     private static ZipArchiveEntry RequireEntry(ZipArchive zip, string name, string path) =>
         zip.GetEntry(name) ?? throw new DataFormatException(

@@ -65,6 +65,19 @@ public sealed class KerasFileTests : IDisposable
     }
 
     [Fact]
+    public void Convert_OutInAMissingFolder_FailsInOneLine_BeforeReadingIn()
+    {
+        // IN does not exist either: the error about OUT shows the output was checked before any work.
+        CliResult result = CliRunner.Run(_directory, "convert", "nowhere.keras", Path.Combine("no-such-dir", "model.onnx"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("OUT 'no-such-dir", result.Error);
+        Assert.Contains("does not exist", result.Error);
+        Assert.DoesNotContain("nowhere.keras", result.Error);
+        Assert.Single(result.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void Convert_AnUnsupportedKerasModel_FailsInOneLineNamingTheLayer()
     {
         // A recurrent layer: outside issue 13, so refused for good.

@@ -59,6 +59,8 @@ public sealed class ServeLifetimeTests(TrainedModelFixture trained) : IClassFixt
         CliResult busy = CliRunner.Run(trained.Directory, "serve", trained.ModelPath, "--port", port.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(1, busy.ExitCode);
         Assert.Contains(port.ToString(CultureInfo.InvariantCulture), busy.Error);
+        Assert.Contains("already in use", busy.Error);
+        Assert.Contains("--port", busy.Error);
         Assert.Single(busy.Error.Trim().Split('\n'));
     }
 }

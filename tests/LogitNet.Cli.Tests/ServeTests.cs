@@ -78,6 +78,18 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
     }
 
     [Fact]
+    public async Task Predict_ManyInstances_GrowTheValueBuffer_AndAreStillPredictBitForBit()
+    {
+        // 900 digits of 64 features: 57,600 numbers, past the request reader's first 16K-float buffer twice.
+        Tensor x = Datasets.Digits(normalize: true).Features.Slice(0, 900);
+
+        (HttpStatusCode status, string body) = await PostAsync("/v1/models/digits:predict", Instances(x));
+
+        Assert.True(status == HttpStatusCode.OK, body);
+        AssertBitwise(served.Model.Predict(x).ToArray(), ParsePredictions(body, "predictions", 900, 10));
+    }
+
+    [Fact]
     public async Task Predict_NonFiniteOutputs_AreWrittenAsTfServingWritesThem()
     {
         Tensor x = Tensor.Full(3e38f, 2, Features);

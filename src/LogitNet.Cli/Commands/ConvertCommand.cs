@@ -33,8 +33,7 @@ internal static class ConvertCommand
         command.SetAction(parse =>
         {
             string inputPath = parse.GetValue(input)!, outputPath = parse.GetValue(output)!;
-            StringComparison sameFile = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-            if (string.Equals(Path.GetFullPath(inputPath), Path.GetFullPath(outputPath), sameFile))
+            if (OutputPath.IsSameFile(inputPath, outputPath))
             {
                 throw new UsageException($"OUT '{outputPath}' is IN itself; give the converted model another name.");
             }
@@ -45,16 +44,19 @@ internal static class ConvertCommand
                 throw new UsageException($"OUT '{outputPath}': LogitNet reads Keras HDF5 files but does not write them; write a .keras file, which Keras 3 and tf.keras 2.13+ load.");
             }
 
+            // Before the model is read: a large Keras file must not load only to find OUT unwritable.
+            OutputPath.Check(outputPath, "OUT");
+
             Sequential model = ModelFile.Load(inputPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
             string format;
             if (extension == ".onnx")
             {
-                model.ExportOnnx(outputPath);
+                OutputPath.Write(outputPath, "the ONNX file", () => model.ExportOnnx(outputPath));
                 format = "ONNX opset 17";
             }
             else
             {
-                model.Save(outputPath);
+                OutputPath.Write(outputPath, "the model", () => model.Save(outputPath));
                 format = extension == ".keras" ? "Keras 3 .keras" : "LogitNet";
             }
 

@@ -26,9 +26,7 @@ internal static class ExportOnnxCommand
         command.SetAction(parse =>
         {
             string modelPath = parse.GetValue(model)!, outputPath = parse.GetValue(output)!;
-            // Windows and macOS file systems ignore case by default: Model.logitnet is model.logitnet there.
-            StringComparison sameFile = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-            if (string.Equals(Path.GetFullPath(modelPath), Path.GetFullPath(outputPath), sameFile))
+            if (OutputPath.IsSameFile(modelPath, outputPath))
             {
                 throw new UsageException($"OUTPUT '{outputPath}' is the model file itself; give the ONNX file another name, such as model.onnx.");
             }

@@ -32,8 +32,9 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
             sampleLength *= size;
         }
 
-        // n numbers take at least 2n - 1 bytes, so this bounds what the body can hold.
-        var values = new Values(ArrayPool<float>.Shared.Rent((int)Math.Min(body.Length / 2 + 1, Array.MaxLength)));
+        // n numbers take at least 2n - 1 bytes, so body / 2 + 1 bounds what the body can hold; start small
+        // and double, so a request does not rent for the largest body it could be.
+        var values = new Values(ArrayPool<float>.Shared.Rent((int)Math.Min(body.Length / 2 + 1, Values.InitialLength)));
         try
         {
             // The object, the batch, an instance, then one level per axis of the sample beyond the first;
@@ -184,7 +185,7 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
                 throw Bad($"{Where(index, axis, shape.Length)}: {Raw(ref reader)} is outside float32's range (±3.4028235E+38)");
             }
 
-            values.Buffer[values.Count++] = value;
+            values.Add(value);
             return;
         }
 
@@ -296,9 +297,26 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
     private static RequestException Bad(string message) => new(StatusCodes.Status400BadRequest, message);
 
     /// <summary>The numbers read so far, in a rented buffer large enough for any body of this length.</summary>
+    /// <summary>The numbers read so far, in a buffer rented from the shared pool (the caller returns <see cref="Buffer"/>).</summary>
     private struct Values(float[] buffer)
     {
-        public readonly float[] Buffer = buffer;
+        /// <summary>The first buffer's length at most: 64 KB of floats, a few hundred MNIST images.</summary>
+        public const int InitialLength = 16 * 1024;
+
+        public float[] Buffer = buffer;
         public int Count;
+
+        public void Add(float value)
+        {
+            if (Count == Buffer.Length)
+            {
+                float[] larger = ArrayPool<float>.Shared.Rent((int)Math.Min(2L * Buffer.Length, Array.MaxLength));
+                Buffer.AsSpan(0, Count).CopyTo(larger);
+                ArrayPool<float>.Shared.Return(Buffer);
+                Buffer = larger;
+            }
+
+            Buffer[Count++] = value;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -53,7 +54,17 @@ internal sealed class PredictionServer
 
         WebApplication app = builder.Build();
         app.Run(HandleAsync);
-        app.StartAsync().GetAwaiter().GetResult();
+        try
+        {
+            app.StartAsync().GetAwaiter().GetResult();
+        }
+        catch (IOException e) when (e.InnerException is AddressInUseException)
+        {
+            ((IAsyncDisposable)app).DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new CliFailureException(
+                $"port {port} on {address} is already in use (another server, or another 'logitnet serve'); stop it, or choose another port with --port (--port 0 picks a free one)", e);
+        }
+
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         started(url);
         app.WaitForShutdownAsync().GetAwaiter().GetResult();
@@ -154,16 +165,12 @@ internal sealed class PredictionServer
     }
 
     /// <summary>The whole body, kept in the pipe's own buffers (no copy); Kestrel stops it at the size limit.</summary>
-    private async Task<System.Buffers.ReadOnlySequence<byte>> ReadBodyAsync(PipeReader body, CancellationToken cancellation)
+    private static async Task<System.Buffers.ReadOnlySequence<byte>> ReadBodyAsync(PipeReader body, CancellationToken cancellation)
     {
         while (true)
         {
+            // Kestrel's MaxRequestBodySize ends the read with a 413 BadHttpRequestException past the limit.
             ReadResult result = await body.ReadAsync(cancellation);
-            if (result.Buffer.Length > _maxBodyBytes)
-            {
-                throw new RequestException(StatusCodes.Status413PayloadTooLarge, TooLarge());
-            }
-
             if (result.IsCompleted)
             {
                 // The caller consumes it (AdvanceTo) once it is parsed.

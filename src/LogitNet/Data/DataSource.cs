@@ -40,14 +40,18 @@ internal sealed class DataSource : IDisposable
     private readonly long? _length;
     private readonly long? _compressedLength;
 
-    private DataSource(Stream stream, Stream? owned, long? length, long? compressedLength, string? name)
+    private DataSource(Stream stream, Stream? owned, long? length, long? compressedLength, string? name, bool gzip = false)
     {
+        IsGzip = gzip;
         _stream = stream;
         _owned = owned;
         _length = length;
         _compressedLength = compressedLength;
         Name = name;
     }
+
+    /// <summary>Whether the content is decompressed from gzip (positions are then in the decompressed bytes).</summary>
+    public bool IsGzip { get; }
 
     /// <summary>The file or resource name for messages, or null.</summary>
     public string? Name { get; }
@@ -92,7 +96,7 @@ internal sealed class DataSource : IDisposable
     private static DataSource OpenGzip(Stream compressed, long? compressedLength, string? name)
     {
         var gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: false);
-        return new DataSource(gzip, gzip, null, compressedLength, name);
+        return new DataSource(gzip, gzip, null, compressedLength, name, gzip: true);
     }
 
     /// <summary>Opens a file for reading with a large buffer and a sequential-scan hint.</summary>

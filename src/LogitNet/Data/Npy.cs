@@ -35,9 +35,6 @@ public static class Npy
     /// <summary>The default cap on the elements one file may hold: 2^28 (1 GiB as float32).</summary>
     public const long DefaultMaxElements = 1L << 28;
 
-    private const int MaxHeaderBytes = 1 << 16;
-    private static readonly byte[] s_magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-
     /// <summary>Reads a <c>.npy</c> file into a float32 tensor of the same shape.</summary>
     /// <param name="path">The file (plain, or gzip-compressed).</param>
     /// <param name="maxElements">Refuse arrays with more elements than this (at most <see cref="Array.MaxLength"/>).</param>
@@ -101,12 +98,12 @@ public static class Npy
         };
         string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}";
         // numpy pads the header with spaces and a newline so the data starts on a 64-byte boundary.
-        int unpadded = s_magic.Length + 2 + 2 + dict.Length + 1;
+        int unpadded = NpyHeader.Magic.Length + 2 + 2 + dict.Length + 1;
         int padding = (64 - unpadded % 64) % 64;
         string header = dict + new string(' ', padding) + "\n";
 
         Span<byte> prefix = stackalloc byte[10];
-        s_magic.CopyTo(prefix);
+        NpyHeader.Magic.CopyTo(prefix);
         prefix[6] = 1;
         prefix[7] = 0;
         BinaryPrimitives.WriteUInt16LittleEndian(prefix[8..], (ushort)header.Length);
@@ -136,50 +133,7 @@ public static class Npy
             throw new ArgumentOutOfRangeException(nameof(maxElements), maxElements, $"Expected 0 to {Array.MaxLength} elements.");
         }
 
-        Span<byte> prefix = stackalloc byte[8];
-        source.ReadExactly(prefix, "magic string");
-        if (!prefix[..6].SequenceEqual(s_magic))
-        {
-            throw source.Error(
-                "the file does not start with the .npy magic string \\x93NUMPY. Is it a .npz archive (a zip: unzip it first), a raw binary dump, or another format (CSV: Csv.Read; IDX: Idx.Read)?",
-                "magic string", 0);
-        }
-
-        byte major = prefix[6], minor = prefix[7];
-        if (major is not (1 or 2 or 3) || minor != 0)
-        {
-            throw source.Error($"format version {major}.{minor} is not supported; LogitNet reads versions 1.0, 2.0 and 3.0.", "version", 6);
-        }
-
-        int lengthSize = major == 1 ? 2 : 4;
-        Span<byte> lengthBytes = stackalloc byte[4];
-        source.ReadExactly(lengthBytes[..lengthSize], "header length");
-        uint headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthBytes) : BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes);
-        long headerStart = source.Position;
-        if (headerLength > MaxHeaderBytes)
-        {
-            throw source.Error($"the header claims {headerLength} bytes; LogitNet accepts headers of at most {MaxHeaderBytes} bytes (a plain array's header takes about 100). The file is damaged.", "header length", 8);
-        }
-
-        if (source.Remaining is long remaining && remaining < headerLength)
-        {
-            throw source.Error($"the header claims {headerLength} bytes but only {remaining} bytes follow. The file is truncated.", "header length", 8);
-        }
-
-        byte[] headerBytes = new byte[headerLength];
-        source.ReadExactly(headerBytes, "header");
-        string text;
-        try
-        {
-            // Version 3.0 allows UTF-8 (for structured field names); 1.0 and 2.0 are Latin-1.
-            text = major == 3 ? new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(headerBytes) : Encoding.Latin1.GetString(headerBytes);
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw source.Error("the version 3.0 header is not valid UTF-8.", "header", headerStart, e);
-        }
-
-        NpyHeader header = NpyHeader.Parse(text, (message, at) => source.Error(message, "header", headerStart + at));
+        (NpyHeader header, long headerStart) = NpyHeader.Read(source);
         int rank = header.Shape.Length;
         if (rank > Tensor.MaxRank)
         {

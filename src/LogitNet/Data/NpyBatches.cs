@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Collections;
 using System.IO.MemoryMappedFiles;
-using System.Text;
 
 namespace LogitNet.Data;
 
@@ -152,7 +150,6 @@ public sealed class NpyBatches : IEnumerable<(Tensor X, Tensor Y)>, IDisposable
     /// <summary>One mapped <c>.npy</c> array: its layout and a reader of whole rows.</summary>
     private sealed class MappedArray : IDisposable
     {
-        private const int MaxHeaderBytes = 1 << 16;
         private readonly MemoryMappedFile _file;
         private readonly MemoryMappedViewAccessor _view;
         private readonly long _dataOffset;
@@ -227,33 +224,14 @@ public sealed class NpyBatches : IEnumerable<(Tensor X, Tensor Y)>, IDisposable
 
         private static (long DataOffset, int ItemSize, ElementConverter Convert, int[] Shape) ReadLayout(string path, out long fileLength)
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            fileLength = stream.Length;
-            Span<byte> prefix = stackalloc byte[12];
-            int read = stream.ReadAtLeast(prefix, 12, throwOnEndOfStream: false);
-            if (read < 10 || prefix[0] != 0x93 || !prefix[1..6].SequenceEqual("NUMPY"u8))
+            using DataSource source = DataSource.OpenFile(path);
+            if (source.IsGzip)
             {
-                throw new DataFormatException("the file does not start with the .npy magic string \\x93NUMPY.", path, "magic string", 0);
+                throw new DataFormatException("the file is gzip-compressed; NpyBatches maps the file into memory and needs it plain. Decompress it first (gunzip).", path, "magic string", 0);
             }
 
-            byte major = prefix[6];
-            if (major is not (1 or 2 or 3) || prefix[7] != 0)
-            {
-                throw new DataFormatException($"format version {major}.{prefix[7]} is not supported; LogitNet reads versions 1.0, 2.0 and 3.0.", path, "version", 6);
-            }
-
-            long headerStart = major == 1 ? 10 : 12;
-            long headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(prefix[8..]) : BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..]);
-            if (headerLength > MaxHeaderBytes || headerStart + headerLength > fileLength)
-            {
-                throw new DataFormatException($"the header claims {headerLength} bytes, beyond the file or the {MaxHeaderBytes}-byte limit. The file is damaged.", path, "header length", 8);
-            }
-
-            byte[] headerBytes = new byte[headerLength];
-            stream.Position = headerStart;
-            stream.ReadExactly(headerBytes);
-            string text = major == 3 ? Encoding.UTF8.GetString(headerBytes) : Encoding.Latin1.GetString(headerBytes);
-            NpyHeader header = NpyHeader.Parse(text, (message, at) => new DataFormatException(message, path, "header", headerStart + at));
+            fileLength = source.Remaining ?? 0;
+            (NpyHeader header, long headerStart) = NpyHeader.Read(source);
             if (header.Shape.Length is 0 or > Tensor.MaxRank || header.Shape.Any(d => d > int.MaxValue) || (header.FortranOrder && header.Shape.Length > 1))
             {
                 throw new DataFormatException(
@@ -283,7 +261,7 @@ public sealed class NpyBatches : IEnumerable<(Tensor X, Tensor Y)>, IDisposable
                 throw new DataFormatException($"one row holds {rowLength} values; NpyBatches reads rows of less than 2 GB.", path, "header 'shape'", headerStart);
             }
 
-            return (headerStart + headerLength, itemSize, convert, Array.ConvertAll(header.Shape, d => (int)d));
+            return (source.Position, itemSize, convert, Array.ConvertAll(header.Shape, d => (int)d));
         }
     }
 }

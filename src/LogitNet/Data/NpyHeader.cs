@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Text;
 
 namespace LogitNet.Data;
 
@@ -9,6 +11,64 @@ namespace LogitNet.Data;
 /// </summary>
 internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
 {
+    /// <summary>Headers longer than this are refused as damaged (a plain array's header takes about 100 bytes).</summary>
+    public const int MaxHeaderBytes = 1 << 16;
+
+    /// <summary>The six bytes every <c>.npy</c> file starts with: \x93NUMPY.</summary>
+    public static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    /// <summary>
+    /// Reads the magic string, the version, the header length and the header from <paramref name="source"/>,
+    /// leaving it at the first data byte; returns the header and the offset of its text (for messages).
+    /// </summary>
+    public static (NpyHeader Header, long HeaderStart) Read(DataSource source)
+    {
+        Span<byte> prefix = stackalloc byte[8];
+        source.ReadExactly(prefix, "magic string");
+        if (!prefix[..6].SequenceEqual(Magic))
+        {
+            throw source.Error(
+                "the file does not start with the .npy magic string \\x93NUMPY. Is it a .npz archive (a zip: unzip it first), a raw binary dump, or another format (CSV: Csv.Read; IDX: Idx.Read)?",
+                "magic string", 0);
+        }
+
+        byte major = prefix[6], minor = prefix[7];
+        if (major is not (1 or 2 or 3) || minor != 0)
+        {
+            throw source.Error($"format version {major}.{minor} is not supported; LogitNet reads versions 1.0, 2.0 and 3.0.", "version", 6);
+        }
+
+        int lengthSize = major == 1 ? 2 : 4;
+        Span<byte> lengthBytes = stackalloc byte[4];
+        source.ReadExactly(lengthBytes[..lengthSize], "header length");
+        uint headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthBytes) : BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes);
+        long headerStart = source.Position;
+        if (headerLength > MaxHeaderBytes)
+        {
+            throw source.Error($"the header claims {headerLength} bytes; LogitNet accepts headers of at most {MaxHeaderBytes} bytes (a plain array's header takes about 100). The file is damaged.", "header length", 8);
+        }
+
+        if (source.Remaining is long remaining && remaining < headerLength)
+        {
+            throw source.Error($"the header claims {headerLength} bytes but only {remaining} bytes follow. The file is truncated.", "header length", 8);
+        }
+
+        byte[] headerBytes = new byte[headerLength];
+        source.ReadExactly(headerBytes, "header");
+        string text;
+        try
+        {
+            // Version 3.0 allows UTF-8 (for structured field names); 1.0 and 2.0 are Latin-1.
+            text = major == 3 ? new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(headerBytes) : Encoding.Latin1.GetString(headerBytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw source.Error("the version 3.0 header is not valid UTF-8.", "header", headerStart, e);
+        }
+
+        return (Parse(text, (message, at) => source.Error(message, "header", headerStart + at)), headerStart);
+    }
+
     /// <summary>Parses <paramref name="text"/>; errors name the header offset of the fault.</summary>
     public static NpyHeader Parse(string text, Func<string, int, DataFormatException> error)
     {

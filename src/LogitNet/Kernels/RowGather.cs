@@ -12,9 +12,6 @@ internal static unsafe class RowGather
     [ThreadStatic]
     private static Blocks? t_blocks;
 
-    /// <summary>Whether the copy follows the reading product's K cut (benchmarks compare; the batch is the same either way).</summary>
-    internal static bool FollowsReader { get; set; } = true;
-
     /// <summary>
     /// Copies rows <c>order[start .. start + rows)</c> of <paramref name="source"/> into
     /// <paramref name="destination"/>, which holds <paramref name="rows"/> × <paramref name="rowLength"/> floats.
@@ -30,7 +27,7 @@ internal static unsafe class RowGather
     {
         int maxThreads = WorkerPool.MaxThreads;
         ReadOnlySpan<int> chosen = order.Slice(start, rows);
-        int blocks = readerColumns > 0 && maxThreads > 1 && FollowsReader ? Gemm.KChunks(rows, readerColumns, rowLength) : 0;
+        int blocks = readerColumns > 0 && maxThreads > 1 ? Gemm.KChunks(rows, readerColumns, rowLength) : 0;
         if (blocks < 2)
         {
             CopyColumns(source, rowLength, chosen, destination, 0, rowLength);

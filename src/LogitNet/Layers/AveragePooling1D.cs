@@ -1,5 +1,3 @@
-using LogitNet.Kernels;
-
 namespace LogitNet.Layers;
 
 /// <summary>
@@ -11,14 +9,8 @@ namespace LogitNet.Layers;
 /// Under <see cref="Padding.Same"/> a window's mean is over its steps inside the sequence (the padding counts neither in the sum nor in the count), as in Keras.
 /// </remarks>
 /// <example><c>new AveragePooling1D(poolSize: 3, strides: 1, padding: Padding.Same)</c> smooths a sequence and keeps its length.</example>
-public sealed class AveragePooling1D : Layer
+public sealed class AveragePooling1D : Pooling1DLayer
 {
-    private const int OutputSlot = 0;
-    private const int InputGradientSlot = 1;
-
-    private Window2D _window;
-    private int[] _outputShape = [];
-
     /// <summary>Creates the layer.</summary>
     /// <param name="poolSize">The window's length in steps; positive (default 2).</param>
     /// <param name="strides">The step between windows, or null for the window's length.</param>
@@ -26,49 +18,10 @@ public sealed class AveragePooling1D : Layer
     /// <param name="name">The layer's name, or null for <c>average_pooling1d</c>.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or <paramref name="padding"/> is not Valid or Same.</exception>
     public AveragePooling1D(int poolSize = 2, int? strides = null, Padding padding = Padding.Valid, string? name = null)
-        : base(name)
+        : base(name, Reduce.Average, poolSize, strides, padding)
     {
-        SequenceWindow.RequirePositive(poolSize, nameof(poolSize));
-        SequenceWindow.RequirePositive(strides ?? poolSize, nameof(strides));
-        WindowArguments.RequireDefined(padding);
-        PoolSize = poolSize;
-        Strides = strides ?? poolSize;
-        Padding = padding;
     }
-
-    /// <summary>The window's length in steps.</summary>
-    public int PoolSize { get; }
-
-    /// <summary>The step between windows.</summary>
-    public int Strides { get; }
-
-    /// <summary>The border rule.</summary>
-    public Padding Padding { get; }
 
     /// <inheritdoc/>
     protected override string DefaultName => "average_pooling1d";
-
-    /// <inheritdoc/>
-    protected override int[] BuildCore(int[] inputShape)
-    {
-        _window = SequenceWindow.Geometry(Name, inputShape, PoolSize, Strides, 1, Padding, "pool size");
-        _outputShape = [_window.OutputWidth, _window.Channels];
-        return (int[])_outputShape.Clone();
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, LayerContext context)
-    {
-        Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
-        Pooling2D.AverageForward(_window, input.AsSpan(), context.BatchSize, output.AsSpan());
-        return output;
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
-    {
-        Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        Pooling2D.AverageBackward(_window, outputGradient.AsSpan(), context.BatchSize, inputGradient.AsSpan());
-        return inputGradient;
-    }
 }

@@ -1,5 +1,3 @@
-using LogitNet.Kernels;
-
 namespace LogitNet.Layers;
 
 /// <summary>
@@ -12,14 +10,8 @@ namespace LogitNet.Layers;
 /// padding is not counted), as in Keras (TensorFlow) and ONNX's <c>count_include_pad = 0</c>.
 /// </remarks>
 /// <example><c>new AveragePooling2D(poolSize: 2)</c> halves a 26 × 26 × 32 feature map to 13 × 13 × 32.</example>
-public sealed class AveragePooling2D : Layer
+public sealed class AveragePooling2D : Pooling2DLayer
 {
-    private const int OutputSlot = 0;
-    private const int InputGradientSlot = 1;
-
-    private Window2D _window;
-    private int[] _outputShape = [];
-
     /// <summary>Creates the layer with a square window.</summary>
     /// <param name="poolSize">The window's height and width; positive (default 2).</param>
     /// <param name="strides">The step between windows along both axes, or null for the window size.</param>
@@ -38,49 +30,10 @@ public sealed class AveragePooling2D : Layer
     /// <param name="name">The layer's name, or null for <c>average_pooling2d</c>.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or <paramref name="padding"/> is not defined.</exception>
     public AveragePooling2D((int Height, int Width) poolSize, (int Height, int Width)? strides = null, Padding padding = Padding.Valid, string? name = null)
-        : base(name)
+        : base(name, Reduce.Average, poolSize, strides, padding)
     {
-        WindowArguments.RequirePositive(poolSize, nameof(poolSize));
-        WindowArguments.RequirePositive(strides ?? poolSize, nameof(strides));
-        WindowArguments.RequireDefined(padding);
-        PoolSize = poolSize;
-        Strides = strides ?? poolSize;
-        Padding = padding;
     }
-
-    /// <summary>The window's (height, width).</summary>
-    public (int Height, int Width) PoolSize { get; }
-
-    /// <summary>The step between windows (height, width).</summary>
-    public (int Height, int Width) Strides { get; }
-
-    /// <summary>The border rule.</summary>
-    public Padding Padding { get; }
 
     /// <inheritdoc/>
     protected override string DefaultName => "average_pooling2d";
-
-    /// <inheritdoc/>
-    protected override int[] BuildCore(int[] inputShape)
-    {
-        _window = WindowArguments.Geometry(Name, inputShape, PoolSize, Strides, (1, 1), Padding, "pool size");
-        _outputShape = [_window.OutputHeight, _window.OutputWidth, _window.Channels];
-        return (int[])_outputShape.Clone();
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, LayerContext context)
-    {
-        Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
-        context.State<Pooling2DPasses>().AverageForward(_window, input, context.BatchSize, output);
-        return output;
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
-    {
-        Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        context.State<Pooling2DPasses>().AverageBackward(_window, outputGradient, context.BatchSize, inputGradient);
-        return inputGradient;
-    }
 }

@@ -1,5 +1,3 @@
-using LogitNet.Kernels;
-
 namespace LogitNet.Layers;
 
 /// <summary>
@@ -8,48 +6,16 @@ namespace LogitNet.Layers;
 /// </summary>
 /// <remarks>The usual bridge from an embedding (a bag of word vectors) or a 1-D convolution to the Dense classifier on top. Keras's masking (mean over the unmasked steps) does not apply: LogitNet's Embedding does not mask.</remarks>
 /// <example><c>new GlobalAveragePooling1D()</c> turns 200 word vectors of 16 values into 16 features.</example>
-public sealed class GlobalAveragePooling1D : Layer
+public sealed class GlobalAveragePooling1D : GlobalPoolingLayer
 {
-    private const int OutputSlot = 0;
-    private const int InputGradientSlot = 1;
-
-    private Window2D _window;
-    private int[] _outputShape = [];
-
     /// <summary>Creates the layer.</summary>
     /// <param name="keepDims">Whether to keep the steps axis as size 1 (Keras's <c>keepdims</c>, default false).</param>
     /// <param name="name">The layer's name, or null for <c>global_average_pooling1d</c>.</param>
     public GlobalAveragePooling1D(bool keepDims = false, string? name = null)
-        : base(name) => KeepDims = keepDims;
-
-    /// <summary>Whether the output keeps the steps axis as size 1.</summary>
-    public bool KeepDims { get; }
+        : base(name, Reduce.Average, keepDims, images: false)
+    {
+    }
 
     /// <inheritdoc/>
     protected override string DefaultName => "global_average_pooling1d";
-
-    /// <inheritdoc/>
-    protected override int[] BuildCore(int[] inputShape)
-    {
-        SequenceWindow.RequireSequence(Name, inputShape);
-        _window = SequenceWindow.Geometry(Name, inputShape, inputShape[0], 1, 1, Padding.Valid, "pool size");
-        _outputShape = KeepDims ? [1, inputShape[1]] : [inputShape[1]];
-        return (int[])_outputShape.Clone();
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, LayerContext context)
-    {
-        Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
-        Pooling2D.AverageForward(_window, input.AsSpan(), context.BatchSize, output.AsSpan());
-        return output;
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
-    {
-        Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        Pooling2D.AverageBackward(_window, outputGradient.AsSpan(), context.BatchSize, inputGradient.AsSpan());
-        return inputGradient;
-    }
 }

@@ -1,5 +1,3 @@
-using LogitNet.Kernels;
-
 namespace LogitNet.Layers;
 
 /// <summary>
@@ -8,48 +6,16 @@ namespace LogitNet.Layers;
 /// </summary>
 /// <remarks>The usual bridge from a convolutional stack to the Dense classifier on top, in place of Flatten.</remarks>
 /// <example><c>new GlobalAveragePooling2D()</c> turns a 7 × 7 × 512 feature map into 512 features.</example>
-public sealed class GlobalAveragePooling2D : Layer
+public sealed class GlobalAveragePooling2D : GlobalPoolingLayer
 {
-    private const int OutputSlot = 0;
-    private const int InputGradientSlot = 1;
-
-    private Window2D _window;
-    private int[] _outputShape = [];
-
     /// <summary>Creates the layer.</summary>
     /// <param name="keepDims">Whether to keep the spatial axes as size 1 (Keras's <c>keepdims</c>, default false).</param>
     /// <param name="name">The layer's name, or null for <c>global_average_pooling2d</c>.</param>
     public GlobalAveragePooling2D(bool keepDims = false, string? name = null)
-        : base(name) => KeepDims = keepDims;
-
-    /// <summary>Whether the output keeps the spatial axes as size 1.</summary>
-    public bool KeepDims { get; }
+        : base(name, Reduce.Average, keepDims, images: true)
+    {
+    }
 
     /// <inheritdoc/>
     protected override string DefaultName => "global_average_pooling2d";
-
-    /// <inheritdoc/>
-    protected override int[] BuildCore(int[] inputShape)
-    {
-        WindowArguments.RequireImage(Name, inputShape);
-        _window = WindowArguments.Geometry(Name, inputShape, (inputShape[0], inputShape[1]), (1, 1), (1, 1), Padding.Valid, "pool size");
-        _outputShape = KeepDims ? [1, 1, inputShape[2]] : [inputShape[2]];
-        return (int[])_outputShape.Clone();
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, LayerContext context)
-    {
-        Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
-        context.State<Pooling2DPasses>().AverageForward(_window, input, context.BatchSize, output);
-        return output;
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
-    {
-        Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        context.State<Pooling2DPasses>().AverageBackward(_window, outputGradient, context.BatchSize, inputGradient);
-        return inputGradient;
-    }
 }

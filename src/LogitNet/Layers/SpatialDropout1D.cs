@@ -10,40 +10,17 @@ namespace LogitNet.Layers;
 /// unchanged. The masks come from the layer's <see cref="Layer.Seed"/>, drawn and saved as <see cref="Dropout"/>'s are.
 /// </remarks>
 /// <example><c>new Sequential(new Input(280), new Embedding(5000, 128), new SpatialDropout1D(0.4f), new Conv1D(64, 5, activation: Activation.Relu), ...)</c> drops whole embedding dimensions, the same ones at every word of a sample.</example>
-public sealed class SpatialDropout1D : Layer, IMaskedLayer
+public sealed class SpatialDropout1D : SpatialDropoutLayer
 {
-    private int[] _sampleShape = [];
-
     /// <summary>Creates the layer.</summary>
     /// <param name="rate">The fraction of channels to drop, in [0, 1).</param>
     /// <param name="name">The layer's name, or null for <c>spatial_dropout1d</c>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1).</exception>
     public SpatialDropout1D(float rate, string? name = null)
-        : base(name)
+        : base(rate, name, images: false)
     {
-        SpatialMask.RequireRate(rate);
-        Rate = rate;
     }
-
-    /// <summary>The fraction of channels dropped in training.</summary>
-    public float Rate { get; }
 
     /// <inheritdoc/>
     protected override string DefaultName => "spatial_dropout1d";
-
-    /// <inheritdoc/>
-    protected override int[] BuildCore(int[] inputShape)
-    {
-        SequenceWindow.RequireSequence(Name, inputShape);
-        _sampleShape = inputShape;
-        return inputShape;
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, LayerContext context) =>
-        !context.Training || Rate == 0 ? input : SpatialMask.Forward(input, context, Rate, Seed, _sampleShape);
-
-    /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) =>
-        Rate == 0 ? outputGradient : SpatialMask.Backward(outputGradient, context, _sampleShape);
 }

@@ -10,40 +10,17 @@ namespace LogitNet.Layers;
 /// unchanged. The masks come from the layer's <see cref="Layer.Seed"/>, drawn and saved as <see cref="Dropout"/>'s are.
 /// </remarks>
 /// <example><c>new Sequential(new Input(28, 28, 1), new Conv2D(32, 3, activation: Activation.Relu), new SpatialDropout2D(0.2f), ...)</c></example>
-public sealed class SpatialDropout2D : Layer, IMaskedLayer
+public sealed class SpatialDropout2D : SpatialDropoutLayer
 {
-    private int[] _sampleShape = [];
-
     /// <summary>Creates the layer.</summary>
     /// <param name="rate">The fraction of channels to drop, in [0, 1).</param>
     /// <param name="name">The layer's name, or null for <c>spatial_dropout2d</c>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1).</exception>
     public SpatialDropout2D(float rate, string? name = null)
-        : base(name)
+        : base(rate, name, images: true)
     {
-        SpatialMask.RequireRate(rate);
-        Rate = rate;
     }
-
-    /// <summary>The fraction of channels dropped in training.</summary>
-    public float Rate { get; }
 
     /// <inheritdoc/>
     protected override string DefaultName => "spatial_dropout2d";
-
-    /// <inheritdoc/>
-    protected override int[] BuildCore(int[] inputShape)
-    {
-        WindowArguments.RequireImage(Name, inputShape);
-        _sampleShape = inputShape;
-        return inputShape;
-    }
-
-    /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, LayerContext context) =>
-        !context.Training || Rate == 0 ? input : SpatialMask.Forward(input, context, Rate, Seed, _sampleShape);
-
-    /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) =>
-        Rate == 0 ? outputGradient : SpatialMask.Backward(outputGradient, context, _sampleShape);
 }

@@ -56,16 +56,8 @@ public sealed class BinaryCrossentropy(bool fromLogits = false, float labelSmoot
 
     private protected override string Options => string.Create(CultureInfo.InvariantCulture, $"fromLogits: {Text(FromLogits)}, labelSmoothing: {LabelSmoothing}");
 
-    private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples)
-    {
-        RequireUnitLabels(yTrue);
-        if (!FromLogits)
-        {
-            RequireProbabilities(yPred);
-        }
-
-        return samples;
-    }
+    private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples) =>
+        CheckBinaryValues(yTrue, yPred, samples, FromLogits);
 
     internal override double Evaluate(in LossBatch batch) => FromLogits
         ? ElementwiseLossDriver.Run(new BinaryCrossentropyKernel.Logits(LabelSmoothing), batch)

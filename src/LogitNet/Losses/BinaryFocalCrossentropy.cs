@@ -58,16 +58,8 @@ public sealed class BinaryFocalCrossentropy(
     private protected override string Options => string.Create(CultureInfo.InvariantCulture,
         $"applyClassBalancing: {Text(ApplyClassBalancing)}, alpha: {Alpha}, gamma: {Gamma}, fromLogits: {Text(FromLogits)}, labelSmoothing: {LabelSmoothing}");
 
-    private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples)
-    {
-        RequireUnitLabels(yTrue);
-        if (!FromLogits)
-        {
-            RequireProbabilities(yPred);
-        }
-
-        return samples;
-    }
+    private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples) =>
+        CheckBinaryValues(yTrue, yPred, samples, FromLogits);
 
     internal override double Evaluate(in LossBatch batch) => FromLogits
         ? ElementwiseLossDriver.Run(new FocalKernels.BinaryLogits(Alpha, Gamma, ApplyClassBalancing, LabelSmoothing), batch)

@@ -53,31 +53,11 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false, float label
 
     private protected override string Options => string.Create(CultureInfo.InvariantCulture, $"fromLogits: {Text(FromLogits)}, labelSmoothing: {LabelSmoothing}");
 
-    private protected override int CheckShapes(Tensor yTrue, Tensor yPred)
-    {
-        if (!yTrue.ShapeSpan.SequenceEqual(yPred.ShapeSpan))
-        {
-            throw new ArgumentException(
-                $"CategoricalCrossentropy expects yTrue of the shape of yPred (one target per class); received yTrue {ShapeText.Format(yTrue.ShapeSpan)} and yPred {ShapeText.Format(yPred.ShapeSpan)}. " +
-                "For class ids (one per sample), use SparseCategoricalCrossentropy.",
-                nameof(yTrue));
-        }
+    private protected override int CheckShapes(Tensor yTrue, Tensor yPred) =>
+        RequireOneTargetPerClass(yTrue, yPred, " For class ids (one per sample), use SparseCategoricalCrossentropy.");
 
-        return yPred.ShapeSpan[^1];
-    }
-
-    private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples)
-    {
-        int rowLength = samples == 0 ? 1 : yPred.Length / samples;
-        RequireNonNegativeTargets(yTrue, rowLength);
-        if (!FromLogits)
-        {
-            RequireProbabilities(yPred);
-            RequireRowsWithMass(yPred, rowLength);
-        }
-
-        return samples;
-    }
+    private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples) =>
+        CheckCategoricalValues(yTrue, yPred, samples, FromLogits);
 
     internal override double Evaluate(in LossBatch batch)
     {

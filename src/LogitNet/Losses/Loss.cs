@@ -376,6 +376,48 @@ public abstract class Loss
         }
     }
 
+    /// <summary>The binary losses' checks: labels in [0, 1] and, without logits, probabilities in [0, 1].</summary>
+    private protected int CheckBinaryValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples, bool fromLogits)
+    {
+        RequireUnitLabels(yTrue);
+        if (!fromLogits)
+        {
+            RequireProbabilities(yPred);
+        }
+
+        return samples;
+    }
+
+    /// <summary>
+    /// The categorical losses' checks: yTrue of yPred's shape (<paramref name="hint"/> ends the message), returning
+    /// the classes (the last axis).
+    /// </summary>
+    private protected int RequireOneTargetPerClass(Tensor yTrue, Tensor yPred, string hint = "")
+    {
+        if (!yTrue.ShapeSpan.SequenceEqual(yPred.ShapeSpan))
+        {
+            throw new ArgumentException(
+                $"{GetType().Name} expects yTrue of the shape of yPred (one target per class); received yTrue {ShapeText.Format(yTrue.ShapeSpan)} and yPred {ShapeText.Format(yPred.ShapeSpan)}.{hint}",
+                nameof(yTrue));
+        }
+
+        return yPred.ShapeSpan[^1];
+    }
+
+    /// <summary>The categorical losses' value checks: non-negative targets and, without logits, probability rows with mass.</summary>
+    private protected int CheckCategoricalValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples, bool fromLogits)
+    {
+        int rowLength = samples == 0 ? 1 : yPred.Length / samples;
+        RequireNonNegativeTargets(yTrue, rowLength);
+        if (!fromLogits)
+        {
+            RequireProbabilities(yPred);
+            RequireRowsWithMass(yPred, rowLength);
+        }
+
+        return samples;
+    }
+
     /// <summary>Throws unless <paramref name="labelSmoothing"/> lies in [0, 1].</summary>
     private protected static float CheckLabelSmoothing(float labelSmoothing)
     {

@@ -61,18 +61,8 @@ public sealed class Auc : Metric
     /// <exception cref="ArgumentException">The targets do not match the predictions, or the weights do not match the samples.</exception>
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
-        ArgumentNullException.ThrowIfNull(yTrue);
-        ArgumentNullException.ThrowIfNull(yPred);
-        if (yTrue.Length != yPred.Length)
-        {
-            throw new ArgumentException(
-                $"Expected yTrue with one target per prediction, like yPred {ShapeText.Format(yPred.ShapeSpan)}; received {ShapeText.Format(yTrue.ShapeSpan)}.",
-                nameof(yTrue));
-        }
-
-        int width = yPred.Rank < 2 ? 1 : yPred.ShapeSpan[^1];
-        int samples = width == 0 ? 0 : yPred.Length / width;
-        ReadOnlySpan<float> weights = ConfusionMetric.MeanMetricWeights(sampleWeight, samples);
+        (int width, int samples) = TargetPerPrediction(yTrue, yPred);
+        ReadOnlySpan<float> weights = SampleWeights(sampleWeight, samples);
         Grow(_count + yPred.Length);
         ReadOnlySpan<float> predictions = yPred.AsSpan();
         ReadOnlySpan<float> targets = yTrue.AsSpan();

@@ -83,23 +83,13 @@ public abstract class ConfusionMetric : Metric, ILogitsAware
     /// <exception cref="ArgumentException">The targets do not match the predictions, the weights do not match the samples, or <see cref="ClassId"/> is outside the predictions' last axis.</exception>
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
-        ArgumentNullException.ThrowIfNull(yTrue);
-        ArgumentNullException.ThrowIfNull(yPred);
-        if (yTrue.Length != yPred.Length)
-        {
-            throw new ArgumentException(
-                $"Expected yTrue with one target per prediction, like yPred {ShapeText.Format(yPred.ShapeSpan)}; received {ShapeText.Format(yTrue.ShapeSpan)}.",
-                nameof(yTrue));
-        }
-
-        int width = yPred.Rank < 2 ? 1 : yPred.ShapeSpan[^1];
-        int samples = width == 0 ? 0 : yPred.Length / width;
+        (int width, int samples) = TargetPerPrediction(yTrue, yPred);
         if (ClassId is { } column && column >= width)
         {
             throw new ArgumentException($"classId {column} is outside the predictions' {width} columns (yPred {ShapeText.Format(yPred.ShapeSpan)}).", nameof(yPred));
         }
 
-        ReadOnlySpan<float> weights = MeanMetricWeights(sampleWeight, samples);
+        ReadOnlySpan<float> weights = SampleWeights(sampleWeight, samples);
         ReadOnlySpan<float> predictions = yPred.AsSpan();
         ReadOnlySpan<float> targets = yTrue.AsSpan();
         double threshold = FromLogits ? _logitThreshold : Threshold;
@@ -159,22 +149,4 @@ public abstract class ConfusionMetric : Metric, ILogitsAware
 
     /// <summary>a / b, or 0 when b is 0 (Keras's <c>divide_no_nan</c>).</summary>
     protected static double DivideNoNaN(double a, double b) => b == 0 ? 0 : a / b;
-
-    /// <summary>Checks per-sample weights: one per sample, or none.</summary>
-    internal static ReadOnlySpan<float> MeanMetricWeights(Tensor? sampleWeight, int samples)
-    {
-        if (sampleWeight is null)
-        {
-            return default;
-        }
-
-        if (sampleWeight.Length != samples)
-        {
-            throw new ArgumentException(
-                $"Expected one weight per sample ({samples}); received sampleWeight of shape {ShapeText.Format(sampleWeight.ShapeSpan)}.",
-                nameof(sampleWeight));
-        }
-
-        return sampleWeight.AsSpan();
-    }
 }

@@ -24,18 +24,7 @@ public abstract class MeanMetric : Metric
         ArgumentNullException.ThrowIfNull(yTrue);
         ArgumentNullException.ThrowIfNull(yPred);
         int samples = SampleCount(yTrue, yPred);
-        ReadOnlySpan<float> weights = default;
-        if (sampleWeight is not null)
-        {
-            if (sampleWeight.Length != samples)
-            {
-                throw new ArgumentException(
-                    $"Expected one weight per sample ({samples}); received sampleWeight of shape {ShapeText.Format(sampleWeight.ShapeSpan)}.",
-                    nameof(sampleWeight));
-            }
-
-            weights = sampleWeight.AsSpan();
-        }
+        ReadOnlySpan<float> weights = SampleWeights(sampleWeight, samples);
 
         for (int i = 0; i < samples; i++)
         {

@@ -62,4 +62,41 @@ public abstract class Metric
     /// <summary>The name and current value.</summary>
     /// <returns>For example <c>accuracy: 0.9712</c>.</returns>
     public override string ToString() => $"{Name}: {Result():0.####}";
+
+    /// <summary>Checks per-sample weights: one per sample; empty for none.</summary>
+    internal static ReadOnlySpan<float> SampleWeights(Tensor? sampleWeight, int samples)
+    {
+        if (sampleWeight is null)
+        {
+            return default;
+        }
+
+        if (sampleWeight.Length != samples)
+        {
+            throw new ArgumentException(
+                $"Expected one weight per sample ({samples}); received sampleWeight of shape {ShapeText.Format(sampleWeight.ShapeSpan)}.",
+                nameof(sampleWeight));
+        }
+
+        return sampleWeight.AsSpan();
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="yTrue"/> holds one target per prediction, as the thresholded metrics need;
+    /// returns the predictions' columns (the last axis, 1 for a vector) and samples.
+    /// </summary>
+    internal static (int Width, int Samples) TargetPerPrediction(Tensor yTrue, Tensor yPred)
+    {
+        ArgumentNullException.ThrowIfNull(yTrue);
+        ArgumentNullException.ThrowIfNull(yPred);
+        if (yTrue.Length != yPred.Length)
+        {
+            throw new ArgumentException(
+                $"Expected yTrue with one target per prediction, like yPred {ShapeText.Format(yPred.ShapeSpan)}; received {ShapeText.Format(yTrue.ShapeSpan)}.",
+                nameof(yTrue));
+        }
+
+        int width = yPred.Rank < 2 ? 1 : yPred.ShapeSpan[^1];
+        return (width, width == 0 ? 0 : yPred.Length / width);
+    }
 }

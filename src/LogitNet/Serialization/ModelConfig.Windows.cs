@@ -4,7 +4,7 @@ using LogitNet.Layers;
 
 namespace LogitNet.Serialization;
 
-/// <summary>The convolution, pooling and batch-normalization layers in config.json, with Keras's class names and keys.</summary>
+/// <summary>The 2-D convolution and pooling layers, the global pooling layers (both ranks) and batch normalization in config.json, with Keras's class names and keys.</summary>
 internal static partial class ModelConfig
 {
     /// <summary>Writes a convolution or pooling layer's class and settings (the caller closes the objects); false for other layers.</summary>
@@ -13,12 +13,12 @@ internal static partial class ModelConfig
         switch (layer)
         {
             case Conv2D conv:
-                Begin("Conv2D", conv.Name);
+                BeginConfig(json, "Conv2D", conv.Name);
                 json.WriteNumber("filters", conv.Filters);
-                Pair("kernel_size", conv.KernelSize);
-                Pair("strides", conv.Strides);
+                WriteSize(json, "kernel_size", conv.KernelSize);
+                WriteSize(json, "strides", conv.Strides);
                 json.WriteString("padding", PaddingName(conv.Padding));
-                Pair("dilation_rate", conv.DilationRate);
+                WriteSize(json, "dilation_rate", conv.DilationRate);
                 json.WriteString("activation", ActivationName(conv.Activation));
                 json.WriteBoolean("use_bias", conv.UseBias);
                 WriteInitializer(json, "kernel_initializer", conv.KernelInitializer, conv.Name);
@@ -26,28 +26,20 @@ internal static partial class ModelConfig
                 WriteRegularizer(json, "kernel_regularizer", conv.KernelRegularizer, conv.Name);
                 WriteRegularizer(json, "bias_regularizer", conv.BiasRegularizer, conv.Name);
                 return true;
-            case MaxPooling2D max:
-                Begin("MaxPooling2D", max.Name);
-                Pair("pool_size", max.PoolSize);
-                Pair("strides", max.Strides);
-                json.WriteString("padding", PaddingName(max.Padding));
+            case Pooling2DLayer pool:
+                // The sealed pooling types carry Keras's class names (MaxPooling2D, AveragePooling2D).
+                BeginConfig(json, pool.GetType().Name, pool.Name);
+                WriteSize(json, "pool_size", pool.PoolSize);
+                WriteSize(json, "strides", pool.Strides);
+                json.WriteString("padding", PaddingName(pool.Padding));
                 return true;
-            case AveragePooling2D average:
-                Begin("AveragePooling2D", average.Name);
-                Pair("pool_size", average.PoolSize);
-                Pair("strides", average.Strides);
-                json.WriteString("padding", PaddingName(average.Padding));
-                return true;
-            case GlobalAveragePooling2D globalAverage:
-                Begin("GlobalAveragePooling2D", globalAverage.Name);
-                json.WriteBoolean("keepdims", globalAverage.KeepDims);
-                return true;
-            case GlobalMaxPooling2D globalMax:
-                Begin("GlobalMaxPooling2D", globalMax.Name);
-                json.WriteBoolean("keepdims", globalMax.KeepDims);
+            case GlobalPoolingLayer global:
+                // Both ranks: GlobalMax/AveragePooling2D and GlobalMax/AveragePooling1D.
+                BeginConfig(json, global.GetType().Name, global.Name);
+                json.WriteBoolean("keepdims", global.KeepDims);
                 return true;
             case BatchNormalization normalization:
-                Begin("BatchNormalization", normalization.Name);
+                BeginConfig(json, "BatchNormalization", normalization.Name);
                 json.WriteNumber("axis", -1);
                 json.WriteNumber("momentum", normalization.Momentum);
                 json.WriteNumber("epsilon", normalization.Epsilon);
@@ -57,24 +49,9 @@ internal static partial class ModelConfig
             default:
                 return false;
         }
-
-        void Begin(string className, string name)
-        {
-            json.WriteString("class_name", className);
-            json.WriteStartObject("config");
-            json.WriteString("name", name);
-        }
-
-        void Pair(string key, (int Height, int Width) value)
-        {
-            json.WriteStartArray(key);
-            json.WriteNumberValue(value.Height);
-            json.WriteNumberValue(value.Width);
-            json.WriteEndArray();
-        }
     }
 
-    /// <summary>Reads a convolution or pooling layer: the layer, its parameter count and its output shape; null for other classes.</summary>
+    /// <summary>Reads a 2-D convolution or pooling layer, a global pooling layer (both ranks) or BatchNormalization: the layer, its parameter count and its output shape; null for other classes.</summary>
     private static (Layer, long, int[])? TryReadWindowLayer(string className, Reader config, string name, int[] inputShape)
     {
         switch (className)
@@ -112,18 +89,20 @@ internal static partial class ModelConfig
                 return (layer, 0, [g.OutputHeight, g.OutputWidth, g.Channels]);
             }
 
-            case "GlobalAveragePooling2D" or "GlobalMaxPooling2D":
+            case "GlobalAveragePooling2D" or "GlobalMaxPooling2D" or "GlobalAveragePooling1D" or "GlobalMaxPooling1D":
             {
                 bool keepDims = config.Bool("keepdims");
-                if (inputShape.Length != 3)
+                bool images = className.EndsWith("2D", StringComparison.Ordinal);
+                RequireAxes(config, inputShape, images ? 3 : 2, className);
+                Layer layer = className switch
                 {
-                    throw config.Error($"{className} takes images [height, width, channels]; the layer before it outputs {ShapeText.Format(inputShape)}.");
-                }
-
-                Layer layer = className == "GlobalAveragePooling2D"
-                    ? new GlobalAveragePooling2D(keepDims, name)
-                    : new GlobalMaxPooling2D(keepDims, name);
-                return (layer, 0, keepDims ? [1, 1, inputShape[2]] : [inputShape[2]]);
+                    "GlobalAveragePooling2D" => new GlobalAveragePooling2D(keepDims, name),
+                    "GlobalMaxPooling2D" => new GlobalMaxPooling2D(keepDims, name),
+                    "GlobalAveragePooling1D" => new GlobalAveragePooling1D(keepDims, name),
+                    _ => new GlobalMaxPooling1D(keepDims, name),
+                };
+                int channels = inputShape[^1];
+                return (layer, 0, !keepDims ? [channels] : images ? [1, 1, channels] : [1, channels]);
             }
 
             case "BatchNormalization":
@@ -151,32 +130,10 @@ internal static partial class ModelConfig
         }
     }
 
-    private static string PaddingName(Padding padding) => padding == Padding.Same ? "same" : "valid";
-
-    private static Padding ParsePadding(Reader config) => config.String("padding") switch
-    {
-        "valid" => Padding.Valid,
-        "same" => Padding.Same,
-        string other => throw config.Error($"'padding' is '{other}'; expected 'valid' or 'same'."),
-    };
-
-    /// <summary>A (height, width) pair saved as a two-element array of positive integers.</summary>
-    private static (int, int) Pair(Reader config, string key)
-    {
-        int[] values = config.Array(key).Select(v => v.TryGetInt32(out int i) && i > 0 && i <= MaxSize ? i : 0).ToArray();
-        return values.Length == 2 && values[0] > 0 && values[1] > 0
-            ? (values[0], values[1])
-            : throw config.Error($"'{key}' must be two positive integers [height, width].");
-    }
-
     private static Window2D Geometry(Reader config, int[] inputShape, (int Height, int Width) window, (int Height, int Width) strides,
         (int Height, int Width) dilation, Padding padding)
     {
-        if (inputShape.Length != 3)
-        {
-            throw config.Error($"The layer takes images [height, width, channels]; the layer before it outputs {ShapeText.Format(inputShape)}.");
-        }
-
+        RequireAxes(config, inputShape, 3, "The layer");
         return Window2D.Create(inputShape[0], inputShape[1], inputShape[2], window.Height, window.Width, strides.Height, strides.Width,
                 dilation.Height, dilation.Width, padding == Padding.Same)
             ?? throw config.Error($"The window ({window.Height}, {window.Width}) does not fit the input {ShapeText.Format(inputShape)} under padding 'valid'.");

@@ -199,9 +199,7 @@ internal static partial class ModelConfig
         switch (layer)
         {
             case Dense dense:
-                json.WriteString("class_name", "Dense");
-                json.WriteStartObject("config");
-                json.WriteString("name", dense.Name);
+                BeginConfig(json, "Dense", dense.Name);
                 json.WriteNumber("units", dense.Units);
                 json.WriteString("activation", ActivationName(dense.Activation));
                 json.WriteBoolean("use_bias", dense.UseBias);
@@ -211,60 +209,34 @@ internal static partial class ModelConfig
                 WriteInitializer(json, "bias_initializer", dense.BiasInitializer, dense.Name);
                 break;
             case Dropout dropout:
-                json.WriteString("class_name", "Dropout");
-                json.WriteStartObject("config");
-                json.WriteString("name", dropout.Name);
+                BeginConfig(json, "Dropout", dropout.Name);
                 json.WriteNumber("rate", dropout.Rate);
                 json.WriteNumber("seed", dropout.Seed);
                 break;
             case ActivationLayer activation:
-                json.WriteString("class_name", "Activation");
-                json.WriteStartObject("config");
-                json.WriteString("name", activation.Name);
+                BeginConfig(json, "Activation", activation.Name);
                 json.WriteString("activation", ActivationName(activation.Activation));
                 break;
             case Flatten flatten:
-                json.WriteString("class_name", "Flatten");
-                json.WriteStartObject("config");
-                json.WriteString("name", flatten.Name);
+                BeginConfig(json, "Flatten", flatten.Name);
                 break;
             case Reshape reshape:
-                json.WriteString("class_name", "Reshape");
-                json.WriteStartObject("config");
-                json.WriteString("name", reshape.Name);
-                json.WriteStartArray("target_shape");
-                foreach (int size in reshape.TargetShape)
-                {
-                    json.WriteNumberValue(size);
-                }
-
-                json.WriteEndArray();
+                BeginConfig(json, "Reshape", reshape.Name);
+                WriteInts(json, "target_shape", reshape.TargetShape);
                 break;
             case Rescaling rescaling:
-                json.WriteString("class_name", "Rescaling");
-                json.WriteStartObject("config");
-                json.WriteString("name", rescaling.Name);
+                BeginConfig(json, "Rescaling", rescaling.Name);
                 json.WriteNumber("scale", rescaling.Scale);
                 json.WriteNumber("offset", rescaling.Offset);
                 break;
             case Normalization normalization:
                 // The mean and variance are parameters, in the weights file with the others.
-                json.WriteString("class_name", "Normalization");
-                json.WriteStartObject("config");
-                json.WriteString("name", normalization.Name);
+                BeginConfig(json, "Normalization", normalization.Name);
                 json.WriteBoolean("per_feature", normalization.PerFeature);
                 break;
             case Input input:
-                json.WriteString("class_name", "InputLayer");
-                json.WriteStartObject("config");
-                json.WriteString("name", input.Name);
-                json.WriteStartArray("shape");
-                foreach (int size in input.Shape)
-                {
-                    json.WriteNumberValue(size);
-                }
-
-                json.WriteEndArray();
+                BeginConfig(json, "InputLayer", input.Name);
+                WriteInts(json, "shape", input.Shape);
                 break;
             default:
                 if (!TryWriteWindowLayer(json, layer) && !TryWriteSequenceLayer(json, layer) && !TryWriteMiscLayer(json, layer))
@@ -292,8 +264,7 @@ internal static partial class ModelConfig
                 break;
             case Regularizers.L1L2 penalty:
                 json.WriteStartObject(key);
-                json.WriteString("class_name", "L1L2");
-                json.WriteStartObject("config");
+                BeginConfig(json, "L1L2");
                 json.WriteNumber("l1", penalty.L1);
                 json.WriteNumber("l2", penalty.L2);
                 json.WriteEndObject();
@@ -420,8 +391,7 @@ internal static partial class ModelConfig
     private static void WriteLoss(Utf8JsonWriter json, Loss loss)
     {
         json.WriteStartObject("loss");
-        json.WriteString("class_name", loss.GetType().Name);
-        json.WriteStartObject("config");
+        BeginConfig(json, loss.GetType().Name);
         switch (loss)
         {
             case BinaryCrossentropy b:
@@ -487,8 +457,7 @@ internal static partial class ModelConfig
     private static void WriteOptimizer(Utf8JsonWriter json, Optimizer optimizer)
     {
         json.WriteStartObject("optimizer");
-        json.WriteString("class_name", optimizer.GetType().Name);
-        json.WriteStartObject("config");
+        BeginConfig(json, optimizer.GetType().Name);
 
         // With a schedule, learning_rate is the rate of the next step: what a reader that predates
         // schedules in saved files uses. learning_rate_schedule (Keras nests the schedule in
@@ -532,8 +501,7 @@ internal static partial class ModelConfig
                 return;
             case ExponentialDecay exponential:
                 json.WriteStartObject("learning_rate_schedule");
-                json.WriteString("class_name", nameof(ExponentialDecay));
-                json.WriteStartObject("config");
+                BeginConfig(json, nameof(ExponentialDecay));
                 json.WriteNumber("initial_learning_rate", exponential.InitialLearningRate);
                 json.WriteNumber("decay_steps", exponential.DecaySteps);
                 json.WriteNumber("decay_rate", exponential.DecayRate);
@@ -541,8 +509,7 @@ internal static partial class ModelConfig
                 break;
             case CosineDecay cosine:
                 json.WriteStartObject("learning_rate_schedule");
-                json.WriteString("class_name", nameof(CosineDecay));
-                json.WriteStartObject("config");
+                BeginConfig(json, nameof(CosineDecay));
                 json.WriteNumber("initial_learning_rate", cosine.InitialLearningRate);
                 json.WriteNumber("decay_steps", cosine.DecaySteps);
                 json.WriteNumber("alpha", cosine.Alpha);
@@ -632,9 +599,7 @@ internal static partial class ModelConfig
         {
             case ConfusionMetric confusion:
                 json.WriteStartObject();
-                json.WriteString("class_name", metric.GetType().Name);
-                json.WriteStartObject("config");
-                json.WriteString("name", metric.Name);
+                BeginConfig(json, metric.GetType().Name, metric.Name);
                 json.WriteNumber("threshold", confusion.Threshold);
                 if (confusion.ClassId is { } classId)
                 {
@@ -650,9 +615,7 @@ internal static partial class ModelConfig
                 break;
             case Auc auc:
                 json.WriteStartObject();
-                json.WriteString("class_name", nameof(Auc));
-                json.WriteStartObject("config");
-                json.WriteString("name", metric.Name);
+                BeginConfig(json, nameof(Auc), metric.Name);
                 json.WriteString("curve", auc.Curve == AucCurve.Roc ? "ROC" : "PR");
                 json.WriteEndObject();
                 json.WriteEndObject();

@@ -14,8 +14,7 @@ internal static partial class OnnxExporter
 {
     /// <summary>Whether <see cref="ExportSequenceLayer"/> takes the layer.</summary>
     private static bool IsSequenceLayer(Layer layer) =>
-        layer is Conv1D or MaxPooling1D or AveragePooling1D or GlobalAveragePooling1D or GlobalMaxPooling1D or Embedding
-            or SpatialDropout1D or SpatialDropout2D;
+        layer is Conv1D or Pooling1DLayer or GlobalAveragePooling1D or GlobalMaxPooling1D or Embedding or SpatialDropoutLayer;
 
     /// <summary>Adds the nodes of a sequence layer reading <paramref name="current"/>; returns the name of its output (before a Conv1D's activation).</summary>
     private static string ExportSequenceLayer(Layer layer, string current, Func<string, string> fresh,
@@ -23,7 +22,7 @@ internal static partial class OnnxExporter
     {
         switch (layer)
         {
-            case SpatialDropout1D or SpatialDropout2D:
+            case SpatialDropoutLayer:
                 return current;
             case Embedding embedding:
             {
@@ -36,14 +35,13 @@ internal static partial class OnnxExporter
                 return gathered;
             }
 
-            case GlobalAveragePooling1D or GlobalMaxPooling1D:
+            case GlobalPoolingLayer global:
             {
-                bool keepDims = layer is GlobalAveragePooling1D average ? average.KeepDims : ((GlobalMaxPooling1D)layer).KeepDims;
                 string reduced = fresh("global_pool");
                 node(layer is GlobalAveragePooling1D ? "ReduceMean" : "ReduceMax", [current], reduced, n =>
                 {
                     IntsAttribute(n, "axes", [1]);
-                    IntAttribute(n, "keepdims", keepDims ? 1 : 0);
+                    IntAttribute(n, "keepdims", global.KeepDims ? 1 : 0);
                 });
                 return reduced;
             }
@@ -79,28 +77,20 @@ internal static partial class OnnxExporter
                         break;
                     }
 
-                    case MaxPooling1D max:
+                    case Pooling1DLayer pool:
                     {
-                        Window2D g = SequenceWindow.Create(input[0], input[1], max.PoolSize, max.Strides, 1, max.Padding)!.Value;
-                        node("MaxPool", [channelsFirst], windowed, n =>
+                        Window2D g = SequenceWindow.Create(input[0], input[1], pool.PoolSize, pool.Strides, 1, pool.Padding)!.Value;
+                        bool max = pool is MaxPooling1D;
+                        node(max ? "MaxPool" : "AveragePool", [channelsFirst], windowed, n =>
                         {
-                            IntsAttribute(n, "kernel_shape", [max.PoolSize]);
-                            IntsAttribute(n, "strides", [max.Strides]);
+                            IntsAttribute(n, "kernel_shape", [pool.PoolSize]);
+                            IntsAttribute(n, "strides", [pool.Strides]);
                             IntsAttribute(n, "pads", [g.PadLeft, g.PadRight]);
-                        });
-                        break;
-                    }
-
-                    case AveragePooling1D average:
-                    {
-                        Window2D g = SequenceWindow.Create(input[0], input[1], average.PoolSize, average.Strides, 1, average.Padding)!.Value;
-                        node("AveragePool", [channelsFirst], windowed, n =>
-                        {
-                            IntsAttribute(n, "kernel_shape", [average.PoolSize]);
-                            IntsAttribute(n, "strides", [average.Strides]);
-                            IntsAttribute(n, "pads", [g.PadLeft, g.PadRight]);
-                            // Keras (TensorFlow) averages over the steps inside the sequence only.
-                            IntAttribute(n, "count_include_pad", 0);
+                            if (!max)
+                            {
+                                // Keras (TensorFlow) averages over the steps inside the sequence only.
+                                IntAttribute(n, "count_include_pad", 0);
+                            }
                         });
                         break;
                     }

@@ -48,22 +48,22 @@ public class ParallelStepTests
         Parameter[] one = MakeParameters(sizes, frozen: 3);
         Parameter[] two = MakeParameters(sizes, frozen: 3);
         Optimizer onThread = Create(name), onTwo = Create(name);
-        int saved = Gemm.MaxThreads;
+        int saved = Parallelism.MaxThreads;
         try
         {
             for (int step = 0; step < 4; step++)
             {
                 SetGradients(one, step);
                 SetGradients(two, step);
-                Gemm.MaxThreads = 1;
+                Parallelism.MaxThreads = 1;
                 onThread.Apply(one);
-                Gemm.MaxThreads = threads;
+                Parallelism.MaxThreads = threads;
                 onTwo.Apply(two);
             }
         }
         finally
         {
-            Gemm.MaxThreads = saved;
+            Parallelism.MaxThreads = saved;
         }
 
         for (int p = 0; p < one.Length; p++)
@@ -81,10 +81,10 @@ public class ParallelStepTests
     {
         Parameter[] parameters = MakeParameters([70_001, 33], frozen: -1);
         var adam = new Adam(0.01f);
-        int saved = Gemm.MaxThreads;
+        int saved = Parallelism.MaxThreads;
         try
         {
-            Gemm.MaxThreads = 2;
+            Parallelism.MaxThreads = 2;
             SetGradients(parameters, 0);
             adam.Apply(parameters);
             Assert.Equal(0, SteadyState.AllocatedBytes(() =>
@@ -97,7 +97,7 @@ public class ParallelStepTests
         }
         finally
         {
-            Gemm.MaxThreads = saved;
+            Parallelism.MaxThreads = saved;
         }
     }
 

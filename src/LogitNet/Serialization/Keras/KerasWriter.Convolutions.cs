@@ -72,19 +72,14 @@ internal static partial class KerasWriter
                 json.WriteNull("kernel_constraint");
                 json.WriteNull("bias_constraint");
                 break;
-            case MaxPooling2D max:
-                Pooling(json, max.PoolSize, max.Strides, max.Padding);
-                break;
-            case AveragePooling2D average:
-                Pooling(json, average.PoolSize, average.Strides, average.Padding);
-                break;
-            case GlobalAveragePooling2D globalAverage:
+            case Pooling2DLayer pool:
+                Pair(json, "pool_size", pool.PoolSize);
+                json.WriteString("padding", PaddingName(pool.Padding));
+                Pair(json, "strides", pool.Strides);
                 json.WriteString("data_format", "channels_last");
-                json.WriteBoolean("keepdims", globalAverage.KeepDims);
                 break;
-            case GlobalMaxPooling2D globalMax:
-                json.WriteString("data_format", "channels_last");
-                json.WriteBoolean("keepdims", globalMax.KeepDims);
+            case GlobalPoolingLayer global:
+                GlobalPooling(json, global);
                 break;
             case BatchNormalization normalization:
                 json.WriteNumber("axis", -1);
@@ -127,15 +122,19 @@ internal static partial class KerasWriter
         }
     }
 
-    private static void Pooling(Utf8JsonWriter json, (int Height, int Width) poolSize, (int Height, int Width) strides, Padding padding)
+    private static void GlobalPooling(Utf8JsonWriter json, GlobalPoolingLayer global)
     {
-        Pair(json, "pool_size", poolSize);
-        json.WriteString("padding", PaddingName(padding));
-        Pair(json, "strides", strides);
         json.WriteString("data_format", "channels_last");
+        json.WriteBoolean("keepdims", global.KeepDims);
     }
 
-    private static string PaddingName(Padding padding) => padding == Padding.Same ? "same" : "valid";
+    /// <summary>Keras's padding names; "causal" occurs on Conv1D only.</summary>
+    private static string PaddingName(Padding padding) => padding switch
+    {
+        Padding.Same => "same",
+        Padding.Causal => "causal",
+        _ => "valid",
+    };
 
     private static void Pair(Utf8JsonWriter json, string key, (int Height, int Width) value)
     {

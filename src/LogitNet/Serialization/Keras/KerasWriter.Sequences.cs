@@ -45,7 +45,7 @@ internal static partial class KerasWriter
                 json.WriteNumber("filters", conv.Filters);
                 One(json, "kernel_size", conv.KernelSize);
                 One(json, "strides", conv.Strides);
-                json.WriteString("padding", conv.Padding switch { Padding.Same => "same", Padding.Causal => "causal", _ => "valid" });
+                json.WriteString("padding", PaddingName(conv.Padding));
                 json.WriteString("data_format", "channels_last");
                 One(json, "dilation_rate", conv.DilationRate);
                 json.WriteNumber("groups", 1);
@@ -59,19 +59,14 @@ internal static partial class KerasWriter
                 json.WriteNull("kernel_constraint");
                 json.WriteNull("bias_constraint");
                 break;
-            case MaxPooling1D max:
-                Pooling(max.PoolSize, max.Strides, max.Padding);
-                break;
-            case AveragePooling1D average:
-                Pooling(average.PoolSize, average.Strides, average.Padding);
-                break;
-            case GlobalAveragePooling1D globalAverage:
+            case Pooling1DLayer pool:
+                One(json, "pool_size", pool.PoolSize);
+                json.WriteString("padding", PaddingName(pool.Padding));
+                One(json, "strides", pool.Strides);
                 json.WriteString("data_format", "channels_last");
-                json.WriteBoolean("keepdims", globalAverage.KeepDims);
                 break;
-            case GlobalMaxPooling1D globalMax:
-                json.WriteString("data_format", "channels_last");
-                json.WriteBoolean("keepdims", globalMax.KeepDims);
+            case GlobalPoolingLayer global:
+                GlobalPooling(json, global);
                 break;
             case Embedding embedding:
                 json.WriteNumber("input_dim", embedding.InputDim);
@@ -91,23 +86,15 @@ internal static partial class KerasWriter
                 json.WriteNull("embeddings_constraint");
                 json.WriteBoolean("mask_zero", false);
                 break;
-            case SpatialDropout1D spatial1D:
-                json.WriteNumber("rate", spatial1D.Rate);
+            case SpatialDropoutLayer spatial:
+                json.WriteNumber("rate", spatial.Rate);
                 json.WriteNull("seed");
-                break;
-            case SpatialDropout2D spatial2D:
-                json.WriteNumber("rate", spatial2D.Rate);
-                json.WriteNull("seed");
-                json.WriteString("data_format", "channels_last");
-                break;
-        }
+                if (spatial is SpatialDropout2D)
+                {
+                    json.WriteString("data_format", "channels_last");
+                }
 
-        void Pooling(int poolSize, int strides, Padding padding)
-        {
-            One(json, "pool_size", poolSize);
-            json.WriteString("padding", padding == Padding.Same ? "same" : "valid");
-            One(json, "strides", strides);
-            json.WriteString("data_format", "channels_last");
+                break;
         }
     }
 
