@@ -140,7 +140,7 @@ public class GemmBenchmarks
     public void Setup()
     {
         _case = GemmCase.Parse(Case);
-        Gemm.MaxThreads = Threads;
+        Parallelism.MaxThreads = Threads;
         OpenBlas.SetThreads(Threads);
     }
 
@@ -245,7 +245,7 @@ public static class GemmQuick
             .Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
         foreach (int threads in threadCounts)
         {
-            Gemm.MaxThreads = threads;
+            Parallelism.MaxThreads = threads;
             OpenBlas.SetThreads(threads);
             foreach (string name in names)
             {

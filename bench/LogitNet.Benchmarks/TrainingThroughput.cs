@@ -33,7 +33,7 @@ internal static class TrainingThroughput
         string directory = args[0];
         int threads = int.Parse(args[1], CultureInfo.InvariantCulture);
         string[] names = args.Length > 2 ? args[2..] : ["S", "M", "L"];
-        Gemm.MaxThreads = threads;
+        Parallelism.MaxThreads = threads;
         Loss.MaxDegreeOfParallelism = threads;
 
         float[] xData = Read(Path.Combine(directory, "x.f32"));

@@ -1,7 +1,7 @@
 namespace LogitNet.Tests;
 
 /// <summary>
-/// Test classes that change process-wide settings (<c>Gemm.MaxThreads</c>, <c>Gemm.Panels</c>, <c>Loss.MaxDegreeOfParallelism</c>) run
+/// Test classes that change process-wide settings (<c>Parallelism.MaxThreads</c>, <c>Gemm.Panels</c>, <c>Loss.MaxDegreeOfParallelism</c>) run
 /// in this collection, alone and after the others: the settings never change a result, but a
 /// class measuring allocations could otherwise meet, mid-measurement, a code path (the shared
 /// worker's first use) that it did not warm up.

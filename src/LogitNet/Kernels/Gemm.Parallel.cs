@@ -157,7 +157,7 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// Whether a product is cut by its K blocks rather than by C (one chunk per block): when it is
-    /// worth several threads but under <see cref="FourChunkFlops"/>, its blocks come in an even
+    /// worth several threads but under <see cref="KCutMaxFlops"/>, its blocks come in an even
     /// number and C is short, so that the partial sums handed back (m × n per block) are smaller
     /// than the B rows each chunk does not read. A training batch's forward product
     /// (64 × 128 × 784) is one: cut by rows or columns of C, each core would read all of the weights,
@@ -170,12 +170,12 @@ internal static unsafe partial class Gemm
     {
         long flops = 2L * m * n * k;
         int blocks = CeilDiv(k, KcMax);
-        return flops >= ParallelFlopThreshold && flops < FourChunkFlops
+        return flops >= ParallelFlopThreshold && flops < KCutMaxFlops
             && blocks % 2 == 0 && (long)(blocks / 2) * m < k / 2;
     }
 
     /// <summary>Above this many flops a product is never cut by K (its C is large enough to cut).</summary>
-    private const long FourChunkFlops = 2_000_000_000;
+    private const long KCutMaxFlops = 2_000_000_000;
 
     /// <summary>
     /// The K blocks an untransposed product of this shape (a batch times a layer's weights) is cut

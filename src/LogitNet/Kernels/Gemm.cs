@@ -55,7 +55,7 @@ internal enum PanelSource
 /// <para>
 /// Threads and memory: products of at least <see cref="ParallelFlopThreshold"/> flops are cut
 /// into chunks fixed by their shape (see <c>Execute</c>) that the calling thread and the library's
-/// <see cref="WorkerPool"/> share (up to <see cref="MaxThreads"/>, <see cref="Parallelism.MaxThreads"/>).
+/// <see cref="WorkerPool"/> share (up to <see cref="Parallelism.MaxThreads"/>).
 /// The cuts keep what one core computes with the
 /// same core across a training step (see <see cref="KCut"/>): moving data between
 /// the cores is slower than the arithmetic on them. Any thread may call concurrently: each has its
@@ -136,16 +136,6 @@ internal static unsafe partial class Gemm
     public static readonly GemmKernel BestKernel = SelectKernel();
 
     /// <summary>
-    /// Threads <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, in GemmEpilogue)"/>
-    /// may use: the public <see cref="Parallelism.MaxThreads"/>, which optimizer steps follow too. Results do not depend on it.
-    /// </summary>
-    public static int MaxThreads
-    {
-        get => WorkerPool.MaxThreads;
-        set => WorkerPool.MaxThreads = value;
-    }
-
-    /// <summary>
     /// Where the kernels read their operands from (tests and benchmarks compare the two; the
     /// result is bitwise the same either way).
     /// </summary>
@@ -156,7 +146,7 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// C = epilogue(op(A)·op(B)) on the best kernel family, with up to <see cref="MaxThreads"/> threads.
+    /// C = epilogue(op(A)·op(B)) on the best kernel family, with up to <see cref="Parallelism.MaxThreads"/> threads.
     /// </summary>
     /// <param name="transposeA">Whether A is stored k × m (op(A) = Aᵀ) instead of m × k.</param>
     /// <param name="transposeB">Whether B is stored n × k (op(B) = Bᵀ) instead of k × n.</param>
@@ -173,7 +163,7 @@ internal static unsafe partial class Gemm
     public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
         in GemmEpilogue epilogue) =>
-        Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, epilogue, MaxThreads, BestKernel);
+        Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, epilogue, WorkerPool.MaxThreads, BestKernel);
 
     /// <summary>As the overload without them, with an explicit thread limit and kernel family (tests and benchmarks).</summary>
     public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k,

@@ -118,7 +118,7 @@ public class WorkerPoolTests
     }
 
     [Fact]
-    public void MaxThreads_RejectsNonsense_AndIsTheGemmsSetting()
+    public void MaxThreads_RejectsNonsense_AndIsThePoolsSetting()
     {
         int saved = Parallelism.MaxThreads;
         try
@@ -127,7 +127,7 @@ public class WorkerPoolTests
             Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.MaxThreads = 257);
             Parallelism.MaxThreads = 3;
             Assert.Equal(3, Parallelism.MaxThreads);
-            Assert.Equal(3, Gemm.MaxThreads);
+            Assert.Equal(3, WorkerPool.MaxThreads);
         }
         finally
         {
