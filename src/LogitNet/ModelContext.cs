@@ -30,6 +30,12 @@ internal sealed class ModelContext
     /// <summary>One context per layer, in layer order.</summary>
     public LayerContext[] Layers { get; }
 
+    /// <summary>
+    /// The job that spreads a large prediction over the worker pool in row chunks (created at first use and
+    /// kept, so a warm call allocates no job; see <c>Sequential.PredictInto</c>).
+    /// </summary>
+    public Kernels.IParallelJob? RowChunks { get; set; }
+
     /// <summary>The batch of inputs: gathered rows in training, a copy of a caller's span in prediction.</summary>
     public BatchBuffer Inputs { get; }
 

@@ -247,12 +247,20 @@ public sealed partial class Sequential
         try
         {
             int rows = PassRows(samples, batchSize);
-            for (int start = 0; start < samples; start += rows)
+            if (batchSize is null && rows >= ChunkRows && PredictsInRowChunks(samples))
             {
-                int count = Math.Min(rows, samples - start);
-                Tensor target = result.Slice(start, count);
-                Tensor output = RunPass(context, x.Slice(start, count), _layers.Count, training: false, target);
-                WriteRows(map, output.AsSpan(), target.AsSpan(), outputLength);
+                var job = (RowChunkJob)(context.RowChunks ??= new RowChunkJob(this));
+                job.Run(x, result, samples, outputLength, map);
+            }
+            else
+            {
+                for (int start = 0; start < samples; start += rows)
+                {
+                    int count = Math.Min(rows, samples - start);
+                    Tensor target = result.Slice(start, count);
+                    Tensor output = RunPass(context, x.Slice(start, count), _layers.Count, training: false, target);
+                    WriteRows(map, output.AsSpan(), target.AsSpan(), outputLength);
+                }
             }
 
             ExitInference(version, operation);

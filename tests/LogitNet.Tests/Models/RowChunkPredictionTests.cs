@@ -1,0 +1,80 @@
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Optimizers;
+
+namespace LogitNet.Tests.Models;
+
+/// <summary>
+/// A large batch of a small model runs as row chunks, each through every layer on one of the pool's
+/// threads: the result must be the bits of the layer-by-layer pass, for any thread count and from
+/// concurrent callers.
+/// </summary>
+[Collection(ProcessWideSettingsCollection.Name)]
+public class RowChunkPredictionTests
+{
+    // Four whole chunks and a partial one.
+    private const int Rows = 4 * Sequential.ChunkRows + 76;
+
+    [Fact]
+    public void RowChunks_GiveTheLayerByLayerBits_OnAnyThreadCount()
+    {
+        (Sequential model, Tensor x) = SmallModel();
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            // An explicit batch size keeps the layer-by-layer pass: one pass of all the rows.
+            Parallelism.MaxThreads = 1;
+            float[] expected = model.Predict(x, batchSize: Rows).ToArray();
+            float[] expectedProbabilities = model.PredictProba(x, batchSize: Rows).ToArray();
+            float[] lastRow = model.Predict(x.Slice(Rows - 1, 1)).ToArray();
+            Assert.Equal(expected[^10..], lastRow);
+
+            foreach (int threads in new[] { 1, 2, 3, 8 })
+            {
+                Parallelism.MaxThreads = threads;
+                Assert.Equal(expected, model.Predict(x).ToArray());
+                Assert.Equal(expectedProbabilities, model.PredictProba(x).ToArray());
+                var destination = Tensor.Zeros(Rows, 10);
+                model.PredictProba(x, destination);
+                Assert.Equal(expectedProbabilities, destination.ToArray());
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void RowChunks_FromConcurrentCallers_GiveTheBitsOfACallAlone()
+    {
+        (Sequential model, Tensor x) = SmallModel();
+        float[] expected = model.Predict(x, batchSize: Rows).ToArray();
+        bool[] same = new bool[4];
+        Parallel.For(0, same.Length, new ParallelOptions { MaxDegreeOfParallelism = same.Length }, t =>
+        {
+            bool ok = true;
+            for (int round = 0; round < 5; round++)
+            {
+                ok &= model.Predict(x).ToArray().AsSpan().SequenceEqual(expected);
+            }
+
+            same[t] = ok;
+        });
+        Assert.All(same, Assert.True);
+    }
+
+    private static (Sequential Model, Tensor X) SmallModel()
+    {
+        Tensor x = Tensor.RandomUniform([Rows, 40], -1f, 1f, seed: 3);
+        Tensor y = Tensor.FromArray(Enumerable.Range(0, Rows).Select(i => (float)(i % 10)).ToArray(), Rows);
+        var model = new Sequential(new Input(40), new Dense(30, Activation.Relu), new Dense(20, Activation.Tanh), new Dense(10))
+        {
+            Seed = 5,
+            Log = TextWriter.Null,
+        };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
+        model.Fit(x, y, epochs: 1, batchSize: 64, verbose: 0);
+        return (model, x);
+    }
+}
