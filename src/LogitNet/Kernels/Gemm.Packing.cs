@@ -127,6 +127,21 @@ internal static unsafe partial class Gemm
             return;
         }
 
+        if (cols == 16 && Vector256.IsHardwareAccelerated)
+        {
+            // The 256-bit kernels' 16-column B panels: two vectors per row (the generic loop below
+            // moved them four floats at a time, 3.5% of a training step of the M model on AVX2).
+            for (int r = 0; r < rows; r++)
+            {
+                float* from = source + r * sourceStride;
+                float* to = destination + r * destinationStride;
+                Vector256.Load(from).Store(to);
+                Vector256.Load(from + 8).Store(to + 8);
+            }
+
+            return;
+        }
+
         if (cols == 6 && Vector128.IsHardwareAccelerated)
         {
             // The 256-bit kernels' 6-row A panels from a transposed A (a convolution's weight
