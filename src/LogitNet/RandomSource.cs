@@ -65,16 +65,20 @@ internal sealed class RandomSource
         return z ^ (z >> 31);
     }
 
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    /// <summary>One xoshiro256** step on the given state words (fields, or locals held in registers by a loop).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
-        ulong result = unchecked(ulong.RotateLeft(_s1 * 5, 7) * 9);
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
+        ulong result = unchecked(ulong.RotateLeft(s1 * 5, 7) * 9);
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = ulong.RotateLeft(s3, 45);
         return result;
     }
 
@@ -92,14 +96,7 @@ internal sealed class RandomSource
         ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
         for (int i = 0; i < mask.Length; i++)
         {
-            ulong result = unchecked(ulong.RotateLeft(s1 * 5, 7) * 9);
-            ulong t = s1 << 17;
-            s2 ^= s0;
-            s3 ^= s1;
-            s1 ^= s2;
-            s0 ^= s3;
-            s2 ^= t;
-            s3 = ulong.RotateLeft(s3, 45);
+            ulong result = Step(ref s0, ref s1, ref s2, ref s3);
             mask[i] = (result >> 11) * (1.0 / (1UL << 53)) < rate ? 0f : keep;
         }
 
