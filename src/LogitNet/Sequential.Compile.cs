@@ -7,6 +7,18 @@ namespace LogitNet;
 
 public sealed partial class Sequential
 {
+    /// <summary>
+    /// The activation a model's outputs pass through in its last layer (Dense's, an ActivationLayer's, or a
+    /// Softmax layer's, which acts on the last axis), which Compile and PredictClasses read.
+    /// </summary>
+    private static Activation OutputActivation(Layer last) => last switch
+    {
+        Dense dense => dense.Activation,
+        ActivationLayer activation => activation.Activation,
+        Softmax => Activation.Softmax,
+        _ => Activation.Linear,
+    };
+
     /// <summary>What <see cref="PredictProba(Tensor, int?)"/> applies to the model's output.</summary>
     private enum ProbabilityMap
     {
@@ -58,14 +70,7 @@ public sealed partial class Sequential
         public static Compiled Create(Sequential model, Loss loss, Optimizer optimizer, Metric[] metrics)
         {
             Layer last = model._layers[^1];
-            Activation lastActivation = last switch
-            {
-                Dense dense => dense.Activation,
-                ActivationLayer activation => activation.Activation,
-            // A Softmax layer is a softmax activation on the last axis (the only axis it takes).
-            Softmax => Activation.Softmax,
-                _ => Activation.Linear,
-            };
+            Activation lastActivation = OutputActivation(last);
 
             bool? fromLogits = FromLogitsOf(loss);
             Activation? lossSquashing = SquashingOf(loss);

@@ -51,14 +51,7 @@ public sealed partial class Sequential
     /// <summary>Whether a one-unit output is a logit (true) or a probability (false); throws when neither can be told.</summary>
     private bool OneOutputIsLogit()
     {
-        Activation last = _layers[^1] switch
-        {
-            Dense dense => dense.Activation,
-            ActivationLayer activation => activation.Activation,
-            // A Softmax layer is a softmax activation on the last axis (the only axis it takes).
-            Softmax => Activation.Softmax,
-            _ => Activation.Linear,
-        };
+        Activation last = OutputActivation(_layers[^1]);
         if (last == Activation.Sigmoid)
         {
             return false;

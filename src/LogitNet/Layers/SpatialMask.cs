@@ -29,10 +29,7 @@ internal static class SpatialMask
         Tensor output = context.Buffer(OutputSlot, sampleShape);
         Span<float> m = mask.AsSpan();
         float keep = 1f / (1f - rate);
-        for (int i = 0; i < m.Length; i++)
-        {
-            m[i] = random.NextDouble() < rate ? 0f : keep;
-        }
+        random.FillKeepMask(m, rate, keep);
 
         Scale(input.AsSpan(), m, channels, output.AsSpan());
         return output;

@@ -28,11 +28,7 @@ internal static partial class KerasModelBuilder
         string name = node.Name;
         RequireChannelsLast(c, "Conv2D", name, where);
         RequireImage(shape, "Conv2D", name, where);
-        if (Optional(c, "groups") is { } groupsValue && !(groupsValue.ValueKind == JsonValueKind.Number && groupsValue.TryGetInt32(out int groups) && groups == 1))
-        {
-            throw new NotSupportedException(
-                $"Conv2D layer '{name}' is a grouped convolution (groups {Clip(groupsValue.GetRawText())}); LogitNet's Conv2D connects every input channel to every filter (groups 1). ({where.File})");
-        }
+        RequireUngrouped(c, "Conv2D", name, where);
 
         int filters = Int(c, "filters", name, where);
         (int Height, int Width) kernel = Pair(c, "kernel_size", null, name, where);
@@ -50,12 +46,7 @@ internal static partial class KerasModelBuilder
         int channels = shape[2];
         int[] output = OutputImage(window, filters, "Conv2D", name, where);
         // The convolution runs as a product with the im2col matrix: a crafted config could ask for terabytes of it from a small file.
-        long patch = (long)kernel.Height * kernel.Width * channels;
-        if (patch > MaxPatchValues || window.OutputPixels * patch > MaxPatchValues)
-        {
-            throw where.Error(
-                $"Conv2D layer '{name}' would need {window.OutputPixels} × {patch} values per sample for its im2col matrix (positions × window values), more than {MaxPatchValues}.");
-        }
+        RequirePatchesWithinBound(window.OutputPixels, (long)kernel.Height * kernel.Width * channels, "Conv2D", name, where);
 
         long kernelValues = (long)kernel.Height * kernel.Width * channels * filters;
         var slots = new List<WeightSlot> { new("kernel", 0, [kernel.Height, kernel.Width, channels, filters], 0) };
@@ -162,6 +153,29 @@ internal static partial class KerasModelBuilder
         {
             throw new NotSupportedException(
                 $"{kind} layer '{name}' has data_format {Clip(format.GetRawText())}; LogitNet's image layers take channels-last images [height, width, channels] only. ({where.File})");
+        }
+    }
+
+    /// <summary>Refuses a grouped convolution (Keras's <c>groups</c> other than the number 1), naming the layer.</summary>
+    private static void RequireUngrouped(JsonElement c, string kind, string name, KerasModelConfig.Where where)
+    {
+        if (Optional(c, "groups") is { } groupsValue && !(groupsValue.ValueKind == JsonValueKind.Number && groupsValue.TryGetInt32(out int groups) && groups == 1))
+        {
+            throw new NotSupportedException(
+                $"{kind} layer '{name}' is a grouped convolution (groups {Clip(groupsValue.GetRawText())}); LogitNet's {kind} connects every input channel to every filter (groups 1). ({where.File})");
+        }
+    }
+
+    /// <summary>
+    /// The convolution runs as a product with the im2col matrix (positions × window values per sample): a crafted
+    /// config could ask for terabytes of it from a small file, so both are bounded by <see cref="MaxPatchValues"/>.
+    /// </summary>
+    private static void RequirePatchesWithinBound(long positions, long patch, string kind, string name, KerasModelConfig.Where where)
+    {
+        if (patch > MaxPatchValues || positions * patch > MaxPatchValues)
+        {
+            throw where.Error(
+                $"{kind} layer '{name}' would need {positions} × {patch} values per sample for its im2col matrix (positions × window values), more than {MaxPatchValues}.");
         }
     }
 

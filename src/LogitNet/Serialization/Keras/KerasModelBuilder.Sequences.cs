@@ -25,11 +25,7 @@ internal static partial class KerasModelBuilder
                 int strides = Size(c, "strides", 1, name, where);
                 int dilation = Size(c, "dilation_rate", 1, name, where);
                 Padding padding = SequencePadding(c, node, allowCausal: true, where);
-                if (Optional(c, "groups") is { } groups && !(groups.TryGetInt32(out int g) && g == 1))
-                {
-                    throw new NotSupportedException(
-                        $"Conv1D layer '{name}' is a grouped convolution (groups {groups.GetRawText()}); LogitNet's Conv1D connects every input channel to every filter (groups 1). ({where.File})");
-                }
+                RequireUngrouped(c, "Conv1D", name, where);
 
                 bool useBias = Bool(c, "use_bias", true, name, where);
                 Conv1D conv;
@@ -44,6 +40,7 @@ internal static partial class KerasModelBuilder
 
                 Window2D window = SequenceGeometry(node, shape, kernel, strides, dilation, padding, where);
                 int channels = shape[1];
+                RequirePatchesWithinBound(window.OutputWidth, (long)kernel * channels, "Conv1D", name, where);
                 var slots = new List<WeightSlot> { new("kernel", 0, [kernel, channels, filters], 0) };
                 if (useBias)
                 {

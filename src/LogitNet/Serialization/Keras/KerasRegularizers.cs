@@ -35,7 +35,8 @@ internal static class KerasRegularizers
         }
         catch (ArgumentOutOfRangeException)
         {
-            // A negative or non-finite factor: fall through to the note.
+            notes.Add($"Layer '{layer}' has a {key} ({className}) with a negative or non-finite factor (l1 {Factor("l1")}, l2 {Factor("l2")}); it is left out, so training on in LogitNet goes without it.");
+            return null;
         }
 
         notes.Add($"Layer '{layer}' has a {key} ({className ?? "unreadable"}) LogitNet does not have; training on in LogitNet goes without it.");
