@@ -178,19 +178,8 @@ public sealed class Conv2D : Layer
     {
         _window = WindowArguments.Geometry(Name, inputShape, KernelSize, Strides, DilationRate, Padding, "kernel");
         int channels = inputShape[2];
-        int[] kernelShape = [KernelSize.Height, KernelSize.Width, channels, Filters];
-        Tensor kernel = Tensor.ZerosAligned(kernelShape);
-        KernelInitializer.FillInto(kernel, Seed);
-        _kernel = AddParameter("kernel", kernel);
-        _kernel.Regularizer = KernelRegularizer;
-        _bias = null;
-        if (UseBias)
-        {
-            Tensor bias = Tensor.ZerosAligned([Filters]);
-            BiasInitializer.FillInto(bias, Initializers.Sampling.BiasSeed(Seed));
-            _bias = AddParameter("bias", bias);
-            _bias.Regularizer = BiasRegularizer;
-        }
+        _kernel = AddWeight("kernel", [KernelSize.Height, KernelSize.Width, channels, Filters], KernelInitializer, Seed, KernelRegularizer);
+        _bias = UseBias ? AddWeight("bias", [Filters], BiasInitializer, Initializers.Sampling.BiasSeed(Seed), BiasRegularizer) : null;
         _outputShape = [_window.OutputHeight, _window.OutputWidth, Filters];
         _patchShape = [_window.OutputPixels, _window.PatchLength];
         return (int[])_outputShape.Clone();

@@ -106,22 +106,8 @@ public sealed class Dense : Layer
     protected override int[] BuildCore(int[] inputShape)
     {
         int features = inputShape[^1];
-        // Aligned storage: the optimizer's step cuts large parameters into fixed pieces (Optimizer's Pieces), each starting on a cache line.
-        Tensor kernel = Tensor.ZerosAligned([features, Units]);
-        KernelInitializer.FillInto(kernel, Seed);
-        _kernel = AddParameter("kernel", kernel);
-        _kernel.Regularizer = KernelRegularizer;
-        if (UseBias)
-        {
-            Tensor bias = Tensor.ZerosAligned([Units]);
-            BiasInitializer.FillInto(bias, Initializers.Sampling.BiasSeed(Seed));
-            _bias = AddParameter("bias", bias);
-            _bias.Regularizer = BiasRegularizer;
-        }
-        else
-        {
-            _bias = null;
-        }
+        _kernel = AddWeight("kernel", [features, Units], KernelInitializer, Seed, KernelRegularizer);
+        _bias = UseBias ? AddWeight("bias", [Units], BiasInitializer, Initializers.Sampling.BiasSeed(Seed), BiasRegularizer) : null;
         int[] outputShape = (int[])inputShape.Clone();
         outputShape[^1] = Units;
         _outputShape = outputShape;

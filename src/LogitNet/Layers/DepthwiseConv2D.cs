@@ -181,19 +181,8 @@ public sealed class DepthwiseConv2D : Layer
         // The kernels run on the input expanded to C·M channels, so the geometry's channel count is C·M.
         Window2D g = WindowArguments.Geometry(Name, [inputShape[0], inputShape[1], (int)outputChannels], KernelSize, Strides, DilationRate, Padding, "kernel");
         _window = g;
-        int[] kernelShape = [KernelSize.Height, KernelSize.Width, channels, DepthMultiplier];
-        Tensor kernel = Tensor.ZerosAligned(kernelShape);
-        DepthwiseInitializer.FillInto(kernel, Seed);
-        _kernel = AddParameter("kernel", kernel);
-        _kernel.Regularizer = DepthwiseRegularizer;
-        _bias = null;
-        if (UseBias)
-        {
-            Tensor bias = Tensor.ZerosAligned([(int)outputChannels]);
-            BiasInitializer.FillInto(bias, Initializers.Sampling.BiasSeed(Seed));
-            _bias = AddParameter("bias", bias);
-            _bias.Regularizer = BiasRegularizer;
-        }
+        _kernel = AddWeight("kernel", [KernelSize.Height, KernelSize.Width, channels, DepthMultiplier], DepthwiseInitializer, Seed, DepthwiseRegularizer);
+        _bias = UseBias ? AddWeight("bias", [(int)outputChannels], BiasInitializer, Initializers.Sampling.BiasSeed(Seed), BiasRegularizer) : null;
 
         _outputShape = [g.OutputHeight, g.OutputWidth, (int)outputChannels];
         _expandedShape = [inputShape[0], inputShape[1], (int)outputChannels];

@@ -325,6 +325,27 @@ public abstract class Layer
         return parameter;
     }
 
+    /// <summary>
+    /// Creates a learned weight as the built-in layers do (Keras's <c>add_weight</c>): cache-line-aligned storage
+    /// filled by <paramref name="initializer"/> from <paramref name="seed"/>, with <paramref name="regularizer"/>'s penalty.
+    /// </summary>
+    /// <param name="name">The weight's short name, such as <c>kernel</c>.</param>
+    /// <param name="shape">The weight's shape; the initializer's fans come from it.</param>
+    /// <param name="initializer">How the weight starts.</param>
+    /// <param name="seed">The draws' seed: the layer's <see cref="Seed"/> for its first weight, a seed derived from it
+    /// (<c>Initializers.Sampling.BiasSeed</c>) for the bias, so the two do not start with the same values.</param>
+    /// <param name="regularizer">A penalty on the weight, or null.</param>
+    /// <returns>The parameter.</returns>
+    private protected Parameter AddWeight(string name, int[] shape, Initializers.Initializer initializer, long seed, Regularizers.Regularizer? regularizer)
+    {
+        // Aligned storage: the optimizer's step cuts large parameters into fixed pieces (Optimizer's Pieces), each starting on a cache line.
+        Tensor value = Tensor.ZerosAligned(shape);
+        initializer.FillInto(value, seed);
+        Parameter parameter = AddParameter(name, value);
+        parameter.Regularizer = regularizer;
+        return parameter;
+    }
+
     private InvalidOperationException NotBuilt() =>
         new($"Layer '{Name}' is not built yet: give it an input (Forward), call Build(inputShape), or put an Input layer first in the model.");
 
