@@ -11,7 +11,8 @@ namespace LogitNet.Layers;
 /// The kernel W has Keras's shape and layout, <c>[kernelSize, channels, filters]</c>, so weights move between
 /// LogitNet and Keras unchanged. It starts Glorot-uniform (limits ±√(6 / (fanIn + fanOut)),
 /// fanIn = kernelSize·channels, fanOut = kernelSize·filters) from the layer's <see cref="Layer.Seed"/>, the bias
-/// at zero, as in Keras.
+/// at zero, as in Keras; <c>kernelInitializer:</c> and <c>biasInitializer:</c> choose others, <c>kernelRegularizer:</c>
+/// and <c>biasRegularizer:</c> add penalties.
 /// </para>
 /// <para>
 /// Keras's defaults: strides 1, <see cref="Padding.Valid"/>, dilation 1, no activation, a bias.
@@ -60,11 +61,21 @@ public sealed class Conv1D : Layer
     /// <param name="activation">The activation (default <see cref="Activation.Linear"/>).</param>
     /// <param name="useBias">Whether to add a learned bias per filter.</param>
     /// <param name="name">The layer's name, or null for <c>conv1d</c>.</param>
+    /// <param name="kernelInitializer">How the kernel starts (Keras's <c>kernel_initializer</c>), or null for <see cref="Initializers.GlorotUniform"/>.</param>
+    /// <param name="biasInitializer">How the bias starts (Keras's <c>bias_initializer</c>), or null for <see cref="Initializers.Zeros"/>.</param>
+    /// <param name="kernelRegularizer">A penalty on the kernel, such as <c>Regularizers.L2(0.01f)</c> (Keras's <c>kernel_regularizer</c>), or null.</param>
+    /// <param name="biasRegularizer">A penalty on the bias (Keras's <c>bias_regularizer</c>), or null.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, an enum value is not defined, or strides and dilation are both above 1.</exception>
     public Conv1D(int filters, int kernelSize, int strides = 1, Padding padding = Padding.Valid, int dilationRate = 1,
-        Activation activation = Activation.Linear, bool useBias = true, string? name = null)
+        Activation activation = Activation.Linear, bool useBias = true, string? name = null,
+        Initializers.Initializer? kernelInitializer = null, Initializers.Initializer? biasInitializer = null,
+        Regularizers.Regularizer? kernelRegularizer = null, Regularizers.Regularizer? biasRegularizer = null)
         : base(name)
     {
+        KernelInitializer = kernelInitializer ?? new Initializers.GlorotUniform();
+        BiasInitializer = biasInitializer ?? new Initializers.Zeros();
+        KernelRegularizer = kernelRegularizer;
+        BiasRegularizer = biasRegularizer;
         if (filters <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(filters), filters, "Expected a positive number of filters (output channels).");
@@ -119,6 +130,18 @@ public sealed class Conv1D : Layer
     /// <summary>Whether the layer adds a bias per filter.</summary>
     public bool UseBias { get; }
 
+    /// <summary>How the kernel starts (default <see cref="Initializers.GlorotUniform"/>, from the layer's <see cref="Layer.Seed"/>).</summary>
+    public Initializers.Initializer KernelInitializer { get; }
+
+    /// <summary>How the bias starts (default <see cref="Initializers.Zeros"/>).</summary>
+    public Initializers.Initializer BiasInitializer { get; }
+
+    /// <summary>The kernel's penalty, or null.</summary>
+    public Regularizers.Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias's penalty, or null.</summary>
+    public Regularizers.Regularizer? BiasRegularizer { get; }
+
     /// <summary>The kernel W, <c>[kernelSize, channels, filters]</c>.</summary>
     /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
     public Parameter Kernel => _kernel ?? throw new InvalidOperationException($"Layer '{Name}' is not built yet; its kernel is created from the first input.");
@@ -134,14 +157,8 @@ public sealed class Conv1D : Layer
     {
         _window = SequenceWindow.Geometry(Name, inputShape, KernelSize, Strides, DilationRate, Padding, "kernel size");
         int channels = inputShape[1];
-        int fanIn = KernelSize * channels;
-        int fanOut = KernelSize * Filters;
-        float limit = MathF.Sqrt(6f / (fanIn + fanOut));
-        int[] kernelShape = [KernelSize, channels, Filters];
-        Tensor kernel = Tensor.ZerosAligned(kernelShape);
-        Tensor.RandomUniform(kernelShape, -limit, limit, Seed).AsSpan().CopyTo(kernel.AsSpan());
-        _kernel = AddParameter("kernel", kernel);
-        _bias = UseBias ? AddParameter("bias", Tensor.ZerosAligned([Filters])) : null;
+        _kernel = AddWeight("kernel", [KernelSize, channels, Filters], KernelInitializer, Seed, KernelRegularizer);
+        _bias = UseBias ? AddWeight("bias", [Filters], BiasInitializer, Initializers.Sampling.BiasSeed(Seed), BiasRegularizer) : null;
         _outputShape = [_window.OutputWidth, Filters];
         _patchShape = [_window.OutputPixels, _window.PatchLength];
         return (int[])_outputShape.Clone();

@@ -16,8 +16,9 @@ namespace LogitNet.Layers;
 /// <c>[a, b]</c>, giving <c>[a, b, outputDim]</c>.
 /// </para>
 /// <para>
-/// The embeddings matrix, <c>[inputDim, outputDim]</c> as Keras stores it, starts uniform in [−0.05, 0.05]
-/// (Keras's default <c>"uniform"</c> initializer) from the layer's <see cref="Layer.Seed"/>. The backward pass
+/// The embeddings matrix, <c>[inputDim, outputDim]</c> as Keras stores it, starts uniform in [−0.05, 0.05)
+/// (Keras's default <c>"uniform"</c> initializer) from the layer's <see cref="Layer.Seed"/>;
+/// <c>embeddingsInitializer:</c> chooses another start, <c>embeddingsRegularizer:</c> adds a penalty. The backward pass
 /// adds each output step's gradient into the row of its id (rows of ids that do not occur get 0); ids are not
 /// differentiable, so the layer passes no gradient to its input (zeros, when a layer before it asks for one).
 /// Keras's <c>mask_zero</c> is not implemented: id 0 is an ordinary row.
@@ -47,10 +48,16 @@ public sealed class Embedding : Layer
     /// <param name="inputDim">The vocabulary's size: ids run from 0 to inputDim − 1; positive, at most 2^24.</param>
     /// <param name="outputDim">The length of each vector; positive.</param>
     /// <param name="name">The layer's name, or null for <c>embedding</c>.</param>
+    /// <param name="embeddingsInitializer">How the embeddings start (Keras's <c>embeddings_initializer</c>), or null for
+    /// <see cref="Initializers.RandomUniform"/> in [−0.05, 0.05).</param>
+    /// <param name="embeddingsRegularizer">A penalty on the embeddings, such as <c>Regularizers.L2(1e-4f)</c> (Keras's <c>embeddings_regularizer</c>), or null.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or <paramref name="inputDim"/> is above 2^24 (ids beyond it are not exact in a float).</exception>
-    public Embedding(int inputDim, int outputDim, string? name = null)
+    public Embedding(int inputDim, int outputDim, string? name = null,
+        Initializers.Initializer? embeddingsInitializer = null, Regularizers.Regularizer? embeddingsRegularizer = null)
         : base(name)
     {
+        EmbeddingsInitializer = embeddingsInitializer ?? new Initializers.RandomUniform();
+        EmbeddingsRegularizer = embeddingsRegularizer;
         if (inputDim <= 0 || inputDim > 1 << 24)
         {
             throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim,
@@ -71,6 +78,12 @@ public sealed class Embedding : Layer
 
     /// <summary>The length of each embedding vector.</summary>
     public int OutputDim { get; }
+
+    /// <summary>How the embeddings start (default <see cref="Initializers.RandomUniform"/> in [−0.05, 0.05), from the layer's <see cref="Layer.Seed"/>).</summary>
+    public Initializers.Initializer EmbeddingsInitializer { get; }
+
+    /// <summary>The embeddings' penalty, or null.</summary>
+    public Regularizers.Regularizer? EmbeddingsRegularizer { get; }
 
     /// <summary>The embeddings matrix, <c>[inputDim, outputDim]</c>: row i is id i's vector.</summary>
     /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
@@ -99,10 +112,7 @@ public sealed class Embedding : Layer
                 nameof(inputShape));
         }
 
-        int[] shape = [InputDim, OutputDim];
-        Tensor embeddings = Tensor.ZerosAligned(shape);
-        Tensor.RandomUniform(shape, -0.05f, 0.05f, Seed).AsSpan().CopyTo(embeddings.AsSpan());
-        _embeddings = AddParameter("embeddings", embeddings);
+        _embeddings = AddWeight("embeddings", [InputDim, OutputDim], EmbeddingsInitializer, Seed, EmbeddingsRegularizer);
         _outputShape = [.. inputShape, OutputDim];
         return (int[])_outputShape.Clone();
     }

@@ -21,6 +21,10 @@ internal static partial class ModelConfig
                 WriteSize(json, "dilation_rate", conv.DilationRate);
                 json.WriteString("activation", ActivationName(conv.Activation));
                 json.WriteBoolean("use_bias", conv.UseBias);
+                WriteInitializer(json, "kernel_initializer", conv.KernelInitializer, conv.Name);
+                WriteInitializer(json, "bias_initializer", conv.BiasInitializer, conv.Name);
+                WriteRegularizer(json, "kernel_regularizer", conv.KernelRegularizer, conv.Name);
+                WriteRegularizer(json, "bias_regularizer", conv.BiasRegularizer, conv.Name);
                 return true;
             case Pooling1DLayer pool:
                 // The sealed pooling types carry Keras's class names (MaxPooling1D, AveragePooling1D).
@@ -34,6 +38,8 @@ internal static partial class ModelConfig
                 json.WriteNumber("input_dim", embedding.InputDim);
                 json.WriteNumber("output_dim", embedding.OutputDim);
                 json.WriteBoolean("mask_zero", false);
+                WriteInitializer(json, "embeddings_initializer", embedding.EmbeddingsInitializer, embedding.Name);
+                WriteRegularizer(json, "embeddings_regularizer", embedding.EmbeddingsRegularizer, embedding.Name);
                 return true;
             case SpatialDropoutLayer spatial:
                 // SpatialDropout1D or SpatialDropout2D, Keras's class names. The seed continues the masks after a
@@ -60,7 +66,9 @@ internal static partial class ModelConfig
                 Conv1D conv;
                 try
                 {
-                    conv = new Conv1D(filters, kernel, strides, padding, dilation, ParseActivation(config, "activation"), config.Bool("use_bias"), name);
+                    conv = new Conv1D(filters, kernel, strides, padding, dilation, ParseActivation(config, "activation"), config.Bool("use_bias"), name,
+                        ReadInitializer(config, "kernel_initializer"), ReadInitializer(config, "bias_initializer"),
+                        ReadRegularizer(config, "kernel_regularizer"), ReadRegularizer(config, "bias_regularizer"));
                 }
                 catch (ArgumentOutOfRangeException e)
                 {
@@ -101,7 +109,9 @@ internal static partial class ModelConfig
                     throw config.Error($"The embeddings would hold {inputDim:N0} × {outputDim:N0} values; one array holds at most {Array.MaxLength:N0}.");
                 }
 
-                return (new Embedding(inputDim, outputDim, name), (long)inputDim * outputDim, [.. inputShape, outputDim]);
+                var embedding = new Embedding(inputDim, outputDim, name,
+                    ReadInitializer(config, "embeddings_initializer"), ReadRegularizer(config, "embeddings_regularizer"));
+                return (embedding, (long)inputDim * outputDim, [.. inputShape, outputDim]);
             }
 
             case "SpatialDropout1D" or "SpatialDropout2D":

@@ -31,7 +31,9 @@ internal static partial class KerasModelBuilder
                 Conv1D conv;
                 try
                 {
-                    conv = new Conv1D(filters, kernel, strides, padding, dilation, ActivationOf(c, "activation", name, keras2), useBias, name);
+                    conv = new Conv1D(filters, kernel, strides, padding, dilation, ActivationOf(c, "activation", name, keras2), useBias, name,
+                        KerasInitializers.Read(c, "kernel_initializer"), KerasInitializers.Read(c, "bias_initializer"),
+                        KerasRegularizers.Read(c, "kernel_regularizer", name, notes), KerasRegularizers.Read(c, "bias_regularizer", name, notes));
                 }
                 catch (ArgumentOutOfRangeException e)
                 {
@@ -47,7 +49,7 @@ internal static partial class KerasModelBuilder
                     slots.Add(new WeightSlot("bias", 1, [filters], 1));
                 }
 
-                NoteIgnored(c, name, notes, "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint");
+                NoteIgnored(c, name, notes, "activity_regularizer", "kernel_constraint", "bias_constraint");
                 return (conv, (long)window.PatchLength * filters + (useBias ? filters : 0), [window.OutputWidth, filters], slots.ToArray());
             }
 
@@ -95,8 +97,10 @@ internal static partial class KerasModelBuilder
                     throw where.Error($"Embedding layer '{name}' would hold {inputDim:N0} × {outputDim:N0} values; one array holds at most {Array.MaxLength:N0}.");
                 }
 
-                NoteIgnored(c, name, notes, "embeddings_regularizer", "activity_regularizer", "embeddings_constraint");
-                return (new Embedding(inputDim, outputDim, name), (long)inputDim * outputDim, [.. shape, outputDim],
+                NoteIgnored(c, name, notes, "activity_regularizer", "embeddings_constraint");
+                var embedding = new Embedding(inputDim, outputDim, name,
+                    KerasInitializers.Read(c, "embeddings_initializer"), KerasRegularizers.Read(c, "embeddings_regularizer", name, notes));
+                return (embedding, (long)inputDim * outputDim, [.. shape, outputDim],
                     [new WeightSlot("embeddings", 0, [inputDim, outputDim], 0)]);
             }
 

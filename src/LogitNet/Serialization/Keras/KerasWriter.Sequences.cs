@@ -51,10 +51,10 @@ internal static partial class KerasWriter
                 json.WriteNumber("groups", 1);
                 json.WriteString("activation", ActivationName(conv.Activation, conv.Name));
                 json.WriteBoolean("use_bias", conv.UseBias);
-                Initializer(json, "kernel_initializer", "GlorotUniform", seed: true);
-                Initializer(json, "bias_initializer", "Zeros", seed: false);
-                json.WriteNull("kernel_regularizer");
-                json.WriteNull("bias_regularizer");
+                KerasInitializers.Write(json, "kernel_initializer", conv.KernelInitializer, conv.Name);
+                KerasInitializers.Write(json, "bias_initializer", conv.BiasInitializer, conv.Name);
+                KerasRegularizer(json, "kernel_regularizer", conv.KernelRegularizer, conv.Name);
+                KerasRegularizer(json, "bias_regularizer", conv.BiasRegularizer, conv.Name);
                 json.WriteNull("activity_regularizer");
                 json.WriteNull("kernel_constraint");
                 json.WriteNull("bias_constraint");
@@ -71,17 +71,8 @@ internal static partial class KerasWriter
             case Embedding embedding:
                 json.WriteNumber("input_dim", embedding.InputDim);
                 json.WriteNumber("output_dim", embedding.OutputDim);
-                json.WriteStartObject("embeddings_initializer");
-                json.WriteString("module", "keras.initializers");
-                json.WriteString("class_name", "RandomUniform");
-                json.WriteStartObject("config");
-                json.WriteNull("seed");
-                json.WriteNumber("minval", -0.05);
-                json.WriteNumber("maxval", 0.05);
-                json.WriteEndObject();
-                json.WriteNull("registered_name");
-                json.WriteEndObject();
-                json.WriteNull("embeddings_regularizer");
+                KerasInitializers.Write(json, "embeddings_initializer", embedding.EmbeddingsInitializer, embedding.Name);
+                KerasRegularizer(json, "embeddings_regularizer", embedding.EmbeddingsRegularizer, embedding.Name);
                 json.WriteNull("activity_regularizer");
                 json.WriteNull("embeddings_constraint");
                 json.WriteBoolean("mask_zero", false);
