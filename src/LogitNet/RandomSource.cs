@@ -103,6 +103,33 @@ internal sealed class RandomSource
         (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
     }
 
+    /// <summary>
+    /// Fills <paramref name="values"/> uniform in [low, high), one <see cref="NextDouble"/> per value in order:
+    /// the draws of <see cref="Tensor.RandomUniform"/> and of the uniform initializers (Glorot-uniform's default start).
+    /// </summary>
+    public void FillUniform(Span<float> values, float low, float high)
+    {
+        double width = (double)high - low;
+        for (int i = 0; i < values.Length; i++)
+        {
+            float v = (float)(low + width * NextDouble());
+            // Rounding to float32 can land on the excluded upper bound; keep the interval half-open.
+            values[i] = v < high ? v : MathF.BitDecrement(high);
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="values"/> normal with <paramref name="mean"/> and <paramref name="stddev"/>, one
+    /// <see cref="NextNormal"/> per value in order: the draws of <see cref="Tensor.RandomNormal"/> and of the RandomNormal initializer.
+    /// </summary>
+    public void FillNormal(Span<float> values, double mean, double stddev)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(mean + stddev * NextNormal());
+        }
+    }
+
     /// <summary>Uniform integer in [0, maxExclusive), without modulo bias (Lemire's method).</summary>
     public int NextInt(int maxExclusive)
     {

@@ -235,16 +235,7 @@ public sealed class Tensor
         }
 
         Tensor result = Zeros(shape);
-        var random = new RandomSource(seed);
-        Span<float> values = result.AsSpan();
-        double width = (double)high - low;
-        for (int i = 0; i < values.Length; i++)
-        {
-            float v = (float)(low + width * random.NextDouble());
-            // Rounding to float32 can land on the excluded upper bound; keep the interval half-open.
-            values[i] = v < high ? v : MathF.BitDecrement(high);
-        }
-
+        new RandomSource(seed).FillUniform(result.AsSpan(), low, high);
         return result;
     }
 
@@ -274,13 +265,7 @@ public sealed class Tensor
         }
 
         Tensor result = Zeros(shape);
-        var random = new RandomSource(seed);
-        Span<float> values = result.AsSpan();
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)(mean + standardDeviation * random.NextNormal());
-        }
-
+        new RandomSource(seed).FillNormal(result.AsSpan(), mean, standardDeviation);
         return result;
     }
 

@@ -15,28 +15,11 @@ internal static class Sampling
     /// </summary>
     public const double TruncatedStddevCorrection = 0.87962566103423978;
 
-    /// <summary>Uniform in [low, high), exactly as <see cref="Tensor.RandomUniform"/> draws (the default Glorot-uniform start keeps its bits).</summary>
-    public static void Uniform(Span<float> values, float low, float high, long seed)
-    {
-        var random = new RandomSource(seed);
-        double width = (double)high - low;
-        for (int i = 0; i < values.Length; i++)
-        {
-            float v = (float)(low + width * random.NextDouble());
-            // Rounding to float32 can land on the excluded upper bound; keep the interval half-open.
-            values[i] = v < high ? v : MathF.BitDecrement(high);
-        }
-    }
+    /// <summary>Uniform in [low, high), the loop <see cref="Tensor.RandomUniform"/> runs (the default Glorot-uniform start keeps its bits).</summary>
+    public static void Uniform(Span<float> values, float low, float high, long seed) => new RandomSource(seed).FillUniform(values, low, high);
 
-    /// <summary>Normal with the given mean and standard deviation, as <see cref="Tensor.RandomNormal"/> draws.</summary>
-    public static void Normal(Span<float> values, double mean, double stddev, long seed)
-    {
-        var random = new RandomSource(seed);
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)(mean + stddev * random.NextNormal());
-        }
-    }
+    /// <summary>Normal with the given mean and standard deviation, the loop <see cref="Tensor.RandomNormal"/> runs.</summary>
+    public static void Normal(Span<float> values, double mean, double stddev, long seed) => new RandomSource(seed).FillNormal(values, mean, stddev);
 
     /// <summary>
     /// Zero-mean normal with <paramref name="stddev"/>, values beyond two standard deviations drawn again, as
