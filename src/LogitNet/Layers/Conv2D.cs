@@ -39,18 +39,9 @@ namespace LogitNet.Layers;
 /// </example>
 public sealed class Conv2D : Layer
 {
-    private const int OutputSlot = 0;
-    private const int PreActivationSlot = 1;
-    private const int PatchSlot = 2;
-    private const int ActivationGradientSlot = 3;
-    private const int PatchGradientSlot = 4;
-    private const int InputGradientSlot = 5;
-
     private Parameter? _kernel;
     private Parameter? _bias;
-    private Window2D _window;
-    private int[] _outputShape = [];
-    private int[] _patchShape = [];
+    private ConvolutionPasses? _passes;
 
     /// <summary>Creates the layer with a square kernel, strides and dilation.</summary>
     /// <param name="filters">The number of output channels; positive.</param>
@@ -176,83 +167,19 @@ public sealed class Conv2D : Layer
     /// <inheritdoc/>
     protected override int[] BuildCore(int[] inputShape)
     {
-        _window = WindowArguments.Geometry(Name, inputShape, KernelSize, Strides, DilationRate, Padding, "kernel");
+        Window2D window = WindowArguments.Geometry(Name, inputShape, KernelSize, Strides, DilationRate, Padding, "kernel");
         int channels = inputShape[2];
         _kernel = AddWeight("kernel", [KernelSize.Height, KernelSize.Width, channels, Filters], KernelInitializer, Seed, KernelRegularizer);
         _bias = UseBias ? AddWeight("bias", [Filters], BiasInitializer, Initializers.Sampling.BiasSeed(Seed), BiasRegularizer) : null;
-        _outputShape = [_window.OutputHeight, _window.OutputWidth, Filters];
-        _patchShape = [_window.OutputPixels, _window.PatchLength];
-        return (int[])_outputShape.Clone();
+        int[] outputShape = [window.OutputHeight, window.OutputWidth, Filters];
+        _passes = new ConvolutionPasses(window, Filters, Activation, _kernel, _bias, outputShape);
+        return outputShape;
     }
 
     /// <inheritdoc/>
-    protected override Tensor ForwardCore(Tensor input, LayerContext context)
-    {
-        Window2D g = _window;
-        int batch = context.BatchSize;
-        bool fusedEpilogue = Activation is Activation.Linear or Activation.Relu;
-        Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
-        Tensor product = fusedEpilogue ? output : context.Buffer(PreActivationSlot, _outputShape);
-        // The patch buffer keeps this pass's im2col matrix for the backward pass.
-        Tensor? patches = Convolution2D.InputIsPatchMatrix(g) ? null : context.Buffer(PatchSlot, _patchShape);
-        context.State<Convolution2DForward>().Run(g, Filters, batch, input, patches, _kernel!.Value, _bias?.Value,
-            Activation == Activation.Relu, product);
-        if (!fusedEpilogue)
-        {
-            ActivationFunction.Forward(Activation, product.AsSpan(), output.AsSpan(), Filters);
-        }
-
-        return output;
-    }
+    protected override Tensor ForwardCore(Tensor input, LayerContext context) => _passes!.Forward(input, context);
 
     /// <inheritdoc/>
-    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
-    {
-        Window2D g = _window;
-        int batch = context.BatchSize;
-        int rows = batch * g.OutputPixels;
-        Tensor input = context.Input;
-
-        // dZ = f'(z) ⊙ dY; a linear output's dY is dZ already. ReLU's epilogue stored only the output, whose
-        // sign gives the derivative; its pass also sums the bias gradient while dZ is in registers.
-        Tensor dz;
-        Span<float> biasGradient = _bias is null ? default : _bias.Gradient.AsSpan();
-        bool biasDone = false;
-        if (Activation == Activation.Linear)
-        {
-            dz = outputGradient;
-        }
-        else if (Activation == Activation.Relu)
-        {
-            dz = context.Buffer(ActivationGradientSlot, _outputShape);
-            Convolution2D.ReluBackward(context.Output.AsSpan(), outputGradient.AsSpan(), dz.AsSpan(), rows, Filters, biasGradient);
-            biasDone = true;
-        }
-        else
-        {
-            dz = context.Buffer(ActivationGradientSlot, _outputShape);
-            Tensor output = context.Output;
-            ActivationFunction.Backward(Activation, context.Buffer(PreActivationSlot, _outputShape).AsSpan(), output.AsSpan(),
-                outputGradient.AsSpan(), dz.AsSpan(), Filters);
-        }
-
-        if (!biasDone && !biasGradient.IsEmpty)
-        {
-            Convolution2D.ColumnSums(dz.AsSpan(), rows, Filters, biasGradient);
-        }
-
-        // The forward pass of this context left its im2col matrix in the patch buffer.
-        ReadOnlySpan<float> patches = Convolution2D.InputIsPatchMatrix(g) ? input.AsSpan() : context.Buffer(PatchSlot, _patchShape).AsSpan();
-        Convolution2D.BackwardKernel(rows, g.PatchLength, Filters, patches, dz.AsSpan(), _kernel!.Gradient.AsSpan());
-        if (!context.NeedsInputGradient)
-        {
-            // A model's first trained layer: nothing reads dL/d(input).
-            return outputGradient;
-        }
-
-        Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        Tensor? patchGradient = Convolution2D.InputIsPatchMatrix(g) ? null : context.Buffer(PatchGradientSlot, _patchShape);
-        context.State<Convolution2DInputGradient>().Run(g, Filters, batch, dz, _kernel.Value, patchGradient, inputGradient);
-        return inputGradient;
-    }
+    protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context) =>
+        _passes!.Backward(outputGradient, context, InputShapeSpan);
 }
