@@ -43,12 +43,7 @@ internal static class ActivationFunction
                 TensorPrimitives.Max(x, 0f, y);
                 break;
             case Activation.LeakyRelu:
-                for (int i = 0; i < x.Length; i++)
-                {
-                    float v = x[i];
-                    y[i] = v > 0 ? v : LeakySlope * v;
-                }
-
+                LeakyForward(x, y, LeakySlope);
                 break;
             case Activation.Sigmoid:
                 SigmoidKernel.Apply(x, y);
@@ -81,6 +76,29 @@ internal static class ActivationFunction
         }
     }
 
+    /// <summary>Leaky ReLU, y = x above 0 and slope·x at and below (±0 stay as they are); for the activation and the <see cref="LeakyReLU"/> layer.</summary>
+    public static void LeakyForward(ReadOnlySpan<float> x, Span<float> y, float slope)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            y[i] = v > 0 ? v : slope * v;
+        }
+    }
+
+    /// <summary>
+    /// Leaky ReLU's dx = f'·dy: dy above 0, slope·dy at and below, NaN where the sign is NaN. The sign may come from
+    /// the input or the output: with a non-negative slope they are positive, or NaN, at the same places.
+    /// </summary>
+    public static void LeakyBackward(ReadOnlySpan<float> sign, ReadOnlySpan<float> dy, Span<float> dx, float slope)
+    {
+        for (int i = 0; i < dx.Length; i++)
+        {
+            float v = sign[i];
+            dx[i] = v > 0 ? dy[i] : float.IsNaN(v) ? float.NaN : slope * dy[i];
+        }
+    }
+
     /// <summary>dx = f'(x) ⊙ dy (for softmax, the Jacobian-vector product per row). In place on dy is allowed.</summary>
     public static void Backward(Activation activation, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
         ReadOnlySpan<float> dy, Span<float> dx, int columns)
@@ -99,12 +117,7 @@ internal static class ActivationFunction
 
                 break;
             case Activation.LeakyRelu:
-                for (int i = 0; i < dx.Length; i++)
-                {
-                    float v = y[i];
-                    dx[i] = v > 0 ? dy[i] : float.IsNaN(v) ? float.NaN : LeakySlope * dy[i];
-                }
-
+                LeakyBackward(y, dy, dx, LeakySlope);
                 break;
             case Activation.Sigmoid:
                 for (int i = 0; i < dx.Length; i++)

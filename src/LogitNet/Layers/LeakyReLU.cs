@@ -39,15 +39,7 @@ public sealed class LeakyReLU : Layer
     protected override Tensor ForwardCore(Tensor input, LayerContext context)
     {
         Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, InputShapeSpan);
-        ReadOnlySpan<float> x = input.AsSpan();
-        Span<float> y = output.AsSpan();
-        float slope = NegativeSlope;
-        for (int i = 0; i < x.Length; i++)
-        {
-            float v = x[i];
-            y[i] = v >= 0 ? v : slope * v;
-        }
-
+        ActivationFunction.LeakyForward(input.AsSpan(), output.AsSpan(), NegativeSlope);
         return output;
     }
 
@@ -55,15 +47,7 @@ public sealed class LeakyReLU : Layer
     protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
     {
         Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        ReadOnlySpan<float> x = context.Input.AsSpan(), dy = outputGradient.AsSpan();
-        Span<float> dx = inputGradient.AsSpan();
-        float slope = NegativeSlope;
-        for (int i = 0; i < dx.Length; i++)
-        {
-            float v = x[i];
-            dx[i] = v > 0 ? dy[i] : float.IsNaN(v) ? float.NaN : slope * dy[i];
-        }
-
+        ActivationFunction.LeakyBackward(context.Input.AsSpan(), outputGradient.AsSpan(), inputGradient.AsSpan(), NegativeSlope);
         return inputGradient;
     }
 }

@@ -61,6 +61,25 @@ public class ActivationLayerTests
         Assert.Equal("threshold", Assert.Throws<ArgumentOutOfRangeException>(() => new ReLU(threshold: -1f)).ParamName);
     }
 
+    [Theory]
+    [InlineData(0.3f)]
+    [InlineData(0f)]
+    public void LeakyReLU_KeepsSignedZeros_NaN_AndInfinities_Bitwise(float slope)
+    {
+        // The layer runs the activation's loops; bit patterns, not float equality (which takes -0 for +0).
+        float[] x = [-0f, 0f, float.NaN, float.NegativeInfinity, float.PositiveInfinity, -float.Epsilon, 2f];
+        var layer = new LeakyReLU(slope);
+        float[] y = layer.Forward(Tensor.FromArray(x, 1, x.Length), training: true).ToArray();
+        float[] expectedY = x.Select(v => v >= 0 ? v : slope * v).ToArray();
+        Assert.Equal(expectedY.Select(BitConverter.SingleToInt32Bits), y.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(y[0]));
+
+        float[] dy = [1f, -2f, 3f, 4f, 5f, 6f, 7f];
+        float[] dx = layer.Backward(Tensor.FromArray(dy, 1, dy.Length)).ToArray();
+        float[] expectedDx = x.Select((v, i) => v > 0 ? dy[i] : float.IsNaN(v) ? float.NaN : slope * dy[i]).ToArray();
+        Assert.Equal(expectedDx.Select(BitConverter.SingleToInt32Bits), dx.Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void Softmax_IsTheStableSoftmaxOfTheLastAxis_AndPassesTheGradientCheck()
     {
