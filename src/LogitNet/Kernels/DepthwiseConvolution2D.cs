@@ -81,39 +81,13 @@ internal static class DepthwiseConvolution2D
         }
 
         ref float b0 = ref MemoryMarshal.GetReference(bias);
-        int taps = g.KernelHeight * g.KernelWidth;
-        // Kernels up to 16 x 16 keep their tap list on the stack; larger ones (rare) allocate it once per call.
-        Span<int> inputOffsets = taps <= 256 ? stackalloc int[2 * taps] : new int[2 * taps];
         for (int n = 0; n < batch; n++)
         {
             for (int oy = 0; oy < g.OutputHeight; oy++)
             {
                 for (int ox = 0; ox < g.OutputWidth; ox++)
                 {
-                    // The taps inside the image, in row order: (input offset, weight offset) pairs.
-                    int count = 0;
-                    for (int ky = 0; ky < g.KernelHeight; ky++)
-                    {
-                        int iy = oy * g.StrideHeight - g.PadTop + ky * g.DilationHeight;
-                        if ((uint)iy >= (uint)g.InputHeight)
-                        {
-                            continue;
-                        }
-
-                        for (int kx = 0; kx < g.KernelWidth; kx++)
-                        {
-                            int ix = ox * g.StrideWidth - g.PadLeft + kx * g.DilationWidth;
-                            if ((uint)ix >= (uint)g.InputWidth)
-                            {
-                                continue;
-                            }
-
-                            inputOffsets[2 * count] = (((n * g.InputHeight) + iy) * g.InputWidth + ix) * k;
-                            inputOffsets[2 * count + 1] = (ky * g.KernelWidth + kx) * k;
-                            count++;
-                        }
-                    }
-
+                    var taps = new Taps(g, n, oy, ox);
                     int outputOffset = (((n * g.OutputHeight) + oy) * g.OutputWidth + ox) * k;
                     int c = 0;
                     for (; vectors && c + 4 * width <= k; c += 4 * width)
@@ -122,9 +96,9 @@ internal static class DepthwiseConvolution2D
                         Vector<float> a1 = hasBias ? Vector.LoadUnsafe(ref b0, (nuint)(c + width)) : Vector<float>.Zero;
                         Vector<float> a2 = hasBias ? Vector.LoadUnsafe(ref b0, (nuint)(c + 2 * width)) : Vector<float>.Zero;
                         Vector<float> a3 = hasBias ? Vector.LoadUnsafe(ref b0, (nuint)(c + 3 * width)) : Vector<float>.Zero;
-                        for (int t = 0; t < count; t++)
+                        foreach ((int input, int weight) in taps)
                         {
-                            nuint xi = (nuint)(inputOffsets[2 * t] + c), wi = (nuint)(inputOffsets[2 * t + 1] + c);
+                            nuint xi = (nuint)(input + c), wi = (nuint)(weight + c);
                             Vector<float> p0 = Vector.LoadUnsafe(ref x0, xi) * Vector.LoadUnsafe(ref w0, wi);
                             Vector<float> p1 = Vector.LoadUnsafe(ref x0, xi + (nuint)width) * Vector.LoadUnsafe(ref w0, wi + (nuint)width);
                             Vector<float> p2 = Vector.LoadUnsafe(ref x0, xi + (nuint)(2 * width)) * Vector.LoadUnsafe(ref w0, wi + (nuint)(2 * width));
@@ -144,9 +118,9 @@ internal static class DepthwiseConvolution2D
                     for (; vectors && c + width <= k; c += width)
                     {
                         Vector<float> a = hasBias ? Vector.LoadUnsafe(ref b0, (nuint)c) : Vector<float>.Zero;
-                        for (int t = 0; t < count; t++)
+                        foreach ((int input, int weight) in taps)
                         {
-                            Vector<float> p = Vector.LoadUnsafe(ref x0, (nuint)(inputOffsets[2 * t] + c)) * Vector.LoadUnsafe(ref w0, (nuint)(inputOffsets[2 * t + 1] + c));
+                            Vector<float> p = Vector.LoadUnsafe(ref x0, (nuint)(input + c)) * Vector.LoadUnsafe(ref w0, (nuint)(weight + c));
                             a += p;
                         }
 
@@ -156,9 +130,9 @@ internal static class DepthwiseConvolution2D
                     for (; c < k; c++)
                     {
                         float a = hasBias ? bias[c] : 0f;
-                        for (int t = 0; t < count; t++)
+                        foreach ((int input, int weight) in taps)
                         {
-                            float p = xe[inputOffsets[2 * t] + c] * w[inputOffsets[2 * t + 1] + c];
+                            float p = xe[input + c] * w[weight + c];
                             a += p;
                         }
 
@@ -190,24 +164,9 @@ internal static class DepthwiseConvolution2D
                         Add(row, biasGradient);
                     }
 
-                    for (int ky = 0; ky < g.KernelHeight; ky++)
+                    foreach ((int input, int weight) in new Taps(g, n, oy, ox))
                     {
-                        int iy = oy * g.StrideHeight - g.PadTop + ky * g.DilationHeight;
-                        if ((uint)iy >= (uint)g.InputHeight)
-                        {
-                            continue;
-                        }
-
-                        for (int kx = 0; kx < g.KernelWidth; kx++)
-                        {
-                            int ix = ox * g.StrideWidth - g.PadLeft + kx * g.DilationWidth;
-                            if ((uint)ix >= (uint)g.InputWidth)
-                            {
-                                continue;
-                            }
-
-                            MultiplyAdd(xe.Slice((((n * g.InputHeight) + iy) * g.InputWidth + ix) * k, k), row, kernelGradient.Slice((ky * g.KernelWidth + kx) * k, k));
-                        }
+                        MultiplyAdd(xe.Slice(input, k), row, kernelGradient.Slice(weight, k));
                     }
                 }
             }
@@ -226,26 +185,100 @@ internal static class DepthwiseConvolution2D
                 for (int ox = 0; ox < g.OutputWidth; ox++)
                 {
                     ReadOnlySpan<float> row = dz.Slice((((n * g.OutputHeight) + oy) * g.OutputWidth + ox) * k, k);
-                    for (int ky = 0; ky < g.KernelHeight; ky++)
+                    foreach ((int input, int weight) in new Taps(g, n, oy, ox))
                     {
-                        int iy = oy * g.StrideHeight - g.PadTop + ky * g.DilationHeight;
-                        if ((uint)iy >= (uint)g.InputHeight)
-                        {
-                            continue;
-                        }
-
-                        for (int kx = 0; kx < g.KernelWidth; kx++)
-                        {
-                            int ix = ox * g.StrideWidth - g.PadLeft + kx * g.DilationWidth;
-                            if ((uint)ix >= (uint)g.InputWidth)
-                            {
-                                continue;
-                            }
-
-                            MultiplyAdd(row, w.Slice((ky * g.KernelWidth + kx) * k, k), dxe.Slice((((n * g.InputHeight) + iy) * g.InputWidth + ix) * k, k));
-                        }
+                        MultiplyAdd(row, w.Slice(weight, k), dxe.Slice(input, k));
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The taps of one output pixel that fall inside the image, in row order, as (input offset, weight offset) pairs
+    /// of channel 0 (sample n's pixel under the tap, and the tap's kernel entry): the one walk all three passes take.
+    /// </summary>
+    /// <remarks>
+    /// A tap's input row grows with its kernel row (and its column with its kernel column), so the taps inside
+    /// the image form a rectangle of the kernel; the walk steps through it by fixed offsets, with no list to hold
+    /// (a list needed the stack up to 256 taps and the heap above).
+    /// </remarks>
+    private readonly struct Taps
+    {
+        private readonly int _rows, _columns, _input, _weight, _inputRowStep, _inputColumnStep, _weightRowStep, _channels;
+
+        public Taps(in Window2D g, int n, int oy, int ox)
+        {
+            int top = oy * g.StrideHeight - g.PadTop, left = ox * g.StrideWidth - g.PadLeft;
+            int firstRow = 0, firstColumn = 0;
+            while (firstRow < g.KernelHeight && top + firstRow * g.DilationHeight < 0)
+            {
+                firstRow++;
+            }
+
+            int endRow = firstRow;
+            while (endRow < g.KernelHeight && top + endRow * g.DilationHeight < g.InputHeight)
+            {
+                endRow++;
+            }
+
+            while (firstColumn < g.KernelWidth && left + firstColumn * g.DilationWidth < 0)
+            {
+                firstColumn++;
+            }
+
+            int endColumn = firstColumn;
+            while (endColumn < g.KernelWidth && left + endColumn * g.DilationWidth < g.InputWidth)
+            {
+                endColumn++;
+            }
+
+            int k = g.Channels;
+            _channels = k;
+            // An empty rectangle (a pixel whose window lies wholly in the padding) has neither rows nor columns.
+            bool empty = endRow == firstRow || endColumn == firstColumn;
+            _rows = empty ? 0 : endRow - firstRow;
+            _columns = empty ? 0 : endColumn - firstColumn;
+            _input = (((n * g.InputHeight) + top + firstRow * g.DilationHeight) * g.InputWidth + left + firstColumn * g.DilationWidth) * k;
+            _weight = (firstRow * g.KernelWidth + firstColumn) * k;
+            _inputRowStep = g.DilationHeight * g.InputWidth * k;
+            _inputColumnStep = g.DilationWidth * k;
+            _weightRowStep = g.KernelWidth * k;
+        }
+
+        public Enumerator GetEnumerator() => new(this);
+
+        /// <summary>Steps along a row of taps, then to the next row's first.</summary>
+        public struct Enumerator(Taps taps)
+        {
+            private readonly Taps _taps = taps;
+            private int _row;
+            private int _column = -1;
+            private int _rowInput = taps._input, _rowWeight = taps._weight;
+            private int _input = taps._input - taps._inputColumnStep, _weight = taps._weight - taps._channels;
+
+            public readonly (int Input, int Weight) Current => (_input, _weight);
+
+            public bool MoveNext()
+            {
+                if (++_column < _taps._columns)
+                {
+                    _input += _taps._inputColumnStep;
+                    _weight += _taps._channels;
+                    return true;
+                }
+
+                if (_taps._columns == 0 || ++_row >= _taps._rows)
+                {
+                    return false;
+                }
+
+                _column = 0;
+                _rowInput += _taps._inputRowStep;
+                _rowWeight += _taps._weightRowStep;
+                _input = _rowInput;
+                _weight = _rowWeight;
+                return true;
             }
         }
     }

@@ -28,6 +28,26 @@ public class ConvolutionSteadyStateTests
         Assert.Equal(0, probe.FewestBytes);
     }
 
+    [Fact]
+    public void TrainingLoop_WithDepthwiseConvolutions_LargeKernelIncluded_WhenWarm_AllocatesNothing()
+    {
+        // A 17 x 17 kernel has 289 taps, past the 256 a stack-held tap list once allowed; a depth multiplier of 2 takes
+        // the expand and reduce path.
+        Tensor x = Tensor.RandomUniform([1700, 9, 8, 2], 0f, 1f, seed: 1);
+        Tensor y = Tensor.FromArray(Enumerable.Range(0, 1700).Select(i => (float)(i % 3)).ToArray(), 1700);
+        var model = new Sequential(
+            new Input(9, 8, 2),
+            new DepthwiseConv2D(17, padding: Padding.Same, activation: Activation.Relu),
+            new DepthwiseConv2D(3, depthMultiplier: 2, activation: Activation.Tanh),
+            new GlobalAveragePooling2D(),
+            new Dense(3)) { Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam());
+        var probe = new AllocationProbe(from: 10, window: 100);
+        model.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, callbacks: [probe]);
+        Assert.True(probe.Windows >= 3, $"only {probe.Windows} windows of 100 steps measured");
+        Assert.Equal(0, probe.FewestBytes);
+    }
+
     /// <summary>Bytes allocated on the training thread over windows of steps; the fewest in any window (see <see cref="SteadyState"/>).</summary>
     private sealed class AllocationProbe(int from, int window) : Callback
     {

@@ -17,6 +17,8 @@ public class DepthwiseConv2DTests
         [9, 8, 1, 3, 3, 4, 1, 1, 2, 2, false, 1],
         [6, 5, 19, 3, 3, 1, 1, 1, 1, 1, true, 2],    // channels past two vector widths plus a tail
         [4, 5, 3, 1, 1, 3, 2, 2, 1, 1, false, 2],    // 1×1 with stride
+        [18, 20, 11, 17, 17, 1, 1, 1, 1, 1, true, 1], // 289 taps, more than 256; windows cut on every side
+        [15, 15, 3, 4, 3, 2, 1, 1, 3, 4, true, 1],   // dilation reaching past both borders
     ];
 
     /// <summary>The depthwise kernel as a full Conv2D kernel [kh, kw, C, C·M]: zero outside each channel's own M filters.</summary>
