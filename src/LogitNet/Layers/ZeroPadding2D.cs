@@ -92,16 +92,21 @@ public sealed class ZeroPadding2D : Layer
         Span<float> y = output.AsSpan();
         int height = InputShapeSpan[0], rowLength = InputShapeSpan[1] * InputShapeSpan[2], channels = InputShapeSpan[2];
         int outRow = _outputShape[1] * channels;
-        y.Clear();
+        // Each output value written once: the zeros from the end of the last copied row (right padding, bottom and
+        // next sample's top rows, left padding) up to the next row's start, then the row itself.
+        int written = 0;
         for (int n = 0; n < context.BatchSize; n++)
         {
             for (int r = 0; r < height; r++)
             {
-                x.Slice((n * height + r) * rowLength, rowLength)
-                    .CopyTo(y.Slice((n * _outputShape[0] + Top + r) * outRow + Left * channels, rowLength));
+                int start = (n * _outputShape[0] + Top + r) * outRow + Left * channels;
+                y[written..start].Clear();
+                x.Slice((n * height + r) * rowLength, rowLength).CopyTo(y.Slice(start, rowLength));
+                written = start + rowLength;
             }
         }
 
+        y[written..].Clear();
         return output;
     }
 

@@ -31,6 +31,32 @@ public class ZeroPadding2DTests
         Assert.True(result.MaxError < 1e-3, result.ToString());
     }
 
+    [Theory]
+    [InlineData(1, 2, 3, 1)]
+    [InlineData(0, 0, 2, 0)]
+    [InlineData(2, 0, 0, 0)]
+    [InlineData(0, 0, 0, 0)]
+    public void Forward_WritesEveryPaddingValue_IntoADestinationHoldingOldValues(int top, int bottom, int left, int right)
+    {
+        // The last layer of a prediction writes straight into the caller's tensor; the padding must overwrite what it held.
+        var model = new Sequential(new Input(3, 4, 2), new ZeroPadding2D(((top, bottom), (left, right)))) { Log = TextWriter.Null };
+        Tensor x = Tensor.RandomNormal([5, 3, 4, 2], 0f, 1f, seed: 2);
+        int oh = 3 + top + bottom, ow = 4 + left + right;
+        Tensor destination = Tensor.FromArray(Enumerable.Repeat(float.NaN, 5 * oh * ow * 2).ToArray(), 5, oh, ow, 2);
+        model.Predict(x, destination);
+        float[] expected = new float[5 * oh * ow * 2];
+        float[] input = x.ToArray();
+        for (int n = 0; n < 5; n++)
+        for (int r = 0; r < 3; r++)
+        for (int col = 0; col < 4; col++)
+        for (int ch = 0; ch < 2; ch++)
+        {
+            expected[((n * oh + r + top) * ow + col + left) * 2 + ch] = input[((n * 3 + r) * 4 + col) * 2 + ch];
+        }
+
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), destination.ToArray().Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void Constructors_TakeKerasForms()
     {
