@@ -172,6 +172,31 @@ public sealed class SequenceLayerInitializerTests : IDisposable
         Assert.Null(((Conv1D)loaded.GetLayer("conv")).KernelRegularizer);
     }
 
+    private sealed class Halves : Initializer
+    {
+        protected override void Fill(Span<float> values, ReadOnlySpan<int> shape, long seed) => values.Fill(0.5f);
+    }
+
+    [Theory]
+    [InlineData("text.logitnet")]
+    [InlineData("text.keras")]
+    public void CustomInitializers_Train_ButBothFormatsRefuseToSaveThem_NamingLayerAndKey(string file)
+    {
+        var embedding = new Sequential(new Input(5), new Embedding(8, 3, name: "words", embeddingsInitializer: new Halves()), new Flatten(), new Dense(1))
+        { Log = TextWriter.Null };
+        Assert.All(((Embedding)embedding.GetLayer("words")).Embeddings.Value.ToArray(), v => Assert.Equal(0.5f, v));
+        var error = Assert.Throws<NotSupportedException>(() => embedding.Save(Path.Combine(_directory, file)));
+        Assert.Contains("'words'", error.Message);
+        Assert.Contains("embeddings_initializer", error.Message);
+
+        var conv = new Sequential(new Input(6, 2), new Conv1D(2, 3, name: "conv", biasInitializer: new Halves()), new Flatten(), new Dense(1))
+        { Log = TextWriter.Null };
+        error = Assert.Throws<NotSupportedException>(() => conv.Save(Path.Combine(_directory, file)));
+        Assert.Contains("'conv'", error.Message);
+        Assert.Contains("bias_initializer", error.Message);
+        Assert.False(File.Exists(Path.Combine(_directory, file)));
+    }
+
     [Fact]
     public void Regularizers_AddTheirPenaltyToTheLoss()
     {
