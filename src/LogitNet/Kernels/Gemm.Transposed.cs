@@ -45,34 +45,48 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// What packing A's rows into transposed panels costs, as a share of the arithmetic on them,
-    /// in the comparison of <see cref="ComputesTransposed{TOps, TVec}"/> (measured on 256-bit
-    /// vectors: bench/results/gemm.md, session 6).
+    /// in the comparison of <see cref="ComputesTransposed{TOps, TVec}"/>. Fitted, with
+    /// <see cref="UsualEdgeShare"/>, to thread-CPU timings of both ways on an AVX2 EPYC (bench/results/gemm.md,
+    /// session 6): the transposed way won on every shape of 32 rows or more with 10 to 56 columns not a
+    /// multiple of 16 (1.01× to 1.9×) and lost at 8 and 12 rows.
     /// </summary>
-    private const double TransposedPackingShare = 0.15;
+    private const double TransposedPackingShare = 0.1;
+
+    /// <summary>
+    /// What the usual tiles' edge tile costs a narrow product beyond its idle lanes, as a share of the
+    /// arithmetic, in the same comparison (measured as <see cref="TransposedPackingShare"/>).
+    /// </summary>
+    private const double UsualEdgeShare = 0.25;
 
     /// <summary>
     /// Whether a product with few columns runs as Cᵀ = op(B)ᵀ·op(A)ᵀ: the vector lanes then run along
     /// C's rows (a batch's samples), which fill every lane, instead of along its columns, where a layer
     /// of 25 units fills 25 of the 32 lanes of two 8-float vectors and 10 units 10 of 16. It pays when
-    /// the lanes the usual tiles leave idle outweigh packing A's rows transposed
-    /// (<see cref="TransposedPackingShare"/>): on 256-bit and narrower vectors only, since with 512-bit
-    /// vectors the panels are twice as wide and the trade was not measured.
+    /// the lanes the usual tiles leave idle, and their edge tile, outweigh packing A's rows transposed
+    /// (<see cref="TransposedPackingShare"/>): on 256-bit vectors only, where it was measured. With 512-bit
+    /// vectors the panels are twice as wide and the edge tiles masked; 128-bit kernels run on Arm (x86 FMA
+    /// implies AVX): neither could be measured here.
     /// </summary>
     private static bool ComputesTransposed<TOps, TVec>(in Problem problem, int rows, int cols)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
-        if (TOps.Width > 8 || cols > TransposedMaxColumns || s_panelSource != PanelSource.Auto || !TransposedTiles)
+        // Fewer rows than two panels leave lanes idle on this side too, and the packing then costs more
+        // than it saves (8 and 12 rows measured slower transposed, 32 faster).
+        int lanes = 2 * TOps.Width;
+        if (TOps.Width != 8 || cols > TransposedMaxColumns || rows < 2 * lanes || s_panelSource != PanelSource.Auto || !TransposedTiles)
         {
             return false;
         }
 
-        // Work in lane-steps, idle lanes included, relative to the useful work; the transposed way
-        // adds its packing and its element-by-element store (about one step per row and column,
-        // against k/lanes steps of arithmetic per element).
-        int lanes = 2 * TOps.Width;
-        double usual = (double)RoundUp(cols, lanes) / cols * RoundUp(rows, TOps.Rows) / rows;
-        double transposed = (double)RoundUp(rows, lanes) / rows * (1 + TransposedPackingShare + (double)lanes / problem.K);
+        // Work in lane-steps, idle lanes included, relative to the useful work. The usual tiles of a
+        // width that is not a whole number of tiles end in an edge tile, which without masked
+        // loads (AVX2 and narrower) goes through a scratch tile and a masked store: on 500 × 25 × 15,
+        // 36 GFLOP/s against 45 transposed though only 1 lane in 16 idles. The transposed way adds
+        // the packing of A's rows and the transposed store.
+        double usual = (double)RoundUp(cols, lanes) / cols * RoundUp(rows, TOps.Rows) / rows
+            * (cols % lanes != 0 ? 1 + UsualEdgeShare : 1);
+        double transposed = (double)RoundUp(rows, lanes) / rows * (1 + TransposedPackingShare);
         return transposed < usual;
     }
 

@@ -460,8 +460,14 @@ internal static unsafe partial class Gemm
         _ => reuses <= RowsInPlaceMaxTiles,
     };
 
-    /// <summary>The most column tiles that read an untransposed A in place (see <see cref="ReadsRowsInPlace"/>).</summary>
-    internal static int RowsInPlaceMaxTiles = 4;
+    /// <summary>
+    /// The most column tiles that read an untransposed A in place (see <see cref="ReadsRowsInPlace"/>):
+    /// 8, a 128-unit layer. Measured on an AVX2 EPYC by thread-CPU time, alternating processes
+    /// (bench/results/gemm.md, session 6): 500×784×128 at 88–89 GFLOP/s packed and 90.5–91.6 in place,
+    /// 64×784×128 at 81 and 83.6–83.9; 16 tiles no better than 8. Settable for benchmarks only; the
+    /// bits never depend on it.
+    /// </summary>
+    internal static int RowsInPlaceMaxTiles = 8;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
