@@ -72,6 +72,9 @@ internal enum PanelSource
 /// in-place limit are derived at start-up from the caches of the CPU at hand (<see cref="CpuCaches"/>:
 /// sysfs on Linux, a modest default elsewhere): a packed A block takes 3/8 of the L2, a packed B block
 /// 1/8 of the L3, operands up to half the L2 are read in place (<see cref="BlockingFor"/>).
+/// A product of at most 64 columns whose usual tiles would leave lanes idle and end in an edge
+/// tile (a 25- or 10-unit layer on 8-float vectors) runs as its transpose, lanes along the rows
+/// (<see cref="ComputesTransposed(GemmKernel, int, int, int)"/>): the same chains, the same bits.
 /// </para>
 /// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive

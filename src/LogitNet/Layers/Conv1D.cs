@@ -185,7 +185,7 @@ public sealed class Conv1D : Layer
         else if (Activation == Activation.Relu)
         {
             dz = context.Buffer(ActivationGradientSlot, _outputShape);
-            Convolution2D.ReluBackward(context.Output.AsSpan(), outputGradient.AsSpan(), dz.AsSpan(), rows, Filters, biasGradient);
+            BiasGradient.ReluBackward(context.Output.AsSpan(), outputGradient.AsSpan(), dz.AsSpan(), rows, Filters, biasGradient);
             biasDone = true;
         }
         else
@@ -197,7 +197,7 @@ public sealed class Conv1D : Layer
 
         if (!biasDone && !biasGradient.IsEmpty)
         {
-            Convolution2D.ColumnSums(dz.AsSpan(), rows, Filters, biasGradient);
+            BiasGradient.ColumnSums(dz.AsSpan(), rows, Filters, biasGradient);
         }
 
         ReadOnlySpan<float> patches = Convolution2D.InputIsPatchMatrix(g) ? context.Input.AsSpan() : context.Buffer(PatchSlot, _patchShape).AsSpan();

@@ -236,7 +236,7 @@ public sealed class Conv2D : Layer
         else if (Activation == Activation.Relu)
         {
             dz = context.Buffer(ActivationGradientSlot, _outputShape);
-            Convolution2D.ReluBackward(context.Output.AsSpan(), outputGradient.AsSpan(), dz.AsSpan(), rows, Filters, biasGradient);
+            BiasGradient.ReluBackward(context.Output.AsSpan(), outputGradient.AsSpan(), dz.AsSpan(), rows, Filters, biasGradient);
             biasDone = true;
         }
         else
@@ -249,7 +249,7 @@ public sealed class Conv2D : Layer
 
         if (!biasDone && !biasGradient.IsEmpty)
         {
-            Convolution2D.ColumnSums(dz.AsSpan(), rows, Filters, biasGradient);
+            BiasGradient.ColumnSums(dz.AsSpan(), rows, Filters, biasGradient);
         }
 
         // The forward pass of this context left its im2col matrix in the patch buffer.
