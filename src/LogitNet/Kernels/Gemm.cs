@@ -347,7 +347,6 @@ internal static unsafe partial class Gemm
         int k = problem.K;
         int kcStep = KcStep(k);
         int rows = rowEnd - rowStart;
-        int mcStep = RoundUp(CeilDiv(rows, CeilDiv(rows, McMax)), mr);
         int cols = colEnd - colStart;
         int ncStep = RoundUp(CeilDiv(cols, CeilDiv(cols, NcMax)), nr);
 
@@ -358,6 +357,11 @@ internal static unsafe partial class Gemm
         // packed panel (see ReadsRowsInPlace); directA covers both cases from here on.
         bool rowsA = TOps.Rows == 6 && !problem.TransposeA && ReadsRowsInPlace(CeilDiv(cols, nr));
         bool directA = rowsA || (problem.TransposeA && ReadsInPlace(k, problem.M, CeilDiv(cols, nr)));
+
+        // A block of A read along its rows is re-read by every column tile: it should stay in the L1
+        // (see InPlaceRowsMc), where a packed block only has to stay in the L2.
+        int mcMax = rowsA ? InPlaceRowsMc(kcStep, mr) : McMax;
+        int mcStep = RoundUp(CeilDiv(rows, CeilDiv(rows, mcMax)), mr);
         PackBuffers buffers = PackBuffers.ForCurrentThread(directA ? mr * kcStep : mcStep * kcStep, directB ? 0 : kcStep * ncStep);
         float* packedA = buffers.A;
         float* packedB = buffers.B;
@@ -462,6 +466,17 @@ internal static unsafe partial class Gemm
         PanelSource.InPlace => true,
         _ => reuses <= RowsInPlaceMaxTiles,
     };
+
+    /// <summary>
+    /// Rows of a block of A read along its rows (see <see cref="ReadsRowsInPlace"/>): as many whole tiles
+    /// as fill half the L1d at this K block depth (18 rows of 196 floats in a 32 KB L1d), so that the
+    /// block stays there while every column tile re-reads it. Measured on an AVX2 EPYC by thread-CPU
+    /// time (bench/results/gemm.md, session 6): a 500-row chunk of the M model 1.20–1.21 ms with blocks
+    /// of 24 or 48 rows against 1.24 ms with the L2-sized 192; 500×784×128 91.9 against 89.3 GFLOP/s.
+    /// The bits never depend on it.
+    /// </summary>
+    private static int InPlaceRowsMc(int kcStep, int mr) =>
+        Math.Max(mr, (int)(CpuCaches.Current.L1Data / 2 / (kcStep * sizeof(float))) / mr * mr);
 
     /// <summary>
     /// The most column tiles that read an untransposed A in place (see <see cref="ReadsRowsInPlace"/>):
