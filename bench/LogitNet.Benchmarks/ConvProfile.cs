@@ -38,9 +38,9 @@ internal static class ConvProfile
             Time("im2col", () => Convolution2D.Im2Col(g, x.AsSpan(), n, col.AsSpan()));
             Time("forward gemm", () => Convolution2D.Forward(rows, patch, f, col.AsSpan(), w.AsSpan(), bias.AsSpan(), true, y.AsSpan()));
             Time("relu backward (old)", () => ActivationFunction.Backward(Activation.Relu, y.AsSpan(), y.AsSpan(), dy.AsSpan(), dz.AsSpan(), f));
-            Time("relu backward + db", () => Convolution2D.ReluBackward(y.AsSpan(), dy.AsSpan(), dz.AsSpan(), rows, f, db));
+            Time("relu backward + db", () => BiasGradient.ReluBackward(y.AsSpan(), dy.AsSpan(), dz.AsSpan(), rows, f, db));
             Time("dW gemm", () => Gemm.Multiply(true, false, patch, f, rows, col.AsSpan(), patch, dy.AsSpan(), f, dw.AsSpan(), f, GemmEpilogue.None));
-            Time("db sums", () => Convolution2D.ColumnSums(dy.AsSpan(), rows, f, db));
+            Time("db sums", () => BiasGradient.ColumnSums(dy.AsSpan(), rows, f, db));
             Time("dcol gemm", () => Convolution2D.BackwardPatches(rows, patch, f, dy.AsSpan(), w.AsSpan(), dcol.AsSpan()));
             Time("col2im", () => Convolution2D.Col2Im(g, dcol.AsSpan(), n, dx.AsSpan()));
         }

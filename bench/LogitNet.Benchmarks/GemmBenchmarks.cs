@@ -235,6 +235,12 @@ public static class GemmQuick
             Gemm.StreamGroupColumns = int.Parse(group, CultureInfo.InvariantCulture);
         }
 
+        // GEMM_TRANSPOSED=0: never compute a narrow product as its transpose (Gemm.Transposed.cs).
+        if (Environment.GetEnvironmentVariable("GEMM_TRANSPOSED") == "0")
+        {
+            Gemm.TransposedTiles = false;
+        }
+
         if (Environment.GetEnvironmentVariable("GEMM_MC") is { } mc)
         {
             Gemm.McMax = int.Parse(mc, CultureInfo.InvariantCulture);

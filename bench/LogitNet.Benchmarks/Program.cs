@@ -11,7 +11,8 @@ using LogitNet.Benchmarks;
 //   `-- --textcnn THREADS EPOCHS [SEED]`       the corpus's Embedding/Conv1D text model (bench/peers/train_textcnn.sh);
 //   `-- --depthwise`                            DepthwiseConv2D on one thread (bench/peers/depthwise.py);
 //   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh);
-//   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh).
+//   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh);
+//   `-- --predict-cpu DIR MODEL ROWS`          one thread's CPU time per Predict (finding where a row chunk's time goes).
 if (args.Length > 0 && args[0] == "--quick")
 {
     GemmQuick.Run(args[1..]);
@@ -63,6 +64,12 @@ if (args.Length > 0 && args[0] is "--load-files" or "--load-cold")
 if (args.Length > 0 && args[0] == "--inference-setup")
 {
     InferenceSideBySide.Setup(args[1]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--predict-cpu")
+{
+    PredictCpu.Run(args[1..]);
     return;
 }
 

@@ -5,7 +5,12 @@ namespace LogitNet;
 
 public sealed partial class Sequential
 {
-    /// <summary>Rows of one chunk when a large batch of a small model runs as row chunks (see <see cref="PredictsInRowChunks"/>).</summary>
+    /// <summary>
+    /// The most rows of one chunk when a large batch of a small model runs as row chunks (see
+    /// <see cref="PredictsInRowChunks"/>). A batch is cut into the fewest chunks of at most this many rows,
+    /// of equal size to a row (1000 rows: two of 500, not 512 and 488, whose larger half the other thread
+    /// would wait for); the cut depends on the batch size alone, never on the thread count.
+    /// </summary>
     internal const int ChunkRows = 512;
 
     /// <summary>
@@ -68,7 +73,9 @@ public sealed partial class Sequential
 
         public void Run(int index)
         {
-            int start = index * ChunkRows, count = Math.Min(ChunkRows, _samples - start);
+            int chunks = Count;
+            int start = (int)((long)index * _samples / chunks);
+            int count = (int)((long)(index + 1) * _samples / chunks) - start;
             ModelContext context = model.Contexts.Rent();
             try
             {

@@ -72,6 +72,9 @@ internal enum PanelSource
 /// in-place limit are derived at start-up from the caches of the CPU at hand (<see cref="CpuCaches"/>:
 /// sysfs on Linux, a modest default elsewhere): a packed A block takes 3/8 of the L2, a packed B block
 /// 1/8 of the L3, operands up to half the L2 are read in place (<see cref="BlockingFor"/>).
+/// A product of at most 64 columns whose usual tiles would leave lanes idle and end in an edge
+/// tile (a 25- or 10-unit layer on 8-float vectors) runs as its transpose, lanes along the rows
+/// (<see cref="ComputesTransposed(GemmKernel, int, int, int)"/>): the same chains, the same bits.
 /// </para>
 /// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
@@ -331,6 +334,12 @@ internal static unsafe partial class Gemm
         // A product no wider than one vector (a 10-class output layer) takes the one-vector tile;
         // otherwise 8-row tiles when they cover the rows with less padding than 12-row ones
         // (32 rows: 32 instead of 36). Tiles never change a result, only the padding computed.
+        if (!raw && pcFrom == 0 && pcTo >= problem.K && ComputesTransposed<TOps, TVec>(problem, rowEnd - rowStart, colEnd - colStart))
+        {
+            DriveTransposed<TOps, TVec>(problem, rowStart, rowEnd, colStart, colEnd);
+            return;
+        }
+
         bool narrow = TOps.Rows == 12 && colEnd - colStart <= TOps.Width;
         bool eightRows = TOps.Rows == 12 && !narrow && RoundUp(rowEnd - rowStart, 8) < RoundUp(rowEnd - rowStart, 12);
         int mr = eightRows ? 8 : TOps.Rows;
@@ -338,7 +347,6 @@ internal static unsafe partial class Gemm
         int k = problem.K;
         int kcStep = KcStep(k);
         int rows = rowEnd - rowStart;
-        int mcStep = RoundUp(CeilDiv(rows, CeilDiv(rows, McMax)), mr);
         int cols = colEnd - colStart;
         int ncStep = RoundUp(CeilDiv(cols, CeilDiv(cols, NcMax)), nr);
 
@@ -349,6 +357,11 @@ internal static unsafe partial class Gemm
         // packed panel (see ReadsRowsInPlace); directA covers both cases from here on.
         bool rowsA = TOps.Rows == 6 && !problem.TransposeA && ReadsRowsInPlace(CeilDiv(cols, nr));
         bool directA = rowsA || (problem.TransposeA && ReadsInPlace(k, problem.M, CeilDiv(cols, nr)));
+
+        // A block of A read along its rows is re-read by every column tile: it should stay in the L1
+        // (see InPlaceRowsMc), where a packed block only has to stay in the L2.
+        int mcMax = rowsA ? InPlaceRowsMc(kcStep, mr) : McMax;
+        int mcStep = RoundUp(CeilDiv(rows, CeilDiv(rows, mcMax)), mr);
         PackBuffers buffers = PackBuffers.ForCurrentThread(directA ? mr * kcStep : mcStep * kcStep, directB ? 0 : kcStep * ncStep);
         float* packedA = buffers.A;
         float* packedB = buffers.B;
@@ -454,8 +467,25 @@ internal static unsafe partial class Gemm
         _ => reuses <= RowsInPlaceMaxTiles,
     };
 
-    /// <summary>The most column tiles that read an untransposed A in place (see <see cref="ReadsRowsInPlace"/>).</summary>
-    internal static int RowsInPlaceMaxTiles = 4;
+    /// <summary>
+    /// Rows of a block of A read along its rows (see <see cref="ReadsRowsInPlace"/>): as many whole tiles
+    /// as fill half the L1d at this K block depth (18 rows of 196 floats in a 32 KB L1d), so that the
+    /// block stays there while every column tile re-reads it. Measured on an AVX2 EPYC by thread-CPU
+    /// time (bench/results/gemm.md, session 6): a 500-row chunk of the M model 1.20–1.21 ms with blocks
+    /// of 24 or 48 rows against 1.24 ms with the L2-sized 192; 500×784×128 91.9 against 89.3 GFLOP/s.
+    /// The bits never depend on it.
+    /// </summary>
+    private static int InPlaceRowsMc(int kcStep, int mr) =>
+        Math.Max(mr, (int)(CpuCaches.Current.L1Data / 2 / (kcStep * sizeof(float))) / mr * mr);
+
+    /// <summary>
+    /// The most column tiles that read an untransposed A in place (see <see cref="ReadsRowsInPlace"/>):
+    /// 8, a 128-unit layer. Measured on an AVX2 EPYC by thread-CPU time, alternating processes
+    /// (bench/results/gemm.md, session 6): 500×784×128 at 88–89 GFLOP/s packed and 90.5–91.6 in place,
+    /// 64×784×128 at 81 and 83.6–83.9; 16 tiles no better than 8. Settable for benchmarks only; the
+    /// bits never depend on it.
+    /// </summary>
+    internal static int RowsInPlaceMaxTiles = 8;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)

@@ -89,7 +89,7 @@ internal sealed class ConvolutionPasses
         else if (_activation == Activation.Relu)
         {
             dz = context.Buffer(ActivationGradientSlot, _outputShape);
-            Convolution2D.ReluBackward(context.Output.AsSpan(), outputGradient.AsSpan(), dz.AsSpan(), rows, _filters, biasGradient);
+            BiasGradient.ReluBackward(context.Output.AsSpan(), outputGradient.AsSpan(), dz.AsSpan(), rows, _filters, biasGradient);
             biasDone = true;
         }
         else
@@ -101,7 +101,7 @@ internal sealed class ConvolutionPasses
 
         if (!biasDone && !biasGradient.IsEmpty)
         {
-            Convolution2D.ColumnSums(dz.AsSpan(), rows, _filters, biasGradient);
+            BiasGradient.ColumnSums(dz.AsSpan(), rows, _filters, biasGradient);
         }
 
         // The forward pass of this context left its im2col matrix in the patch buffer.

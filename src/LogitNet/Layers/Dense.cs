@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using LogitNet.Kernels;
 
 namespace LogitNet.Layers;
@@ -144,17 +143,26 @@ public sealed class Dense : Layer
 
         // dZ = f'(z) ⊙ dY; for a linear output (or logits handed to the loss) dY is dZ already.
         ReadOnlySpan<float> dz;
+        bool biasSummed = false;
         if (Activation == Activation.Linear || SkipsActivation(context))
         {
             dz = outputGradient.AsSpan();
+        }
+        else if (Activation == Activation.Relu)
+        {
+            // Relu's epilogue stores only the output; its derivative reads the output's sign, in the same
+            // pass that sums db (below, the sums would be a second pass over dZ).
+            Tensor activationGradient = context.Buffer(ActivationGradientSlot, _outputShape);
+            BiasGradient.ReluBackward(context.Output.AsSpan(), outputGradient.AsSpan(), activationGradient.AsSpan(), rows, Units,
+                _bias is null ? default : _bias.Gradient.AsSpan());
+            dz = activationGradient.AsSpan();
+            biasSummed = true;
         }
         else
         {
             Tensor activationGradient = context.Buffer(ActivationGradientSlot, _outputShape);
             Tensor output = context.Output;
-            // Relu's epilogue stores only the output; its derivative reads the output's sign.
-            ReadOnlySpan<float> preActivation = Activation == Activation.Relu ? output.AsSpan() : context.Buffer(PreActivationSlot, _outputShape).AsSpan();
-            ActivationFunction.Backward(Activation, preActivation, output.AsSpan(),
+            ActivationFunction.Backward(Activation, context.Buffer(PreActivationSlot, _outputShape).AsSpan(), output.AsSpan(),
                 outputGradient.AsSpan(), activationGradient.AsSpan(), Units);
             dz = activationGradient.AsSpan();
         }
@@ -162,14 +170,9 @@ public sealed class Dense : Layer
         // dW = Xᵀ·dZ, db = Σ_rows dZ, dX = dZ·Wᵀ.
         Gemm.Multiply(true, false, features, Units, rows, input.AsSpan(), features, dz, Units,
             _kernel!.Gradient.AsSpan(), Units, GemmEpilogue.None);
-        if (_bias is not null)
+        if (_bias is not null && !biasSummed)
         {
-            Span<float> biasGradient = _bias.Gradient.AsSpan();
-            biasGradient.Clear();
-            for (int r = 0; r < rows; r++)
-            {
-                TensorPrimitives.Add(biasGradient, dz.Slice(r * Units, Units), biasGradient);
-            }
+            BiasGradient.ColumnSums(dz, rows, Units, _bias.Gradient.AsSpan());
         }
 
         if (!context.NeedsInputGradient)

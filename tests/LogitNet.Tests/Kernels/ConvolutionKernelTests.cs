@@ -14,7 +14,7 @@ public class ConvolutionKernelTests
         float[] y = Enumerable.Range(0, rows * columns).Select(i => i % 7 == 0 ? float.NaN : i % 3 == 0 ? 0f : (float)(random.NextDouble() - 0.5)).ToArray();
         float[] dy = Enumerable.Range(0, rows * columns).Select(_ => (float)random.NextDouble()).ToArray();
         float[] dz = new float[y.Length], sums = new float[columns];
-        Convolution2D.ReluBackward(y, dy, dz, rows, columns, sums);
+        BiasGradient.ReluBackward(y, dy, dz, rows, columns, sums);
         var expectedSums = new float[columns];
         for (int i = 0; i < y.Length; i++)
         {

@@ -191,7 +191,7 @@ public sealed class GemmPanelSourceTests : IDisposable
     }
 
     /// <summary>A copy of some floats that ends exactly at an inaccessible page (Linux).</summary>
-    private sealed unsafe class GuardedBuffer : IDisposable
+    internal sealed unsafe class GuardedBuffer : IDisposable
     {
         private const int ProtNone = 0, ProtReadWrite = 3, MapPrivateAnonymous = 0x22;
         private readonly nint _mapping;

@@ -1,0 +1,385 @@
+using System.Runtime.CompilerServices;
+
+namespace LogitNet.Kernels;
+
+/// <summary>How many columns of C (units of a layer) one transposed tile computes: 1 to 6.</summary>
+internal interface IUnitCount
+{
+    static abstract int Count { get; }
+}
+
+internal readonly struct OneUnit : IUnitCount
+{
+    public static int Count => 1;
+}
+
+internal readonly struct TwoUnits : IUnitCount
+{
+    public static int Count => 2;
+}
+
+internal readonly struct ThreeUnits : IUnitCount
+{
+    public static int Count => 3;
+}
+
+internal readonly struct FourUnits : IUnitCount
+{
+    public static int Count => 4;
+}
+
+internal readonly struct FiveUnits : IUnitCount
+{
+    public static int Count => 5;
+}
+
+internal readonly struct SixUnits : IUnitCount
+{
+    public static int Count => 6;
+}
+
+internal static unsafe partial class Gemm
+{
+    /// <summary>The widest C a transposed product computes (its running sums are n × 2·Width floats on the stack).</summary>
+    private const int TransposedMaxColumns = 64;
+
+    /// <summary>
+    /// What packing A's rows into transposed panels costs, as a share of the arithmetic on them,
+    /// in the comparison of <see cref="ComputesTransposed{TOps, TVec}"/>. Fitted, with
+    /// <see cref="UsualEdgeShare"/>, to thread-CPU timings of both ways on an AVX2 EPYC (bench/results/gemm.md,
+    /// session 6): the transposed way won on every shape of 32 rows or more with 10 to 56 columns not a
+    /// multiple of 16 (1.01× to 1.9×) and lost at 8 and 12 rows.
+    /// </summary>
+    private const double TransposedPackingShare = 0.1;
+
+    /// <summary>
+    /// What the usual tiles' edge tile costs a narrow product beyond its idle lanes, as a share of the
+    /// arithmetic, in the same comparison (measured as <see cref="TransposedPackingShare"/>).
+    /// </summary>
+    private const double UsualEdgeShare = 0.25;
+
+    /// <summary>
+    /// Whether a product with few columns runs as Cᵀ = op(B)ᵀ·op(A)ᵀ: the vector lanes then run along
+    /// C's rows (a batch's samples), which fill every lane, instead of along its columns, where a layer
+    /// of 25 units fills 25 of the 32 lanes of two 8-float vectors and 10 units 10 of 16. It pays when
+    /// the lanes the usual tiles leave idle, and their edge tile, outweigh packing A's rows transposed
+    /// (<see cref="TransposedPackingShare"/>): on 256-bit vectors only, where it was measured. With 512-bit
+    /// vectors the panels are twice as wide and the edge tiles masked; 128-bit kernels run on Arm (x86 FMA
+    /// implies AVX): neither could be measured here.
+    /// </summary>
+    private static bool ComputesTransposed<TOps, TVec>(in Problem problem, int rows, int cols)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        // Fewer rows than two panels leave lanes idle on this side too, and the packing then costs more
+        // than it saves (8 and 12 rows measured slower transposed, 32 faster).
+        int lanes = 2 * TOps.Width;
+        if (TOps.Width != 8 || cols > TransposedMaxColumns || rows < 2 * lanes || s_panelSource != PanelSource.Auto || !TransposedTiles)
+        {
+            return false;
+        }
+
+        // Work in lane-steps, idle lanes included, relative to the useful work. The usual tiles of a
+        // width that is not a whole number of tiles end in an edge tile, which without masked
+        // loads (AVX2 and narrower) goes through a scratch tile and a masked store: on 500 × 25 × 15,
+        // 36 GFLOP/s against 45 transposed though only 1 lane in 16 idles. The transposed way adds
+        // the packing of A's rows and the transposed store.
+        double usual = (double)RoundUp(cols, lanes) / cols * RoundUp(rows, TOps.Rows) / rows
+            * (cols % lanes != 0 ? 1 + UsualEdgeShare : 1);
+        double transposed = (double)RoundUp(rows, lanes) / rows * (1 + TransposedPackingShare);
+        return transposed < usual;
+    }
+
+    /// <summary>Whether products may run transposed at all (off: for benchmarks that compare the two ways; the bits are the same).</summary>
+    internal static bool TransposedTiles = true;
+
+    /// <summary>Whether a whole product of this shape on this kernel family runs transposed (tests use it to aim at the path).</summary>
+    internal static bool ComputesTransposed(GemmKernel kernel, int m, int n, int k)
+    {
+        var problem = new Problem { M = m, N = n, K = k };
+        return kernel switch
+        {
+            GemmKernel.Vector512 => ComputesTransposed<GemmVector512, System.Runtime.Intrinsics.Vector512<float>>(problem, m, n),
+            GemmKernel.Vector256 => ComputesTransposed<GemmVector256, System.Runtime.Intrinsics.Vector256<float>>(problem, m, n),
+            GemmKernel.Vector128 => ComputesTransposed<GemmVector128, System.Runtime.Intrinsics.Vector128<float>>(problem, m, n),
+            _ => ComputesTransposed<GemmScalar, float>(problem, m, n),
+        };
+    }
+
+    /// <summary>
+    /// C[rowStart..rowEnd, colStart..colEnd] = epilogue(op(A)·B) computed as its transpose: panels of
+    /// 2·Width rows of op(A), packed so that each p's values are one pair of vectors, times the
+    /// columns of B broadcast from B's own rows (a Dense layer's weights, read in place), in tiles of up
+    /// to six columns × 2·Width rows. Each element is the same in-order FMA chain per K block as in the
+    /// usual tiles, the blocks added in order (kept in a running sum per panel), then bias and ReLU: the
+    /// bits are the same.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DriveTransposed<TOps, TVec>(in Problem problem, int rowStart, int rowEnd, int colStart, int colEnd)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        int lanes = 2 * TOps.Width;
+        int k = problem.K;
+        int kcStep = KcStep(k);
+        int cols = colEnd - colStart;
+
+        // Six-column tiles, or five when they divide the columns exactly (25 units: five of five);
+        // the remainder in one narrower tile. B's columns are packed once per call, tile by tile, each
+        // p's values side by side: a tile's K block is then a few KB read in order, where B's own rows
+        // (100 bytes apart for 25 units) would spread it over a line per p and crowd the L1.
+        int unitStep = cols % 6 != 0 && cols % 5 == 0 ? 5 : 6;
+        PackBuffers buffers = PackBuffers.ForCurrentThread(lanes * kcStep, k * cols);
+        float* panel = buffers.A;
+        float* packedB = buffers.B;
+        PackColumnTiles(problem, colStart, cols, unitStep, packedB);
+
+        // The running sums on a cache-line boundary: a vector that straddles two lines costs two accesses.
+        float* sumsSpace = stackalloc float[TransposedMaxColumns * 16 + 16];
+        float* sums = (float*)(((nint)sumsSpace + 63) & ~(nint)63);
+        nint ldc = problem.Ldc;
+        for (int i0 = rowStart; i0 < rowEnd; i0 += lanes)
+        {
+            int height = Math.Min(lanes, rowEnd - i0);
+            if (problem.Accumulate)
+            {
+                // C's old values start each running sum, as the usual tiles add the first block to them.
+                Transpose(problem.C + i0 * ldc + colStart, ldc, sums, lanes, height, cols);
+            }
+
+            for (int pc = 0; pc < k; pc += kcStep)
+            {
+                int kc = Math.Min(kcStep, k - pc);
+                PackRowsTransposed(problem, i0, height, pc, kc, panel, lanes);
+                bool first = pc == 0 && !problem.Accumulate;
+                int j = 0;
+                for (; j + unitStep <= cols; j += unitStep)
+                {
+                    float* b = packedB + (nint)j * k + pc * unitStep;
+                    if (unitStep == 6)
+                    {
+                        TransposedTile<TOps, TVec, SixUnits>(kc, b, panel, sums + j * lanes, first);
+                    }
+                    else
+                    {
+                        TransposedTile<TOps, TVec, FiveUnits>(kc, b, panel, sums + j * lanes, first);
+                    }
+                }
+
+                int restUnits = cols - j;
+                float* rest = sums + j * lanes;
+                float* restB = packedB + (nint)j * k + pc * restUnits;
+                switch (restUnits)
+                {
+                    case 1:
+                        TransposedTile<TOps, TVec, OneUnit>(kc, restB, panel, rest, first);
+                        break;
+                    case 2:
+                        TransposedTile<TOps, TVec, TwoUnits>(kc, restB, panel, rest, first);
+                        break;
+                    case 3:
+                        TransposedTile<TOps, TVec, ThreeUnits>(kc, restB, panel, rest, first);
+                        break;
+                    case 4:
+                        TransposedTile<TOps, TVec, FourUnits>(kc, restB, panel, rest, first);
+                        break;
+                    case 5:
+                        TransposedTile<TOps, TVec, FiveUnits>(kc, restB, panel, rest, first);
+                        break;
+                }
+            }
+
+            StoreTransposed<TOps, TVec>(problem, sums, i0, height, colStart, cols);
+        }
+    }
+
+    /// <summary>
+    /// Packs op(B)'s columns [col0, col0 + cols) for every p into tiles of <paramref name="unitStep"/>
+    /// columns (the last one narrower): the tile starting at column j holds, at j·k + p·width + u,
+    /// op(B)[p, col0 + j + u].
+    /// </summary>
+    private static void PackColumnTiles(in Problem problem, int col0, int cols, int unitStep, float* packed)
+    {
+        int k = problem.K;
+        nint ldb = problem.Ldb;
+        for (int j = 0; j < cols; j += unitStep)
+        {
+            int width = Math.Min(unitStep, cols - j);
+            float* tile = packed + (nint)j * k;
+            if (problem.TransposeB)
+            {
+                // Stored n × k: column c of op(B) is B's row c.
+                Transpose(problem.B + (col0 + j) * ldb, ldb, tile, width, width, k);
+            }
+            else
+            {
+                CopyRows(problem.B + col0 + j, ldb, tile, width, k, width);
+            }
+        }
+    }
+
+    /// <summary>
+    /// panel[p·lanes + r] = op(A)[row0 + r, p0 + p] for r &lt; height (zero for the rows past it):
+    /// each p's values for the panel's rows side by side, one pair of vectors.
+    /// </summary>
+    private static void PackRowsTransposed(in Problem problem, int row0, int height, int p0, int kc, float* panel, int lanes)
+    {
+        if (problem.TransposeA)
+        {
+            // Stored k × m: each p's values are already side by side.
+            CopyRows(problem.A + p0 * problem.Lda + row0, problem.Lda, panel, lanes, kc, height);
+        }
+        else
+        {
+            Transpose(problem.A + row0 * problem.Lda + p0, problem.Lda, panel, lanes, height, kc);
+        }
+
+        ZeroColumns(panel, lanes, kc, height);
+    }
+
+    /// <summary>
+    /// One tile of Cᵀ for one K block: for each of the <typeparamref name="TUnits"/> columns u of C,
+    /// the FMA chain over p of b[p·units + u] (a packed column tile) × the panel's pair of vectors, from zero; then the running
+    /// sums (u × lanes floats) become the chain (<paramref name="first"/>) or the sum plus the chain.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposedTile<TOps, TVec, TUnits>(int kc, float* b, float* panel, float* sums, bool first)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+        where TUnits : IUnitCount
+    {
+        int units = TUnits.Count;
+        nint w = TOps.Width;
+        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+        TVec c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+        TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            TVec a0 = TOps.Load(panel);
+            TVec a1 = TOps.Load(panel + w);
+            TVec x = TOps.Broadcast(b);
+            c00 = TOps.MultiplyAdd(x, a0, c00);
+            c01 = TOps.MultiplyAdd(x, a1, c01);
+            if (units > 1)
+            {
+                x = TOps.Broadcast(b + 1);
+                c10 = TOps.MultiplyAdd(x, a0, c10);
+                c11 = TOps.MultiplyAdd(x, a1, c11);
+            }
+
+            if (units > 2)
+            {
+                x = TOps.Broadcast(b + 2);
+                c20 = TOps.MultiplyAdd(x, a0, c20);
+                c21 = TOps.MultiplyAdd(x, a1, c21);
+            }
+
+            if (units > 3)
+            {
+                x = TOps.Broadcast(b + 3);
+                c30 = TOps.MultiplyAdd(x, a0, c30);
+                c31 = TOps.MultiplyAdd(x, a1, c31);
+            }
+
+            if (units > 4)
+            {
+                x = TOps.Broadcast(b + 4);
+                c40 = TOps.MultiplyAdd(x, a0, c40);
+                c41 = TOps.MultiplyAdd(x, a1, c41);
+            }
+
+            if (units > 5)
+            {
+                x = TOps.Broadcast(b + 5);
+                c50 = TOps.MultiplyAdd(x, a0, c50);
+                c51 = TOps.MultiplyAdd(x, a1, c51);
+            }
+
+            panel += 2 * w;
+            b += units;
+        }
+
+        AddToSums<TOps, TVec>(sums, w, c00, c01, first);
+        if (units > 1)
+        {
+            AddToSums<TOps, TVec>(sums + 2 * w, w, c10, c11, first);
+        }
+
+        if (units > 2)
+        {
+            AddToSums<TOps, TVec>(sums + 4 * w, w, c20, c21, first);
+        }
+
+        if (units > 3)
+        {
+            AddToSums<TOps, TVec>(sums + 6 * w, w, c30, c31, first);
+        }
+
+        if (units > 4)
+        {
+            AddToSums<TOps, TVec>(sums + 8 * w, w, c40, c41, first);
+        }
+
+        if (units > 5)
+        {
+            AddToSums<TOps, TVec>(sums + 10 * w, w, c50, c51, first);
+        }
+    }
+
+    /// <summary>The running sum of one column becomes the block's chain (the first block) or the sum plus it, the order the usual epilogue adds in.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddToSums<TOps, TVec>(float* sums, nint w, TVec v0, TVec v1, bool first)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        if (!first)
+        {
+            v0 = TOps.Add(TOps.Load(sums), v0);
+            v1 = TOps.Add(TOps.Load(sums + w), v1);
+        }
+
+        TOps.Store(sums, v0);
+        TOps.Store(sums + w, v1);
+    }
+
+    /// <summary>
+    /// C[row0 + r, col0 + j] = relu?(sums[j·lanes + r] + bias[col0 + j]) for the panel's rows: the usual
+    /// epilogue's last steps on the running sums (per element the same additions and comparison), then
+    /// one register transpose into C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreTransposed<TOps, TVec>(in Problem problem, float* sums, int row0, int height, int col0, int cols)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        nint w = TOps.Width;
+        int lanes = 2 * TOps.Width;
+        float* bias = problem.Bias;
+        bool relu = problem.Relu;
+        if (bias != null || relu)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                float* column = sums + j * lanes;
+                TVec v0 = TOps.Load(column), v1 = TOps.Load(column + w);
+                if (bias != null)
+                {
+                    TVec b = TOps.Broadcast(bias + col0 + j);
+                    v0 = TOps.Add(v0, b);
+                    v1 = TOps.Add(v1, b);
+                }
+
+                if (relu)
+                {
+                    v0 = TOps.Relu(v0);
+                    v1 = TOps.Relu(v1);
+                }
+
+                TOps.Store(column, v0);
+                TOps.Store(column + w, v1);
+            }
+        }
+
+        Transpose(sums, lanes, problem.C + row0 * problem.Ldc + col0, problem.Ldc, cols, height);
+    }
+}

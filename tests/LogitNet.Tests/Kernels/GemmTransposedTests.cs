@@ -1,0 +1,134 @@
+using LogitNet.Kernels;
+
+namespace LogitNet.Tests.Kernels;
+
+/// <summary>
+/// A product with few columns may run as its transpose (lanes along C's rows; Gemm.Transposed.cs).
+/// That must give the usual tiles' bits exactly (the same FMA chain per K block, the blocks added in
+/// order, then bias and ReLU), for every epilogue, layout and thread count, on adversarial values.
+/// </summary>
+/// <remarks>Sets <see cref="Gemm.Panels"/> (process-wide) to force the usual tiles for the expected bits.</remarks>
+[Collection(ProcessWideSettingsCollection.Name)]
+public sealed class GemmTransposedTests : IDisposable
+{
+    // Shapes the transposed way takes on 256-bit vectors: layer widths 25, 15 and 10 (the S and
+    // M models' layers), 24 and 40 (six- and five-column tiles), 7 and 13 (a remainder tile), one K block
+    // and several (784 = 4 × 196), k = 1, row counts that end inside a 16-row panel.
+    private static readonly (int M, int N, int K)[] s_shapes =
+    [
+        (512, 25, 784), (37, 25, 784), (33, 10, 64), (100, 10, 300), (64, 24, 257), (41, 40, 512), (50, 7, 400), (35, 13, 1000), (500, 15, 25), (64, 10, 1),
+    ];
+
+    public void Dispose() => Gemm.Panels = PanelSource.Auto;
+
+    public static TheoryData<int, bool, bool> KernelsAndTransposes() => GemmTests.KernelsAndTransposes();
+
+    [Theory]
+    [MemberData(nameof(KernelsAndTransposes))]
+    public void Transposed_GivesTheUsualTilesBits(int kernelId, bool transposeA, bool transposeB)
+    {
+        var kernel = (GemmKernel)kernelId;
+        int checkedShapes = 0;
+        var random = new Random(4242 + kernelId * 4 + (transposeA ? 2 : 0) + (transposeB ? 1 : 0));
+        foreach ((int m, int n, int k) in s_shapes)
+        {
+            if (!Gemm.ComputesTransposed(kernel, m, n, k))
+            {
+                continue;
+            }
+
+            checkedShapes++;
+            float[] a = Adversarial(random, m * k), b = Adversarial(random, k * n), bias = Adversarial(random, n), start = Adversarial(random, m * n);
+            int lda = transposeA ? m : k, ldb = transposeB ? k : n;
+            for (int variant = 0; variant < 8; variant++)
+            {
+                bool relu = (variant & 1) != 0, withBias = (variant & 2) != 0, accumulate = (variant & 4) != 0;
+                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+                Gemm.Panels = PanelSource.Packed;
+                float[] expected = (float[])start.Clone();
+                Gemm.Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, expected, n, epilogue, 1, kernel);
+                Gemm.Panels = PanelSource.Auto;
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    float[] actual = (float[])start.Clone();
+                    Gemm.Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, actual, n, epilogue, threads, kernel);
+                    Assert.True(actual.AsSpan().SequenceEqual(expected),
+                        $"{kernel} ta={transposeA} tb={transposeB} m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate} threads={threads}: "
+                        + $"first difference at {FirstDifference(actual, expected)}");
+                }
+            }
+        }
+
+        // The path exists for 256-bit vectors (where it was measured): that kernel must have met it here.
+        if (kernel is GemmKernel.Vector256)
+        {
+            Assert.True(checkedShapes >= 3, $"{kernel}: only {checkedShapes} of the shapes took the transposed way");
+        }
+    }
+
+    /// <summary>The layer widths it is meant for take it; wide, already full-lane or short products do not.</summary>
+    [Fact]
+    public void TheChoice_FollowsTheIdleLanes()
+    {
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector256, 1000, 25, 784)); // 7 of 32 lanes idle
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector256, 512, 10, 64)); // 6 of 16 idle
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector256, 1000, 32, 784)); // every lane used
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector256, 1000, 128, 784)); // too wide
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector256, 500, 15, 25)); // 1 of 16 idle, but an edge tile
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector256, 12, 25, 784)); // too few rows to fill the panels
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 25, 784)); // not measured on 512-bit vectors
+    }
+
+    /// <summary>The packed column tiles and row panels end exactly where B and A do: a read past them would fault.</summary>
+    [Theory]
+    [InlineData(false, false, 37, 25, 784)]
+    [InlineData(true, false, 29, 10, 64)]
+    [InlineData(false, true, 50, 7, 400)]
+    [InlineData(true, true, 41, 40, 512)]
+    public void Transposed_ReadsNothingPastTheOperands(bool transposeA, bool transposeB, int m, int n, int k)
+    {
+        if (!OperatingSystem.IsLinux() || !Gemm.ComputesTransposed(Gemm.BestKernel, m, n, k))
+        {
+            return; // The guard page needs mmap; the path needs 256-bit vectors (the bits are checked above).
+        }
+
+        var random = new Random(m * 31 + n * 7 + k);
+        float[] a = Adversarial(random, m * k), b = Adversarial(random, k * n);
+        float[] expected = new float[m * n], actual = new float[m * n];
+        int lda = transposeA ? m : k, ldb = transposeB ? k : n;
+        Gemm.Panels = PanelSource.Packed;
+        Gemm.Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, expected, n, GemmEpilogue.None, 1, Gemm.BestKernel);
+        Gemm.Panels = PanelSource.Auto;
+
+        using var guardedA = new GemmPanelSourceTests.GuardedBuffer(a);
+        using var guardedB = new GemmPanelSourceTests.GuardedBuffer(b);
+        Gemm.Multiply(transposeA, transposeB, m, n, k, guardedA.Span, lda, guardedB.Span, ldb, actual, n, GemmEpilogue.None, 1, Gemm.BestKernel);
+        Assert.True(actual.AsSpan().SequenceEqual(expected), "the guarded transposed product differs from the usual one");
+    }
+
+    /// <summary>Mostly uniform values, with signed zeros, subnormals, huge and tiny magnitudes, infinities and NaN sprinkled in.</summary>
+    private static float[] Adversarial(Random random, int count)
+    {
+        float[] special = [0f, -0f, float.Epsilon, -float.Epsilon, 1e-40f, 3e38f, -3e38f, 1e-30f, float.PositiveInfinity, float.NegativeInfinity, float.NaN];
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = random.Next(50) == 0 ? special[random.Next(special.Length)] : (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return values;
+    }
+
+    private static string FirstDifference(float[] actual, float[] expected)
+    {
+        for (int i = 0; i < actual.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(actual[i]) != BitConverter.SingleToInt32Bits(expected[i]))
+            {
+                return $"[{i}]: {actual[i]:R} against {expected[i]:R}";
+            }
+        }
+
+        return "none";
+    }
+}
