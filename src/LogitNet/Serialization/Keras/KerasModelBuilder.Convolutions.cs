@@ -227,8 +227,8 @@ internal static partial class KerasModelBuilder
     private static Window2D Window(int[] shape, (int Height, int Width) window, (int Height, int Width) strides, (int Height, int Width) dilation,
         Padding padding, string kind, string windowWord, string name, KerasModelConfig.Where where) =>
         Window2D.Create(shape[0], shape[1], shape[2], window.Height, window.Width, strides.Height, strides.Width, dilation.Height, dilation.Width, padding == Padding.Same)
-            ?? throw where.Error(
-                $"{kind} layer '{name}': the {windowWord} {window} with dilation {dilation} is larger than its input {ShapeText.Format(shape)}, so padding \"valid\" leaves no output.");
+            ?? throw new KerasShapeMisfitException(where.Error(
+                $"{kind} layer '{name}': the {windowWord} {window} with dilation {dilation} is larger than its input {ShapeText.Format(shape)}, so padding \"valid\" leaves no output."));
 
     private static int[] OutputImage(Window2D window, int channels, string kind, string name, KerasModelConfig.Where where) =>
         (long)window.OutputHeight * window.OutputWidth * channels <= MaxSize

@@ -172,6 +172,6 @@ internal static partial class KerasModelBuilder
     {
         RequireSequence(node, shape, where);
         return SequenceWindow.Create(shape[0], shape[1], window, stride, dilation, padding)
-            ?? throw where.Error($"{node.ClassName} layer '{node.Name}': the window {window} (dilation {dilation}) is longer than the {shape[0]} steps reaching it, so padding 'valid' leaves no output.");
+            ?? throw new KerasShapeMisfitException(where.Error($"{node.ClassName} layer '{node.Name}': the window {window} (dilation {dilation}) is longer than the {shape[0]} steps reaching it, so padding 'valid' leaves no output."));
     }
 }

@@ -167,6 +167,31 @@ public sealed class KerasOpenInputShapeTests : IDisposable
     }
 
     [Fact]
+    public void AValidWindowLongerThanAFixedInput_IsTheFilesFault_AFormatError()
+    {
+        // The same refusal as above, but the file itself fixes the length at 1: no option to blame.
+        Sequential model = Text(9);
+        model.Build(9);
+        string path = Edit(Save(model), c => c.Replace("\"batch_shape\":[null,9]", "\"batch_shape\":[null,1]"));
+        var error = Assert.Throws<LogitNet.Data.DataFormatException>(() => Sequential.Load(path));
+        Assert.Contains("'conv'", error.Message);
+        Assert.Contains("leaves no output", error.Message);
+        Assert.Null(error.InnerException);
+    }
+
+    [Fact]
+    public void AWeightOfAnotherShape_InAFixedShapeFile_IsTheFilesFault_AFormatError()
+    {
+        // The config says 1 unit where the weights hold 2: fewer weights than present, so only the shape check can refuse it.
+        Sequential model = Text(9);
+        model.Build(9);
+        string path = Edit(Save(model), c => c.Replace("\"units\":2", "\"units\":1"));
+        var error = Assert.Throws<LogitNet.Data.DataFormatException>(() => Sequential.Load(path));
+        Assert.Contains("'out'", error.Message);
+        Assert.Contains("has shape [3, 2]; the architecture needs [3, 1]", error.Message);
+    }
+
+    [Fact]
     public void FilesWithAFixedShape_AreUnaffected_AndTakeOnlyTheirOwnShape()
     {
         Sequential model = Text(9);
