@@ -19,9 +19,6 @@ namespace LogitNet.Serialization.Keras;
 /// </remarks>
 internal static partial class KerasModelBuilder
 {
-    /// <summary>The most im2col values per sample a loaded Conv2D may need (2^28; VGG's largest layer needs 2^24).</summary>
-    public const long MaxPatchValues = 1L << 28;
-
     private static (Layer?, long, int[], WeightSlot[]) MapConv2D(KerasLayerNode node, int[] shape, bool keras2, KerasModelConfig.Where where, List<string> notes)
     {
         JsonElement c = node.Config;
@@ -168,14 +165,14 @@ internal static partial class KerasModelBuilder
 
     /// <summary>
     /// The convolution runs as a product with the im2col matrix (positions × window values per sample): a crafted
-    /// config could ask for terabytes of it from a small file, so both are bounded by <see cref="MaxPatchValues"/>.
+    /// config could ask for terabytes of it from a small file, so both are bounded by <see cref="Im2colBound"/>,
+    /// as LogitNet's own format bounds them.
     /// </summary>
     private static void RequirePatchesWithinBound(long positions, long patch, string kind, string name, KerasModelConfig.Where where)
     {
-        if (patch > MaxPatchValues || positions * patch > MaxPatchValues)
+        if (Im2colBound.Excess(positions, patch, kind, name) is { } excess)
         {
-            throw where.Error(
-                $"{kind} layer '{name}' would need {positions} × {patch} values per sample for its im2col matrix (positions × window values), more than {MaxPatchValues}.");
+            throw where.Error(excess);
         }
     }
 
