@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LogitNet.Kernels;
 using LogitNet.Layers;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization;
 
@@ -49,11 +50,11 @@ internal static partial class ModelConfig
                 return true;
             case DepthwiseConv2D depthwise:
                 Begin("DepthwiseConv2D", depthwise.Name);
-                WritePair(json, "kernel_size", depthwise.KernelSize);
-                WritePair(json, "strides", depthwise.Strides);
+                WriteSize(json, "kernel_size", depthwise.KernelSize);
+                WriteSize(json, "strides", depthwise.Strides);
                 json.WriteString("padding", PaddingName(depthwise.Padding));
                 json.WriteNumber("depth_multiplier", depthwise.DepthMultiplier);
-                WritePair(json, "dilation_rate", depthwise.DilationRate);
+                WriteSize(json, "dilation_rate", depthwise.DilationRate);
                 json.WriteString("activation", ActivationName(depthwise.Activation));
                 json.WriteBoolean("use_bias", depthwise.UseBias);
                 WriteInitializer(json, "depthwise_initializer", depthwise.DepthwiseInitializer, depthwise.Name);
@@ -71,14 +72,6 @@ internal static partial class ModelConfig
             json.WriteStartObject("config");
             json.WriteString("name", name);
         }
-    }
-
-    private static void WritePair(Utf8JsonWriter json, string key, (int Height, int Width) value)
-    {
-        json.WriteStartArray(key);
-        json.WriteNumberValue(value.Height);
-        json.WriteNumberValue(value.Width);
-        json.WriteEndArray();
     }
 
     /// <summary>Reads one of these layers: the layer, its parameter count and its output shape; null for other classes.</summary>

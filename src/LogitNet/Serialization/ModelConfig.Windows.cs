@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LogitNet.Kernels;
 using LogitNet.Layers;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LogitNet.Layers;
 using PureHDF;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization.Keras;
 
@@ -56,11 +57,11 @@ internal static partial class KerasWriter
         {
             case Conv2D conv:
                 json.WriteNumber("filters", conv.Filters);
-                Pair(json, "kernel_size", conv.KernelSize);
-                Pair(json, "strides", conv.Strides);
+                WriteSize(json, "kernel_size", conv.KernelSize);
+                WriteSize(json, "strides", conv.Strides);
                 json.WriteString("padding", PaddingName(conv.Padding));
                 json.WriteString("data_format", "channels_last");
-                Pair(json, "dilation_rate", conv.DilationRate);
+                WriteSize(json, "dilation_rate", conv.DilationRate);
                 json.WriteNumber("groups", 1);
                 json.WriteString("activation", ActivationName(conv.Activation, conv.Name));
                 json.WriteBoolean("use_bias", conv.UseBias);
@@ -73,9 +74,9 @@ internal static partial class KerasWriter
                 json.WriteNull("bias_constraint");
                 break;
             case Pooling2DLayer pool:
-                Pair(json, "pool_size", pool.PoolSize);
+                WriteSize(json, "pool_size", pool.PoolSize);
                 json.WriteString("padding", PaddingName(pool.Padding));
-                Pair(json, "strides", pool.Strides);
+                WriteSize(json, "strides", pool.Strides);
                 json.WriteString("data_format", "channels_last");
                 break;
             case GlobalPoolingLayer global:
@@ -135,12 +136,4 @@ internal static partial class KerasWriter
         Padding.Causal => "causal",
         _ => "valid",
     };
-
-    private static void Pair(Utf8JsonWriter json, string key, (int Height, int Width) value)
-    {
-        json.WriteStartArray(key);
-        json.WriteNumberValue(value.Height);
-        json.WriteNumberValue(value.Width);
-        json.WriteEndArray();
-    }
 }

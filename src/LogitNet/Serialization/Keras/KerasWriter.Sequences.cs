@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LogitNet.Layers;
 using PureHDF;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization.Keras;
 
@@ -43,11 +44,11 @@ internal static partial class KerasWriter
         {
             case Conv1D conv:
                 json.WriteNumber("filters", conv.Filters);
-                One(json, "kernel_size", conv.KernelSize);
-                One(json, "strides", conv.Strides);
+                WriteSize(json, "kernel_size", conv.KernelSize);
+                WriteSize(json, "strides", conv.Strides);
                 json.WriteString("padding", PaddingName(conv.Padding));
                 json.WriteString("data_format", "channels_last");
-                One(json, "dilation_rate", conv.DilationRate);
+                WriteSize(json, "dilation_rate", conv.DilationRate);
                 json.WriteNumber("groups", 1);
                 json.WriteString("activation", ActivationName(conv.Activation, conv.Name));
                 json.WriteBoolean("use_bias", conv.UseBias);
@@ -60,9 +61,9 @@ internal static partial class KerasWriter
                 json.WriteNull("bias_constraint");
                 break;
             case Pooling1DLayer pool:
-                One(json, "pool_size", pool.PoolSize);
+                WriteSize(json, "pool_size", pool.PoolSize);
                 json.WriteString("padding", PaddingName(pool.Padding));
-                One(json, "strides", pool.Strides);
+                WriteSize(json, "strides", pool.Strides);
                 json.WriteString("data_format", "channels_last");
                 break;
             case GlobalPoolingLayer global:
@@ -115,12 +116,5 @@ internal static partial class KerasWriter
                 vars["0"] = Dataset(embedding.Embeddings.Value, embedding.Embeddings.Value.Shape);
                 break;
         }
-    }
-
-    private static void One(Utf8JsonWriter json, string key, int value)
-    {
-        json.WriteStartArray(key);
-        json.WriteNumberValue(value);
-        json.WriteEndArray();
     }
 }
