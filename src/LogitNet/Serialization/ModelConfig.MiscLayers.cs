@@ -14,7 +14,7 @@ internal static partial class ModelConfig
         switch (layer)
         {
             case ReLU relu:
-                Begin("ReLU", relu.Name);
+                BeginConfig(json, "ReLU", relu.Name);
                 if (relu.MaxValue is { } max)
                 {
                     json.WriteNumber("max_value", max);
@@ -28,15 +28,15 @@ internal static partial class ModelConfig
                 json.WriteNumber("threshold", relu.Threshold);
                 return true;
             case LeakyReLU leaky:
-                Begin("LeakyReLU", leaky.Name);
+                BeginConfig(json, "LeakyReLU", leaky.Name);
                 json.WriteNumber("negative_slope", leaky.NegativeSlope);
                 return true;
             case Softmax softmax:
-                Begin("Softmax", softmax.Name);
+                BeginConfig(json, "Softmax", softmax.Name);
                 json.WriteNumber("axis", softmax.Axis);
                 return true;
             case ZeroPadding2D zeroPadding:
-                Begin("ZeroPadding2D", zeroPadding.Name);
+                BeginConfig(json, "ZeroPadding2D", zeroPadding.Name);
                 json.WriteStartArray("padding");
                 foreach ((int before, int after) in new[] { (zeroPadding.Top, zeroPadding.Bottom), (zeroPadding.Left, zeroPadding.Right) })
                 {
@@ -49,7 +49,7 @@ internal static partial class ModelConfig
                 json.WriteEndArray();
                 return true;
             case DepthwiseConv2D depthwise:
-                Begin("DepthwiseConv2D", depthwise.Name);
+                BeginConfig(json, "DepthwiseConv2D", depthwise.Name);
                 WriteSize(json, "kernel_size", depthwise.KernelSize);
                 WriteSize(json, "strides", depthwise.Strides);
                 json.WriteString("padding", PaddingName(depthwise.Padding));
@@ -64,13 +64,6 @@ internal static partial class ModelConfig
                 return true;
             default:
                 return false;
-        }
-
-        void Begin(string className, string name)
-        {
-            json.WriteString("class_name", className);
-            json.WriteStartObject("config");
-            json.WriteString("name", name);
         }
     }
 
