@@ -144,12 +144,17 @@ internal static partial class KerasModelBuilder
     private static bool IsLastAxis(JsonElement a, int[] shape) =>
         a.ValueKind == JsonValueKind.Number && a.TryGetInt32(out int index) && (index == -1 || index == shape.Length);
 
-    private static void RequireChannelsLast(JsonElement c, string kind, string name, KerasModelConfig.Where where)
+    /// <summary>
+    /// Refuses a <c>data_format</c> other than "channels_last" (absent or null means channels last, as in Keras), naming the
+    /// layer; <paramref name="samples"/> says what LogitNet's layer takes instead.
+    /// </summary>
+    private static void RequireChannelsLast(JsonElement c, string kind, string name, KerasModelConfig.Where where,
+        string samples = ImageSamples)
     {
         if (Optional(c, "data_format") is { } format && !(format.ValueKind == JsonValueKind.String && format.GetString() == "channels_last"))
         {
             throw new NotSupportedException(
-                $"{kind} layer '{name}' has data_format {Clip(format.GetRawText())}; LogitNet's image layers take channels-last images [height, width, channels] only. ({where.File})");
+                $"{kind} layer '{name}' has data_format {Clip(format.GetRawText())}; LogitNet's {kind} takes channels-last {samples} only. ({where.File})");
         }
     }
 
@@ -231,4 +236,7 @@ internal static partial class KerasModelBuilder
         (long)window.OutputHeight * window.OutputWidth * channels <= MaxSize
             ? [window.OutputHeight, window.OutputWidth, channels]
             : throw where.Error($"{kind} layer '{name}' would output {window.OutputHeight} × {window.OutputWidth} × {channels} values per sample, more than {MaxSize}.");
+
+    /// <summary>What LogitNet's image layers take, for the messages.</summary>
+    private const string ImageSamples = "images [height, width, channels]";
 }
