@@ -47,6 +47,8 @@ public sealed class Parameter
     /// A penalty on the values (such as <c>Regularizers.L2(0.01f)</c>), or null. While the parameter is
     /// trainable, <c>Fit</c> adds the penalty to the loss it reports and minimises, and its gradient to
     /// <see cref="Gradient"/> before each step; <c>Evaluate</c> adds it to the loss, as Keras does.
+    /// A built layer's regularizer properties (such as <c>Dense.KernelRegularizer</c>) read this one, so
+    /// setting it changes what the layer reports and what <c>Save</c> writes too.
     /// </summary>
     public LogitNet.Regularizers.Regularizer? Regularizer { get; set; }
 

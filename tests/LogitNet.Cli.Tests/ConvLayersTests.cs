@@ -47,7 +47,8 @@ public sealed class ConvLayersTests : IDisposable
     [InlineData("conv:8x3:fast,flatten,10", "28x28x1", "unknown option 'fast'")]
     [InlineData("conv:8,flatten,10", "28x28x1", "expected conv:FILTERSxSIZE")]
     [InlineData("maxpool:0,flatten,10", "28x28x1", "expected maxpool[:SIZE]")]
-    [InlineData("flatten,10", "28x", "expected the shape of one sample as HxWxC")]
+    [InlineData("flatten,10", "28x", "--input-shape '28x': expected the shape of one sample (without the batch axis) as whole sizes of at least 1")]
+    [InlineData("flatten,10", "1x28x28x1", "--input-shape '1x28x28x1' has 4 sizes; train's layers take samples of 1 to 3 axes")]
     public void Train_BadConvSpecs_FailInOneLineSayingWhatToFix(string layers, string? shape, string message)
     {
         string[] args = shape is null

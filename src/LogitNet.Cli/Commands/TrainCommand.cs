@@ -172,30 +172,13 @@ internal static class TrainCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>Parses <c>--input-shape HxWxC</c> (1 to 3 positive sizes separated by x); null when absent.</summary>
-    private static int[]? SampleShape(string? text)
+    /// <summary>The sample shape <c>--input-shape</c> gives train: 1 to 3 sizes (features, steps and channels, or HxWxC images); null when absent.</summary>
+    private static int[]? SampleShape(string? text) => InputShapeArgument.Sizes(text) switch
     {
-        if (text is null)
-        {
-            return null;
-        }
-
-        // HxWxC reads best for images; commas as the model-reading commands' --input-shape take them work too.
-        string[] parts = text.Split(['x', 'X', ','], StringSplitOptions.TrimEntries);
-        var shape = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]) || shape[i] < 1)
-            {
-                shape = [];
-                break;
-            }
-        }
-
-        return shape.Length is >= 1 and <= 3
-            ? shape
-            : throw new UsageException($"--input-shape '{text}': expected the shape of one sample as HxWxC, e.g. 28x28x1 (or 28,28,1)");
-    }
+        { Length: > 3 } shape => throw new UsageException(
+            $"--input-shape '{text}' has {shape.Length} sizes; train's layers take samples of 1 to 3 axes: features, steps,channels or HxWxC images, e.g. 28x28x1"),
+        var shape => shape,
+    };
 
     private static string FeatureText(Tensor features) => string.Join('x', features.Shape.Skip(1));
 

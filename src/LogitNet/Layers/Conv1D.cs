@@ -127,11 +127,17 @@ public sealed class Conv1D : Layer
     /// <summary>How the bias starts (default <see cref="Initializers.Zeros"/>).</summary>
     public Initializers.Initializer BiasInitializer { get; }
 
-    /// <summary>The kernel's penalty, or null.</summary>
-    public Regularizers.Regularizer? KernelRegularizer { get; }
+    /// <summary>
+    /// The kernel's penalty, or null: the constructor's until the layer is built, then the kernel's own
+    /// <see cref="Parameter.Regularizer"/>, so a penalty set on the parameter is the one training applies and Save writes.
+    /// </summary>
+    public Regularizers.Regularizer? KernelRegularizer { get => IsBuilt ? _kernel!.Regularizer : field; }
 
-    /// <summary>The bias's penalty, or null.</summary>
-    public Regularizers.Regularizer? BiasRegularizer { get; }
+    /// <summary>
+    /// The bias's penalty, or null: the constructor's until the layer is built, then the bias's own
+    /// <see cref="Parameter.Regularizer"/> when it has a bias.
+    /// </summary>
+    public Regularizers.Regularizer? BiasRegularizer { get => IsBuilt && _bias is { } bias ? bias.Regularizer : field; }
 
     /// <summary>The kernel W, <c>[kernelSize, channels, filters]</c>.</summary>
     /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>

@@ -151,11 +151,17 @@ public sealed class DepthwiseConv2D : Layer
     /// <summary>How the bias starts (default <see cref="Initializers.Zeros"/>).</summary>
     public Initializers.Initializer BiasInitializer { get; }
 
-    /// <summary>The kernel's penalty, or null.</summary>
-    public Regularizers.Regularizer? DepthwiseRegularizer { get; }
+    /// <summary>
+    /// The kernel's penalty, or null: the constructor's until the layer is built, then <see cref="Kernel"/>'s own
+    /// <see cref="Parameter.Regularizer"/>, so a penalty set on the parameter is the one training applies and Save writes.
+    /// </summary>
+    public Regularizers.Regularizer? DepthwiseRegularizer { get => IsBuilt ? _kernel!.Regularizer : field; }
 
-    /// <summary>The bias's penalty, or null.</summary>
-    public Regularizers.Regularizer? BiasRegularizer { get; }
+    /// <summary>
+    /// The bias's penalty, or null: the constructor's until the layer is built, then <see cref="Bias"/>'s own
+    /// <see cref="Parameter.Regularizer"/> when it has a bias.
+    /// </summary>
+    public Regularizers.Regularizer? BiasRegularizer { get => IsBuilt && _bias is { } bias ? bias.Regularizer : field; }
 
     /// <summary>The kernel W, <c>[kernelHeight, kernelWidth, channels, depthMultiplier]</c>.</summary>
     /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>

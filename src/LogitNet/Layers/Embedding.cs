@@ -82,8 +82,11 @@ public sealed class Embedding : Layer
     /// <summary>How the embeddings start (default <see cref="Initializers.RandomUniform"/> in [−0.05, 0.05), from the layer's <see cref="Layer.Seed"/>).</summary>
     public Initializers.Initializer EmbeddingsInitializer { get; }
 
-    /// <summary>The embeddings' penalty, or null.</summary>
-    public Regularizers.Regularizer? EmbeddingsRegularizer { get; }
+    /// <summary>
+    /// The embeddings' penalty, or null: the constructor's until the layer is built, then the embeddings'
+    /// own <see cref="Parameter.Regularizer"/>, so a penalty set on the parameter is the one training applies and Save writes.
+    /// </summary>
+    public Regularizers.Regularizer? EmbeddingsRegularizer { get => IsBuilt ? _embeddings!.Regularizer : field; }
 
     /// <summary>The embeddings matrix, <c>[inputDim, outputDim]</c>: row i is id i's vector.</summary>
     /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>

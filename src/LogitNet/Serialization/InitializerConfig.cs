@@ -31,6 +31,12 @@ internal static class InitializerConfig
     /// <param name="seedKey">Whether to write Keras's <c>"seed": null</c> for the random ones (Keras writes it; the layer's seed is LogitNet's).</param>
     public static void WriteSettings(Utf8JsonWriter json, Initializer initializer, bool seedKey)
     {
+        // Keras 3's random initializers put their base class's "seed" before their own numbers.
+        if (seedKey && initializer is not (Zeros or Ones))
+        {
+            json.WriteNull("seed");
+        }
+
         switch (initializer)
         {
             case RandomNormal normal:
@@ -41,11 +47,6 @@ internal static class InitializerConfig
                 json.WriteNumber("minval", uniform.Minval);
                 json.WriteNumber("maxval", uniform.Maxval);
                 break;
-        }
-
-        if (seedKey && initializer is not (Zeros or Ones))
-        {
-            json.WriteNull("seed");
         }
     }
 

@@ -23,25 +23,6 @@ internal static partial class ModelConfig
         }
     }
 
-    /// <summary>A 2-D size as Keras writes it, <c>[height, width]</c>.</summary>
-    private static void WriteSize(Utf8JsonWriter json, string key, (int Height, int Width) size) =>
-        WriteInts(json, key, [size.Height, size.Width]);
-
-    /// <summary>A 1-D size as Keras writes it, a one-element list.</summary>
-    private static void WriteSize(Utf8JsonWriter json, string key, int size) => WriteInts(json, key, [size]);
-
-    /// <summary>Writes <paramref name="values"/> as a JSON array under <paramref name="key"/>.</summary>
-    private static void WriteInts(Utf8JsonWriter json, string key, ReadOnlySpan<int> values)
-    {
-        json.WriteStartArray(key);
-        foreach (int value in values)
-        {
-            json.WriteNumberValue(value);
-        }
-
-        json.WriteEndArray();
-    }
-
     /// <summary>A (height, width) pair saved as a two-element array of positive integers.</summary>
     private static (int, int) Pair(Reader config, string key) =>
         PositiveSizes(config, key) is [> 0 and var height, > 0 and var width]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LogitNet.Kernels;
 using LogitNet.Layers;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization;
 
@@ -13,7 +14,7 @@ internal static partial class ModelConfig
         switch (layer)
         {
             case ReLU relu:
-                Begin("ReLU", relu.Name);
+                BeginConfig(json, "ReLU", relu.Name);
                 if (relu.MaxValue is { } max)
                 {
                     json.WriteNumber("max_value", max);
@@ -27,15 +28,15 @@ internal static partial class ModelConfig
                 json.WriteNumber("threshold", relu.Threshold);
                 return true;
             case LeakyReLU leaky:
-                Begin("LeakyReLU", leaky.Name);
+                BeginConfig(json, "LeakyReLU", leaky.Name);
                 json.WriteNumber("negative_slope", leaky.NegativeSlope);
                 return true;
             case Softmax softmax:
-                Begin("Softmax", softmax.Name);
+                BeginConfig(json, "Softmax", softmax.Name);
                 json.WriteNumber("axis", softmax.Axis);
                 return true;
             case ZeroPadding2D zeroPadding:
-                Begin("ZeroPadding2D", zeroPadding.Name);
+                BeginConfig(json, "ZeroPadding2D", zeroPadding.Name);
                 json.WriteStartArray("padding");
                 foreach ((int before, int after) in new[] { (zeroPadding.Top, zeroPadding.Bottom), (zeroPadding.Left, zeroPadding.Right) })
                 {
@@ -48,12 +49,12 @@ internal static partial class ModelConfig
                 json.WriteEndArray();
                 return true;
             case DepthwiseConv2D depthwise:
-                Begin("DepthwiseConv2D", depthwise.Name);
-                WritePair(json, "kernel_size", depthwise.KernelSize);
-                WritePair(json, "strides", depthwise.Strides);
+                BeginConfig(json, "DepthwiseConv2D", depthwise.Name);
+                WriteSize(json, "kernel_size", depthwise.KernelSize);
+                WriteSize(json, "strides", depthwise.Strides);
                 json.WriteString("padding", PaddingName(depthwise.Padding));
                 json.WriteNumber("depth_multiplier", depthwise.DepthMultiplier);
-                WritePair(json, "dilation_rate", depthwise.DilationRate);
+                WriteSize(json, "dilation_rate", depthwise.DilationRate);
                 json.WriteString("activation", ActivationName(depthwise.Activation));
                 json.WriteBoolean("use_bias", depthwise.UseBias);
                 WriteInitializer(json, "depthwise_initializer", depthwise.DepthwiseInitializer, depthwise.Name);
@@ -64,21 +65,6 @@ internal static partial class ModelConfig
             default:
                 return false;
         }
-
-        void Begin(string className, string name)
-        {
-            json.WriteString("class_name", className);
-            json.WriteStartObject("config");
-            json.WriteString("name", name);
-        }
-    }
-
-    private static void WritePair(Utf8JsonWriter json, string key, (int Height, int Width) value)
-    {
-        json.WriteStartArray(key);
-        json.WriteNumberValue(value.Height);
-        json.WriteNumberValue(value.Width);
-        json.WriteEndArray();
     }
 
     /// <summary>Reads one of these layers: the layer, its parameter count and its output shape; null for other classes.</summary>

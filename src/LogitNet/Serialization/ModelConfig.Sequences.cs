@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LogitNet.Kernels;
 using LogitNet.Layers;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization;
 
@@ -76,6 +77,7 @@ internal static partial class ModelConfig
                 }
 
                 Window2D g = SequenceGeometry(config, inputShape, kernel, strides, dilation, padding);
+                RequireIm2colWithinBound(config, g.OutputWidth, (long)kernel * g.Channels, "Conv1D", name);
                 long weights = (long)g.PatchLength * filters + (conv.UseBias ? filters : 0);
                 return (conv, weights, [g.OutputWidth, filters]);
             }

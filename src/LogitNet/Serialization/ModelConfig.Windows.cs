@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LogitNet.Kernels;
 using LogitNet.Layers;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization;
 
@@ -74,6 +75,7 @@ internal static partial class ModelConfig
                 }
 
                 Window2D g = Geometry(config, inputShape, kernel, strides, dilation, padding);
+                RequireIm2colWithinBound(config, g.OutputPixels, (long)g.KernelHeight * g.KernelWidth * g.Channels, "Conv2D", name);
                 long weights = (long)g.PatchLength * filters + (conv.UseBias ? filters : 0);
                 return (conv, weights, [g.OutputHeight, g.OutputWidth, filters]);
             }
@@ -137,5 +139,18 @@ internal static partial class ModelConfig
         return Window2D.Create(inputShape[0], inputShape[1], inputShape[2], window.Height, window.Width, strides.Height, strides.Width,
                 dilation.Height, dilation.Width, padding == Padding.Same)
             ?? throw config.Error($"The window ({window.Height}, {window.Width}) does not fit the input {ShapeText.Format(inputShape)} under padding 'valid'.");
+    }
+
+    /// <summary>
+    /// Refuses a convolution whose im2col matrix would pass <see cref="Im2colBound.MaxValues"/> a sample, as the Keras import does:
+    /// a crafted file could ask for terabytes of it with a few weights. Give <paramref name="patch"/> as a long product, since an int
+    /// product of a large kernel wraps (and would slip past the weight count too).
+    /// </summary>
+    private static void RequireIm2colWithinBound(Reader config, long positions, long patch, string kind, string name)
+    {
+        if (Im2colBound.Excess(positions, patch, kind, name) is { } excess)
+        {
+            throw config.Error(excess);
+        }
     }
 }

@@ -5,6 +5,7 @@ using LogitNet.Layers;
 using LogitNet.Losses;
 using LogitNet.Metrics;
 using LogitNet.Optimizers;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization;
 

@@ -65,6 +65,47 @@ public sealed class MiscLayersSerializationTests : IDisposable
     }
 
     [Fact]
+    public void SavedConfig_IsByteForByteTheCommittedOne()
+    {
+        // Refactorings of the writer must not change the file: config.json is compared with Data/misc_layers.config.json,
+        // line ends (the JSON writer takes the platform's) and the library version aside. A change meant to alter the
+        // file rewrites the fixture by running this test once with LOGITNET_WRITE_CONFIG_FIXTURES=1.
+        var model = new Sequential(
+            new Input(9, 8, 3),
+            new ZeroPadding2D(((1, 0), (2, 1)), name: "pad"),
+            new DepthwiseConv2D((3, 2), strides: (2, 1), padding: Padding.Same, depthMultiplier: 2, activation: Activation.Tanh, name: "dw",
+                depthwiseInitializer: new HeUniform(), depthwiseRegularizer: LogitNet.Regularizers.Regularizers.L2(0.001f)),
+            new ReLU(maxValue: 0.6f, negativeSlope: 0.1f, threshold: 0.05f, name: "relu"),
+            new DepthwiseConv2D(2, dilationRate: 2, useBias: false, name: "dw2"),
+            new LeakyReLU(0.2f, name: "leaky"),
+            new ReLU(name: "plain"),
+            new Flatten(),
+            new Dense(4, name: "logits"),
+            new Softmax(name: "probabilities")) { Seed = 7, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(), new Adam(0.01f));
+        string path = Path.Combine(_directory, "golden.logitnet");
+        model.Save(path);
+        string written;
+        using (System.IO.Compression.ZipArchive zip = System.IO.Compression.ZipFile.OpenRead(path))
+        using (var reader = new StreamReader(zip.GetEntry("config.json")!.Open()))
+        {
+            written = reader.ReadToEnd();
+        }
+
+        string fixture = Path.Combine(Keras.KerasCorpus.RepositoryRoot, "tests", "LogitNet.Tests", "Serialization", "Data", "misc_layers.config.json");
+        if (Environment.GetEnvironmentVariable("LOGITNET_WRITE_CONFIG_FIXTURES") is "1")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(fixture)!);
+            File.WriteAllText(fixture, written);
+        }
+
+        // The library's version is not the writer's doing: a release does not have to rewrite the fixture.
+        static string Comparable(string config) =>
+            System.Text.RegularExpressions.Regex.Replace(config.ReplaceLineEndings("\n"), "\"logitnet_version\": \"[^\"]*\"", "\"logitnet_version\": \"\"");
+        Assert.Equal(Comparable(File.ReadAllText(fixture)), Comparable(written));
+    }
+
+    [Fact]
     public void SaveAsKeras_LoadsBack_WithTheSamePredictionsAndSettings()
     {
         (Tensor x, _) = Data();

@@ -103,9 +103,6 @@ internal static class KerasHdf5
         }, file, entry, $"attribute '{name}'");
     }
 
-    /// <summary>The words of the refusal of a weight whose shape is not the architecture's (the loader recognises it by them).</summary>
-    public const string ShapeMismatch = "; the architecture needs ";
-
     /// <summary>
     /// Reads a floating-point dataset whose shape must be <paramref name="shape"/> (a scalar when it is
     /// empty) into <paramref name="target"/>; the shape and type are checked before any data is read.
@@ -117,8 +114,9 @@ internal static class KerasHdf5
         bool sameShape = dims.Length == shape.Length && dims.Select((d, i) => d == (ulong)shape[i]).All(same => same);
         if (!sameShape)
         {
-            throw new DataFormatException(
-                $"{what} has shape {FormatDims(dims)}{ShapeMismatch}{ShapeText.Format(shape)}.", file, entry);
+            // The loader decides whether the file or the caller's LoadOptions.InputShape is at fault.
+            throw new KerasShapeMisfitException(new DataFormatException(
+                $"{what} has shape {FormatDims(dims)}; the architecture needs {ShapeText.Format(shape)}.", file, entry));
         }
 
         if (typeClass != H5DataTypeClass.FloatingPoint || size is not (2 or 4 or 8))

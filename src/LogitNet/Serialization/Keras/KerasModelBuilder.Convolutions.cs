@@ -19,9 +19,6 @@ namespace LogitNet.Serialization.Keras;
 /// </remarks>
 internal static partial class KerasModelBuilder
 {
-    /// <summary>The most im2col values per sample a loaded Conv2D may need (2^28; VGG's largest layer needs 2^24).</summary>
-    public const long MaxPatchValues = 1L << 28;
-
     private static (Layer?, long, int[], WeightSlot[]) MapConv2D(KerasLayerNode node, int[] shape, bool keras2, KerasModelConfig.Where where, List<string> notes)
     {
         JsonElement c = node.Config;
@@ -147,12 +144,17 @@ internal static partial class KerasModelBuilder
     private static bool IsLastAxis(JsonElement a, int[] shape) =>
         a.ValueKind == JsonValueKind.Number && a.TryGetInt32(out int index) && (index == -1 || index == shape.Length);
 
-    private static void RequireChannelsLast(JsonElement c, string kind, string name, KerasModelConfig.Where where)
+    /// <summary>
+    /// Refuses a <c>data_format</c> other than "channels_last" (absent or null means channels last, as in Keras), naming the
+    /// layer; <paramref name="samples"/> says what LogitNet's layer takes instead.
+    /// </summary>
+    private static void RequireChannelsLast(JsonElement c, string kind, string name, KerasModelConfig.Where where,
+        string samples = ImageSamples)
     {
         if (Optional(c, "data_format") is { } format && !(format.ValueKind == JsonValueKind.String && format.GetString() == "channels_last"))
         {
             throw new NotSupportedException(
-                $"{kind} layer '{name}' has data_format {Clip(format.GetRawText())}; LogitNet's image layers take channels-last images [height, width, channels] only. ({where.File})");
+                $"{kind} layer '{name}' has data_format {Clip(format.GetRawText())}; LogitNet's {kind} takes channels-last {samples} only. ({where.File})");
         }
     }
 
@@ -168,14 +170,14 @@ internal static partial class KerasModelBuilder
 
     /// <summary>
     /// The convolution runs as a product with the im2col matrix (positions × window values per sample): a crafted
-    /// config could ask for terabytes of it from a small file, so both are bounded by <see cref="MaxPatchValues"/>.
+    /// config could ask for terabytes of it from a small file, so both are bounded by <see cref="Im2colBound"/>,
+    /// as LogitNet's own format bounds them.
     /// </summary>
     private static void RequirePatchesWithinBound(long positions, long patch, string kind, string name, KerasModelConfig.Where where)
     {
-        if (patch > MaxPatchValues || positions * patch > MaxPatchValues)
+        if (Im2colBound.Excess(positions, patch, kind, name) is { } excess)
         {
-            throw where.Error(
-                $"{kind} layer '{name}' would need {positions} × {patch} values per sample for its im2col matrix (positions × window values), more than {MaxPatchValues}.");
+            throw where.Error(excess);
         }
     }
 
@@ -227,11 +229,14 @@ internal static partial class KerasModelBuilder
     private static Window2D Window(int[] shape, (int Height, int Width) window, (int Height, int Width) strides, (int Height, int Width) dilation,
         Padding padding, string kind, string windowWord, string name, KerasModelConfig.Where where) =>
         Window2D.Create(shape[0], shape[1], shape[2], window.Height, window.Width, strides.Height, strides.Width, dilation.Height, dilation.Width, padding == Padding.Same)
-            ?? throw where.Error(
-                $"{kind} layer '{name}': the {windowWord} {window} with dilation {dilation} is larger than its input {ShapeText.Format(shape)}, so padding \"valid\" leaves no output.");
+            ?? throw new KerasShapeMisfitException(where.Error(
+                $"{kind} layer '{name}': the {windowWord} {window} with dilation {dilation} is larger than its input {ShapeText.Format(shape)}, so padding \"valid\" leaves no output."));
 
     private static int[] OutputImage(Window2D window, int channels, string kind, string name, KerasModelConfig.Where where) =>
         (long)window.OutputHeight * window.OutputWidth * channels <= MaxSize
             ? [window.OutputHeight, window.OutputWidth, channels]
             : throw where.Error($"{kind} layer '{name}' would output {window.OutputHeight} × {window.OutputWidth} × {channels} values per sample, more than {MaxSize}.");
+
+    /// <summary>What LogitNet's image layers take, for the messages.</summary>
+    private const string ImageSamples = "images [height, width, channels]";
 }

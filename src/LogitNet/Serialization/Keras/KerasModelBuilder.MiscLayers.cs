@@ -94,7 +94,7 @@ internal static partial class KerasModelBuilder
 
         Window2D g = Window2D.Create(shape[0], shape[1], (int)outputChannels, kernel.Item1, kernel.Item2, strides.Item1, strides.Item2,
                 dilation.Item1, dilation.Item2, padding == Padding.Same)
-            ?? throw where.Error($"DepthwiseConv2D layer '{name}': the kernel {kernel} does not fit the input {ShapeText.Format(shape)} under padding 'valid'.");
+            ?? throw new KerasShapeMisfitException(where.Error($"DepthwiseConv2D layer '{name}': the kernel {kernel} does not fit the input {ShapeText.Format(shape)} under padding 'valid'."));
         int[] output = [g.OutputHeight, g.OutputWidth, (int)outputChannels];
         int[] kernelShape = [kernel.Item1, kernel.Item2, shape[2], multiplier];
         // Keras 3 names the variable "kernel"; tf.keras named it "depthwise_kernel" (legacy HDF5 files find weights by that name).

@@ -19,7 +19,7 @@ internal static partial class KerasModelBuilder
         {
             case "Conv1D":
             {
-                RefuseChannelsFirst(c, node, where);
+                RequireChannelsLast(c, node.ClassName, name, where, SequenceSamples);
                 int filters = Int(c, "filters", name, where);
                 int kernel = Size(c, "kernel_size", null, name, where);
                 int strides = Size(c, "strides", 1, name, where);
@@ -55,7 +55,7 @@ internal static partial class KerasModelBuilder
 
             case "MaxPooling1D" or "AveragePooling1D":
             {
-                RefuseChannelsFirst(c, node, where);
+                RequireChannelsLast(c, node.ClassName, name, where, SequenceSamples);
                 int pool = Size(c, "pool_size", 2, name, where);
                 int strides = Size(c, "strides", pool, name, where);
                 Padding padding = SequencePadding(c, node, allowCausal: false, where);
@@ -68,7 +68,7 @@ internal static partial class KerasModelBuilder
 
             case "GlobalAveragePooling1D" or "GlobalMaxPooling1D":
             {
-                RefuseChannelsFirst(c, node, where);
+                RequireChannelsLast(c, node.ClassName, name, where, SequenceSamples);
                 RequireSequence(node, shape, where);
                 bool keepDims = Bool(c, "keepdims", false, name, where);
                 Layer layer = node.ClassName == "GlobalAveragePooling1D"
@@ -106,7 +106,7 @@ internal static partial class KerasModelBuilder
 
             case "SpatialDropout1D" or "SpatialDropout2D":
             {
-                RefuseChannelsFirst(c, node, where);
+                RequireChannelsLast(c, node.ClassName, name, where, node.ClassName == "SpatialDropout1D" ? SequenceSamples : ImageSamples);
                 float rate = Float(c, "rate", name, where);
                 if (!(rate >= 0 && rate < 1))
                 {
@@ -155,15 +155,6 @@ internal static partial class KerasModelBuilder
         };
     }
 
-    private static void RefuseChannelsFirst(JsonElement config, KerasLayerNode node, KerasModelConfig.Where where)
-    {
-        if (Optional(config, "data_format") is { ValueKind: JsonValueKind.String } format && format.GetString() == "channels_first")
-        {
-            throw new NotSupportedException(
-                $"{node.ClassName} layer '{node.Name}' works on channels-first data; LogitNet's layers are channels last (steps, channels). ({where.File})");
-        }
-    }
-
     private static void RequireSequence(KerasLayerNode node, int[] shape, KerasModelConfig.Where where)
     {
         if (shape.Length != 2)
@@ -176,6 +167,9 @@ internal static partial class KerasModelBuilder
     {
         RequireSequence(node, shape, where);
         return SequenceWindow.Create(shape[0], shape[1], window, stride, dilation, padding)
-            ?? throw where.Error($"{node.ClassName} layer '{node.Name}': the window {window} (dilation {dilation}) is longer than the {shape[0]} steps reaching it, so padding 'valid' leaves no output.");
+            ?? throw new KerasShapeMisfitException(where.Error($"{node.ClassName} layer '{node.Name}': the window {window} (dilation {dilation}) is longer than the {shape[0]} steps reaching it, so padding 'valid' leaves no output."));
     }
+
+    /// <summary>What LogitNet's sequence layers take, for the messages.</summary>
+    private const string SequenceSamples = "sequences [steps, channels]";
 }

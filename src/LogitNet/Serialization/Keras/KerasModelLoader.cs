@@ -161,11 +161,11 @@ internal static class KerasModelLoader
         {
             result = KerasModelBuilder.Build(model, inputShape, keras2, path, entry);
         }
-        catch (DataFormatException e) when (shapeNote is not null && e.Message.Contains("leaves no output", StringComparison.Ordinal))
+        catch (KerasShapeMisfitException e)
         {
-            // A "valid" window longer than the length the caller chose: the choice is at fault, not the file.
-            throw new ArgumentException(
-                $"The model cannot be built for LoadOptions.InputShape {InputShapeOption.Format(inputShape)}: {e.Message} Give a longer size for the open axes.", "options", e);
+            // A "valid" window longer than its input: with open axes the caller chose that length, not the file.
+            throw shapeNote is null ? e.Refusal : new ArgumentException(
+                $"The model cannot be built for LoadOptions.InputShape {InputShapeOption.Format(inputShape)}: {e.Refusal.Message} Give a longer size for the open axes.", "options", e.Refusal);
         }
 
         if (result.ParameterCount * sizeof(float) > weightBytes)
@@ -181,9 +181,9 @@ internal static class KerasModelLoader
         {
             fill(model, result.Bindings);
         }
-        catch (DataFormatException e) when (shapeNote is not null && e.Message.Contains(KerasHdf5.ShapeMismatch, StringComparison.Ordinal))
+        catch (KerasShapeMisfitException e)
         {
-            throw OpenAxesMisfit(inputShape, e);
+            throw shapeNote is null ? e.Refusal : OpenAxesMisfit(inputShape, e.Refusal);
         }
 
         var notes = new List<string>(result.Notes);

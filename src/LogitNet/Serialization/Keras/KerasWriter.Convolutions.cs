@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LogitNet.Layers;
 using PureHDF;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization.Keras;
 
@@ -55,27 +56,14 @@ internal static partial class KerasWriter
         switch (layer)
         {
             case Conv2D conv:
-                json.WriteNumber("filters", conv.Filters);
-                Pair(json, "kernel_size", conv.KernelSize);
-                Pair(json, "strides", conv.Strides);
-                json.WriteString("padding", PaddingName(conv.Padding));
-                json.WriteString("data_format", "channels_last");
-                Pair(json, "dilation_rate", conv.DilationRate);
-                json.WriteNumber("groups", 1);
-                json.WriteString("activation", ActivationName(conv.Activation, conv.Name));
-                json.WriteBoolean("use_bias", conv.UseBias);
-                KerasInitializers.Write(json, "kernel_initializer", conv.KernelInitializer, conv.Name);
-                KerasInitializers.Write(json, "bias_initializer", conv.BiasInitializer, conv.Name);
-                KerasRegularizer(json, "kernel_regularizer", conv.KernelRegularizer, conv.Name);
-                KerasRegularizer(json, "bias_regularizer", conv.BiasRegularizer, conv.Name);
-                json.WriteNull("activity_regularizer");
-                json.WriteNull("kernel_constraint");
-                json.WriteNull("bias_constraint");
+                WriteConvolutionConfig(json, conv.Name, conv.Filters, [conv.KernelSize.Height, conv.KernelSize.Width], [conv.Strides.Height, conv.Strides.Width],
+                    conv.Padding, [conv.DilationRate.Height, conv.DilationRate.Width], conv.Activation, conv.UseBias,
+                    conv.KernelInitializer, conv.BiasInitializer, conv.KernelRegularizer, conv.BiasRegularizer);
                 break;
             case Pooling2DLayer pool:
-                Pair(json, "pool_size", pool.PoolSize);
+                WriteSize(json, "pool_size", pool.PoolSize);
                 json.WriteString("padding", PaddingName(pool.Padding));
-                Pair(json, "strides", pool.Strides);
+                WriteSize(json, "strides", pool.Strides);
                 json.WriteString("data_format", "channels_last");
                 break;
             case GlobalPoolingLayer global:
@@ -136,11 +124,29 @@ internal static partial class KerasWriter
         _ => "valid",
     };
 
-    private static void Pair(Utf8JsonWriter json, string key, (int Height, int Width) value)
+    /// <summary>
+    /// The keys Keras 3 writes for a convolution (<c>BaseConv.get_config</c>, shared by Conv1D and Conv2D), in its order,
+    /// after name, trainable and dtype: each size has one value per spatial axis.
+    /// </summary>
+    private static void WriteConvolutionConfig(Utf8JsonWriter json, string name, int filters, ReadOnlySpan<int> kernelSize, ReadOnlySpan<int> strides,
+        Padding padding, ReadOnlySpan<int> dilationRate, Activation activation, bool useBias, Initializers.Initializer kernelInitializer,
+        Initializers.Initializer biasInitializer, Regularizers.Regularizer? kernelRegularizer, Regularizers.Regularizer? biasRegularizer)
     {
-        json.WriteStartArray(key);
-        json.WriteNumberValue(value.Height);
-        json.WriteNumberValue(value.Width);
-        json.WriteEndArray();
+        json.WriteNumber("filters", filters);
+        WriteInts(json, "kernel_size", kernelSize);
+        WriteInts(json, "strides", strides);
+        json.WriteString("padding", PaddingName(padding));
+        json.WriteString("data_format", "channels_last");
+        WriteInts(json, "dilation_rate", dilationRate);
+        json.WriteNumber("groups", 1);
+        json.WriteString("activation", ActivationName(activation, name));
+        json.WriteBoolean("use_bias", useBias);
+        KerasInitializers.Write(json, "kernel_initializer", kernelInitializer, name);
+        KerasInitializers.Write(json, "bias_initializer", biasInitializer, name);
+        KerasRegularizer(json, "kernel_regularizer", kernelRegularizer, name);
+        KerasRegularizer(json, "bias_regularizer", biasRegularizer, name);
+        json.WriteNull("activity_regularizer");
+        json.WriteNull("kernel_constraint");
+        json.WriteNull("bias_constraint");
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LogitNet.Layers;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization.Keras;
 
@@ -45,11 +46,11 @@ internal static partial class KerasWriter
                 return true;
             case DepthwiseConv2D depthwise:
                 json.WriteNumber("depth_multiplier", depthwise.DepthMultiplier);
-                KerasPair(json, "kernel_size", depthwise.KernelSize);
-                KerasPair(json, "strides", depthwise.Strides);
+                WriteSize(json, "kernel_size", depthwise.KernelSize);
+                WriteSize(json, "strides", depthwise.Strides);
                 json.WriteString("padding", depthwise.Padding == Padding.Same ? "same" : "valid");
                 json.WriteString("data_format", "channels_last");
-                KerasPair(json, "dilation_rate", depthwise.DilationRate);
+                WriteSize(json, "dilation_rate", depthwise.DilationRate);
                 json.WriteString("activation", ActivationName(depthwise.Activation, depthwise.Name));
                 json.WriteBoolean("use_bias", depthwise.UseBias);
                 KerasInitializers.Write(json, "depthwise_initializer", depthwise.DepthwiseInitializer, depthwise.Name);
@@ -75,14 +76,6 @@ internal static partial class KerasWriter
         DepthwiseConv2D => "DepthwiseConv2D",
         _ => null,
     };
-
-    private static void KerasPair(Utf8JsonWriter json, string key, (int Height, int Width) value)
-    {
-        json.WriteStartArray(key);
-        json.WriteNumberValue(value.Height);
-        json.WriteNumberValue(value.Width);
-        json.WriteEndArray();
-    }
 
     /// <summary>A regularizer as Keras 3 writes one (<c>keras.regularizers</c> L1L2), or null.</summary>
     private static void KerasRegularizer(Utf8JsonWriter json, string key, Regularizers.Regularizer? regularizer, string layer)

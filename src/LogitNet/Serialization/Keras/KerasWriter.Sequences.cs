@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LogitNet.Layers;
 using PureHDF;
+using static LogitNet.Serialization.ConfigSizes;
 
 namespace LogitNet.Serialization.Keras;
 
@@ -42,27 +43,13 @@ internal static partial class KerasWriter
         switch (layer)
         {
             case Conv1D conv:
-                json.WriteNumber("filters", conv.Filters);
-                One(json, "kernel_size", conv.KernelSize);
-                One(json, "strides", conv.Strides);
-                json.WriteString("padding", PaddingName(conv.Padding));
-                json.WriteString("data_format", "channels_last");
-                One(json, "dilation_rate", conv.DilationRate);
-                json.WriteNumber("groups", 1);
-                json.WriteString("activation", ActivationName(conv.Activation, conv.Name));
-                json.WriteBoolean("use_bias", conv.UseBias);
-                KerasInitializers.Write(json, "kernel_initializer", conv.KernelInitializer, conv.Name);
-                KerasInitializers.Write(json, "bias_initializer", conv.BiasInitializer, conv.Name);
-                KerasRegularizer(json, "kernel_regularizer", conv.KernelRegularizer, conv.Name);
-                KerasRegularizer(json, "bias_regularizer", conv.BiasRegularizer, conv.Name);
-                json.WriteNull("activity_regularizer");
-                json.WriteNull("kernel_constraint");
-                json.WriteNull("bias_constraint");
+                WriteConvolutionConfig(json, conv.Name, conv.Filters, [conv.KernelSize], [conv.Strides], conv.Padding, [conv.DilationRate],
+                    conv.Activation, conv.UseBias, conv.KernelInitializer, conv.BiasInitializer, conv.KernelRegularizer, conv.BiasRegularizer);
                 break;
             case Pooling1DLayer pool:
-                One(json, "pool_size", pool.PoolSize);
+                WriteSize(json, "pool_size", pool.PoolSize);
                 json.WriteString("padding", PaddingName(pool.Padding));
-                One(json, "strides", pool.Strides);
+                WriteSize(json, "strides", pool.Strides);
                 json.WriteString("data_format", "channels_last");
                 break;
             case GlobalPoolingLayer global:
@@ -106,12 +93,5 @@ internal static partial class KerasWriter
                 vars["0"] = Dataset(embedding.Embeddings.Value, embedding.Embeddings.Value.Shape);
                 break;
         }
-    }
-
-    private static void One(Utf8JsonWriter json, string key, int value)
-    {
-        json.WriteStartArray(key);
-        json.WriteNumberValue(value);
-        json.WriteEndArray();
     }
 }

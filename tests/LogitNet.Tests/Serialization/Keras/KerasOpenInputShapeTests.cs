@@ -167,6 +167,47 @@ public sealed class KerasOpenInputShapeTests : IDisposable
     }
 
     [Fact]
+    public void ADepthwiseKernelLargerThanTheChosenSize_IsTheOptionsFault_AndOnAFixedInputTheFiles()
+    {
+        var model = new Sequential(new Input(5, 6, 2), new DepthwiseConv2D(3, name: "depthwise"), new GlobalAveragePooling2D(), new Dense(1))
+            { Seed = 7, Log = TextWriter.Null };
+        model.Build(5, 6, 2);
+        string open = Edit(Save(model), c => c.Replace("\"batch_shape\":[null,5,6,2]", "\"batch_shape\":[null,null,null,2]"));
+        var options = Assert.Throws<ArgumentException>(() => Sequential.Load(open, new LoadOptions { InputShape = [2, 6, 2] }));
+        Assert.Contains("cannot be built for LoadOptions.InputShape [2, 6, 2]", options.Message);
+        Assert.Contains("'depthwise'", options.Message);
+
+        string small = Edit(Save(model), c => c.Replace("\"batch_shape\":[null,5,6,2]", "\"batch_shape\":[null,2,6,2]"));
+        Assert.Contains("'depthwise'", Assert.Throws<LogitNet.Data.DataFormatException>(() => Sequential.Load(small)).Message);
+        Assert.Equal([3, 6, 2], Sequential.Load(open, new LoadOptions { InputShape = [3, 6, 2] }).Layers[0].InputShape);
+    }
+
+    [Fact]
+    public void AValidWindowLongerThanAFixedInput_IsTheFilesFault_AFormatError()
+    {
+        // The same refusal as above, but the file itself fixes the length at 1: no option to blame.
+        Sequential model = Text(9);
+        model.Build(9);
+        string path = Edit(Save(model), c => c.Replace("\"batch_shape\":[null,9]", "\"batch_shape\":[null,1]"));
+        var error = Assert.Throws<LogitNet.Data.DataFormatException>(() => Sequential.Load(path));
+        Assert.Contains("'conv'", error.Message);
+        Assert.Contains("leaves no output", error.Message);
+        Assert.Null(error.InnerException);
+    }
+
+    [Fact]
+    public void AWeightOfAnotherShape_InAFixedShapeFile_IsTheFilesFault_AFormatError()
+    {
+        // The config says 1 unit where the weights hold 2: fewer weights than present, so only the shape check can refuse it.
+        Sequential model = Text(9);
+        model.Build(9);
+        string path = Edit(Save(model), c => c.Replace("\"units\":2", "\"units\":1"));
+        var error = Assert.Throws<LogitNet.Data.DataFormatException>(() => Sequential.Load(path));
+        Assert.Contains("'out'", error.Message);
+        Assert.Contains("has shape [3, 2]; the architecture needs [3, 1]", error.Message);
+    }
+
+    [Fact]
     public void FilesWithAFixedShape_AreUnaffected_AndTakeOnlyTheirOwnShape()
     {
         Sequential model = Text(9);

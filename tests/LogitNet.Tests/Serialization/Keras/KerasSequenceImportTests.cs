@@ -34,9 +34,32 @@ public sealed class KerasSequenceImportTests : IDisposable
     public void ChannelsFirst_AndGroups_AreRefused_NamingTheLayer()
     {
         string first = Edit(WriteText(), c => c.Replace("\"data_format\":\"channels_last\",\"dilation_rate\"", "\"data_format\":\"channels_first\",\"dilation_rate\""));
-        Assert.Contains("Conv1D layer 'conv' works on channels-first data", Assert.Throws<NotSupportedException>(() => Sequential.Load(first)).Message);
+        Assert.Contains("Conv1D layer 'conv' has data_format \"channels_first\"", Assert.Throws<NotSupportedException>(() => Sequential.Load(first)).Message);
         string grouped = Edit(WriteText(), c => c.Replace("\"groups\":1", "\"groups\":3"));
         Assert.Contains("grouped convolution", Assert.Throws<NotSupportedException>(() => Sequential.Load(grouped)).Message);
+    }
+
+    [Theory]
+    [InlineData("\"channels_first\"")]
+    [InlineData("\"NWC\"")]
+    [InlineData("1")]
+    public void ADataFormatOtherThanChannelsLast_IsRefused_SayingWhatTheLayerTakes(string format)
+    {
+        // The sequence layers once refused only "channels_first" and loaded any other value as channels last.
+        string conv = Edit(WriteText(), c => c.Replace("\"data_format\":\"channels_last\",\"dilation_rate\"", $"\"data_format\":{format},\"dilation_rate\""));
+        Assert.Contains($"Conv1D layer 'conv' has data_format {format}; LogitNet's Conv1D takes channels-last sequences [steps, channels] only",
+            Assert.Throws<NotSupportedException>(() => Sequential.Load(conv)).Message);
+        string pooling = Edit(WriteText(), c => c.Replace("\"data_format\":\"channels_last\",\"keepdims\"", $"\"data_format\":{format},\"keepdims\""));
+        Assert.Contains("GlobalAveragePooling1D layer '", Assert.Throws<NotSupportedException>(() => Sequential.Load(pooling)).Message);
+    }
+
+    [Fact]
+    public void ANullDataFormat_MeansChannelsLast_AsInKeras()
+    {
+        string original = WriteText();
+        string path = Edit(original, c => c.Replace("\"data_format\":\"channels_last\"", "\"data_format\":null"));
+        Tensor ids = Tensor.FromArray(Enumerable.Range(0, 18).Select(i => (float)(i % 20)).ToArray(), [2, 9]);
+        Assert.Equal(Sequential.Load(original).Predict(ids).ToArray(), Sequential.Load(path).Predict(ids).ToArray());
     }
 
     [Fact]
