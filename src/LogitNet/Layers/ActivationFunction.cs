@@ -49,7 +49,7 @@ internal static class ActivationFunction
                 SigmoidKernel.Apply(x, y);
                 break;
             case Activation.Tanh:
-                TensorPrimitives.Tanh(x, y);
+                TanhKernel.Apply(x, y);
                 break;
             case Activation.Softmax:
                 SoftmaxKernel.Rows(x, y, columns);
