@@ -40,7 +40,7 @@ internal readonly struct SixUnits : IUnitCount
 
 internal static unsafe partial class Gemm
 {
-    /// <summary>The widest C a transposed product computes (its running sums are n × 2·Width floats on the stack).</summary>
+    /// <summary>The widest C a transposed product computes (its running sums are n × 2·Width floats on the stack, 4 KB on 8-float vectors).</summary>
     private const int TransposedMaxColumns = 64;
 
     /// <summary>
@@ -67,14 +67,16 @@ internal static unsafe partial class Gemm
     /// vectors the panels are twice as wide and the edge tiles masked; 128-bit kernels run on Arm (x86 FMA
     /// implies AVX): neither could be measured here.
     /// </summary>
-    private static bool ComputesTransposed<TOps, TVec>(in Problem problem, int rows, int cols)
+    private static bool ComputesTransposed<TOps, TVec>(int rows, int cols, int k)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
         // Fewer rows than two panels leave lanes idle on this side too, and the packing then costs more
         // than it saves (8 and 12 rows measured slower transposed, 32 faster).
         int lanes = 2 * TOps.Width;
-        if (TOps.Width != 8 || cols > TransposedMaxColumns || rows < 2 * lanes || s_panelSource != PanelSource.Auto || !TransposedTiles)
+        // B's packed column tiles (k × cols floats) stay within the usual B block (KC × NC), which bounds the packing buffers.
+        if (TOps.Width != 8 || cols > TransposedMaxColumns || rows < 2 * lanes || (long)k * cols > (long)KcMax * NcMax
+            || s_panelSource != PanelSource.Auto || !TransposedTiles)
         {
             return false;
         }
@@ -93,24 +95,24 @@ internal static unsafe partial class Gemm
     /// <summary>Whether products may run transposed at all (off: for benchmarks that compare the two ways; the bits are the same).</summary>
     internal static bool TransposedTiles = true;
 
-    /// <summary>Whether a whole product of this shape on this kernel family runs transposed (tests use it to aim at the path).</summary>
-    internal static bool ComputesTransposed(GemmKernel kernel, int m, int n, int k)
+    /// <summary>
+    /// Whether a product of this shape on this kernel family runs transposed on one thread (tests use it to
+    /// aim at the path; with more threads each chunk of C decides alone, and a product cut by its K blocks
+    /// never does).
+    /// </summary>
+    internal static bool ComputesTransposed(GemmKernel kernel, int m, int n, int k) => k > 0 && kernel switch
     {
-        var problem = new Problem { M = m, N = n, K = k };
-        return kernel switch
-        {
-            GemmKernel.Vector512 => ComputesTransposed<GemmVector512, System.Runtime.Intrinsics.Vector512<float>>(problem, m, n),
-            GemmKernel.Vector256 => ComputesTransposed<GemmVector256, System.Runtime.Intrinsics.Vector256<float>>(problem, m, n),
-            GemmKernel.Vector128 => ComputesTransposed<GemmVector128, System.Runtime.Intrinsics.Vector128<float>>(problem, m, n),
-            _ => ComputesTransposed<GemmScalar, float>(problem, m, n),
-        };
-    }
+        GemmKernel.Vector512 => ComputesTransposed<GemmVector512, System.Runtime.Intrinsics.Vector512<float>>(m, n, k),
+        GemmKernel.Vector256 => ComputesTransposed<GemmVector256, System.Runtime.Intrinsics.Vector256<float>>(m, n, k),
+        GemmKernel.Vector128 => ComputesTransposed<GemmVector128, System.Runtime.Intrinsics.Vector128<float>>(m, n, k),
+        _ => ComputesTransposed<GemmScalar, float>(m, n, k),
+    };
 
     /// <summary>
-    /// C[rowStart..rowEnd, colStart..colEnd] = epilogue(op(A)·B) computed as its transpose: panels of
-    /// 2·Width rows of op(A), packed so that each p's values are one pair of vectors, times the
-    /// columns of B broadcast from B's own rows (a Dense layer's weights, read in place), in tiles of up
-    /// to six columns × 2·Width rows. Each element is the same in-order FMA chain per K block as in the
+    /// C[rowStart..rowEnd, colStart..colEnd] = epilogue(op(A)·op(B)) computed as its transpose: panels of
+    /// 2·Width rows of op(A), packed so that each p's values are one pair of vectors, times op(B)'s
+    /// columns broadcast from tiles of up to six columns packed once per call (k × cols floats), in
+    /// tiles of up to six columns × 2·Width rows. Each element is the same in-order FMA chain per K block as in the
     /// usual tiles, the blocks added in order (kept in a running sum per panel), then bias and ReLU: the
     /// bits are the same.
     /// </summary>
@@ -135,7 +137,7 @@ internal static unsafe partial class Gemm
         PackColumnTiles(problem, colStart, cols, unitStep, packedB);
 
         // The running sums on a cache-line boundary: a vector that straddles two lines costs two accesses.
-        float* sumsSpace = stackalloc float[TransposedMaxColumns * 16 + 16];
+        float* sumsSpace = stackalloc float[TransposedMaxColumns * lanes + 16];
         float* sums = (float*)(((nint)sumsSpace + 63) & ~(nint)63);
         nint ldc = problem.Ldc;
         for (int i0 = rowStart; i0 < rowEnd; i0 += lanes)

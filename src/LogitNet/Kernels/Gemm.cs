@@ -331,14 +331,17 @@ internal static unsafe partial class Gemm
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
-        // A product no wider than one vector (a 10-class output layer) takes the one-vector tile;
-        // otherwise 8-row tiles when they cover the rows with less padding than 12-row ones
-        // (32 rows: 32 instead of 36). Tiles never change a result, only the padding computed.
-        if (!raw && pcFrom == 0 && pcTo >= problem.K && ComputesTransposed<TOps, TVec>(problem, rowEnd - rowStart, colEnd - colStart))
+        // A narrow product whose usual tiles would leave lanes idle runs as its transpose (same bits);
+        // not a chunk of a product cut by its K blocks, whose raw partial sums the usual tiles store.
+        if (!raw && pcFrom == 0 && pcTo >= problem.K && ComputesTransposed<TOps, TVec>(rowEnd - rowStart, colEnd - colStart, problem.K))
         {
             DriveTransposed<TOps, TVec>(problem, rowStart, rowEnd, colStart, colEnd);
             return;
         }
+
+        // A product no wider than one vector (a 10-class output layer) takes the one-vector tile;
+        // otherwise 8-row tiles when they cover the rows with less padding than 12-row ones
+        // (32 rows: 32 instead of 36). Tiles never change a result, only the padding computed.
 
         bool narrow = TOps.Rows == 12 && colEnd - colStart <= TOps.Width;
         bool eightRows = TOps.Rows == 12 && !narrow && RoundUp(rowEnd - rowStart, 8) < RoundUp(rowEnd - rowStart, 12);

@@ -63,7 +63,8 @@ public sealed class GemmPanelSourceTests : IDisposable
     public void BlockHeight_DoesNotChangeTheBits()
     {
         var random = new Random(77);
-        const int M = 1000, N = 70, K = 300;
+        // 140 columns (9 tiles): A is packed, so MC (McMax) varies the blocks; narrower products read A in place in L1-sized blocks.
+        const int M = 1000, N = 140, K = 300;
         float[] a = Random(random, M * K), b = Random(random, K * N), bias = Random(random, N);
         var epilogue = new GemmEpilogue { Bias = bias, Relu = true };
         int saved = Gemm.McMax;

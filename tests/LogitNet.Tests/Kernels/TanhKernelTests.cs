@@ -5,7 +5,7 @@ using LogitNet.Layers;
 namespace LogitNet.Tests.Kernels;
 
 /// <summary>
-/// The tanh activation: within 0.5 + 2^-12 ulps of the double-precision reference on adversarial inputs,
+/// The tanh activation: within 0.5 + 2^-15 ulps of the double-precision reference on adversarial inputs (NaN in, NaN out),
 /// and the same bits on every path (a value alone or in a long row; the scalar, AVX2 and AVX-512 paths,
 /// through a hash of outputs that CI checks on each instruction set).
 /// </summary>
@@ -20,6 +20,7 @@ public sealed class TanhKernelTests
             BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(0.03125f) + 1), -0.03125f,
             0.1f, 0.5f, -0.5f, 0.54930614f, 1f, -1f, 2f, 4.5f, 8.66f, 9.01f, -9.01f, 10f, 15f, 20f, 44f,
             355f, 710f, 1e30f, float.MaxValue, float.MinValue, float.PositiveInfinity, float.NegativeInfinity,
+            float.NaN, -float.NaN, BitConverter.Int32BitsToSingle(0x7FC01234), BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00042)),
         };
         var random = new Random(20261203);
         for (int i = 0; i < 20_000; i++)
@@ -66,7 +67,8 @@ public sealed class TanhKernelTests
             }
         }
 
-        Assert.True(worst <= 0.5 + 1.0 / 4096, $"worst error {worst} ulps at tanh({x[worstIndex]:R}) = {y[worstIndex]:R}, reference {Math.Tanh(x[worstIndex]):R}");
+        // The kernel's bound is 0.5 + 2^-16 ulps; the reference itself (Math.Tanh in double) adds about 2^-28.
+        Assert.True(worst <= 0.5 + 1.0 / 32768, $"worst error {worst} ulps at tanh({x[worstIndex]:R}) = {y[worstIndex]:R}, reference {Math.Tanh(x[worstIndex]):R}");
     }
 
     [Fact]
@@ -100,7 +102,7 @@ public sealed class TanhKernelTests
         Assert.True(hash == ExpectedHash, $"the outputs' SHA-256 is {hash}, recorded {ExpectedHash}");
     }
 
-    private const string ExpectedHash = "95BBB99223A39035A6DBBCB184E06D8CE036684A1C6249C9837077CE4EEF6130";
+    private const string ExpectedHash = "96E9BA620DE5A82082392B33A708DC2E30B2DB73AA70FBD74F314F9DAE720859";
 
     private static double Ulp(float value)
     {
