@@ -24,9 +24,10 @@ internal static class ElementwiseDouble
         int n = x.Length;
         if (!Vector256.IsHardwareAccelerated || n < Step)
         {
+            // One lane of the vector code, not a scalar twin (see IDoubleUnaryOperator): the same bits as a long row.
             for (int j = 0; j < n; j++)
             {
-                Unsafe.Add(ref destination, j) = (float)TOperator.Invoke(Unsafe.Add(ref source, j));
+                Unsafe.Add(ref destination, j) = (float)TOperator.Invoke(Vector256.Create((double)Unsafe.Add(ref source, j))).ToScalar();
             }
 
             return;

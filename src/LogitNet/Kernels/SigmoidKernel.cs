@@ -21,10 +21,6 @@ internal static class SigmoidKernel
 
     private readonly struct Operator : IDoubleUnaryOperator
     {
-        // The vector code on one lane, not StableMath.Sigmoid's Math.Exp: a short row or a CPU without
-        // vectors then gets the bits a long row gets (software vectors do the same IEEE operations).
-        public static double Invoke(double x) => Sigmoid(Vector256.Create(x)).ToScalar();
-
         public static Vector256<double> Invoke(Vector256<double> x) => Sigmoid(x);
 
         public static Vector512<double> Invoke(Vector512<double> x) => Sigmoid(x);

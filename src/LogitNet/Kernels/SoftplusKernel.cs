@@ -23,8 +23,6 @@ internal static class SoftplusKernel
 
     private readonly struct Operator : IDoubleUnaryOperator
     {
-        public static double Invoke(double x) => StableMath.Softplus(x);
-
         public static Vector256<double> Invoke(Vector256<double> x) => Softplus(x);
 
         public static Vector512<double> Invoke(Vector512<double> x) => Softplus(x);

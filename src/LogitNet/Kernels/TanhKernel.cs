@@ -14,9 +14,9 @@ namespace LogitNet.Kernels;
 /// <para>
 /// Why not <c>TensorPrimitives.Tanh</c>: its vectorized float32 path and its scalar path give different
 /// bits (2,163 of 4,096 draws of N(0, 2) differed between AVX2 and <c>MathF.Tanh</c>), which broke the rule
-/// that a model gives the same bits on every instruction set and at every batch size. Here the scalar
-/// path runs the vector code on one lane (software vectors where there is no hardware): only IEEE
-/// operations, fused multiply-adds included, so every path gives the same bits.
+/// that a model gives the same bits on every instruction set and at every batch size. Here every path runs
+/// the same vector code (<see cref="ElementwiseDouble"/> gives a short input one lane of it, software
+/// vectors where there is no hardware): only IEEE operations, fused multiply-adds included.
 /// </para>
 /// </remarks>
 internal static class TanhKernel
@@ -25,13 +25,8 @@ internal static class TanhKernel
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     public static void Apply(ReadOnlySpan<float> x, Span<float> y) => ElementwiseDouble.Apply<Operator>(x, y);
 
-    /// <summary>tanh of one value, the same bits as a lane of the vector code.</summary>
-    public static double Tanh(double x) => Tanh(Vector256.Create(x)).ToScalar();
-
     private readonly struct Operator : IDoubleUnaryOperator
     {
-        public static double Invoke(double x) => Tanh(x);
-
         public static Vector256<double> Invoke(Vector256<double> x) => Tanh(x);
 
         public static Vector512<double> Invoke(Vector512<double> x) => Tanh(x);
