@@ -259,6 +259,29 @@ public static class GemmQuick
                 int reps = Math.Max(1, (int)(2e7 / c.Flops * 30));
                 c.RunLogitNet();
                 c.RunOpenBlas();
+                // GEMM_AB=prefetch: LogitNet with and without a setting, alternating in one process (each
+                // round's ratio cancels the machine's slow phases); the median round ratio is the figure.
+                if (Environment.GetEnvironmentVariable("GEMM_AB") == "prefetch")
+                {
+                    var ratios = new List<double>();
+                    double bestOn = 0, bestOff = 0;
+                    for (int round = 0; round < 25; round++)
+                    {
+                        Gemm.PrefetchC = round % 2 == 0;
+                        double first = Trial(c, c.RunLogitNet, reps);
+                        Gemm.PrefetchC = round % 2 != 0;
+                        double second = Trial(c, c.RunLogitNet, reps);
+                        double on = round % 2 == 0 ? first : second, off = round % 2 == 0 ? second : first;
+                        ratios.Add(on / off);
+                        bestOn = Math.Max(bestOn, on);
+                        bestOff = Math.Max(bestOff, off);
+                    }
+
+                    ratios.Sort();
+                    Console.WriteLine($"{name,-20} {threads,3} on {bestOn:F1} off {bestOff:F1} median on/off {ratios[ratios.Count / 2]:F3} (q1 {ratios[ratios.Count / 4]:F3}, q3 {ratios[3 * ratios.Count / 4]:F3})");
+                    continue;
+                }
+
                 double ours = 0, theirs = 0;
                 for (int trial = 0; trial < 7; trial++)
                 {
