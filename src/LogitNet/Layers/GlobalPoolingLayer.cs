@@ -15,9 +15,9 @@ public abstract class GlobalPoolingLayer : PoolingLayer
     /// <param name="name">The layer's name, or null for the subclass's default.</param>
     /// <param name="reduce">Whether a window gives its maximum or its mean.</param>
     /// <param name="keepDims">Whether the output keeps the pooled axes as size 1.</param>
-    /// <param name="images">True for images (2-D, on <see cref="Pooling2DPasses"/>), false for sequences.</param>
+    /// <param name="images">True for images (two spatial axes), false for sequences (one).</param>
     private protected GlobalPoolingLayer(string? name, Reduce reduce, bool keepDims, bool images)
-        : base(name, reduce, chunked: images)
+        : base(name, reduce)
     {
         KeepDims = keepDims;
         _images = images;

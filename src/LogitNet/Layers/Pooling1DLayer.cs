@@ -9,7 +9,7 @@ namespace LogitNet.Layers;
 public abstract class Pooling1DLayer : PoolingLayer
 {
     private protected Pooling1DLayer(string? name, Reduce reduce, int poolSize, int? strides, Padding padding)
-        : base(name, reduce, chunked: false)
+        : base(name, reduce)
     {
         SequenceWindow.RequirePositive(poolSize, nameof(poolSize));
         SequenceWindow.RequirePositive(strides ?? poolSize, nameof(strides));

@@ -9,7 +9,7 @@ namespace LogitNet.Layers;
 public abstract class Pooling2DLayer : PoolingLayer
 {
     private protected Pooling2DLayer(string? name, Reduce reduce, (int Height, int Width) poolSize, (int Height, int Width)? strides, Padding padding)
-        : base(name, reduce, chunked: true)
+        : base(name, reduce)
     {
         WindowArguments.RequirePositive(poolSize, nameof(poolSize));
         WindowArguments.RequirePositive(strides ?? poolSize, nameof(strides));

@@ -14,22 +14,16 @@ public abstract class PoolingLayer : Layer
     private const int InputGradientSlot = 1;
 
     private readonly Reduce _reduce;
-    private readonly bool _chunked;
     private Window2D _window;
     private int[] _outputShape = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="name">The layer's name, or null for the subclass's default.</param>
     /// <param name="reduce">Whether a window gives its maximum or its mean.</param>
-    /// <param name="chunked">
-    /// Whether the batch is cut into chunks on the worker pool (<see cref="Pooling2DPasses"/>), as the 2-D layers do;
-    /// the 1-D layers run on the calling thread, where they were measured.
-    /// </param>
-    private protected PoolingLayer(string? name, Reduce reduce, bool chunked)
+    private protected PoolingLayer(string? name, Reduce reduce)
         : base(name)
     {
         _reduce = reduce;
-        _chunked = chunked;
     }
 
     /// <summary>What a window gives.</summary>
@@ -53,20 +47,14 @@ public abstract class PoolingLayer : Layer
     protected sealed override Tensor ForwardCore(Tensor input, LayerContext context)
     {
         Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
-        switch (_reduce, _chunked)
+        // Every rank runs on the pool in chunks of whole samples (Pooling2DPasses: a small batch stays one chunk).
+        if (_reduce == Reduce.Max)
         {
-            case (Reduce.Max, true):
-                context.State<Pooling2DPasses>().MaxForward(_window, input, context.BatchSize, output);
-                break;
-            case (Reduce.Max, false):
-                Pooling2D.MaxForward(_window, input.AsSpan(), context.BatchSize, output.AsSpan());
-                break;
-            case (_, true):
-                context.State<Pooling2DPasses>().AverageForward(_window, input, context.BatchSize, output);
-                break;
-            default:
-                Pooling2D.AverageForward(_window, input.AsSpan(), context.BatchSize, output.AsSpan());
-                break;
+            context.State<Pooling2DPasses>().MaxForward(_window, input, context.BatchSize, output);
+        }
+        else
+        {
+            context.State<Pooling2DPasses>().AverageForward(_window, input, context.BatchSize, output);
         }
 
         return output;
@@ -76,21 +64,13 @@ public abstract class PoolingLayer : Layer
     protected sealed override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
     {
         Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        switch (_reduce, _chunked)
+        if (_reduce == Reduce.Max)
         {
-            case (Reduce.Max, true):
-                context.State<Pooling2DPasses>().MaxBackward(_window, context.Input, context.Output, outputGradient, context.BatchSize, inputGradient);
-                break;
-            case (Reduce.Max, false):
-                Pooling2D.MaxBackward(_window, context.Input.AsSpan(), context.Output.AsSpan(), outputGradient.AsSpan(),
-                    context.BatchSize, inputGradient.AsSpan());
-                break;
-            case (_, true):
-                context.State<Pooling2DPasses>().AverageBackward(_window, outputGradient, context.BatchSize, inputGradient);
-                break;
-            default:
-                Pooling2D.AverageBackward(_window, outputGradient.AsSpan(), context.BatchSize, inputGradient.AsSpan());
-                break;
+            context.State<Pooling2DPasses>().MaxBackward(_window, context.Input, context.Output, outputGradient, context.BatchSize, inputGradient);
+        }
+        else
+        {
+            context.State<Pooling2DPasses>().AverageBackward(_window, outputGradient, context.BatchSize, inputGradient);
         }
 
         return inputGradient;
