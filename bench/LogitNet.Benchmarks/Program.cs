@@ -13,6 +13,7 @@ using LogitNet.Benchmarks;
 //   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh);
 //   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh);
 //   `-- --predict-cpu DIR MODEL ROWS`          one thread's CPU time per Predict (finding where a row chunk's time goes).
+//   `-- --predict-ab DIR MODEL ROWS A B`       Predict with row chunks of A and of B rows alternating in one process.
 if (args.Length > 0 && args[0] == "--quick")
 {
     GemmQuick.Run(args[1..]);
@@ -64,6 +65,12 @@ if (args.Length > 0 && args[0] is "--load-files" or "--load-cold")
 if (args.Length > 0 && args[0] == "--inference-setup")
 {
     InferenceSideBySide.Setup(args[1]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--predict-ab")
+{
+    PredictAb.Run(args[1..]);
     return;
 }
 

@@ -9,9 +9,10 @@ public sealed partial class Sequential
     /// The most rows of one chunk when a large batch of a small model runs as row chunks (see
     /// <see cref="PredictsInRowChunks"/>). A batch is cut into the fewest chunks of at most this many rows,
     /// of equal size to a row (1000 rows: two of 500, not 512 and 488, whose larger half the other thread
-    /// would wait for); the cut depends on the batch size alone, never on the thread count.
+    /// would wait for); the cut depends on the batch size alone, never on the thread count. Settable for benchmarks
+    /// only (<c>--predict-ab</c>); each row gets the same bits whatever the cut.
     /// </summary>
-    internal const int ChunkRows = 512;
+    internal static int ChunkRows = 512;
 
     /// <summary>
     /// The most parameters (floats; 1 MB) a model may have for its large batches to run as row chunks:
