@@ -261,15 +261,16 @@ public static class GemmQuick
                 c.RunOpenBlas();
                 // GEMM_AB=prefetch: LogitNet with and without a setting, alternating in one process (each
                 // round's ratio cancels the machine's slow phases); the median round ratio is the figure.
-                if (Environment.GetEnvironmentVariable("GEMM_AB") == "prefetch")
+                if (Environment.GetEnvironmentVariable("GEMM_AB") is "prefetch" or "pack-rows")
                 {
+                    Action<bool> set = Environment.GetEnvironmentVariable("GEMM_AB") == "prefetch" ? v => Gemm.PrefetchC = v : v => Gemm.PackBAlongRows = v;
                     var ratios = new List<double>();
                     double bestOn = 0, bestOff = 0;
                     for (int round = 0; round < 25; round++)
                     {
-                        Gemm.PrefetchC = round % 2 == 0;
+                        set(round % 2 == 0);
                         double first = Trial(c, c.RunLogitNet, reps);
-                        Gemm.PrefetchC = round % 2 != 0;
+                        set(round % 2 != 0);
                         double second = Trial(c, c.RunLogitNet, reps);
                         double on = round % 2 == 0 ? first : second, off = round % 2 == 0 ? second : first;
                         ratios.Add(on / off);

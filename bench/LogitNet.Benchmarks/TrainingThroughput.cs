@@ -35,6 +35,11 @@ internal static class TrainingThroughput
         string[] names = args.Length > 2 ? args[2..] : ["S", "M", "L"];
         Parallelism.MaxThreads = threads;
         Loss.MaxDegreeOfParallelism = threads;
+        // GEMM_PACK_ROWS=0: pack an untransposed B panel by panel (the way before session 7), for A/B runs.
+        if (Environment.GetEnvironmentVariable("GEMM_PACK_ROWS") == "0")
+        {
+            Kernels.Gemm.PackBAlongRows = false;
+        }
 
         float[] xData = Read(Path.Combine(directory, "x.f32"));
         float[] yData = Read(Path.Combine(directory, "y.f32"));

@@ -48,6 +48,12 @@ internal static unsafe partial class Gemm
     private static void PackB(in Problem problem, int p0, int kc, int col0, int cols, float* destination, int nr)
     {
         nint ldb = problem.Ldb;
+        if (PackBAlongRows && !problem.TransposeB && nr == 16 && cols >= 2 * nr && Vector256.IsHardwareAccelerated)
+        {
+            PackBRowwise(problem.B + (nint)p0 * ldb + col0, ldb, destination, kc, cols);
+            return;
+        }
+
         for (int s = 0; s < cols; s += nr)
         {
             int width = Math.Min(nr, cols - s);
@@ -64,6 +70,52 @@ internal static unsafe partial class Gemm
             }
 
             ZeroColumns(panel, nr, kc, width);
+        }
+    }
+
+    /// <summary>Whether an untransposed B's 16-column panels are packed along B's rows (<see cref="PackBRowwise"/>). Settable for benchmarks only.</summary>
+    internal static bool PackBAlongRows = true;
+
+    /// <summary>
+    /// PackB for the 16-column panels of an untransposed B, read along its rows: a group of up to eight
+    /// panels (512 bytes of each row, whole cache lines) is filled row by row, so B is read in runs of
+    /// eight lines that the hardware prefetcher follows, where panel by panel each row is touched in a
+    /// single line at a stride of the row length. Eight panels at a time keep the writes to eight
+    /// streams. Columns past <paramref name="cols"/> in the last panel are zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackBRowwise(float* source, nint ldb, float* destination, int kc, int cols)
+    {
+        const int Nr = 16;
+        const int GroupColumns = 8 * Nr;
+        nint panelStride = (nint)kc * Nr;
+        for (int g = 0; g < cols; g += GroupColumns)
+        {
+            int groupCols = Math.Min(GroupColumns, cols - g);
+            int full = groupCols / Nr * Nr;
+            int rest = groupCols - full;
+            float* groupPanels = destination + (nint)(g / Nr) * panelStride;
+            for (int p = 0; p < kc; p++)
+            {
+                float* from = source + p * ldb + g;
+                float* to = groupPanels + (nint)p * Nr;
+                for (int s = 0; s < full; s += Nr)
+                {
+                    Vector256.Load(from + s).Store(to);
+                    Vector256.Load(from + s + 8).Store(to + 8);
+                    to += panelStride;
+                }
+
+                for (int c = 0; c < rest; c++)
+                {
+                    to[c] = from[full + c];
+                }
+
+                for (int c = rest; rest > 0 && c < Nr; c++)
+                {
+                    to[c] = 0f;
+                }
+            }
         }
     }
 

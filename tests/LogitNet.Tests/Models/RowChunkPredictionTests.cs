@@ -13,7 +13,7 @@ namespace LogitNet.Tests.Models;
 public class RowChunkPredictionTests
 {
     // Four whole chunks and a partial one.
-    private const int Rows = 4 * Sequential.ChunkRows + 76;
+    private static readonly int Rows = 4 * Sequential.ChunkRows + 76;
 
     [Fact]
     public void RowChunks_GiveTheLayerByLayerBits_OnAnyThreadCount()
