@@ -70,10 +70,11 @@ internal static partial class BinaryCrossentropyKernel
                 loss[i] = -Math.Abs((double)yPred[i]);
             }
 
-            LossVectorMath.ExpNonPositive<AccurateExp>(loss);
+            // Our exponential and logarithm on every lane and tail alike (not AccurateExp on AVX-512 bodies with
+            // Math.Exp tails, nor the platform's log, whose vector and scalar forms differ by an ulp): a value's loss
+            // and gradient bits then depend on neither the instruction set nor its position in the batch.
+            VectorExp.ExpNonPositiveAccurate(loss);
             TensorPrimitives.Add((ReadOnlySpan<double>)loss, 1.0, gradient);
-            // Our logarithm, not TensorPrimitives.Log: the platform's vector and scalar logarithms differ by a
-            // double ulp on about 0.75% of arguments, which moved a float loss between batch positions and ISAs.
             VectorLog.Log(gradient);
 
             i = 0;
