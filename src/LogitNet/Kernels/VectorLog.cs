@@ -12,9 +12,9 @@ namespace LogitNet.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Method (fdlibm's <c>e_log.c</c>, table-free): x = 2^k·m with m ∈ [sqrt(1/2), sqrt(2)), read from the
-/// bits after adding an offset that moves the exponent boundary from 2 to sqrt(2) (subnormals are first
-/// scaled by 2^52); f = m - 1 (exact), s = f/(2 + f), and ln m = f - f²/2 + s·(f²/2 + R(s²)) where R is
+/// Method (fdlibm's <c>e_log.c</c>, table-free): x = 2^k·m with m ∈ [sqrt(1/2), sqrt(2)) (the ends cut at
+/// their high 32 bits), read from the bits after adding an offset that moves the exponent boundary from 2 to
+/// sqrt(2) (subnormals are first scaled by 2^52); f = m - 1 (exact), s = f/(2 + f), and ln m = f - f²/2 + s·(f²/2 + R(s²)) where R is
 /// fdlibm's degree-14 even polynomial (|error of R| &lt; 2^-58.45 on the interval). The large terms k·ln2Hi
 /// (exact: ln2Hi has 32 significant bits), f and -f²/2 are added with their rounding errors carried into
 /// the small ones (k·ln2Lo, s·(f²/2 + R)), so the result is rounded about once. k is formed as a double from
@@ -30,13 +30,14 @@ namespace LogitNet.Kernels;
 /// Error: under 0.6 double ulp (0.5 for the final rounding, about 0.07 for the roundings of the small
 /// terms: s, f²/2 + R and the fused sum), measured 0.566 ulp against a double-double reference over
 /// 86,682 arguments (every power of two and its neighbours, subnormals, 1 ± a few ulps, the reduction
-/// boundary, random); 0.24% of them are not the nearest double.
+/// boundary, random; an mpmath check of the same outputs at 200 bits agrees: 0.5657); 0.24% of them are not
+/// the nearest double.
 /// Edge cases: ln 1 = +0 exactly, ±0 → -inf, x &lt; 0 (including -inf) → NaN, +inf → +inf, NaN → the same NaN.
 /// </para>
 /// </remarks>
 internal static class VectorLog
 {
-    // fdlibm's split of ln 2: Hi has its low 32 bits zero, so k·Ln2Hi is exact for |k| < 2^21.
+    // fdlibm's split of ln 2: Hi has 32 significant bits (its low 21 zero), so k·Ln2Hi is exact for |k| < 2^21.
     private const double Ln2Hi = 6.93147180369123816490e-01;
     private const double Ln2Lo = 1.90821492927058770002e-10;
 
@@ -60,6 +61,7 @@ internal static class VectorLog
     private const long SqrtHalfBits = 0x3FE6A09E00000000L;
     private const long SqrtHalfOffset = 0x3FF0000000000000L - SqrtHalfBits;
     private const long MantissaMask = 0x000FFFFFFFFFFFFFL;
+
     /// <summary>
     /// values[i] = ln values[i], in place: the widest hardware vectors first, then one lane of the 256-bit code
     /// (software vectors where there is no hardware), so each value gets the same bits wherever it stands.
