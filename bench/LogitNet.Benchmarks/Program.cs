@@ -5,6 +5,7 @@ using LogitNet.Benchmarks;
 // Six Stopwatch harnesses serve the side-by-side peer scripts instead:
 //   `-- --quick [case filter]`                  the GEMM against OpenBLAS, trials interleaved;
 //   `-- --quick-losses THREADS [case ...]`      the fused losses (bench/peers/torch_losses.py);
+//   `-- --log-kernels [TRIALS]`                 the kernels that take a double logarithm, thread CPU time (bench/results/vlog.md);
 //   `-- --train DATA_DIR THREADS [S M L]`       the MLP training throughput (bench/peers/train_mlp.sh);
 //   `-- --convnet THREADS EPOCHS [SEED]`       Keras's MNIST convnet (bench/peers/train_convnet.sh);
 //   `-- --convprof`                             CPU time of each of the convnet's kernels;
@@ -17,6 +18,12 @@ using LogitNet.Benchmarks;
 if (args.Length > 0 && args[0] == "--quick")
 {
     GemmQuick.Run(args[1..]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--log-kernels")
+{
+    LogKernelsQuick.Run(args[1..]);
     return;
 }
 

@@ -70,9 +70,12 @@ internal static partial class BinaryCrossentropyKernel
                 loss[i] = -Math.Abs((double)yPred[i]);
             }
 
-            LossVectorMath.ExpNonPositive<AccurateExp>(loss);
+            // Our exponential and logarithm on every lane and tail alike (not AccurateExp on AVX-512 bodies with
+            // Math.Exp tails, nor the platform's log, whose vector and scalar forms differ by an ulp): a value's loss
+            // and gradient bits then depend on neither the instruction set nor its position in the batch.
+            VectorExp.ExpNonPositiveAccurate(loss);
             TensorPrimitives.Add((ReadOnlySpan<double>)loss, 1.0, gradient);
-            TensorPrimitives.Log((ReadOnlySpan<double>)gradient, gradient);
+            VectorLog.Log(gradient);
 
             i = 0;
             bool anyCancelled = false;

@@ -51,10 +51,11 @@ internal static class SoftmaxRow
     /// A NaN entry makes <paramref name="rest"/> NaN; -inf entries contribute 0. The vector loop
     /// takes 8 floats a step; the last partial step reloads the row's last 8 floats and masks off
     /// the lanes already counted, so a row of 10 costs two vector steps and no scalar exponentials.
+    /// Rows shorter than 8 run one lane of the same exponential per entry.
     /// </remarks>
     public static void SumExp(ReadOnlySpan<float> row, double max, Span<double> exponentials, out double ties, out double rest)
     {
-        if (row.Length < Step || !Vector256.IsHardwareAccelerated)
+        if (row.Length < Step)
         {
             SumExpScalar(row, max, exponentials, out ties, out rest);
         }
@@ -64,6 +65,8 @@ internal static class SoftmaxRow
         }
         else
         {
+            // Also without hardware vectors: software vectors do the same operations and add the lanes in the
+            // same order, where a scalar loop would sum in another order and give other bits.
             SumExp256(row, max, exponentials, out ties, out rest);
         }
     }
@@ -162,6 +165,10 @@ internal static class SoftmaxRow
             Vector256.GreaterThanOrEqual(Vector256.Create(4.0, 5.0, 6.0, 7.0), threshold));
     }
 
+    /// <summary>
+    /// Rows shorter than one vector step: one lane of <see cref="VectorExp"/> per entry (not <see cref="Math.Exp"/>,
+    /// whose bits differ near float32 rounding boundaries), so an entry's e^(z - max) is the same as in a long row.
+    /// </summary>
     private static void SumExpScalar(ReadOnlySpan<float> row, double max, Span<double> exponentials, out double ties, out double rest)
     {
         double tiesSum = 0;
@@ -176,7 +183,7 @@ internal static class SoftmaxRow
             }
             else
             {
-                e = Math.Exp(d);
+                e = VectorExp.ExpNonPositive(Vector256.Create(d)).ToScalar();
                 restSum += e;
             }
 
@@ -205,7 +212,8 @@ internal static class SoftmaxRow
             return Log1p(Vector512.Create(argument)).ToScalar();
         }
 
-        return Vector256.IsHardwareAccelerated ? Log1p(Vector256.Create(argument)).ToScalar() : StableMath.Log1p(argument);
+        // Without hardware vectors this runs in software, with the same bits.
+        return Log1p(Vector256.Create(argument)).ToScalar();
     }
 
     /// <summary>Rows per block when the logarithms of several rows are taken together (<see cref="Log1pBlock"/>).</summary>
@@ -222,24 +230,19 @@ internal static class SoftmaxRow
         {
             Log1p(Vector512.LoadUnsafe(ref start)).StoreUnsafe(ref start);
         }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Log1p(Vector256.LoadUnsafe(ref start)).StoreUnsafe(ref start);
-            Log1p(Vector256.LoadUnsafe(ref start, 4)).StoreUnsafe(ref start, 4);
-        }
         else
         {
-            for (int i = 0; i < Block; i++)
-            {
-                values[i] = StableMath.Log1p(values[i]);
-            }
+            // Software vectors too (no intrinsics): the same operations, so the same bits as hardware.
+            Log1p(Vector256.LoadUnsafe(ref start)).StoreUnsafe(ref start);
+            Log1p(Vector256.LoadUnsafe(ref start, 4)).StoreUnsafe(ref start, 4);
         }
     }
 
     /// <summary>
-    /// log1p(t) for t ≥ 0 by Goldberg's method (see <see cref="StableMath.Log1p"/>) with the
-    /// platform's vector logarithm: u = fl(1 + t), log(u)·t/(u - 1), or t where u rounds to 1.
-    /// A few double ulps; the suite's tiny log-softmax values (-1e-30 and below) check it.
+    /// log1p(t) for t ≥ 0 by Goldberg's method (see <see cref="StableMath.Log1p"/>) with our vector
+    /// logarithm (<see cref="VectorLog"/>, the same bits on every instruction set): u = fl(1 + t),
+    /// log(u)·t/(u - 1), or t where u rounds to 1. A few double ulps; the suite's tiny log-softmax
+    /// values (-1e-30 and below) check it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Log1p(Vector512<double> t)
@@ -247,7 +250,7 @@ internal static class SoftmaxRow
         Vector512<double> one = Vector512<double>.One;
         Vector512<double> u = one + t;
         // Lanes where u == 1 divide 0 by 0; the select discards them.
-        return Vector512.ConditionalSelect(Vector512.Equals(u, one), t, Vector512.Log(u) * (t / (u - one)));
+        return Vector512.ConditionalSelect(Vector512.Equals(u, one), t, VectorLog.Log(u) * (t / (u - one)));
     }
 
     /// <summary>The 256-bit form of <see cref="Log1p(Vector512{double})"/>.</summary>
@@ -256,7 +259,7 @@ internal static class SoftmaxRow
     {
         Vector256<double> one = Vector256<double>.One;
         Vector256<double> u = one + t;
-        return Vector256.ConditionalSelect(Vector256.Equals(u, one), t, Vector256.Log(u) * (t / (u - one)));
+        return Vector256.ConditionalSelect(Vector256.Equals(u, one), t, VectorLog.Log(u) * (t / (u - one)));
     }
 
     /// <summary>
