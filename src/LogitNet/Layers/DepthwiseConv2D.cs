@@ -200,7 +200,8 @@ public sealed class DepthwiseConv2D : Layer
     protected override Tensor ForwardCore(Tensor input, LayerContext context)
     {
         Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
-        Tensor product = Activation == Activation.Linear ? output : context.Buffer(PreActivationSlot, _outputShape);
+        // ReLU runs in place: its backward pass reads only the output.
+        Tensor product = Activation is Activation.Linear or Activation.Relu ? output : context.Buffer(PreActivationSlot, _outputShape);
         // The expanded input stays in its buffer for the backward pass.
         Tensor? expanded = DepthMultiplier == 1 ? null : context.Buffer(ExpandedInputSlot, _expandedShape);
         context.State<DepthwiseConv2DPasses>().Forward(_window, context.BatchSize, InputShapeSpan[2], DepthMultiplier, Activation, input, expanded,
@@ -219,7 +220,7 @@ public sealed class DepthwiseConv2D : Layer
         Tensor? inputGradient = context.NeedsInputGradient ? context.Buffer(InputGradientSlot, InputShapeSpan) : null;
         if (!linear || inputGradient is not null)
         {
-            passes.InputGradient(g, batch, InputShapeSpan[2], DepthMultiplier, Activation, linear ? null : context.Buffer(PreActivationSlot, _outputShape),
+            passes.InputGradient(g, batch, InputShapeSpan[2], DepthMultiplier, Activation, Activation is Activation.Linear or Activation.Relu ? null : context.Buffer(PreActivationSlot, _outputShape),
                 context.Output, outputGradient, dz, _kernel!.Value,
                 inputGradient is not null && DepthMultiplier > 1 ? context.Buffer(ExpandedInputGradientSlot, _expandedShape) : null, inputGradient);
         }

@@ -131,7 +131,13 @@ internal sealed class DepthwiseConv2DPasses : IParallelJob
         }
 
         Span<float> dz = Slice(_productGradient!, firstSample, count, outputLength);
-        if (_activation != Activation.Linear)
+        if (_activation == Activation.Relu)
+        {
+            // Vectorised selects, the bits of ActivationFunction.Backward's branches (which mispredict on random signs).
+            BiasGradient.ReluBackward(Slice(_output!, firstSample, count, outputLength), Slice(_outputGradient!, firstSample, count, outputLength), dz,
+                count * _g.OutputPixels, k, default);
+        }
+        else if (_activation != Activation.Linear)
         {
             ActivationFunction.Backward(_activation, Slice(_product!, firstSample, count, outputLength), Slice(_output!, firstSample, count, outputLength),
                 Slice(_outputGradient!, firstSample, count, outputLength), dz, k);
