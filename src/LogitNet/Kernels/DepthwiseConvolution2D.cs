@@ -153,8 +153,8 @@ internal static class DepthwiseConvolution2D
     /// <remarks>
     /// Every entry sums over samples, then output pixels in row order, from +0, a product rounded before each sum:
     /// entries share nothing, so a cut by channels (one thread per block of channels) changes no bit. Per sample
-    /// and tap, the output pixels whose tap falls inside the image form a rectangle; blocks of four, two and one
-    /// vectors of channels keep their sums in registers across it, so the inner loop is a load of each operand,
+    /// output row and tap, the output pixels whose tap falls inside the image form a run; blocks of four, two and one
+    /// vectors of channels keep their sums in registers along it, so the inner loop is a load of each operand,
     /// a multiply and an add.
     /// </remarks>
     public static void BackwardKernel(in Window2D g, int batch, ReadOnlySpan<float> xe, ReadOnlySpan<float> dz, Span<float> kernelGradient,
@@ -184,7 +184,6 @@ internal static class DepthwiseConvolution2D
         ref float dz0 = ref MemoryMarshal.GetReference(dz);
         ref float dw0 = ref MemoryMarshal.GetReference(kernelGradient);
         ref float db0 = ref MemoryMarshal.GetReference(biasGradient);
-        int rowStep = g.OutputWidth * k;
         for (int n = 0; n < batch; n++)
         {
             int sampleOutput = n * g.OutputPixels * k;
@@ -194,22 +193,32 @@ internal static class DepthwiseConvolution2D
                 SumRectangle(ref dz0, ref dz0, ref db0, 0, sampleOutput, 0, 1, g.OutputPixels, 0, 0, 0, k, first, end, bias: true);
             }
 
-            for (int ky = 0; ky < g.KernelHeight; ky++)
+            // Output row by output row, so a row's taps read a few input rows still in the core's cache (tap by tap
+            // over the whole sample re-read an image larger than the L2 once per tap).
+            for (int oy = 0; oy < g.OutputHeight; oy++)
             {
-                (int oy0, int oy1) = OutputsInside(ky * g.DilationHeight - g.PadTop, g.StrideHeight, g.InputHeight, g.OutputHeight);
-                for (int kx = 0; kx < g.KernelWidth && oy0 < oy1; kx++)
+                for (int ky = 0; ky < g.KernelHeight; ky++)
                 {
-                    (int ox0, int ox1) = OutputsInside(kx * g.DilationWidth - g.PadLeft, g.StrideWidth, g.InputWidth, g.OutputWidth);
-                    if (ox0 >= ox1)
+                    int iy = oy * g.StrideHeight + ky * g.DilationHeight - g.PadTop;
+                    if (iy < 0 || iy >= g.InputHeight)
                     {
                         continue;
                     }
 
-                    int iy0 = oy0 * g.StrideHeight + ky * g.DilationHeight - g.PadTop, ix0 = ox0 * g.StrideWidth + kx * g.DilationWidth - g.PadLeft;
-                    int input = ((n * g.InputHeight + iy0) * g.InputWidth + ix0) * k;
-                    int output = sampleOutput + (oy0 * g.OutputWidth + ox0) * k;
-                    SumRectangle(ref x0, ref dz0, ref dw0, input, output, (ky * g.KernelWidth + kx) * k, oy1 - oy0, ox1 - ox0,
-                        g.StrideHeight * g.InputWidth * k, g.StrideWidth * k, rowStep, k, first, end, bias: false);
+                    for (int kx = 0; kx < g.KernelWidth; kx++)
+                    {
+                        (int ox0, int ox1) = OutputsInside(kx * g.DilationWidth - g.PadLeft, g.StrideWidth, g.InputWidth, g.OutputWidth);
+                        if (ox0 >= ox1)
+                        {
+                            continue;
+                        }
+
+                        int ix0 = ox0 * g.StrideWidth + kx * g.DilationWidth - g.PadLeft;
+                        int input = ((n * g.InputHeight + iy) * g.InputWidth + ix0) * k;
+                        int output = sampleOutput + (oy * g.OutputWidth + ox0) * k;
+                        SumRectangle(ref x0, ref dz0, ref dw0, input, output, (ky * g.KernelWidth + kx) * k, 1, ox1 - ox0,
+                            0, g.StrideWidth * k, 0, k, first, end, bias: false);
+                    }
                 }
             }
         }

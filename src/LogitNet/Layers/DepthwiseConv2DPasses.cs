@@ -26,7 +26,7 @@ internal sealed class DepthwiseConv2DPasses : IParallelJob
     /// </summary>
     private const int ChunkWork = 256 * 1024;
 
-    /// <summary>A kernel-gradient chunk's channels come in blocks of 16: a 64-byte cache line, whole vectors of 4, 8 or 16 lanes.</summary>
+    /// <summary>A kernel-gradient chunk's channels come in blocks of 16 (or 32): 64-byte cache lines, whole vectors of 4, 8 or 16 lanes.</summary>
     private const int ChannelBlock = 16;
 
     private Pass _pass;
@@ -90,8 +90,11 @@ internal sealed class DepthwiseConv2DPasses : IParallelJob
         (_g, _batch) = (g, batch);
         (_expanded, _productGradient, _kernel, _bias) = (expandedInput, productGradient, kernelGradient, biasGradient);
         long perChannel = Math.Max(1L, (long)batch * g.OutputPixels * g.KernelHeight * g.KernelWidth);
-        long blocks = Math.Max(1L, (ChunkWork + ChannelBlock * perChannel - 1) / (ChannelBlock * perChannel));
-        _perChunk = (int)Math.Min(blocks * ChannelBlock, Math.Max(g.Channels, 1));
+        // Wide layers take blocks of 32 channels (four 8-lane vectors, whose four independent sums keep the adder busy);
+        // narrower ones 16, so that 32 channels still make two chunks.
+        int block = g.Channels >= 4 * ChannelBlock ? 2 * ChannelBlock : ChannelBlock;
+        long blocks = Math.Max(1L, (ChunkWork + block * perChannel - 1) / (block * perChannel));
+        _perChunk = (int)Math.Min(blocks * block, Math.Max(g.Channels, 1));
         _chunks = (g.Channels + _perChunk - 1) / _perChunk;
         Start(Pass.KernelGradient);
     }
