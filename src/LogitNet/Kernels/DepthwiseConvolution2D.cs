@@ -180,6 +180,13 @@ internal static class DepthwiseConvolution2D
             biasGradient[first..end].Clear();
         }
 
+        // Per kernel column, the outputs [first, end) of a row whose tap reads inside the image (the same on every row).
+        Span<int> columnRanges = g.KernelWidth <= 256 ? stackalloc int[2 * g.KernelWidth] : new int[2 * g.KernelWidth];
+        for (int kx = 0; kx < g.KernelWidth; kx++)
+        {
+            (columnRanges[2 * kx], columnRanges[2 * kx + 1]) = OutputsInside(kx * g.DilationWidth - g.PadLeft, g.StrideWidth, g.InputWidth, g.OutputWidth);
+        }
+
         ref float x0 = ref MemoryMarshal.GetReference(xe);
         ref float dz0 = ref MemoryMarshal.GetReference(dz);
         ref float dw0 = ref MemoryMarshal.GetReference(kernelGradient);
@@ -207,7 +214,7 @@ internal static class DepthwiseConvolution2D
 
                     for (int kx = 0; kx < g.KernelWidth; kx++)
                     {
-                        (int ox0, int ox1) = OutputsInside(kx * g.DilationWidth - g.PadLeft, g.StrideWidth, g.InputWidth, g.OutputWidth);
+                        int ox0 = columnRanges[2 * kx], ox1 = columnRanges[2 * kx + 1];
                         if (ox0 >= ox1)
                         {
                             continue;
@@ -357,11 +364,6 @@ internal static class DepthwiseConvolution2D
     public static void BackwardInput(in Window2D g, int batch, ReadOnlySpan<float> dz, ReadOnlySpan<float> w, Span<float> dxe)
     {
         int k = g.Channels;
-        if ((g.StrideHeight > 1 && g.DilationHeight > 1) || (g.StrideWidth > 1 && g.DilationWidth > 1))
-        {
-            throw new ArgumentException("Strides above 1 with a dilation above 1 along the same axis are not supported (the layer refuses them).", nameof(g));
-        }
-
         if (dxe.Length < batch * g.InputLength || w.Length < g.KernelHeight * g.KernelWidth * k || dz.Length < batch * g.OutputPixels * k)
         {
             throw new ArgumentException("Spans shorter than the geometry needs.");
@@ -370,56 +372,70 @@ internal static class DepthwiseConvolution2D
         ref float dz0 = ref MemoryMarshal.GetReference(dz);
         ref float w0 = ref MemoryMarshal.GetReference(w);
         ref float dx0 = ref MemoryMarshal.GetReference(dxe);
+        // Per input row and column, the taps that read it from a whole output, as (kernel offset, output offset) pairs
+        // in gathering order; only a kernel over 256 rows or columns needs the heap.
+        Span<int> rows = g.KernelHeight <= 256 ? stackalloc int[2 * g.KernelHeight] : new int[2 * g.KernelHeight];
+        Span<int> columns = g.KernelWidth <= 256 ? stackalloc int[2 * g.KernelWidth] : new int[2 * g.KernelWidth];
         for (int n = 0; n < batch; n++)
         {
             for (int iy = 0; iy < g.InputHeight; iy++)
             {
-                TapAxis rows = new(iy + g.PadTop, g.KernelHeight, g.StrideHeight, g.DilationHeight);
+                int rowCount = AxisTaps(iy + g.PadTop, g.KernelHeight, g.StrideHeight, g.DilationHeight, g.OutputHeight,
+                    g.KernelWidth * k, g.OutputWidth * k, rows);
                 for (int ix = 0; ix < g.InputWidth; ix++)
                 {
-                    TapAxis columns = new(ix + g.PadLeft, g.KernelWidth, g.StrideWidth, g.DilationWidth);
-                    GatherPixel(g, ref dz0, ref w0, ref dx0, n * g.OutputPixels * k, ((n * g.InputHeight + iy) * g.InputWidth + ix) * k, rows, columns);
+                    int columnCount = AxisTaps(ix + g.PadLeft, g.KernelWidth, g.StrideWidth, g.DilationWidth, g.OutputWidth, k, k, columns);
+                    GatherPixel(k, ref dz0, ref w0, ref dx0, n * g.OutputPixels * k, ((n * g.InputHeight + iy) * g.InputWidth + ix) * k,
+                        rows[..(2 * rowCount)], columns[..(2 * columnCount)]);
                 }
             }
         }
     }
 
-    private static void GatherPixel(in Window2D g, ref float dz0, ref float w0, ref float dx0, int sampleOutput, int target, TapAxis rows, TapAxis columns)
+    /// <summary>
+    /// The taps of one axis that read input position <c>i</c> (<c>position = i + padding</c>) from a whole output
+    /// <c>o = (position − t·dilation) / stride</c> inside [0, outputs), last tap first (so outputs rise), written to
+    /// <paramref name="taps"/> as pairs (t·<paramref name="kernelStep"/>, o·<paramref name="outputStep"/>); returns how many.
+    /// </summary>
+    private static int AxisTaps(int position, int kernel, int stride, int dilation, int outputs, int kernelStep, int outputStep, Span<int> taps)
     {
-        int k = g.Channels;
+        int count = 0;
+        for (int t = kernel - 1; t >= 0; t--)
+        {
+            int offset = position - t * dilation;
+            if (offset < 0 || offset % stride != 0)
+            {
+                continue;
+            }
+
+            int o = offset / stride;
+            if (o >= outputs)
+            {
+                break;
+            }
+
+            taps[2 * count] = t * kernelStep;
+            taps[2 * count + 1] = o * outputStep;
+            count++;
+        }
+
+        return count;
+    }
+
+    private static void GatherPixel(int k, ref float dz0, ref float w0, ref float dx0, int sampleOutput, int target, ReadOnlySpan<int> rows, ReadOnlySpan<int> columns)
+    {
         bool vectors = Vector.IsHardwareAccelerated;
         int width = Vector<float>.Count;
         int c = 0;
         for (; vectors && c + 4 * width <= k; c += 4 * width)
         {
             Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero, a2 = Vector<float>.Zero, a3 = Vector<float>.Zero;
-            for (int ky = rows.Top; ky >= 0; ky -= rows.Step)
+            for (int r = 0; r < rows.Length; r += 2)
             {
-                int oy = rows.Output(ky);
-                if (oy < 0)
+                int wr = rows[r] + c, dr = sampleOutput + rows[r + 1] + c;
+                for (int q = 0; q < columns.Length; q += 2)
                 {
-                    continue;
-                }
-
-                if (oy >= g.OutputHeight)
-                {
-                    break;
-                }
-
-                for (int kx = columns.Top; kx >= 0; kx -= columns.Step)
-                {
-                    int ox = columns.Output(kx);
-                    if (ox < 0)
-                    {
-                        continue;
-                    }
-
-                    if (ox >= g.OutputWidth)
-                    {
-                        break;
-                    }
-
-                    nuint di = (nuint)(sampleOutput + (oy * g.OutputWidth + ox) * k + c), wi = (nuint)((ky * g.KernelWidth + kx) * k + c);
+                    nuint di = (nuint)(dr + columns[q + 1]), wi = (nuint)(wr + columns[q]);
                     Vector<float> p0 = Vector.LoadUnsafe(ref dz0, di) * Vector.LoadUnsafe(ref w0, wi);
                     Vector<float> p1 = Vector.LoadUnsafe(ref dz0, di + (nuint)width) * Vector.LoadUnsafe(ref w0, wi + (nuint)width);
                     Vector<float> p2 = Vector.LoadUnsafe(ref dz0, di + (nuint)(2 * width)) * Vector.LoadUnsafe(ref w0, wi + (nuint)(2 * width));
@@ -440,34 +456,12 @@ internal static class DepthwiseConvolution2D
         for (; vectors && c + width <= k; c += width)
         {
             Vector<float> a = Vector<float>.Zero;
-            for (int ky = rows.Top; ky >= 0; ky -= rows.Step)
+            for (int r = 0; r < rows.Length; r += 2)
             {
-                int oy = rows.Output(ky);
-                if (oy < 0)
+                int wr = rows[r] + c, dr = sampleOutput + rows[r + 1] + c;
+                for (int q = 0; q < columns.Length; q += 2)
                 {
-                    continue;
-                }
-
-                if (oy >= g.OutputHeight)
-                {
-                    break;
-                }
-
-                for (int kx = columns.Top; kx >= 0; kx -= columns.Step)
-                {
-                    int ox = columns.Output(kx);
-                    if (ox < 0)
-                    {
-                        continue;
-                    }
-
-                    if (ox >= g.OutputWidth)
-                    {
-                        break;
-                    }
-
-                    Vector<float> p = Vector.LoadUnsafe(ref dz0, (nuint)(sampleOutput + (oy * g.OutputWidth + ox) * k + c))
-                        * Vector.LoadUnsafe(ref w0, (nuint)((ky * g.KernelWidth + kx) * k + c));
+                    Vector<float> p = Vector.LoadUnsafe(ref dz0, (nuint)(dr + columns[q + 1])) * Vector.LoadUnsafe(ref w0, (nuint)(wr + columns[q]));
                     a += p;
                 }
             }
@@ -478,70 +472,17 @@ internal static class DepthwiseConvolution2D
         for (; c < k; c++)
         {
             float a = 0f;
-            for (int ky = rows.Top; ky >= 0; ky -= rows.Step)
+            for (int r = 0; r < rows.Length; r += 2)
             {
-                int oy = rows.Output(ky);
-                if (oy < 0)
+                int wr = rows[r] + c, dr = sampleOutput + rows[r + 1] + c;
+                for (int q = 0; q < columns.Length; q += 2)
                 {
-                    continue;
-                }
-
-                if (oy >= g.OutputHeight)
-                {
-                    break;
-                }
-
-                for (int kx = columns.Top; kx >= 0; kx -= columns.Step)
-                {
-                    int ox = columns.Output(kx);
-                    if (ox < 0)
-                    {
-                        continue;
-                    }
-
-                    if (ox >= g.OutputWidth)
-                    {
-                        break;
-                    }
-
-                    float p = Unsafe.Add(ref dz0, sampleOutput + (oy * g.OutputWidth + ox) * k + c) * Unsafe.Add(ref w0, (ky * g.KernelWidth + kx) * k + c);
+                    float p = Unsafe.Add(ref dz0, dr + columns[q + 1]) * Unsafe.Add(ref w0, wr + columns[q]);
                     a += p;
                 }
             }
 
             Unsafe.Add(ref dx0, target + c) = a;
-        }
-    }
-
-    /// <summary>
-    /// The taps of one axis that read input position <c>i</c> (<c>position = i + padding</c>), from the last to the first:
-    /// tap t reads it from output <c>(position − t·dilation) / stride</c> when that divides exactly. Strides above 1 come
-    /// with dilation 1 (the layer's rule), so those taps are every stride-th one from <see cref="Top"/> down, and their
-    /// outputs rise as the tap falls: those below 0 come first, those past the last output end the walk.
-    /// </summary>
-    private readonly struct TapAxis
-    {
-        private readonly int _position, _stride, _dilation;
-
-        public TapAxis(int position, int kernel, int stride, int dilation)
-        {
-            (_position, _stride, _dilation) = (position, stride, dilation);
-            Step = stride;
-            // The last tap t with (position − t) ≡ 0 (mod stride); every tap when the stride is 1.
-            Top = stride == 1 ? kernel - 1 : kernel - 1 - ((((kernel - 1 - position) % stride) + stride) % stride);
-        }
-
-        /// <summary>The last tap that reads the position from a whole output (may be negative: none).</summary>
-        public int Top { get; }
-
-        /// <summary>The step between such taps.</summary>
-        public int Step { get; }
-
-        /// <summary>The output tap <paramref name="t"/> reads the position from; negative when it lies before the first.</summary>
-        public int Output(int t)
-        {
-            int offset = _position - t * _dilation;
-            return offset < 0 ? -1 : offset / _stride;
         }
     }
 
