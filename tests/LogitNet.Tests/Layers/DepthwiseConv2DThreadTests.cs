@@ -24,6 +24,7 @@ public class DepthwiseConv2DThreadTests
         [16, 16, 40, 5, 1, 2, true, 1],    // batch 1
         [6, 5, 3, 3, 2, 1, true, 3],       // small: one chunk of each kind
         [12, 12, 33, 4, 1, 3, true, 9],    // even kernel, stride past half the kernel
+        [8, 8, 70, 3, 2, 1, true, 5],      // 140 channels: kernel-gradient chunks of 128 + 12
     ];
 
     [Theory]
