@@ -60,7 +60,7 @@ internal sealed class DepthwiseConv2DPasses : IParallelJob
 
     /// <summary>
     /// <c>output = activation(product)</c>, <c>product = depthwise(input, kernel) + bias</c> (the same tensor for a linear
-    /// activation); <paramref name="expanded"/> receives the input repeated to C·M channels (null when M is 1).
+    /// activation or ReLU, which runs in place); <paramref name="expanded"/> receives the input repeated to C·M channels (null when M is 1).
     /// </summary>
     public void Forward(in Window2D g, int batch, int channels, int multiplier, Activation activation, Tensor input, Tensor? expanded,
         Tensor kernel, Tensor? bias, Tensor product, Tensor output)
@@ -73,7 +73,8 @@ internal sealed class DepthwiseConv2DPasses : IParallelJob
     /// <summary>
     /// dL/d(product) into <paramref name="productGradient"/> (unless the activation is linear: then it is
     /// <paramref name="outputGradient"/>), and dL/d(input) into <paramref name="inputGradient"/> when it is not null,
-    /// through <paramref name="expandedGradient"/> when M is above 1.
+    /// through <paramref name="expandedGradient"/> when M is above 1. <paramref name="product"/> is read only by activations
+    /// other than linear and ReLU (ReLU's derivative comes from the output's sign).
     /// </summary>
     public void InputGradient(in Window2D g, int batch, int channels, int multiplier, Activation activation, Tensor? product, Tensor output,
         Tensor outputGradient, Tensor productGradient, Tensor kernel, Tensor? expandedGradient, Tensor? inputGradient)
