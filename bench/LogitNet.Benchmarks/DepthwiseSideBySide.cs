@@ -5,7 +5,7 @@ using LogitNet.Layers;
 namespace LogitNet.Benchmarks;
 
 /// <summary>
-/// DepthwiseConv2D forward and forward + backward per batch, one thread, the median of several timed
+/// DepthwiseConv2D forward and forward + backward per batch, one thread (or the threads given), the median of several timed
 /// rounds; bench/peers/depthwise.py runs the same shapes in PyTorch (Conv2d with groups = channels).
 /// </summary>
 internal static class DepthwiseSideBySide
@@ -18,9 +18,9 @@ internal static class DepthwiseSideBySide
         (32, 56, 56, 32, 3, 1, 2),
     ];
 
-    public static void Run()
+    public static void Run(int threads = 1)
     {
-        Parallelism.MaxThreads = 1;
+        Parallelism.MaxThreads = threads;
         Console.WriteLine("case, forward ms, forward+backward ms, forward GFLOP/s");
         foreach ((int n, int h, int w, int c, int k, int m, int s) in Cases)
         {

@@ -10,7 +10,8 @@ using LogitNet.Benchmarks;
 //   `-- --convnet THREADS EPOCHS [SEED]`       Keras's MNIST convnet (bench/peers/train_convnet.sh);
 //   `-- --convprof`                             CPU time of each of the convnet's kernels;
 //   `-- --textcnn THREADS EPOCHS [SEED]`       the corpus's Embedding/Conv1D text model (bench/peers/train_textcnn.sh);
-//   `-- --depthwise`                            DepthwiseConv2D on one thread (bench/peers/depthwise.py);
+//   `-- --depthwise [THREADS]`                  DepthwiseConv2D on one thread (bench/peers/depthwise.py) or THREADS;
+//   `-- --dwblock THREADS`                      a MobileNet-like depthwise block, layer and model, on THREADS threads;
 //   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh);
 //   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh);
 //   `-- --predict-cpu DIR MODEL ROWS`          one thread's CPU time per Predict (finding where a row chunk's time goes).
@@ -47,7 +48,13 @@ if (args.Length > 0 && args[0] == "--convprof")
 
 if (args.Length > 0 && args[0] == "--depthwise")
 {
-    DepthwiseSideBySide.Run();
+    DepthwiseSideBySide.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--dwblock")
+{
+    DepthwiseBlock.Run(args[1..]);
     return;
 }
 

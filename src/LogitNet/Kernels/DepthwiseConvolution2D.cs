@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace LogitNet.Kernels;
@@ -14,8 +15,10 @@ namespace LogitNet.Kernels;
 /// </para>
 /// <para>
 /// Every sum runs in a fixed order (the bias, then the taps row by row; gradients over samples, then output
-/// pixels, then taps) with a separate multiply and add (never a fused multiply-add), so the vector lanes and
-/// the scalar tail round alike: the same bits on every instruction set. One thread.
+/// pixels) with a separate multiply and add (never a fused multiply-add), so the vector lanes and
+/// the scalar tail round alike: the same bits on every instruction set. Each call runs on the calling thread;
+/// <c>Layers/DepthwiseConv2DPasses</c> cuts a batch into calls by samples (forward, input gradient) and by
+/// channels (kernel and bias gradients), cuts that change no bit.
 /// </para>
 /// </remarks>
 internal static class DepthwiseConvolution2D
@@ -144,50 +147,84 @@ internal static class DepthwiseConvolution2D
     }
 
     /// <summary>
-    /// The kernel's gradient <c>dw[ky, kx, k] = Σ_(n, oy, ox) dz[n, oy, ox, k]·xe[n, iy, ix, k]</c> (overwritten),
-    /// and the bias's <c>db[k] = Σ dz[..., k]</c> when <paramref name="biasGradient"/> is not empty.
+    /// Channels <c>[first, end)</c> of the kernel's gradient <c>dw[ky, kx, k] = Σ_(n, oy, ox) dz[n, oy, ox, k]·xe[n, iy, ix, k]</c>
+    /// (overwritten), and of the bias's <c>db[k] = Σ dz[..., k]</c> when <paramref name="biasGradient"/> is not empty.
     /// </summary>
-    public static void BackwardKernel(in Window2D g, int batch, ReadOnlySpan<float> xe, ReadOnlySpan<float> dz, Span<float> kernelGradient, Span<float> biasGradient)
+    /// <remarks>
+    /// Every entry sums over samples, then output pixels in row order, from +0, a product rounded before each sum:
+    /// entries share nothing, so a cut by channels (one thread per block of channels) changes no bit. Per sample
+    /// output row and tap, the output pixels whose tap falls inside the image form a run; blocks of four, two and one
+    /// vectors of channels keep their sums in registers along it, so the inner loop is a load of each operand,
+    /// a multiply and an add.
+    /// </remarks>
+    public static void BackwardKernel(in Window2D g, int batch, ReadOnlySpan<float> xe, ReadOnlySpan<float> dz, Span<float> kernelGradient,
+        Span<float> biasGradient, int first, int end)
     {
         int k = g.Channels;
-        kernelGradient.Clear();
-        biasGradient.Clear();
-        for (int n = 0; n < batch; n++)
+        int taps = g.KernelHeight * g.KernelWidth;
+        bool hasBias = !biasGradient.IsEmpty;
+        // Bounds checked once here: every offset below stays inside these spans.
+        if (first < 0 || end > k || first > end || xe.Length < batch * g.InputLength || dz.Length < batch * g.OutputPixels * k
+            || kernelGradient.Length < taps * k || (hasBias && biasGradient.Length < k))
         {
-            for (int oy = 0; oy < g.OutputHeight; oy++)
-            {
-                for (int ox = 0; ox < g.OutputWidth; ox++)
-                {
-                    ReadOnlySpan<float> row = dz.Slice((((n * g.OutputHeight) + oy) * g.OutputWidth + ox) * k, k);
-                    if (!biasGradient.IsEmpty)
-                    {
-                        Add(row, biasGradient);
-                    }
-
-                    foreach ((int input, int weight) in new Taps(g, n, oy, ox))
-                    {
-                        MultiplyAdd(xe.Slice(input, k), row, kernelGradient.Slice(weight, k));
-                    }
-                }
-            }
+            throw new ArgumentException("Spans shorter than the geometry needs, or channels outside it.");
         }
-    }
 
-    /// <summary>The input's gradient (of the expanded input) <c>dxe[n, iy, ix, k] = Σ dz[n, oy, ox, k]·w[ky, kx, k]</c>, overwritten.</summary>
-    public static void BackwardInput(in Window2D g, int batch, ReadOnlySpan<float> dz, ReadOnlySpan<float> w, Span<float> dxe)
-    {
-        int k = g.Channels;
-        dxe.Clear();
+        for (int tap = 0; tap < taps; tap++)
+        {
+            kernelGradient.Slice(tap * k + first, end - first).Clear();
+        }
+
+        if (hasBias)
+        {
+            biasGradient[first..end].Clear();
+        }
+
+        // Per kernel column, the outputs [first, end) of a row whose tap reads inside the image (the same on every row).
+        Span<int> columnRanges = g.KernelWidth <= 256 ? stackalloc int[2 * g.KernelWidth] : new int[2 * g.KernelWidth];
+        for (int kx = 0; kx < g.KernelWidth; kx++)
+        {
+            (columnRanges[2 * kx], columnRanges[2 * kx + 1]) = OutputsInside(kx * g.DilationWidth - g.PadLeft, g.StrideWidth, g.InputWidth, g.OutputWidth);
+        }
+
+        ref float x0 = ref MemoryMarshal.GetReference(xe);
+        ref float dz0 = ref MemoryMarshal.GetReference(dz);
+        ref float dw0 = ref MemoryMarshal.GetReference(kernelGradient);
+        ref float db0 = ref MemoryMarshal.GetReference(biasGradient);
         for (int n = 0; n < batch; n++)
         {
+            int sampleOutput = n * g.OutputPixels * k;
+            if (hasBias)
+            {
+                // The bias's rectangle is every pixel, one row of OutputPixels: the same walk as a tap's.
+                SumRectangle(ref dz0, ref dz0, ref db0, 0, sampleOutput, 0, 1, g.OutputPixels, 0, 0, 0, k, first, end, bias: true);
+            }
+
+            // Output row by output row, so a row's taps read a few input rows still in the core's cache (tap by tap
+            // over the whole sample re-read an image larger than the L2 once per tap).
             for (int oy = 0; oy < g.OutputHeight; oy++)
             {
-                for (int ox = 0; ox < g.OutputWidth; ox++)
+                for (int ky = 0; ky < g.KernelHeight; ky++)
                 {
-                    ReadOnlySpan<float> row = dz.Slice((((n * g.OutputHeight) + oy) * g.OutputWidth + ox) * k, k);
-                    foreach ((int input, int weight) in new Taps(g, n, oy, ox))
+                    int iy = oy * g.StrideHeight + ky * g.DilationHeight - g.PadTop;
+                    if (iy < 0 || iy >= g.InputHeight)
                     {
-                        MultiplyAdd(row, w.Slice(weight, k), dxe.Slice(input, k));
+                        continue;
+                    }
+
+                    for (int kx = 0; kx < g.KernelWidth; kx++)
+                    {
+                        int ox0 = columnRanges[2 * kx], ox1 = columnRanges[2 * kx + 1];
+                        if (ox0 >= ox1)
+                        {
+                            continue;
+                        }
+
+                        int ix0 = ox0 * g.StrideWidth + kx * g.DilationWidth - g.PadLeft;
+                        int input = ((n * g.InputHeight + iy) * g.InputWidth + ix0) * k;
+                        int output = sampleOutput + (oy * g.OutputWidth + ox0) * k;
+                        SumRectangle(ref x0, ref dz0, ref dw0, input, output, (ky * g.KernelWidth + kx) * k, 1, ox1 - ox0,
+                            0, g.StrideWidth * k, 0, k, first, end, bias: false);
                     }
                 }
             }
@@ -195,8 +232,263 @@ internal static class DepthwiseConvolution2D
     }
 
     /// <summary>
+    /// <c>acc[c] += Σ_(rows, columns) x[input + ..., c]·dz[output + ..., c]</c> for c in [first, end), rows then columns in
+    /// order; with <paramref name="bias"/>, <c>acc[c] += Σ dz[output + ..., c]</c> (x unread).
+    /// </summary>
+    private static void SumRectangle(ref float x0, ref float dz0, ref float acc0, int input, int output, int target, int rows, int columns,
+        int inputRowStep, int inputColumnStep, int outputRowStep, int outputColumnStep, int first, int end, bool bias)
+    {
+        bool vectors = Vector.IsHardwareAccelerated;
+        int width = Vector<float>.Count;
+        int c = first;
+        for (; vectors && c + 4 * width <= end; c += 4 * width)
+        {
+            nuint t = (nuint)(target + c);
+            Vector<float> a0 = Vector.LoadUnsafe(ref acc0, t), a1 = Vector.LoadUnsafe(ref acc0, t + (nuint)width);
+            Vector<float> a2 = Vector.LoadUnsafe(ref acc0, t + (nuint)(2 * width)), a3 = Vector.LoadUnsafe(ref acc0, t + (nuint)(3 * width));
+            for (int r = 0; r < rows; r++)
+            {
+                nuint xi = (nuint)(input + r * inputRowStep + c), oi = (nuint)(output + r * outputRowStep + c);
+                for (int col = 0; col < columns; col++, xi += (nuint)inputColumnStep, oi += (nuint)outputColumnStep)
+                {
+                    Vector<float> d0 = Vector.LoadUnsafe(ref dz0, oi), d1 = Vector.LoadUnsafe(ref dz0, oi + (nuint)width);
+                    Vector<float> d2 = Vector.LoadUnsafe(ref dz0, oi + (nuint)(2 * width)), d3 = Vector.LoadUnsafe(ref dz0, oi + (nuint)(3 * width));
+                    if (!bias)
+                    {
+                        d0 *= Vector.LoadUnsafe(ref x0, xi);
+                        d1 *= Vector.LoadUnsafe(ref x0, xi + (nuint)width);
+                        d2 *= Vector.LoadUnsafe(ref x0, xi + (nuint)(2 * width));
+                        d3 *= Vector.LoadUnsafe(ref x0, xi + (nuint)(3 * width));
+                    }
+
+                    a0 += d0;
+                    a1 += d1;
+                    a2 += d2;
+                    a3 += d3;
+                }
+            }
+
+            a0.StoreUnsafe(ref acc0, t);
+            a1.StoreUnsafe(ref acc0, t + (nuint)width);
+            a2.StoreUnsafe(ref acc0, t + (nuint)(2 * width));
+            a3.StoreUnsafe(ref acc0, t + (nuint)(3 * width));
+        }
+
+        for (; vectors && c + 2 * width <= end; c += 2 * width)
+        {
+            nuint t = (nuint)(target + c);
+            Vector<float> a0 = Vector.LoadUnsafe(ref acc0, t), a1 = Vector.LoadUnsafe(ref acc0, t + (nuint)width);
+            for (int r = 0; r < rows; r++)
+            {
+                nuint xi = (nuint)(input + r * inputRowStep + c), oi = (nuint)(output + r * outputRowStep + c);
+                for (int col = 0; col < columns; col++, xi += (nuint)inputColumnStep, oi += (nuint)outputColumnStep)
+                {
+                    Vector<float> d0 = Vector.LoadUnsafe(ref dz0, oi), d1 = Vector.LoadUnsafe(ref dz0, oi + (nuint)width);
+                    if (!bias)
+                    {
+                        d0 *= Vector.LoadUnsafe(ref x0, xi);
+                        d1 *= Vector.LoadUnsafe(ref x0, xi + (nuint)width);
+                    }
+
+                    a0 += d0;
+                    a1 += d1;
+                }
+            }
+
+            a0.StoreUnsafe(ref acc0, t);
+            a1.StoreUnsafe(ref acc0, t + (nuint)width);
+        }
+
+        for (; vectors && c + width <= end; c += width)
+        {
+            nuint t = (nuint)(target + c);
+            Vector<float> a = Vector.LoadUnsafe(ref acc0, t);
+            for (int r = 0; r < rows; r++)
+            {
+                nuint xi = (nuint)(input + r * inputRowStep + c), oi = (nuint)(output + r * outputRowStep + c);
+                for (int col = 0; col < columns; col++, xi += (nuint)inputColumnStep, oi += (nuint)outputColumnStep)
+                {
+                    Vector<float> d = Vector.LoadUnsafe(ref dz0, oi);
+                    if (!bias)
+                    {
+                        d *= Vector.LoadUnsafe(ref x0, xi);
+                    }
+
+                    a += d;
+                }
+            }
+
+            a.StoreUnsafe(ref acc0, t);
+        }
+
+        for (; c < end; c++)
+        {
+            float a = Unsafe.Add(ref acc0, target + c);
+            for (int r = 0; r < rows; r++)
+            {
+                int xi = input + r * inputRowStep + c, oi = output + r * outputRowStep + c;
+                for (int col = 0; col < columns; col++, xi += inputColumnStep, oi += outputColumnStep)
+                {
+                    float d = Unsafe.Add(ref dz0, oi);
+                    if (!bias)
+                    {
+                        d *= Unsafe.Add(ref x0, xi);
+                    }
+
+                    a += d;
+                }
+            }
+
+            Unsafe.Add(ref acc0, target + c) = a;
+        }
+    }
+
+    /// <summary>
+    /// The outputs [first, end) of one axis whose tap at <paramref name="offset"/> (tap·dilation − padding) reads an
+    /// input inside [0, <paramref name="size"/>): <c>0 ≤ o·stride + offset &lt; size</c>.
+    /// </summary>
+    private static (int First, int End) OutputsInside(int offset, int stride, int size, int outputs)
+    {
+        int first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+        int end = size - offset <= 0 ? 0 : Math.Min(outputs, (size - offset + stride - 1) / stride);
+        return (Math.Min(first, end), end);
+    }
+
+    /// <summary>The input's gradient (of the expanded input) <c>dxe[n, iy, ix, k] = Σ dz[n, oy, ox, k]·w[ky, kx, k]</c>, overwritten.</summary>
+    /// <remarks>
+    /// Gathered per input pixel, its channels in blocks of four vectors (then single vectors, then one at a time)
+    /// whose sums stay in registers across the taps, as the forward pass does. Each sum starts at +0 and takes its
+    /// outputs in row order (the taps in reverse: a later tap reads the pixel from an earlier output), a product
+    /// rounded before each sum: the order of the scatter it replaced, so the bits are the same.
+    /// </remarks>
+    public static void BackwardInput(in Window2D g, int batch, ReadOnlySpan<float> dz, ReadOnlySpan<float> w, Span<float> dxe)
+    {
+        int k = g.Channels;
+        if (dxe.Length < batch * g.InputLength || w.Length < g.KernelHeight * g.KernelWidth * k || dz.Length < batch * g.OutputPixels * k)
+        {
+            throw new ArgumentException("Spans shorter than the geometry needs.");
+        }
+
+        ref float dz0 = ref MemoryMarshal.GetReference(dz);
+        ref float w0 = ref MemoryMarshal.GetReference(w);
+        ref float dx0 = ref MemoryMarshal.GetReference(dxe);
+        // Per input row and column, the taps that read it from a whole output, as (kernel offset, output offset) pairs
+        // in gathering order; only a kernel over 256 rows or columns needs the heap.
+        Span<int> rows = g.KernelHeight <= 256 ? stackalloc int[2 * g.KernelHeight] : new int[2 * g.KernelHeight];
+        Span<int> columns = g.KernelWidth <= 256 ? stackalloc int[2 * g.KernelWidth] : new int[2 * g.KernelWidth];
+        for (int n = 0; n < batch; n++)
+        {
+            for (int iy = 0; iy < g.InputHeight; iy++)
+            {
+                int rowCount = AxisTaps(iy + g.PadTop, g.KernelHeight, g.StrideHeight, g.DilationHeight, g.OutputHeight,
+                    g.KernelWidth * k, g.OutputWidth * k, rows);
+                for (int ix = 0; ix < g.InputWidth; ix++)
+                {
+                    int columnCount = AxisTaps(ix + g.PadLeft, g.KernelWidth, g.StrideWidth, g.DilationWidth, g.OutputWidth, k, k, columns);
+                    GatherPixel(k, ref dz0, ref w0, ref dx0, n * g.OutputPixels * k, ((n * g.InputHeight + iy) * g.InputWidth + ix) * k,
+                        rows[..(2 * rowCount)], columns[..(2 * columnCount)]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The taps of one axis that read input position <c>i</c> (<c>position = i + padding</c>) from a whole output
+    /// <c>o = (position − t·dilation) / stride</c> inside [0, outputs), last tap first (so outputs rise), written to
+    /// <paramref name="taps"/> as pairs (t·<paramref name="kernelStep"/>, o·<paramref name="outputStep"/>); returns how many.
+    /// </summary>
+    private static int AxisTaps(int position, int kernel, int stride, int dilation, int outputs, int kernelStep, int outputStep, Span<int> taps)
+    {
+        int count = 0;
+        for (int t = kernel - 1; t >= 0; t--)
+        {
+            int offset = position - t * dilation;
+            if (offset < 0 || offset % stride != 0)
+            {
+                continue;
+            }
+
+            int o = offset / stride;
+            if (o >= outputs)
+            {
+                break;
+            }
+
+            taps[2 * count] = t * kernelStep;
+            taps[2 * count + 1] = o * outputStep;
+            count++;
+        }
+
+        return count;
+    }
+
+    private static void GatherPixel(int k, ref float dz0, ref float w0, ref float dx0, int sampleOutput, int target, ReadOnlySpan<int> rows, ReadOnlySpan<int> columns)
+    {
+        bool vectors = Vector.IsHardwareAccelerated;
+        int width = Vector<float>.Count;
+        int c = 0;
+        for (; vectors && c + 4 * width <= k; c += 4 * width)
+        {
+            Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero, a2 = Vector<float>.Zero, a3 = Vector<float>.Zero;
+            for (int r = 0; r < rows.Length; r += 2)
+            {
+                int wr = rows[r] + c, dr = sampleOutput + rows[r + 1] + c;
+                for (int q = 0; q < columns.Length; q += 2)
+                {
+                    nuint di = (nuint)(dr + columns[q + 1]), wi = (nuint)(wr + columns[q]);
+                    Vector<float> p0 = Vector.LoadUnsafe(ref dz0, di) * Vector.LoadUnsafe(ref w0, wi);
+                    Vector<float> p1 = Vector.LoadUnsafe(ref dz0, di + (nuint)width) * Vector.LoadUnsafe(ref w0, wi + (nuint)width);
+                    Vector<float> p2 = Vector.LoadUnsafe(ref dz0, di + (nuint)(2 * width)) * Vector.LoadUnsafe(ref w0, wi + (nuint)(2 * width));
+                    Vector<float> p3 = Vector.LoadUnsafe(ref dz0, di + (nuint)(3 * width)) * Vector.LoadUnsafe(ref w0, wi + (nuint)(3 * width));
+                    a0 += p0;
+                    a1 += p1;
+                    a2 += p2;
+                    a3 += p3;
+                }
+            }
+
+            a0.StoreUnsafe(ref dx0, (nuint)(target + c));
+            a1.StoreUnsafe(ref dx0, (nuint)(target + c + width));
+            a2.StoreUnsafe(ref dx0, (nuint)(target + c + 2 * width));
+            a3.StoreUnsafe(ref dx0, (nuint)(target + c + 3 * width));
+        }
+
+        for (; vectors && c + width <= k; c += width)
+        {
+            Vector<float> a = Vector<float>.Zero;
+            for (int r = 0; r < rows.Length; r += 2)
+            {
+                int wr = rows[r] + c, dr = sampleOutput + rows[r + 1] + c;
+                for (int q = 0; q < columns.Length; q += 2)
+                {
+                    Vector<float> p = Vector.LoadUnsafe(ref dz0, (nuint)(dr + columns[q + 1])) * Vector.LoadUnsafe(ref w0, (nuint)(wr + columns[q]));
+                    a += p;
+                }
+            }
+
+            a.StoreUnsafe(ref dx0, (nuint)(target + c));
+        }
+
+        for (; c < k; c++)
+        {
+            float a = 0f;
+            for (int r = 0; r < rows.Length; r += 2)
+            {
+                int wr = rows[r] + c, dr = sampleOutput + rows[r + 1] + c;
+                for (int q = 0; q < columns.Length; q += 2)
+                {
+                    float p = Unsafe.Add(ref dz0, dr + columns[q + 1]) * Unsafe.Add(ref w0, wr + columns[q]);
+                    a += p;
+                }
+            }
+
+            Unsafe.Add(ref dx0, target + c) = a;
+        }
+    }
+
+    /// <summary>
     /// The taps of one output pixel that fall inside the image, in row order, as (input offset, weight offset) pairs
-    /// of channel 0 (sample n's pixel under the tap, and the tap's kernel entry): the one walk all three passes take.
+    /// of channel 0 (sample n's pixel under the tap, and the tap's kernel entry): the forward pass's walk.
     /// </summary>
     /// <remarks>
     /// A tap's input row grows with its kernel row (and its column with its kernel column), so the taps inside
@@ -280,52 +572,6 @@ internal static class DepthwiseConvolution2D
                 _weight = _rowWeight;
                 return true;
             }
-        }
-    }
-
-    /// <summary><c>acc[i] = acc[i] + a[i]·b[i]</c>, the product rounded before the sum in every lane.</summary>
-    private static void MultiplyAdd(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> acc)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && acc.Length >= Vector<float>.Count)
-        {
-            ReadOnlySpan<Vector<float>> va = MemoryMarshal.Cast<float, Vector<float>>(a), vb = MemoryMarshal.Cast<float, Vector<float>>(b);
-            Span<Vector<float>> vacc = MemoryMarshal.Cast<float, Vector<float>>(acc);
-            for (int v = 0; v < vacc.Length; v++)
-            {
-                Vector<float> product = va[v] * vb[v];
-                vacc[v] += product;
-            }
-
-            i = vacc.Length * Vector<float>.Count;
-        }
-
-        for (; i < acc.Length; i++)
-        {
-            float product = a[i] * b[i];
-            acc[i] += product;
-        }
-    }
-
-    /// <summary><c>acc[i] += a[i]</c>.</summary>
-    private static void Add(ReadOnlySpan<float> a, Span<float> acc)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && acc.Length >= Vector<float>.Count)
-        {
-            ReadOnlySpan<Vector<float>> va = MemoryMarshal.Cast<float, Vector<float>>(a);
-            Span<Vector<float>> vacc = MemoryMarshal.Cast<float, Vector<float>>(acc);
-            for (int v = 0; v < vacc.Length; v++)
-            {
-                vacc[v] += va[v];
-            }
-
-            i = vacc.Length * Vector<float>.Count;
-        }
-
-        for (; i < acc.Length; i++)
-        {
-            acc[i] += a[i];
         }
     }
 }

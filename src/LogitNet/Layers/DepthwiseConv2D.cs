@@ -20,8 +20,9 @@ namespace LogitNet.Layers;
 /// extra row and column at the bottom and right).
 /// </para>
 /// <para>
-/// Computed by direct loops vectorised over the channels (see <c>Kernels/DepthwiseConvolution2D</c>): a sample's
-/// output is bitwise the same in any batch and on every instruction set.
+/// Computed by direct loops vectorised over the channels (see <c>Kernels/DepthwiseConvolution2D</c>), on the worker
+/// pool in chunks of whole samples (forward, input gradient) and of channels (kernel and bias gradients): a sample's
+/// output is bitwise the same in any batch, on any number of threads and on every instruction set.
 /// </para>
 /// </remarks>
 /// <example>
@@ -198,16 +199,13 @@ public sealed class DepthwiseConv2D : Layer
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor input, LayerContext context)
     {
-        Window2D g = _window;
         Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
-        Tensor product = Activation == Activation.Linear ? output : context.Buffer(PreActivationSlot, _outputShape);
-        ReadOnlySpan<float> expanded = Expanded(input, context);
-        DepthwiseConvolution2D.Forward(g, context.BatchSize, expanded, _kernel!.Value.AsSpan(), _bias is null ? default : _bias.Value.AsSpan(), product.AsSpan());
-        if (Activation != Activation.Linear)
-        {
-            ActivationFunction.Forward(Activation, product.AsSpan(), output.AsSpan(), g.Channels);
-        }
-
+        // ReLU runs in place: its backward pass reads only the output.
+        Tensor product = Activation is Activation.Linear or Activation.Relu ? output : context.Buffer(PreActivationSlot, _outputShape);
+        // The expanded input stays in its buffer for the backward pass.
+        Tensor? expanded = DepthMultiplier == 1 ? null : context.Buffer(ExpandedInputSlot, _expandedShape);
+        context.State<DepthwiseConv2DPasses>().Forward(_window, context.BatchSize, InputShapeSpan[2], DepthMultiplier, Activation, input, expanded,
+            _kernel!.Value, _bias?.Value, product, output);
         return output;
     }
 
@@ -216,47 +214,21 @@ public sealed class DepthwiseConv2D : Layer
     {
         Window2D g = _window;
         int batch = context.BatchSize;
-        ReadOnlySpan<float> dz = outputGradient.AsSpan();
-        if (Activation != Activation.Linear)
+        DepthwiseConv2DPasses passes = context.State<DepthwiseConv2DPasses>();
+        bool linear = Activation == Activation.Linear;
+        Tensor dz = linear ? outputGradient : context.Buffer(ActivationGradientSlot, _outputShape);
+        Tensor? inputGradient = context.NeedsInputGradient ? context.Buffer(InputGradientSlot, InputShapeSpan) : null;
+        if (!linear || inputGradient is not null)
         {
-            Tensor activationGradient = context.Buffer(ActivationGradientSlot, _outputShape);
-            ActivationFunction.Backward(Activation, context.Buffer(PreActivationSlot, _outputShape).AsSpan(), context.Output.AsSpan(),
-                outputGradient.AsSpan(), activationGradient.AsSpan(), g.Channels);
-            dz = activationGradient.AsSpan();
+            passes.InputGradient(g, batch, InputShapeSpan[2], DepthMultiplier, Activation, Activation is Activation.Linear or Activation.Relu ? null : context.Buffer(PreActivationSlot, _outputShape),
+                context.Output, outputGradient, dz, _kernel!.Value,
+                inputGradient is not null && DepthMultiplier > 1 ? context.Buffer(ExpandedInputGradientSlot, _expandedShape) : null, inputGradient);
         }
 
         // The forward pass of this context left the expanded input in its buffer (or the input is it).
-        ReadOnlySpan<float> expanded = DepthMultiplier == 1 ? context.Input.AsSpan() : context.Buffer(ExpandedInputSlot, _expandedShape).AsSpan();
-        DepthwiseConvolution2D.BackwardKernel(g, batch, expanded, dz, _kernel!.Gradient.AsSpan(), _bias is null ? default : _bias.Gradient.AsSpan());
-        if (!context.NeedsInputGradient)
-        {
-            return outputGradient;
-        }
-
-        Tensor inputGradient = context.Buffer(InputGradientSlot, InputShapeSpan);
-        if (DepthMultiplier == 1)
-        {
-            DepthwiseConvolution2D.BackwardInput(g, batch, dz, _kernel.Value.AsSpan(), inputGradient.AsSpan());
-        }
-        else
-        {
-            Tensor expandedGradient = context.Buffer(ExpandedInputGradientSlot, _expandedShape);
-            DepthwiseConvolution2D.BackwardInput(g, batch, dz, _kernel.Value.AsSpan(), expandedGradient.AsSpan());
-            DepthwiseConvolution2D.Reduce(expandedGradient.AsSpan(), inputGradient.AsSpan(), InputShapeSpan[2], DepthMultiplier);
-        }
-
-        return inputGradient;
-    }
-
-    private ReadOnlySpan<float> Expanded(Tensor input, LayerContext context)
-    {
-        if (DepthMultiplier == 1)
-        {
-            return input.AsSpan();
-        }
-
-        Tensor expanded = context.Buffer(ExpandedInputSlot, _expandedShape);
-        DepthwiseConvolution2D.Expand(input.AsSpan(), expanded.AsSpan(), InputShapeSpan[2], DepthMultiplier);
-        return expanded.AsSpan();
+        Tensor expanded = DepthMultiplier == 1 ? context.Input : context.Buffer(ExpandedInputSlot, _expandedShape);
+        passes.KernelGradient(g, batch, expanded, dz, _kernel!.Gradient, _bias?.Gradient);
+        // A model's first trained layer: nothing reads dL/d(input).
+        return inputGradient ?? outputGradient;
     }
 }
