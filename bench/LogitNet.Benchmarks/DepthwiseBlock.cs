@@ -47,30 +47,5 @@ internal static class DepthwiseBlock
             $"threads {threads}: depthwise forward {forward * 1e3:0.00} ms, forward+backward {both * 1e3:0.00} ms; block predict {predict * 1e3:0.00} ms, training step {step * 1e3:0.00} ms"));
     }
 
-    /// <summary>Seconds per call: the median of 9 rounds of enough calls to take about 0.2 s, after a warm-up.</summary>
-    private static double Median(Action action)
-    {
-        for (int i = 0; i < 3; i++)
-        {
-            action();
-        }
-
-        var clock = Stopwatch.StartNew();
-        action();
-        int calls = Math.Max(1, (int)(0.2 / clock.Elapsed.TotalSeconds));
-        var rounds = new List<double>();
-        for (int round = 0; round < 9; round++)
-        {
-            clock.Restart();
-            for (int i = 0; i < calls; i++)
-            {
-                action();
-            }
-
-            rounds.Add(clock.Elapsed.TotalSeconds / calls);
-        }
-
-        rounds.Sort();
-        return rounds[rounds.Count / 2];
-    }
+    private static double Median(Action action) => DepthwiseSideBySide.Median(action, rounds: 9);
 }

@@ -41,8 +41,8 @@ internal static class DepthwiseSideBySide
         }
     }
 
-    /// <summary>Seconds per call: the median of 7 rounds of enough calls to take about 0.2 s, after a warm-up.</summary>
-    private static double Median(Action action)
+    /// <summary>Seconds per call: the median of <paramref name="rounds"/> rounds of enough calls to take about 0.2 s, after a warm-up.</summary>
+    internal static double Median(Action action, int rounds = 7)
     {
         for (int i = 0; i < 3; i++)
         {
@@ -52,8 +52,8 @@ internal static class DepthwiseSideBySide
         var clock = Stopwatch.StartNew();
         action();
         int calls = Math.Max(1, (int)(0.2 / clock.Elapsed.TotalSeconds));
-        var rounds = new List<double>();
-        for (int round = 0; round < 7; round++)
+        var times = new List<double>();
+        for (int round = 0; round < rounds; round++)
         {
             clock.Restart();
             for (int i = 0; i < calls; i++)
@@ -61,10 +61,10 @@ internal static class DepthwiseSideBySide
                 action();
             }
 
-            rounds.Add(clock.Elapsed.TotalSeconds / calls);
+            times.Add(clock.Elapsed.TotalSeconds / calls);
         }
 
-        rounds.Sort();
-        return rounds[rounds.Count / 2];
+        times.Sort();
+        return times[times.Count / 2];
     }
 }

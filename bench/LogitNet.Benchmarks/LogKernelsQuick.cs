@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using LogitNet.Kernels;
 using LogitNet.Losses;
@@ -101,20 +100,5 @@ internal static class LogKernelsQuick
         }
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-    private static double ThreadCpuSeconds()
-    {
-        const int ClockThreadCpuTime = 3;
-        ClockGetTime(ClockThreadCpuTime, out TimeSpec time);
-        return time.Seconds + time.Nanoseconds * 1e-9;
-    }
+    private static double ThreadCpuSeconds() => GemmQuick.ThreadCpuSeconds();
 }

@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics;
 namespace LogitNet.Kernels;
 
 /// <summary>
-/// The one loop of the elementwise float32 kernels that compute in double: widen, apply the
-/// operator, round once to float32.
+/// The one loop of the elementwise kernels that compute in double: on float32 (widen, apply the
+/// operator, round once to float32) and on doubles in place.
 /// </summary>
 internal static class ElementwiseDouble
 {
@@ -42,6 +42,39 @@ internal static class ElementwiseDouble
         }
 
         last.StoreUnsafe(ref destination, (nuint)(n - Step));
+    }
+
+    /// <summary>
+    /// values_i = TOperator.Invoke(values_i) on doubles, in place: the widest hardware vectors first, then one lane of
+    /// the 256-bit code (software vectors where there is no hardware), so each value gets the same bits wherever it
+    /// stands and on every instruction set.
+    /// </summary>
+    public static void ApplyInPlace<TOperator>(Span<double> values)
+        where TOperator : struct, IDoubleUnaryOperator
+    {
+        ref double v = ref MemoryMarshal.GetReference(values);
+        int n = values.Length;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                TOperator.Invoke(Vector512.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref v, (nuint)i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 4; i += 4)
+            {
+                TOperator.Invoke(Vector256.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref v, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref v, i) = TOperator.Invoke(Vector256.Create(Unsafe.Add(ref v, i))).ToScalar();
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace LogitNet.Kernels;
@@ -123,31 +122,14 @@ internal static class VectorExp
     /// where there is no hardware), so each value gets the same bits on every instruction set and at every position.
     /// Below -708.39 it returns 0, like <see cref="ExpNonPositive(Vector256{double})"/>; NaN gives the same NaN.
     /// </summary>
-    public static void ExpNonPositiveAccurate(Span<double> values)
+    public static void ExpNonPositiveAccurate(Span<double> values) => ElementwiseDouble.ApplyInPlace<AccurateFunction>(values);
+
+    /// <summary>The accurate exponential as an elementwise operator.</summary>
+    internal readonly struct AccurateFunction : IDoubleUnaryOperator
     {
-        ref double v = ref MemoryMarshal.GetReference(values);
-        int n = values.Length;
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                ExpNonPositiveAccurate(Vector512.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref v, (nuint)i);
-            }
-        }
+        public static Vector256<double> Invoke(Vector256<double> x) => ExpNonPositiveAccurate(x);
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 4; i += 4)
-            {
-                ExpNonPositiveAccurate(Vector256.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref v, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref v, i) = ExpNonPositiveAccurate(Vector256.Create(Unsafe.Add(ref v, i))).ToScalar();
-        }
+        public static Vector512<double> Invoke(Vector512<double> x) => ExpNonPositiveAccurate(x);
     }
 
     /// <summary>e^x on four doubles x ≤ 0 within 1.2 double ulps (see <see cref="ExpNonPositiveAccurate(Span{double})"/>).</summary>

@@ -1,11 +1,10 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace LogitNet.Kernels;
 
 /// <summary>
-/// ln x for doubles on 128-, 256- and 512-bit vectors: our own logarithm, so that a result has the same bits
+/// ln x for doubles on 256- and 512-bit vectors: our own logarithm, so that a result has the same bits
 /// on every instruction set and at every position in a batch. The platform's vector logarithms
 /// (<c>Vector256.Log</c>, <c>TensorPrimitives.Log</c>) differ from <see cref="Math.Log(double)"/>, which is
 /// what they become on software vectors and scalar tails, by a double ulp for about 0.75% of arguments.
@@ -63,35 +62,10 @@ internal static class VectorLog
     private const long MantissaMask = 0x000FFFFFFFFFFFFFL;
 
     /// <summary>
-    /// values[i] = ln values[i], in place: the widest hardware vectors first, then one lane of the 256-bit code
-    /// (software vectors where there is no hardware), so each value gets the same bits wherever it stands.
+    /// values[i] = ln values[i], in place (<see cref="ElementwiseDouble.ApplyInPlace{TOperator}"/>: one lane of the
+    /// vector code for a tail, so each value gets the same bits wherever it stands).
     /// </summary>
-    public static void Log(Span<double> values)
-    {
-        ref double v = ref MemoryMarshal.GetReference(values);
-        int n = values.Length;
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                Log(Vector512.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref v, (nuint)i);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 4; i += 4)
-            {
-                Log(Vector256.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref v, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref v, i) = Log(Vector256.Create(Unsafe.Add(ref v, i))).ToScalar();
-        }
-    }
+    public static void Log(Span<double> values) => ElementwiseDouble.ApplyInPlace<Function>(values);
 
     /// <summary>ln x on four doubles (see the class remarks for the error and edge cases).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -181,47 +155,11 @@ internal static class VectorLog
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), result, x);
     }
 
-    /// <summary>ln x on two doubles: the same operations per lane as the other widths.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<double> Log(Vector128<double> x)
+    /// <summary>The logarithm as an elementwise operator.</summary>
+    internal readonly struct Function : IDoubleUnaryOperator
     {
-        // Subnormals (and, harmlessly, the lanes the selects below replace) are scaled by 2^52 into the normal range.
-        Vector128<double> subnormal = Vector128.LessThan(x, Vector128.Create(SmallestNormal));
-        Vector128<double> scaled = Vector128.ConditionalSelect(subnormal, x * Vector128.Create(TwoPow52), x);
+        public static Vector256<double> Invoke(Vector256<double> x) => Log(x);
 
-        // Offset the bits so that the exponent field steps up where the mantissa passes sqrt(2), then read
-        // k from the exponent and m ∈ [sqrt(1/2), sqrt(2)) from the mantissa with the offset taken back.
-        Vector128<long> bits = scaled.AsInt64() + Vector128.Create(SqrtHalfOffset);
-        Vector128<double> biased = (Vector128.ShiftRightLogical(bits, 52) | Vector128.Create(TwoPow52Bits)).AsDouble() - Vector128.Create(TwoPow52);
-        Vector128<double> k = biased - Vector128.ConditionalSelect(subnormal, Vector128.Create(1023.0 + 52.0), Vector128.Create(1023.0));
-        Vector128<double> m = ((bits & Vector128.Create(MantissaMask)) + Vector128.Create(SqrtHalfBits)).AsDouble();
-
-        // fdlibm's e_log.c: with f = m - 1 (exact) and s = f/(2 + f), ln m = f - f²/2 + s·(f²/2 + R(s²)).
-        // Unlike fdlibm, the large terms are added with their rounding errors kept (f²/2's by a fused
-        // multiply-add, f - f²/2's and k·ln2Hi + (f - f²/2)'s by Fast2Sum, valid since |f| ≥ f²/2 and, for
-        // k ≠ 0, |k·ln2Hi| ≥ ln 2 > |ln m|), which brings the error from fdlibm's 0.76 ulp to about 0.5.
-        Vector128<double> f = m - Vector128<double>.One;
-        Vector128<double> halfF = Vector128.Create(0.5) * f;
-        Vector128<double> halfSquare = halfF * f;
-        Vector128<double> halfSquareError = Vector128.FusedMultiplyAdd(halfF, f, -halfSquare);
-        Vector128<double> s = f / (Vector128.Create(2.0) + f);
-        Vector128<double> z = s * s;
-        Vector128<double> w = z * z;
-        Vector128<double> t1 = w * Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.Create(Lg6), w, Vector128.Create(Lg4)), w, Vector128.Create(Lg2));
-        Vector128<double> t2 = z * Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.Create(Lg7), w, Vector128.Create(Lg5)), w, Vector128.Create(Lg3)), w, Vector128.Create(Lg1));
-        Vector128<double> r = t2 + t1;
-        Vector128<double> head = f - halfSquare;
-        Vector128<double> headError = (f - head) - halfSquare;
-        Vector128<double> small = Vector128.FusedMultiplyAdd(s, halfSquare + r, k * Vector128.Create(Ln2Lo)) + (headError - halfSquareError);
-        Vector128<double> kHi = k * Vector128.Create(Ln2Hi);
-        Vector128<double> sum = kHi + head;
-        Vector128<double> sumError = (kHi - sum) + head;
-        Vector128<double> result = sum + (sumError + small);
-
-        // +inf → +inf, ±0 → -inf, negative → NaN, NaN → itself (its payload kept).
-        result = Vector128.ConditionalSelect(Vector128.Equals(x, Vector128.Create(double.PositiveInfinity)), x, result);
-        result = Vector128.ConditionalSelect(Vector128.Equals(x, Vector128<double>.Zero), Vector128.Create(double.NegativeInfinity), result);
-        result = Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<double>.Zero), Vector128.Create(double.NaN), result);
-        return Vector128.ConditionalSelect(Vector128.Equals(x, x), result, x);
+        public static Vector512<double> Invoke(Vector512<double> x) => Log(x);
     }
 }

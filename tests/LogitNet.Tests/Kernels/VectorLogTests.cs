@@ -169,24 +169,19 @@ public sealed class VectorLogTests
     {
         double[] x = [.. AdversarialInputs(), .. SpecialInputs()];
         int n = x.Length - x.Length % 8;
-        double[] wide = new double[n], middle = new double[n], narrow = new double[n];
+        double[] wide = new double[n], middle = new double[n];
         for (int i = 0; i < n; i += 8)
         {
             VectorLog.Log(Vector512.Create(x.AsSpan(i, 8))).CopyTo(wide, i);
             VectorLog.Log(Vector256.Create(x.AsSpan(i, 4))).CopyTo(middle, i);
             VectorLog.Log(Vector256.Create(x.AsSpan(i + 4, 4))).CopyTo(middle, i + 4);
-            for (int j = 0; j < 8; j += 2)
-            {
-                VectorLog.Log(Vector128.Create(x.AsSpan(i + j, 2))).CopyTo(narrow, i + j);
-            }
         }
 
         for (int i = 0; i < n; i++)
         {
             long one = BitConverter.DoubleToInt64Bits(OneLane(x[i]));
-            Assert.True(one == BitConverter.DoubleToInt64Bits(middle[i]) && one == BitConverter.DoubleToInt64Bits(wide[i])
-                && one == BitConverter.DoubleToInt64Bits(narrow[i]),
-                $"ln({x[i]:R}): one lane {OneLane(x[i]):R}, 128-bit {narrow[i]:R}, 256-bit {middle[i]:R}, 512-bit {wide[i]:R}");
+            Assert.True(one == BitConverter.DoubleToInt64Bits(middle[i]) && one == BitConverter.DoubleToInt64Bits(wide[i]),
+                $"ln({x[i]:R}): one lane {OneLane(x[i]):R}, 256-bit {middle[i]:R}, 512-bit {wide[i]:R}");
         }
     }
 
