@@ -261,9 +261,14 @@ public static class GemmQuick
                 c.RunOpenBlas();
                 // GEMM_AB=prefetch: LogitNet with and without a setting, alternating in one process (each
                 // round's ratio cancels the machine's slow phases); the median round ratio is the figure.
-                if (Environment.GetEnvironmentVariable("GEMM_AB") is "prefetch" or "pack-rows")
+                if (Environment.GetEnvironmentVariable("GEMM_AB") is "prefetch" or "pack-rows" or "columns")
                 {
-                    Action<bool> set = Environment.GetEnvironmentVariable("GEMM_AB") == "prefetch" ? v => Gemm.PrefetchC = v : v => Gemm.PackBAlongRows = v;
+                    Action<bool> set = Environment.GetEnvironmentVariable("GEMM_AB") switch
+                    {
+                        "prefetch" => v => Gemm.PrefetchC = v,
+                        "columns" => v => Gemm.TileColumns = v,
+                        _ => v => Gemm.PackBAlongRows = v,
+                    };
                     var ratios = new List<double>();
                     double bestOn = 0, bestOff = 0;
                     for (int round = 0; round < 25; round++)

@@ -779,6 +779,78 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// <see cref="Kernel6"/> over <paramref name="tiles"/> full 6-row tiles of one column tile, one below the
+    /// other (A's rows <paramref name="aTileStep"/> floats apart, C's 6 rows of <paramref name="ldc"/>): the same
+    /// FMA chain and epilogue per element as one call per tile, so the same bits. One call per column of tiles
+    /// instead of one per tile: at the K block depths of the M and L models (196, 256) the call, the argument
+    /// set-up and the flag tests around each tile's loop were 6% of the kernel's samples and 2.4% more in
+    /// Drive (perf, a 500-row chunk of M on the AVX2 EPYC).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6Column<TOps, TVec, TRows>(int tiles, nint aTileStep, int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+        where TRows : IRowLayout
+    {
+        nint r1 = TRows.InPlace ? aRowStride : 1;
+        nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
+        nint w = TOps.Width;
+        bool prefetch = PrefetchC && (flags & AddToC) != 0;
+        for (int tile = 0; tile < tiles; tile++)
+        {
+            TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+            TVec c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+            TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+            if (prefetch)
+            {
+                PrefetchTile(c, ldc, 6, 2 * (int)w);
+            }
+
+            float* pa = a, pb = b;
+            for (int p = 0; p < kc; p++)
+            {
+                TVec b0 = TOps.Load(pb);
+                TVec b1 = TOps.Load(pb + w);
+                TVec x = TOps.Broadcast(pa);
+                c00 = TOps.MultiplyAdd(x, b0, c00);
+                c01 = TOps.MultiplyAdd(x, b1, c01);
+                x = TOps.Broadcast(pa + r1);
+                c10 = TOps.MultiplyAdd(x, b0, c10);
+                c11 = TOps.MultiplyAdd(x, b1, c11);
+                x = TOps.Broadcast(pa + r2);
+                c20 = TOps.MultiplyAdd(x, b0, c20);
+                c21 = TOps.MultiplyAdd(x, b1, c21);
+                x = TOps.Broadcast(pa + r3);
+                c30 = TOps.MultiplyAdd(x, b0, c30);
+                c31 = TOps.MultiplyAdd(x, b1, c31);
+                x = TOps.Broadcast(pa + r4);
+                c40 = TOps.MultiplyAdd(x, b0, c40);
+                c41 = TOps.MultiplyAdd(x, b1, c41);
+                x = TOps.Broadcast(pa + r5);
+                c50 = TOps.MultiplyAdd(x, b0, c50);
+                c51 = TOps.MultiplyAdd(x, b1, c51);
+                pa += aStride;
+                pb += bStride;
+            }
+
+            StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
+            StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
+            StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
+            StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
+            StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
+            StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
+            a += aTileStep;
+            c += 6 * ldc;
+        }
+    }
+
+    /// <summary>
+    /// Whether Drive hands a column of full 6-row tiles to one <see cref="Kernel6Column"/> call. Settable for
+    /// benchmarks only (the A/B harness: <c>GEMM_AB=columns</c>); the bits are the same either way.
+    /// </summary>
+    internal static bool TileColumns = true;
+
+    /// <summary>
     /// Whether the 6-row kernels prefetch the C tile they add to (see <see cref="PrefetchTile"/>). Settable for
     /// benchmarks only (the A/B harness: <c>GEMM_AB=prefetch</c>); a prefetch never changes a value.
     /// </summary>

@@ -406,7 +406,30 @@ internal static unsafe partial class Gemm
                         float* bPanel = directB ? problem.B + pc * problem.Ldb + jc + jr : packedB + (nint)jr * kc;
                         nint bStride = directB ? problem.Ldb : nr;
                         float* tileBias = bias == null ? null : bias + jc + jr;
-                        for (int ir = 0; ir < mc; ir += mr)
+                        int ir = 0;
+                        if (TOps.Rows == 6 && TileColumns && width == nr && fullRows >= 2 * mr)
+                        {
+                            // Full tiles, one call for the column (the last, partial tile below as before).
+                            int tiles = fullRows / mr;
+                            float* cColumn = problem.C + ic * ldc + jc + jr;
+                            if (rowsA && directA)
+                            {
+                                Kernel6Column<TOps, TVec, StridedRows>(tiles, mr * problem.Lda, kc, problem.A + ic * problem.Lda + pc, 1, problem.Lda, bPanel, bStride, cColumn, ldc, tileBias, flags);
+                            }
+                            else if (!directA)
+                            {
+                                Kernel6Column<TOps, TVec, PackedRows>(tiles, (nint)mr * kc, kc, packedA, mr, 1, bPanel, bStride, cColumn, ldc, tileBias, flags);
+                            }
+                            else
+                            {
+                                // A transposed A read in place: mr values per p, tiles mr apart along its rows.
+                                Kernel6Column<TOps, TVec, PackedRows>(tiles, mr, kc, problem.A + pc * problem.Lda + ic, problem.Lda, 1, bPanel, bStride, cColumn, ldc, tileBias, flags);
+                            }
+
+                            ir = tiles * mr;
+                        }
+
+                        for (; ir < mc; ir += mr)
                         {
                             int height = Math.Min(mr, mc - ir);
                             bool inPlace = directA && ir < fullRows;

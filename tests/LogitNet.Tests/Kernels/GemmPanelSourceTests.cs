@@ -56,6 +56,51 @@ public sealed class GemmPanelSourceTests : IDisposable
     }
 
     /// <summary>
+    /// A column of full 6-row tiles in one kernel call (<see cref="Gemm.TileColumns"/>) against one call per
+    /// tile: the same chains and epilogue, so the same bits, on every kernel, layout and panel source, with
+    /// heights that leave a partial tile below the full ones and K that spans several blocks.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KernelsAndTransposes))]
+    public void TileColumns_DoNotChangeTheBits(int kernelId, bool transposeA, bool transposeB)
+    {
+        var kernel = (GemmKernel)kernelId;
+        var random = new Random(3000 + kernelId * 4 + (transposeA ? 2 : 0) + (transposeB ? 1 : 0));
+        try
+        {
+            foreach (int k in new[] { 3, 196, 257, 784 })
+            {
+                foreach (PanelSource source in new[] { PanelSource.Packed, PanelSource.InPlace, PanelSource.Auto })
+                {
+                    int m = 12 + random.Next(200), n = 1 + random.Next(160);
+                    bool relu = random.Next(2) == 0, accumulate = random.Next(3) == 0, withBias = random.Next(2) == 0;
+                    float[] a = Random(random, m * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, m * n);
+                    a[random.Next(a.Length)] = float.NaN;
+                    b[random.Next(b.Length)] = float.PositiveInfinity;
+                    var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+                    Gemm.Panels = source;
+                    float[][] results = new float[2][];
+                    for (int columns = 0; columns < 2; columns++)
+                    {
+                        Gemm.TileColumns = columns == 1;
+                        results[columns] = (float[])start.Clone();
+                        Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,
+                            results[columns], n, epilogue, 1, kernel);
+                    }
+
+                    string shape = $"{kernel} {source} ta={transposeA} tb={transposeB} m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}";
+                    Assert.True(MemoryMarshal.AsBytes(results[1].AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(results[0].AsSpan())), $"{shape}: a column of tiles differs from tile by tile");
+                }
+            }
+        }
+        finally
+        {
+            Gemm.TileColumns = true;
+            Gemm.Panels = PanelSource.Auto;
+        }
+    }
+
+    /// <summary>
     /// The A block height (MC) follows the CPU's L2; any height must give the same bits, since it
     /// only regroups the same tiles.
     /// </summary>
