@@ -12,6 +12,10 @@ namespace LogitNet.Kernels;
 /// 8,000 columns (2^-37 at 65,000) and rounds to within 0.5 + 2^-13 float32 ulps of the exact value.
 /// Storing the exponentials in a per-thread buffer of doubles (256 KB for a row of 32,768, still in
 /// L2) measured faster than computing them twice: the exponential, not memory, bounds this kernel.
+/// Rows of up to <see cref="ShortRowMax"/> columns (a classifier's probabilities) run four at a time, one row per
+/// lane, with each row's operations in the one-row order (the same bits): 1000 rows of 10 took 62 µs one by one
+/// and 33 µs four at a time on an AVX2 EPYC, where one row's exponential, sums and division had run as one
+/// latency chain.
 /// </remarks>
 internal static class SoftmaxKernel
 {
@@ -37,10 +41,120 @@ internal static class SoftmaxKernel
         }
 
         Span<double> exponentials = Buffer(columns);
-        for (int start = 0; start < x.Length; start += columns)
+        int start = 0;
+        if (columns <= ShortRowMax)
+        {
+            // Four rows at a time, one row per lane: a 10-class output spent most of its time in one row's
+            // latency chain (exponential, sums, division), about 60 ns a row on the AVX2 EPYC.
+            for (; start <= x.Length - 4 * columns; start += 4 * columns)
+            {
+                if (!FourShortRows(x.Slice(start, 4 * columns), y.Slice(start, 4 * columns), columns))
+                {
+                    for (int r = 0; r < 4; r++)
+                    {
+                        Row(x.Slice(start + r * columns, columns), y.Slice(start + r * columns, columns), exponentials);
+                    }
+                }
+            }
+        }
+
+        for (; start < x.Length; start += columns)
         {
             Row(x.Slice(start, columns), y.Slice(start, columns), exponentials);
         }
+    }
+
+    /// <summary>The widest rows <see cref="FourShortRows"/> takes (a classifier's outputs, mostly).</summary>
+    internal const int ShortRowMax = 16;
+
+    /// <summary>
+    /// The softmax of four rows of <paramref name="columns"/> (at most <see cref="ShortRowMax"/>), one row per lane of
+    /// 256-bit vectors of doubles, with each row's operations in the order <see cref="Row(ReadOnlySpan{float}, Span{float}, Span{double})"/>
+    /// takes them, so the same bits: the same exponential per value, each value added to the partial sum of the lane
+    /// <see cref="SoftmaxRow.SumExp"/> gives it (one sum for rows under 8 columns; otherwise eight, for columns
+    /// j mod 8 and the last step's overlapping columns, combined as <see cref="SoftmaxRow.CombineLanes"/> does),
+    /// the same division and rounding. Returns false, writing nothing, when a row's maximum is not finite (those
+    /// rows go through the one-row path, which writes NaN). May run in place.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static bool FourShortRows(ReadOnlySpan<float> x, Span<float> y, int columns)
+    {
+        int n = columns;
+        Span<Vector128<float>> values = stackalloc Vector128<float>[ShortRowMax];
+        if (!GatherColumns(x, n, values, out Vector128<float> max))
+        {
+            return false;
+        }
+
+        Span<Vector256<double>> exponentials = stackalloc Vector256<double>[ShortRowMax];
+        Vector256<double> inverseSum = Vector256<double>.One / SumExpFour(values[..n], Vector256.WidenLower(max.ToVector256Unsafe()), exponentials);
+        for (int j = 0; j < n; j++)
+        {
+            Vector256<double> v = exponentials[j] * inverseSum;
+            y[j] = (float)v.GetElement(0);
+            y[n + j] = (float)v.GetElement(1);
+            y[2 * n + j] = (float)v.GetElement(2);
+            y[3 * n + j] = (float)v.GetElement(3);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Column j of four rows as one vector (row r in lane r), and the rows' maxima; false when a row holds a NaN or
+    /// its maximum is infinite. A maximum is the value <see cref="SoftmaxRow.Max"/> gives up to the sign of a zero
+    /// maximum, which changes neither a difference z - max's comparison with zero nor its exponential. Lane-wise,
+    /// without a branch per value (a compare-and-branch loop over random logits mispredicted a fifth of the time).
+    /// </summary>
+    private static bool GatherColumns(ReadOnlySpan<float> x, int n, Span<Vector128<float>> values, out Vector128<float> max)
+    {
+        Vector128<float> largest = Vector128.Create(float.NegativeInfinity);
+        Vector128<float> ordered = Vector128<float>.AllBitsSet;
+        for (int j = 0; j < n; j++)
+        {
+            Vector128<float> z = Vector128.Create(x[j], x[n + j], x[2 * n + j], x[3 * n + j]);
+            values[j] = z;
+            ordered &= Vector128.Equals(z, z);
+            largest = Vector128.Max(largest, z);
+        }
+
+        max = largest;
+
+        // The masks' sign bits, not ==: a mask's lanes read as floats are NaNs, and a NaN equals nothing.
+        return Vector128.ExtractMostSignificantBits(ordered) == 0b1111
+            && Vector128.LessThanAll(Vector128.Abs(largest), Vector128.Create(float.PositiveInfinity));
+    }
+
+    /// <summary>
+    /// Four rows' Σ e^(z_j - max) (ties and the rest added as <see cref="SoftmaxRow.SumExp"/> and then
+    /// <c>Row</c> add them), one row per lane, from the rows' columns as <see cref="GatherColumns"/> lays them out,
+    /// and each e^(z_j - max) into <paramref name="exponentials"/>[j].
+    /// </summary>
+    [SkipLocalsInit]
+    internal static Vector256<double> SumExpFour(ReadOnlySpan<Vector128<float>> values, Vector256<double> max, Span<Vector256<double>> exponentials)
+    {
+        int n = values.Length;
+        Span<Vector256<double>> ties = stackalloc Vector256<double>[SoftmaxRow.Step];
+        Span<Vector256<double>> rest = stackalloc Vector256<double>[SoftmaxRow.Step];
+        ties.Clear();
+        rest.Clear();
+        int fullSteps = n / SoftmaxRow.Step * SoftmaxRow.Step;
+        for (int j = 0; j < n; j++)
+        {
+            // The lane of SumExp's 8-float step this column is added in: its own (j mod 8) in a full step, its
+            // place in the row's last 8 floats in the overlapping last step; one running sum under 8 columns.
+            int lane = n < SoftmaxRow.Step ? 0 : j < fullSteps ? j % SoftmaxRow.Step : j - (n - SoftmaxRow.Step);
+            Vector256<double> d = Vector256.WidenLower(values[j].ToVector256Unsafe()) - max;
+            Vector256<double> isTie = Vector256.Equals(d, Vector256<double>.Zero);
+            Vector256<double> e = VectorExp.ExpNonPositive(d);
+            ties[lane] += isTie & Vector256<double>.One;
+            rest[lane] += Vector256.AndNot(e, isTie);
+            exponentials[j] = e;
+        }
+
+        return n < SoftmaxRow.Step
+            ? ties[0] + rest[0]
+            : SoftmaxRow.CombineLanes(ties) + SoftmaxRow.CombineLanes(rest);
     }
 
     /// <summary>The softmax of one non-empty row.</summary>

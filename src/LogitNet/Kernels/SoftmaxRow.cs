@@ -106,8 +106,10 @@ internal static class SoftmaxRow
             }
         }
 
-        ties = Vector512.Sum(tiesSum);
-        rest = Vector512.Sum(restSum);
+        // Lanes j and j + 4 first, as the 256-bit path adds its two halves (Vector512.Sum would add lanes 0-3 and
+        // 4-7 apart, another order, so other bits near a rounding boundary).
+        ties = Vector256.Sum(tiesSum.GetLower() + tiesSum.GetUpper());
+        rest = Vector256.Sum(restSum.GetLower() + restSum.GetUpper());
     }
 
     /// <summary>The 8-float step as two 256-bit vectors of doubles.</summary>
@@ -155,6 +157,14 @@ internal static class SoftmaxRow
         ties = Vector256.Sum(tiesLower + tiesUpper);
         rest = Vector256.Sum(restLower + restUpper);
     }
+
+    /// <summary>
+    /// The sum of eight lane sums, each a vector of four rows' (see SoftmaxKernel's four-row path), in the order
+    /// <see cref="SumExp"/> adds its lanes for one row: Vector256.Sum of (lanes 0-3 + lanes 4-7), which adds
+    /// (a0 + a4) + (a1 + a5), then (a2 + a6) + (a3 + a7), then the two (on hardware and software vectors alike).
+    /// </summary>
+    public static Vector256<double> CombineLanes(ReadOnlySpan<Vector256<double>> lanes) =>
+        ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
 
     /// <summary>Masks selecting lanes <paramref name="first"/> to 7 of an 8-float step, as two 4-double halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

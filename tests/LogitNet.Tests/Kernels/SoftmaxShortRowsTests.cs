@@ -1,0 +1,170 @@
+using System.Runtime.Intrinsics;
+using LogitNet.Kernels;
+
+namespace LogitNet.Tests.Kernels;
+
+/// <summary>
+/// Short rows (a classifier's outputs) run four to a vector, one row per lane; each row must get the bits the
+/// one-row path gives it, down to the double sum of its exponentials, whatever rows share its vector.
+/// </summary>
+public sealed class SoftmaxShortRowsTests
+{
+    /// <summary>
+    /// The double Σ e^(z - max) of the four-row path against the one-row reduction, bit for bit. Rows mix terms from 1
+    /// down to 1e-17 (z - max in [-40, 0]), so adding them in another order or grouping moves the last bits of most
+    /// sums: this compares the summation tree itself, which the float results would hide in all but a few rows.
+    /// </summary>
+    [Fact]
+    public void FourRowSums_AreTheOneRowSums()
+    {
+        var random = new Random(4242);
+        Span<double> maxima = stackalloc double[4];
+        Span<Vector256<double>> exponentials = stackalloc Vector256<double>[SoftmaxKernel.ShortRowMax];
+        Span<Vector128<float>> values = stackalloc Vector128<float>[SoftmaxKernel.ShortRowMax];
+        for (int columns = 1; columns <= SoftmaxKernel.ShortRowMax; columns++)
+        {
+            int differing = 0;
+            for (int trial = 0; trial < 300; trial++)
+            {
+                float[] x = Row(random, 4 * columns);
+                for (int r = 0; r < 4; r++)
+                {
+                    maxima[r] = SoftmaxRow.Max(x.AsSpan(r * columns, columns));
+                }
+
+                for (int j = 0; j < columns; j++)
+                {
+                    values[j] = Vector128.Create(x[j], x[columns + j], x[2 * columns + j], x[3 * columns + j]);
+                }
+
+                Vector256<double> sums = SoftmaxKernel.SumExpFour(values[..columns], Vector256.Create(maxima[0], maxima[1], maxima[2], maxima[3]), exponentials);
+                double[] one = new double[columns];
+                for (int r = 0; r < 4; r++)
+                {
+                    SoftmaxRow.SumExp(x.AsSpan(r * columns, columns), maxima[r], one, out double ties, out double rest);
+                    double expected = ties + rest;
+                    Assert.True(BitConverter.DoubleToInt64Bits(sums.GetElement(r)) == BitConverter.DoubleToInt64Bits(expected),
+                        $"{columns} columns, trial {trial}, lane {r}: four-row sum {sums.GetElement(r):R}, one-row {expected:R}");
+                    for (int j = 0; j < columns; j++)
+                    {
+                        Assert.True(BitConverter.DoubleToInt64Bits(exponentials[j].GetElement(r)) == BitConverter.DoubleToInt64Bits(one[j]),
+                            $"{columns} columns, lane {r}, column {j}: e = {exponentials[j].GetElement(r):R}, one-row {one[j]:R}");
+                    }
+
+                    // A sequential sum of the same terms differs from SumExp's lane order in many rows from 9 columns
+                    // up: evidence that this test sees the order at all.
+                    double sequential = 0;
+                    foreach (double e in one)
+                    {
+                        sequential += e;
+                    }
+
+                    differing += BitConverter.DoubleToInt64Bits(sequential) != BitConverter.DoubleToInt64Bits(expected) ? 1 : 0;
+                }
+            }
+
+            if (columns >= 9)
+            {
+                Assert.True(differing > 0, $"{columns} columns: no row's sum depends on the order; the test cannot see it");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The softmax of many short rows equals each row alone (which takes the one-row path), for every width up to
+    /// <see cref="SoftmaxKernel.ShortRowMax"/> and row counts that leave 0-3 rows after the groups of four, on rows
+    /// with ties, masked -inf entries, values far below the maximum, signed zeros, and a group holding a NaN or an
+    /// infinite row (that group falls back to the one-row path). In place gives the same bits.
+    /// </summary>
+    [Fact]
+    public void ManyRows_GiveEachRowItsBitsAlone()
+    {
+        var random = new Random(99);
+        for (int columns = 1; columns <= SoftmaxKernel.ShortRowMax + 1; columns++)
+        {
+            foreach (int rows in new[] { 4, 5, 7, 8, 13 })
+            {
+                float[] x = Row(random, rows * columns);
+                if (rows >= 8)
+                {
+                    x[columns * 5 + random.Next(columns)] = random.Next(2) == 0 ? float.NaN : float.PositiveInfinity;
+                }
+
+                float[] y = new float[x.Length];
+                SoftmaxKernel.Rows(x, y, columns);
+                float[] inPlace = (float[])x.Clone();
+                SoftmaxKernel.Rows(inPlace, inPlace, columns);
+                float[] alone = new float[columns];
+                for (int r = 0; r < rows; r++)
+                {
+                    SoftmaxKernel.Row(x.AsSpan(r * columns, columns), alone);
+                    for (int j = 0; j < columns; j++)
+                    {
+                        int expected = BitConverter.SingleToInt32Bits(alone[j]);
+                        Assert.True(BitConverter.SingleToInt32Bits(y[r * columns + j]) == expected,
+                            $"{rows} rows of {columns}, row {r}, column {j}: {y[r * columns + j]:R} among others, {alone[j]:R} alone");
+                        Assert.True(BitConverter.SingleToInt32Bits(inPlace[r * columns + j]) == expected,
+                            $"{rows} rows of {columns}, row {r}, column {j}: {inPlace[r * columns + j]:R} in place, {alone[j]:R} alone");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The four-row path takes every group of finite rows (so the tests above compare it, not a fallback) and leaves a
+    /// group with a NaN or an infinite entry to the one-row path, writing nothing.
+    /// </summary>
+    [Fact]
+    public void FourRows_TakeFiniteRowsAndRefuseNonFiniteOnes()
+    {
+        var random = new Random(5);
+        for (int columns = 1; columns <= SoftmaxKernel.ShortRowMax; columns++)
+        {
+            float[] x = Row(random, 4 * columns);
+            for (int r = 0; r < 4; r++)
+            {
+                // Every row needs a finite maximum to be taken; -inf elsewhere is a masked class.
+                x[r * columns] = (float)(random.NextDouble() * 10 - 5);
+            }
+
+            float[] y = new float[x.Length];
+            Assert.True(SoftmaxKernel.FourShortRows(x, y, columns), $"{columns} columns: finite rows not taken");
+            float[] alone = new float[columns];
+            for (int r = 0; r < 4; r++)
+            {
+                SoftmaxKernel.Row(x.AsSpan(r * columns, columns), alone);
+                Assert.True(y.AsSpan(r * columns, columns).SequenceEqual(alone), $"{columns} columns, row {r}");
+            }
+
+            foreach (float bad in new[] { float.NaN, float.PositiveInfinity })
+            {
+                float[] z = (float[])x.Clone();
+                z[random.Next(z.Length)] = bad;
+                float[] untouched = Enumerable.Repeat(7f, z.Length).ToArray();
+                Assert.False(SoftmaxKernel.FourShortRows(z, untouched, columns), $"{columns} columns with {bad}: taken");
+                Assert.All(untouched, v => Assert.Equal(7f, v));
+            }
+        }
+    }
+
+    /// <summary>Logits spanning 40 below to a few above the row's typical values, with ties, -inf, huge negatives and signed zeros.</summary>
+    private static float[] Row(Random random, int length)
+    {
+        float[] x = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            x[i] = random.Next(12) switch
+            {
+                0 => float.NegativeInfinity,
+                1 => -800f,
+                2 => 3f,
+                3 => random.Next(2) == 0 ? 0f : -0f,
+                4 => -745.1f + (float)random.NextDouble(),
+                _ => (float)(3 - random.NextDouble() * 40),
+            };
+        }
+
+        return x;
+    }
+}
