@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -780,7 +781,8 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// <see cref="Kernel6"/> over <paramref name="tiles"/> full 6-row tiles of one column tile, one below the
-    /// other (A's rows <paramref name="aTileStep"/> floats apart, C's 6 rows of <paramref name="ldc"/>): the same
+    /// other (each tile's A <paramref name="aTileStep"/> floats after the previous tile's: 6 rows of A, a packed
+    /// panel, or 6 columns of a transposed A; its C 6 rows of <paramref name="ldc"/> further): the same
     /// FMA chain and epilogue per element as one call per tile, so the same bits. One call per column of tiles
     /// instead of one per tile: at the K block depths of the M and L models (196, 256) the call, the argument
     /// set-up and the flag tests around each tile's loop were 6% of the kernel's samples and 2.4% more in
@@ -792,6 +794,8 @@ internal static unsafe partial class Gemm
         where TVec : unmanaged
         where TRows : IRowLayout
     {
+        // Full-width tiles only, so B's loads need no mask (the 6-row kernels' families have none anyway).
+        Debug.Assert(!TOps.MaskedLoads || TOps.Rows == 6, "Kernel6Column is for the 6-row kernels");
         nint r1 = TRows.InPlace ? aRowStride : 1;
         nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
         nint w = TOps.Width;

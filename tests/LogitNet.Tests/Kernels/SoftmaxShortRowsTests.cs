@@ -29,6 +29,8 @@ public sealed class SoftmaxShortRowsTests
                 float[] x = Row(random, 4 * columns);
                 for (int r = 0; r < 4; r++)
                 {
+                    // A finite maximum in every row, as the four-row path requires (others take the one-row path).
+                    x[r * columns + random.Next(columns)] = (float)(random.NextDouble() * 6 - 3);
                     maxima[r] = SoftmaxRow.Max(x.AsSpan(r * columns, columns));
                 }
 
@@ -137,10 +139,19 @@ public sealed class SoftmaxShortRowsTests
                 Assert.True(y.AsSpan(r * columns, columns).SequenceEqual(alone), $"{columns} columns, row {r}");
             }
 
-            foreach (float bad in new[] { float.NaN, float.PositiveInfinity })
+            foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
             {
                 float[] z = (float[])x.Clone();
-                z[random.Next(z.Length)] = bad;
+                if (float.IsNegativeInfinity(bad))
+                {
+                    // A whole row of -inf: its maximum is -inf, not finite.
+                    z.AsSpan(random.Next(4) * columns, columns).Fill(bad);
+                }
+                else
+                {
+                    z[random.Next(z.Length)] = bad;
+                }
+
                 float[] untouched = Enumerable.Repeat(7f, z.Length).ToArray();
                 Assert.False(SoftmaxKernel.FourShortRows(z, untouched, columns), $"{columns} columns with {bad}: taken");
                 Assert.All(untouched, v => Assert.Equal(7f, v));
