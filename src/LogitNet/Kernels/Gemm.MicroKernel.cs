@@ -698,7 +698,7 @@ internal static unsafe partial class Gemm
     /// as much as the few tiles that use it. The JIT compiles one loop per layout; the FMA chain is the same.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6<TOps, TVec, TRows>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+    private static void Kernel6<TOps, TVec, TRows>(int tiles, nint aTileStep, int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
         where TRows : IRowLayout
@@ -707,114 +707,22 @@ internal static unsafe partial class Gemm
         nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
         nint w = TOps.Width;
         TVec m0 = TOps.MaskFor(cols), m1 = TOps.MaskFor(cols - (int)w);
-        TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
-        TVec c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
-        TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
-        if (PrefetchC && (flags & AddToC) != 0)
-        {
-            PrefetchTile(c, ldc, rows, cols);
-        }
-
-        for (int p = 0; p < kc; p++)
-        {
-            TVec b0 = TOps.MaskedLoads ? TOps.LoadMasked(b, m0) : TOps.Load(b);
-            TVec b1 = TOps.MaskedLoads ? TOps.LoadMasked(b + w, m1) : TOps.Load(b + w);
-            TVec x = TOps.Broadcast(a);
-            c00 = TOps.MultiplyAdd(x, b0, c00);
-            c01 = TOps.MultiplyAdd(x, b1, c01);
-            x = TOps.Broadcast(a + r1);
-            c10 = TOps.MultiplyAdd(x, b0, c10);
-            c11 = TOps.MultiplyAdd(x, b1, c11);
-            x = TOps.Broadcast(a + r2);
-            c20 = TOps.MultiplyAdd(x, b0, c20);
-            c21 = TOps.MultiplyAdd(x, b1, c21);
-            x = TOps.Broadcast(a + r3);
-            c30 = TOps.MultiplyAdd(x, b0, c30);
-            c31 = TOps.MultiplyAdd(x, b1, c31);
-            x = TOps.Broadcast(a + r4);
-            c40 = TOps.MultiplyAdd(x, b0, c40);
-            c41 = TOps.MultiplyAdd(x, b1, c41);
-            x = TOps.Broadcast(a + r5);
-            c50 = TOps.MultiplyAdd(x, b0, c50);
-            c51 = TOps.MultiplyAdd(x, b1, c51);
-            a += aStride;
-            b += bStride;
-        }
-
-        if (rows == 6 && cols == 2 * w)
-        {
-            StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
-            StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
-            StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
-            StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
-            StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
-            StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
-        }
-        else if (TOps.MaskedLoads)
-        {
-            // AVX-512: masked stores straight from the registers, no round trip through scratch.
-            StoreRowMasked<TOps, TVec>(true, c, c00, c01, bias, flags, m0, m1);
-            StoreRowMasked<TOps, TVec>(rows > 1, c + ldc, c10, c11, bias, flags, m0, m1);
-            StoreRowMasked<TOps, TVec>(rows > 2, c + 2 * ldc, c20, c21, bias, flags, m0, m1);
-            StoreRowMasked<TOps, TVec>(rows > 3, c + 3 * ldc, c30, c31, bias, flags, m0, m1);
-            StoreRowMasked<TOps, TVec>(rows > 4, c + 4 * ldc, c40, c41, bias, flags, m0, m1);
-            StoreRowMasked<TOps, TVec>(rows > 5, c + 5 * ldc, c50, c51, bias, flags, m0, m1);
-        }
-        else
-        {
-            // An edge tile: hand the raw sums to the masked epilogue (<see cref="StoreEdgeTile"/>).
-            // Calling it from here would make the JIT spill the accumulators inside the loop.
-            TOps.Store(scratch, c00);
-            TOps.Store(scratch + w, c01);
-            TOps.Store(scratch + 2 * w, c10);
-            TOps.Store(scratch + 3 * w, c11);
-            TOps.Store(scratch + 4 * w, c20);
-            TOps.Store(scratch + 5 * w, c21);
-            TOps.Store(scratch + 6 * w, c30);
-            TOps.Store(scratch + 7 * w, c31);
-            TOps.Store(scratch + 8 * w, c40);
-            TOps.Store(scratch + 9 * w, c41);
-            TOps.Store(scratch + 10 * w, c50);
-            TOps.Store(scratch + 11 * w, c51);
-        }
-    }
-
-    /// <summary>
-    /// <see cref="Kernel6"/> over <paramref name="tiles"/> full 6-row tiles of one column tile, one below the
-    /// other (each tile's A <paramref name="aTileStep"/> floats after the previous tile's: 6 rows of A, a packed
-    /// panel, or 6 columns of a transposed A; its C 6 rows of <paramref name="ldc"/> further): the same
-    /// FMA chain and epilogue per element as one call per tile, so the same bits. One call per column of tiles
-    /// instead of one per tile: at the K block depths of the M and L models (196, 256) the call, the argument
-    /// set-up and the flag tests around each tile's loop were 6% of the kernel's samples and 2.4% more in
-    /// Drive (perf, a 500-row chunk of M on the AVX2 EPYC).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6Column<TOps, TVec, TRows>(int tiles, nint aTileStep, int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags)
-        where TOps : IGemmVector<TVec>
-        where TVec : unmanaged
-        where TRows : IRowLayout
-    {
-        // Full-width tiles only, so B's loads need no mask (the 6-row kernels' families have none anyway).
-        Debug.Assert(!TOps.MaskedLoads || TOps.Rows == 6, "Kernel6Column is for the 6-row kernels");
-        nint r1 = TRows.InPlace ? aRowStride : 1;
-        nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
-        nint w = TOps.Width;
         bool prefetch = PrefetchC && (flags & AddToC) != 0;
-        for (int tile = 0; tile < tiles; tile++)
+        for (int tile = 0; tile < tiles; tile++, a += aTileStep, c += 6 * ldc)
         {
             TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
             TVec c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
             TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
             if (prefetch)
             {
-                PrefetchTile(c, ldc, 6, 2 * (int)w);
+                PrefetchTile(c, ldc, rows, cols);
             }
 
             float* pa = a, pb = b;
             for (int p = 0; p < kc; p++)
             {
-                TVec b0 = TOps.Load(pb);
-                TVec b1 = TOps.Load(pb + w);
+                TVec b0 = TOps.MaskedLoads ? TOps.LoadMasked(pb, m0) : TOps.Load(pb);
+                TVec b1 = TOps.MaskedLoads ? TOps.LoadMasked(pb + w, m1) : TOps.Load(pb + w);
                 TVec x = TOps.Broadcast(pa);
                 c00 = TOps.MultiplyAdd(x, b0, c00);
                 c01 = TOps.MultiplyAdd(x, b1, c01);
@@ -837,19 +745,47 @@ internal static unsafe partial class Gemm
                 pb += bStride;
             }
 
-            StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
-            StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
-            StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
-            StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
-            StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
-            StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
-            a += aTileStep;
-            c += 6 * ldc;
+            if (rows == 6 && cols == 2 * w)
+            {
+                StoreRow<TOps, TVec>(c, c00, c01, bias, flags);
+                StoreRow<TOps, TVec>(c + ldc, c10, c11, bias, flags);
+                StoreRow<TOps, TVec>(c + 2 * ldc, c20, c21, bias, flags);
+                StoreRow<TOps, TVec>(c + 3 * ldc, c30, c31, bias, flags);
+                StoreRow<TOps, TVec>(c + 4 * ldc, c40, c41, bias, flags);
+                StoreRow<TOps, TVec>(c + 5 * ldc, c50, c51, bias, flags);
+            }
+            else if (TOps.MaskedLoads)
+            {
+                // AVX-512: masked stores straight from the registers, no round trip through scratch.
+                StoreRowMasked<TOps, TVec>(true, c, c00, c01, bias, flags, m0, m1);
+                StoreRowMasked<TOps, TVec>(rows > 1, c + ldc, c10, c11, bias, flags, m0, m1);
+                StoreRowMasked<TOps, TVec>(rows > 2, c + 2 * ldc, c20, c21, bias, flags, m0, m1);
+                StoreRowMasked<TOps, TVec>(rows > 3, c + 3 * ldc, c30, c31, bias, flags, m0, m1);
+                StoreRowMasked<TOps, TVec>(rows > 4, c + 4 * ldc, c40, c41, bias, flags, m0, m1);
+                StoreRowMasked<TOps, TVec>(rows > 5, c + 5 * ldc, c50, c51, bias, flags, m0, m1);
+            }
+            else
+            {
+                // An edge tile: hand the raw sums to the masked epilogue (<see cref="StoreEdgeTile"/>).
+                // Calling it from here would make the JIT spill the accumulators inside the loop.
+                TOps.Store(scratch, c00);
+                TOps.Store(scratch + w, c01);
+                TOps.Store(scratch + 2 * w, c10);
+                TOps.Store(scratch + 3 * w, c11);
+                TOps.Store(scratch + 4 * w, c20);
+                TOps.Store(scratch + 5 * w, c21);
+                TOps.Store(scratch + 6 * w, c30);
+                TOps.Store(scratch + 7 * w, c31);
+                TOps.Store(scratch + 8 * w, c40);
+                TOps.Store(scratch + 9 * w, c41);
+                TOps.Store(scratch + 10 * w, c50);
+                TOps.Store(scratch + 11 * w, c51);
+            }
         }
     }
 
     /// <summary>
-    /// Whether Drive hands a column of full 6-row tiles to one <see cref="Kernel6Column"/> call. Settable for
+    /// Whether Drive hands a column of full 6-row tiles to one <see cref="Kernel6"/> call. Settable for
     /// benchmarks only (the A/B harness: <c>GEMM_AB=columns</c>); the bits are the same either way.
     /// </summary>
     internal static bool TileColumns = true;

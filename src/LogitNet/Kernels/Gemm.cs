@@ -414,16 +414,16 @@ internal static unsafe partial class Gemm
                             float* cColumn = problem.C + ic * ldc + jc + jr;
                             if (rowsA && directA)
                             {
-                                Kernel6Column<TOps, TVec, StridedRows>(tiles, mr * problem.Lda, kc, problem.A + ic * problem.Lda + pc, 1, problem.Lda, bPanel, bStride, cColumn, ldc, tileBias, flags);
+                                Kernel6<TOps, TVec, StridedRows>(tiles, mr * problem.Lda, kc, problem.A + ic * problem.Lda + pc, 1, problem.Lda, bPanel, bStride, cColumn, ldc, tileBias, flags, mr, nr, edge);
                             }
                             else if (!directA)
                             {
-                                Kernel6Column<TOps, TVec, PackedRows>(tiles, (nint)mr * kc, kc, packedA, mr, 1, bPanel, bStride, cColumn, ldc, tileBias, flags);
+                                Kernel6<TOps, TVec, PackedRows>(tiles, (nint)mr * kc, kc, packedA, mr, 1, bPanel, bStride, cColumn, ldc, tileBias, flags, mr, nr, edge);
                             }
                             else
                             {
                                 // A transposed A read in place: mr values per p, tiles mr apart along its rows.
-                                Kernel6Column<TOps, TVec, PackedRows>(tiles, mr, kc, problem.A + pc * problem.Lda + ic, problem.Lda, 1, bPanel, bStride, cColumn, ldc, tileBias, flags);
+                                Kernel6<TOps, TVec, PackedRows>(tiles, mr, kc, problem.A + pc * problem.Lda + ic, problem.Lda, 1, bPanel, bStride, cColumn, ldc, tileBias, flags, mr, nr, edge);
                             }
 
                             ir = tiles * mr;
@@ -440,7 +440,7 @@ internal static unsafe partial class Gemm
                             float* cTile = problem.C + (ic + ir) * ldc + jc + jr;
                             if (rowsA && inPlace)
                             {
-                                Kernel6<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                Kernel6<TOps, TVec, StridedRows>(1, 0, kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
                             }
                             else if (narrow)
                             {
@@ -524,7 +524,7 @@ internal static unsafe partial class Gemm
         }
         else
         {
-            Kernel6<TOps, TVec, PackedRows>(kc, a, aStride, 1, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
+            Kernel6<TOps, TVec, PackedRows>(1, 0, kc, a, aStride, 1, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
         }
     }
 

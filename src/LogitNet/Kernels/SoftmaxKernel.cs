@@ -145,11 +145,7 @@ internal static class SoftmaxKernel
             // place in the row's last 8 floats in the overlapping last step; one running sum under 8 columns.
             int lane = n < SoftmaxRow.Step ? 0 : j < fullSteps ? j % SoftmaxRow.Step : j - (n - SoftmaxRow.Step);
             Vector256<double> d = Vector256.WidenLower(values[j].ToVector256Unsafe()) - max;
-            Vector256<double> isTie = Vector256.Equals(d, Vector256<double>.Zero);
-            Vector256<double> e = VectorExp.ExpNonPositive(d);
-            ties[lane] += isTie & Vector256<double>.One;
-            rest[lane] += Vector256.AndNot(e, isTie);
-            exponentials[j] = e;
+            exponentials[j] = SoftmaxRow.Accumulate(d, Vector256<double>.AllBitsSet, ref ties[lane], ref rest[lane]);
         }
 
         return n < SoftmaxRow.Step

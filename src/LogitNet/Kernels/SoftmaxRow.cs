@@ -348,7 +348,7 @@ internal static class SoftmaxRow
     /// the others add e^d. Returns e^d for every lane (exactly 1 where d = 0).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Accumulate(Vector256<double> d, Vector256<double> keep, ref Vector256<double> ties, ref Vector256<double> rest)
+    internal static Vector256<double> Accumulate(Vector256<double> d, Vector256<double> keep, ref Vector256<double> ties, ref Vector256<double> rest)
     {
         Vector256<double> isTie = Vector256.Equals(d, Vector256<double>.Zero);
         Vector256<double> e = VectorExp.ExpNonPositive(d);
