@@ -58,6 +58,12 @@ internal unsafe interface IGemmVector<TVec>
 
     /// <summary>x &lt; 0 ? 0 : x per element, the same as <see cref="Gemm.Relu(float)"/>, so NaN stays NaN.</summary>
     static abstract TVec Relu(TVec value);
+
+    /// <summary>
+    /// A subnormal element becomes a zero of its sign, the same as <see cref="Gemm.FlushSubnormal(float)"/>;
+    /// every other element (zero, normal, infinite, NaN) is returned unchanged.
+    /// </summary>
+    static abstract TVec FlushSubnormal(TVec value);
 }
 
 /// <summary>AVX-512: a 12×32 tile, 24 zmm accumulators + 2 for B + 1 broadcast out of 32 registers.</summary>
@@ -115,6 +121,13 @@ internal readonly unsafe struct GemmVector512 : IGemmVector<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Relu(Vector512<float> value) =>
         Vector512.ConditionalSelect(Vector512.LessThan(value, Vector512<float>.Zero), Vector512<float>.Zero, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FlushSubnormal(Vector512<float> value) =>
+        Vector512.ConditionalSelect(
+            Vector512.LessThan(Vector512.Abs(value), Vector512.Create(Gemm.SmallestNormal)),
+            value & Vector512.Create(-0f),
+            value);
 }
 
 /// <summary>
@@ -224,6 +237,13 @@ internal readonly unsafe struct GemmVector256 : IGemmVector<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Relu(Vector256<float> value) =>
         Vector256.ConditionalSelect(Vector256.LessThan(value, Vector256<float>.Zero), Vector256<float>.Zero, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FlushSubnormal(Vector256<float> value) =>
+        Vector256.ConditionalSelect(
+            Vector256.LessThan(Vector256.Abs(value), Vector256.Create(Gemm.SmallestNormal)),
+            value & Vector256.Create(-0f),
+            value);
 }
 
 /// <summary>SSE+FMA or Arm AdvSimd: a 6×8 tile of 128-bit vectors.</summary>
@@ -295,6 +315,13 @@ internal readonly unsafe struct GemmVector128 : IGemmVector<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Relu(Vector128<float> value) =>
         Vector128.ConditionalSelect(Vector128.LessThan(value, Vector128<float>.Zero), Vector128<float>.Zero, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FlushSubnormal(Vector128<float> value) =>
+        Vector128.ConditionalSelect(
+            Vector128.LessThan(Vector128.Abs(value), Vector128.Create(Gemm.SmallestNormal)),
+            value & Vector128.Create(-0f),
+            value);
 }
 
 /// <summary>No usable SIMD: a 6×2 tile of scalars, still one rounding per multiply-add.</summary>
@@ -353,6 +380,9 @@ internal readonly unsafe struct GemmScalar : IGemmVector<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Relu(float value) => Gemm.Relu(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float FlushSubnormal(float value) => Gemm.FlushSubnormal(value);
 }
 
 internal static unsafe partial class Gemm
@@ -366,6 +396,16 @@ internal static unsafe partial class Gemm
     /// <summary>The scalar ReLU every path agrees with: NaN compares false, so it is returned unchanged.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Relu(float x) => x < 0f ? 0f : x;
+
+    /// <summary>The smallest positive normal float, 2^-126.</summary>
+    internal const float SmallestNormal = 1.17549435E-38f;
+
+    /// <summary>
+    /// The scalar flush every path agrees with: a subnormal becomes a zero of its sign (what a CPU's
+    /// flush-to-zero mode does); zero, normal, infinite and NaN values are returned unchanged.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float FlushSubnormal(float x) => MathF.Abs(x) < SmallestNormal ? MathF.CopySign(0f, x) : x;
 
     /// <summary>
     /// C[0..12, 0..2W] (op)= A panel · B panel for one full 12-row tile: 24 accumulators that stay

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using LogitNet.Kernels;
 
 namespace LogitNet.Optimizers;
 
@@ -102,11 +103,14 @@ public sealed class SGD : Optimizer
             ref float v0 = ref MemoryMarshal.GetReference(velocity);
             var rate = new Vector<float>(learningRate);
             var mu = new Vector<float>(momentum);
+            var smallestNormal = new Vector<float>(Gemm.SmallestNormal);
+            var negativeZero = new Vector<float>(-0f);
             for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
                 nuint at = (nuint)i;
                 Vector<float> step = rate * Vector.LoadUnsafe(ref g0, at);
                 Vector<float> v = mu * Vector.LoadUnsafe(ref v0, at) - step;
+                v = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(v), smallestNormal), v & negativeZero, v);
                 v.StoreUnsafe(ref v0, at);
                 Vector<float> w = Vector.LoadUnsafe(ref w0, at);
                 (Nesterov ? w + (mu * v - step) : w + v).StoreUnsafe(ref w0, at);
@@ -116,7 +120,7 @@ public sealed class SGD : Optimizer
         for (; i < value.Length; i++)
         {
             float step = learningRate * gradient[i];
-            float v = momentum * velocity[i] - step;
+            float v = Gemm.FlushSubnormal(momentum * velocity[i] - step);
             velocity[i] = v;
             value[i] = Nesterov ? value[i] + (momentum * v - step) : value[i] + v;
         }

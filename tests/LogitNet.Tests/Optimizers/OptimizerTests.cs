@@ -87,6 +87,8 @@ public class OptimizerTests
     [InlineData("adamw")]
     [InlineData("rmsprop")]
     [InlineData("rmsprop-centered-momentum")]
+    [InlineData("sgd-momentum")]
+    [InlineData("sgd-nesterov")]
     public void Update_EveryVectorWidthAndTheTail_GiveTheScalarBits(string name)
     {
         const int Length = 61;
@@ -97,6 +99,13 @@ public class OptimizerTests
         {
             float[] g = Tensor.RandomNormal([Length], 0f, 1f, seed: 200 + t).ToArray();
             g[t] = 0f;
+            // Elements whose gradient is always tiny, in vector lanes and the tail, so their state lands
+            // on either side of the smallest normal and the flush of subnormal state is compared too.
+            foreach (int i in (int[])[5, 12, 19, 26, 33, 40, 47, 54, 58, 60])
+            {
+                g[i] = (i % 2 == 0 ? 1 : -1) * (i % 3 == 0 ? 1e-37f : i % 3 == 1 ? 1.17549435E-37f : 1e-45f) * t;
+            }
+
             g.AsSpan().CopyTo(parameter.Gradient.AsSpan());
             optimizer.Apply([parameter]);
             for (int i = 0; i < Length; i++)
@@ -108,6 +117,23 @@ public class OptimizerTests
             {
                 Assert.True(BitConverter.SingleToInt32Bits(w[i]) == BitConverter.SingleToInt32Bits(parameter.Value[i]),
                     $"{name}, step {t}, element {i}: expected {w[i]:R}, got {parameter.Value[i]:R}");
+            }
+
+            // The state too: a flushed moment changes no weight's bits here, only the state's.
+            foreach ((string slot, Tensor[] values) in optimizer.Slots)
+            {
+                float[] expected = (name, slot) switch
+                {
+                    ("rmsprop-centered-momentum", "momentum") => s3,
+                    ("rmsprop-centered-momentum", "average_gradient") => s2,
+                    (_, "velocity") when name.StartsWith("adam", StringComparison.Ordinal) => s2,
+                    _ => s1,
+                };
+                for (int i = 0; i < Length; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(values[0][i]),
+                        $"{name}, step {t}, {slot}[{i}]: expected {expected[i]:R}, got {values[0][i]:R}");
+                }
             }
         }
     }
@@ -122,22 +148,84 @@ public class OptimizerTests
                 const float Rate = 0.01f, Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-7f;
                 float alpha = (float)(Rate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
                 float decay = name == "adamw" ? 0.1f * Rate : 0f;
-                s1 += (g - s1) * (1 - Beta1);
-                s2 += (g * g - s2) * (1 - Beta2);
+                s1 = Flush(s1 + (g - s1) * (1 - Beta1));
+                s2 = Flush(s2 + (g * g - s2) * (1 - Beta2));
                 w -= w * decay;
                 w -= alpha * s1 / (MathF.Sqrt(s2) + Epsilon);
                 break;
             case "rmsprop":
-                s1 = 0.9f * s1 + (1 - 0.9f) * g * g;
+                s1 = Flush(0.9f * s1 + (1 - 0.9f) * g * g);
                 w -= 0.01f * g / MathF.Sqrt(s1 + 1e-7f);
                 break;
             case "rmsprop-centered-momentum":
-                s1 = 0.8f * s1 + (1 - 0.8f) * g * g;
-                s2 = 0.8f * s2 + (1 - 0.8f) * g;
-                s3 = 0.5f * s3 + 0.01f * g / MathF.Sqrt(s1 - s2 * s2 + 1e-7f);
+                s1 = Flush(0.8f * s1 + (1 - 0.8f) * g * g);
+                s2 = Flush(0.8f * s2 + (1 - 0.8f) * g);
+                s3 = Flush(0.5f * s3 + 0.01f * g / MathF.Sqrt(s1 - s2 * s2 + 1e-7f));
                 w -= s3;
                 break;
+            case "sgd-momentum":
+            case "sgd-nesterov":
+                float step = 0.1f * g;
+                s1 = Flush(0.9f * s1 - step);
+                w = name == "sgd-nesterov" ? w + (0.9f * s1 - step) : w + s1;
+                break;
         }
+    }
+
+    /// <summary>What the optimizers do to their state: a subnormal becomes a zero of its sign (2^-126 is the smallest normal).</summary>
+    private static float Flush(float x) => MathF.Abs(x) < 1.17549435E-38f ? MathF.CopySign(0f, x) : x;
+
+    /// <summary>
+    /// A parameter whose gradient turns zero (a dead ReLU unit) has its state decay towards zero; in
+    /// plain float arithmetic the smallest subnormals are fixed points (0.9·m rounds back to m), so the
+    /// state would stay subnormal for ever and slow every step. The optimizers flush it: after enough
+    /// zero-gradient steps every state element is zero, none subnormal (this fails without the flush).
+    /// </summary>
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("adamw")]
+    [InlineData("rmsprop")]
+    [InlineData("rmsprop-centered-momentum")]
+    [InlineData("sgd-momentum")]
+    [InlineData("sgd-nesterov")]
+    public void State_OfAParameterWhoseGradientTurnsZero_EndsAtZero_NotStuckSubnormal(string name)
+    {
+        const int Length = 37;
+        var parameter = new Parameter("w", Tensor.RandomNormal([Length], 0f, 1f, seed: 4));
+        float[] first = new float[Length];
+        for (int i = 0; i < Length; i++)
+        {
+            // Small gradients, so the state reaches the subnormal range within the steps below
+            // (β2 = 0.999 would take tens of thousands of steps from an ordinary gradient).
+            first[i] = (i % 2 == 0 ? 1 : -1) * (1e-19f + i * 1e-21f);
+        }
+
+        Optimizer optimizer = Create(name);
+        first.AsSpan().CopyTo(parameter.Gradient.AsSpan());
+        optimizer.Apply([parameter]);
+        parameter.Gradient.AsSpan().Clear();
+        for (int t = 0; t < 400; t++)
+        {
+            optimizer.Apply([parameter]);
+        }
+
+        // Keep stepping while any state is still normal (β2's slow decay); at most a bounded number.
+        for (int t = 0; t < 60_000 && optimizer.Slots.Any(slot => slot.Values[0].ToArray().Any(v => v != 0)); t++)
+        {
+            optimizer.Apply([parameter]);
+        }
+
+        foreach ((string slot, Tensor[] values) in optimizer.Slots)
+        {
+            float[] state = values[0].ToArray();
+            for (int i = 0; i < Length; i++)
+            {
+                Assert.False(float.IsSubnormal(state[i]), $"{name}, {slot}[{i}] = {state[i]:R} is subnormal");
+                Assert.True(state[i] == 0, $"{name}, {slot}[{i}] = {state[i]:R} after the gradient turned zero");
+            }
+        }
+
+        Assert.True(parameter.Value.ToArray().All(float.IsFinite));
     }
 
     private static Optimizer Create(string name) => name switch
