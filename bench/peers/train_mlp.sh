@@ -19,8 +19,14 @@ fi
 export OMP_WAIT_POLICY=PASSIVE
 dotnet build -c Release bench/LogitNet.Benchmarks -v q -nologo >/dev/null
 for threads in 1 2; do
-  /usr/bin/python3 bench/peers/train_mlp.py "$data" "$threads" $models | tee -a "$out"
-  dotnet bench/LogitNet.Benchmarks/bin/Release/net10.0/LogitNet.Benchmarks.dll --train "$data" "$threads" $models | tee -a "$out"
+  # The same cores for both. torch.set_num_threads(1) leaves OpenBLAS its own worker threads: measured
+  # (session 9), PyTorch's one-thread M run kept a second core busy (user + sys 9-10 s in 4-6 s, most of
+  # it sched_yield) and its rate swung from 29k to 65k. OPENBLAS_NUM_THREADS holds OpenBLAS to the count,
+  # and the one-thread rows run both libraries on core 0 alone.
+  pin=()
+  if (( threads == 1 )) && command -v taskset >/dev/null; then pin=(taskset -c 0); fi
+  OPENBLAS_NUM_THREADS=$threads "${pin[@]}" /usr/bin/python3 bench/peers/train_mlp.py "$data" "$threads" $models | tee -a "$out"
+  "${pin[@]}" dotnet bench/LogitNet.Benchmarks/bin/Release/net10.0/LogitNet.Benchmarks.dll --train "$data" "$threads" $models | tee -a "$out"
 done
 
 /usr/bin/python3 - "$out" <<'PY'
