@@ -7,6 +7,7 @@ using LogitNet.Benchmarks;
 //   `-- --quick-losses THREADS [case ...]`      the fused losses (bench/peers/torch_losses.py);
 //   `-- --log-kernels [TRIALS]`                 the kernels that take a double logarithm, thread CPU time (bench/results/vlog.md);
 //   `-- --train DATA_DIR THREADS [S M L]`       the MLP training throughput (bench/peers/train_mlp.sh);
+//   `-- --write-mnist DATA_DIR`                 the embedded MNIST digits as that benchmark's data files (DATA=mnist);
 //   `-- --convnet THREADS EPOCHS [SEED]`       Keras's MNIST convnet (bench/peers/train_convnet.sh);
 //   `-- --convprof`                             CPU time of each of the convnet's kernels;
 //   `-- --textcnn THREADS EPOCHS [SEED]`       the corpus's Embedding/Conv1D text model (bench/peers/train_textcnn.sh);
@@ -31,6 +32,12 @@ if (args.Length > 0 && args[0] == "--log-kernels")
 if (args.Length > 0 && args[0] == "--quick-losses")
 {
     LossBenchmarks.RunQuick(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2..]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--write-mnist")
+{
+    TrainingThroughput.WriteMnist(args[1]);
     return;
 }
 

@@ -26,7 +26,7 @@ def data(directory):
         rng = np.random.default_rng(0)
         rng.random((60000, 784), dtype=np.float32).tofile(x_path)
         rng.integers(0, 10, 60000).astype(np.float32).tofile(y_path)
-    x = np.fromfile(x_path, dtype=np.float32).reshape(60000, 784)
+    x = np.fromfile(x_path, dtype=np.float32).reshape(-1, 784)
     y = np.fromfile(y_path, dtype=np.float32).astype(np.int64)
     return torch.from_numpy(x), torch.from_numpy(y)
 
