@@ -29,7 +29,7 @@ public class Adam : Optimizer
     /// <param name="learningRate">The step size (default 0.001).</param>
     /// <param name="beta1">The decay of the first-moment average, in [0, 1) (default 0.9).</param>
     /// <param name="beta2">The decay of the second-moment average, in [0, 1) (default 0.999).</param>
-    /// <param name="epsilon">The stabiliser added to √v (default 1e-7, as in Keras).</param>
+    /// <param name="epsilon">The stabiliser added to √v (default 1e-7, as in Keras). With 0, a parameter whose gradient is zero from the first step, or long enough for its state to reach zero, gets 0/0 = NaN, as in Keras.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
     public Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
         : base(learningRate)
@@ -41,7 +41,7 @@ public class Adam : Optimizer
     /// <param name="schedule">The schedule.</param>
     /// <param name="beta1">The decay of the first-moment average, in [0, 1).</param>
     /// <param name="beta2">The decay of the second-moment average, in [0, 1).</param>
-    /// <param name="epsilon">The stabiliser added to √v.</param>
+    /// <param name="epsilon">The stabiliser added to √v; see the other constructor about 0.</param>
     /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
     public Adam(LearningRateSchedule schedule, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)

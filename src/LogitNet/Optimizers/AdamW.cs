@@ -13,7 +13,7 @@ public sealed class AdamW : Adam
     /// <param name="weightDecay">The decay rate, non-negative (default 0.004, as in Keras).</param>
     /// <param name="beta1">The decay of the first-moment average, in [0, 1).</param>
     /// <param name="beta2">The decay of the second-moment average, in [0, 1).</param>
-    /// <param name="epsilon">The stabiliser added to √v.</param>
+    /// <param name="epsilon">The stabiliser added to √v; 0 gives NaN for parameters with zero gradients, as in Adam.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
     public AdamW(float learningRate = 0.001f, float weightDecay = 0.004f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
         : base(learningRate, beta1, beta2, epsilon)
@@ -27,7 +27,7 @@ public sealed class AdamW : Adam
     /// <param name="weightDecay">The decay rate, non-negative.</param>
     /// <param name="beta1">The decay of the first-moment average, in [0, 1).</param>
     /// <param name="beta2">The decay of the second-moment average, in [0, 1).</param>
-    /// <param name="epsilon">The stabiliser added to √v.</param>
+    /// <param name="epsilon">The stabiliser added to √v; 0 gives NaN for parameters with zero gradients, as in Adam.</param>
     /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
     public AdamW(LearningRateSchedule schedule, float weightDecay = 0.004f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)

@@ -21,7 +21,7 @@ public sealed class RMSprop : Optimizer
     /// <param name="learningRate">The step size (default 0.001).</param>
     /// <param name="rho">The decay of the squared-gradient average, in [0, 1) (default 0.9).</param>
     /// <param name="momentum">The momentum in [0, 1) (default 0).</param>
-    /// <param name="epsilon">The stabiliser inside the square root (default 1e-7).</param>
+    /// <param name="epsilon">The stabiliser inside the square root (default 1e-7). With 0, a parameter whose gradient is zero from the first step, or long enough for its state to reach zero, gets 0/0 = NaN, as in Keras.</param>
     /// <param name="centered">Whether to divide by the estimated variance rather than the second moment.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
     public RMSprop(float learningRate = 0.001f, float rho = 0.9f, float momentum = 0f, float epsilon = 1e-7f, bool centered = false)
@@ -37,7 +37,7 @@ public sealed class RMSprop : Optimizer
     /// <param name="schedule">The schedule.</param>
     /// <param name="rho">The decay of the squared-gradient average, in [0, 1).</param>
     /// <param name="momentum">The momentum in [0, 1).</param>
-    /// <param name="epsilon">The stabiliser inside the square root.</param>
+    /// <param name="epsilon">The stabiliser inside the square root; see the other constructor about 0.</param>
     /// <param name="centered">Whether to divide by the estimated variance rather than the second moment.</param>
     /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>

@@ -12,11 +12,12 @@ public unsafe class FlushSubnormalTests
 {
     private static readonly float[] s_values =
     [
-        0f, -0f, float.Epsilon, -float.Epsilon, 1e-45f, 3e-39f, -3e-39f,
+        0f, -0f, float.Epsilon, -float.Epsilon, 3e-39f, -3e-39f,
         BitConverter.Int32BitsToSingle(0x007FFFFF), -BitConverter.Int32BitsToSingle(0x007FFFFF),  // largest subnormal
         BitConverter.Int32BitsToSingle(0x00800000), -BitConverter.Int32BitsToSingle(0x00800000),  // smallest normal
         BitConverter.Int32BitsToSingle(0x00800001), 1e-30f, -1f, 3.4e38f, float.PositiveInfinity,
         float.NegativeInfinity, float.NaN, -float.NaN, BitConverter.Int32BitsToSingle(0x7FC01234),
+        BitConverter.Int32BitsToSingle(0x7F800001), BitConverter.Int32BitsToSingle(unchecked((int)0xFFC01234)), // signaling, negative with payload
     ];
 
     [Fact]

@@ -89,21 +89,29 @@ public class OptimizerTests
     [InlineData("rmsprop-centered-momentum")]
     [InlineData("sgd-momentum")]
     [InlineData("sgd-nesterov")]
+    [InlineData("rmsprop-momentum")]
     public void Update_EveryVectorWidthAndTheTail_GiveTheScalarBits(string name)
     {
         const int Length = 61;
         var parameter = new Parameter("w", Tensor.RandomNormal([Length], 0f, 1f, seed: 3));
         float[] w = parameter.Value.ToArray(), s1 = new float[Length], s2 = new float[Length], s3 = new float[Length];
+        // The same steps without the flush: where the two disagree, a flush happened.
+        float[] wPlain = (float[])w.Clone(), p1 = new float[Length], p2 = new float[Length], p3 = new float[Length];
+        int flushes = 0;
         Optimizer optimizer = Create(name);
         for (int t = 1; t <= 5; t++)
         {
             float[] g = Tensor.RandomNormal([Length], 0f, 1f, seed: 200 + t).ToArray();
             g[t] = 0f;
-            // Elements whose gradient is always tiny, in vector lanes and the tail, so their state lands
-            // on either side of the smallest normal and the flush of subnormal state is compared too.
-            foreach (int i in (int[])[5, 12, 19, 26, 33, 40, 47, 54, 58, 60])
+            // Elements whose gradient is always tiny, in vector lanes and the tail, so that some state of
+            // every optimizer lands on either side of the smallest normal: 0.1·g (Adam's m, SGD's
+            // velocity) near 2^-126 at 1e-37, 0.001·g² (Adam's v) at 3e-18, 0.1·g² (RMSprop's s) at 3e-19,
+            // 0.2·g (the centered average) at 5e-38, RMSprop's momentum at 3e-40; 1e-45 the smallest.
+            float[] tiny = [1e-37f, 1.17549435E-37f, 3e-18f, 3e-19f, 5e-38f, 3e-40f, 1e-45f];
+            int[] at = [5, 12, 19, 26, 33, 40, 47, 54, 56, 57, 58, 59, 60];
+            for (int j = 0; j < at.Length; j++)
             {
-                g[i] = (i % 2 == 0 ? 1 : -1) * (i % 3 == 0 ? 1e-37f : i % 3 == 1 ? 1.17549435E-37f : 1e-45f) * t;
+                g[at[j]] = (j % 2 == 0 ? 1 : -1) * tiny[j % tiny.Length] * t;
             }
 
             g.AsSpan().CopyTo(parameter.Gradient.AsSpan());
@@ -111,6 +119,8 @@ public class OptimizerTests
             for (int i = 0; i < Length; i++)
             {
                 FloatStep(name, t, ref w[i], g[i], ref s1[i], ref s2[i], ref s3[i]);
+                FloatStep(name, t, ref wPlain[i], g[i], ref p1[i], ref p2[i], ref p3[i], flush: false);
+                flushes += (s1[i] != p1[i] ? 1 : 0) + (s2[i] != p2[i] ? 1 : 0) + (s3[i] != p3[i] ? 1 : 0);
             }
 
             for (int i = 0; i < Length; i++)
@@ -124,7 +134,7 @@ public class OptimizerTests
             {
                 float[] expected = (name, slot) switch
                 {
-                    ("rmsprop-centered-momentum", "momentum") => s3,
+                    ("rmsprop-centered-momentum" or "rmsprop-momentum", "momentum") => s3,
                     ("rmsprop-centered-momentum", "average_gradient") => s2,
                     (_, "velocity") when name.StartsWith("adam", StringComparison.Ordinal) => s2,
                     _ => s1,
@@ -136,11 +146,15 @@ public class OptimizerTests
                 }
             }
         }
+
+        Assert.True(flushes > 0, $"{name}: no state was flushed, so the comparison above did not cover the flush");
     }
 
     /// <summary>The settings of <see cref="Create"/>, in the float operations and order the kernels use.</summary>
-    private static void FloatStep(string name, int t, ref float w, float g, ref float s1, ref float s2, ref float s3)
+    private static void FloatStep(string name, int t, ref float w, float g, ref float s1, ref float s2, ref float s3, bool flush = true)
     {
+        float Flush(float x) => flush ? OptimizerTests.Flush(x) : x;
+
         switch (name)
         {
             case "adam":
@@ -156,6 +170,11 @@ public class OptimizerTests
             case "rmsprop":
                 s1 = Flush(0.9f * s1 + (1 - 0.9f) * g * g);
                 w -= 0.01f * g / MathF.Sqrt(s1 + 1e-7f);
+                break;
+            case "rmsprop-momentum":
+                s1 = Flush(0.9f * s1 + (1 - 0.9f) * g * g);
+                s3 = Flush(0.9f * s3 + 0.01f * g / MathF.Sqrt(s1 + 1e-7f));
+                w -= s3;
                 break;
             case "rmsprop-centered-momentum":
                 s1 = Flush(0.8f * s1 + (1 - 0.8f) * g * g);
@@ -179,13 +198,15 @@ public class OptimizerTests
     /// A parameter whose gradient turns zero (a dead ReLU unit) has its state decay towards zero; in
     /// plain float arithmetic the smallest subnormals are fixed points (0.9·m rounds back to m), so the
     /// state would stay subnormal for ever and slow every step. The optimizers flush it: after enough
-    /// zero-gradient steps every state element is zero, none subnormal (this fails without the flush).
+    /// zero-gradient steps every state element is zero, none subnormal (this fails without the flush
+    /// for every optimizer here; RMSprop's momentum needs μ = 0.9, since 0.5·m rounds to zero anyway).
     /// </summary>
     [Theory]
     [InlineData("adam")]
     [InlineData("adamw")]
     [InlineData("rmsprop")]
     [InlineData("rmsprop-centered-momentum")]
+    [InlineData("rmsprop-momentum")]
     [InlineData("sgd-momentum")]
     [InlineData("sgd-nesterov")]
     public void State_OfAParameterWhoseGradientTurnsZero_EndsAtZero_NotStuckSubnormal(string name)
@@ -209,7 +230,8 @@ public class OptimizerTests
             optimizer.Apply([parameter]);
         }
 
-        // Keep stepping while any state is still normal (β2's slow decay); at most a bounded number.
+        // Every state is zero by now when flushed (the first moments within about 400 steps; g² of these
+        // gradients is already subnormal). Without the flush some stay subnormal: step on, bounded, and fail.
         for (int t = 0; t < 60_000 && optimizer.Slots.Any(slot => slot.Values[0].ToArray().Any(v => v != 0)); t++)
         {
             optimizer.Apply([parameter]);
@@ -236,6 +258,7 @@ public class OptimizerTests
         "adam" => new Adam(0.01f),
         "adamw" => new AdamW(0.01f, weightDecay: 0.1f),
         "rmsprop" => new RMSprop(0.01f),
+        "rmsprop-momentum" => new RMSprop(0.01f, rho: 0.9f, momentum: 0.9f),
         "rmsprop-centered-momentum" => new RMSprop(0.01f, rho: 0.8f, momentum: 0.5f, centered: true),
         _ => throw new ArgumentException(name),
     };
@@ -279,6 +302,23 @@ public class OptimizerTests
                 w -= s3;
                 break;
         }
+    }
+
+    /// <summary>
+    /// ε = 0 is allowed; a parameter whose gradient is zero then has zero state and gets 0/0 = NaN, as in
+    /// Keras (documented on the epsilon parameters, since the flush makes decayed state reach zero too).
+    /// </summary>
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("rmsprop")]
+    public void ZeroEpsilon_WithAZeroGradient_GivesNaN_AsKerasDoes(string name)
+    {
+        var parameter = new Parameter("w", Tensor.FromArray([1f, 2f], 2));
+        parameter.Gradient[1] = 0.5f;
+        Optimizer optimizer = name == "adam" ? new Adam(0.01f, epsilon: 0f) : new RMSprop(0.01f, epsilon: 0f);
+        optimizer.Apply([parameter]);
+        Assert.True(float.IsNaN(parameter.Value[0]), $"{name}: {parameter.Value[0]:R}");
+        Assert.True(float.IsFinite(parameter.Value[1]), $"{name}: {parameter.Value[1]:R}");
     }
 
     [Fact]
