@@ -37,6 +37,12 @@ if (args.Length > 0 && args[0] == "--quick-losses")
 
 if (args.Length > 0 && args[0] == "--write-mnist")
 {
+    if (args.Length != 2)
+    {
+        Console.Error.WriteLine("usage: --write-mnist DATA_DIR (the folder to write x.f32 and y.f32 into)");
+        Environment.Exit(2);
+    }
+
     TrainingThroughput.WriteMnist(args[1]);
     return;
 }

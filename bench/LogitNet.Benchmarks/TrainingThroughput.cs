@@ -105,8 +105,7 @@ internal static class TrainingThroughput
             foreach (Data.Dataset part in new[] { train, test })
             {
                 x.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(part.Features.AsSpan()));
-                float[] labels = part.Labels.ToArray();
-                y.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(labels.AsSpan()));
+                y.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(part.Labels.AsSpan()));
             }
         }
     }

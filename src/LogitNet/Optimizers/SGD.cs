@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using LogitNet.Kernels;
 
 namespace LogitNet.Optimizers;
@@ -68,7 +69,7 @@ public sealed class SGD : Optimizer
 
     private protected override bool UpdatesRanges => true;
 
-    private protected override void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
+    private protected override unsafe void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
     {
         int i = 0;
         if (Momentum == 0)
@@ -95,34 +96,47 @@ public sealed class SGD : Optimizer
 
         Span<float> velocity = _velocities[index].AsSpan().Slice(offset, value.Length);
         OptimizerGuard.SameLength(value, gradient, velocity);
-        float momentum = Momentum;
-        if (Vector.IsHardwareAccelerated)
+        var rule = new MomentumRule(learningRate, Momentum, Nesterov);
+        fixed (float* w = value, g = gradient, v = velocity)
         {
-            ref float w0 = ref MemoryMarshal.GetReference(value);
-            ref float g0 = ref MemoryMarshal.GetReference(gradient);
-            ref float v0 = ref MemoryMarshal.GetReference(velocity);
-            var rate = new Vector<float>(learningRate);
-            var mu = new Vector<float>(momentum);
-            var smallestNormal = new Vector<float>(Gemm.SmallestNormal);
-            var negativeZero = new Vector<float>(-0f);
-            for (; i <= value.Length - Vector<float>.Count; i += Vector<float>.Count)
+            // The widest vectors, then element by element: the same operations, so the same bits.
+            int done = Gemm.BestKernel switch
             {
-                nuint at = (nuint)i;
-                Vector<float> step = rate * Vector.LoadUnsafe(ref g0, at);
-                Vector<float> v = mu * Vector.LoadUnsafe(ref v0, at) - step;
-                v = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(v), smallestNormal), v & negativeZero, v);
-                v.StoreUnsafe(ref v0, at);
-                Vector<float> w = Vector.LoadUnsafe(ref w0, at);
-                (Nesterov ? w + (mu * v - step) : w + v).StoreUnsafe(ref w0, at);
-            }
+                GemmKernel.Vector512 => MomentumUpdate<GemmVector512, Vector512<float>>(rule, w, g, v, 0, value.Length),
+                GemmKernel.Vector256 => MomentumUpdate<GemmVector256, Vector256<float>>(rule, w, g, v, 0, value.Length),
+                GemmKernel.Vector128 => MomentumUpdate<GemmVector128, Vector128<float>>(rule, w, g, v, 0, value.Length),
+                _ => 0,
+            };
+            MomentumUpdate<GemmScalar, float>(rule, w, g, v, done, value.Length);
+        }
+    }
+
+    /// <summary>This step's constants: the learning rate, μ, and whether Nesterov.</summary>
+    private struct MomentumRule(float rate, float momentum, bool nesterov)
+    {
+        public float Rate = rate, Momentum = momentum;
+        public bool Nesterov = nesterov;
+    }
+
+    /// <summary>
+    /// v ← μ·v − lr·g (stored flushed, see <see cref="Optimizer"/>), then w ← w + v, or with Nesterov
+    /// w ← w + (μ·v − lr·g), on elements [from, end) a whole vector at a time; returns where it stopped.
+    /// </summary>
+    private static unsafe int MomentumUpdate<TOps, TVec>(MomentumRule rule, float* w, float* g, float* v, int from, int end)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        TVec rate = TOps.Broadcast(&rule.Rate), mu = TOps.Broadcast(&rule.Momentum);
+        int i = from;
+        for (; i <= end - TOps.Width; i += TOps.Width)
+        {
+            TVec step = TOps.Multiply(rate, TOps.Load(g + i));
+            TVec vi = TOps.FlushSubnormal(TOps.Subtract(TOps.Multiply(mu, TOps.Load(v + i)), step));
+            TOps.Store(v + i, vi);
+            TVec wi = TOps.Load(w + i);
+            TOps.Store(w + i, TOps.Add(wi, rule.Nesterov ? TOps.Subtract(TOps.Multiply(mu, vi), step) : vi));
         }
 
-        for (; i < value.Length; i++)
-        {
-            float step = learningRate * gradient[i];
-            float v = Gemm.FlushSubnormal(momentum * velocity[i] - step);
-            velocity[i] = v;
-            value[i] = Nesterov ? value[i] + (momentum * v - step) : value[i] + v;
-        }
+        return i;
     }
 }
