@@ -63,9 +63,11 @@ internal static unsafe partial class Gemm
     /// C's rows (a batch's samples), which fill every lane, instead of along its columns, where a layer
     /// of 25 units fills 25 of the 32 lanes of two 8-float vectors and 10 units 10 of 16. It pays when
     /// the lanes the usual tiles leave idle, and their edge tile, outweigh packing A's rows transposed
-    /// (<see cref="TransposedPackingShare"/>): on 256-bit vectors only, where it was measured. With 512-bit
-    /// vectors the panels are twice as wide and the edge tiles masked; 128-bit kernels run on Arm (x86 FMA
-    /// implies AVX): neither could be measured here.
+    /// (<see cref="TransposedPackingShare"/>). With 512-bit vectors the usual tiles' edges are masked loads
+    /// and stores, so only the idle lanes count, and the panels are 32 rows: there the transposed way needs
+    /// at least four panels of rows and a K of <see cref="TransposedMinDepthMasked"/> (below, its per-tile
+    /// running sums and transposed store outweigh the lanes it fills). 128-bit kernels run on Arm (x86 FMA
+    /// implies AVX) and were never measured, so they keep the usual tiles.
     /// </summary>
     private static bool ComputesTransposed<TOps, TVec>(int rows, int cols, int k)
         where TOps : IGemmVector<TVec>
@@ -74,8 +76,10 @@ internal static unsafe partial class Gemm
         // Fewer rows than two panels leave lanes idle on this side too, and the packing then costs more
         // than it saves (8 and 12 rows measured slower transposed, 32 faster).
         int lanes = 2 * TOps.Width;
+        bool maskedEdges = TOps.Width >= 16;
         // B's packed column tiles (k × cols floats) stay within the usual B block (KC × NC), which bounds the packing buffers.
-        if (TOps.Width != 8 || cols > TransposedMaxColumns || rows < 2 * lanes || (long)k * cols > (long)KcMax * NcMax
+        if (TOps.Width < 8 || cols > TransposedMaxColumns || rows < (maskedEdges ? 4 : 2) * lanes
+            || (maskedEdges && k < TransposedMinDepthMasked) || (long)k * cols > (long)KcMax * NcMax
             || s_panelSource != PanelSource.Auto || !TransposedTiles)
         {
             return false;
@@ -87,10 +91,18 @@ internal static unsafe partial class Gemm
         // 36 GFLOP/s against 45 transposed though only 1 lane in 16 idles. The transposed way adds
         // the packing of A's rows and the transposed store.
         double usual = (double)RoundUp(cols, lanes) / cols * RoundUp(rows, TOps.Rows) / rows
-            * (cols % lanes != 0 ? 1 + UsualEdgeShare : 1);
+            * (cols % lanes != 0 && !maskedEdges ? 1 + UsualEdgeShare : 1);
         double transposed = (double)RoundUp(rows, lanes) / rows * (1 + TransposedPackingShare);
         return transposed < usual;
     }
+
+    /// <summary>
+    /// The shallowest product that runs transposed on kernels with masked edges (512-bit vectors). Measured on a
+    /// Zen 5 EPYC (bench/results/gemm.md, session 10), one thread, transposed / usual: 500 × 25 × 15 (k = 25) 0.90,
+    /// 784 × 32 × 25 TN (k = 32) 0.89, 500 × 15 × 10 (k = 15) 0.96; 500 × 50 × 25 1.06, 500 × 64 × 10 1.45,
+    /// 500 × 784 × 25 1.20, 1000 × 1024 × 10 1.63; and 64 rows (two panels) × 784 × 25 0.88, hence four panels.
+    /// </summary>
+    private const int TransposedMinDepthMasked = 48;
 
     /// <summary>Whether products may run transposed at all (off: for benchmarks that compare the two ways; the bits are the same).</summary>
     internal static bool TransposedTiles = true;

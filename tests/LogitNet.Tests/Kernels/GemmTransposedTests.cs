@@ -14,10 +14,12 @@ public sealed class GemmTransposedTests : IDisposable
 {
     // Shapes the transposed way takes on 256-bit vectors: layer widths 25, 15 and 10 (the S and
     // M models' layers), 24 and 40 (six- and five-column tiles), 7 and 13 (a remainder tile), one K block
-    // and several (784 = 4 × 196), k = 1, row counts that end inside a 16-row panel.
+    // and several (784 = 4 × 196), k = 1, row counts that end inside a 16-row panel; and the same kinds on
+    // 512-bit vectors, which take it from four 32-row panels and k = 48 (row counts ending inside a panel).
     private static readonly (int M, int N, int K)[] s_shapes =
     [
         (512, 25, 784), (37, 25, 784), (33, 10, 64), (100, 10, 300), (64, 24, 257), (41, 40, 512), (50, 7, 400), (35, 13, 1000), (500, 15, 25), (64, 10, 1),
+        (300, 10, 64), (200, 40, 100), (150, 13, 257), (130, 7, 1000), (139, 24, 48),
     ];
 
     public void Dispose() => Gemm.Panels = PanelSource.Auto;
@@ -68,8 +70,8 @@ public sealed class GemmTransposedTests : IDisposable
             }
         }
 
-        // The path exists for 256-bit vectors (where it was measured): that kernel must have met it here.
-        if (kernel is GemmKernel.Vector256)
+        // The path exists for 256- and 512-bit vectors (where it was measured): those kernels must have met it here.
+        if (kernel is GemmKernel.Vector256 or GemmKernel.Vector512)
         {
             Assert.True(checkedShapes >= 3, $"{kernel}: only {checkedShapes} of the shapes took the transposed way");
         }
@@ -85,23 +87,32 @@ public sealed class GemmTransposedTests : IDisposable
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector256, 1000, 128, 784)); // too wide
         Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector256, 500, 15, 25)); // 1 of 16 idle, but an edge tile
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector256, 12, 25, 784)); // too few rows to fill the panels
-        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 25, 784)); // not measured on 512-bit vectors
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 25, 784)); // 7 of 32 lanes idle
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 10, 64)); // 22 of 32 idle
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 15, 25)); // masked edges, and too shallow for the transposed store
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 784, 25, 32)); // too shallow
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 64, 25, 784)); // two 32-row panels: too few
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 64, 784)); // every lane used
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector128, 1000, 25, 784)); // never measured
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector256, 1000, 25, 100_000)); // B's tiles would outgrow the usual B block
     }
 
     /// <summary>The packed column tiles and row panels end exactly where B and A do: a read past them would fault.</summary>
     [Theory]
-    [InlineData(false, false, 37, 25, 784)]
-    [InlineData(true, false, 45, 10, 64)]
-    [InlineData(false, true, 50, 7, 400)]
-    [InlineData(true, true, 41, 40, 512)]
-    public void Transposed_ReadsNothingPastTheOperands(bool transposeA, bool transposeB, int m, int n, int k)
+    [InlineData((int)GemmKernel.Vector256, false, false, 37, 25, 784)]
+    [InlineData((int)GemmKernel.Vector256, true, false, 45, 10, 64)]
+    [InlineData((int)GemmKernel.Vector256, false, true, 50, 7, 400)]
+    [InlineData((int)GemmKernel.Vector256, true, true, 41, 40, 512)]
+    [InlineData((int)GemmKernel.Vector512, false, false, 150, 25, 784)]
+    [InlineData((int)GemmKernel.Vector512, true, false, 139, 10, 64)]
+    [InlineData((int)GemmKernel.Vector512, false, true, 130, 7, 400)]
+    [InlineData((int)GemmKernel.Vector512, true, true, 141, 40, 512)]
+    public void Transposed_ReadsNothingPastTheOperands(int kernelId, bool transposeA, bool transposeB, int m, int n, int k)
     {
-        // The path is the 256-bit kernels' (also on an AVX-512 machine, asked for by name).
-        GemmKernel kernel = GemmKernel.Vector256;
+        var kernel = (GemmKernel)kernelId;
         if (!OperatingSystem.IsLinux() || Gemm.BestKernel < kernel)
         {
-            return; // The guard page needs mmap; the path needs 256-bit vectors (the bits are checked above).
+            return; // The guard page needs mmap; the kernel needs its vectors (the bits are checked above).
         }
 
         Assert.True(Gemm.ComputesTransposed(kernel, m, n, k), $"{m}x{n}x{k} should take the transposed way");
