@@ -223,6 +223,7 @@ public static class GemmQuick
             ? [filter]
             : GemmCase.Names().Where(n => n.Contains(filter, StringComparison.Ordinal)).ToList();
         Console.WriteLine($"OpenBLAS core: {OpenBlas.CoreName}; {OpenBlas.Config}");
+        Console.WriteLine($"LogitNet: {Gemm.BestKernel} kernels; {CpuCaches.Current}; MC {Gemm.McMax}, NC {Gemm.NcMax}, in place up to {Gemm.InPlaceMaxBytes / 1024} KB");
         Console.WriteLine($"{"case",-20} {"thr",3} {"LogitNet",9} {"OpenBLAS",9} {"ratio",6}");
         // GEMM_ROWS_TILES=N: read an untransposed A in place up to N column tiles (an experiment knob).
         if (Environment.GetEnvironmentVariable("GEMM_ROWS_TILES") is { } rowTiles)

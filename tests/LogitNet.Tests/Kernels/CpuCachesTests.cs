@@ -55,6 +55,54 @@ public sealed class CpuCachesTests : IDisposable
         Assert.Equal(CpuCaches.Default, CpuCaches.Read(Path.Combine(_folder, "missing")));
 
     [Fact]
+    public void FromCpuid_ReadsAmdsOlderLeaves_WhereTheDeterministicOnesAreEmpty()
+    {
+        // Recorded on this project's Zen 5 EPYC VM (2026-12-04), which has no sysfs cache folder and whose
+        // hypervisor leaves leaves 4 and 0x8000001D empty; its L3 field gives the whole package's 508 MB.
+        var leaves = new Dictionary<uint, (int, int, int, int)>
+        {
+            [0x0] = (0x0000000d, 0x68747541, 0x444d4163, 0x69746e65),
+            [0x80000000] = (unchecked((int)0x80000021), 0x68747541, 0x444d4163, 0x69746e65),
+            [0x80000005] = (unchecked((int)0xff60ff40), unchecked((int)0xff60ff40), 0x300c0140, 0x20080140),
+            [0x80000006] = (0x40802040, 0x60804040, 0x04006140, 0x0fe09140),
+        };
+        Assert.Equal(new CpuCaches(48 * 1024, 1024 * 1024, 1016L * 512 * 1024), CpuCaches.FromCpuid(Recorded(leaves)));
+
+        // The blocking stays within its bounds for that L3.
+        Assert.Equal((384, 4096, 512L * 1024), Gemm.BlockingFor(CpuCaches.FromCpuid(Recorded(leaves))!));
+    }
+
+    [Fact]
+    public void FromCpuid_ReadsTheDeterministicLeaf_ByLevelAndType()
+    {
+        // An Intel core's leaf 4: 48 KB L1d (12 ways × 64 sets × 64 B), 32 KB L1i, 1.25 MB L2 (10 × 2048 × 64),
+        // 30 MB L3 (12 × 40960 × 64); EAX = type | level << 5 | self-initializing; EBX = (ways - 1) << 22 |
+        // (partitions - 1) << 12 | (line - 1); ECX = sets - 1.
+        var leaves = new Dictionary<uint, (int, int, int, int)>
+        {
+            [0x0] = (0x20, 0, 0, 0),
+            [0x80000000] = (unchecked((int)0x80000008), 0, 0, 0),
+            [0x80000006] = (0, 0, 0x01007040, 0), // the older L2 field says 256 KB: leaf 4 wins
+        };
+        var subleaves = new[]
+        {
+            (0x121, (11 << 22) | 63, 63),
+            (0x122, (7 << 22) | 63, 63),
+            (0x143, (9 << 22) | 63, 2047),
+            (0x163, (11 << 22) | 63, 40959),
+        };
+        (int, int, int, int) Query(int leaf, int subleaf) =>
+            leaf == 4
+                ? subleaf < subleaves.Length ? (subleaves[subleaf].Item1, subleaves[subleaf].Item2, subleaves[subleaf].Item3, 0) : (0, 0, 0, 0)
+                : Recorded(leaves)(leaf, subleaf);
+        Assert.Equal(new CpuCaches(48 * 1024, 1280 * 1024, 30L * 1024 * 1024), CpuCaches.FromCpuid(Query));
+    }
+
+    [Fact]
+    public void FromCpuid_ReportsNothing_WhenTheCpuDoesNot() =>
+        Assert.Null(CpuCaches.FromCpuid(Recorded(new Dictionary<uint, (int, int, int, int)> { [0x0] = (0x1, 0, 0, 0) })));
+
+    [Fact]
     public void Current_IsPlausible()
     {
         CpuCaches caches = CpuCaches.Current;
@@ -80,6 +128,10 @@ public sealed class CpuCachesTests : IDisposable
         Assert.Equal(0, mc % 24);
         Assert.Equal(0, nc % 64);
     }
+
+    /// <summary>A CPUID that answers from recorded leaves (sub-leaf 0) and zeros for the rest, as a CPU does for leaves it lacks.</summary>
+    private static CpuCaches.CpuidQuery Recorded(Dictionary<uint, (int, int, int, int)> leaves) =>
+        (leaf, subleaf) => subleaf == 0 && leaves.TryGetValue((uint)leaf, out var values) ? values : (0, 0, 0, 0);
 
     private void WriteIndex(string name, int level, string type, string size)
     {
