@@ -18,6 +18,12 @@ else
   export ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=HASWELL
 fi
 export OMP_WAIT_POLICY=PASSIVE
+# glibc's malloc serves large blocks with mmap and returns freed memory to the kernel, so PyTorch's Adam, which
+# allocates several parameter-sized temporaries per step (sqrt, div), page-faults its way through fresh zeroed
+# pages every step. On the Zen 5 VM of session 10 page faults are expensive: L on two threads trained at 5.6-6.0k
+# samples/s without these settings and 16.1-16.6k with them (alternating processes). Keeping freed memory is
+# PyTorch's best setting here; LogitNet (the .NET GC) does not use malloc for its arrays.
+export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=17179869184
 dotnet build -c Release bench/LogitNet.Benchmarks -v q -nologo >/dev/null
 # DATA=mnist: the embedded MNIST digits (repeated to 60,000 rows) instead of noise with random labels, on which
 # every model collapses and most ReLU units die. Give it its own DATA_DIR: the noise files are written only when
