@@ -70,10 +70,14 @@ internal enum PanelSource
 /// (<see cref="McMax"/>), NC (<see cref="NcMax"/>), the tile shape (the widest kernel family the CPU
 /// runs, 8- or 12-row tiles by the rows' padding) and the thread cut change only speed. MC, NC and the
 /// in-place limit are derived at start-up from the caches of the CPU at hand (<see cref="CpuCaches"/>:
-/// sysfs on Linux, a modest default elsewhere): a packed A block takes 3/8 of the L2, a packed B block
-/// 1/8 of the L3, operands up to half the L2 are read in place (<see cref="BlockingFor"/>).
-/// A product of at most 64 columns whose usual tiles would leave lanes idle and end in an edge
-/// tile (a 25- or 10-unit layer on 8-float vectors) runs as its transpose, lanes along the rows
+/// sysfs on Linux, else CPUID on x86, else a modest default): a packed A block takes 3/8 of the L2, a
+/// packed B block 1/8 of the L3, operands up to half the L2 are read in place (<see cref="BlockingFor"/>).
+/// The vector width is the widest the runtime reports as accelerated (<c>Vector512.IsHardwareAccelerated</c>,
+/// which .NET keeps false on CPUs whose 512-bit instructions lower the clock, and which
+/// <c>DOTNET_PreferredVectorBitWidth</c> overrides); no timing probe of ours chooses between widths: only a
+/// CPU with half-width 512-bit units (Zen 4) could gain from one, and none was at hand to measure it.
+/// A product of at most 64 columns whose usual tiles would leave lanes idle (a 25- or 10-unit layer)
+/// runs as its transpose, lanes along the rows
 /// (<see cref="ComputesTransposed(GemmKernel, int, int, int)"/>): the same chains, the same bits.
 /// </para>
 /// <para>
