@@ -15,8 +15,9 @@ public sealed partial class Sequential
     internal static int ChunkRows = 512;
 
     /// <summary>
-    /// The most parameters (floats; 1 MB) a model may have for its large batches to run as row chunks:
-    /// each thread then reads all of the weights, which must stay in its cache.
+    /// The most parameters (floats; 1 MB) a model may have for its large batches to run as row chunks whatever
+    /// the thread count: each thread then reads all of the weights, which stay in its cache. A larger model
+    /// runs as row chunks only when every thread gets the same number of them (see <see cref="PredictsInRowChunks"/>).
     /// </summary>
     internal const long RowChunkMaxParameters = 256 * 1024;
 
@@ -26,9 +27,16 @@ public sealed partial class Sequential
     /// threads. For a small model the layer-by-layer way leaves the small layers (below the GEMM's split
     /// threshold) and the softmax on one thread and packs the weights once per thread per layer; measured
     /// on S (784-25-15-10) at batch 1000, those were a tenth of the call (bench/results/inference.md, run 5).
+    /// A larger model's products keep every thread busy on their own, but one thread running a product alone
+    /// beats two threads sharing it (on a Zen 5, 1024³ at 89–90% of the FMA peak on one thread, 79–83% on two), and
+    /// row chunks keep each layer's output in the cache of the core that reads it next: L (784-1024-1024-10) at batch
+    /// 1000 as two chunks of 500 took 0.937–0.992 (median 0.984) of the layer-by-layer time, five alternating A/B runs
+    /// (bench/results/inference.md, session 10). Since a chunk is never split, that pays only when the chunks share
+    /// out evenly: a large model takes row chunks when their count is a multiple of the thread count (two threads at
+    /// batch 1000), and a batch with fewer chunks than threads runs layer by layer on every thread.
     /// Each row's output does not depend on the rows beside it, so the bits are the same either way.
     /// </summary>
-    private bool PredictsInRowChunks(int samples)
+    internal bool PredictsInRowChunks(int samples)
     {
         if (samples <= ChunkRows || WorkerPool.MaxThreads < 2)
         {
@@ -45,8 +53,11 @@ public sealed partial class Sequential
             }
         }
 
-        return parameters <= RowChunkMaxParameters;
+        return parameters <= RowChunkMaxParameters || RowChunkCount(samples) % WorkerPool.MaxThreads == 0;
     }
+
+    /// <summary>How many row chunks a prediction of <paramref name="samples"/> rows is cut into: the fewest of at most <see cref="ChunkRows"/>.</summary>
+    private static int RowChunkCount(int samples) => (samples + ChunkRows - 1) / ChunkRows;
 
     /// <summary>One prediction's row chunks: each rents a context of its own, runs every layer on its rows and writes its rows of the result.</summary>
     private sealed class RowChunkJob(Sequential model) : IParallelJob
@@ -57,7 +68,7 @@ public sealed partial class Sequential
         private int _outputLength;
         private ProbabilityMap _map;
 
-        public int Count => (_samples + ChunkRows - 1) / ChunkRows;
+        public int Count => RowChunkCount(_samples);
 
         public void Run(Tensor x, Tensor result, int samples, int outputLength, ProbabilityMap map)
         {

@@ -45,6 +45,46 @@ public class RowChunkPredictionTests
         }
     }
 
+    /// <summary>
+    /// A model above the small-model limit takes row chunks only when they share out evenly among the threads
+    /// (4 chunks on 2 or 4 threads, not on 3 or 8); every way gives the single-thread layer-by-layer bits.
+    /// </summary>
+    [Fact]
+    public void LargeModel_TakesRowChunksWhenTheyShareOutEvenly_WithTheSameBits()
+    {
+        int rows = 4 * Sequential.ChunkRows;
+        Tensor x = Tensor.RandomUniform([rows, 300], -1f, 1f, seed: 11);
+        var model = new Sequential(new Input(300), new Dense(600, Activation.Relu), new Dense(300, Activation.Relu), new Dense(10))
+        {
+            Seed = 6,
+            Log = TextWriter.Null,
+        };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam());
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = 1;
+            float[] expected = model.Predict(x, batchSize: rows).ToArray();
+            Assert.True(model.Layers.Sum(layer => layer.Parameters.Sum(p => (long)p.Value.Length)) > Sequential.RowChunkMaxParameters);
+            float[] expectedProbabilities = model.PredictProba(x, batchSize: rows).ToArray();
+            foreach ((int threads, bool chunks) in new[] { (2, true), (3, false), (4, true), (8, false) })
+            {
+                Parallelism.MaxThreads = threads;
+                Assert.Equal(chunks, model.PredictsInRowChunks(rows));
+                Assert.Equal(expected, model.Predict(x).ToArray());
+                Assert.Equal(expectedProbabilities, model.PredictProba(x).ToArray());
+            }
+
+            // A batch of fewer chunks than threads runs layer by layer on all of them.
+            Parallelism.MaxThreads = 8;
+            Assert.False(model.PredictsInRowChunks(rows / 2));
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
     [Fact]
     public void RowChunks_FromConcurrentCallers_GiveTheBitsOfACallAlone()
     {
