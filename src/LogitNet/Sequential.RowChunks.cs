@@ -6,7 +6,7 @@ namespace LogitNet;
 public sealed partial class Sequential
 {
     /// <summary>
-    /// The most rows of one chunk when a large batch of a small model runs as row chunks (see
+    /// The most rows of one chunk when a large batch runs as row chunks (see
     /// <see cref="PredictsInRowChunks"/>). A batch is cut into the fewest chunks of at most this many rows,
     /// of equal size to a row (1000 rows: two of 500, not 512 and 488, whose larger half the other thread
     /// would wait for); the cut depends on the batch size alone, never on the thread count. Settable for benchmarks
@@ -33,7 +33,9 @@ public sealed partial class Sequential
     /// 1000 as two chunks of 500 took 0.937–0.992 (median 0.984) of the layer-by-layer time, five alternating A/B runs
     /// (bench/results/inference.md, session 10). Since a chunk is never split, that pays only when the chunks share
     /// out evenly: a large model takes row chunks when their count is a multiple of the thread count (two threads at
-    /// batch 1000), and a batch with fewer chunks than threads runs layer by layer on every thread.
+    /// batch 1000), and a batch with fewer chunks than threads runs layer by layer on every thread. And since each
+    /// chunk's context is kept by the model's pool, a large model takes them only for a batch that fits one
+    /// layer-by-layer pass (<see cref="PassFloats"/>): the chunks then keep no more activations than that pass would.
     /// Each row's output does not depend on the rows beside it, so the bits are the same either way.
     /// </summary>
     internal bool PredictsInRowChunks(int samples)
@@ -53,7 +55,8 @@ public sealed partial class Sequential
             }
         }
 
-        return parameters <= RowChunkMaxParameters || RowChunkCount(samples) % WorkerPool.MaxThreads == 0;
+        return parameters <= RowChunkMaxParameters
+            || (samples <= PassRows(samples, batchSize: null) && RowChunkCount(samples) % WorkerPool.MaxThreads == 0);
     }
 
     /// <summary>How many row chunks a prediction of <paramref name="samples"/> rows is cut into: the fewest of at most <see cref="ChunkRows"/>.</summary>

@@ -80,8 +80,9 @@ internal sealed record CpuCaches(long L1Data, long L2, long L3)
 
     /// <summary>
     /// The caches an x86 CPU reports through CPUID; null when it reports none. The deterministic leaves
-    /// list every cache with its level and type (size = ways × partitions × line size × sets); AMD CPUs
-    /// without them (and hypervisors that leave them empty) still fill the older AMD leaves: L1d in KB
+    /// list every cache with its level and type (size = ways × partitions × line size × sets); a level they
+    /// leave out (all of them, on AMD CPUs without those leaves or under hypervisors that leave them empty)
+    /// comes from the older leaves: L1d in KB
     /// (0x80000005 ECX[31:24]), L2 in KB (0x80000006 ECX[31:16], also on Intel) and L3 in 512 KB units
     /// (0x80000006 EDX[31:18]). Some hypervisors report the whole package's L3 there; the blocking's own
     /// bounds (<see cref="Gemm.BlockingFor"/>) keep that harmless.
@@ -129,20 +130,21 @@ internal sealed record CpuCaches(long L1Data, long L2, long L3)
 
             if (l1 is not null || l2 is not null || l3 is not null)
             {
-                return Combine(l1, l2, l3);
+                break;
             }
         }
 
-        if (maxExtended >= 0x80000005)
+        // The older leaves fill only what the deterministic ones left out.
+        if (l1 is null && maxExtended >= 0x80000005)
         {
             l1 = Positive(((long)(uint)cpuid(unchecked((int)0x80000005), 0).Ecx >> 24) * 1024);
         }
 
-        if (maxExtended >= 0x80000006)
+        if ((l2 is null || l3 is null) && maxExtended >= 0x80000006)
         {
             (_, _, int ecx, int edx) = cpuid(unchecked((int)0x80000006), 0);
-            l2 = Positive(((long)(uint)ecx >> 16) * 1024);
-            l3 = Positive(((long)(uint)edx >> 18) * 512 * 1024);
+            l2 ??= Positive(((long)(uint)ecx >> 16) * 1024);
+            l3 ??= Positive(((long)(uint)edx >> 18) * 512 * 1024);
         }
 
         return Combine(l1, l2, l3);

@@ -40,7 +40,7 @@ internal readonly struct SixUnits : IUnitCount
 
 internal static unsafe partial class Gemm
 {
-    /// <summary>The widest C a transposed product computes (its running sums are n × 2·Width floats on the stack, 4 KB on 8-float vectors).</summary>
+    /// <summary>The widest C a transposed product computes (its running sums are n × 2·Width floats on the stack: 4 KB on 8-float vectors, 8 KB on 16-float ones).</summary>
     private const int TransposedMaxColumns = 64;
 
     /// <summary>
@@ -74,7 +74,8 @@ internal static unsafe partial class Gemm
         where TVec : unmanaged
     {
         // Fewer rows than two panels leave lanes idle on this side too, and the packing then costs more
-        // than it saves (8 and 12 rows measured slower transposed, 32 faster).
+        // than it saves (8 and 12 rows measured slower transposed, 32 faster); with masked edges, four
+        // panels (64 rows of 16-float vectors measured slower, 500 faster).
         int lanes = 2 * TOps.Width;
         bool maskedEdges = TOps.Width >= 16;
         // B's packed column tiles (k × cols floats) stay within the usual B block (KC × NC), which bounds the packing buffers.

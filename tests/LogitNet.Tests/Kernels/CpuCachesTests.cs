@@ -99,6 +99,45 @@ public sealed class CpuCachesTests : IDisposable
     }
 
     [Fact]
+    public void FromCpuid_ReadsAmdsDeterministicLeaf_AndFillsWhatItLeavesOut()
+    {
+        // AMD's 0x8000001D in Intel's leaf-4 layout, with every field of the size in play: a 32 KB L1d of
+        // 8 ways × 2 partitions × 32-byte lines × 64 sets, a 2 MB L2 of 16 × 1 × 128 B × 1024, and no L3 there,
+        // which the older 0x80000006 then gives (64 × 512 KB = 32 MB); its L2 field (256 KB) must not win.
+        var leaves = new Dictionary<uint, (int, int, int, int)>
+        {
+            [0x0] = (0x10, 0, 0, 0),
+            [0x80000000] = (unchecked((int)0x80000021), 0, 0, 0),
+            [0x80000005] = (0, 0, 0x40000000, 0),
+            [0x80000006] = (0, 0, 0x01000000, 64 << 18),
+        };
+        var subleaves = new[]
+        {
+            (0x21, (7 << 22) | (1 << 12) | 31, 63),
+            (0x43, (15 << 22) | 127, 1023),
+        };
+        (int, int, int, int) Query(int leaf, int subleaf) =>
+            (uint)leaf == 0x8000001D
+                ? subleaf < subleaves.Length ? (subleaves[subleaf].Item1, subleaves[subleaf].Item2, subleaves[subleaf].Item3, 0) : (0, 0, 0, 0)
+                : Recorded(leaves)(leaf, subleaf);
+        Assert.Equal(new CpuCaches(32 * 1024, 2 * 1024 * 1024, 32L * 1024 * 1024), CpuCaches.FromCpuid(Query));
+    }
+
+    [Fact]
+    public void FromCpuid_TakesNoZeroSizes_FromTheOlderLeaves()
+    {
+        // A CPU without the deterministic leaves whose 0x80000005 is all zeros (Intel's) and whose 0x80000006 gives
+        // only a 1 MB L2: L1 and L3 keep the defaults rather than becoming zero.
+        var leaves = new Dictionary<uint, (int, int, int, int)>
+        {
+            [0x0] = (0x2, 0, 0, 0),
+            [0x80000000] = (unchecked((int)0x80000008), 0, 0, 0),
+            [0x80000006] = (0, 0, 0x04006040, 0),
+        };
+        Assert.Equal(CpuCaches.Default with { L2 = 1024 * 1024 }, CpuCaches.FromCpuid(Recorded(leaves)));
+    }
+
+    [Fact]
     public void FromCpuid_ReportsNothing_WhenTheCpuDoesNot() =>
         Assert.Null(CpuCaches.FromCpuid(Recorded(new Dictionary<uint, (int, int, int, int)> { [0x0] = (0x1, 0, 0, 0) })));
 

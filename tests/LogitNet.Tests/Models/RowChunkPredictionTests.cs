@@ -5,9 +5,9 @@ using LogitNet.Optimizers;
 namespace LogitNet.Tests.Models;
 
 /// <summary>
-/// A large batch of a small model runs as row chunks, each through every layer on one of the pool's
-/// threads: the result must be the bits of the layer-by-layer pass, for any thread count and from
-/// concurrent callers.
+/// A large batch runs as row chunks (always for a small model, for a larger one when the chunks share out
+/// evenly and fit one pass), each through every layer on one of the pool's threads: the result must be the
+/// bits of the layer-by-layer pass, for any thread count and from concurrent callers.
 /// </summary>
 [Collection(ProcessWideSettingsCollection.Name)]
 public class RowChunkPredictionTests
@@ -47,14 +47,15 @@ public class RowChunkPredictionTests
 
     /// <summary>
     /// A model above the small-model limit takes row chunks only when they share out evenly among the threads
-    /// (4 chunks on 2 or 4 threads, not on 3 or 8); every way gives the single-thread layer-by-layer bits.
+    /// (4 chunks on 2 or 4 threads, not on 3 or 8) and the batch fits one layer-by-layer pass (4 MB of its widest
+    /// activation, 500 units: 2,097 rows); every way gives the single-thread layer-by-layer bits.
     /// </summary>
     [Fact]
     public void LargeModel_TakesRowChunksWhenTheyShareOutEvenly_WithTheSameBits()
     {
         int rows = 4 * Sequential.ChunkRows;
         Tensor x = Tensor.RandomUniform([rows, 300], -1f, 1f, seed: 11);
-        var model = new Sequential(new Input(300), new Dense(600, Activation.Relu), new Dense(300, Activation.Relu), new Dense(10))
+        var model = new Sequential(new Input(300), new Dense(500, Activation.Relu), new Dense(300, Activation.Relu), new Dense(10))
         {
             Seed = 6,
             Log = TextWriter.Null,
@@ -78,6 +79,11 @@ public class RowChunkPredictionTests
             // A batch of fewer chunks than threads runs layer by layer on all of them.
             Parallelism.MaxThreads = 8;
             Assert.False(model.PredictsInRowChunks(rows / 2));
+
+            // So does a batch larger than one pass (six chunks of 512 rows on two threads), whose chunks' contexts
+            // would keep more activations than the pass.
+            Parallelism.MaxThreads = 2;
+            Assert.False(model.PredictsInRowChunks(6 * Sequential.ChunkRows));
         }
         finally
         {
