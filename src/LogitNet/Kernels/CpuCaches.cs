@@ -53,18 +53,7 @@ internal sealed record CpuCaches(long L1Data, long L2, long L3)
                     continue;
                 }
 
-                switch (level)
-                {
-                    case 1:
-                        l1 = size;
-                        break;
-                    case 2:
-                        l2 = size;
-                        break;
-                    case 3:
-                        l3 = size;
-                        break;
-                }
+                Record(level, size, ref l1, ref l2, ref l3);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -114,18 +103,7 @@ internal sealed record CpuCaches(long L1Data, long L2, long L3)
                 }
 
                 long size = (long)(((uint)ebx >> 22) + 1) * ((((uint)ebx >> 12) & 0x3FF) + 1) * (((uint)ebx & 0xFFF) + 1) * ((long)(uint)ecx + 1);
-                switch ((eax >> 5) & 7)
-                {
-                    case 1:
-                        l1 = size;
-                        break;
-                    case 2:
-                        l2 = size;
-                        break;
-                    case 3:
-                        l3 = size;
-                        break;
-                }
+                Record((eax >> 5) & 7, size, ref l1, ref l2, ref l3);
             }
 
             if (l1 is not null || l2 is not null || l3 is not null)
@@ -148,6 +126,23 @@ internal sealed record CpuCaches(long L1Data, long L2, long L3)
         }
 
         return Combine(l1, l2, l3);
+    }
+
+    /// <summary>Keeps a data or unified cache's size under its level (1 to 3; others are ignored).</summary>
+    private static void Record(int level, long size, ref long? l1, ref long? l2, ref long? l3)
+    {
+        switch (level)
+        {
+            case 1:
+                l1 = size;
+                break;
+            case 2:
+                l2 = size;
+                break;
+            case 3:
+                l3 = size;
+                break;
+        }
     }
 
     private static long? Positive(long size) => size > 0 ? size : null;

@@ -91,11 +91,7 @@ public sealed class CpuCachesTests : IDisposable
             (0x143, (9 << 22) | 63, 2047),
             (0x163, (11 << 22) | 63, 40959),
         };
-        (int, int, int, int) Query(int leaf, int subleaf) =>
-            leaf == 4
-                ? subleaf < subleaves.Length ? (subleaves[subleaf].Item1, subleaves[subleaf].Item2, subleaves[subleaf].Item3, 0) : (0, 0, 0, 0)
-                : Recorded(leaves)(leaf, subleaf);
-        Assert.Equal(new CpuCaches(48 * 1024, 1280 * 1024, 30L * 1024 * 1024), CpuCaches.FromCpuid(Query));
+        Assert.Equal(new CpuCaches(48 * 1024, 1280 * 1024, 30L * 1024 * 1024), CpuCaches.FromCpuid(Recorded(leaves, 4, subleaves)));
     }
 
     [Fact]
@@ -116,11 +112,7 @@ public sealed class CpuCachesTests : IDisposable
             (0x21, (7 << 22) | (1 << 12) | 31, 63),
             (0x43, (15 << 22) | 127, 1023),
         };
-        (int, int, int, int) Query(int leaf, int subleaf) =>
-            (uint)leaf == 0x8000001D
-                ? subleaf < subleaves.Length ? (subleaves[subleaf].Item1, subleaves[subleaf].Item2, subleaves[subleaf].Item3, 0) : (0, 0, 0, 0)
-                : Recorded(leaves)(leaf, subleaf);
-        Assert.Equal(new CpuCaches(32 * 1024, 2 * 1024 * 1024, 32L * 1024 * 1024), CpuCaches.FromCpuid(Query));
+        Assert.Equal(new CpuCaches(32 * 1024, 2 * 1024 * 1024, 32L * 1024 * 1024), CpuCaches.FromCpuid(Recorded(leaves, 0x8000001D, subleaves)));
     }
 
     [Fact]
@@ -171,6 +163,12 @@ public sealed class CpuCachesTests : IDisposable
     /// <summary>A CPUID that answers from recorded leaves (sub-leaf 0) and zeros for the rest, as a CPU does for leaves it lacks.</summary>
     private static CpuCaches.CpuidQuery Recorded(Dictionary<uint, (int, int, int, int)> leaves) =>
         (leaf, subleaf) => subleaf == 0 && leaves.TryGetValue((uint)leaf, out var values) ? values : (0, 0, 0, 0);
+
+    /// <summary>As the other overload, with a deterministic cache leaf answering (EAX, EBX, ECX) per sub-leaf and zeros after the last.</summary>
+    private static CpuCaches.CpuidQuery Recorded(Dictionary<uint, (int, int, int, int)> leaves, uint cacheLeaf, (int Eax, int Ebx, int Ecx)[] subleaves) =>
+        (leaf, subleaf) => (uint)leaf != cacheLeaf
+            ? Recorded(leaves)(leaf, subleaf)
+            : subleaf < subleaves.Length ? (subleaves[subleaf].Eax, subleaves[subleaf].Ebx, subleaves[subleaf].Ecx, 0) : (0, 0, 0, 0);
 
     private void WriteIndex(string name, int level, string type, string size)
     {
