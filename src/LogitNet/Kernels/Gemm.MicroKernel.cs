@@ -412,9 +412,16 @@ internal static unsafe partial class Gemm
     /// in registers for the whole K loop. Each C element is the FMA chain
     /// acc = fma(a[i,p], b[p,j], acc) for p = 0..kc-1 in order, whatever the partition.
     /// </summary>
+    /// <typeparam name="TOps">The vector family.</typeparam>
+    /// <typeparam name="TVec">Its vector type.</typeparam>
+    /// <typeparam name="TRows">Where the 12 rows' values for one p are: a packed panel, or A's own rows (see <see cref="Kernel6"/>).</typeparam>
     /// <param name="kc">The depth of this K block.</param>
-    /// <param name="a">A panel: for each p, the 12 values a[0..12, p], contiguous (packed and zero padded, or a transposed A read in place).</param>
-    /// <param name="aStride">Floats from one p to the next in <paramref name="a"/>: 12 packed, lda in place.</param>
+    /// <param name="a">
+    /// A panel: for each p, the 12 values a[0..12, p], contiguous (packed and zero padded, or a transposed A read in place);
+    /// with <see cref="StridedRows"/>, A's own row 0 of the tile at p, its other rows <paramref name="aRowStride"/> apart.
+    /// </param>
+    /// <param name="aStride">Floats from one p to the next in <paramref name="a"/>: 12 packed, lda for a transposed A in place, 1 along A's rows.</param>
+    /// <param name="aRowStride">With <see cref="StridedRows"/>, floats from one row of A to the next (lda); unused otherwise.</param>
     /// <param name="b">B panel: for each p, the 2W values b[p, 0..2W] (packed and zero padded, or B's row read in place).</param>
     /// <param name="bStride">Floats from one p to the next in <paramref name="b"/>: 2W packed, ldb in place.</param>
     /// <param name="c">The tile's top-left element.</param>
@@ -428,10 +435,16 @@ internal static unsafe partial class Gemm
     /// </param>
     /// <param name="scratch">Without masked loads, where an edge tile (rows &lt; 12 or cols &lt; 2W) leaves its raw sums, row stride 2W.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel12<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+    private static void Kernel12<TOps, TVec, TRows>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
+        where TRows : IRowLayout
     {
+        // Rows 0-5 at a + r·r1, rows 6 on at a6 + (r − 6)·r1: in A's own rows six offsets and two bases
+        // fit the general registers, where twelve offsets would not.
+        nint r1 = TRows.InPlace ? aRowStride : 1;
+        nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
+        float* a6 = TRows.InPlace ? a + 6 * r1 : null;
         nint w = TOps.Width;
         TVec m0 = TOps.MaskFor(cols), m1 = TOps.MaskFor(cols - (int)w);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
@@ -459,40 +472,45 @@ internal static unsafe partial class Gemm
             TVec x = TOps.Broadcast(a);
             c00 = TOps.MultiplyAdd(x, b0, c00);
             c01 = TOps.MultiplyAdd(x, b1, c01);
-            x = TOps.Broadcast(a + 1);
+            x = TOps.Broadcast(TRows.InPlace ? a + r1 : a + 1);
             c10 = TOps.MultiplyAdd(x, b0, c10);
             c11 = TOps.MultiplyAdd(x, b1, c11);
-            x = TOps.Broadcast(a + 2);
+            x = TOps.Broadcast(TRows.InPlace ? a + r2 : a + 2);
             c20 = TOps.MultiplyAdd(x, b0, c20);
             c21 = TOps.MultiplyAdd(x, b1, c21);
-            x = TOps.Broadcast(a + 3);
+            x = TOps.Broadcast(TRows.InPlace ? a + r3 : a + 3);
             c30 = TOps.MultiplyAdd(x, b0, c30);
             c31 = TOps.MultiplyAdd(x, b1, c31);
-            x = TOps.Broadcast(a + 4);
+            x = TOps.Broadcast(TRows.InPlace ? a + r4 : a + 4);
             c40 = TOps.MultiplyAdd(x, b0, c40);
             c41 = TOps.MultiplyAdd(x, b1, c41);
-            x = TOps.Broadcast(a + 5);
+            x = TOps.Broadcast(TRows.InPlace ? a + r5 : a + 5);
             c50 = TOps.MultiplyAdd(x, b0, c50);
             c51 = TOps.MultiplyAdd(x, b1, c51);
-            x = TOps.Broadcast(a + 6);
+            x = TOps.Broadcast(TRows.InPlace ? a6 : a + 6);
             c60 = TOps.MultiplyAdd(x, b0, c60);
             c61 = TOps.MultiplyAdd(x, b1, c61);
-            x = TOps.Broadcast(a + 7);
+            x = TOps.Broadcast(TRows.InPlace ? a6 + r1 : a + 7);
             c70 = TOps.MultiplyAdd(x, b0, c70);
             c71 = TOps.MultiplyAdd(x, b1, c71);
-            x = TOps.Broadcast(a + 8);
+            x = TOps.Broadcast(TRows.InPlace ? a6 + r2 : a + 8);
             c80 = TOps.MultiplyAdd(x, b0, c80);
             c81 = TOps.MultiplyAdd(x, b1, c81);
-            x = TOps.Broadcast(a + 9);
+            x = TOps.Broadcast(TRows.InPlace ? a6 + r3 : a + 9);
             c90 = TOps.MultiplyAdd(x, b0, c90);
             c91 = TOps.MultiplyAdd(x, b1, c91);
-            x = TOps.Broadcast(a + 10);
+            x = TOps.Broadcast(TRows.InPlace ? a6 + r4 : a + 10);
             ca0 = TOps.MultiplyAdd(x, b0, ca0);
             ca1 = TOps.MultiplyAdd(x, b1, ca1);
-            x = TOps.Broadcast(a + 11);
+            x = TOps.Broadcast(TRows.InPlace ? a6 + r5 : a + 11);
             cb0 = TOps.MultiplyAdd(x, b0, cb0);
             cb1 = TOps.MultiplyAdd(x, b1, cb1);
             a += aStride;
+            if (TRows.InPlace)
+            {
+                a6 += aStride;
+            }
+
             b += bStride;
         }
 
@@ -646,10 +664,16 @@ internal static unsafe partial class Gemm
     /// chain as in <see cref="Kernel12"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+    private static void Kernel8<TOps, TVec, TRows>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
+        where TRows : IRowLayout
     {
+        // Rows 0-5 at a + r·r1, rows 6 on at a6 + (r − 6)·r1: in A's own rows six offsets and two bases
+        // fit the general registers, where twelve offsets would not.
+        nint r1 = TRows.InPlace ? aRowStride : 1;
+        nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
+        float* a6 = TRows.InPlace ? a + 6 * r1 : null;
         nint w = TOps.Width;
         TVec m0 = TOps.MaskFor(cols), m1 = TOps.MaskFor(cols - (int)w);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
@@ -661,28 +685,33 @@ internal static unsafe partial class Gemm
             TVec x = TOps.Broadcast(a);
             c00 = TOps.MultiplyAdd(x, b0, c00);
             c01 = TOps.MultiplyAdd(x, b1, c01);
-            x = TOps.Broadcast(a + 1);
+            x = TOps.Broadcast(TRows.InPlace ? a + r1 : a + 1);
             c10 = TOps.MultiplyAdd(x, b0, c10);
             c11 = TOps.MultiplyAdd(x, b1, c11);
-            x = TOps.Broadcast(a + 2);
+            x = TOps.Broadcast(TRows.InPlace ? a + r2 : a + 2);
             c20 = TOps.MultiplyAdd(x, b0, c20);
             c21 = TOps.MultiplyAdd(x, b1, c21);
-            x = TOps.Broadcast(a + 3);
+            x = TOps.Broadcast(TRows.InPlace ? a + r3 : a + 3);
             c30 = TOps.MultiplyAdd(x, b0, c30);
             c31 = TOps.MultiplyAdd(x, b1, c31);
-            x = TOps.Broadcast(a + 4);
+            x = TOps.Broadcast(TRows.InPlace ? a + r4 : a + 4);
             c40 = TOps.MultiplyAdd(x, b0, c40);
             c41 = TOps.MultiplyAdd(x, b1, c41);
-            x = TOps.Broadcast(a + 5);
+            x = TOps.Broadcast(TRows.InPlace ? a + r5 : a + 5);
             c50 = TOps.MultiplyAdd(x, b0, c50);
             c51 = TOps.MultiplyAdd(x, b1, c51);
-            x = TOps.Broadcast(a + 6);
+            x = TOps.Broadcast(TRows.InPlace ? a6 : a + 6);
             c60 = TOps.MultiplyAdd(x, b0, c60);
             c61 = TOps.MultiplyAdd(x, b1, c61);
-            x = TOps.Broadcast(a + 7);
+            x = TOps.Broadcast(TRows.InPlace ? a6 + r1 : a + 7);
             c70 = TOps.MultiplyAdd(x, b0, c70);
             c71 = TOps.MultiplyAdd(x, b1, c71);
             a += aStride;
+            if (TRows.InPlace)
+            {
+                a6 += aStride;
+            }
+
             b += bStride;
         }
 

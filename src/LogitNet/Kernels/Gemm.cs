@@ -360,9 +360,9 @@ internal static unsafe partial class Gemm
         // Operands read in place instead of packed (see ReadsInPlace): B's rows when the kernel can
         // mask its loads at the panel's edge, a transposed A's rows (mr values per p, contiguous).
         bool directB = TOps.MaskedLoads && !problem.TransposeB && ReadsInPlace(k, problem.N, CeilDiv(rows, mr));
-        // An untransposed A is read along its rows by the 6-row tiles when few tiles would use a
-        // packed panel (see ReadsRowsInPlace); directA covers both cases from here on.
-        bool rowsA = TOps.Rows == 6 && !problem.TransposeA && ReadsRowsInPlace(CeilDiv(cols, nr));
+        // An untransposed A is read along its rows by the 6-, 8- and 12-row tiles when few column tiles
+        // would use a packed panel (see ReadsRowsInPlace); directA covers both cases from here on.
+        bool rowsA = !narrow && !problem.TransposeA && ReadsRowsInPlace(CeilDiv(cols, nr));
         bool directA = rowsA || (problem.TransposeA && ReadsInPlace(k, problem.M, CeilDiv(cols, nr)));
 
         // A block of A read along its rows is re-read by every column tile: it should stay in the L1
@@ -444,7 +444,18 @@ internal static unsafe partial class Gemm
                             float* cTile = problem.C + (ic + ir) * ldc + jc + jr;
                             if (rowsA && inPlace)
                             {
-                                Kernel6<TOps, TVec, StridedRows>(1, 0, kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                if (TOps.Rows == 6)
+                                {
+                                    Kernel6<TOps, TVec, StridedRows>(1, 0, kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                }
+                                else if (eightRows)
+                                {
+                                    Kernel8<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                }
+                                else
+                                {
+                                    Kernel12<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                }
                             }
                             else if (narrow)
                             {
@@ -452,7 +463,7 @@ internal static unsafe partial class Gemm
                             }
                             else if (eightRows)
                             {
-                                Kernel8<TOps, TVec>(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                Kernel8<TOps, TVec, PackedRows>(kc, aPanel, aStride, 1, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
                             }
                             else
                             {
@@ -485,7 +496,7 @@ internal static unsafe partial class Gemm
     };
 
     /// <summary>
-    /// Whether the 6-row tiles read an untransposed A along its own rows instead of packing it:
+    /// Whether the 6-, 8- and 12-row tiles read an untransposed A along its own rows instead of packing it:
     /// when <see cref="Panels"/> asks for it, or (Auto) when at most <see cref="RowsInPlaceMaxTiles"/>
     /// column tiles use each panel. Packing moves every value of A once more, about as long as a
     /// tile's arithmetic on it, so it pays only when many tiles reuse the panel.
@@ -512,8 +523,11 @@ internal static unsafe partial class Gemm
     /// The most column tiles that read an untransposed A in place (see <see cref="ReadsRowsInPlace"/>):
     /// 8, a 128-unit layer. Measured on an AVX2 EPYC by thread-CPU time, alternating processes
     /// (bench/results/gemm.md, session 6): 500×784×128 at 88–89 GFLOP/s packed and 90.5–91.6 in place,
-    /// 64×784×128 at 81 and 83.6–83.9; 16 tiles no better than 8. Settable for benchmarks only; the
-    /// bits never depend on it.
+    /// 64×784×128 at 81 and 83.6–83.9; 16 tiles no better than 8. On AVX-512 (a Zen 5, session 11, the two
+    /// ways alternating in one process, median time ratio packed / in place) the 12- and 8-row tiles gain
+    /// more, since a 32-column tile spreads the packing over half as many tiles: 64×128×784 1.03,
+    /// 500×128×784 1.07, 1000×64×128 1.05, 64×64×128 1.09, 32×25×784 1.22 on one thread, 1.07–1.23 on two.
+    /// Settable for benchmarks only; the bits never depend on it.
     /// </summary>
     internal static int RowsInPlaceMaxTiles = 8;
 
@@ -524,7 +538,7 @@ internal static unsafe partial class Gemm
     {
         if (TOps.Rows == 12)
         {
-            Kernel12<TOps, TVec>(kc, a, aStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
+            Kernel12<TOps, TVec, PackedRows>(kc, a, aStride, 1, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
         }
         else
         {
@@ -556,14 +570,14 @@ internal static unsafe partial class Gemm
     }
 }
 
-/// <summary>Where a 6-row micro-kernel finds the six rows' values for one p (see Gemm.Kernel6).</summary>
+/// <summary>Where a micro-kernel finds its rows' values for one p (see Gemm.Kernel6, Gemm.Kernel8 and Gemm.Kernel12).</summary>
 internal interface IRowLayout
 {
     /// <summary>True: in A's own rows, aRowStride apart; false: side by side in a packed panel.</summary>
     static abstract bool InPlace { get; }
 }
 
-/// <summary>A packed panel: the six values for one p are contiguous.</summary>
+/// <summary>A packed panel: the tile's values for one p are contiguous.</summary>
 internal readonly struct PackedRows : IRowLayout
 {
     public static bool InPlace => false;

@@ -202,6 +202,8 @@ public sealed class GemmPanelSourceTests : IDisposable
     [InlineData(false, false, 32, 25, 784)]
     [InlineData(false, false, 40, 41, 300)]
     [InlineData(true, false, 13, 16, 5)]
+    [InlineData(false, false, 36, 64, 196)]
+    [InlineData(false, false, 61, 40, 257)]
     public void InPlace_ReadsNothingPastTheOperands(bool transposeA, bool transposeB, int m, int n, int k)
     {
         if (!OperatingSystem.IsLinux())
