@@ -579,13 +579,19 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// A 12 × W tile (one vector per row) for products with n ≤ W, such as a 10-class output
     /// layer, where the 12 × 2W tile would compute mostly padding. Each element is the same FMA
-    /// chain as in <see cref="Kernel12"/>, so the choice of kernel never changes a result.
+    /// chain as in <see cref="Kernel12"/>, so the choice of kernel never changes a result; A is
+    /// read as there (<typeparamref name="TRows"/>, <paramref name="aRowStride"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel12Narrow<TOps, TVec>(int kc, float* a, nint aStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+    private static void Kernel12Narrow<TOps, TVec, TRows>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
+        where TRows : IRowLayout
     {
+        // As in Kernel12: rows 0-5 at a + r·r1, rows 6 on at a6 + (r − 6)·r1.
+        nint r1 = TRows.InPlace ? aRowStride : 1;
+        nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
+        float* a6 = TRows.InPlace ? a + 6 * r1 : null;
         nint w = TOps.Width;
         TVec m0 = TOps.MaskFor(cols);
         TVec c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero;
@@ -594,18 +600,23 @@ internal static unsafe partial class Gemm
         {
             TVec b0 = TOps.MaskedLoads ? TOps.LoadMasked(b, m0) : TOps.Load(b);
             c0 = TOps.MultiplyAdd(TOps.Broadcast(a), b0, c0);
-            c1 = TOps.MultiplyAdd(TOps.Broadcast(a + 1), b0, c1);
-            c2 = TOps.MultiplyAdd(TOps.Broadcast(a + 2), b0, c2);
-            c3 = TOps.MultiplyAdd(TOps.Broadcast(a + 3), b0, c3);
-            c4 = TOps.MultiplyAdd(TOps.Broadcast(a + 4), b0, c4);
-            c5 = TOps.MultiplyAdd(TOps.Broadcast(a + 5), b0, c5);
-            c6 = TOps.MultiplyAdd(TOps.Broadcast(a + 6), b0, c6);
-            c7 = TOps.MultiplyAdd(TOps.Broadcast(a + 7), b0, c7);
-            c8 = TOps.MultiplyAdd(TOps.Broadcast(a + 8), b0, c8);
-            c9 = TOps.MultiplyAdd(TOps.Broadcast(a + 9), b0, c9);
-            ca = TOps.MultiplyAdd(TOps.Broadcast(a + 10), b0, ca);
-            cb = TOps.MultiplyAdd(TOps.Broadcast(a + 11), b0, cb);
+            c1 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a + r1 : a + 1), b0, c1);
+            c2 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a + r2 : a + 2), b0, c2);
+            c3 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a + r3 : a + 3), b0, c3);
+            c4 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a + r4 : a + 4), b0, c4);
+            c5 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a + r5 : a + 5), b0, c5);
+            c6 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a6 : a + 6), b0, c6);
+            c7 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a6 + r1 : a + 7), b0, c7);
+            c8 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a6 + r2 : a + 8), b0, c8);
+            c9 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a6 + r3 : a + 9), b0, c9);
+            ca = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a6 + r4 : a + 10), b0, ca);
+            cb = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a6 + r5 : a + 11), b0, cb);
             a += aStride;
+            if (TRows.InPlace)
+            {
+                a6 += aStride;
+            }
+
             b += bStride;
         }
 

@@ -362,7 +362,7 @@ internal static unsafe partial class Gemm
         bool directB = TOps.MaskedLoads && !problem.TransposeB && ReadsInPlace(k, problem.N, CeilDiv(rows, mr));
         // An untransposed A is read along its rows by the 6-, 8- and 12-row tiles when few column tiles
         // would use a packed panel (see ReadsRowsInPlace); directA covers both cases from here on.
-        bool rowsA = !narrow && !problem.TransposeA && ReadsRowsInPlace(CeilDiv(cols, nr));
+        bool rowsA = !problem.TransposeA && ReadsRowsInPlace(CeilDiv(cols, nr));
         bool directA = rowsA || (problem.TransposeA && ReadsInPlace(k, problem.M, CeilDiv(cols, nr)));
 
         // A block of A read along its rows is re-read by every column tile: it should stay in the L1
@@ -448,6 +448,10 @@ internal static unsafe partial class Gemm
                                 {
                                     Kernel6<TOps, TVec, StridedRows>(1, 0, kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
                                 }
+                                else if (narrow)
+                                {
+                                    Kernel12Narrow<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                }
                                 else if (eightRows)
                                 {
                                     Kernel8<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
@@ -459,7 +463,7 @@ internal static unsafe partial class Gemm
                             }
                             else if (narrow)
                             {
-                                Kernel12Narrow<TOps, TVec>(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                Kernel12Narrow<TOps, TVec, PackedRows>(kc, aPanel, aStride, 1, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
                             }
                             else if (eightRows)
                             {

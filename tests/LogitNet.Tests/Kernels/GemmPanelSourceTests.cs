@@ -204,6 +204,8 @@ public sealed class GemmPanelSourceTests : IDisposable
     [InlineData(true, false, 13, 16, 5)]
     [InlineData(false, false, 36, 64, 196)]
     [InlineData(false, false, 61, 40, 257)]
+    [InlineData(false, false, 36, 10, 15)]
+    [InlineData(false, false, 100, 13, 25)]
     public void InPlace_ReadsNothingPastTheOperands(bool transposeA, bool transposeB, int m, int n, int k)
     {
         if (!OperatingSystem.IsLinux())
