@@ -15,11 +15,12 @@ public sealed class GemmTransposedTests : IDisposable
     // Shapes the transposed way takes on 256-bit vectors: layer widths 25, 15 and 10 (the S and
     // M models' layers), 24 and 40 (six- and five-column tiles), 7 and 13 (a remainder tile), one K block
     // and several (784 = 4 × 196), k = 1, row counts that end inside a 16-row panel; and the same kinds on
-    // 512-bit vectors, which take it from four 32-row panels and k = 48 (row counts ending inside a panel).
+    // 512-bit vectors, which take it from four 32-row panels and k = 48 for widths with many idle lanes
+    // (10, 9 and 7 of a 16-lane tile; 20, 40 and 42 of 32- and 64-lane tiles), row counts ending inside a panel.
     private static readonly (int M, int N, int K)[] s_shapes =
     [
         (512, 25, 784), (37, 25, 784), (33, 10, 64), (100, 10, 300), (64, 24, 257), (41, 40, 512), (50, 7, 400), (35, 13, 1000), (500, 15, 25), (64, 10, 1),
-        (300, 10, 64), (200, 40, 100), (150, 13, 257), (130, 7, 1000), (139, 24, 48),
+        (300, 10, 64), (200, 40, 100), (300, 42, 64), (150, 9, 257), (130, 7, 1000), (139, 20, 48),
     ];
 
     public void Dispose() => Gemm.Panels = PanelSource.Auto;
@@ -87,8 +88,11 @@ public sealed class GemmTransposedTests : IDisposable
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector256, 1000, 128, 784)); // too wide
         Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector256, 500, 15, 25)); // 1 of 16 idle, but an edge tile
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector256, 12, 25, 784)); // too few rows to fill the panels
-        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 25, 784)); // 7 of 32 lanes idle
-        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 10, 64)); // 22 of 32 idle
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 25, 784)); // 7 of 32 lanes idle, but A read in place
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 15, 64)); // the one-vector tile: 1 of 16 idle
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 20, 784)); // 12 of 32 idle
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 40, 784)); // 24 of 64 idle
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 10, 64)); // the one-vector tile, 6 of 16 idle
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 15, 25)); // masked edges, and too shallow for the transposed store
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 784, 25, 32)); // too shallow
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 64, 25, 784)); // two 32-row panels: too few
@@ -103,7 +107,7 @@ public sealed class GemmTransposedTests : IDisposable
     [InlineData((int)GemmKernel.Vector256, true, false, 45, 10, 64)]
     [InlineData((int)GemmKernel.Vector256, false, true, 50, 7, 400)]
     [InlineData((int)GemmKernel.Vector256, true, true, 41, 40, 512)]
-    [InlineData((int)GemmKernel.Vector512, false, false, 150, 25, 784)]
+    [InlineData((int)GemmKernel.Vector512, false, false, 150, 20, 784)]
     [InlineData((int)GemmKernel.Vector512, true, false, 139, 10, 64)]
     [InlineData((int)GemmKernel.Vector512, false, true, 130, 7, 400)]
     [InlineData((int)GemmKernel.Vector512, true, true, 141, 40, 512)]
