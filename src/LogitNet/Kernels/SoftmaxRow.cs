@@ -166,6 +166,10 @@ internal static class SoftmaxRow
     public static Vector256<double> CombineLanes(ReadOnlySpan<Vector256<double>> lanes) =>
         ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
 
+    /// <summary>As the overload for four rows, for vectors of eight rows (SoftmaxKernel's eight-row path): the same order in every lane.</summary>
+    public static Vector512<double> CombineLanes(ReadOnlySpan<Vector512<double>> lanes) =>
+        ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+
     /// <summary>Masks selecting lanes <paramref name="first"/> to 7 of an 8-float step, as two 4-double halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<double> Lower, Vector256<double> Upper) LanesFrom(int first)
@@ -334,7 +338,7 @@ internal static class SoftmaxRow
 
     /// <summary>The 512-bit form of the accumulation below.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Accumulate(Vector512<double> d, Vector512<double> keep, ref Vector512<double> ties, ref Vector512<double> rest)
+    internal static Vector512<double> Accumulate(Vector512<double> d, Vector512<double> keep, ref Vector512<double> ties, ref Vector512<double> rest)
     {
         Vector512<double> isTie = Vector512.Equals(d, Vector512<double>.Zero);
         Vector512<double> e = VectorExp.ExpNonPositive(d);

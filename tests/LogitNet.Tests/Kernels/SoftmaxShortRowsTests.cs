@@ -73,10 +73,56 @@ public sealed class SoftmaxShortRowsTests
     }
 
     /// <summary>
+    /// The eight-row path (512-bit vectors of doubles) against the one-row reduction, bit for bit, sums and
+    /// exponentials, as <see cref="FourRowSums_AreTheOneRowSums"/> checks the four-row path.
+    /// </summary>
+    [Fact]
+    public void EightRowSums_AreTheOneRowSums()
+    {
+        var random = new Random(8484);
+        double[] maxima = new double[8];
+        Span<Vector512<double>> exponentials = stackalloc Vector512<double>[SoftmaxKernel.ShortRowMax];
+        Span<Vector256<float>> values = stackalloc Vector256<float>[SoftmaxKernel.ShortRowMax];
+        for (int columns = 1; columns <= SoftmaxKernel.ShortRowMax; columns++)
+        {
+            for (int trial = 0; trial < 150; trial++)
+            {
+                float[] x = Row(random, 8 * columns);
+                for (int r = 0; r < 8; r++)
+                {
+                    x[r * columns + random.Next(columns)] = (float)(random.NextDouble() * 6 - 3);
+                    maxima[r] = SoftmaxRow.Max(x.AsSpan(r * columns, columns));
+                }
+
+                for (int j = 0; j < columns; j++)
+                {
+                    values[j] = Vector256.Create(x[j], x[columns + j], x[2 * columns + j], x[3 * columns + j],
+                        x[4 * columns + j], x[5 * columns + j], x[6 * columns + j], x[7 * columns + j]);
+                }
+
+                Vector512<double> sums = SoftmaxKernel.SumExpEight(values[..columns], Vector512.Create(maxima), exponentials);
+                double[] one = new double[columns];
+                for (int r = 0; r < 8; r++)
+                {
+                    SoftmaxRow.SumExp(x.AsSpan(r * columns, columns), maxima[r], one, out double ties, out double rest);
+                    double expected = ties + rest;
+                    Assert.True(BitConverter.DoubleToInt64Bits(sums.GetElement(r)) == BitConverter.DoubleToInt64Bits(expected),
+                        $"{columns} columns, trial {trial}, lane {r}: eight-row sum {sums.GetElement(r):R}, one-row {expected:R}");
+                    for (int j = 0; j < columns; j++)
+                    {
+                        Assert.True(BitConverter.DoubleToInt64Bits(exponentials[j].GetElement(r)) == BitConverter.DoubleToInt64Bits(one[j]),
+                            $"{columns} columns, lane {r}, column {j}: e = {exponentials[j].GetElement(r):R}, one-row {one[j]:R}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// The softmax of many short rows equals each row alone (which takes the one-row path), for every width up to
-    /// <see cref="SoftmaxKernel.ShortRowMax"/> and row counts that leave 0-3 rows after the groups of four, on rows
-    /// with ties, masked -inf entries, values far below the maximum, signed zeros, and a group holding a NaN or an
-    /// infinite row (that group falls back to the one-row path). In place gives the same bits.
+    /// <see cref="SoftmaxKernel.ShortRowMax"/> and row counts that leave 0-7 rows after the groups of eight (or 0-3 after the groups of four without 512-bit vectors), on rows
+    /// with ties, masked -inf entries, values far below the maximum, signed zeros, and groups of eight or four holding a
+    /// NaN or an infinite row (such a group falls back to the one-row path). In place gives the same bits.
     /// </summary>
     [Fact]
     public void ManyRows_GiveEachRowItsBitsAlone()
@@ -84,12 +130,19 @@ public sealed class SoftmaxShortRowsTests
         var random = new Random(99);
         for (int columns = 1; columns <= SoftmaxKernel.ShortRowMax + 1; columns++)
         {
-            foreach (int rows in new[] { 4, 5, 7, 8, 13 })
+            foreach (int rows in new[] { 4, 5, 7, 8, 13, 16, 23, 29 })
             {
                 float[] x = Row(random, rows * columns);
                 if (rows >= 8)
                 {
                     x[columns * 5 + random.Next(columns)] = random.Next(2) == 0 ? float.NaN : float.PositiveInfinity;
+                }
+
+                if (rows >= 23)
+                {
+                    // A bad row in the second group of eight too, and one in the trailing group of four.
+                    x[columns * 12 + random.Next(columns)] = float.NaN;
+                    x[columns * 17 + random.Next(columns)] = float.PositiveInfinity;
                 }
 
                 float[] y = new float[x.Length];
@@ -154,6 +207,47 @@ public sealed class SoftmaxShortRowsTests
 
                 float[] untouched = Enumerable.Repeat(7f, z.Length).ToArray();
                 Assert.False(SoftmaxKernel.FourShortRows(z, untouched, columns), $"{columns} columns with {bad}: taken");
+                Assert.All(untouched, v => Assert.Equal(7f, v));
+            }
+        }
+    }
+
+    /// <summary>The eight-row path, like the four-row one, takes groups of finite rows and refuses the others, writing nothing.</summary>
+    [Fact]
+    public void EightRows_TakeFiniteRowsAndRefuseNonFiniteOnes()
+    {
+        var random = new Random(6);
+        for (int columns = 1; columns <= SoftmaxKernel.ShortRowMax; columns++)
+        {
+            float[] x = Row(random, 8 * columns);
+            for (int r = 0; r < 8; r++)
+            {
+                x[r * columns] = (float)(random.NextDouble() * 10 - 5);
+            }
+
+            float[] y = new float[x.Length];
+            Assert.True(SoftmaxKernel.EightShortRows(x, y, columns), $"{columns} columns: finite rows not taken");
+            float[] alone = new float[columns];
+            for (int r = 0; r < 8; r++)
+            {
+                SoftmaxKernel.Row(x.AsSpan(r * columns, columns), alone);
+                Assert.True(y.AsSpan(r * columns, columns).SequenceEqual(alone), $"{columns} columns, row {r}");
+            }
+
+            foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+            {
+                float[] z = (float[])x.Clone();
+                if (float.IsNegativeInfinity(bad))
+                {
+                    z.AsSpan(random.Next(8) * columns, columns).Fill(bad);
+                }
+                else
+                {
+                    z[random.Next(z.Length)] = bad;
+                }
+
+                float[] untouched = Enumerable.Repeat(7f, z.Length).ToArray();
+                Assert.False(SoftmaxKernel.EightShortRows(z, untouched, columns), $"{columns} columns with {bad}: taken");
                 Assert.All(untouched, v => Assert.Equal(7f, v));
             }
         }
