@@ -440,8 +440,9 @@ internal static unsafe partial class Gemm
         where TVec : unmanaged
         where TRows : IRowLayout
     {
-        // Rows 0-5 at a + r·r1, rows 6 on at a6 + (r − 6)·r1: in A's own rows six offsets and two bases
-        // fit the general registers, where twelve offsets would not.
+        // Rows 0-5 at a + r·r1, rows 6 on at a6 + (r − 6)·r1: in A's own rows five offsets and two bases
+        // fit the general registers, where eleven offsets and a base would not.
+        Debug.Assert(!TRows.InPlace || rows == 12, "a tile read along A's rows is full; a partial one is packed");
         nint r1 = TRows.InPlace ? aRowStride : 1;
         nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
         float* a6 = TRows.InPlace ? a + 6 * r1 : null;
@@ -589,6 +590,7 @@ internal static unsafe partial class Gemm
         where TRows : IRowLayout
     {
         // As in Kernel12: rows 0-5 at a + r·r1, rows 6 on at a6 + (r − 6)·r1.
+        Debug.Assert(!TRows.InPlace || rows == 12, "a tile read along A's rows is full; a partial one is packed");
         nint r1 = TRows.InPlace ? aRowStride : 1;
         nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
         float* a6 = TRows.InPlace ? a + 6 * r1 : null;
@@ -669,8 +671,8 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// An 8-row tile for products whose row count is a multiple of 8 but not of 12 (a batch of
-    /// 32 or 64): 12-row tiles would compute 4 rows of padding in every column panel. 16
+    /// An 8-row tile for products whose rows 8-row tiles cover with less padding than 12-row ones (a batch of
+    /// 32 or 64, but also 61 or 100 rows): 12-row tiles would compute 4 rows of padding in every column panel. 16
     /// accumulators still cover the FMA latency (4 cycles × 2 pipes); each element is the same FMA
     /// chain as in <see cref="Kernel12"/>.
     /// </summary>
@@ -680,8 +682,8 @@ internal static unsafe partial class Gemm
         where TVec : unmanaged
         where TRows : IRowLayout
     {
-        // Rows 0-5 at a + r·r1, rows 6 on at a6 + (r − 6)·r1: in A's own rows six offsets and two bases
-        // fit the general registers, where twelve offsets would not.
+        // Kernel12's layout: rows 0-5 at a + r·r1, rows 6 and 7 at a6 and a6 + r1.
+        Debug.Assert(!TRows.InPlace || rows == 8, "a tile read along A's rows is full; a partial one is packed");
         nint r1 = TRows.InPlace ? aRowStride : 1;
         nint r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
         float* a6 = TRows.InPlace ? a + 6 * r1 : null;

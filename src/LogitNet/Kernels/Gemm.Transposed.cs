@@ -54,7 +54,8 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// <see cref="TransposedPackingShare"/> on kernels with masked edges (512-bit vectors), where the usual tiles
-    /// read a narrow product's A in place. Fitted to a Zen 5 EPYC, one thread, transposed / usual time (session 11):
+    /// read a narrow product's untransposed A along its rows (a transposed A of 33 to 64 columns and a large M is
+    /// still packed; no TN product was measured for the fit). Fitted to a Zen 5 EPYC, one thread, transposed / usual time (session 11):
     /// 1000 × 25 × 784 1.08 and 1000 × 15 × 64 1.28 (the usual tiles win: 7 of 32 and 1 of 16 lanes idle), against
     /// 500 × 40 × 784 0.83, 1000 × 10 × 1024 0.86, 1000 × 10 × 128 0.94 and 1000 × 10 × 64 0.98 (24 of 64 and 6 of 16 idle).
     /// </summary>
@@ -99,8 +100,8 @@ internal static unsafe partial class Gemm
         // loads (AVX2 and narrower) goes through a scratch tile and a masked store: on 500 × 25 × 15,
         // 36 GFLOP/s against 45 transposed though only 1 lane in 16 idles. The transposed way adds
         // the packing of A's rows and the transposed store. With masked edges a product of at most one
-        // vector's width takes the one-vector tile, and the usual tiles read a narrow product's A in
-        // place (ReadsRowsInPlace), so the transposed way's packing weighs more there.
+        // vector's width takes the one-vector tile, and the usual tiles read a narrow product's untransposed A
+        // along its rows (ReadsRowsInPlace), so the transposed way's packing weighs more there.
         int usualLanes = maskedEdges && cols <= TOps.Width ? TOps.Width : lanes;
         double usual = (double)RoundUp(cols, usualLanes) / cols * RoundUp(rows, TOps.Rows) / rows
             * (cols % lanes != 0 && !maskedEdges ? 1 + UsualEdgeShare : 1);

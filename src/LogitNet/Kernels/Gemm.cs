@@ -30,7 +30,7 @@ internal enum PanelSource
     /// <summary>Always packed into contiguous panels.</summary>
     Packed,
 
-    /// <summary>In place wherever the layout allows (a transposed A, an untransposed B on AVX-512).</summary>
+    /// <summary>In place wherever the layout allows (a transposed A, an untransposed A along its rows, an untransposed B on AVX-512).</summary>
     InPlace,
 }
 
@@ -76,8 +76,8 @@ internal enum PanelSource
 /// which .NET keeps false on CPUs whose 512-bit instructions lower the clock, and which
 /// <c>DOTNET_PreferredVectorBitWidth</c> overrides); no timing probe of ours chooses between widths: only a
 /// CPU with half-width 512-bit units (Zen 4) could gain from one, and none was at hand to measure it.
-/// A product of at most 64 columns whose usual tiles would leave lanes idle (a 25- or 10-unit layer)
-/// runs as its transpose, lanes along the rows
+/// A product of at most 64 columns whose usual tiles would leave many lanes idle (a 10-unit layer; a 25-unit
+/// one on 256-bit kernels) runs as its transpose, lanes along the rows
 /// (<see cref="ComputesTransposed(GemmKernel, int, int, int)"/>): the same chains, the same bits.
 /// </para>
 /// <para>
@@ -525,7 +525,7 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// The most column tiles that read an untransposed A in place (see <see cref="ReadsRowsInPlace"/>):
-    /// 8, a 128-unit layer. Measured on an AVX2 EPYC by thread-CPU time, alternating processes
+    /// 8: a 128-unit layer on 16-column tiles, a 256-unit one on 32-column tiles. Measured on an AVX2 EPYC by thread-CPU time, alternating processes
     /// (bench/results/gemm.md, session 6): 500×784×128 at 88–89 GFLOP/s packed and 90.5–91.6 in place,
     /// 64×784×128 at 81 and 83.6–83.9; 16 tiles no better than 8. On AVX-512 (a Zen 5, session 11, the two
     /// ways alternating in one process, median time ratio packed / in place) the 12- and 8-row tiles gain

@@ -206,6 +206,7 @@ public sealed class GemmPanelSourceTests : IDisposable
     [InlineData(false, false, 61, 40, 257)]
     [InlineData(false, false, 36, 10, 15)]
     [InlineData(false, false, 100, 13, 25)]
+    [InlineData(false, false, 41, 64, 196)]
     public void InPlace_ReadsNothingPastTheOperands(bool transposeA, bool transposeB, int m, int n, int k)
     {
         if (!OperatingSystem.IsLinux())
@@ -222,11 +223,14 @@ public sealed class GemmPanelSourceTests : IDisposable
 
         using var guardedA = new GuardedBuffer(a);
         using var guardedB = new GuardedBuffer(b);
-        Gemm.Panels = PanelSource.InPlace;
-        Gemm.Multiply(transposeA, transposeB, m, n, k, guardedA.Span, lda, guardedB.Span, ldb, actual, n, GemmEpilogue.None, 1, Gemm.BestKernel);
-        Gemm.Panels = PanelSource.Auto;
-
-        Assert.True(actual.AsSpan().SequenceEqual(expected), "the guarded in-place product differs from the packed one");
+        foreach (int threads in new[] { 1, 2 })
+        {
+            // Two threads cut C into chunks, each with its own last, partial tile.
+            Gemm.Panels = PanelSource.InPlace;
+            Gemm.Multiply(transposeA, transposeB, m, n, k, guardedA.Span, lda, guardedB.Span, ldb, actual, n, GemmEpilogue.None, threads, Gemm.BestKernel);
+            Gemm.Panels = PanelSource.Auto;
+            Assert.True(actual.AsSpan().SequenceEqual(expected), $"{threads} thread(s): the guarded in-place product differs from the packed one");
+        }
     }
 
     private static float[] Random(Random random, int count)
