@@ -48,34 +48,42 @@ internal static class SoftmaxKernel
             // latency chain (exponential, sums, division), about 60 ns a row on the AVX2 EPYC.
             if (Vector512.IsHardwareAccelerated)
             {
-                for (; start <= x.Length - 8 * columns; start += 8 * columns)
-                {
-                    if (!EightShortRows(x.Slice(start, 8 * columns), y.Slice(start, 8 * columns), columns))
-                    {
-                        for (int r = 0; r < 8; r++)
-                        {
-                            Row(x.Slice(start + r * columns, columns), y.Slice(start + r * columns, columns), exponentials);
-                        }
-                    }
-                }
+                start = ShortRowGroups(x, y, columns, start, 8, exponentials);
             }
 
-            for (; start <= x.Length - 4 * columns; start += 4 * columns)
-            {
-                if (!FourShortRows(x.Slice(start, 4 * columns), y.Slice(start, 4 * columns), columns))
-                {
-                    for (int r = 0; r < 4; r++)
-                    {
-                        Row(x.Slice(start + r * columns, columns), y.Slice(start + r * columns, columns), exponentials);
-                    }
-                }
-            }
+            start = ShortRowGroups(x, y, columns, start, 4, exponentials);
         }
 
         for (; start < x.Length; start += columns)
         {
             Row(x.Slice(start, columns), y.Slice(start, columns), exponentials);
         }
+    }
+
+    /// <summary>
+    /// Rows from <paramref name="start"/> in groups of <paramref name="rowsPerGroup"/> (8: <see cref="EightShortRows"/>,
+    /// 4: <see cref="FourShortRows"/>) while a whole group is left; a group the path refuses goes row by row. Returns
+    /// where the groups stopped.
+    /// </summary>
+    private static int ShortRowGroups(ReadOnlySpan<float> x, Span<float> y, int columns, int start, int rowsPerGroup, Span<double> exponentials)
+    {
+        int width = rowsPerGroup * columns;
+        for (; start <= x.Length - width; start += width)
+        {
+            ReadOnlySpan<float> group = x.Slice(start, width);
+            Span<float> output = y.Slice(start, width);
+            if (rowsPerGroup == 8 ? EightShortRows(group, output, columns) : FourShortRows(group, output, columns))
+            {
+                continue;
+            }
+
+            for (int r = 0; r < rowsPerGroup; r++)
+            {
+                Row(x.Slice(start + r * columns, columns), y.Slice(start + r * columns, columns), exponentials);
+            }
+        }
+
+        return start;
     }
 
     /// <summary>The widest rows <see cref="FourShortRows"/> takes (a classifier's outputs, mostly).</summary>
@@ -167,10 +175,9 @@ internal static class SoftmaxKernel
         Span<Vector512<double>> rest = stackalloc Vector512<double>[SoftmaxRow.Step];
         ties.Clear();
         rest.Clear();
-        int fullSteps = n / SoftmaxRow.Step * SoftmaxRow.Step;
         for (int j = 0; j < n; j++)
         {
-            int lane = n < SoftmaxRow.Step ? 0 : j < fullSteps ? j % SoftmaxRow.Step : j - (n - SoftmaxRow.Step);
+            int lane = SumLane(j, n);
             Vector512<double> d = Widen(values[j]) - max;
             exponentials[j] = SoftmaxRow.Accumulate(d, Vector512<double>.AllBitsSet, ref ties[lane], ref rest[lane]);
         }
@@ -178,6 +185,17 @@ internal static class SoftmaxKernel
         return n < SoftmaxRow.Step
             ? ties[0] + rest[0]
             : SoftmaxRow.CombineLanes(ties) + SoftmaxRow.CombineLanes(rest);
+    }
+
+    /// <summary>
+    /// The partial sum of <see cref="SoftmaxRow.SumExp"/>'s 8-float step that column <paramref name="j"/> of an
+    /// <paramref name="n"/>-column row is added to: its own (j mod 8) in a full step, its place in the row's last 8
+    /// floats in the overlapping last step; one running sum under 8 columns.
+    /// </summary>
+    private static int SumLane(int j, int n)
+    {
+        const int Step = SoftmaxRow.Step;
+        return n < Step ? 0 : j < n / Step * Step ? j % Step : j - (n - Step);
     }
 
     /// <summary>Eight floats as eight doubles (exact).</summary>
@@ -222,12 +240,9 @@ internal static class SoftmaxKernel
         Span<Vector256<double>> rest = stackalloc Vector256<double>[SoftmaxRow.Step];
         ties.Clear();
         rest.Clear();
-        int fullSteps = n / SoftmaxRow.Step * SoftmaxRow.Step;
         for (int j = 0; j < n; j++)
         {
-            // The lane of SumExp's 8-float step this column is added in: its own (j mod 8) in a full step, its
-            // place in the row's last 8 floats in the overlapping last step; one running sum under 8 columns.
-            int lane = n < SoftmaxRow.Step ? 0 : j < fullSteps ? j % SoftmaxRow.Step : j - (n - SoftmaxRow.Step);
+            int lane = SumLane(j, n);
             Vector256<double> d = Vector256.WidenLower(values[j].ToVector256Unsafe()) - max;
             exponentials[j] = SoftmaxRow.Accumulate(d, Vector256<double>.AllBitsSet, ref ties[lane], ref rest[lane]);
         }

@@ -167,29 +167,34 @@ public sealed class SoftmaxShortRowsTests
     }
 
     /// <summary>
-    /// The four-row path takes every group of finite rows (so the tests above compare it, not a fallback) and leaves a
-    /// group with a NaN or an infinite entry to the one-row path, writing nothing.
+    /// The four- and eight-row paths take every group of finite rows (so the tests above compare them, not a
+    /// fallback) and leave a group with a NaN or an infinite entry to the one-row path, writing nothing.
     /// </summary>
-    [Fact]
-    public void FourRows_TakeFiniteRowsAndRefuseNonFiniteOnes()
+    [Theory]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void RowGroups_TakeFiniteRowsAndRefuseNonFiniteOnes(int rowsPerGroup)
     {
-        var random = new Random(5);
+        var random = new Random(rowsPerGroup == 4 ? 5 : 6);
+        bool Group(float[] x, float[] y, int columns) =>
+            rowsPerGroup == 4 ? SoftmaxKernel.FourShortRows(x, y, columns) : SoftmaxKernel.EightShortRows(x, y, columns);
+
         for (int columns = 1; columns <= SoftmaxKernel.ShortRowMax; columns++)
         {
-            float[] x = Row(random, 4 * columns);
-            for (int r = 0; r < 4; r++)
+            float[] x = Row(random, rowsPerGroup * columns);
+            for (int r = 0; r < rowsPerGroup; r++)
             {
                 // Every row needs a finite maximum to be taken; -inf elsewhere is a masked class.
                 x[r * columns] = (float)(random.NextDouble() * 10 - 5);
             }
 
             float[] y = new float[x.Length];
-            Assert.True(SoftmaxKernel.FourShortRows(x, y, columns), $"{columns} columns: finite rows not taken");
+            Assert.True(Group(x, y, columns), $"{rowsPerGroup} rows of {columns} columns: finite rows not taken");
             float[] alone = new float[columns];
-            for (int r = 0; r < 4; r++)
+            for (int r = 0; r < rowsPerGroup; r++)
             {
                 SoftmaxKernel.Row(x.AsSpan(r * columns, columns), alone);
-                Assert.True(y.AsSpan(r * columns, columns).SequenceEqual(alone), $"{columns} columns, row {r}");
+                Assert.True(y.AsSpan(r * columns, columns).SequenceEqual(alone), $"{rowsPerGroup} rows of {columns} columns, row {r}");
             }
 
             foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
@@ -198,7 +203,7 @@ public sealed class SoftmaxShortRowsTests
                 if (float.IsNegativeInfinity(bad))
                 {
                     // A whole row of -inf: its maximum is -inf, not finite.
-                    z.AsSpan(random.Next(4) * columns, columns).Fill(bad);
+                    z.AsSpan(random.Next(rowsPerGroup) * columns, columns).Fill(bad);
                 }
                 else
                 {
@@ -206,48 +211,7 @@ public sealed class SoftmaxShortRowsTests
                 }
 
                 float[] untouched = Enumerable.Repeat(7f, z.Length).ToArray();
-                Assert.False(SoftmaxKernel.FourShortRows(z, untouched, columns), $"{columns} columns with {bad}: taken");
-                Assert.All(untouched, v => Assert.Equal(7f, v));
-            }
-        }
-    }
-
-    /// <summary>The eight-row path, like the four-row one, takes groups of finite rows and refuses the others, writing nothing.</summary>
-    [Fact]
-    public void EightRows_TakeFiniteRowsAndRefuseNonFiniteOnes()
-    {
-        var random = new Random(6);
-        for (int columns = 1; columns <= SoftmaxKernel.ShortRowMax; columns++)
-        {
-            float[] x = Row(random, 8 * columns);
-            for (int r = 0; r < 8; r++)
-            {
-                x[r * columns] = (float)(random.NextDouble() * 10 - 5);
-            }
-
-            float[] y = new float[x.Length];
-            Assert.True(SoftmaxKernel.EightShortRows(x, y, columns), $"{columns} columns: finite rows not taken");
-            float[] alone = new float[columns];
-            for (int r = 0; r < 8; r++)
-            {
-                SoftmaxKernel.Row(x.AsSpan(r * columns, columns), alone);
-                Assert.True(y.AsSpan(r * columns, columns).SequenceEqual(alone), $"{columns} columns, row {r}");
-            }
-
-            foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
-            {
-                float[] z = (float[])x.Clone();
-                if (float.IsNegativeInfinity(bad))
-                {
-                    z.AsSpan(random.Next(8) * columns, columns).Fill(bad);
-                }
-                else
-                {
-                    z[random.Next(z.Length)] = bad;
-                }
-
-                float[] untouched = Enumerable.Repeat(7f, z.Length).ToArray();
-                Assert.False(SoftmaxKernel.EightShortRows(z, untouched, columns), $"{columns} columns with {bad}: taken");
+                Assert.False(Group(z, untouched, columns), $"{rowsPerGroup} rows of {columns} columns with {bad}: taken");
                 Assert.All(untouched, v => Assert.Equal(7f, v));
             }
         }
