@@ -262,12 +262,14 @@ public static class GemmQuick
                 c.RunOpenBlas();
                 // GEMM_AB=prefetch: LogitNet with and without a setting, alternating in one process (each
                 // round's ratio cancels the machine's slow phases); the median round ratio is the figure.
-                if (Environment.GetEnvironmentVariable("GEMM_AB") is "prefetch" or "pack-rows" or "columns")
+                if (Environment.GetEnvironmentVariable("GEMM_AB") is "prefetch" or "pack-rows" or "columns" or "fused" or "transposed")
                 {
                     Action<bool> set = Environment.GetEnvironmentVariable("GEMM_AB") switch
                     {
                         "prefetch" => v => Gemm.PrefetchC = v,
                         "columns" => v => Gemm.TileColumns = v,
+                        "fused" => v => Gemm.FusedTransposedTiles = v,
+                        "transposed" => v => Gemm.TransposedTiles = v,
                         _ => v => Gemm.PackBAlongRows = v,
                     };
                     var ratios = new List<double>();

@@ -78,7 +78,7 @@ internal static unsafe partial class Gemm
     /// running sums and transposed store outweigh the lanes it fills). 128-bit kernels run on Arm (x86 FMA
     /// implies AVX) and were never measured, so they keep the usual tiles.
     /// </summary>
-    private static bool ComputesTransposed<TOps, TVec>(int rows, int cols, int k)
+    private static bool ComputesTransposed<TOps, TVec>(int rows, int cols, int k, bool transposeA)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
@@ -105,7 +105,11 @@ internal static unsafe partial class Gemm
         int usualLanes = maskedEdges && cols <= TOps.Width ? TOps.Width : lanes;
         double usual = (double)RoundUp(cols, usualLanes) / cols * RoundUp(rows, TOps.Rows) / rows
             * (cols % lanes != 0 && !maskedEdges ? 1 + UsualEdgeShare : 1);
-        double transposed = (double)RoundUp(rows, lanes) / rows * (1 + (maskedEdges ? TransposedPackingShareMasked : TransposedPackingShare));
+        bool fused = FusesTransposition<TOps, TVec>(transposeA, cols);
+        double packing = !maskedEdges ? TransposedPackingShare
+            : fused ? FusedTransposeShare(cols, k)
+            : TransposedPackingShareMasked;
+        double transposed = (double)RoundUp(rows, fused ? TOps.Width : lanes) / rows * (1 + packing);
         return transposed < usual;
     }
 
@@ -125,12 +129,12 @@ internal static unsafe partial class Gemm
     /// aim at the path; with more threads each chunk of C decides alone, and a product cut by its K blocks
     /// never does).
     /// </summary>
-    internal static bool ComputesTransposed(GemmKernel kernel, int m, int n, int k) => k > 0 && kernel switch
+    internal static bool ComputesTransposed(GemmKernel kernel, int m, int n, int k, bool transposeA = false) => k > 0 && kernel switch
     {
-        GemmKernel.Vector512 => ComputesTransposed<GemmVector512, System.Runtime.Intrinsics.Vector512<float>>(m, n, k),
-        GemmKernel.Vector256 => ComputesTransposed<GemmVector256, System.Runtime.Intrinsics.Vector256<float>>(m, n, k),
-        GemmKernel.Vector128 => ComputesTransposed<GemmVector128, System.Runtime.Intrinsics.Vector128<float>>(m, n, k),
-        _ => ComputesTransposed<GemmScalar, float>(m, n, k),
+        GemmKernel.Vector512 => ComputesTransposed<GemmVector512, System.Runtime.Intrinsics.Vector512<float>>(m, n, k, transposeA),
+        GemmKernel.Vector256 => ComputesTransposed<GemmVector256, System.Runtime.Intrinsics.Vector256<float>>(m, n, k, transposeA),
+        GemmKernel.Vector128 => ComputesTransposed<GemmVector128, System.Runtime.Intrinsics.Vector128<float>>(m, n, k, transposeA),
+        _ => ComputesTransposed<GemmScalar, float>(m, n, k, transposeA),
     };
 
     /// <summary>
@@ -155,7 +159,11 @@ internal static unsafe partial class Gemm
         // the remainder in one narrower tile. B's columns are packed once per call, tile by tile, each
         // p's values side by side: a tile's K block is then a few KB read in order, where B's own rows
         // (100 bytes apart for 25 units) would spread it over a line per p and crowd the L1.
-        int unitStep = cols % 6 != 0 && cols % 5 == 0 ? 5 : 6;
+        // On 512-bit vectors a Dense layer's input is transposed inside the tile, 16 rows at a time
+        // (Gemm.TransposedFused.cs), and B's columns are packed as one tile: each p's values for every column.
+        bool fused = FusesTransposition<TOps, TVec>(problem.TransposeA, cols);
+        int unitStep = fused ? cols : cols % 6 != 0 && cols % 5 == 0 ? 5 : 6;
+        int panelRows = fused ? TOps.Width : lanes;
         PackBuffers buffers = PackBuffers.ForCurrentThread(lanes * kcStep, k * cols);
         float* panel = buffers.A;
         float* packedB = buffers.B;
@@ -164,10 +172,12 @@ internal static unsafe partial class Gemm
         // The running sums on a cache-line boundary: a vector that straddles two lines costs two accesses.
         float* sumsSpace = stackalloc float[TransposedMaxColumns * lanes + 16];
         float* sums = (float*)(((nint)sumsSpace + 63) & ~(nint)63);
+        float* quadsSpace = stackalloc float[fused ? 192 + 16 : 0];
+        float* quads = (float*)(((nint)quadsSpace + 63) & ~(nint)63);
         nint ldc = problem.Ldc;
-        for (int i0 = rowStart; i0 < rowEnd; i0 += lanes)
+        for (int i0 = rowStart; i0 < rowEnd; i0 += panelRows)
         {
-            int height = Math.Min(lanes, rowEnd - i0);
+            int height = Math.Min(panelRows, rowEnd - i0);
             if (problem.Accumulate)
             {
                 // C's old values start each running sum, as the usual tiles add the first block to them.
@@ -177,8 +187,14 @@ internal static unsafe partial class Gemm
             for (int pc = 0; pc < k; pc += kcStep)
             {
                 int kc = Math.Min(kcStep, k - pc);
-                PackRowsTransposed(problem, i0, height, pc, kc, panel, lanes);
                 bool first = pc == 0 && !problem.Accumulate;
+                if (fused)
+                {
+                    FusedPanel(problem, i0, height, pc, kc, packedB + (nint)pc * cols, cols, panel, quads, sums, first);
+                    continue;
+                }
+
+                PackRowsTransposed(problem, i0, height, pc, kc, panel, lanes);
                 int j = 0;
                 for (; j + unitStep <= cols; j += unitStep)
                 {
@@ -388,22 +404,25 @@ internal static unsafe partial class Gemm
             for (int j = 0; j < cols; j++)
             {
                 float* column = sums + j * lanes;
-                TVec v0 = TOps.Load(column), v1 = TOps.Load(column + w);
+                TVec v0 = TOps.Load(column);
                 if (bias != null)
                 {
-                    TVec b = TOps.Broadcast(bias + col0 + j);
-                    v0 = TOps.Add(v0, b);
-                    v1 = TOps.Add(v1, b);
+                    v0 = TOps.Add(v0, TOps.Broadcast(bias + col0 + j));
                 }
 
-                if (relu)
+                TOps.Store(column, relu ? TOps.Relu(v0) : v0);
+
+                // A panel of at most one vector's rows (the fused tiles' 16) leaves the second vector unwritten.
+                if (height > w)
                 {
-                    v0 = TOps.Relu(v0);
-                    v1 = TOps.Relu(v1);
-                }
+                    TVec v1 = TOps.Load(column + w);
+                    if (bias != null)
+                    {
+                        v1 = TOps.Add(v1, TOps.Broadcast(bias + col0 + j));
+                    }
 
-                TOps.Store(column, v0);
-                TOps.Store(column + w, v1);
+                    TOps.Store(column + w, relu ? TOps.Relu(v1) : v1);
+                }
             }
         }
 

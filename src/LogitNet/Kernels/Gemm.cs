@@ -78,7 +78,7 @@ internal enum PanelSource
 /// CPU with half-width 512-bit units (Zen 4) could gain from one, and none was at hand to measure it.
 /// A product of at most 64 columns whose usual tiles would leave many lanes idle (a 10-unit layer; a 25-unit
 /// one on 256-bit kernels) runs as its transpose, lanes along the rows
-/// (<see cref="ComputesTransposed(GemmKernel, int, int, int)"/>): the same chains, the same bits.
+/// (<see cref="ComputesTransposed(GemmKernel, int, int, int, bool)"/>): the same chains, the same bits.
 /// </para>
 /// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
@@ -337,7 +337,7 @@ internal static unsafe partial class Gemm
     {
         // A narrow product whose usual tiles would leave lanes idle runs as its transpose (same bits);
         // not a chunk of a product cut by its K blocks, whose raw partial sums the usual tiles store.
-        if (!raw && pcFrom == 0 && pcTo >= problem.K && ComputesTransposed<TOps, TVec>(rowEnd - rowStart, colEnd - colStart, problem.K))
+        if (!raw && pcFrom == 0 && pcTo >= problem.K && ComputesTransposed<TOps, TVec>(rowEnd - rowStart, colEnd - colStart, problem.K, problem.TransposeA))
         {
             DriveTransposed<TOps, TVec>(problem, rowStart, rowEnd, colStart, colEnd);
             return;

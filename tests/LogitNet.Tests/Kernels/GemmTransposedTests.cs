@@ -17,10 +17,14 @@ public sealed class GemmTransposedTests : IDisposable
     // and several (784 = 4 × 196), k = 1, row counts that end inside a 16-row panel; and the same kinds on
     // 512-bit vectors, which take it from four 32-row panels and k = 48 for widths with many idle lanes
     // (10, 9 and 7 of a 16-lane tile; 20, 40 and 42 of 32- and 64-lane tiles), row counts ending inside a panel.
+    // Of those, an untransposed A of 12 to 25 columns is transposed inside the 512-bit tiles, 16 rows and four p at a
+    // time (Gemm.TransposedFused.cs): full panels only (144, 400), a partial last one (150, 512 + 25 = 537), K blocks
+    // that end in one to three p (k = 250: one block ending in 2; 257: blocks of 129 and 128; 1000: blocks of 250).
     private static readonly (int M, int N, int K)[] s_shapes =
     [
         (512, 25, 784), (37, 25, 784), (33, 10, 64), (100, 10, 300), (64, 24, 257), (41, 40, 512), (50, 7, 400), (35, 13, 1000), (500, 15, 25), (64, 10, 1),
         (300, 10, 64), (200, 40, 100), (300, 42, 64), (150, 9, 257), (130, 7, 1000), (139, 20, 48),
+        (144, 20, 250), (150, 25, 784), (400, 24, 1000), (537, 20, 257),
     ];
 
     public void Dispose() => Gemm.Panels = PanelSource.Auto;
@@ -32,7 +36,7 @@ public sealed class GemmTransposedTests : IDisposable
     public void Transposed_GivesTheUsualTilesBits(int kernelId, bool transposeA, bool transposeB)
     {
         var kernel = (GemmKernel)kernelId;
-        int checkedShapes = 0;
+        int checkedShapes = 0, fusedShapes = 0;
         var random = new Random(4242 + kernelId * 4 + (transposeA ? 2 : 0) + (transposeB ? 1 : 0));
         foreach ((int m, int n, int k) in s_shapes)
         {
@@ -42,6 +46,7 @@ public sealed class GemmTransposedTests : IDisposable
             }
 
             checkedShapes++;
+            fusedShapes += Gemm.FusesTransposition(kernel, n, transposeA) ? 1 : 0;
             int lda = transposeA ? m : k, ldb = transposeB ? k : n;
 
             // Twice: with infinities and NaN sprinkled in (deep products are then mostly NaN, whose payload
@@ -76,6 +81,12 @@ public sealed class GemmTransposedTests : IDisposable
         {
             Assert.True(checkedShapes >= 3, $"{kernel}: only {checkedShapes} of the shapes took the transposed way");
         }
+
+        // An untransposed A on 512-bit vectors: the fused tiles must have been met too.
+        if (kernel is GemmKernel.Vector512 && !transposeA)
+        {
+            Assert.True(fusedShapes >= 4, $"{kernel}: only {fusedShapes} of the shapes took the fused transposed tiles");
+        }
     }
 
     /// <summary>The layer widths it is meant for take it; wide, already full-lane or short products do not.</summary>
@@ -88,7 +99,12 @@ public sealed class GemmTransposedTests : IDisposable
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector256, 1000, 128, 784)); // too wide
         Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector256, 500, 15, 25)); // 1 of 16 idle, but an edge tile
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector256, 12, 25, 784)); // too few rows to fill the panels
-        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 25, 784)); // 7 of 32 lanes idle, but A read in place
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 25, 784)); // 7 of 32 lanes idle; A transposed in the tiles
+        Assert.True(Gemm.FusesTransposition(GemmKernel.Vector512, 25, transposeA: false));
+        Assert.False(Gemm.FusesTransposition(GemmKernel.Vector512, 25, transposeA: true)); // stored transposed: nothing to transpose
+        Assert.False(Gemm.FusesTransposition(GemmKernel.Vector512, 10, transposeA: false)); // too few FMAs share each transposition
+        Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 25, 256)); // the fused tile's per-panel work outweighs 7 idle lanes
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 20, 256)); // but not 12
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 15, 64)); // the one-vector tile: 1 of 16 idle
         Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 20, 784)); // 12 of 32 idle
         Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 40, 784)); // 24 of 64 idle
@@ -108,6 +124,8 @@ public sealed class GemmTransposedTests : IDisposable
     [InlineData((int)GemmKernel.Vector256, false, true, 50, 7, 400)]
     [InlineData((int)GemmKernel.Vector256, true, true, 41, 40, 512)]
     [InlineData((int)GemmKernel.Vector512, false, false, 150, 20, 784)]
+    [InlineData((int)GemmKernel.Vector512, false, false, 144, 20, 250)]
+    [InlineData((int)GemmKernel.Vector512, false, true, 400, 24, 1000)]
     [InlineData((int)GemmKernel.Vector512, true, false, 139, 10, 64)]
     [InlineData((int)GemmKernel.Vector512, false, true, 130, 7, 400)]
     [InlineData((int)GemmKernel.Vector512, true, true, 141, 40, 512)]
