@@ -160,14 +160,22 @@ internal static unsafe partial class Gemm
         // p's values side by side: a tile's K block is then a few KB read in order, where B's own rows
         // (100 bytes apart for 25 units) would spread it over a line per p and crowd the L1.
         // On 512-bit vectors a Dense layer's input is transposed inside the tile, 16 rows at a time
-        // (Gemm.TransposedFused.cs), and B's columns are packed as one tile: each p's values for every column.
+        // (Gemm.TransposedFused.cs), which reads each p's values for every column at once: an untransposed
+        // B in place, a transposed one packed as a single tile.
         bool fused = FusesTransposition<TOps, TVec>(problem.TransposeA, cols);
         int unitStep = fused ? cols : cols % 6 != 0 && cols % 5 == 0 ? 5 : 6;
         int panelRows = fused ? TOps.Width : lanes;
         PackBuffers buffers = PackBuffers.ForCurrentThread(lanes * kcStep, k * cols);
         float* panel = buffers.A;
         float* packedB = buffers.B;
-        PackColumnTiles(problem, colStart, cols, unitStep, packedB);
+        bool bInPlace = fused && !problem.TransposeB;
+        if (!bInPlace)
+        {
+            PackColumnTiles(problem, colStart, cols, unitStep, packedB);
+        }
+
+        float* fusedB = bInPlace ? problem.B + colStart : packedB;
+        nint fusedLdb = bInPlace ? problem.Ldb : cols;
 
         // The running sums on a cache-line boundary: a vector that straddles two lines costs two accesses.
         float* sumsSpace = stackalloc float[TransposedMaxColumns * lanes + 16];
@@ -190,7 +198,7 @@ internal static unsafe partial class Gemm
                 bool first = pc == 0 && !problem.Accumulate;
                 if (fused)
                 {
-                    FusedPanel(problem, i0, height, pc, kc, packedB + (nint)pc * cols, cols, panel, quads, sums, first);
+                    FusedPanel(problem, i0, height, pc, kc, fusedB + pc * fusedLdb, fusedLdb, cols, panel, quads, sums, first);
                     continue;
                 }
 

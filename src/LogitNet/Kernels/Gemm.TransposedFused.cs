@@ -124,9 +124,9 @@ internal static unsafe partial class Gemm
     /// One K block of 16 rows of C, all <paramref name="cols"/> columns, into the running sums (column j at
     /// sums + j·<see cref="SumLanes"/>): op(A)'s rows [row0, row0 + height) read in place when they are a full 16, else
     /// copied into <paramref name="scratch"/> first (zeros below them). <paramref name="b"/> holds op(B)'s K block as
-    /// kc rows of <paramref name="cols"/> floats.
+    /// kc rows of <paramref name="cols"/> floats, <paramref name="ldb"/> apart: B itself when it is stored untransposed.
     /// </summary>
-    private static void FusedPanel(in Problem problem, int row0, int height, int pc, int kc, float* b, int cols, float* scratch, float* quads, float* sums, bool first)
+    private static void FusedPanel(in Problem problem, int row0, int height, int pc, int kc, float* b, nint ldb, int cols, float* scratch, float* quads, float* sums, bool first)
     {
         float* a = problem.A + row0 * problem.Lda + pc;
         nint lda = problem.Lda;
@@ -153,46 +153,46 @@ internal static unsafe partial class Gemm
         switch (cols)
         {
             case 12:
-                FusedTile<TwelveUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<TwelveUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 13:
-                FusedTile<ThirteenUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<ThirteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 14:
-                FusedTile<FourteenUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<FourteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 15:
-                FusedTile<FifteenUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<FifteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 16:
-                FusedTile<SixteenUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<SixteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 17:
-                FusedTile<SeventeenUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<SeventeenUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 18:
-                FusedTile<EighteenUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<EighteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 19:
-                FusedTile<NineteenUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<NineteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 20:
-                FusedTile<TwentyUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<TwentyUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 21:
-                FusedTile<TwentyOneUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<TwentyOneUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 22:
-                FusedTile<TwentyTwoUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<TwentyTwoUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 23:
-                FusedTile<TwentyThreeUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<TwentyThreeUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 24:
-                FusedTile<TwentyFourUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<TwentyFourUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 25:
-                FusedTile<TwentyFiveUnits>(a, lda, kc, b, quads, sums, first);
+                FusedTile<TwentyFiveUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(cols), cols, $"The fused tiles compute {FusedTileMinUnits} to {FusedTileMaxUnits} columns.");
@@ -201,14 +201,14 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// One K block of a 16-row tile of Cᵀ: for each of the <typeparamref name="TUnits"/> columns u of C, the FMA chain
-    /// over p of b[p·units + u] × the 16 rows' values of op(A)[·, p], from zero; then the running sums become the chain
+    /// over p of b[p·ldb + u] × the 16 rows' values of op(A)[·, p], from zero; then the running sums become the chain
     /// (<paramref name="first"/>) or the sum plus the chain, as in <see cref="TransposedTile{TOps, TVec, TUnits}"/>: the same
     /// bits. The rows' values come four p at a time from a register transpose of A's rows, written to
     /// <paramref name="quads"/> (two 64-float halves in the L1) one step ahead of the FMAs that read them, so the
     /// core overlaps the shuffles with the arithmetic instead of packing a panel before it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FusedTile<TUnits>(float* a, nint lda, int kc, float* b, float* quads, float* sums, bool first)
+    private static void FusedTile<TUnits>(float* a, nint lda, int kc, float* b, nint ldb, float* quads, float* sums, bool first)
         where TUnits : IUnitCount
     {
         int units = TUnits.Count;
@@ -239,7 +239,7 @@ internal static unsafe partial class Gemm
                 TransposeQuad(a + p0 + 4, lda, l2, l3, l4, next);
             }
 
-            for (int q = 0; q < 4; q++, b += units)
+            for (int q = 0; q < 4; q++, b += ldb)
             {
                 Vector512<float> x = Vector512.Load(current + q * 16);
                 c0 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[0]), c0);
@@ -371,7 +371,7 @@ internal static unsafe partial class Gemm
         }
 
         // The last one to three p, transposed before the loop.
-        for (int q = 0; q < kc - full; q++, b += units)
+        for (int q = 0; q < kc - full; q++, b += ldb)
         {
             Vector512<float> x = Vector512.Load(tail + q * 16);
             c0 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[0]), c0);
