@@ -212,8 +212,12 @@ internal static unsafe partial class Gemm
         where TUnits : IUnitCount
     {
         int units = TUnits.Count;
-        nint l2 = 2 * lda, l3 = 3 * lda, l4 = 4 * lda;
-        float* current = quads, next = quads + 64, tail = quads + 128;
+        float* tail = quads + 128;
+
+        // Rows g, g + 4, g + 8 and g + 12 go into one register of the transpose (TransposeQuad): four row pointers
+        // stepping along the rows, and two strides, keep its addresses within the general registers.
+        float* row0 = a, row1 = a + lda, row2 = a + 2 * lda, row3 = a + 3 * lda;
+        nint l4 = 4 * lda, l12 = 12 * lda;
 
         // Calls come before the accumulators exist: across a call the JIT keeps all 25 on the stack.
         int full = kc & ~3;
@@ -224,7 +228,7 @@ internal static unsafe partial class Gemm
 
         if (full > 0)
         {
-            TransposeQuad(a, lda, l2, l3, l4, current);
+            TransposeQuad(row0, row1, row2, row3, l4, l12, quads);
         }
 
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default,
@@ -234,14 +238,20 @@ internal static unsafe partial class Gemm
             c20 = default, c21 = default, c22 = default, c23 = default, c24 = default;
         for (int p0 = 0; p0 < full; p0 += 4)
         {
+            // The quads alternate between the buffer's two halves: this one's at 0 or 64 floats, the next at the other.
+            float* current = quads + ((p0 & 4) << 4);
             if (p0 + 4 < full)
             {
-                TransposeQuad(a + p0 + 4, lda, l2, l3, l4, next);
+                row0 += 4;
+                row1 += 4;
+                row2 += 4;
+                row3 += 4;
+                TransposeQuad(row0, row1, row2, row3, l4, l12, quads + (((p0 + 4) & 4) << 4));
             }
 
-            for (int q = 0; q < 4; q++, b += ldb)
+            for (int q = 0; q < 64; q += 16, b += ldb)
             {
-                Vector512<float> x = Vector512.Load(current + q * 16);
+                Vector512<float> x = Vector512.Load(current + q);
                 c0 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[0]), c0);
 
                 if (units > 1)
@@ -365,9 +375,6 @@ internal static unsafe partial class Gemm
                 }
             }
 
-            float* filled = next;
-            next = current;
-            current = filled;
         }
 
         // The last one to three p, transposed before the loop.
@@ -619,18 +626,20 @@ internal static unsafe partial class Gemm
         }
     }
 
-    /// <summary>destination[q·16 + r] = a[r·l1 + q] for the 16 rows r and q &lt; 4 (l2, l3, l4: two to four times the row stride l1).</summary>
+    /// <summary>
+    /// destination[q·16 + r] = A[r, q] for the 16 rows r and q &lt; 4, where row r starts at row(r mod 4) + (r / 4)·l4:
+    /// <paramref name="row0"/> to <paramref name="row3"/> are rows 0 to 3, <paramref name="l4"/> four rows' stride, <paramref name="l12"/> twelve.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransposeQuad(float* a, nint l1, nint l2, nint l3, nint l4, float* destination)
+    private static void TransposeQuad(float* row0, float* row1, float* row2, float* row3, nint l4, nint l12, float* destination)
     {
         // Lane group g of register i holds row i + 4g's four values, so a 4 × 4 transpose within each 128-bit
         // lane group leaves register q holding rows 0..15 of column q in order.
-        float* a4 = a + l4, a8 = a4 + l4, a12 = a8 + l4;
-        Vector512<float> r0 = RowQuarters(a, a4, a8, a12);
-        Vector512<float> r1 = RowQuarters(a + l1, a4 + l1, a8 + l1, a12 + l1);
+        Vector512<float> r0 = RowQuarters(row0, row0 + l4, row0 + 2 * l4, row0 + l12);
+        Vector512<float> r1 = RowQuarters(row1, row1 + l4, row1 + 2 * l4, row1 + l12);
         Vector512<float> t0 = Avx512F.UnpackLow(r0, r1), t1 = Avx512F.UnpackHigh(r0, r1);
-        Vector512<float> r2 = RowQuarters(a + l2, a4 + l2, a8 + l2, a12 + l2);
-        Vector512<float> r3 = RowQuarters(a + l3, a4 + l3, a8 + l3, a12 + l3);
+        Vector512<float> r2 = RowQuarters(row2, row2 + l4, row2 + 2 * l4, row2 + l12);
+        Vector512<float> r3 = RowQuarters(row3, row3 + l4, row3 + 2 * l4, row3 + l12);
         Vector512<float> t2 = Avx512F.UnpackLow(r2, r3), t3 = Avx512F.UnpackHigh(r2, r3);
         Avx512F.UnpackLow(t0.AsDouble(), t2.AsDouble()).AsSingle().Store(destination);
         Avx512F.UnpackHigh(t0.AsDouble(), t2.AsDouble()).AsSingle().Store(destination + 16);

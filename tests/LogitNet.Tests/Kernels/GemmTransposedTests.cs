@@ -107,7 +107,7 @@ public sealed class GemmTransposedTests : IDisposable
         Assert.False(Gemm.FusesTransposition(GemmKernel.Vector512, 25, transposeA: true)); // stored transposed: nothing to transpose
         Assert.False(Gemm.FusesTransposition(GemmKernel.Vector512, 10, transposeA: false)); // too few FMAs share each transposition
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 25, 256)); // the fused tile's per-panel work outweighs 7 idle lanes
-        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 20, 256)); // but not 12 of 32 (packed panels without AVX-512)
+        Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 20, 256)); // but 12 of 32 idle still do
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 15, 64)); // the one-vector tile: 1 of 16 idle
         Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 20, 784)); // 12 of 32 idle
         Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 40, 784)); // 24 of 64 idle
