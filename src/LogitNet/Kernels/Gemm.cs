@@ -77,8 +77,10 @@ internal enum PanelSource
 /// <c>DOTNET_PreferredVectorBitWidth</c> overrides); no timing probe of ours chooses between widths: only a
 /// CPU with half-width 512-bit units (Zen 4) could gain from one, and none was at hand to measure it.
 /// A product of at most 64 columns whose usual tiles would leave many lanes idle (a 10-unit layer; a 25-unit
-/// one on 256-bit kernels) runs as its transpose, lanes along the rows
-/// (<see cref="ComputesTransposed(GemmKernel, int, int, int, bool)"/>): the same chains, the same bits.
+/// one) runs as its transpose, lanes along the rows
+/// (<see cref="ComputesTransposed(GemmKernel, int, int, int, bool)"/>): the same chains, the same bits. On
+/// AVX-512, a Dense layer's input of 12 to 25 such columns is transposed inside the tiles, four p ahead of the
+/// FMAs (Gemm.TransposedFused.cs); otherwise its rows are packed transposed first.
 /// </para>
 /// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
