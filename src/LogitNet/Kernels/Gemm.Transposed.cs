@@ -73,8 +73,8 @@ internal static unsafe partial class Gemm
     /// of 25 units fills 25 of the 32 lanes of two 8-float vectors and 10 units 10 of 16. It pays when
     /// the lanes the usual tiles leave idle, and their edge tile, outweigh packing A's rows transposed
     /// (<see cref="TransposedPackingShare"/>). With 512-bit vectors the usual tiles' edges are masked loads
-    /// and stores, so only the idle lanes count, and the panels are 32 rows: there the transposed way needs
-    /// at least four panels of rows and a K of <see cref="TransposedMinDepthMasked"/> (below, its per-tile
+    /// and stores, so only the idle lanes count: there the transposed way needs at least 128 rows (four 32-row
+    /// panels, eight of the fused tiles' 16) and a K of <see cref="TransposedMinDepthMasked"/> (below, its per-tile
     /// running sums and transposed store outweigh the lanes it fills). 128-bit kernels run on Arm (x86 FMA
     /// implies AVX) and were never measured, so they keep the usual tiles.
     /// </summary>
@@ -141,7 +141,9 @@ internal static unsafe partial class Gemm
     /// C[rowStart..rowEnd, colStart..colEnd] = epilogue(op(A)·op(B)) computed as its transpose: panels of
     /// 2·Width rows of op(A), packed so that each p's values are one pair of vectors, times op(B)'s
     /// columns broadcast from tiles of up to six columns packed once per call (k × cols floats), in
-    /// tiles of up to six columns × 2·Width rows. Each element is the same in-order FMA chain per K block as in the
+    /// tiles of up to six columns × 2·Width rows; or, where <see cref="FusesTransposition{TOps, TVec}"/> says so,
+    /// panels of 16 rows transposed inside tiles of every column, B read in place when untransposed
+    /// (<see cref="FusedPanel"/>). Each element is the same in-order FMA chain per K block as in the
     /// usual tiles, the blocks added in order (kept in a running sum per panel), then bias and ReLU: the
     /// bits are the same.
     /// </summary>
@@ -420,7 +422,8 @@ internal static unsafe partial class Gemm
 
                 TOps.Store(column, relu ? TOps.Relu(v0) : v0);
 
-                // A panel of at most one vector's rows (the fused tiles' 16) leaves the second vector unwritten.
+                // A panel of at most one vector's rows (the fused tiles' 16) has nothing in the second vector: the fused
+                // tiles never write it, and the transpose below reads only the panel's rows.
                 if (height > w)
                 {
                     TVec v1 = TOps.Load(column + w);

@@ -4,31 +4,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace LogitNet.Kernels;
 
-internal readonly struct TwelveUnits : IUnitCount
-{
-    public static int Count => 12;
-}
-
-internal readonly struct ThirteenUnits : IUnitCount
-{
-    public static int Count => 13;
-}
-
-internal readonly struct FourteenUnits : IUnitCount
-{
-    public static int Count => 14;
-}
-
-internal readonly struct FifteenUnits : IUnitCount
-{
-    public static int Count => 15;
-}
-
-internal readonly struct SixteenUnits : IUnitCount
-{
-    public static int Count => 16;
-}
-
 internal readonly struct SeventeenUnits : IUnitCount
 {
     public static int Count => 17;
@@ -83,12 +58,13 @@ internal static unsafe partial class Gemm
     internal const int FusedTileMaxUnits = 25;
 
     /// <summary>
-    /// The fewest columns of C that take the fused tile; narrower products keep the packed panels of
-    /// <see cref="DriveTransposed{TOps, TVec}"/>: the fused tile's transposition is shared by one FMA per column, and
-    /// on a Zen 5 EPYC (one thread, fused / packed speed) it lost at 10 columns (1000 × 1024 × 10 0.92, 500 × 128 × 10
-    /// 0.91) and won from 12 (500 × 784 × 12 1.09, × 20 1.10, × 25 1.03).
+    /// The fewest columns of C that take the fused tile. Narrower products never would: at 16 columns or fewer the usual
+    /// one-vector tile leaves at most 4 of 16 lanes idle, less than the fused tile's overhead
+    /// (<see cref="FusedTransposeShare"/>), and ten columns run faster on the packed panels of
+    /// <see cref="DriveTransposed{TOps, TVec}"/>, where each transposition is shared by more FMAs (Zen 5, one thread,
+    /// fused / packed speed before the register fix of ea1fc70: 1000 × 1024 × 10 0.92, 500 × 128 × 10 0.91).
     /// </summary>
-    internal const int FusedTileMinUnits = 12;
+    internal const int FusedTileMinUnits = 17;
 
     /// <summary>Whether 512-bit transposed products may fuse the transposition into the tile (off: for benchmarks that compare; the bits are the same).</summary>
     internal static bool FusedTransposedTiles = true;
@@ -98,7 +74,7 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// Whether a transposed product on 512-bit vectors transposes A's rows inside the tile (<see cref="FusedTile{TUnits}"/>)
-    /// instead of packing them into panels first: for an untransposed A (a Dense layer's input) of
+    /// instead of packing them into panels first: for an untransposed A (a Dense layer's input) and
     /// <see cref="FusedTileMinUnits"/> to <see cref="FusedTileMaxUnits"/> columns.
     /// </summary>
     private static bool FusesTransposition<TOps, TVec>(bool transposeA, int cols)
@@ -115,8 +91,9 @@ internal static unsafe partial class Gemm
     /// The fused tile's overhead as a share of its arithmetic, for <see cref="ComputesTransposed{TOps, TVec}"/>: the
     /// transposition, shared by one FMA per column (<paramref name="cols"/>), and the per-panel running sums and
     /// transposed store, shared by the depth (<paramref name="k"/>). Fitted to a Zen 5 EPYC, one thread, 500 rows,
-    /// fused / usual tiles' time: 25 columns at k = 784, 256, 128, 64: 0.96, 1.05, 1.09, 1.17 (the usual tiles leave 7 of 32
-    /// lanes idle); 20 columns at k = 784, 256, 64: 0.83, 0.91, 1.04.
+    /// fused / usual tiles' time before the register fix of ea1fc70: 25 columns at k = 784, 256, 128, 64: 0.96, 1.05,
+    /// 1.09, 1.17 (the usual tiles leave 7 of 32 lanes idle); 20 columns at k = 784, 256, 64: 0.83, 0.91, 1.04. After it,
+    /// 25 columns at k = 784 0.94 and 256 1.00, 20 columns at k = 784 0.81 (bench/results/gemm.md, session 12).
     /// </summary>
     private static double FusedTransposeShare(int cols, int k) => 4.4 / cols + 45.0 / k;
 
@@ -152,21 +129,6 @@ internal static unsafe partial class Gemm
 
         switch (cols)
         {
-            case 12:
-                FusedTile<TwelveUnits>(a, lda, kc, b, ldb, quads, sums, first);
-                break;
-            case 13:
-                FusedTile<ThirteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
-                break;
-            case 14:
-                FusedTile<FourteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
-                break;
-            case 15:
-                FusedTile<FifteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
-                break;
-            case 16:
-                FusedTile<SixteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
-                break;
             case 17:
                 FusedTile<SeventeenUnits>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
@@ -203,9 +165,12 @@ internal static unsafe partial class Gemm
     /// One K block of a 16-row tile of Cᵀ: for each of the <typeparamref name="TUnits"/> columns u of C, the FMA chain
     /// over p of b[p·ldb + u] × the 16 rows' values of op(A)[·, p], from zero; then the running sums become the chain
     /// (<paramref name="first"/>) or the sum plus the chain, as in <see cref="TransposedTile{TOps, TVec, TUnits}"/>: the same
-    /// bits. The rows' values come four p at a time from a register transpose of A's rows, written to
-    /// <paramref name="quads"/> (two 64-float halves in the L1) one step ahead of the FMAs that read them, so the
-    /// core overlaps the shuffles with the arithmetic instead of packing a panel before it.
+    /// bits (except which NaN comes out when two NaNs of different payloads meet in one FMA: x86 keeps the one in a
+    /// given operand position, and the JIT orders the operands of a broadcast FMA its own way, as on the packed panels).
+    /// The rows' values come four p at a time from a register transpose of A's rows, written to <paramref name="quads"/>
+    /// (two 64-float halves in the L1, and at +128 the block's last one to three p, transposed before the loop) one step
+    /// ahead of the FMAs that read them, so the core overlaps the shuffles with the arithmetic instead of packing a panel
+    /// before it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FusedTile<TUnits>(float* a, nint lda, int kc, float* b, nint ldb, float* quads, float* sums, bool first)

@@ -78,8 +78,10 @@ internal enum PanelSource
 /// CPU with half-width 512-bit units (Zen 4) could gain from one, and none was at hand to measure it.
 /// A product of at most 64 columns whose usual tiles would leave many lanes idle (a 10-unit layer; a 25-unit
 /// one) runs as its transpose, lanes along the rows
-/// (<see cref="ComputesTransposed(GemmKernel, int, int, int, bool)"/>): the same chains, the same bits. On
-/// AVX-512, a Dense layer's input of 12 to 25 such columns is transposed inside the tiles, four p ahead of the
+/// (<see cref="ComputesTransposed(GemmKernel, int, int, int, bool)"/>): the same chains, the same bits (save which
+/// NaN comes out where two NaNs of different payloads meet in one FMA, which follows the operand order the JIT gives
+/// a broadcast FMA; every NaN the library itself makes has one payload). On
+/// AVX-512, a Dense layer's input of 17 to 25 such columns is transposed inside the tiles, four p ahead of the
 /// FMAs (Gemm.TransposedFused.cs); otherwise its rows are packed transposed first.
 /// </para>
 /// <para>

@@ -17,14 +17,16 @@ public sealed class GemmTransposedTests : IDisposable
     // and several (784 = 4 × 196), k = 1, row counts that end inside a 16-row panel; and the same kinds on
     // 512-bit vectors, which take it from four 32-row panels and k = 48 for widths with many idle lanes
     // (10, 9 and 7 of a 16-lane tile; 20, 40 and 42 of 32- and 64-lane tiles), row counts ending inside a panel.
-    // Of those, an untransposed A of 12 to 25 columns is transposed inside the 512-bit tiles, 16 rows and four p at a
-    // time (Gemm.TransposedFused.cs): full panels only (144, 400), a partial last one (150, 512 + 25 = 537), K blocks
-    // that end in one to three p (k = 250: one block ending in 2; 257: blocks of 129 and 128; 1000: blocks of 250).
+    // Of those, an untransposed A of 17 to 25 columns is transposed inside the 512-bit tiles, 16 rows and four p at a
+    // time (Gemm.TransposedFused.cs): on one thread full panels only (144, 400; two or three threads cut 400 rows into
+    // chunks that end inside a panel), a partial last one (150, 537), K blocks that end in one to three p (k = 250: one
+    // block ending in 2; 257: blocks of 129 and 128; 1000: blocks of 250; 783: three of 196 and one of 195).
+    // Fused_ReadsItsOperandsThroughTheirStrides covers strides wider than the rows.
     private static readonly (int M, int N, int K)[] s_shapes =
     [
         (512, 25, 784), (37, 25, 784), (33, 10, 64), (100, 10, 300), (64, 24, 257), (41, 40, 512), (50, 7, 400), (35, 13, 1000), (500, 15, 25), (64, 10, 1),
         (300, 10, 64), (200, 40, 100), (300, 42, 64), (150, 9, 257), (130, 7, 1000), (139, 20, 48),
-        (144, 20, 250), (150, 25, 784), (400, 24, 1000), (537, 20, 257),
+        (144, 20, 250), (150, 25, 784), (400, 24, 1000), (537, 20, 257), (300, 23, 783),
     ];
 
     public void Dispose() => Gemm.Panels = PanelSource.Auto;
@@ -40,7 +42,7 @@ public sealed class GemmTransposedTests : IDisposable
         var random = new Random(4242 + kernelId * 4 + (transposeA ? 2 : 0) + (transposeB ? 1 : 0));
         foreach ((int m, int n, int k) in s_shapes)
         {
-            if (!Gemm.ComputesTransposed(kernel, m, n, k))
+            if (!Gemm.ComputesTransposed(kernel, m, n, k, transposeA))
             {
                 continue;
             }
@@ -89,6 +91,49 @@ public sealed class GemmTransposedTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The fused tiles read A, B and C through their strides, which a view of a wider matrix makes larger than the rows
+    /// (a row slice of activations, a layer's weights inside a larger buffer): strides wider than the rows here, every
+    /// epilogue, both B layouts, one to three threads, K blocks ending in one, two and three p, partial panels.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Fused_ReadsItsOperandsThroughTheirStrides(bool transposeB)
+    {
+        if (!Gemm.FusesTransposition(GemmKernel.Vector512, 21, transposeA: false) || Gemm.BestKernel < GemmKernel.Vector512)
+        {
+            return; // Only CPUs that run AVX-512 have the fused tiles (the bits elsewhere are checked above).
+        }
+
+        var random = new Random(transposeB ? 77 : 76);
+        foreach ((int m, int n, int k) in new[] { (133, 21, 255), (517, 18, 259), (300, 23, 783) })
+        {
+            Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, m, n, k) && Gemm.FusesTransposition(GemmKernel.Vector512, n, transposeA: false),
+                $"{m}x{n}x{k} should take the fused transposed tiles");
+            int lda = k + 5, ldb = (transposeB ? k : n) + 3, ldc = n + 7;
+            float[] a = Adversarial(random, m * lda, nonFinite: false), b = Adversarial(random, (transposeB ? n : k) * ldb, nonFinite: false);
+            float[] bias = Adversarial(random, n, nonFinite: false), start = Adversarial(random, m * ldc, nonFinite: false);
+            for (int variant = 0; variant < 8; variant++)
+            {
+                bool relu = (variant & 1) != 0, withBias = (variant & 2) != 0, accumulate = (variant & 4) != 0;
+                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+                Gemm.Panels = PanelSource.Packed;
+                float[] expected = (float[])start.Clone();
+                Gemm.Multiply(false, transposeB, m, n, k, a, lda, b, ldb, expected, ldc, epilogue, 1, GemmKernel.Vector512);
+                Gemm.Panels = PanelSource.Auto;
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    float[] actual = (float[])start.Clone();
+                    Gemm.Multiply(false, transposeB, m, n, k, a, lda, b, ldb, actual, ldc, epilogue, threads, GemmKernel.Vector512);
+                    Assert.True(SameBits(actual, expected),
+                        $"tb={transposeB} m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate} threads={threads}: "
+                        + $"first difference at {FirstDifference(actual, expected)}");
+                }
+            }
+        }
+    }
+
     /// <summary>The layer widths it is meant for take it; wide, already full-lane or short products do not.</summary>
     [Fact]
     public void TheChoice_FollowsTheIdleLanes()
@@ -105,7 +150,8 @@ public sealed class GemmTransposedTests : IDisposable
         Assert.Equal(fusedTiles, Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 25, 784)); // 7 of 32 lanes idle; A transposed in the tiles
         Assert.Equal(fusedTiles, Gemm.FusesTransposition(GemmKernel.Vector512, 25, transposeA: false));
         Assert.False(Gemm.FusesTransposition(GemmKernel.Vector512, 25, transposeA: true)); // stored transposed: nothing to transpose
-        Assert.False(Gemm.FusesTransposition(GemmKernel.Vector512, 10, transposeA: false)); // too few FMAs share each transposition
+        Assert.False(Gemm.FusesTransposition(GemmKernel.Vector512, 16, transposeA: false)); // the one-vector tile leaves few lanes idle
+        Assert.False(Gemm.FusesTransposition(GemmKernel.Vector512, 10, transposeA: false)); // and ten columns run faster on packed panels
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 25, 256)); // the fused tile's per-panel work outweighs 7 idle lanes
         Assert.True(Gemm.ComputesTransposed(GemmKernel.Vector512, 500, 20, 256)); // but 12 of 32 idle still do
         Assert.False(Gemm.ComputesTransposed(GemmKernel.Vector512, 1000, 15, 64)); // the one-vector tile: 1 of 16 idle
