@@ -201,10 +201,12 @@ internal static unsafe partial class Gemm
             c10 = default, c11 = default, c12 = default, c13 = default, c14 = default,
             c15 = default, c16 = default, c17 = default, c18 = default, c19 = default,
             c20 = default, c21 = default, c22 = default, c23 = default, c24 = default;
-        for (int p0 = 0; p0 < full; p0 += 4)
+        for (int p0 = 0; p0 < kc; p0 += 4)
         {
-            // The quads alternate between the buffer's two halves: this one's at 0 or 64 floats, the next at the other.
-            float* current = quads + ((p0 & 4) << 4);
+            // The quads alternate between the buffer's two halves (0 and 64 floats); the block's last one to three p
+            // come from the tail, transposed before the loop.
+            float* current = p0 < full ? quads + ((p0 & 4) << 4) : tail;
+            int end = p0 < full ? 64 : (kc - full) * 16;
             if (p0 + 4 < full)
             {
                 row0 += 4;
@@ -214,7 +216,7 @@ internal static unsafe partial class Gemm
                 TransposeQuad(row0, row1, row2, row3, l4, l12, quads + (((p0 + 4) & 4) << 4));
             }
 
-            for (int q = 0; q < 64; q += 16, b += ldb)
+            for (int q = 0; q < end; q += 16, b += ldb)
             {
                 Vector512<float> x = Vector512.Load(current + q);
                 c0 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[0]), c0);
@@ -338,134 +340,6 @@ internal static unsafe partial class Gemm
                 {
                     c24 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[24]), c24);
                 }
-            }
-
-        }
-
-        // The last one to three p, transposed before the loop.
-        for (int q = 0; q < kc - full; q++, b += ldb)
-        {
-            Vector512<float> x = Vector512.Load(tail + q * 16);
-            c0 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[0]), c0);
-
-            if (units > 1)
-            {
-                c1 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[1]), c1);
-            }
-
-            if (units > 2)
-            {
-                c2 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[2]), c2);
-            }
-
-            if (units > 3)
-            {
-                c3 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[3]), c3);
-            }
-
-            if (units > 4)
-            {
-                c4 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[4]), c4);
-            }
-
-            if (units > 5)
-            {
-                c5 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[5]), c5);
-            }
-
-            if (units > 6)
-            {
-                c6 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[6]), c6);
-            }
-
-            if (units > 7)
-            {
-                c7 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[7]), c7);
-            }
-
-            if (units > 8)
-            {
-                c8 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[8]), c8);
-            }
-
-            if (units > 9)
-            {
-                c9 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[9]), c9);
-            }
-
-            if (units > 10)
-            {
-                c10 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[10]), c10);
-            }
-
-            if (units > 11)
-            {
-                c11 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[11]), c11);
-            }
-
-            if (units > 12)
-            {
-                c12 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[12]), c12);
-            }
-
-            if (units > 13)
-            {
-                c13 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[13]), c13);
-            }
-
-            if (units > 14)
-            {
-                c14 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[14]), c14);
-            }
-
-            if (units > 15)
-            {
-                c15 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[15]), c15);
-            }
-
-            if (units > 16)
-            {
-                c16 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[16]), c16);
-            }
-
-            if (units > 17)
-            {
-                c17 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[17]), c17);
-            }
-
-            if (units > 18)
-            {
-                c18 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[18]), c18);
-            }
-
-            if (units > 19)
-            {
-                c19 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[19]), c19);
-            }
-
-            if (units > 20)
-            {
-                c20 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[20]), c20);
-            }
-
-            if (units > 21)
-            {
-                c21 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[21]), c21);
-            }
-
-            if (units > 22)
-            {
-                c22 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[22]), c22);
-            }
-
-            if (units > 23)
-            {
-                c23 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[23]), c23);
-            }
-
-            if (units > 24)
-            {
-                c24 = Avx512F.FusedMultiplyAdd(x, Vector512.Create(b[24]), c24);
             }
         }
 
