@@ -10,47 +10,43 @@ namespace LogitNet.Tests.Kernels;
 public sealed class SoftmaxShortRowsTests
 {
     /// <summary>
-    /// The double Σ e^(z - max) of the four-row path against the one-row reduction, bit for bit. Rows mix terms from 1
-    /// down to 1e-17 (z - max in [-40, 0]), so adding them in another order or grouping moves the last bits of most
-    /// sums: this compares the summation tree itself, which the float results would hide in all but a few rows.
+    /// The double Σ e^(z - max) of the four-row path (256-bit vectors of doubles) and of the eight-row path (512-bit)
+    /// against the one-row reduction, bit for bit, sums and exponentials. Rows mix terms from 1 down to 1e-17
+    /// (z - max in [-40, 0]), so adding them in another order or grouping moves the last bits of most sums: this
+    /// compares the summation tree itself, which the float results would hide in all but a few rows.
     /// </summary>
-    [Fact]
-    public void FourRowSums_AreTheOneRowSums()
+    [Theory]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void RowGroupSums_AreTheOneRowSums(int rowsPerGroup)
     {
-        var random = new Random(4242);
-        Span<double> maxima = stackalloc double[4];
-        Span<Vector256<double>> exponentials = stackalloc Vector256<double>[SoftmaxKernel.ShortRowMax];
-        Span<Vector128<float>> values = stackalloc Vector128<float>[SoftmaxKernel.ShortRowMax];
+        var random = new Random(rowsPerGroup == 4 ? 4242 : 8484);
+        double[] maxima = new double[rowsPerGroup];
         for (int columns = 1; columns <= SoftmaxKernel.ShortRowMax; columns++)
         {
             int differing = 0;
             for (int trial = 0; trial < 300; trial++)
             {
-                float[] x = Row(random, 4 * columns);
-                for (int r = 0; r < 4; r++)
+                float[] x = Row(random, rowsPerGroup * columns);
+                for (int r = 0; r < rowsPerGroup; r++)
                 {
-                    // A finite maximum in every row, as the four-row path requires (others take the one-row path).
+                    // A finite maximum in every row, as the grouped paths require (others take the one-row path).
                     x[r * columns + random.Next(columns)] = (float)(random.NextDouble() * 6 - 3);
                     maxima[r] = SoftmaxRow.Max(x.AsSpan(r * columns, columns));
                 }
 
-                for (int j = 0; j < columns; j++)
-                {
-                    values[j] = Vector128.Create(x[j], x[columns + j], x[2 * columns + j], x[3 * columns + j]);
-                }
-
-                Vector256<double> sums = SoftmaxKernel.SumExpFour(values[..columns], Vector256.Create(maxima[0], maxima[1], maxima[2], maxima[3]), exponentials);
+                (double[] sums, double[,] exponentials) = GroupSums(x, columns, maxima);
                 double[] one = new double[columns];
-                for (int r = 0; r < 4; r++)
+                for (int r = 0; r < rowsPerGroup; r++)
                 {
                     SoftmaxRow.SumExp(x.AsSpan(r * columns, columns), maxima[r], one, out double ties, out double rest);
                     double expected = ties + rest;
-                    Assert.True(BitConverter.DoubleToInt64Bits(sums.GetElement(r)) == BitConverter.DoubleToInt64Bits(expected),
-                        $"{columns} columns, trial {trial}, lane {r}: four-row sum {sums.GetElement(r):R}, one-row {expected:R}");
+                    Assert.True(BitConverter.DoubleToInt64Bits(sums[r]) == BitConverter.DoubleToInt64Bits(expected),
+                        $"{columns} columns, trial {trial}, lane {r}: {rowsPerGroup}-row sum {sums[r]:R}, one-row {expected:R}");
                     for (int j = 0; j < columns; j++)
                     {
-                        Assert.True(BitConverter.DoubleToInt64Bits(exponentials[j].GetElement(r)) == BitConverter.DoubleToInt64Bits(one[j]),
-                            $"{columns} columns, lane {r}, column {j}: e = {exponentials[j].GetElement(r):R}, one-row {one[j]:R}");
+                        Assert.True(BitConverter.DoubleToInt64Bits(exponentials[j, r]) == BitConverter.DoubleToInt64Bits(one[j]),
+                            $"{columns} columns, lane {r}, column {j}: e = {exponentials[j, r]:R}, one-row {one[j]:R}");
                     }
 
                     // A sequential sum of the same terms differs from SumExp's lane order in many rows from 9 columns
@@ -73,49 +69,55 @@ public sealed class SoftmaxShortRowsTests
     }
 
     /// <summary>
-    /// The eight-row path (512-bit vectors of doubles) against the one-row reduction, bit for bit, sums and
-    /// exponentials, as <see cref="FourRowSums_AreTheOneRowSums"/> checks the four-row path.
+    /// <see cref="SoftmaxKernel.SumExpFour"/> or <see cref="SoftmaxKernel.SumExpEight"/> (by <paramref name="maxima"/>'s
+    /// length) on rows of <paramref name="columns"/> floats: each row's sum, and exponentials[j, r] = e^(x[r, j] - max_r).
     /// </summary>
-    [Fact]
-    public void EightRowSums_AreTheOneRowSums()
+    private static (double[] Sums, double[,] Exponentials) GroupSums(float[] x, int columns, double[] maxima)
     {
-        var random = new Random(8484);
-        double[] maxima = new double[8];
-        Span<Vector512<double>> exponentials = stackalloc Vector512<double>[SoftmaxKernel.ShortRowMax];
-        Span<Vector256<float>> values = stackalloc Vector256<float>[SoftmaxKernel.ShortRowMax];
-        for (int columns = 1; columns <= SoftmaxKernel.ShortRowMax; columns++)
+        int rows = maxima.Length;
+        double[] sums = new double[rows];
+        double[,] exponentials = new double[columns, rows];
+        if (rows == 4)
         {
-            for (int trial = 0; trial < 150; trial++)
+            Span<Vector128<float>> values = stackalloc Vector128<float>[columns];
+            Span<Vector256<double>> e = stackalloc Vector256<double>[columns];
+            for (int j = 0; j < columns; j++)
             {
-                float[] x = Row(random, 8 * columns);
-                for (int r = 0; r < 8; r++)
-                {
-                    x[r * columns + random.Next(columns)] = (float)(random.NextDouble() * 6 - 3);
-                    maxima[r] = SoftmaxRow.Max(x.AsSpan(r * columns, columns));
-                }
+                values[j] = Vector128.Create(x[j], x[columns + j], x[2 * columns + j], x[3 * columns + j]);
+            }
 
+            Vector256<double> s = SoftmaxKernel.SumExpFour(values, Vector256.Create(maxima), e);
+            for (int r = 0; r < rows; r++)
+            {
+                sums[r] = s.GetElement(r);
                 for (int j = 0; j < columns; j++)
                 {
-                    values[j] = Vector256.Create(x[j], x[columns + j], x[2 * columns + j], x[3 * columns + j],
-                        x[4 * columns + j], x[5 * columns + j], x[6 * columns + j], x[7 * columns + j]);
-                }
-
-                Vector512<double> sums = SoftmaxKernel.SumExpEight(values[..columns], Vector512.Create(maxima), exponentials);
-                double[] one = new double[columns];
-                for (int r = 0; r < 8; r++)
-                {
-                    SoftmaxRow.SumExp(x.AsSpan(r * columns, columns), maxima[r], one, out double ties, out double rest);
-                    double expected = ties + rest;
-                    Assert.True(BitConverter.DoubleToInt64Bits(sums.GetElement(r)) == BitConverter.DoubleToInt64Bits(expected),
-                        $"{columns} columns, trial {trial}, lane {r}: eight-row sum {sums.GetElement(r):R}, one-row {expected:R}");
-                    for (int j = 0; j < columns; j++)
-                    {
-                        Assert.True(BitConverter.DoubleToInt64Bits(exponentials[j].GetElement(r)) == BitConverter.DoubleToInt64Bits(one[j]),
-                            $"{columns} columns, lane {r}, column {j}: e = {exponentials[j].GetElement(r):R}, one-row {one[j]:R}");
-                    }
+                    exponentials[j, r] = e[j].GetElement(r);
                 }
             }
         }
+        else
+        {
+            Span<Vector256<float>> values = stackalloc Vector256<float>[columns];
+            Span<Vector512<double>> e = stackalloc Vector512<double>[columns];
+            for (int j = 0; j < columns; j++)
+            {
+                values[j] = Vector256.Create(x[j], x[columns + j], x[2 * columns + j], x[3 * columns + j],
+                    x[4 * columns + j], x[5 * columns + j], x[6 * columns + j], x[7 * columns + j]);
+            }
+
+            Vector512<double> s = SoftmaxKernel.SumExpEight(values, Vector512.Create(maxima), e);
+            for (int r = 0; r < rows; r++)
+            {
+                sums[r] = s.GetElement(r);
+                for (int j = 0; j < columns; j++)
+                {
+                    exponentials[j, r] = e[j].GetElement(r);
+                }
+            }
+        }
+
+        return (sums, exponentials);
     }
 
     /// <summary>
