@@ -62,6 +62,13 @@ public class Adam : Optimizer
     /// <summary>The decoupled weight decay applied before each update (0 for plain Adam; see <see cref="AdamW"/>).</summary>
     public float WeightDecay { get; private protected init; }
 
+    /// <summary>
+    /// Whether each update starts with the decay step <c>w ← w − lr·weightDecay·w</c>: AdamW's, even at a rate
+    /// of 0, as Keras applies it whenever <c>weight_decay</c> is set; never plain Adam's, which in Keras has no
+    /// such step (<c>w − w·0</c> would turn a −0 weight into +0 and an infinite one into NaN).
+    /// </summary>
+    private protected bool DecaysWeights { get; init; }
+
     /// <inheritdoc/>
     internal override IReadOnlyList<(string Slot, Tensor[] Values)> Slots =>
         BoundParameters is null ? [] : [("momentum", _firstMoments), ("velocity", _secondMoments)];
@@ -98,15 +105,44 @@ public class Adam : Optimizer
             // The widest vectors first (with its state in cache the step is bound by the divider, a
             // division and a square root per element), then element by element: the same
             // operations, each correctly rounded, so the same bits on every width.
-            int done = Gemm.BestKernel switch
+            if (DecaysWeights)
             {
-                GemmKernel.Vector512 => Update<GemmVector512, Vector512<float>>(rule, w, g, pm, pv, 0, value.Length),
-                GemmKernel.Vector256 => Update<GemmVector256, Vector256<float>>(rule, w, g, pm, pv, 0, value.Length),
-                GemmKernel.Vector128 => Update<GemmVector128, Vector128<float>>(rule, w, g, pm, pv, 0, value.Length),
-                _ => 0,
-            };
-            Update<GemmScalar, float>(rule, w, g, pm, pv, done, value.Length);
+                UpdateAll<WeightDecayStep>(rule, w, g, pm, pv, value.Length);
+            }
+            else
+            {
+                UpdateAll<NoWeightDecayStep>(rule, w, g, pm, pv, value.Length);
+            }
         }
+    }
+
+    private static unsafe void UpdateAll<TDecay>(Rule rule, float* w, float* g, float* m, float* v, int length)
+        where TDecay : IDecayStep
+    {
+        int done = Gemm.BestKernel switch
+        {
+            GemmKernel.Vector512 => Update<GemmVector512, Vector512<float>, TDecay>(rule, w, g, m, v, 0, length),
+            GemmKernel.Vector256 => Update<GemmVector256, Vector256<float>, TDecay>(rule, w, g, m, v, 0, length),
+            GemmKernel.Vector128 => Update<GemmVector128, Vector128<float>, TDecay>(rule, w, g, m, v, 0, length),
+            _ => 0,
+        };
+        Update<GemmScalar, float, TDecay>(rule, w, g, m, v, done, length);
+    }
+
+    /// <summary>Whether the update runs the weight-decay step (a type argument, so each loop is compiled without the test).</summary>
+    private interface IDecayStep
+    {
+        static abstract bool Runs { get; }
+    }
+
+    private readonly struct WeightDecayStep : IDecayStep
+    {
+        public static bool Runs => true;
+    }
+
+    private readonly struct NoWeightDecayStep : IDecayStep
+    {
+        public static bool Runs => false;
     }
 
     /// <summary>This step's constants: the bias-corrected step size, the weight decay, 1 − β1, 1 − β2, ε.</summary>
@@ -116,9 +152,10 @@ public class Adam : Optimizer
     }
 
     /// <summary>Updates elements [from, end) a whole vector at a time; returns where it stopped.</summary>
-    private static unsafe int Update<TOps, TVec>(Rule rule, float* w, float* g, float* m, float* v, int from, int end)
+    private static unsafe int Update<TOps, TVec, TDecay>(Rule rule, float* w, float* g, float* m, float* v, int from, int end)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
+        where TDecay : IDecayStep
     {
         TVec a = TOps.Broadcast(&rule.StepSize), d = TOps.Broadcast(&rule.Decay), e = TOps.Broadcast(&rule.Epsilon);
         TVec b1 = TOps.Broadcast(&rule.OneMinusBeta1), b2 = TOps.Broadcast(&rule.OneMinusBeta2);
@@ -133,7 +170,11 @@ public class Adam : Optimizer
             TOps.Store(m + i, mi);
             TOps.Store(v + i, vi);
             TVec wi = TOps.Load(w + i);
-            wi = TOps.Subtract(wi, TOps.Multiply(wi, d));                                // w −= w·decay
+            if (TDecay.Runs)
+            {
+                wi = TOps.Subtract(wi, TOps.Multiply(wi, d));                            // w −= w·decay
+            }
+
             wi = TOps.Subtract(wi, TOps.Divide(TOps.Multiply(a, mi), TOps.Add(TOps.Sqrt(vi), e))); // w −= α·m / (√v + ε)
             TOps.Store(w + i, wi);
         }

@@ -20,6 +20,7 @@ public sealed class AdamW : Adam
     {
         OptimizerGuard.NonNegative(weightDecay, nameof(weightDecay));
         WeightDecay = weightDecay;
+        DecaysWeights = true;
     }
 
     /// <summary>Creates the optimizer with a learning-rate schedule.</summary>
@@ -35,5 +36,6 @@ public sealed class AdamW : Adam
     {
         OptimizerGuard.NonNegative(weightDecay, nameof(weightDecay));
         WeightDecay = weightDecay;
+        DecaysWeights = true;
     }
 }

@@ -161,10 +161,14 @@ public class OptimizerTests
             case "adamw":
                 const float Rate = 0.01f, Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-7f;
                 float alpha = (float)(Rate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
-                float decay = name == "adamw" ? 0.1f * Rate : 0f;
                 s1 = Flush(s1 + (g - s1) * (1 - Beta1));
                 s2 = Flush(s2 + (g * g - s2) * (1 - Beta2));
-                w -= w * decay;
+                if (name == "adamw")
+                {
+                    // Keras's decay step, AdamW's only: plain Adam has none.
+                    w -= w * (0.1f * Rate);
+                }
+
                 w -= alpha * s1 / (MathF.Sqrt(s2) + Epsilon);
                 break;
             case "rmsprop":
@@ -319,6 +323,35 @@ public class OptimizerTests
         optimizer.Apply([parameter]);
         Assert.True(float.IsNaN(parameter.Value[0]), $"{name}: {parameter.Value[0]:R}");
         Assert.True(float.IsFinite(parameter.Value[1]), $"{name}: {parameter.Value[1]:R}");
+    }
+
+    /// <summary>
+    /// Plain Adam has no weight-decay step in Keras, so a weight of −0 or ±∞ with a zero gradient keeps its bits;
+    /// AdamW applies its step whenever it is configured, even at a rate of 0, as Keras does when weight_decay is
+    /// set (w − w·0 is +0 for −0 and NaN for ±∞). On 21 elements: one 16-lane vector and the tail.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WeightDecayStep_IsAdamWs_EvenAtZero_AndNeverPlainAdams(bool adamW)
+    {
+        float[] special = [-0f, float.PositiveInfinity, float.NegativeInfinity];
+        float[] start = new float[21];
+        for (int i = 0; i < start.Length; i++)
+        {
+            start[i] = special[i % special.Length];
+        }
+
+        var parameter = new Parameter("w", Tensor.FromArray((float[])start.Clone(), start.Length));
+        Optimizer optimizer = adamW ? new AdamW(0.01f, weightDecay: 0f) : new Adam(0.01f);
+        optimizer.Apply([parameter]);
+        for (int i = 0; i < start.Length; i++)
+        {
+            float expected = !adamW ? start[i] : float.IsInfinity(start[i]) ? float.NaN : 0f;
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(parameter.Value[i])
+                || (float.IsNaN(expected) && float.IsNaN(parameter.Value[i])),
+                $"{(adamW ? "AdamW(weightDecay: 0)" : "Adam")}, element {i} from {start[i]:R}: expected {expected:R}, got {parameter.Value[i]:R}");
+        }
     }
 
     [Fact]
