@@ -7,6 +7,7 @@ using LogitNet.Benchmarks;
 //   `-- --quick-losses THREADS [case ...]`      the fused losses (bench/peers/torch_losses.py);
 //   `-- --log-kernels [TRIALS]`                 the kernels that take a double logarithm, thread CPU time (bench/results/vlog.md);
 //   `-- --train DATA_DIR THREADS [S M L]`       the MLP training throughput (bench/peers/train_mlp.sh);
+//   `-- --cold-train OPTIMIZER`                the M model's first 1,500 steps in a fresh process (bench/results/training.md);
 //   `-- --write-mnist DATA_DIR`                 the embedded MNIST digits as that benchmark's data files (DATA=mnist);
 //   `-- --convnet THREADS EPOCHS [SEED]`       Keras's MNIST convnet (bench/peers/train_convnet.sh);
 //   `-- --convprof`                             CPU time of each of the convnet's kernels;
@@ -44,6 +45,12 @@ if (args.Length > 0 && args[0] == "--write-mnist")
     }
 
     TrainingThroughput.WriteMnist(args[1]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--cold-train")
+{
+    TrainingColdStart.Run(args[1..]);
     return;
 }
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LogitNet.Kernels;
 
@@ -19,6 +20,7 @@ internal static class BiasGradient
     /// <param name="rows">The rows.</param>
     /// <param name="columns">The columns.</param>
     /// <param name="sums">Σ_r dz[r, ·], or empty to skip.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackward(ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> gradient,
         int rows, int columns, Span<float> sums)
     {
@@ -61,6 +63,7 @@ internal static class BiasGradient
     }
 
     /// <summary>sums[j] = Σ_r matrix[r, j], rows added in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ColumnSums(ReadOnlySpan<float> matrix, int rows, int columns, Span<float> sums)
     {
         sums[..columns].Clear();

@@ -22,6 +22,7 @@ internal static class LossVectorMath
     public static double ExpScalar(double x) => x < -707.0 ? 0.0 : Math.Exp(x);
 
     /// <summary>values[i] = e^values[i] for values ≤ 0, in place, with the exponential <typeparamref name="TExp"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ExpNonPositive<TExp>(Span<double> values)
         where TExp : struct, INonPositiveExp
     {
@@ -46,6 +47,7 @@ internal static class LossVectorMath
     /// e[j] = exp(z[j] - shift) for a shift ≥ max z, and returns Σ e[j]: one pass over the row. z[j] - shift
     /// is exact in double for float inputs. The exponential is <typeparamref name="TExp"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ExpShiftedSum<TExp>(ReadOnlySpan<float> z, float shift, Span<double> e)
         where TExp : struct, INonPositiveExp
     {
@@ -82,6 +84,7 @@ internal static class LossVectorMath
     }
 
     /// <summary>destination[i] = (double)source[i] - shift (exact for float inputs and a float shift).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WidenSubtract(ReadOnlySpan<float> source, double shift, Span<double> destination)
     {
         int n = source.Length;
@@ -106,6 +109,7 @@ internal static class LossVectorMath
     }
 
     /// <summary>destination[i] = (float)(source[i] · scale): one double product, one rounding to float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleNarrow(ReadOnlySpan<double> source, double scale, Span<float> destination)
     {
         int n = source.Length;
@@ -135,6 +139,7 @@ internal static class LossVectorMath
         Sum(values[..skip]) + Sum(values[(skip + 1)..]);
 
     /// <summary>Σ values[j] in double, vectorised for long rows and a plain loop for short ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Sum(ReadOnlySpan<double> values)
     {
         if (values.Length >= 32)
@@ -152,6 +157,7 @@ internal static class LossVectorMath
     }
 
     /// <summary>The largest value (NaN if any value is NaN), vectorised for long rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Max(ReadOnlySpan<float> values)
     {
         if (values.Length >= 32)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LogitNet.Kernels;
 
 /// <summary>
@@ -46,6 +48,7 @@ internal static unsafe class RowGather
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyColumns(ReadOnlySpan<float> source, int rowLength, ReadOnlySpan<int> chosen, Span<float> destination, int from, int to)
     {
         for (int r = 0; r < chosen.Length; r++)

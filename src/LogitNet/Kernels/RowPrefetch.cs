@@ -29,7 +29,7 @@ internal static unsafe class RowPrefetch
     /// <param name="order">Row indices; entries outside <paramref name="source"/> are skipped.</param>
     /// <param name="start">The first entry of <paramref name="order"/> to prefetch.</param>
     /// <param name="count">How many entries; clipped to the end of <paramref name="order"/>.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(ReadOnlySpan<float> source, int rowLength, ReadOnlySpan<int> order, int start, int count)
     {
         if (!Sse.IsSupported || rowLength <= 0)

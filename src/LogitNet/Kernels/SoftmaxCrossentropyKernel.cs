@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace LogitNet.Kernels;
 
@@ -192,6 +193,7 @@ internal static class SoftmaxCrossentropyKernel
     /// For each row of <paramref name="logits"/>: maxima[r] = max z, and e[j] = exp(z_j - max z) in double,
     /// with one vectorised exp call for the whole block.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ExponentiateBlock<TExp>(ReadOnlySpan<float> logits, int classes, Span<float> maxima, Span<double> e, Span<double> sums)
         where TExp : struct, INonPositiveExp
     {

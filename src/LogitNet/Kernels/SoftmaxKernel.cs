@@ -32,6 +32,7 @@ internal static class SoftmaxKernel
     /// otherwise overlap.
     /// </summary>
     /// <exception cref="ArgumentException">The lengths differ, or are not a multiple of <paramref name="columns"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(ReadOnlySpan<float> x, Span<float> y, int columns)
     {
         RowChecks.RequireRows(x, y.Length, columns);
@@ -65,6 +66,7 @@ internal static class SoftmaxKernel
     /// 4: <see cref="FourShortRows"/>) while a whole group is left; a group the path refuses goes row by row. Returns
     /// where the groups stopped.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ShortRowGroups(ReadOnlySpan<float> x, Span<float> y, int columns, int start, int rowsPerGroup, Span<double> exponentials)
     {
         int width = rowsPerGroup * columns;
@@ -99,6 +101,7 @@ internal static class SoftmaxKernel
     /// rows go through the one-row path, which writes NaN). May run in place.
     /// </summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool FourShortRows(ReadOnlySpan<float> x, Span<float> y, int columns)
     {
         int n = columns;
@@ -128,6 +131,7 @@ internal static class SoftmaxKernel
     /// finite. May run in place.
     /// </summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool EightShortRows(ReadOnlySpan<float> x, Span<float> y, int columns)
     {
         int n = columns;
@@ -267,6 +271,7 @@ internal static class SoftmaxKernel
         return buffer.AsSpan(0, length);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row(ReadOnlySpan<float> x, Span<float> y, Span<double> exponentials)
     {
         float max = SoftmaxRow.Max(x);

@@ -72,6 +72,7 @@ internal static class SoftmaxRow
     }
 
     /// <summary>The 8-float step as one 512-bit vector of doubles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumExp512(ReadOnlySpan<float> row, double max, Span<double> exponentials, out double ties, out double rest)
     {
         int n = row.Length;
@@ -113,6 +114,7 @@ internal static class SoftmaxRow
     }
 
     /// <summary>The 8-float step as two 256-bit vectors of doubles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumExp256(ReadOnlySpan<float> row, double max, Span<double> exponentials, out double ties, out double rest)
     {
         int n = row.Length;
@@ -183,6 +185,7 @@ internal static class SoftmaxRow
     /// Rows shorter than one vector step: one lane of <see cref="VectorExp"/> per entry (not <see cref="Math.Exp"/>,
     /// whose bits differ near float32 rounding boundaries), so an entry's e^(z - max) is the same as in a long row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumExpScalar(ReadOnlySpan<float> row, double max, Span<double> exponentials, out double ties, out double rest)
     {
         double tiesSum = 0;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using LogitNet.Kernels;
 
 namespace LogitNet.Losses;
@@ -90,6 +91,7 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false, int? 
     /// many are not ignored. The model's Fit calls it on the whole dataset, so a bad label is reported
     /// with its row in the data rather than in a shuffled batch.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int CheckLabels(ReadOnlySpan<float> labels, int classes, string argumentName)
     {
         int counted = 0;

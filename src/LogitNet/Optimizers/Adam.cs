@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using LogitNet.Kernels;
 
@@ -152,6 +153,7 @@ public class Adam : Optimizer
     }
 
     /// <summary>Updates elements [from, end) a whole vector at a time; returns where it stopped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe int Update<TOps, TVec, TDecay>(Rule rule, float* w, float* g, float* m, float* v, int from, int end)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged

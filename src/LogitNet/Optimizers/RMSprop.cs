@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using LogitNet.Kernels;
 
@@ -132,6 +133,7 @@ public sealed class RMSprop : Optimizer
     }
 
     /// <summary>Updates elements [from, end) a whole vector at a time; returns where it stopped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe int Update<TOps, TVec>(Rule rule, float* w, float* g, float* velocity, float* momentum, float* average, int from, int end)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged

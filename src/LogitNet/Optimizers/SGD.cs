@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using LogitNet.Kernels;
@@ -69,6 +70,7 @@ public sealed class SGD : Optimizer
 
     private protected override bool UpdatesRanges => true;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override unsafe void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
     {
         int i = 0;
@@ -122,6 +124,7 @@ public sealed class SGD : Optimizer
     /// v ← μ·v − lr·g (stored flushed, see <see cref="Optimizer"/>), then w ← w + v, or with Nesterov
     /// w ← w + (μ·v − lr·g), on elements [from, end) a whole vector at a time; returns where it stopped.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe int MomentumUpdate<TOps, TVec>(MomentumRule rule, float* w, float* g, float* v, int from, int end)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
