@@ -31,6 +31,12 @@ dotnet build -c Release bench/LogitNet.Benchmarks -v q -nologo >/dev/null
 if [[ ${DATA:-noise} == mnist ]]; then
   dotnet bench/LogitNet.Benchmarks/bin/Release/net10.0/LogitNet.Benchmarks.dll --write-mnist "$data"
 fi
+# Each model in its own process, REPEATS pairs of processes (default 3) per model and thread count, the two libraries
+# taking turns at going first. Measured (session 13): this VM's speed moves by 30-40% for minutes at a time, and
+# PyTorch's more than LogitNet's (its M at 68.7k samples/s in one full run, 98-108k in five processes minutes later),
+# so one process per library per run compared a fast phase of one with a slow phase of the other. The table gives the
+# median over the pairs of each pair's ratio, beside each library's median rate.
+repeats=${REPEATS:-3}
 for threads in 1 2; do
   # The same cores for both. torch.set_num_threads(1) leaves OpenBLAS its own worker threads: measured
   # (session 9), PyTorch's one-thread M run kept a second core busy (user + sys 9-10 s in 4-6 s, most of
@@ -38,26 +44,42 @@ for threads in 1 2; do
   # and the one-thread rows run both libraries on core 0 alone.
   pin=()
   if (( threads == 1 )) && command -v taskset >/dev/null; then pin=(taskset -c 0); fi
-  OPENBLAS_NUM_THREADS=$threads "${pin[@]}" /usr/bin/python3 bench/peers/train_mlp.py "$data" "$threads" $models | tee -a "$out"
-  "${pin[@]}" dotnet bench/LogitNet.Benchmarks/bin/Release/net10.0/LogitNet.Benchmarks.dll --train "$data" "$threads" $models | tee -a "$out"
+  for model in $models; do
+    for pair in $(seq "$repeats"); do
+      if (( pair % 2 )); then order="torch logitnet"; else order="logitnet torch"; fi
+      for library in $order; do
+        if [[ $library == torch ]]; then
+          OPENBLAS_NUM_THREADS=$threads "${pin[@]}" /usr/bin/python3 bench/peers/train_mlp.py "$data" "$threads" "$model"
+        else
+          "${pin[@]}" dotnet bench/LogitNet.Benchmarks/bin/Release/net10.0/LogitNet.Benchmarks.dll --train "$data" "$threads" "$model"
+        fi | sed "s/}\$/, \"pair\": $pair}/" | tee -a "$out"
+      done
+    done
+  done
 done
 
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
-def pick(lib, model, threads, key):
-    return next((r[key] for r in rows if r["library"] == lib and r["model"] == model and r["threads"] == threads), None)
+def values(lib, model, threads, key):
+    return {r["pair"]: r[key] for r in rows if r["library"] == lib and r["model"] == model and r["threads"] == threads}
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 print()
-print("| model | threads | LogitNet samples/s | PyTorch samples/s | ratio | vs PyTorch's best |")
-print("|---|---|---|---|---|---|")
+print("| model | threads | LogitNet samples/s (median) | PyTorch samples/s (median) | ratio (median of pairs) | per-pair ratios | vs PyTorch's best median |")
+print("|---|---|---|---|---|---|---|")
 for model in ["S", "M", "L"]:
-    best = max((pick("PyTorch", model, t, "samples_per_s") or 0) for t in (1, 2))
+    best = max((median(values("PyTorch", model, t, "samples_per_s").values() or [0])) for t in (1, 2))
     for t in (1, 2):
-        ours, theirs = pick("LogitNet", model, t, "samples_per_s"), pick("PyTorch", model, t, "samples_per_s")
-        if ours and theirs:
-            print(f"| {model} | {t} | {ours:,} | {theirs:,} | {ours / theirs:.2f}x | {ours / best:.2f}x |")
-ours = min(pick("LogitNet", "S-predict-1", t, "microseconds") or 1e9 for t in (1, 2))
-theirs = min(pick("PyTorch", "S-predict-1", t, "microseconds") or 1e9 for t in (1, 2))
-print()
-print(f"Single-sample Predict of S: LogitNet {ours:.2f} us, PyTorch {theirs:.2f} us ({theirs / ours:.1f}x faster; target 10x)")
+        ours, theirs = values("LogitNet", model, t, "samples_per_s"), values("PyTorch", model, t, "samples_per_s")
+        pairs = sorted(ours[p] / theirs[p] for p in ours if p in theirs)
+        if pairs:
+            print(f"| {model} | {t} | {median(ours.values()):,.0f} | {median(theirs.values()):,.0f} | {median(pairs):.2f}x | "
+                  f"{', '.join(f'{r:.2f}' for r in pairs)} | {median(ours.values()) / best:.2f}x |")
+ours = [v for t in (1, 2) for v in values("LogitNet", "S-predict-1", t, "microseconds").values()]
+theirs = [v for t in (1, 2) for v in values("PyTorch", "S-predict-1", t, "microseconds").values()]
+if ours and theirs:
+    print()
+    print(f"Single-sample Predict of S (best process): LogitNet {min(ours):.2f} us, PyTorch {min(theirs):.2f} us ({min(theirs) / min(ours):.1f}x faster; target 10x)")
 PY
