@@ -22,9 +22,9 @@ public class Adam : Optimizer
     private Tensor[] _firstMoments = [];
     private Tensor[] _secondMoments = [];
 
-    // This step's bias-corrected step size and weight decay (PrepareStep).
+    // This step's bias-corrected step size and learning rate (PrepareStep).
     private float _stepSize;
-    private float _stepDecay;
+    private float _stepRate;
 
     /// <summary>Creates the optimizer with a fixed learning rate.</summary>
     /// <param name="learningRate">The step size (default 0.001).</param>
@@ -60,7 +60,7 @@ public class Adam : Optimizer
     /// <summary>The stabiliser added to √v.</summary>
     public float Epsilon { get; }
 
-    /// <summary>The decoupled weight decay applied before each update (0 for plain Adam; see <see cref="AdamW"/>).</summary>
+    /// <summary>The decoupled weight decay of <see cref="AdamW"/>, applied before each update as <c>w ← w − (w·weightDecay)·lr</c>; 0 for plain Adam, which has no decay step.</summary>
     public float WeightDecay { get; private protected init; }
 
     /// <summary>
@@ -92,7 +92,7 @@ public class Adam : Optimizer
     {
         long step = Iterations + 1;
         _stepSize = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
-        _stepDecay = WeightDecay * learningRate;
+        _stepRate = learningRate;
     }
 
     private protected override unsafe void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
@@ -100,12 +100,9 @@ public class Adam : Optimizer
         Span<float> m = _firstMoments[index].AsSpan().Slice(offset, value.Length);
         Span<float> v = _secondMoments[index].AsSpan().Slice(offset, value.Length);
         OptimizerGuard.SameLength(value, gradient, m, v);
-        var rule = new Rule(_stepSize, _stepDecay, 1 - Beta1, 1 - Beta2, Epsilon);
+        var rule = new Rule(_stepSize, WeightDecay, _stepRate, 1 - Beta1, 1 - Beta2, Epsilon);
         fixed (float* w = value, g = gradient, pm = m, pv = v)
         {
-            // The widest vectors first (with its state in cache the step is bound by the divider, a
-            // division and a square root per element), then element by element: the same
-            // operations, each correctly rounded, so the same bits on every width.
             if (DecaysWeights)
             {
                 UpdateAll<WeightDecayStep>(rule, w, g, pm, pv, value.Length);
@@ -120,6 +117,9 @@ public class Adam : Optimizer
     private static unsafe void UpdateAll<TDecay>(Rule rule, float* w, float* g, float* m, float* v, int length)
         where TDecay : IDecayStep
     {
+        // The widest vectors first (with its state in cache the step is bound by the divider, a
+        // division and a square root per element), then element by element: the same
+        // operations, each correctly rounded, so the same bits on every width.
         int done = Gemm.BestKernel switch
         {
             GemmKernel.Vector512 => Update<GemmVector512, Vector512<float>, TDecay>(rule, w, g, m, v, 0, length),
@@ -146,10 +146,10 @@ public class Adam : Optimizer
         public static bool Runs => false;
     }
 
-    /// <summary>This step's constants: the bias-corrected step size, the weight decay, 1 − β1, 1 − β2, ε.</summary>
-    private struct Rule(float stepSize, float decay, float oneMinusBeta1, float oneMinusBeta2, float epsilon)
+    /// <summary>This step's constants: the bias-corrected step size, the weight decay and learning rate, 1 − β1, 1 − β2, ε.</summary>
+    private struct Rule(float stepSize, float weightDecay, float learningRate, float oneMinusBeta1, float oneMinusBeta2, float epsilon)
     {
-        public float StepSize = stepSize, Decay = decay, OneMinusBeta1 = oneMinusBeta1, OneMinusBeta2 = oneMinusBeta2, Epsilon = epsilon;
+        public float StepSize = stepSize, WeightDecay = weightDecay, LearningRate = learningRate, OneMinusBeta1 = oneMinusBeta1, OneMinusBeta2 = oneMinusBeta2, Epsilon = epsilon;
     }
 
     /// <summary>Updates elements [from, end) a whole vector at a time; returns where it stopped.</summary>
@@ -159,7 +159,7 @@ public class Adam : Optimizer
         where TVec : unmanaged
         where TDecay : IDecayStep
     {
-        TVec a = TOps.Broadcast(&rule.StepSize), d = TOps.Broadcast(&rule.Decay), e = TOps.Broadcast(&rule.Epsilon);
+        TVec a = TOps.Broadcast(&rule.StepSize), wd = TOps.Broadcast(&rule.WeightDecay), lr = TOps.Broadcast(&rule.LearningRate), e = TOps.Broadcast(&rule.Epsilon);
         TVec b1 = TOps.Broadcast(&rule.OneMinusBeta1), b2 = TOps.Broadcast(&rule.OneMinusBeta2);
         int i = from;
         for (; i <= end - TOps.Width; i += TOps.Width)
@@ -174,7 +174,7 @@ public class Adam : Optimizer
             TVec wi = TOps.Load(w + i);
             if (TDecay.Runs)
             {
-                wi = TOps.Subtract(wi, TOps.Multiply(wi, d));                            // w −= w·decay
+                wi = TOps.Subtract(wi, TOps.Multiply(TOps.Multiply(wi, wd), lr));        // w −= (w·wd)·lr, Keras's order
             }
 
             wi = TOps.Subtract(wi, TOps.Divide(TOps.Multiply(a, mi), TOps.Add(TOps.Sqrt(vi), e))); // w −= α·m / (√v + ε)

@@ -2,7 +2,7 @@ namespace LogitNet.Optimizers;
 
 /// <summary>
 /// Adam with decoupled weight decay (Loshchilov and Hutter, 2019), as Keras's <c>AdamW</c>: before
-/// each Adam update, <c>w ← w − lr·weightDecay·w</c>.
+/// each Adam update, <c>w ← w − (w·weightDecay)·lr</c>, in Keras's order of operations.
 /// </summary>
 /// <remarks>The decay applies to every trainable parameter, biases included, as in Keras by default.</remarks>
 /// <example><c>model.Compile(loss, new AdamW(learningRate: 0.001f, weightDecay: 0.004f));</c></example>

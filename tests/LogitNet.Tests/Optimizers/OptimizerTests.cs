@@ -165,8 +165,8 @@ public class OptimizerTests
                 s2 = Flush(s2 + (g * g - s2) * (1 - Beta2));
                 if (name == "adamw")
                 {
-                    // Keras's decay step, AdamW's only: plain Adam has none.
-                    w -= w * (0.1f * Rate);
+                    // Keras's decay step, variable - variable * wd * lr (left to right); plain Adam has none.
+                    w -= w * 0.1f * Rate;
                 }
 
                 w -= alpha * s1 / (MathF.Sqrt(s2) + Epsilon);
@@ -328,7 +328,7 @@ public class OptimizerTests
     /// <summary>
     /// Plain Adam has no weight-decay step in Keras, so a weight of −0 or ±∞ with a zero gradient keeps its bits;
     /// AdamW applies its step whenever it is configured, even at a rate of 0, as Keras does when weight_decay is
-    /// set (w − w·0 is +0 for −0 and NaN for ±∞). On 21 elements: one 16-lane vector and the tail.
+    /// set (w − w·0 is +0 for −0 and NaN for ±∞). On 21 elements: vector lanes and a scalar tail on every width.
     /// </summary>
     [Theory]
     [InlineData(false)]
@@ -352,6 +352,29 @@ public class OptimizerTests
                 || (float.IsNaN(expected) && float.IsNaN(parameter.Value[i])),
                 $"{(adamW ? "AdamW(weightDecay: 0)" : "Adam")}, element {i} from {start[i]:R}: expected {expected:R}, got {parameter.Value[i]:R}");
         }
+    }
+
+    /// <summary>
+    /// AdamW's decay step rounds as Keras's <c>variable - variable * wd * lr</c> does, (w·wd)·lr, not w·(wd·lr):
+    /// with a zero gradient the Adam term is +0, so each weight after one step is exactly the decay step's result.
+    /// </summary>
+    [Fact]
+    public void AdamW_DecayStep_RoundsInKerasOrder()
+    {
+        const float Rate = 0.01f, Decay = 0.1f;
+        var parameter = new Parameter("w", Tensor.RandomNormal([10_000], 0f, 1f, seed: 17));
+        float[] start = parameter.Value.ToArray();
+        new AdamW(Rate, weightDecay: Decay).Apply([parameter]);
+        int orderMatters = 0;
+        for (int i = 0; i < start.Length; i++)
+        {
+            float keras = start[i] - start[i] * Decay * Rate;
+            orderMatters += keras != start[i] - start[i] * (Decay * Rate) ? 1 : 0;
+            Assert.True(BitConverter.SingleToInt32Bits(keras) == BitConverter.SingleToInt32Bits(parameter.Value[i]),
+                $"element {i}, w = {start[i]:R}: Keras gives {keras:R}, AdamW gave {parameter.Value[i]:R}");
+        }
+
+        Assert.True(orderMatters > 0, "no weight here rounds differently in the two orders, so the test cannot see the order");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using LogitNet.Losses;
 using LogitNet.Metrics;
@@ -160,12 +161,20 @@ internal static class KerasCompileConfig
         float? clipNorm = KerasModelBuilder.Optional(config, "clipnorm") is not null ? Float(config, "clipnorm", 0f) : null;
         float? globalClipNorm = KerasModelBuilder.Optional(config, "global_clipnorm") is not null ? Float(config, "global_clipnorm", 0f) : null;
         float beta1 = Float(config, "beta_1", 0.9f), beta2 = Float(config, "beta_2", 0.999f), epsilon = Float(config, "epsilon", 1e-7f);
-        float weightDecay = Float(config, "weight_decay", 0f);
+        // Keras runs its decay step, variable - variable * wd * lr, whenever weight_decay is a number, 0 included:
+        // that is LogitNet's AdamW. SGD and RMSprop have no decay step here.
+        bool decays = KerasModelBuilder.Optional(config, "weight_decay") is not null;
+        if (decays && name is "SGD" or "sgd" or "RMSprop" or "rmsprop")
+        {
+            notes.Add($"The optimizer {name} has weight_decay {Float(config, "weight_decay", 0f).ToString("R", CultureInfo.InvariantCulture)}, which LogitNet's {name} does not have (its Adam does, as AdamW).");
+            return null;
+        }
+
         try
         {
             Optimizer optimizer = name switch
             {
-                "Adam" or "adam" when weightDecay == 0 => schedule is null ? new Adam(learningRate, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm } : new Adam(schedule, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                "Adam" or "adam" when !decays => schedule is null ? new Adam(learningRate, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm } : new Adam(schedule, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
                 "Adam" or "adam" or "AdamW" or "adamw" => schedule is null
                     ? new AdamW(learningRate, Float(config, "weight_decay", 0.004f), beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
                     : new AdamW(schedule, Float(config, "weight_decay", 0.004f), beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
