@@ -37,6 +37,10 @@ fi
 # so one process per library per run compared a fast phase of one with a slow phase of the other. The table gives the
 # median over the pairs of each pair's ratio, beside each library's median rate.
 repeats=${REPEATS:-3}
+if ! [[ $repeats =~ ^[1-9][0-9]*$ ]]; then
+  echo "REPEATS must be a whole number of process pairs, 1 or more; got '$repeats'." >&2
+  exit 2
+fi
 for threads in 1 2; do
   # The same cores for both. torch.set_num_threads(1) leaves OpenBLAS its own worker threads: measured
   # (session 9), PyTorch's one-thread M run kept a second core busy (user + sys 9-10 s in 4-6 s, most of
@@ -46,6 +50,8 @@ for threads in 1 2; do
   if (( threads == 1 )) && command -v taskset >/dev/null; then pin=(taskset -c 0); fi
   for model in $models; do
     for pair in $(seq "$repeats"); do
+      # Odd pairs start with PyTorch, so the first process of a run is the peer's, which writes the noise data
+      # files when DATA_DIR lacks them (DATA=mnist wrote its files above).
       if (( pair % 2 )); then order="torch logitnet"; else order="logitnet torch"; fi
       for library in $order; do
         if [[ $library == torch ]]; then
@@ -67,13 +73,13 @@ def median(xs):
     xs = sorted(xs)
     return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 print()
-print("| model | threads | LogitNet samples/s (median) | PyTorch samples/s (median) | ratio (median of pairs) | per-pair ratios | vs PyTorch's best median |")
+print("| model | threads | LogitNet samples/s (median) | PyTorch samples/s (median) | ratio (median of pairs) | per-pair ratios, in pair order | vs PyTorch's best median |")
 print("|---|---|---|---|---|---|---|")
 for model in ["S", "M", "L"]:
     best = max((median(values("PyTorch", model, t, "samples_per_s").values() or [0])) for t in (1, 2))
     for t in (1, 2):
         ours, theirs = values("LogitNet", model, t, "samples_per_s"), values("PyTorch", model, t, "samples_per_s")
-        pairs = sorted(ours[p] / theirs[p] for p in ours if p in theirs)
+        pairs = [ours[p] / theirs[p] for p in sorted(ours) if p in theirs]
         if pairs:
             print(f"| {model} | {t} | {median(ours.values()):,.0f} | {median(theirs.values()):,.0f} | {median(pairs):.2f}x | "
                   f"{', '.join(f'{r:.2f}' for r in pairs)} | {median(ours.values()) / best:.2f}x |")
