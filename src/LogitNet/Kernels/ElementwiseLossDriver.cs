@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace LogitNet.Kernels;
 
 /// <summary>
@@ -32,7 +30,7 @@ internal static class ElementwiseLossDriver
             {
                 int length = Math.Min(Chunk, n - start);
                 kernel.Evaluate(yTrue.Slice(start, length), yPred.Slice(start, length), loss[..length], slope[..length], wantGradient);
-                total += TensorPrimitives.Sum((ReadOnlySpan<double>)loss[..length]);
+                total += LossVectorMath.Sum(loss[..length]);
                 if (wantGradient)
                 {
                     LossVectorMath.ScaleNarrow(slope[..length], gradientFactor, gradient.Slice(start, length));
