@@ -22,9 +22,8 @@ public class Adam : Optimizer
     private Tensor[] _firstMoments = [];
     private Tensor[] _secondMoments = [];
 
-    // This step's bias-corrected step size and learning rate (PrepareStep).
+    // This step's bias-corrected step size (PrepareStep).
     private float _stepSize;
-    private float _stepRate;
 
     /// <summary>Creates the optimizer with a fixed learning rate.</summary>
     /// <param name="learningRate">The step size (default 0.001).</param>
@@ -64,11 +63,11 @@ public class Adam : Optimizer
     public float WeightDecay { get; private protected init; }
 
     /// <summary>
-    /// Whether each update starts with the decay step <c>w ← w − lr·weightDecay·w</c>: AdamW's, even at a rate
+    /// Whether each update starts with the decay step <c>w ← w − (w·weightDecay)·lr</c>: AdamW's, even at a rate
     /// of 0, as Keras applies it whenever <c>weight_decay</c> is set; never plain Adam's, which in Keras has no
     /// such step (<c>w − w·0</c> would turn a −0 weight into +0 and an infinite one into NaN).
     /// </summary>
-    private protected bool DecaysWeights { get; init; }
+    private protected virtual bool DecaysWeights => false;
 
     /// <inheritdoc/>
     internal override IReadOnlyList<(string Slot, Tensor[] Values)> Slots =>
@@ -92,7 +91,6 @@ public class Adam : Optimizer
     {
         long step = Iterations + 1;
         _stepSize = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
-        _stepRate = learningRate;
     }
 
     private protected override unsafe void UpdateRange(int index, int offset, Span<float> value, ReadOnlySpan<float> gradient, float learningRate)
@@ -100,7 +98,7 @@ public class Adam : Optimizer
         Span<float> m = _firstMoments[index].AsSpan().Slice(offset, value.Length);
         Span<float> v = _secondMoments[index].AsSpan().Slice(offset, value.Length);
         OptimizerGuard.SameLength(value, gradient, m, v);
-        var rule = new Rule(_stepSize, WeightDecay, _stepRate, 1 - Beta1, 1 - Beta2, Epsilon);
+        var rule = new Rule(_stepSize, WeightDecay, learningRate, 1 - Beta1, 1 - Beta2, Epsilon);
         fixed (float* w = value, g = gradient, pm = m, pv = v)
         {
             if (DecaysWeights)

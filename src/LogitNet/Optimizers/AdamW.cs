@@ -20,7 +20,6 @@ public sealed class AdamW : Adam
     {
         OptimizerGuard.NonNegative(weightDecay, nameof(weightDecay));
         WeightDecay = weightDecay;
-        DecaysWeights = true;
     }
 
     /// <summary>Creates the optimizer with a learning-rate schedule.</summary>
@@ -36,6 +35,8 @@ public sealed class AdamW : Adam
     {
         OptimizerGuard.NonNegative(weightDecay, nameof(weightDecay));
         WeightDecay = weightDecay;
-        DecaysWeights = true;
     }
+
+    /// <inheritdoc/>
+    private protected override bool DecaysWeights => true;
 }
