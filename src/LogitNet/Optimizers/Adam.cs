@@ -98,65 +98,38 @@ public class Adam : Optimizer
         Span<float> m = _firstMoments[index].AsSpan().Slice(offset, value.Length);
         Span<float> v = _secondMoments[index].AsSpan().Slice(offset, value.Length);
         OptimizerGuard.SameLength(value, gradient, m, v);
-        var rule = new Rule(_stepSize, WeightDecay, learningRate, 1 - Beta1, 1 - Beta2, Epsilon);
+        var rule = new Rule(_stepSize, DecaysWeights, WeightDecay, learningRate, 1 - Beta1, 1 - Beta2, Epsilon);
         fixed (float* w = value, g = gradient, pm = m, pv = v)
         {
-            if (DecaysWeights)
+            // The widest vectors first (with its state in cache the step is bound by the divider, a
+            // division and a square root per element), then element by element: the same
+            // operations, each correctly rounded, so the same bits on every width.
+            int done = Gemm.BestKernel switch
             {
-                UpdateAll<WeightDecayStep>(rule, w, g, pm, pv, value.Length);
-            }
-            else
-            {
-                UpdateAll<NoWeightDecayStep>(rule, w, g, pm, pv, value.Length);
-            }
+                GemmKernel.Vector512 => Update<GemmVector512, Vector512<float>>(rule, w, g, pm, pv, 0, value.Length),
+                GemmKernel.Vector256 => Update<GemmVector256, Vector256<float>>(rule, w, g, pm, pv, 0, value.Length),
+                GemmKernel.Vector128 => Update<GemmVector128, Vector128<float>>(rule, w, g, pm, pv, 0, value.Length),
+                _ => 0,
+            };
+            Update<GemmScalar, float>(rule, w, g, pm, pv, done, value.Length);
         }
     }
 
-    private static unsafe void UpdateAll<TDecay>(Rule rule, float* w, float* g, float* m, float* v, int length)
-        where TDecay : IDecayStep
-    {
-        // The widest vectors first (with its state in cache the step is bound by the divider, a
-        // division and a square root per element), then element by element: the same
-        // operations, each correctly rounded, so the same bits on every width.
-        int done = Gemm.BestKernel switch
-        {
-            GemmKernel.Vector512 => Update<GemmVector512, Vector512<float>, TDecay>(rule, w, g, m, v, 0, length),
-            GemmKernel.Vector256 => Update<GemmVector256, Vector256<float>, TDecay>(rule, w, g, m, v, 0, length),
-            GemmKernel.Vector128 => Update<GemmVector128, Vector128<float>, TDecay>(rule, w, g, m, v, 0, length),
-            _ => 0,
-        };
-        Update<GemmScalar, float, TDecay>(rule, w, g, m, v, done, length);
-    }
-
-    /// <summary>Whether the update runs the weight-decay step (a type argument, so each loop is compiled without the test).</summary>
-    private interface IDecayStep
-    {
-        static abstract bool Runs { get; }
-    }
-
-    private readonly struct WeightDecayStep : IDecayStep
-    {
-        public static bool Runs => true;
-    }
-
-    private readonly struct NoWeightDecayStep : IDecayStep
-    {
-        public static bool Runs => false;
-    }
-
-    /// <summary>This step's constants: the bias-corrected step size, the weight decay and learning rate, 1 − β1, 1 − β2, ε.</summary>
-    private struct Rule(float stepSize, float weightDecay, float learningRate, float oneMinusBeta1, float oneMinusBeta2, float epsilon)
+    /// <summary>This step's constants: the bias-corrected step size, whether it decays and by what rates, 1 − β1, 1 − β2, ε.</summary>
+    private struct Rule(float stepSize, bool decays, float weightDecay, float learningRate, float oneMinusBeta1, float oneMinusBeta2, float epsilon)
     {
         public float StepSize = stepSize, WeightDecay = weightDecay, LearningRate = learningRate, OneMinusBeta1 = oneMinusBeta1, OneMinusBeta2 = oneMinusBeta2, Epsilon = epsilon;
+        public bool Decays = decays;
     }
 
     /// <summary>Updates elements [from, end) a whole vector at a time; returns where it stopped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int Update<TOps, TVec, TDecay>(Rule rule, float* w, float* g, float* m, float* v, int from, int end)
+    private static unsafe int Update<TOps, TVec>(Rule rule, float* w, float* g, float* m, float* v, int from, int end)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
-        where TDecay : IDecayStep
     {
+        // A test per vector rather than a loop per case: the loop is bound by its divider, and the branch always goes one way.
+        bool decays = rule.Decays;
         TVec a = TOps.Broadcast(&rule.StepSize), wd = TOps.Broadcast(&rule.WeightDecay), lr = TOps.Broadcast(&rule.LearningRate), e = TOps.Broadcast(&rule.Epsilon);
         TVec b1 = TOps.Broadcast(&rule.OneMinusBeta1), b2 = TOps.Broadcast(&rule.OneMinusBeta2);
         int i = from;
@@ -170,7 +143,7 @@ public class Adam : Optimizer
             TOps.Store(m + i, mi);
             TOps.Store(v + i, vi);
             TVec wi = TOps.Load(w + i);
-            if (TDecay.Runs)
+            if (decays)
             {
                 wi = TOps.Subtract(wi, TOps.Multiply(TOps.Multiply(wi, wd), lr));        // w −= (w·wd)·lr, Keras's order
             }
