@@ -17,7 +17,8 @@ namespace LogitNet.Benchmarks;
 /// float32, little-endian) and <c>y.f32</c> (60,000 labels as float32), written by the peer script so
 /// both libraries train on the same bytes. A Stopwatch harness rather than BenchmarkDotNet: an
 /// epoch is long enough (0.1 to 5 s) that timer resolution and JIT warm-up are negligible after one
-/// warm-up epoch, and the peer is timed the same way.
+/// warm-up epoch, and the peer is timed the same way. With GATHER_AB=1 it compares the batch copy's two ways
+/// instead (<see cref="CompareGathers"/>).
 /// </remarks>
 internal static class TrainingThroughput
 {
@@ -68,6 +69,12 @@ internal static class TrainingThroughput
             // no page fault in the process (the first user access to each page costs the hypervisor something).
             model.Fit(x, y, epochs: 1, batchSize: batchSize, verbose: 0);
 
+            if (Environment.GetEnvironmentVariable("GATHER_AB") == "1")
+            {
+                CompareGathers(model, x, y, batchSize);
+                continue;
+            }
+
             // Long enough to be stable on a shared machine; the same epochs for the peer. The median
             // of three runs, since a shared 2-core machine disturbs single runs.
             int epochs = name == "L" ? 1 : 2;
@@ -92,6 +99,35 @@ internal static class TrainingThroughput
                     $"{{\"library\": \"LogitNet\", \"model\": \"S-predict-1\", \"threads\": {threads}, \"microseconds\": {SingleSampleLatency(model, x):F3}}}"));
             }
         }
+    }
+
+    /// <summary>
+    /// GATHER_AB=1: epochs with the batch rows copied one at a time and eight at a time, alternating in this
+    /// process (ten rounds), and the median of each round's ratio: the host's phases move whole processes by
+    /// 10-40%, an alternation within one process by much less.
+    /// </summary>
+    private static void CompareGathers(Sequential model, Tensor x, Tensor y, int batchSize)
+    {
+        const int Rounds = 10;
+        var milliseconds = new double[2, Rounds];
+        for (int round = 0; round < Rounds; round++)
+        {
+            for (int variant = 0; variant < 2; variant++)
+            {
+                RowGather.InterleaveRows = variant == 1;
+                var clock = Stopwatch.StartNew();
+                model.Fit(x, y, epochs: 1, batchSize: batchSize, verbose: 0);
+                milliseconds[variant, round] = clock.Elapsed.TotalMilliseconds;
+            }
+        }
+
+        RowGather.InterleaveRows = true;
+        double[] ratios = Enumerable.Range(0, Rounds).Select(r => milliseconds[0, r] / milliseconds[1, r]).Order().ToArray();
+        double[] oneAtATime = Enumerable.Range(0, Rounds).Select(r => milliseconds[0, r]).Order().ToArray();
+        double[] eight = Enumerable.Range(0, Rounds).Select(r => milliseconds[1, r]).Order().ToArray();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"epoch ms, rows one at a time: median {oneAtATime[Rounds / 2]:F1}; eight at a time: median {eight[Rounds / 2]:F1}; " +
+            $"ratio (one / eight) median {ratios[Rounds / 2]:F3}, range {ratios[0]:F3}-{ratios[^1]:F3}"));
     }
 
     /// <summary>

@@ -16,6 +16,9 @@ public class RowGatherTests
     [InlineData(32, 784, 25, 2)]    // the S model: a one-thread product, so one thread copies
     [InlineData(20, 1000, 77, 4)]   // 4 blocks of 250
     [InlineData(7, 13, 128, 2)]     // too small to cut
+    [InlineData(9, 17, 0, 1)]       // a group of eight rows and one more; a line and one float per row
+    [InlineData(15, 31, 0, 1)]      // rows and lines both short of a whole group
+    [InlineData(3, 5, 0, 1)]        // rows shorter than a line
     public void Copy_OnSeveralThreads_GivesTheOneThreadBatch(int rows, int rowLength, int readerColumns, int threads)
     {
         const int DatasetRows = 300;
@@ -40,10 +43,28 @@ public class RowGatherTests
             }
 
             Assert.Equal(rows is 64 or 20 ? 4 : 0, blocks);
+
+            // The copy of rows side by side, against the copy of one row at a time it replaced.
+            RowGather.InterleaveRows = false;
+            float[] sequential = Enumerable.Repeat(-1f, rows * rowLength).ToArray();
+            RowGather.Copy(dataset, rowLength, order, 5, sequential, rows, readerColumns);
+            Assert.Equal(sequential, one);
         }
         finally
         {
             Parallelism.MaxThreads = saved;
+            RowGather.InterleaveRows = true;
         }
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(10)]
+    public void Copy_RefusesARowOutsideTheSource_NamingIt(int badRow)
+    {
+        float[] dataset = new float[10 * 20];
+        int[] order = [0, 1, 2, badRow, 4];
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => RowGather.Copy(dataset, 20, order, 0, new float[5 * 20], 5, 0));
+        Assert.Contains($"Row index {badRow} at position 3", e.Message);
     }
 }
