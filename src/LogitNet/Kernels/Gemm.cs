@@ -379,6 +379,7 @@ internal static unsafe partial class Gemm
         float* edge = stackalloc float[MaxTile];
         nint ldc = problem.Ldc;
 
+        int prefetchC = PrefetchC && (long)rows * cols * sizeof(float) > CpuCaches.Current.L2 / 2 ? PrefetchCTile : 0;
         for (int jc = colStart; jc < colEnd; jc += ncStep)
         {
             int nc = Math.Min(ncStep, colEnd - jc);
@@ -386,7 +387,7 @@ internal static unsafe partial class Gemm
             {
                 int kc = Math.Min(kcStep, k - pc);
                 bool last = pc + kc == k && !raw;
-                int flags = raw ? 0 : (pc > 0 || problem.Accumulate ? AddToC : 0) | (last && problem.Relu ? ApplyRelu : 0);
+                int flags = (raw ? 0 : (pc > 0 || problem.Accumulate ? AddToC : 0) | (last && problem.Relu ? ApplyRelu : 0)) | prefetchC;
                 float* bias = last ? problem.Bias : null;
                 if (!directB)
                 {
