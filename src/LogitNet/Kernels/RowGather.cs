@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using System.Diagnostics;
 
 namespace LogitNet.Kernels;
 
@@ -30,6 +30,7 @@ internal static unsafe class RowGather
     {
         int maxThreads = WorkerPool.MaxThreads;
         ReadOnlySpan<int> chosen = order.Slice(start, rows);
+        CheckRows(source, rowLength, chosen, destination);
         int blocks = readerColumns > 0 && maxThreads > 1 ? Gemm.KChunks(rows, readerColumns, rowLength) : 0;
         if (blocks < 2)
         {
@@ -50,13 +51,36 @@ internal static unsafe class RowGather
     }
 
     /// <summary>
+    /// Checks, once per batch, what the copies below rely on: they run on raw pointers, on the pool's threads too.
+    /// </summary>
+    private static void CheckRows(ReadOnlySpan<float> source, int rowLength, ReadOnlySpan<int> chosen, Span<float> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rowLength);
+        int sourceRows = rowLength == 0 ? int.MaxValue : source.Length / rowLength;
+        for (int r = 0; r < chosen.Length; r++)
+        {
+            if ((uint)chosen[r] >= (uint)sourceRows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(chosen), chosen[r], $"Row index {chosen[r]} at position {r} is outside the {sourceRows} rows of the source.");
+            }
+        }
+
+        if ((long)chosen.Length * rowLength > destination.Length)
+        {
+            throw new ArgumentException($"A destination of {destination.Length} floats cannot take {chosen.Length} rows of {rowLength}.", nameof(destination));
+        }
+    }
+
+    /// <summary>
     /// Rows copied side by side, one cache line of each in turn. The rows lie at random places in a dataset far
     /// larger than the caches, so each is a separate stream from memory: one row at a time keeps one stream in
     /// flight and waits on each row's first lines, eight at a time keep eight (a few more or fewer measured the same).
     /// </summary>
     private const int RowsAtOnce = 8;
 
-    private const int FloatsPerLine = 64 / sizeof(float);
+    private const int LineBytes = 64;
+
+    private const int FloatsPerLine = LineBytes / sizeof(float);
 
     /// <summary>False: one row at a time, as before session 14 (for A/B runs of the benchmark; the bits are the same).</summary>
     internal static bool InterleaveRows = true;
@@ -74,21 +98,7 @@ internal static unsafe class RowGather
             return;
         }
 
-        // Checked here, once, so that the pointer loop below cannot run outside either span.
-        int sourceRows = source.Length / Math.Max(rowLength, 1);
-        for (int r = 0; r < chosen.Length; r++)
-        {
-            if ((uint)chosen[r] >= (uint)sourceRows)
-            {
-                throw new ArgumentOutOfRangeException(nameof(chosen), chosen[r], $"Row index {chosen[r]} at position {r} is outside the {sourceRows} rows of the source.");
-            }
-        }
-
-        if ((long)chosen.Length * rowLength > destination.Length || from < 0 || to > rowLength || from > to)
-        {
-            throw new ArgumentException($"A destination of {destination.Length} floats cannot take {chosen.Length} rows of {rowLength} (columns {from} to {to}).", nameof(destination));
-        }
-
+        Debug.Assert(0 <= from && from <= to && to <= rowLength, "a column range within the row");
         int lineEnd = from + (to - from) / FloatsPerLine * FloatsPerLine;
         float** rows = stackalloc float*[RowsAtOnce];
         fixed (float* first = source, target = destination)
@@ -106,7 +116,7 @@ internal static unsafe class RowGather
                 {
                     for (int r = 0; r < group; r++)
                     {
-                        CopyLine(rows[r] + column, out0 + (nint)r * rowLength + column);
+                        Unsafe.CopyBlockUnaligned(out0 + (nint)r * rowLength + column, rows[r] + column, LineBytes);
                     }
                 }
 
@@ -118,27 +128,6 @@ internal static unsafe class RowGather
                     }
                 }
             }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyLine(float* from, float* to)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512.Store(Vector512.Load(from), to);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256.Store(Vector256.Load(from), to);
-            Vector256.Store(Vector256.Load(from + 8), to + 8);
-        }
-        else
-        {
-            Vector128.Store(Vector128.Load(from), to);
-            Vector128.Store(Vector128.Load(from + 4), to + 4);
-            Vector128.Store(Vector128.Load(from + 8), to + 8);
-            Vector128.Store(Vector128.Load(from + 12), to + 12);
         }
     }
 
