@@ -396,8 +396,9 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// Kernel flag (8-row tiles): prefetch the tile of C before the K loop. Set when the block of C one call
     /// computes is larger than half the L2, so that its tiles are not in the cache when a K block reaches them.
-    /// Measured on a Zen 5 (session 14, the two ways alternating in one process, one thread): 1024³ 1.038×
-    /// with it, 512³ 1.009×; where C stays in the caches it costs its instructions (64 × 784 × 128: 0.982×).
+    /// Measured on a Zen 5 (session 14, the two ways alternating in one process, one thread): 1024³ 1.036–1.038×
+    /// with it in a slow phase of the host and 1.00–1.015× in a fast one, 512³ 1.009×; where C stays in the caches
+    /// it costs its instructions (64 × 784 × 128: 0.982×).
     /// </summary>
     private const int PrefetchCTile = 4;
 
@@ -462,17 +463,9 @@ internal static unsafe partial class Gemm
         TVec c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
         TVec c80 = TOps.Zero, c81 = TOps.Zero, c90 = TOps.Zero, c91 = TOps.Zero;
         TVec ca0 = TOps.Zero, ca1 = TOps.Zero, cb0 = TOps.Zero, cb1 = TOps.Zero;
-        if (Sse.IsSupported)
-        {
-            // The tile of C is read (later K blocks) or written (the first) after the K loop;
-            // asking for its 24 lines now hides the misses and the write-allocate reads behind
-            // kc·12 cycles of FMAs.
-            for (int i = 0; i < rows; i++)
-            {
-                Sse.Prefetch0(c + i * ldc);
-                Sse.Prefetch0(c + i * ldc + 2 * w - 1);
-            }
-        }
+        // The tile of C is read (later K blocks) or written (the first) after the K loop; asking for its
+        // 24 lines now hides the misses and the write-allocate reads behind kc·12 cycles of FMAs.
+        PrefetchTile(c, ldc, rows, cols);
 
         for (int p = 0; p < kc; p++)
         {
@@ -699,14 +692,10 @@ internal static unsafe partial class Gemm
         TVec m0 = TOps.MaskFor(cols), m1 = TOps.MaskFor(cols - (int)w);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
         TVec c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero, c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero;
-        if (Sse.IsSupported && (flags & PrefetchCTile) != 0)
+        if ((flags & PrefetchCTile) != 0)
         {
             // As in Kernel12, for a C too large to stay in the L2 between K blocks (see Drive).
-            for (int i = 0; i < rows; i++)
-            {
-                Sse.Prefetch0(c + i * ldc);
-                Sse.Prefetch0(c + i * ldc + 2 * w - 1);
-            }
+            PrefetchTile(c, ldc, rows, cols);
         }
 
         for (int p = 0; p < kc; p++)
