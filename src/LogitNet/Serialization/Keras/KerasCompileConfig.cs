@@ -163,10 +163,10 @@ internal static class KerasCompileConfig
         float beta1 = Float(config, "beta_1", 0.9f), beta2 = Float(config, "beta_2", 0.999f), epsilon = Float(config, "epsilon", 1e-7f);
         // Keras runs its decay step, variable - variable * wd * lr, whenever weight_decay is a number, 0 included:
         // that is LogitNet's AdamW. SGD and RMSprop have no decay step here.
-        bool decays = KerasModelBuilder.Optional(config, "weight_decay") is not null;
-        if (decays && name is "SGD" or "sgd" or "RMSprop" or "rmsprop")
+        float? weightDecay = KerasModelBuilder.Optional(config, "weight_decay") is not null ? Float(config, "weight_decay", 0f) : null;
+        if (weightDecay is float decay && name is "SGD" or "sgd" or "RMSprop" or "rmsprop")
         {
-            notes.Add($"The optimizer {name} has weight_decay {Float(config, "weight_decay", 0f).ToString("R", CultureInfo.InvariantCulture)}, which LogitNet's {name} does not have (its Adam does, as AdamW).");
+            notes.Add($"The optimizer {name} has weight_decay {decay.ToString("R", CultureInfo.InvariantCulture)}, which LogitNet's {name} does not have (its Adam does, as AdamW).");
             return null;
         }
 
@@ -174,10 +174,10 @@ internal static class KerasCompileConfig
         {
             Optimizer optimizer = name switch
             {
-                "Adam" or "adam" when !decays => schedule is null ? new Adam(learningRate, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm } : new Adam(schedule, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                "Adam" or "adam" when weightDecay is null => schedule is null ? new Adam(learningRate, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm } : new Adam(schedule, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
                 "Adam" or "adam" or "AdamW" or "adamw" => schedule is null
-                    ? new AdamW(learningRate, Float(config, "weight_decay", 0.004f), beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
-                    : new AdamW(schedule, Float(config, "weight_decay", 0.004f), beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                    ? new AdamW(learningRate, weightDecay ?? 0.004f, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new AdamW(schedule, weightDecay ?? 0.004f, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
                 "SGD" or "sgd" => schedule is null
                     ? new SGD(learningRate, Float(config, "momentum", 0f), Bool(config, "nesterov", false)) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
                     : new SGD(schedule, Float(config, "momentum", 0f), Bool(config, "nesterov", false)) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
