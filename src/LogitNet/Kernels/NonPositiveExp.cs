@@ -12,12 +12,58 @@ namespace LogitNet.Kernels;
 /// <remarks>
 /// Both forms reduce x = (k/N)·ln 2 + r with |r| ≤ ln2/(2N) by fused multiply-adds, take 2^((k mod N)/N)
 /// from a register table (one permute), e^r - 1 from its Taylor polynomial, and scale by 2^(k div N)
-/// through the exponent bits. Callable only where <see cref="LossVectorMath.HasVectorExp"/> is true.
+/// through the exponent bits. <see cref="Invoke"/> is callable only where <see cref="LossVectorMath.HasVectorExp"/>
+/// is true, <see cref="Invoke256"/> only where <see cref="LossVectorMath.Has256Exp"/> is; <see cref="Lane"/> runs
+/// the same operations, in the same order, on one value anywhere. So a value's exponential has the same bits in a
+/// vector body, in a tail and on a machine without AVX-512 (the design's rule: the same bits on every instruction
+/// set): each operation is exactly rounded (a fused multiply-add is one rounding with or without the FMA
+/// instruction), and the 256-bit form gets k and the table entry by other instructions but the same values.
 /// </remarks>
 internal interface INonPositiveExp
 {
     /// <summary>e^x for 8 lanes of x ≤ 0.</summary>
     static abstract Vector512<double> Invoke(Vector512<double> x);
+
+    /// <summary>e^x for 4 lanes of x ≤ 0 with AVX2 and FMA: the bits of <see cref="Invoke"/>.</summary>
+    static abstract Vector256<double> Invoke256(Vector256<double> x);
+
+    /// <summary>e^x for one x ≤ 0: the bits of one lane of <see cref="Invoke"/>.</summary>
+    static abstract double Lane(double x);
+}
+
+/// <summary>The steps of the 256-bit forms that AVX2 lacks as single instructions.</summary>
+internal static unsafe class NonPositiveExp256
+{
+    /// <summary>2^52 + 2^51: adding it to an integral double below 2^51 in magnitude puts the integer in the low mantissa bits.</summary>
+    private const double RoundingMagic = 6755399441055744.0;
+
+    /// <summary>
+    /// The integer k of an integral kf (|kf| &lt; 2^51), exactly as a conversion to int64 gives it: AVX2 has no
+    /// double → int64 conversion, but kf + 2^52 + 2^51 is exact and its bits are those of the magic plus k.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<long> ToInt64(Vector256<double> kf) =>
+        (kf + Vector256.Create(RoundingMagic)).AsInt64() - Vector256.Create(RoundingMagic).AsInt64();
+
+    /// <summary>table[k &amp; mask] for four lanes: one gather (AVX2 has no variable permute of doubles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Lookup(double[] table, Vector256<long> k, int mask)
+    {
+        // The low 32 bits of each 64-bit lane, which hold k & mask, as four int indices.
+        Vector128<int> index = Avx2.PermuteVar8x32(k.AsInt32(), Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6)).GetLower() & Vector128.Create(mask);
+        fixed (double* first = table)
+        {
+            return Avx2.GatherVector256(first, index, 8);
+        }
+    }
+
+    /// <summary>
+    /// y scaled by 2^(k >> shift) through its exponent bits. Only the low 12 bits of k >> shift reach the exponent after
+    /// the shift by 52, and they are the same for the logical shift (AVX2) as for the arithmetic one (the other forms).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Scale(Vector256<double> y, Vector256<long> k, int shift) =>
+        (y.AsInt64() + Vector256.ShiftLeft(Vector256.ShiftRightLogical(k, shift), 52)).AsDouble();
 }
 
 /// <summary>
@@ -59,6 +105,63 @@ internal readonly struct AccurateExp : INonPositiveExp
         scaled = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(Cutoff)), Vector512<double>.Zero, scaled);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), scaled, x);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Invoke256(Vector256<double> x)
+    {
+        Vector256<double> cut = Vector256.Max(x, Vector256.Create(Cutoff));
+        Vector256<double> kf = Vector256.Round(cut * Vector256.Create(EightOverLn2));
+        Vector256<double> r = Vector256.FusedMultiplyAdd(kf, Vector256.Create(-Ln2Over8Hi), cut);
+        r = Vector256.FusedMultiplyAdd(kf, Vector256.Create(-Ln2Over8Lo), r);
+        Vector256<long> k = NonPositiveExp256.ToInt64(kf);
+        Vector256<double> t = NonPositiveExp256.Lookup(Table, k, 7);
+        Vector256<double> p = Vector256.Create(1.0 / 40320);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 5040));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 720));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 120));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 24));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 6));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256<double>.One);
+        p *= r;
+        Vector256<double> y = Vector256.FusedMultiplyAdd(t, p, t);
+        Vector256<double> scaled = NonPositiveExp256.Scale(y, k, 3);
+        scaled = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(Cutoff)), Vector256<double>.Zero, scaled);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), scaled, x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Lane(double x)
+    {
+        if (double.IsNaN(x) || x < Cutoff)
+        {
+            return double.IsNaN(x) ? x : 0.0;
+        }
+
+        double kf = Math.Round(x * EightOverLn2);
+        double r = Math.FusedMultiplyAdd(kf, -Ln2Over8Hi, x);
+        r = Math.FusedMultiplyAdd(kf, -Ln2Over8Lo, r);
+        long k = (long)kf;
+        double t = Table[(int)(k & 7)];
+        double p = 1.0 / 40320;
+        p = Math.FusedMultiplyAdd(p, r, 1.0 / 5040);
+        p = Math.FusedMultiplyAdd(p, r, 1.0 / 720);
+        p = Math.FusedMultiplyAdd(p, r, 1.0 / 120);
+        p = Math.FusedMultiplyAdd(p, r, 1.0 / 24);
+        p = Math.FusedMultiplyAdd(p, r, 1.0 / 6);
+        p = Math.FusedMultiplyAdd(p, r, 0.5);
+        p = Math.FusedMultiplyAdd(p, r, 1.0);
+        p *= r;
+        double y = Math.FusedMultiplyAdd(t, p, t);
+        return BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(y) + ((k >> 3) << 52));
+    }
+
+    /// <summary>2^(i/8), i = 0..7: the register table of <see cref="Invoke"/>.</summary>
+    private static readonly double[] Table =
+    [
+        1.0, 1.0905077326652577, 1.189207115002721, 1.2968395546510096,
+        1.4142135623730951, 1.5422108254079407, 1.681792830507429, 1.8340080864093424,
+    ];
 }
 
 /// <summary>
@@ -99,4 +202,55 @@ internal readonly struct QuickExp : INonPositiveExp
         scaled = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(Cutoff)), Vector512<double>.Zero, scaled);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), scaled, x);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Invoke256(Vector256<double> x)
+    {
+        Vector256<double> cut = Vector256.Max(x, Vector256.Create(Cutoff));
+        Vector256<double> kf = Vector256.Round(cut * Vector256.Create(SixteenOverLn2));
+        Vector256<double> r = Vector256.FusedMultiplyAdd(kf, Vector256.Create(-Ln2Over16), cut);
+        Vector256<long> k = NonPositiveExp256.ToInt64(kf);
+        Vector256<double> t = NonPositiveExp256.Lookup(Table, k, 15);
+        Vector256<double> p = Vector256.Create(1.0 / 120);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 24));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 6));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256<double>.One);
+        p *= r;
+        Vector256<double> y = Vector256.FusedMultiplyAdd(t, p, t);
+        Vector256<double> scaled = NonPositiveExp256.Scale(y, k, 4);
+        scaled = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(Cutoff)), Vector256<double>.Zero, scaled);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), scaled, x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Lane(double x)
+    {
+        if (double.IsNaN(x) || x < Cutoff)
+        {
+            return double.IsNaN(x) ? x : 0.0;
+        }
+
+        double kf = Math.Round(x * SixteenOverLn2);
+        double r = Math.FusedMultiplyAdd(kf, -Ln2Over16, x);
+        long k = (long)kf;
+        double t = Table[(int)(k & 15)];
+        double p = 1.0 / 120;
+        p = Math.FusedMultiplyAdd(p, r, 1.0 / 24);
+        p = Math.FusedMultiplyAdd(p, r, 1.0 / 6);
+        p = Math.FusedMultiplyAdd(p, r, 0.5);
+        p = Math.FusedMultiplyAdd(p, r, 1.0);
+        p *= r;
+        double y = Math.FusedMultiplyAdd(t, p, t);
+        return BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(y) + ((k >> 4) << 52));
+    }
+
+    /// <summary>2^(i/16), i = 0..15: the two register tables of <see cref="Invoke"/>, low then high.</summary>
+    private static readonly double[] Table =
+    [
+        1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
+        1.189207115002721, 1.241857812073484, 1.2968395546510096, 1.3542555469368927,
+        1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
+        1.681792830507429, 1.7562521603732995, 1.8340080864093424, 1.9152065613971474,
+    ];
 }

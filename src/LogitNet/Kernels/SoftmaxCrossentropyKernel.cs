@@ -19,6 +19,12 @@ namespace LogitNet.Kernels;
 /// amplify), so the float32 result is within 0.5 + 2^-17 ulp for C ≤ 10^5.
 /// </para>
 /// <para>
+/// Every output has the same bits on every instruction set and at every position of a batch: the exponentials'
+/// 512-bit, 256-bit and one-lane forms run the same operations (<see cref="INonPositiveExp"/>), and the sums add in
+/// one order (<see cref="LossVectorMath.Sum"/>). Until session 15 the tails and machines without AVX-512 took
+/// Math.Exp, and about one gradient in a million differed in its last bit between AVX-512 and AVX2 machines.
+/// </para>
+/// <para>
 /// A -∞ logit (a masked class) gives e_j = 0 and contributes 0; with a probability target it
 /// contributes 0 when its target is 0 (the term t_j·(m - z_j) is skipped, never 0·∞). NaN anywhere in a
 /// row makes that row's loss and gradient NaN; so does a row whose largest logit is +∞ or that is all -∞.

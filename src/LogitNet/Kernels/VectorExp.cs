@@ -27,13 +27,14 @@ namespace LogitNet.Kernels;
 /// -inf gives 0; NaN gives NaN.
 /// </para>
 /// <para>
-/// The loss kernels have their own table-driven forms (<see cref="AccurateExp"/>, <see cref="QuickExp"/>, AVX-512 only):
+/// The softmax cross-entropy kernels have their own table-driven forms (<see cref="AccurateExp"/>, <see cref="QuickExp"/>:
+/// 512-bit, 256-bit and one-lane forms with the same bits):
 /// routing this 512-bit path through <see cref="AccurateExp"/> was measured 10–25% slower on every op of
 /// the softmax family (the short dependency chain of Estrin's scheme matters inside a row), while the
 /// losses need AccurateExp's 2^-51 where a value feeds a cancellation and QuickExp's throughput
 /// elsewhere. Each form is where it is fastest for its accuracy. Binary cross-entropy from logits takes
 /// <see cref="ExpNonPositiveAccurate(Span{double})"/> instead: AccurateExp's accuracy with the same bits on every
-/// instruction set, where AccurateExp (AVX-512 only) beside a Math.Exp tail gave other bits by position and machine.
+/// instruction set, where AccurateExp (then AVX-512 only) beside a Math.Exp tail gave other bits by position and machine.
 /// </para>
 /// </remarks>
 internal static class VectorExp
