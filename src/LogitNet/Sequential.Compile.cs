@@ -141,6 +141,8 @@ public sealed partial class Sequential
             BinaryCrossentropy b => b.FromLogits,
             CategoricalCrossentropy c => c.FromLogits,
             SparseCategoricalCrossentropy s => s.FromLogits,
+            BinaryFocalCrossentropy f => f.FromLogits,
+            CategoricalFocalCrossentropy f => f.FromLogits,
             _ => null,
         };
 
@@ -155,8 +157,8 @@ public sealed partial class Sequential
 
         private static Activation? SquashingOf(Loss loss) => loss switch
         {
-            BinaryCrossentropy => Activation.Sigmoid,
-            CategoricalCrossentropy or SparseCategoricalCrossentropy => Activation.Softmax,
+            BinaryCrossentropy or BinaryFocalCrossentropy => Activation.Sigmoid,
+            CategoricalCrossentropy or SparseCategoricalCrossentropy or CategoricalFocalCrossentropy => Activation.Softmax,
             _ => null,
         };
 
@@ -165,6 +167,8 @@ public sealed partial class Sequential
             BinaryCrossentropy b => new BinaryCrossentropy(fromLogits: true, b.LabelSmoothing, b.Reduction),
             CategoricalCrossentropy c => new CategoricalCrossentropy(fromLogits: true, c.LabelSmoothing, c.Reduction),
             SparseCategoricalCrossentropy s => new SparseCategoricalCrossentropy(fromLogits: true, s.IgnoreClass, s.Reduction),
+            BinaryFocalCrossentropy f => new BinaryFocalCrossentropy(f.ApplyClassBalancing, f.Alpha, f.Gamma, fromLogits: true, f.LabelSmoothing, f.Reduction),
+            CategoricalFocalCrossentropy f => new CategoricalFocalCrossentropy(f.Alpha, f.Gamma, fromLogits: true, f.LabelSmoothing, f.Reduction),
             _ => throw new InvalidOperationException($"{loss.GetType().Name} has no from-logits form."),
         };
     }

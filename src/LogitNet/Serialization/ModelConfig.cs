@@ -415,6 +415,19 @@ internal static partial class ModelConfig
                 }
 
                 break;
+            case BinaryFocalCrossentropy f:
+                json.WriteBoolean("apply_class_balancing", f.ApplyClassBalancing);
+                json.WriteNumber("alpha", f.Alpha);
+                json.WriteNumber("gamma", f.Gamma);
+                json.WriteBoolean("from_logits", f.FromLogits);
+                json.WriteNumber("label_smoothing", f.LabelSmoothing);
+                break;
+            case CategoricalFocalCrossentropy f:
+                json.WriteNumber("alpha", f.Alpha);
+                json.WriteNumber("gamma", f.Gamma);
+                json.WriteBoolean("from_logits", f.FromLogits);
+                json.WriteNumber("label_smoothing", f.LabelSmoothing);
+                break;
             case MeanSquaredError or MeanAbsoluteError:
                 break;
             case Huber h:
@@ -442,12 +455,29 @@ internal static partial class ModelConfig
             string other => throw config.Error($"Unknown reduction '{other}'."),
         };
 
+        try
+        {
+            return ReadLossOf(className, loss, config, reduction);
+        }
+        catch (ArgumentException e)
+        {
+            // A value the loss's constructor refuses (label smoothing outside [0, 1], alpha outside [0, 1], a negative gamma).
+            throw config.Error($"Invalid {className} setting: {e.Message}");
+        }
+    }
+
+    private static Loss ReadLossOf(string className, Reader loss, Reader config, Reduction reduction)
+    {
         return className switch
         {
             nameof(BinaryCrossentropy) => new BinaryCrossentropy(config.Bool("from_logits"), config.Float("label_smoothing"), reduction),
             nameof(CategoricalCrossentropy) => new CategoricalCrossentropy(config.Bool("from_logits"), config.Float("label_smoothing"), reduction),
             nameof(SparseCategoricalCrossentropy) => new SparseCategoricalCrossentropy(config.Bool("from_logits"),
                 config.Element("ignore_class").ValueKind == JsonValueKind.Null ? null : config.Int("ignore_class", int.MinValue, int.MaxValue), reduction),
+            nameof(BinaryFocalCrossentropy) => new BinaryFocalCrossentropy(config.Bool("apply_class_balancing"), config.Float("alpha"),
+                config.Float("gamma"), config.Bool("from_logits"), config.Float("label_smoothing"), reduction),
+            nameof(CategoricalFocalCrossentropy) => new CategoricalFocalCrossentropy(config.Float("alpha"), config.Float("gamma"),
+                config.Bool("from_logits"), config.Float("label_smoothing"), reduction),
             nameof(MeanSquaredError) => new MeanSquaredError(reduction),
             nameof(MeanAbsoluteError) => new MeanAbsoluteError(reduction),
             nameof(Huber) => new Huber(config.Float("delta"), reduction),

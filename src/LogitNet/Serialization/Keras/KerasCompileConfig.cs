@@ -103,7 +103,13 @@ internal static class KerasCompileConfig
                 "categorical_crossentropy" or "CategoricalCrossentropy" => new CategoricalCrossentropy(fromLogits, labelSmoothing, reduction.Value),
                 "sparse_categorical_crossentropy" or "SparseCategoricalCrossentropy" => new SparseCategoricalCrossentropy(fromLogits,
                     KerasModelBuilder.Optional(config, "ignore_class") is { } ignore && ignore.TryGetInt32(out int ignored) ? ignored : null, reduction.Value),
+                "binary_focal_crossentropy" or "BinaryFocalCrossentropy" => new BinaryFocalCrossentropy(Bool(config, "apply_class_balancing", false),
+                    Float(config, "alpha", 0.25f), Float(config, "gamma", 2f), fromLogits, labelSmoothing, reduction.Value),
+                "categorical_focal_crossentropy" or "CategoricalFocalCrossentropy" => new CategoricalFocalCrossentropy(Float(config, "alpha", 0.25f),
+                    Float(config, "gamma", 2f), fromLogits, labelSmoothing, reduction.Value),
                 "mean_squared_error" or "mse" or "MeanSquaredError" => new MeanSquaredError(reduction.Value),
+                "mean_absolute_error" or "mae" or "MeanAbsoluteError" => new MeanAbsoluteError(reduction.Value),
+                "huber" or "huber_loss" or "Huber" => new Huber(Float(config, "delta", 1f), reduction.Value),
                 _ => Unsupported(),
             };
         }
@@ -115,7 +121,7 @@ internal static class KerasCompileConfig
 
         Loss? Unsupported()
         {
-            notes.Add($"The loss '{name}' is not one LogitNet has (it has binary, categorical and sparse categorical cross-entropy and mean squared error).");
+            notes.Add($"The loss '{name}' is not one LogitNet has (it has binary, categorical and sparse categorical cross-entropy, their focal forms, mean squared and mean absolute error, and Huber).");
             return null;
         }
     }

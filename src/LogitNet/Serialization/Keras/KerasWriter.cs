@@ -380,9 +380,28 @@ internal static partial class KerasWriter
                     j.WriteNull("ignore_class");
                 }
             }),
+            BinaryFocalCrossentropy f => ("BinaryFocalCrossentropy", "binary_focal_crossentropy", j =>
+            {
+                j.WriteBoolean("apply_class_balancing", f.ApplyClassBalancing);
+                j.WriteNumber("alpha", f.Alpha);
+                j.WriteNumber("gamma", f.Gamma);
+                j.WriteBoolean("from_logits", f.FromLogits);
+                j.WriteNumber("label_smoothing", f.LabelSmoothing);
+                j.WriteNumber("axis", -1);
+            }),
+            CategoricalFocalCrossentropy f => ("CategoricalFocalCrossentropy", "categorical_focal_crossentropy", j =>
+            {
+                j.WriteNumber("alpha", f.Alpha);
+                j.WriteNumber("gamma", f.Gamma);
+                j.WriteBoolean("from_logits", f.FromLogits);
+                j.WriteNumber("label_smoothing", f.LabelSmoothing);
+                j.WriteNumber("axis", -1);
+            }),
             MeanSquaredError => ("MeanSquaredError", "mean_squared_error", _ => { }),
+            MeanAbsoluteError => ("MeanAbsoluteError", "mean_absolute_error", _ => { }),
+            Huber h => ("Huber", "huber_loss", j => j.WriteNumber("delta", h.Delta)),
             _ => throw new NotSupportedException(
-                $"The model is compiled with {loss.GetType().Name}, which LogitNet does not write to a .keras file (it writes binary, categorical and sparse categorical cross-entropy and mean squared error). Save it in LogitNet's format, or compile it with one of those."),
+                $"The model is compiled with {loss.GetType().Name}, which LogitNet does not write to a .keras file (it writes the built-in losses; a custom loss is code). Save it in LogitNet's format, or compile it with a built-in loss."),
         };
         string reduction = loss.Reduction switch
         {
