@@ -166,4 +166,40 @@ public sealed class FocalLossModelTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public void ALossSettingTheConstructorRefuses_InALogitNetFile_IsAFormatErrorNamingIt()
+    {
+        (Tensor x, Tensor y, _) = Data();
+        string path = Path.Combine(Path.GetTempPath(), $"logitnet-focal-{Guid.NewGuid():N}.logitnet");
+        try
+        {
+            Sequential model = Model(1, Activation.Linear, TextWriter.Null);
+            model.Compile(new BinaryFocalCrossentropy(alpha: 0.4f, fromLogits: true), new Adam(0.01f));
+            model.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0);
+            model.Save(path);
+            using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+            {
+                System.IO.Compression.ZipArchiveEntry entry = zip.GetEntry("config.json")!;
+                string text;
+                using (var reader = new StreamReader(entry.Open()))
+                {
+                    text = reader.ReadToEnd();
+                }
+
+                Assert.Contains("\"alpha\": 0.4", text);
+                entry.Delete();
+                using var writer = new StreamWriter(zip.CreateEntry("config.json").Open());
+                writer.Write(text.Replace("\"alpha\": 0.4", "\"alpha\": 1.5"));
+            }
+
+            var error = Assert.Throws<LogitNet.Data.DataFormatException>(() => Sequential.Load(path));
+            Assert.Contains("Invalid BinaryFocalCrossentropy setting", error.Message);
+            Assert.Contains("alpha", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
