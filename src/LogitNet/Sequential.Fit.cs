@@ -446,7 +446,7 @@ public sealed partial class Sequential
             {
                 ReadOnlySpan<float> row = targets.Slice(i * rowLength, rowLength);
                 int label = rowLength == 1
-                    ? (compiled.Loss is BinaryCrossentropy ? (row[0] >= 0.5f ? 1 : 0) : (int)row[0])
+                    ? (compiled.Loss is BinaryCrossentropy or BinaryFocalCrossentropy ? (row[0] >= 0.5f ? 1 : 0) : (int)row[0])
                     : MeanMetric.ArgMax(row);
                 if (classWeight.TryGetValue(label, out float weight))
                 {

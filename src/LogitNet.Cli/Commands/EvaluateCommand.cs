@@ -60,7 +60,10 @@ internal static class EvaluateCommand
             IReadOnlyDictionary<string, float> result = loaded.Evaluate(features, LossChoice.Targets(kind, samples.Labels, classes), batchSize: 256);
             float[,] probabilities = Classification.ProbabilityMatrix(loaded.PredictProba(features));
             int[,] confusion = Classification.Confusion(probabilities, samples.Labels.ToArray(), classes);
-            float accuracy = result[result.Keys.First(k => k != "loss")];
+            // The compiled accuracy metric when the model has one (train adds it); otherwise, as for a model compiled in code
+            // without metrics, the share of the confusion matrix on its diagonal: the same argmax or 0.5 threshold.
+            string? metric = result.Keys.FirstOrDefault(k => k != "loss");
+            float accuracy = metric is not null ? result[metric] : DiagonalShare(confusion);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Samples: {samples.Count} ({data.Dataset})"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Loss: {result["loss"]:0.0000}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Accuracy: {accuracy:0.0000}"));
@@ -85,5 +88,20 @@ internal static class EvaluateCommand
             throw new CliFailureException(
                 $"the model takes samples of {string.Join('x', expected)} features; the data have {string.Join('x', actual)}");
         }
+    }
+
+    private static float DiagonalShare(int[,] confusion)
+    {
+        long right = 0, all = 0;
+        for (int i = 0; i < confusion.GetLength(0); i++)
+        {
+            for (int j = 0; j < confusion.GetLength(1); j++)
+            {
+                all += confusion[i, j];
+                right += i == j ? confusion[i, j] : 0;
+            }
+        }
+
+        return all == 0 ? 0f : (float)((double)right / all);
     }
 }

@@ -41,8 +41,8 @@ internal static class LossChoice
     public static LossKind KindOf(Loss? loss) => loss switch
     {
         SparseCategoricalCrossentropy => LossKind.SparseCategorical,
-        CategoricalCrossentropy => LossKind.Categorical,
-        BinaryCrossentropy => LossKind.Binary,
+        CategoricalCrossentropy or CategoricalFocalCrossentropy => LossKind.Categorical,
+        BinaryCrossentropy or BinaryFocalCrossentropy => LossKind.Binary,
         null => throw new CliFailureException("the model was saved without a loss (not compiled); evaluate needs a compiled classifier"),
         _ => throw new CliFailureException($"the model is compiled with {loss.Name}; the CLI evaluates classifiers (cross-entropy losses)"),
     };

@@ -137,7 +137,15 @@ public sealed class SoftmaxCrossentropyBitsTests
         var sparse = new SparseCategoricalCrossentropy(fromLogits: true, reduction: Reduction.None);
         var categorical = new CategoricalCrossentropy(fromLogits: true, reduction: Reduction.None);
         var smoothed = new CategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.1f, reduction: Reduction.None);
-        foreach ((int label, float[] logits, _, _) in BoundaryRows)
+        // The boundary rows (10, 20 and 100 classes), and rows of 13 and 7 classes, whose starts in a batch fall at every
+        // offset modulo 8 of the block of e_j.
+        var rows = BoundaryRows.Select(r => (r.Label, r.Logits)).ToList();
+        foreach (int width in new[] { 13, 7 })
+        {
+            rows.Add((random.Next(width), Enumerable.Range(0, width).Select(_ => (float)(random.NextDouble() * 30 - 15)).ToArray()));
+        }
+
+        foreach ((int label, float[] logits) in rows)
         {
             int classes = logits.Length;
             float[] oneHot = new float[classes];
@@ -146,7 +154,7 @@ public sealed class SoftmaxCrossentropyBitsTests
                 { ("sparse", sparse, [label], true), ("categorical", categorical, oneHot, false), ("smoothed", smoothed, oneHot, false) })
             {
                 (float[] lossAlone, float[] gradientAlone) = Rows(loss, logits, target, sparseTarget, 1, classes);
-                // Up to nine rows, so the row starts at every offset modulo 8 of a block of e_j (and of the vector body).
+                // Up to nine rows: the row lands in the vector body and in the one-lane tail of a block of e_j.
                 for (int n = 2; n <= 9; n++)
                 {
                     for (int position = 0; position < n; position++)

@@ -202,4 +202,23 @@ public sealed class FocalLossModelTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void ClassWeight_WithBinaryFocalSoftLabels_WeighsEachSampleByItsRoundedClass()
+    {
+        // Soft labels 0.2 and 0.8: the class of each is its label rounded, as for binary cross-entropy (Keras rounds).
+        (Tensor x, Tensor binary, _) = Data();
+        float[] soft = binary.ToArray().Select(v => v == 1 ? 0.8f : 0.2f).ToArray();
+        Tensor y = Tensor.FromArray(soft, soft.Length, 1);
+        Tensor asSampleWeights = Tensor.FromArray(soft.Select(v => v >= 0.5f ? 5f : 1f).ToArray(), soft.Length);
+
+        Sequential byClass = Model(1, Activation.Linear, TextWriter.Null);
+        byClass.Compile(new BinaryFocalCrossentropy(fromLogits: true), new Adam(0.02f));
+        byClass.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, classWeight: new Dictionary<int, float> { [1] = 5f });
+        Sequential bySample = Model(1, Activation.Linear, TextWriter.Null);
+        bySample.Compile(new BinaryFocalCrossentropy(fromLogits: true), new Adam(0.02f));
+        bySample.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, sampleWeight: asSampleWeights);
+
+        Assert.Equal(bySample.Parameters.Select(p => p.Value.ToArray()), byClass.Parameters.Select(p => p.Value.ToArray()));
+    }
 }

@@ -73,7 +73,21 @@ internal static class KerasCompileConfig
         }
 
         bool fromLogits = Bool(config, "from_logits", false);
-        float labelSmoothing = Float(config, "label_smoothing", 0f);
+        // A numeric setting present in another form (Keras's per-class list of alpha for the categorical focal loss) is a
+        // loss LogitNet cannot reproduce: the model stays uncompiled with a note rather than compiled with the default.
+        string? unreadable = null;
+        float Setting(string key, float absent)
+        {
+            if (KerasModelBuilder.Optional(config, key) is { } value && value.ValueKind != JsonValueKind.Null
+                && !(value.ValueKind == JsonValueKind.Number && value.TryGetSingle(out float number) && float.IsFinite(number)))
+            {
+                unreadable ??= $"The loss's {key} is {Clip(value.GetRawText())}; LogitNet takes one finite number.";
+            }
+
+            return Float(config, key, absent);
+        }
+
+        float labelSmoothing = Setting("label_smoothing", 0f);
         Reduction? reduction = KerasModelBuilder.Optional(config, "reduction") is { ValueKind: JsonValueKind.String } r
             ? r.GetString() switch
             {
@@ -99,23 +113,34 @@ internal static class KerasCompileConfig
         {
             return name switch
             {
-                "binary_crossentropy" or "BinaryCrossentropy" => new BinaryCrossentropy(fromLogits, labelSmoothing, reduction.Value),
-                "categorical_crossentropy" or "CategoricalCrossentropy" => new CategoricalCrossentropy(fromLogits, labelSmoothing, reduction.Value),
+                "binary_crossentropy" or "BinaryCrossentropy" => Checked(new BinaryCrossentropy(fromLogits, labelSmoothing, reduction.Value)),
+                "categorical_crossentropy" or "CategoricalCrossentropy" => Checked(new CategoricalCrossentropy(fromLogits, labelSmoothing, reduction.Value)),
                 "sparse_categorical_crossentropy" or "SparseCategoricalCrossentropy" => new SparseCategoricalCrossentropy(fromLogits,
                     KerasModelBuilder.Optional(config, "ignore_class") is { } ignore && ignore.TryGetInt32(out int ignored) ? ignored : null, reduction.Value),
-                "binary_focal_crossentropy" or "BinaryFocalCrossentropy" => new BinaryFocalCrossentropy(Bool(config, "apply_class_balancing", false),
-                    Float(config, "alpha", 0.25f), Float(config, "gamma", 2f), fromLogits, labelSmoothing, reduction.Value),
-                "categorical_focal_crossentropy" or "CategoricalFocalCrossentropy" => new CategoricalFocalCrossentropy(Float(config, "alpha", 0.25f),
-                    Float(config, "gamma", 2f), fromLogits, labelSmoothing, reduction.Value),
+                "binary_focal_crossentropy" or "BinaryFocalCrossentropy" => Checked(new BinaryFocalCrossentropy(Bool(config, "apply_class_balancing", false),
+                    Setting("alpha", 0.25f), Setting("gamma", 2f), fromLogits, labelSmoothing, reduction.Value)),
+                "categorical_focal_crossentropy" or "CategoricalFocalCrossentropy" => Checked(new CategoricalFocalCrossentropy(Setting("alpha", 0.25f),
+                    Setting("gamma", 2f), fromLogits, labelSmoothing, reduction.Value)),
                 "mean_squared_error" or "mse" or "MeanSquaredError" => new MeanSquaredError(reduction.Value),
                 "mean_absolute_error" or "mae" or "MeanAbsoluteError" => new MeanAbsoluteError(reduction.Value),
-                "huber" or "huber_loss" or "Huber" => new Huber(Float(config, "delta", 1f), reduction.Value),
+                "huber" or "huber_loss" or "Huber" => Checked(new Huber(Setting("delta", 1f), reduction.Value)),
                 _ => Unsupported(),
             };
         }
         catch (ArgumentException e)
         {
             notes.Add($"The loss {name} has a setting LogitNet refuses: {e.Message}");
+            return null;
+        }
+
+        Loss? Checked(Loss loss)
+        {
+            if (unreadable is null)
+            {
+                return loss;
+            }
+
+            notes.Add(unreadable);
             return null;
         }
 

@@ -81,28 +81,67 @@ public sealed class KerasImportTests : IDisposable
     [Fact]
     public void Load_WithALossLogitNetLacks_IsUncompiled_AndSaysWhy()
     {
-        // Keras 3.11's .keras file with its loss replaced by one LogitNet does not have.
-        string path = Path.Combine(_directory, "poisson.keras");
-        File.Copy(KerasCorpus.Numbered("027"), path);
-        using (ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Update))
-        {
-            ZipArchiveEntry entry = zip.GetEntry("config.json")!;
-            System.Text.Json.Nodes.JsonNode config;
-            using (Stream stream = entry.Open())
-            {
-                config = System.Text.Json.Nodes.JsonNode.Parse(stream)!;
-            }
-
-            config["compile_config"]!["loss"] = "poisson";
-            entry.Delete();
-            using Stream target = zip.CreateEntry("config.json").Open();
-            target.Write(Encoding.UTF8.GetBytes(config.ToJsonString()));
-        }
-
-        Sequential model = Sequential.Load(path);
+        Sequential model = Sequential.Load(WithLoss("\"poisson\""));
         Assert.Null(model.Loss);
         Assert.Contains(model.LoadNotes, n => n.Contains("'poisson'"));
         Assert.Contains(model.LoadNotes, n => n.Contains("uncompiled"));
+    }
+
+    /// <summary>Keras 3's focal and Huber losses as Keras serializes them (keras/src/losses/losses.py's get_config).</summary>
+    [Fact]
+    public void Load_WithFocalOrHuberLossesAsKerasWritesThem_CompilesWithTheirSettings()
+    {
+        Sequential binary = Sequential.Load(WithLoss("""
+            {"module": "keras.losses", "class_name": "BinaryFocalCrossentropy", "config": {"name": "binary_focal_crossentropy",
+             "reduction": "sum_over_batch_size", "apply_class_balancing": true, "alpha": 0.3, "gamma": 1.5, "from_logits": false,
+             "label_smoothing": 0.1, "axis": -1}, "registered_name": null}
+            """));
+        var b = Assert.IsType<BinaryFocalCrossentropy>(binary.Loss);
+        Assert.Equal((true, 0.3f, 1.5f, false, 0.1f), (b.ApplyClassBalancing, b.Alpha, b.Gamma, b.FromLogits, b.LabelSmoothing));
+
+        Sequential categorical = Sequential.Load(WithLoss("""
+            {"module": "keras.losses", "class_name": "CategoricalFocalCrossentropy", "config": {"name": "categorical_focal_crossentropy",
+             "reduction": "sum", "alpha": 0.5, "gamma": 3.0, "from_logits": true, "label_smoothing": 0.0, "axis": -1}, "registered_name": null}
+            """));
+        var c = Assert.IsType<CategoricalFocalCrossentropy>(categorical.Loss);
+        Assert.Equal((0.5f, 3f, true, Reduction.Sum), (c.Alpha, c.Gamma, c.FromLogits, c.Reduction));
+
+        // Keras 3's Huber.get_config leaves delta out, and the function form is a bare name: both are delta 1.
+        Assert.Equal(1f, Assert.IsType<Huber>(Sequential.Load(WithLoss("\"huber\"")).Loss).Delta);
+        Assert.IsType<MeanAbsoluteError>(Sequential.Load(WithLoss("\"mae\"")).Loss);
+    }
+
+    /// <summary>Keras takes a per-class list of alpha for the categorical focal loss; LogitNet takes one number, so it says so.</summary>
+    [Fact]
+    public void Load_WithAPerClassFocalAlpha_IsUncompiled_AndSaysWhy()
+    {
+        Sequential model = Sequential.Load(WithLoss("""
+            {"module": "keras.losses", "class_name": "CategoricalFocalCrossentropy", "config": {"name": "categorical_focal_crossentropy",
+             "reduction": "sum_over_batch_size", "alpha": [0.1, 0.9], "gamma": 2.0, "from_logits": false, "label_smoothing": 0.0, "axis": -1}}
+            """));
+        Assert.Null(model.Loss);
+        Assert.Contains(model.LoadNotes, n => n.Contains("alpha is [0.1,0.9]"));
+        Assert.Contains(model.LoadNotes, n => n.Contains("uncompiled"));
+    }
+
+    /// <summary>Keras 3.11's .keras file (corpus 027) with its compile_config's loss replaced by <paramref name="lossJson"/>.</summary>
+    private string WithLoss(string lossJson)
+    {
+        string path = Path.Combine(_directory, $"loss-{Guid.NewGuid():N}.keras");
+        File.Copy(KerasCorpus.Numbered("027"), path);
+        using ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Update);
+        ZipArchiveEntry entry = zip.GetEntry("config.json")!;
+        System.Text.Json.Nodes.JsonNode config;
+        using (Stream stream = entry.Open())
+        {
+            config = System.Text.Json.Nodes.JsonNode.Parse(stream)!;
+        }
+
+        config["compile_config"]!["loss"] = System.Text.Json.Nodes.JsonNode.Parse(lossJson);
+        entry.Delete();
+        using Stream target = zip.CreateEntry("config.json").Open();
+        target.Write(Encoding.UTF8.GetBytes(config.ToJsonString()));
+        return path;
     }
 
     [Fact]
