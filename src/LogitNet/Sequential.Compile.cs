@@ -108,6 +108,9 @@ public sealed partial class Sequential
                 model.Log.WriteLine(
                     $"Warning: layer '{last.Name}' applies {Describe(lastActivation)} and {loss.GetType().Name}(fromLogits: true) applies it again: the loss squashes probabilities as if they were logits, which flattens the gradients. Fix: give the last layer Activation.Linear (logits), or compile with fromLogits: false.");
                 probabilities = ProbabilityMap.Identity;
+
+                // The outputs are probabilities whatever the loss assumes: the metrics threshold them at 0.5.
+                lossSeesLogits = false;
             }
 
             foreach (Metric metric in metrics)

@@ -44,7 +44,7 @@ public sealed class EarlyStopping : Callback
             throw new ArgumentOutOfRangeException(nameof(minDelta), minDelta, "Expected a non-negative minimum improvement.");
         }
 
-        _monitor = new Monitor(monitor, mode, minDelta);
+        _monitor = new Monitor(monitor, mode, minDelta, firstValueSetsBest: true);
         Patience = patience;
         RestoreBestWeights = restoreBestWeights;
         Baseline = baseline;

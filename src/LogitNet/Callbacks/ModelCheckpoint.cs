@@ -42,13 +42,14 @@ public sealed class ModelCheckpoint : Callback
     /// <summary>Whether only improvements are saved.</summary>
     public bool SaveBestOnly { get; }
 
-    /// <summary>The epochs (from 0) at which the model was saved.</summary>
+    /// <summary>The epochs (from 0) at which the model was saved during the last Fit.</summary>
     public List<int> SavedEpochs { get; } = [];
 
     /// <inheritdoc/>
     public override void OnTrainBegin(int epochs, int batchesPerEpoch)
     {
-        _monitor.Reset();
+        // The best value is kept across Fit calls, as Keras 3 keeps it (set once, in the constructor): a second Fit
+        // must not overwrite the best file with a worse model.
         SavedEpochs.Clear();
     }
 

@@ -7,7 +7,7 @@ namespace LogitNet.Callbacks;
 /// <c>MonitorCallback</c>: in <see cref="MonitorMode.Auto"/> the direction comes from the quantity
 /// itself (losses go down; a compiled metric says which way it improves), never from its spelling.
 /// </summary>
-internal sealed class Monitor(string key, MonitorMode mode, float minDelta)
+internal sealed class Monitor(string key, MonitorMode mode, float minDelta, bool firstValueSetsBest = false)
 {
     private bool? _higherIsBetter = mode switch
     {
@@ -64,15 +64,32 @@ internal sealed class Monitor(string key, MonitorMode mode, float minDelta)
 
     /// <summary>
     /// Whether <paramref name="value"/> beats the best so far by more than the minimum delta (the first
-    /// value always does, as in Keras); if so it becomes the best. NaN never improves on a number.
+    /// number always does, as in Keras); if so it becomes the best. NaN never improves on anything, as Keras 3's
+    /// comparisons with NaN are false: ModelCheckpoint and ReduceLROnPlateau start from ±∞, so a NaN is never
+    /// saved and counts toward the patience. EarlyStopping (<c>firstValueSetsBest</c>) takes its first value as the
+    /// best whatever it is, as Keras's does, so a NaN there makes every later epoch count toward the patience. (A NaN
+    /// once left no best, so the next epoch always improved: EarlyStopping never stopped and ReduceLROnPlateau never
+    /// reduced on a NaN loss.)
     /// </summary>
     public bool Improves(float value)
     {
+        if (float.IsNaN(value))
+        {
+            if (firstValueSetsBest && !_hasBest)
+            {
+                Best = value;
+                _hasBest = true;
+                return true;
+            }
+
+            return false;
+        }
+
         bool better = !_hasBest || Beats(value, Best);
         if (better)
         {
             Best = value;
-            _hasBest = !float.IsNaN(value);
+            _hasBest = true;
             return true;
         }
 

@@ -200,4 +200,62 @@ public class KerasCallbackTests
         int at = line.IndexOf("learning_rate: ", StringComparison.Ordinal) + "learning_rate: ".Length;
         return line[at..].Trim().Split(' ')[0];
     }
+
+    [Fact]
+    public void EarlyStopping_OnANaNValidationLoss_StopsAfterItsPatience()
+    {
+        // Every val_loss is NaN: no epoch improves, so training stops when the wait reaches the patience. A NaN used to
+        // count as an improvement every epoch, so training never stopped.
+        (Tensor x, Tensor y) = SequentialTests.Blobs(8);
+        var model = new Sequential(new Dense(4)) { Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+        Tensor nanX = Tensor.FromArray([float.NaN, 0f], 1, 2);
+        var stopping = new EarlyStopping(monitor: "val_loss", patience: 2);
+        History history = model.Fit(x, y, epochs: 10, verbose: 0, validationData: (nanX, Tensor.FromArray([1f], 1)), callbacks: [stopping]);
+        Assert.True(float.IsNaN(history["val_loss"][0]));
+        Assert.Equal(3, history["loss"].Count);
+        Assert.Equal(2, stopping.StoppedEpoch);
+    }
+
+    [Fact]
+    public void ModelCheckpoint_SaveBestOnly_KeepsItsBestAcrossFitCalls()
+    {
+        // As Keras 3's, whose best is set once: a second Fit that only gets worse does not overwrite the best file.
+        (Tensor x, Tensor y) = SequentialTests.Blobs(8);
+        string path = Path.Combine(Path.GetTempPath(), $"logitnet-checkpoint-{Guid.NewGuid():N}.logitnet");
+        try
+        {
+            var model = new Sequential(new Dense(4)) { Seed = 1, Log = TextWriter.Null };
+            model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+            var checkpoint = new ModelCheckpoint(path, "val_loss", saveBestOnly: true);
+            model.Fit(x, y, epochs: 3, verbose: 0, validationData: (x, y), callbacks: [checkpoint]);
+            Assert.NotEmpty(checkpoint.SavedEpochs);
+            byte[] best = File.ReadAllBytes(path);
+
+            // Validation labels all wrong by one class: a far higher val_loss than the first Fit's best.
+            Tensor wrong = Tensor.FromArray(y.ToArray().Select(c => (c + 1) % 4).ToArray(), y.Shape[0]);
+            model.Fit(x, y, epochs: 1, verbose: 0, validationData: (x, wrong), callbacks: [checkpoint]);
+            Assert.Empty(checkpoint.SavedEpochs);
+            Assert.Equal(best, File.ReadAllBytes(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void SigmoidHead_WithAFromLogitsLoss_MetricsThresholdItsProbabilitiesAtOneHalf()
+    {
+        // The double-squashing case Compile warns about: the outputs are probabilities, so accuracy and precision read
+        // them as probabilities (they were read as logits, and every positive probability counted as class 1).
+        var model = new Sequential(new Dense(1, Activation.Sigmoid)) { Log = TextWriter.Null };
+        model.Build(1);
+        model.Layers.OfType<Dense>().Single().Kernel.Value.AsSpan()[0] = 1f;
+        model.Compile(new BinaryCrossentropy(fromLogits: true), new SGD(0f), [LogitNet.Metrics.Metrics.Accuracy, new Precision(), new Recall()]);
+        IReadOnlyDictionary<string, float> result = model.Evaluate(Tensor.FromArray([-3f, -2f, 2f, 3f], 4, 1), Tensor.FromArray([0f, 0f, 1f, 1f], 4, 1));
+        Assert.Equal(1f, result["accuracy"]);
+        Assert.Equal(1f, result["precision"]);
+        Assert.Equal(1f, result["recall"]);
+    }
 }
