@@ -162,6 +162,13 @@ internal static class KerasCompileConfig
             return null;
         }
 
+        if (name.StartsWith("Custom>", StringComparison.Ordinal))
+        {
+            // tf.keras 2.11-2.15 name their own optimizers by the registered name "Custom>Adam"; the config is the
+            // optimizer's own. (Such files loaded uncompiled, so predict and evaluate refused them.)
+            name = name["Custom>".Length..];
+        }
+
         // Keras 2.2 and older named it lr; a per-step decay (Keras 2's legacy optimizers) changes every step's rate.
         float learningRate = Float(config, "learning_rate", float.NaN) is var rate && !float.IsNaN(rate) ? rate : Float(config, "lr", 0.001f);
         LearningRateSchedule? schedule = null;

@@ -144,6 +144,31 @@ public sealed class KerasImportTests : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// tf.keras 2.11-2.15 name their own optimizers "Custom>Adam" in a .h5 file's training_config: these load compiled
+    /// (they loaded uncompiled, so logitnet predict and evaluate refused them). The twelve corpus files of them that load.
+    /// </summary>
+    [Theory]
+    [InlineData("013")]
+    [InlineData("021")]
+    [InlineData("022")]
+    [InlineData("023")]
+    [InlineData("033")]
+    [InlineData("043")]
+    [InlineData("052")]
+    [InlineData("071")]
+    [InlineData("072")]
+    [InlineData("094")]
+    [InlineData("103")]
+    [InlineData("105")]
+    public void Load_WithTfKerasCustomAdam_CompilesWithAdam(string number)
+    {
+        Sequential model = Sequential.Load(KerasCorpus.Numbered(number));
+        Assert.IsAssignableFrom<Adam>(model.Optimizer);
+        Assert.NotNull(model.Loss);
+        Assert.DoesNotContain(model.LoadNotes, n => n.Contains("uncompiled"));
+    }
+
     [Fact]
     public void Load_WithMeanAbsoluteError_CompilesWithIt()
     {
