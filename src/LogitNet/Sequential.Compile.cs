@@ -122,6 +122,7 @@ public sealed partial class Sequential
                 else if (metric is ILogitsAware aware)
                 {
                     aware.FromLogits = lossSeesLogits;
+                    aware.SoftmaxLogits = lossSeesLogits && lossSquashing == Activation.Softmax;
                 }
                 else if (metric is Accuracy accuracy)
                 {

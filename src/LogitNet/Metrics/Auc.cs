@@ -17,7 +17,8 @@ namespace LogitNet.Metrics;
 /// <para>
 /// The ranking is all that matters, and the sigmoid keeps it, so the same value comes from logits and
 /// from probabilities, except that on logits saturated scores stay apart (two logits of 20 and 30 both
-/// round to the probability 1.0f and would tie): the training step feeds it logits when it sees them.
+/// round to the probability 1.0f and would tie): the training step feeds it logits when it sees them. Softmax
+/// logits do not keep their order across rows, so they are pooled as each row's probabilities.
 /// A target counts as positive when it is not zero. Predictions <c>[n]</c>, <c>[n, 1]</c> or
 /// <c>[n, k]</c> (every entry pooled, as Keras's <c>multi_label=False</c>). With no positive or no
 /// negative seen the area is 0, as Keras's is; a NaN score makes the result NaN.
@@ -28,7 +29,7 @@ namespace LogitNet.Metrics;
 /// precision of 0.8333 (sklearn's documented examples).
 /// <code>model.Compile(new BinaryCrossentropy(fromLogits: true), new Adam(), metrics: [new Auc(), new Auc(AucCurve.PrecisionRecall, name: "pr_auc")]);</code>
 /// </example>
-public sealed class Auc : Metric
+public sealed class Auc : Metric, ILogitsAware
 {
     private float[] _scores = new float[256];
     private bool[] _labels = new bool[256];
@@ -58,6 +59,12 @@ public sealed class Auc : Metric
     public override bool? HigherIsBetter => true;
 
     /// <inheritdoc/>
+    bool ILogitsAware.FromLogits { get; set; }
+
+    /// <inheritdoc/>
+    bool ILogitsAware.SoftmaxLogits { get; set; }
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">The targets do not match the predictions, or the weights do not match the samples.</exception>
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
@@ -66,6 +73,10 @@ public sealed class Auc : Metric
         Grow(_count + yPred.Length);
         ReadOnlySpan<float> predictions = yPred.AsSpan();
         ReadOnlySpan<float> targets = yTrue.AsSpan();
+
+        // Sigmoid logits keep their order as probabilities; softmax logits do not across rows, so they are pooled as the
+        // probabilities they stand for.
+        int start = _count;
         for (int i = 0; i < predictions.Length; i++)
         {
             _sawNaN |= float.IsNaN(predictions[i]);
@@ -73,6 +84,15 @@ public sealed class Auc : Metric
             _labels[_count] = targets[i] != 0;
             _weights[_count] = weights.IsEmpty ? 1.0 : weights[i / width];
             _count++;
+        }
+
+        if (((ILogitsAware)this).SoftmaxLogits && ((ILogitsAware)this).FromLogits && width > 1)
+        {
+            for (int s = 0; s < samples; s++)
+            {
+                Span<float> row = _scores.AsSpan(start + s * width, width);
+                SoftmaxRows.Probabilities(row, row);
+            }
         }
     }
 
@@ -138,7 +158,13 @@ public sealed class Auc : Metric
     }
 
     /// <inheritdoc/>
-    public override Metric CreateEmptyCopy() => new Auc(Curve, Name);
+    public override Metric CreateEmptyCopy()
+    {
+        var copy = new Auc(Curve, Name);
+        ((ILogitsAware)copy).FromLogits = ((ILogitsAware)this).FromLogits;
+        ((ILogitsAware)copy).SoftmaxLogits = ((ILogitsAware)this).SoftmaxLogits;
+        return copy;
+    }
 
     /// <inheritdoc/>
     public override void Reset()

@@ -9,7 +9,9 @@ namespace LogitNet.Metrics;
 /// A prediction is positive when the probability is strictly above <see cref="Threshold"/>, as in
 /// Keras. On logits (<see cref="FromLogits"/>, set by <c>Compile</c> when the training step sees
 /// logits) the logit is compared with log(t / (1 − t)) instead, so no rounded sigmoid decides: a logit
-/// of 1e-9 counts as positive, where its float32 sigmoid (exactly 0.5) would not. A target counts as
+/// of 1e-9 counts as positive, where its float32 sigmoid (exactly 0.5) would not. Softmax logits (a
+/// softmax head trained on the fused path, or a categorical cross-entropy from logits) are first turned
+/// into each row's probabilities, which are compared with the threshold. A target counts as
 /// positive when it is not zero (Keras casts targets to bool).
 /// </para>
 /// <para>
@@ -64,6 +66,9 @@ public abstract class ConfusionMetric : Metric, ILogitsAware
         set => FromLogits = value;
     }
 
+    /// <inheritdoc/>
+    bool ILogitsAware.SoftmaxLogits { get; set; }
+
     /// <summary>The weighted count of true positives so far.</summary>
     public double TruePositives { get; private set; }
 
@@ -92,16 +97,27 @@ public abstract class ConfusionMetric : Metric, ILogitsAware
         ReadOnlySpan<float> weights = SampleWeights(sampleWeight, samples);
         ReadOnlySpan<float> predictions = yPred.AsSpan();
         ReadOnlySpan<float> targets = yTrue.AsSpan();
-        double threshold = FromLogits ? _logitThreshold : Threshold;
+
+        // Softmax logits are scored as the probabilities they stand for; sigmoid logits against the threshold's logit.
+        bool softmax = ((ILogitsAware)this).SoftmaxLogits && FromLogits && width > 1;
+        double threshold = FromLogits && !softmax ? _logitThreshold : Threshold;
+        Span<float> row = softmax ? (width <= 256 ? stackalloc float[width] : new float[width]) : default;
         double tp = 0, fp = 0, fn = 0, tn = 0;
         for (int s = 0; s < samples; s++)
         {
             double weight = weights.IsEmpty ? 1.0 : weights[s];
             int first = ClassId ?? 0;
             int last = ClassId ?? width - 1;
+            scoped ReadOnlySpan<float> scores = predictions.Slice(s * width, width);
+            if (softmax)
+            {
+                SoftmaxRows.Probabilities(scores, row);
+                scores = row;
+            }
+
             for (int j = first; j <= last; j++)
             {
-                float p = predictions[s * width + j];
+                float p = scores[j];
                 _sawNaN |= float.IsNaN(p);
                 bool predicted = p > threshold;
                 bool actual = targets[s * width + j] != 0;

@@ -258,4 +258,32 @@ public class KerasCallbackTests
         Assert.Equal(1f, result["precision"]);
         Assert.Equal(1f, result["recall"]);
     }
+
+    /// <summary>
+    /// Precision, recall and AUC of a softmax classifier whose step sees its logits (a softmax head on the fused path, or a
+    /// linear head with a from-logits categorical loss) equal the same metrics updated with its probabilities. They read
+    /// softmax logits as sigmoid logits (a logit above 0 counted as positive) and pooled them across rows for AUC.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SoftmaxLogitsMetrics_EqualTheSameMetricsOnTheProbabilities(bool softmaxHead)
+    {
+        var model = new Sequential(new Dense(3, softmaxHead ? Activation.Softmax : Activation.Linear)) { Log = TextWriter.Null };
+        model.Build(2);
+        model.Layers[0].SetWeights(Tensor.FromArray([0f, -10f, -10f, 5f, 5f, 5f], 2, 3), Tensor.FromArray([1f, 0.9f, 0.8f], 3));
+        Metric[] compiled = [new Precision(classId: 0), new Recall(classId: 0), new Auc()];
+        model.Compile(new CategoricalCrossentropy(fromLogits: !softmaxHead), new SGD(0f), compiled);
+        Tensor x = Tensor.FromArray([1f, 0f, 0f, 1f, 0.5f, 0.5f, 0f, 0f], 4, 2);
+        Tensor y = Tensor.FromArray([1f, 0f, 0f, 0f, 1f, 0f, 1f, 0f, 0f, 0f, 0f, 1f], 4, 3);
+        IReadOnlyDictionary<string, float> result = model.Evaluate(x, y);
+
+        Tensor probabilities = model.PredictProba(x);
+        Metric[] reference = [new Precision(classId: 0), new Recall(classId: 0), new Auc()];
+        foreach (Metric metric in reference)
+        {
+            metric.Update(y, probabilities);
+            Assert.Equal(metric.Result(), result[metric.Name], 6);
+        }
+    }
 }
