@@ -160,6 +160,42 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
         await AssertStillServingAsync();
     }
 
+    /// <summary>
+    /// Bytes a string cannot carry: invalid UTF-8 in a string or a field name is a 400 naming it (it was a 500 "internal
+    /// error"), and a UTF-8 byte-order mark before the JSON is allowed.
+    /// </summary>
+    [Fact]
+    public async Task Predict_InvalidUtf8_Is400_AndAByteOrderMarkIsAllowed()
+    {
+        foreach (byte[] request in new[]
+        {
+            Encoding.UTF8.GetBytes("{\"instances\": [[\"").Concat(new byte[] { 0xFF }).Concat(Encoding.UTF8.GetBytes("\"]]}")).ToArray(),
+            Encoding.UTF8.GetBytes("{\"").Concat(new byte[] { 0xC3, 0x28 }).Concat(Encoding.UTF8.GetBytes("\": 1}")).ToArray(),
+        })
+        {
+            using HttpResponseMessage response = await Client.PostAsync("/v1/models/digits:predict", new ByteArrayContent(request));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("not valid UTF-8", ErrorOf(await response.Content.ReadAsStringAsync()));
+        }
+
+        Tensor x = Datasets.Digits(normalize: true).Features.Slice(0, 2);
+        byte[] withMark = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(Instances(x))];
+        using HttpResponseMessage answer = await Client.PostAsync("/v1/models/digits:predict", new ByteArrayContent(withMark));
+        string body = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, body);
+        AssertBitwise(served.Model.Predict(x).ToArray(), ParsePredictions(body, "predictions", 2, 10));
+        await AssertStillServingAsync();
+    }
+
+    /// <summary>The columnar form nested one level too deep is refused where it starts, as the instances form is.</summary>
+    [Fact]
+    public async Task Predict_ColumnarInputsNestedTooDeep_IsRefusedWhereItStarts()
+    {
+        (HttpStatusCode status, string body) = await PostAsync("/v1/models/digits:predict", "{\"inputs\": {\"input\": [[[1]]]}}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("expected a number, got an array", ErrorOf(body));
+    }
+
     [Theory]
     [InlineData("GET", "/v1/models/nope", 404, "model 'nope' not found; this server serves 'digits'")]
     [InlineData("POST", "/v1/models/nope:predict", 404, "model 'nope' not found")]

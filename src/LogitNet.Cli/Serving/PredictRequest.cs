@@ -26,6 +26,12 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
             throw Bad($"the request body is empty; send JSON such as {Example}");
         }
 
+        // A UTF-8 byte-order mark, which some clients write before JSON, is not JSON to the reader.
+        if (body.Length >= 3 && body.FirstSpan.Length >= 3 && body.FirstSpan[..3].SequenceEqual("\uFEFF"u8))
+        {
+            body = body.Slice(3);
+        }
+
         int sampleLength = 1;
         foreach (int size in sampleShape)
         {
@@ -38,8 +44,10 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
         try
         {
             // The object, the batch, an instance, then one level per axis of the sample beyond the first;
-            // one more for the named-input form. Anything deeper is refused by the reader itself.
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = sampleShape.Length + 3 });
+            // one more for the named-input form, and one so that a value nested one level too deep is refused where
+            // it starts ("expected a number, got an array") rather than by the reader. Anything deeper is refused by
+            // the reader itself.
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = sampleShape.Length + 5 });
             (int rows, bool columnar) = ReadObject(ref reader, sampleShape, sampleLength, ref values);
             if (rows == 0)
             {
@@ -53,6 +61,11 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
         catch (JsonException e)
         {
             throw Bad($"malformed JSON: {e.Message}");
+        }
+        catch (InvalidOperationException e) when (e.InnerException is System.Text.DecoderFallbackException)
+        {
+            // The reader checks a string's UTF-8 only when the string is read (a field name, a string where a number was due).
+            throw Bad("the body is not valid UTF-8 text: a string in it holds bytes that are not UTF-8");
         }
         finally
         {
