@@ -182,11 +182,18 @@ public sealed partial class Sequential
     private Validation CheckValidation((Tensor X, Tensor Y) data, Tensor? weights)
     {
         int count = CheckData(data.X, data.Y, "validationData.X", "validationData.Y");
-        if (weights is not null && weights.Length != count)
+        if (weights is not null)
         {
-            throw new ArgumentException(
-                $"Expected one validation weight per validation sample ({count}); received shape {ShapeText.Format(weights.ShapeSpan)}.",
-                nameof(weights));
+            // Checked before the first epoch, under the argument's own name: they used to be checked only when the first
+            // validation ran, after a whole epoch of training, and named 'sampleWeight' or 'weights'.
+            if (weights.Length != count)
+            {
+                throw new ArgumentException(
+                    $"Expected one validation weight per validation sample ({count}); received shape {ShapeText.Format(weights.ShapeSpan)}.",
+                    "validationSampleWeight");
+            }
+
+            Loss.CheckWeights(weights.AsSpan(), "validationSampleWeight");
         }
 
         return new Validation(data.X, data.Y, weights?.Reshape(-1));
