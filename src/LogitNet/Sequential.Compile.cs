@@ -128,6 +128,12 @@ public sealed partial class Sequential
                 {
                     accuracy.Resolve(AccuracyKindOf(loss), lossSeesLogits);
                 }
+
+                // The samples the loss ignores are left out of the accuracy too, as Keras's mask leaves them out of its metrics.
+                if (((metric as Accuracy)?.Resolved ?? metric) is SparseCategoricalAccuracy sparseAccuracy)
+                {
+                    sparseAccuracy.IgnoreClass = (loss as SparseCategoricalCrossentropy)?.IgnoreClass;
+                }
             }
 
             return new Compiled(loss, trainingLoss, optimizer, metrics)

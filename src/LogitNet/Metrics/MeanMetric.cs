@@ -28,6 +28,11 @@ public abstract class MeanMetric : Metric
 
         for (int i = 0; i < samples; i++)
         {
+            if (!Counts(yTrue, i))
+            {
+                continue;
+            }
+
             double weight = weights.IsEmpty ? 1.0 : weights[i];
             _weightedTotal += weight * Score(yTrue, yPred, i);
             _weightTotal += weight;
@@ -50,6 +55,12 @@ public abstract class MeanMetric : Metric
     /// <returns>The number of samples.</returns>
     /// <exception cref="ArgumentException">The shapes do not fit the metric.</exception>
     protected abstract int SampleCount(Tensor yTrue, Tensor yPred);
+
+    /// <summary>Whether a sample counts at all (by default every one does).</summary>
+    /// <param name="yTrue">The targets.</param>
+    /// <param name="sample">The sample's index.</param>
+    /// <returns>False to leave the sample out of the mean, as a weight of 0 would.</returns>
+    private protected virtual bool Counts(Tensor yTrue, int sample) => true;
 
     /// <summary>The score of one sample, usually 1 (right) or 0 (wrong).</summary>
     /// <param name="yTrue">The targets.</param>

@@ -19,6 +19,16 @@ public sealed class SparseCategoricalAccuracy : MeanMetric
     /// <inheritdoc/>
     public override bool? HigherIsBetter => true;
 
+    /// <summary>
+    /// The class id whose samples are left out, as the compiled loss's <c>ignoreClass</c> leaves them out of the loss
+    /// (Keras masks them out of the metrics too); null for none. Set by <c>Compile</c>.
+    /// </summary>
+    internal int? IgnoreClass { get; set; }
+
+    /// <inheritdoc/>
+    private protected override bool Counts(Tensor yTrue, int sample) =>
+        IgnoreClass is not { } ignored || yTrue.AsSpan()[sample] != ignored;
+
     /// <inheritdoc/>
     protected override int SampleCount(Tensor yTrue, Tensor yPred)
     {

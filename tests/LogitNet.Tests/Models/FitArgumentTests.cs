@@ -26,4 +26,21 @@ public sealed class FitArgumentTests
         Assert.Contains(message, error.Message);
         Assert.Equal(before, model.Parameters[0].Value.ToArray());
     }
+
+    [Fact]
+    public void AccuracyWithAnIgnoredClass_LeavesThoseSamplesOut_InFitAndEvaluate()
+    {
+        // The logits are the inputs; predicted classes 0, 2, 1, 2 against labels 0, 1, ignored, 2: two of three right.
+        // The accuracy threw on the ignored label (-1 is not a class id).
+        var model = new Sequential(new Dense(3)) { Log = TextWriter.Null };
+        model.Build(3);
+        model.Layers[0].SetWeights(Tensor.FromArray([1f, 0f, 0f, 0f, 1f, 0f, 0f, 0f, 1f], 3, 3), Tensor.FromArray([0f, 0f, 0f], 3));
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true, ignoreClass: -1), new SGD(0f), [LogitNet.Metrics.Metrics.Accuracy]);
+        Tensor x = Tensor.FromArray([5f, 0f, 0f, 0f, 0f, 5f, 0f, 5f, 0f, 0f, 0f, 5f], 4, 3);
+        Tensor y = Tensor.FromArray([0f, 1f, -1f, 2f], 4);
+
+        Assert.Equal(2f / 3f, model.Evaluate(x, y)["accuracy"], 6);
+        History history = model.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0);
+        Assert.Equal(2f / 3f, history["accuracy"][0], 6);
+    }
 }
