@@ -66,6 +66,13 @@ internal static class PredictCommand
             if (outputPath is not null)
             {
                 OutputPath.Check(outputPath, "--output");
+                foreach ((string path, string what) in new[] { (inputPath, "--input"), (parse.GetValue(model)!, "the model") })
+                {
+                    if (OutputPath.IsSameFile(path, outputPath))
+                    {
+                        throw new UsageException($"--output '{outputPath}' is {what}; writing the predictions would replace it. Choose another name");
+                    }
+                }
             }
 
             Sequential loaded = ModelFile.Load(parse.GetValue(model)!, InputShapeArgument.Parse(parse.GetValue(inputShape)));

@@ -115,6 +115,7 @@ internal static class TrainCommand
         string? plotPath = parse.GetValue(s_plot) ?? (modelPath is null ? null : Path.ChangeExtension(modelPath, null) + ".curves.svg");
         if (modelPath is not null) OutputPath.Check(modelPath, "--output");
         if (plotPath is not null) OutputPath.Check(plotPath, parse.GetValue(s_plot) is null ? "--plot (beside --output)" : "--plot");
+        RefuseOverwritingInputs(data, modelPath, plotPath);
 
         var clock = Stopwatch.StartNew();
         (Dataset train, Dataset test) = data.LoadSplit();
@@ -221,5 +222,44 @@ internal static class TrainCommand
         }
 
         return SvgCurves.Render(title, panels);
+    }
+
+    /// <summary>
+    /// Refuses an output that names the data it is trained from or the other output: the model (a zip) would replace the
+    /// dataset, or the curves (SVG) the model just saved, with exit 0.
+    /// </summary>
+    private static void RefuseOverwritingInputs(DataSpec data, string? modelPath, string? plotPath)
+    {
+        var inputs = new List<(string Path, string What)>();
+        if (!data.IsBuiltIn)
+        {
+            inputs.Add((data.Dataset, "--dataset"));
+        }
+
+        if (data.Labels is not null)
+        {
+            inputs.Add((data.Labels, "--labels"));
+        }
+
+        foreach ((string? output, string name) in new[] { (modelPath, "--output"), (plotPath, "--plot") })
+        {
+            if (output is null)
+            {
+                continue;
+            }
+
+            foreach ((string path, string what) in inputs)
+            {
+                if (OutputPath.IsSameFile(path, output))
+                {
+                    throw new UsageException($"{name} '{output}' is the {what} file; writing it would replace the data. Choose another name");
+                }
+            }
+        }
+
+        if (modelPath is not null && plotPath is not null && OutputPath.IsSameFile(modelPath, plotPath))
+        {
+            throw new UsageException($"--plot '{plotPath}' is the --output model file; the curves would replace the model. Choose another name");
+        }
     }
 }
