@@ -69,7 +69,7 @@ public sealed class Auc : Metric, ILogitsAware
     public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
         (int width, int samples) = TargetPerPrediction(yTrue, yPred);
-        ReadOnlySpan<float> weights = SampleWeights(sampleWeight, samples);
+        ReadOnlySpan<float> weights = SampleWeights(sampleWeight, samples, yPred, out int rowsPerWeight);
         Grow(_count + yPred.Length);
         ReadOnlySpan<float> predictions = yPred.AsSpan();
         ReadOnlySpan<float> targets = yTrue.AsSpan();
@@ -82,7 +82,7 @@ public sealed class Auc : Metric, ILogitsAware
             _sawNaN |= float.IsNaN(predictions[i]);
             _scores[_count] = predictions[i];
             _labels[_count] = targets[i] != 0;
-            _weights[_count] = weights.IsEmpty ? 1.0 : weights[i / width];
+            _weights[_count] = weights.IsEmpty ? 1.0 : weights[i / width / rowsPerWeight];
             _count++;
         }
 

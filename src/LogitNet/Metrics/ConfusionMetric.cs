@@ -94,7 +94,7 @@ public abstract class ConfusionMetric : Metric, ILogitsAware
             throw new ArgumentException($"classId {column} is outside the predictions' {width} columns (yPred {ShapeText.Format(yPred.ShapeSpan)}).", nameof(yPred));
         }
 
-        ReadOnlySpan<float> weights = SampleWeights(sampleWeight, samples);
+        ReadOnlySpan<float> weights = SampleWeights(sampleWeight, samples, yPred, out int rowsPerWeight);
         ReadOnlySpan<float> predictions = yPred.AsSpan();
         ReadOnlySpan<float> targets = yTrue.AsSpan();
 
@@ -105,7 +105,7 @@ public abstract class ConfusionMetric : Metric, ILogitsAware
         double tp = 0, fp = 0, fn = 0, tn = 0;
         for (int s = 0; s < samples; s++)
         {
-            double weight = weights.IsEmpty ? 1.0 : weights[s];
+            double weight = weights.IsEmpty ? 1.0 : weights[s / rowsPerWeight];
             int first = ClassId ?? 0;
             int last = ClassId ?? width - 1;
             scoped ReadOnlySpan<float> scores = predictions.Slice(s * width, width);

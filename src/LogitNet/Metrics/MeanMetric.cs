@@ -24,7 +24,7 @@ public abstract class MeanMetric : Metric
         ArgumentNullException.ThrowIfNull(yTrue);
         ArgumentNullException.ThrowIfNull(yPred);
         int samples = SampleCount(yTrue, yPred);
-        ReadOnlySpan<float> weights = SampleWeights(sampleWeight, samples);
+        ReadOnlySpan<float> weights = SampleWeights(sampleWeight, samples, yPred, out int rowsPerWeight);
 
         for (int i = 0; i < samples; i++)
         {
@@ -33,7 +33,7 @@ public abstract class MeanMetric : Metric
                 continue;
             }
 
-            double weight = weights.IsEmpty ? 1.0 : weights[i];
+            double weight = weights.IsEmpty ? 1.0 : weights[i / rowsPerWeight];
             _weightedTotal += weight * Score(yTrue, yPred, i);
             _weightTotal += weight;
         }

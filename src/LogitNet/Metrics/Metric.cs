@@ -63,22 +63,34 @@ public abstract class Metric
     /// <returns>For example <c>accuracy: 0.9712</c>.</returns>
     public override string ToString() => $"{Name}: {Result():0.####}";
 
-    /// <summary>Checks per-sample weights: one per sample; empty for none.</summary>
-    internal static ReadOnlySpan<float> SampleWeights(Tensor? sampleWeight, int samples)
+    /// <summary>
+    /// Checks per-sample weights and returns them (empty for none) with the rows each weight covers: one weight per
+    /// scored row, or, for predictions with axes between the batch and the classes (<c>[batch, time, classes]</c>), one
+    /// per batch sample, broadcast over those axes as the losses and Keras broadcast it.
+    /// </summary>
+    internal static ReadOnlySpan<float> SampleWeights(Tensor? sampleWeight, int samples, Tensor yPred, out int rowsPerWeight)
     {
+        rowsPerWeight = 1;
         if (sampleWeight is null)
         {
             return default;
         }
 
-        if (sampleWeight.Length != samples)
+        if (sampleWeight.Length == samples)
         {
-            throw new ArgumentException(
-                $"Expected one weight per sample ({samples}); received sampleWeight of shape {ShapeText.Format(sampleWeight.ShapeSpan)}.",
-                nameof(sampleWeight));
+            return sampleWeight.AsSpan();
         }
 
-        return sampleWeight.AsSpan();
+        if (yPred.Rank > 2 && sampleWeight.Length == yPred.ShapeSpan[0] && samples % sampleWeight.Length == 0)
+        {
+            rowsPerWeight = samples / sampleWeight.Length;
+            return sampleWeight.AsSpan();
+        }
+
+        throw new ArgumentException(
+            $"Expected one weight per sample ({samples}" + (yPred.Rank > 2 ? $", or one per batch sample: {yPred.ShapeSpan[0]}" : "") +
+            $"); received sampleWeight of shape {ShapeText.Format(sampleWeight.ShapeSpan)}.",
+            nameof(sampleWeight));
     }
 
     /// <summary>

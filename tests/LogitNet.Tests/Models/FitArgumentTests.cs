@@ -1,5 +1,6 @@
 using LogitNet.Layers;
 using LogitNet.Losses;
+using LogitNet.Metrics;
 using LogitNet.Optimizers;
 
 namespace LogitNet.Tests.Models;
@@ -42,5 +43,35 @@ public sealed class FitArgumentTests
         Assert.Equal(2f / 3f, model.Evaluate(x, y)["accuracy"], 6);
         History history = model.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0);
         Assert.Equal(2f / 3f, history["accuracy"][0], 6);
+    }
+
+    [Fact]
+    public void SampleWeightsPerSequence_BroadcastOverTime_InTheMetrics()
+    {
+        // Outputs [batch, time, classes] with one weight per sequence: the losses broadcast it over time, and now the
+        // metrics do too (they threw "expected one weight per sample (8)" after the step had already moved the weights).
+        var random = new Random(4);
+        Tensor x = Tensor.FromArray(Enumerable.Range(0, 2 * 4 * 2).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray(), 2, 4, 2);
+        Tensor y = Tensor.FromArray([0f, 1f, 2f, 1f, 2f, 2f, 0f, 1f], 2, 4);
+        Metric[] Metrics() => [LogitNet.Metrics.Metrics.Accuracy];
+        var model = new Sequential(new Dense(3)) { Seed = 3, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f), Metrics());
+        Tensor perSequence = Tensor.FromArray([1f, 3f], 2);
+
+        History history = model.Fit(x, y, epochs: 2, batchSize: 2, verbose: 0, sampleWeight: perSequence);
+        Assert.Equal(2, history["accuracy"].Count);
+
+        // By hand: each step right or wrong, weighted by its sequence's weight.
+        float[] outputs = model.Predict(x).ToArray(), labels = y.ToArray();
+        double right = 0, total = 0;
+        for (int step = 0; step < 8; step++)
+        {
+            int predicted = Enumerable.Range(0, 3).MaxBy(j => outputs[step * 3 + j]);
+            double weight = step < 4 ? 1 : 3;
+            right += predicted == (int)labels[step] ? weight : 0;
+            total += weight;
+        }
+
+        Assert.Equal((float)(right / total), model.Evaluate(x, y, sampleWeight: perSequence)["accuracy"], 6);
     }
 }
