@@ -104,4 +104,23 @@ public sealed class KerasFileTests : IDisposable
         Assert.Contains("logitnet convert model.h5 model.logitnet", CliRunner.Run(_directory, "convert", "--help").Output);
         Assert.Contains("model.keras", CliRunner.Run(_directory, "predict", "--help").Output);
     }
+
+    /// <summary>
+    /// A Keras file whose optimizer LogitNet lacks (corpus 101: tf.keras's Adamax) loads uncompiled; it ends in a softmax,
+    /// so predict gives its outputs as the probabilities (it refused: "PredictProba needs a compiled model").
+    /// </summary>
+    [Fact]
+    public void Predict_AnUncompiledKerasSoftmaxModel_GivesItsOutputs()
+    {
+        string model = Corpus("101");
+        Sequential loaded = Sequential.Load(model);
+        Assert.Null(loaded.Loss);
+        Tensor x = Tensor.RandomUniform([2, .. loaded.Layers[0].InputShape], 0f, 1f, seed: 5);
+        LogitNet.Data.Npy.Write(Path.Combine(_directory, "x.npy"), x);
+
+        CliResult result = CliRunner.Run(_directory, "predict", model, "--input", "x.npy", "--output", "p.npy");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(loaded.Predict(x).ToArray(), LogitNet.Data.Npy.Read(Path.Combine(_directory, "p.npy")).ToArray());
+    }
 }
