@@ -64,6 +64,20 @@ internal static unsafe class NonPositiveExp256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> Scale(Vector256<double> y, Vector256<long> k, int shift) =>
         (y.AsInt64() + Vector256.ShiftLeft(Vector256.ShiftRightLogical(k, shift), 52)).AsDouble();
+
+    /// <summary>The last steps of both forms: y scaled by 2^(k >> shift), 0 below the cutoff, and NaN passed on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Finish(Vector256<double> x, Vector256<double> y, Vector256<long> k, int shift, double cutoff)
+    {
+        Vector256<double> scaled = Scale(y, k, shift);
+        scaled = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(cutoff)), Vector256<double>.Zero, scaled);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), scaled, x);
+    }
+
+    /// <summary>The one-lane forms' last step: y scaled by 2^(k >> shift) through its exponent bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double ScaleLane(double y, long k, int shift) =>
+        BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(y) + ((k >> shift) << 52));
 }
 
 /// <summary>
@@ -125,9 +139,7 @@ internal readonly struct AccurateExp : INonPositiveExp
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<double>.One);
         p *= r;
         Vector256<double> y = Vector256.FusedMultiplyAdd(t, p, t);
-        Vector256<double> scaled = NonPositiveExp256.Scale(y, k, 3);
-        scaled = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(Cutoff)), Vector256<double>.Zero, scaled);
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), scaled, x);
+        return NonPositiveExp256.Finish(x, y, k, 3, Cutoff);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -153,7 +165,7 @@ internal readonly struct AccurateExp : INonPositiveExp
         p = Math.FusedMultiplyAdd(p, r, 1.0);
         p *= r;
         double y = Math.FusedMultiplyAdd(t, p, t);
-        return BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(y) + ((k >> 3) << 52));
+        return NonPositiveExp256.ScaleLane(y, k, 3);
     }
 
     /// <summary>2^(i/8), i = 0..7: the register table of <see cref="Invoke"/>.</summary>
@@ -218,9 +230,7 @@ internal readonly struct QuickExp : INonPositiveExp
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<double>.One);
         p *= r;
         Vector256<double> y = Vector256.FusedMultiplyAdd(t, p, t);
-        Vector256<double> scaled = NonPositiveExp256.Scale(y, k, 4);
-        scaled = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(Cutoff)), Vector256<double>.Zero, scaled);
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), scaled, x);
+        return NonPositiveExp256.Finish(x, y, k, 4, Cutoff);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -242,7 +252,7 @@ internal readonly struct QuickExp : INonPositiveExp
         p = Math.FusedMultiplyAdd(p, r, 1.0);
         p *= r;
         double y = Math.FusedMultiplyAdd(t, p, t);
-        return BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(y) + ((k >> 4) << 52));
+        return NonPositiveExp256.ScaleLane(y, k, 4);
     }
 
     /// <summary>2^(i/16), i = 0..15: the two register tables of <see cref="Invoke"/>, low then high.</summary>
