@@ -105,14 +105,14 @@ public class SharedModelTests
             float[] output = new float[rows * 10];
             model.Predict(features, output);
             model.PredictProba(features, output);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 100; i++)
+            Assert.Equal(0, SteadyState.AllocatedBytes(() =>
             {
-                model.Predict(features, output);
-                model.PredictProba(features, output);
-            }
-
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                for (int i = 0; i < 20; i++)
+                {
+                    model.Predict(features, output);
+                    model.PredictProba(features, output);
+                }
+            }));
         }
     }
 
