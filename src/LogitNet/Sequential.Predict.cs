@@ -106,7 +106,7 @@ public sealed partial class Sequential
     /// <param name="batchSize">The most samples per forward pass, or null; results do not depend on it.</param>
     /// <returns>A new tensor of probabilities, <c>[samples, classes]</c> (or <c>[samples, 1]</c> for a binary model).</returns>
     /// <remarks>Safe to call from any number of threads at once, as <see cref="Predict(Tensor, int?)"/>.</remarks>
-    /// <exception cref="InvalidOperationException">The model is not compiled, or its loss is not a cross-entropy (probabilities are undefined).</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled and does not end in a softmax or sigmoid, or its loss is not a cross-entropy (probabilities are undefined).</exception>
     /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model.</exception>
     public Tensor PredictProba(Tensor x, int? batchSize = null)
     {
@@ -181,6 +181,13 @@ public sealed partial class Sequential
 
     private ProbabilityMap RequireProbabilities()
     {
+        // An uncompiled model whose last layer is a softmax or sigmoid (a Keras file whose optimizer LogitNet lacks, a model
+        // built for inference only) outputs probabilities without a loss to say so.
+        if (_compiled is null && _layers.Count > 0 && OutputActivation(_layers[^1]) is Activation.Softmax or Activation.Sigmoid)
+        {
+            return ProbabilityMap.Identity;
+        }
+
         Compiled compiled = RequireCompiled(nameof(PredictProba));
         return compiled.Probabilities != ProbabilityMap.Unavailable
             ? compiled.Probabilities

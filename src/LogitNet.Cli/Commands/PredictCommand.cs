@@ -4,7 +4,6 @@ using System.Text;
 using LogitNet.Cli.Reports;
 using LogitNet.Cli.Training;
 using LogitNet.Data;
-using LogitNet.Layers;
 using Spectre.Console;
 
 namespace LogitNet.Cli.Commands;
@@ -112,9 +111,7 @@ internal static class PredictCommand
             }
 
             EvaluateCommand.CheckFeatures(loaded, features);
-            Tensor probabilityTensor = loaded.Loss is null && EndsInProbabilities(loaded)
-                ? loaded.Predict(features)
-                : loaded.PredictProba(features);
+            Tensor probabilityTensor = loaded.PredictProba(features);
             float[,] probabilities = Classification.ProbabilityMatrix(probabilityTensor);
             int rows = probabilities.GetLength(0);
             k = Math.Min(k, probabilities.GetLength(1));
@@ -194,16 +191,4 @@ internal static class PredictCommand
     /// <summary>A field as RFC 4180 writes it: quoted, with quotes doubled, when it holds a comma, a quote or a line break.</summary>
     private static string CsvField(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-
-    /// <summary>
-    /// Whether an uncompiled model (a Keras file whose optimizer LogitNet lacks, or one saved without compiling) ends in a
-    /// softmax or sigmoid, so that its outputs are the probabilities without a loss to say so.
-    /// </summary>
-    private static bool EndsInProbabilities(Sequential model) => model.Layers[^1] switch
-    {
-        Dense dense => dense.Activation is Activation.Softmax or Activation.Sigmoid,
-        ActivationLayer layer => layer.Activation is Activation.Softmax or Activation.Sigmoid,
-        Softmax => true,
-        _ => false,
-    };
 }

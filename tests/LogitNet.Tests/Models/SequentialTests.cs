@@ -406,4 +406,18 @@ public class SequentialTests
         var model = new Sequential(new Dense(3), new Dense(3), new Dense(3));
         Assert.Equal(["dense", "dense_1", "dense_2"], model.Layers.Select(l => l.Name));
     }
+
+    [Fact]
+    public void PredictProba_OnAnUncompiledModel_IsItsOutputWhenItEndsInSoftmax_AndRefusedOtherwise()
+    {
+        // A Keras file whose optimizer LogitNet lacks loads uncompiled; its softmax head still makes probabilities.
+        (Tensor x, _) = Blobs(3);
+        Sequential softmax = SmallModel(Activation.Softmax, seed: 2);
+        softmax.Build(2);
+        Assert.Equal(softmax.Predict(x).ToArray(), softmax.PredictProba(x).ToArray());
+
+        Sequential logits = SmallModel(Activation.Linear, seed: 2);
+        logits.Build(2);
+        Assert.Contains("compiled", Assert.Throws<InvalidOperationException>(() => logits.PredictProba(x)).Message);
+    }
 }
