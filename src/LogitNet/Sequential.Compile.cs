@@ -41,12 +41,16 @@ public sealed partial class Sequential
     /// </summary>
     private sealed class Compiled
     {
-        private Compiled(Loss loss, Loss trainingLoss, Optimizer optimizer, Metric[] metrics)
+        private Compiled(Loss loss, Loss trainingLoss, Optimizer optimizer, Metric[] metrics, Metric[] weightedMetrics)
         {
             Loss = loss;
             TrainingLoss = trainingLoss;
             Optimizer = optimizer;
             Metrics = metrics;
+            WeightedMetrics = weightedMetrics;
+            Logged = LoggedMetric.Name(metrics, weightedMetrics);
+            LoggedNames = Array.ConvertAll(Logged, entry => entry.Key);
+            LoggedMetrics = Array.ConvertAll(Logged, entry => entry.Metric);
         }
 
         /// <summary>The loss the user compiled with.</summary>
@@ -57,7 +61,20 @@ public sealed partial class Sequential
 
         public Optimizer Optimizer { get; }
 
+        /// <summary>The metrics Keras calls <c>metrics</c>: updated without sample or class weights.</summary>
         public Metric[] Metrics { get; }
+
+        /// <summary>The metrics Keras calls <c>weighted_metrics</c>: updated with the batch's sample (and class) weights.</summary>
+        public Metric[] WeightedMetrics { get; }
+
+        /// <summary>Every metric with its key in the logs, in Keras's order (<see cref="Metrics"/>, then <see cref="WeightedMetrics"/>).</summary>
+        public LoggedMetric[] Logged { get; }
+
+        /// <summary>The keys of <see cref="Logged"/>, for <see cref="Callbacks.BatchProgress"/>.</summary>
+        public string[] LoggedNames { get; }
+
+        /// <summary>The metrics of <see cref="Logged"/>, for <see cref="Callbacks.BatchProgress"/>.</summary>
+        public Metric[] LoggedMetrics { get; }
 
         /// <summary>How many layers the loss path runs: all, or all but a final softmax/sigmoid <see cref="ActivationLayer"/>.</summary>
         public int LossPathLayers { get; private init; }
@@ -67,7 +84,7 @@ public sealed partial class Sequential
 
         public ProbabilityMap Probabilities { get; private init; }
 
-        public static Compiled Create(Sequential model, Loss loss, Optimizer optimizer, Metric[] metrics)
+        public static Compiled Create(Sequential model, Loss loss, Optimizer optimizer, Metric[] metrics, Metric[] weightedMetrics)
         {
             Layer last = model._layers[^1];
             Activation lastActivation = OutputActivation(last);
@@ -113,7 +130,7 @@ public sealed partial class Sequential
                 lossSeesLogits = false;
             }
 
-            foreach (Metric metric in metrics)
+            foreach (Metric metric in metrics.Concat(weightedMetrics))
             {
                 if (metric is BinaryAccuracy binary)
                 {
@@ -136,7 +153,7 @@ public sealed partial class Sequential
                 }
             }
 
-            return new Compiled(loss, trainingLoss, optimizer, metrics)
+            return new Compiled(loss, trainingLoss, optimizer, metrics, weightedMetrics)
             {
                 LossPathLayers = lossPathLayers,
                 LogitsDense = logitsDense,

@@ -243,7 +243,7 @@ public sealed partial class Sequential
                 }
 
                 feed.BeginEpoch();
-                foreach (Metric metric in compiled.Metrics)
+                foreach (Metric metric in compiled.LoggedMetrics)
                 {
                     metric.Reset();
                 }
@@ -267,7 +267,7 @@ public sealed partial class Sequential
                         throw new TrainingDivergedException(epoch, batch, batchLoss, history);
                     }
 
-                    var progress = new BatchProgress(epoch, end, batch, feed.Batches, batchLoss, (float)(lossSum / seen), compiled.Metrics);
+                    var progress = new BatchProgress(epoch, end, batch, feed.Batches, batchLoss, (float)(lossSum / seen), compiled.LoggedMetrics, compiled.LoggedNames);
                     foreach (Callback callback in allCallbacks)
                     {
                         callback.OnBatchEnd(progress);
@@ -280,9 +280,9 @@ public sealed partial class Sequential
                 }
 
                 var logs = new Dictionary<string, float> { ["loss"] = (float)(lossSum / Math.Max(1, seen)) };
-                foreach (Metric metric in compiled.Metrics)
+                foreach (LoggedMetric entry in compiled.Logged)
                 {
-                    logs[metric.Name] = metric.Result();
+                    logs[entry.Key] = entry.Metric.Result();
                 }
 
                 if (validation is not null)
@@ -345,16 +345,10 @@ public sealed partial class Sequential
         double penalty = RegularizationPenalty();
         AddRegularizationGradients();
         compiled.Optimizer.Apply(_parameters);
-        foreach (Metric metric in compiled.Metrics)
+        foreach (LoggedMetric entry in compiled.Logged)
         {
-            if (weightBatch is null)
-            {
-                metric.Update(yBatch, output);
-            }
-            else
-            {
-                metric.Update(yBatch, output, weightBatch);
-            }
+            // Keras's split: `metrics` count every sample alike, `weighted_metrics` take the sample (and class) weights.
+            entry.Metric.Update(yBatch, output, entry.Weighted ? weightBatch : null);
         }
 
         return penalty == 0 ? loss : (float)(loss + penalty);

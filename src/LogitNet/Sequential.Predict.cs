@@ -323,7 +323,7 @@ public sealed partial class Sequential
     {
         // Fresh accumulators per call: the compiled metrics are the training loop's, and concurrent
         // Evaluate calls must not add into each other's sums.
-        Metric[] metrics = compiled.Metrics.Select(metric => metric.CreateEmptyCopy()).ToArray();
+        LoggedMetric[] metrics = Array.ConvertAll(compiled.Logged, entry => entry with { Metric = entry.Metric.CreateEmptyCopy() });
         int samples = x.ShapeSpan[0];
         double lossSum = 0;
         for (int start = 0; start < samples; start += batchSize)
@@ -336,28 +336,25 @@ public sealed partial class Sequential
             Tensor loss = weightBatch is null
                 ? compiled.TrainingLoss.Call(yBatch, output)
                 : compiled.TrainingLoss.Call(yBatch, output, weightBatch);
-            lossSum += Ops.Sum(loss).ToScalar() * (compiled.TrainingLoss.Reduction == Losses.Reduction.SumOverBatchSize ? count : 1);
-            foreach (Metric metric in metrics)
+
+            // Each batch's loss as the training step reports it (Reduction.None as Reduction.Sum), averaged over the
+            // batches weighted by their sizes, as Fit averages its batches and Keras's loss tracker does: so `loss`
+            // and `val_loss` have one scale under every reduction.
+            lossSum += Ops.Sum(loss).ToScalar() * (double)count;
+            foreach (LoggedMetric entry in metrics)
             {
-                if (weightBatch is null)
-                {
-                    metric.Update(yBatch, output);
-                }
-                else
-                {
-                    metric.Update(yBatch, output, weightBatch);
-                }
+                entry.Metric.Update(yBatch, output, entry.Weighted ? weightBatch : null);
             }
         }
 
         var results = new Dictionary<string, float>
         {
             // The regularization penalty counts in the loss, as in Fit and in Keras.
-            ["loss"] = (float)((compiled.TrainingLoss.Reduction == Losses.Reduction.SumOverBatchSize ? lossSum / samples : lossSum) + RegularizationPenalty()),
+            ["loss"] = (float)(lossSum / samples + RegularizationPenalty()),
         };
-        foreach (Metric metric in metrics)
+        foreach (LoggedMetric entry in metrics)
         {
-            results[metric.Name] = metric.Result();
+            results[entry.Key] = entry.Metric.Result();
         }
 
         return results;

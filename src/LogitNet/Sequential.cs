@@ -85,8 +85,15 @@ public sealed partial class Sequential
     /// <summary>The compiled optimizer, or null before <see cref="Compile"/>.</summary>
     public Optimizer? Optimizer => _compiled?.Optimizer;
 
-    /// <summary>The compiled metrics (empty before <see cref="Compile"/>).</summary>
+    /// <summary>The compiled metrics, updated without sample or class weights, as Keras's <c>metrics</c> (empty before <see cref="Compile"/>).</summary>
     public IReadOnlyList<Metric> Metrics => _compiled?.Metrics ?? [];
+
+    /// <summary>The compiled weighted metrics, updated with the sample and class weights, as Keras's <c>weighted_metrics</c> (empty before <see cref="Compile"/>).</summary>
+    public IReadOnlyList<Metric> WeightedMetrics => _compiled?.WeightedMetrics ?? [];
+
+    /// <summary>The compiled metric whose value the logs hold under <paramref name="key"/> (without <c>val_</c>), or null.</summary>
+    internal Metric? MetricLoggedAs(string key) =>
+        _compiled is null ? null : Array.Find(_compiled.Logged, entry => entry.Key == key).Metric;
 
     /// <summary>All parameters of all layers, in layer order (empty until the model is built).</summary>
     public IReadOnlyList<Parameter> Parameters => _parameters;
@@ -197,10 +204,18 @@ public sealed partial class Sequential
     /// <summary>Chooses the loss, the optimizer and the metrics for training.</summary>
     /// <param name="loss">The loss, such as <c>new SparseCategoricalCrossentropy(fromLogits: true)</c>.</param>
     /// <param name="optimizer">The optimizer, such as <c>new Adam(0.001f)</c>; it becomes bound to this model.</param>
-    /// <param name="metrics">Metrics to report beside the loss, such as <c>[Metrics.SparseCategoricalAccuracy]</c>.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="loss"/> or <paramref name="optimizer"/> is null.</exception>
+    /// <param name="metrics">Metrics to report beside the loss, such as <c>[Metrics.SparseCategoricalAccuracy]</c>. As Keras's
+    /// <c>metrics</c>, they count every sample alike: the <c>sampleWeight</c> and <c>classWeight</c> of <c>Fit</c> and
+    /// <c>Evaluate</c> do not reach them.</param>
+    /// <param name="weightedMetrics">Metrics weighted by the <c>sampleWeight</c> and <c>classWeight</c> of <c>Fit</c> and
+    /// <c>Evaluate</c>, as Keras's <c>weighted_metrics</c>. A name already taken is logged with a <c>weighted_</c> prefix:
+    /// <c>metrics: [Metrics.Accuracy]</c> with <c>weightedMetrics: [Metrics.Accuracy]</c> logs <c>accuracy</c> and
+    /// <c>weighted_accuracy</c>. Without weights they give the unweighted values.</param>
+    /// <remarks>A name repeated within <paramref name="metrics"/> is logged as Keras logs it, with <c>_1</c>, <c>_2</c>, ….</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="loss"/> or <paramref name="optimizer"/> is null, or a metrics list holds a null.</exception>
+    /// <exception cref="ArgumentException">One metric object appears twice: each place needs its own instance, since a metric accumulates.</exception>
     /// <exception cref="InvalidOperationException">The model has no layers.</exception>
-    public void Compile(Loss loss, Optimizer optimizer, IReadOnlyList<Metric>? metrics = null)
+    public void Compile(Loss loss, Optimizer optimizer, IReadOnlyList<Metric>? metrics = null, IReadOnlyList<Metric>? weightedMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -209,12 +224,31 @@ public sealed partial class Sequential
             throw new InvalidOperationException("The model has no layers: add them before Compile.");
         }
 
-        Metric[] metricArray = metrics?.ToArray() ?? [];
-        if (Array.IndexOf(metricArray, null) >= 0)
+        Metric[] metricArray = CheckMetrics(metrics, nameof(metrics));
+        Metric[] weightedArray = CheckMetrics(weightedMetrics, nameof(weightedMetrics));
+        var seen = new HashSet<Metric>(ReferenceEqualityComparer.Instance);
+        foreach (Metric metric in metricArray.Concat(weightedArray))
         {
-            throw new ArgumentNullException(nameof(metrics), "The metrics list holds a null.");
+            if (!seen.Add(metric))
+            {
+                throw new ArgumentException(
+                    $"The metric object '{metric.Name}' ({metric.GetType().Name}) is given twice. A metric accumulates its batches, so each place needs its own instance: pass a new one (for example Metrics.Accuracy again).",
+                    weightedArray.Contains(metric) ? nameof(weightedMetrics) : nameof(metrics));
+            }
         }
 
-        _compiled = Compiled.Create(this, loss, optimizer, metricArray);
+        _compiled = Compiled.Create(this, loss, optimizer, metricArray, weightedArray);
+    }
+
+    private static Metric[] CheckMetrics(IReadOnlyList<Metric>? metrics, string argument)
+    {
+        Metric[] array = metrics?.ToArray() ?? [];
+        int index = Array.IndexOf(array, null);
+        if (index >= 0)
+        {
+            throw new ArgumentNullException(argument, $"The {argument} list holds a null at index {index}.");
+        }
+
+        return array;
     }
 }

@@ -41,9 +41,9 @@ internal sealed class KerasProgress(TextWriter output, bool interactive) : Callb
         var line = new StringBuilder();
         line.Append('\r').Append(Prefix(progress.Epoch)).Append(Bar(done, progress.Batches));
         line.Append(CultureInfo.InvariantCulture, $" - ETA: {eta:0.0}s - loss: {progress.Loss:0.0000}");
-        foreach (Metrics.Metric metric in progress.Metrics)
+        for (int i = 0; i < progress.Metrics.Count; i++)
         {
-            line.Append(CultureInfo.InvariantCulture, $" - accuracy: {metric.Result():0.0000}");
+            line.Append(CultureInfo.InvariantCulture, $" - {CurveNames.Display(progress.MetricNames[i])}: {progress.Metrics[i].Result():0.0000}");
         }
 
         output.Write(line.Append("   ").ToString());

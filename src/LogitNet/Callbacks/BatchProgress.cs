@@ -9,5 +9,7 @@ namespace LogitNet.Callbacks;
 /// <param name="Batches">The number of batches per epoch.</param>
 /// <param name="BatchLoss">This batch's loss.</param>
 /// <param name="Loss">The mean loss over the epoch so far.</param>
-/// <param name="Metrics">The model's metrics, holding their values over the epoch so far.</param>
-public readonly record struct BatchProgress(int Epoch, int Epochs, int Batch, int Batches, float BatchLoss, float Loss, IReadOnlyList<Metric> Metrics);
+/// <param name="Metrics">The model's metrics and then its weighted metrics, holding their values over the epoch so far.</param>
+/// <param name="MetricNames">The key of each of <paramref name="Metrics"/> in the epoch's logs, in the same order: its name, or
+/// Keras's name for a repeat (<c>weighted_accuracy</c>, <c>accuracy_1</c>).</param>
+public readonly record struct BatchProgress(int Epoch, int Epochs, int Batch, int Batches, float BatchLoss, float Loss, IReadOnlyList<Metric> Metrics, IReadOnlyList<string> MetricNames);

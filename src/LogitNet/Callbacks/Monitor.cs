@@ -55,7 +55,7 @@ internal sealed class Monitor(string key, MonitorMode mode, float minDelta, bool
             return;
         }
 
-        Metric? metric = model?.Metrics.FirstOrDefault(m => m.Name == name);
+        Metric? metric = model?.MetricLoggedAs(name);
         _higherIsBetter = metric?.HigherIsBetter ?? throw new InvalidOperationException(
             $"{callback} monitors '{Key}' with MonitorMode.Auto, but " +
             (metric is null ? "no compiled metric has that name" : $"the metric {metric.GetType().Name} does not say whether higher is better (HigherIsBetter is null)") +

@@ -43,9 +43,9 @@ internal sealed class ProgressLogger(TextWriter output, bool perBatch) : Callbac
         var line = new StringBuilder();
         line.Append('\r').Append(Bar(progress.Batch + 1, progress.Batches));
         line.Append($" - loss: {Format(progress.Loss)}");
-        foreach (Metrics.Metric metric in progress.Metrics)
+        for (int i = 0; i < progress.Metrics.Count; i++)
         {
-            line.Append($" - {metric.Name}: {Format(metric.Result())}");
+            line.Append($" - {progress.MetricNames[i]}: {Format(progress.Metrics[i].Result())}");
         }
 
         output.Write(line.ToString());

@@ -77,6 +77,19 @@ internal static partial class ModelConfig
                 }
 
                 json.WriteEndArray();
+
+                // Written only when there are any, so files without them stay as they were and older readers read them.
+                if (model.WeightedMetrics.Count > 0)
+                {
+                    json.WriteStartArray("weighted_metrics");
+                    foreach (Metric metric in model.WeightedMetrics)
+                    {
+                        WriteMetric(json, metric);
+                    }
+
+                    json.WriteEndArray();
+                }
+
                 json.WriteEndObject();
             }
             else
@@ -187,7 +200,10 @@ internal static partial class ModelConfig
                 Loss loss = ReadLoss(new Reader(compileReader.Element("loss"), file, "compile.loss"));
                 Optimizer optimizer = ReadOptimizer(new Reader(compileReader.Element("optimizer"), file, "compile.optimizer"));
                 Metric[] metrics = compileReader.Array("metrics").Select(m => ReadMetric(m, compileReader)).ToArray();
-                compile = target => target.Compile(loss, optimizer, metrics);
+                Metric[] weightedMetrics = compileReader.Optional("weighted_metrics") is null
+                    ? []
+                    : compileReader.Array("weighted_metrics").Select(m => ReadMetric(m, compileReader)).ToArray();
+                compile = target => target.Compile(loss, optimizer, metrics, weightedMetrics);
             }
 
             return (model, inputShape, parameters * sizeof(float), AfterBuild, compile);

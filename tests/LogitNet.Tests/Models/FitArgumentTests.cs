@@ -55,7 +55,8 @@ public sealed class FitArgumentTests
         Tensor y = Tensor.FromArray([0f, 1f, 2f, 1f, 2f, 2f, 0f, 1f], 2, 4);
         Metric[] Metrics() => [LogitNet.Metrics.Metrics.Accuracy];
         var model = new Sequential(new Dense(3)) { Seed = 3, Log = TextWriter.Null };
-        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f), Metrics());
+        // Weighted metrics: plain metrics, as Keras's, do not see the sample weights.
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f), weightedMetrics: Metrics());
         Tensor perSequence = Tensor.FromArray([1f, 3f], 2);
 
         History history = model.Fit(x, y, epochs: 2, batchSize: 2, verbose: 0, sampleWeight: perSequence);
@@ -73,5 +74,39 @@ public sealed class FitArgumentTests
         }
 
         Assert.Equal((float)(right / total), model.Evaluate(x, y, sampleWeight: perSequence)["accuracy"], 6);
+    }
+    [Theory]
+    [InlineData(Reduction.Sum)]
+    [InlineData(Reduction.None)]
+    [InlineData(Reduction.SumOverBatchSize)]
+    public void EvaluateLoss_HasFitsScale_UnderEveryReduction(Reduction reduction)
+    {
+        // Keras (and Fit) report the batch-size-weighted mean of the batches' losses; Evaluate gave the total over all
+        // samples under Sum and None, so val_loss was about a batch size times loss. A learning rate of 0 keeps the
+        // weights, so the epoch's loss and Evaluate's see the same outputs.
+        Tensor x = Tensor.RandomNormal([10, 3], 0f, 1f, seed: 8);
+        Tensor y = Tensor.FromArray([0f, 1f, 2f, 1f, 0f, 2f, 2f, 1f, 0f, 1f], 10);
+        var model = new Sequential(new Dense(3)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true, reduction: reduction), new SGD(0f));
+        History history = model.Fit(x, y, epochs: 1, batchSize: 4, shuffle: false, validationData: (x, y), verbose: 0);
+
+        // By hand: per-sample losses from the logits, each batch's loss as the step reports it, weighted by batch size.
+        float[] logits = model.Predict(x).ToArray(), labels = y.ToArray();
+        double[] perSample = Enumerable.Range(0, 10).Select(i =>
+        {
+            double[] row = [logits[3 * i], logits[3 * i + 1], logits[3 * i + 2]];
+            double max = row.Max();
+            return max + Math.Log(row.Sum(v => Math.Exp(v - max))) - row[(int)labels[i]];
+        }).ToArray();
+        double expected = 0;
+        foreach ((int start, int count) in new[] { (0, 4), (4, 4), (8, 2) })
+        {
+            double sum = perSample.Skip(start).Take(count).Sum();
+            expected += count * (reduction == Reduction.SumOverBatchSize ? sum / count : sum);
+        }
+
+        expected /= 10;
+        Assert.Equal(expected, model.Evaluate(x, y, batchSize: 4)["loss"], 4);
+        Assert.Equal(history["loss"][0], history["val_loss"][0], 4);
     }
 }

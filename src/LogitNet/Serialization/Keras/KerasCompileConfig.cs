@@ -19,8 +19,8 @@ namespace LogitNet.Serialization.Keras;
 /// </remarks>
 internal static class KerasCompileConfig
 {
-    /// <summary>The loss, optimizer and metrics, or null when the model cannot be compiled as Keras had it (see the notes).</summary>
-    public static (Loss Loss, Optimizer Optimizer, Metric[] Metrics)? Read(JsonElement config, bool keras2, List<string> notes)
+    /// <summary>The loss, optimizer, metrics and weighted metrics, or null when the model cannot be compiled as Keras had it (see the notes).</summary>
+    public static (Loss Loss, Optimizer Optimizer, Metric[] Metrics, Metric[] WeightedMetrics)? Read(JsonElement config, bool keras2, List<string> notes)
     {
         if (config.ValueKind != JsonValueKind.Object)
         {
@@ -38,13 +38,14 @@ internal static class KerasCompileConfig
         Loss? loss = ReadLoss(lossElement.Value, notes);
         Optimizer? optimizer = ReadOptimizer(optimizerElement.Value, notes);
         Metric[] metrics = ReadMetrics(KerasModelBuilder.Optional(config, "metrics"), loss, notes);
+        Metric[] weightedMetrics = ReadMetrics(KerasModelBuilder.Optional(config, "weighted_metrics"), loss, notes);
         if (loss is null || optimizer is null)
         {
             notes.Add("The model is loaded uncompiled; call Compile with LogitNet's loss and optimizer before Fit.");
             return null;
         }
 
-        return (loss, optimizer, metrics);
+        return (loss, optimizer, metrics, weightedMetrics);
     }
 
     private static Loss? ReadLoss(JsonElement element, List<string> notes)
@@ -273,14 +274,9 @@ internal static class KerasCompileConfig
         {
             Metric? metric = name switch
             {
-                // Keras resolves "accuracy" by the loss (compile_utils.get_metric).
-                "accuracy" or "acc" => loss switch
-                {
-                    BinaryCrossentropy => new BinaryAccuracy(),
-                    SparseCategoricalCrossentropy => new SparseCategoricalAccuracy(),
-                    CategoricalCrossentropy => new CategoricalAccuracy(),
-                    _ => new LogitNet.Metrics.Accuracy(),
-                },
+                // Keras resolves "accuracy" by the loss (compile_utils.get_metric) and keeps the name "accuracy" in its logs;
+                // LogitNet's Accuracy does both (Compile resolves it by the loss).
+                "accuracy" or "acc" => new LogitNet.Metrics.Accuracy(),
                 "binary_accuracy" => new BinaryAccuracy(),
                 "categorical_accuracy" => new CategoricalAccuracy(),
                 "sparse_categorical_accuracy" => new SparseCategoricalAccuracy(),

@@ -195,9 +195,9 @@ internal static class KerasModelLoader
         if (compileConfig is not null)
         {
             using JsonDocument compile = compileConfig();
-            if (KerasCompileConfig.Read(compile.RootElement, keras2, notes) is var (loss, optimizer, metrics))
+            if (KerasCompileConfig.Read(compile.RootElement, keras2, notes) is var (loss, optimizer, metrics, weightedMetrics))
             {
-                sequential.Compile(loss, optimizer, metrics);
+                sequential.Compile(loss, optimizer, metrics, weightedMetrics);
             }
         }
 

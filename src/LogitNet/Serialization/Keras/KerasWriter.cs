@@ -174,14 +174,8 @@ internal static partial class KerasWriter
                 json.WritePropertyName("loss");
                 LossConfig(loss)(json);
                 json.WriteNull("loss_weights");
-                json.WriteStartArray("metrics");
-                foreach (Metric metric in model.Metrics)
-                {
-                    json.WriteStringValue(metric is LogitNet.Metrics.Accuracy ? "accuracy" : metric.Name);
-                }
-
-                json.WriteEndArray();
-                json.WriteNull("weighted_metrics");
+                WriteMetricNames(json, "metrics", model.Metrics);
+                WriteMetricNames(json, "weighted_metrics", model.WeightedMetrics);
                 json.WriteBoolean("run_eagerly", false);
                 json.WriteNumber("steps_per_execution", 1);
                 json.WriteBoolean("jit_compile", false);
@@ -194,6 +188,24 @@ internal static partial class KerasWriter
         return stream.ToArray();
     }
 
+
+    /// <summary>A compile config's metric list as Keras 3 writes it: names, or null for an empty list.</summary>
+    private static void WriteMetricNames(Utf8JsonWriter json, string key, IReadOnlyList<Metric> metrics)
+    {
+        if (metrics.Count == 0 && key == "weighted_metrics")
+        {
+            json.WriteNull(key);
+            return;
+        }
+
+        json.WriteStartArray(key);
+        foreach (Metric metric in metrics)
+        {
+            json.WriteStringValue(metric is LogitNet.Metrics.Accuracy ? "accuracy" : metric.Name);
+        }
+
+        json.WriteEndArray();
+    }
     private static void WriteInputLayer(Utf8JsonWriter json, string name, int[] shape)
     {
         json.WriteStartObject();

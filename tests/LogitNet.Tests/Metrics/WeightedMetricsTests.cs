@@ -1,0 +1,143 @@
+using LogitNet.Callbacks;
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Metrics;
+using LogitNet.Optimizers;
+
+namespace LogitNet.Tests.Metrics;
+
+/// <summary>
+/// Keras's split between <c>metrics</c> (every sample counts alike) and <c>weighted_metrics</c> (sample and class
+/// weights apply), their names in the logs, and their place in saved files.
+/// </summary>
+public class WeightedMetricsTests
+{
+    // Ten samples, two classes; a fixed model (learning rate 0) whose predictions are read back with Predict.
+    private static (Sequential Model, Tensor X, Tensor Y, bool[] Correct) Fixture(IReadOnlyList<Metric> metrics, IReadOnlyList<Metric>? weightedMetrics)
+    {
+        var x = Tensor.RandomNormal([10, 3], 0f, 1f, seed: 5);
+        var y = Tensor.FromArray([0f, 1f, 1f, 0f, 1f, 0f, 0f, 1f, 1f, 0f], 10);
+        var model = new Sequential(new Dense(2)) { Seed = 2, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0f), metrics, weightedMetrics);
+        model.Build([3]);
+        float[] logits = model.Predict(x).ToArray();
+        bool[] correct = Enumerable.Range(0, 10).Select(i => (logits[2 * i + 1] > logits[2 * i] ? 1f : 0f) == y.ToArray()[i]).ToArray();
+        Assert.Contains(true, correct);
+        Assert.Contains(false, correct);
+        return (model, x, y, correct);
+    }
+
+    private static float Accuracy(bool[] correct, float[] weights) =>
+        (float)(Enumerable.Range(0, correct.Length).Sum(i => correct[i] ? (double)weights[i] : 0) / weights.Sum(w => (double)w));
+
+    [Fact]
+    public void Evaluate_WeighsOnlyTheWeightedMetrics()
+    {
+        (Sequential model, Tensor x, Tensor y, bool[] correct) = Fixture([LogitNet.Metrics.Metrics.Accuracy], [LogitNet.Metrics.Metrics.Accuracy]);
+        // Weight the wrongly classified samples heavily, so the weighted accuracy differs from the plain one.
+        float[] weights = correct.Select(c => c ? 1f : 5f).ToArray();
+        IReadOnlyDictionary<string, float> results = model.Evaluate(x, y, batchSize: 4, sampleWeight: Tensor.FromArray(weights, 10));
+
+        Assert.Equal(["loss", "accuracy", "weighted_accuracy"], results.Keys);
+        Assert.Equal(Accuracy(correct, Enumerable.Repeat(1f, 10).ToArray()), results["accuracy"]);
+        Assert.Equal(Accuracy(correct, weights), results["weighted_accuracy"]);
+        Assert.NotEqual(results["accuracy"], results["weighted_accuracy"]);
+    }
+
+    [Fact]
+    public void Fit_ClassWeightsReachOnlyTheWeightedMetrics()
+    {
+        (Sequential model, Tensor x, Tensor y, bool[] correct) = Fixture([LogitNet.Metrics.Metrics.SparseCategoricalAccuracy], [LogitNet.Metrics.Metrics.SparseCategoricalAccuracy]);
+        var classWeight = new Dictionary<int, float> { [0] = 1f, [1] = 7f };
+        History history = model.Fit(x, y, epochs: 1, batchSize: 3, classWeight: classWeight, verbose: 0);
+
+        float[] labels = y.ToArray();
+        float[] weights = labels.Select(l => classWeight[(int)l]).ToArray();
+        Assert.Equal(Accuracy(correct, Enumerable.Repeat(1f, 10).ToArray()), history["sparse_categorical_accuracy"][0]);
+        Assert.Equal(Accuracy(correct, weights), history["weighted_sparse_categorical_accuracy"][0]);
+    }
+
+    [Fact]
+    public void WeightedMetricsAlone_KeepTheirNames_AndWithoutWeightsGiveThePlainValue()
+    {
+        (Sequential model, Tensor x, Tensor y, bool[] correct) = Fixture([], [LogitNet.Metrics.Metrics.Accuracy]);
+        IReadOnlyDictionary<string, float> results = model.Evaluate(x, y);
+        Assert.Equal(["loss", "accuracy"], results.Keys);
+        Assert.Equal(Accuracy(correct, Enumerable.Repeat(1f, 10).ToArray()), results["accuracy"]);
+    }
+
+    [Fact]
+    public void RepeatedNames_AreNumbered_AsKerasNumbersThem()
+    {
+        (Sequential model, Tensor x, Tensor y, _) = Fixture(
+            [new SparseCategoricalAccuracy(), new SparseCategoricalAccuracy(), new SparseCategoricalAccuracy()],
+            [new SparseCategoricalAccuracy(), new SparseCategoricalAccuracy()]);
+        Assert.Equal(
+            ["loss", "sparse_categorical_accuracy", "sparse_categorical_accuracy_1", "sparse_categorical_accuracy_2",
+             "weighted_sparse_categorical_accuracy", "weighted_sparse_categorical_accuracy_1"],
+            model.Evaluate(x, y).Keys);
+
+        var names = new List<IReadOnlyList<string>>();
+        model.Fit(x, y, epochs: 1, batchSize: 5, verbose: 0, callbacks: [new LambdaCallback(onBatchEnd: progress => names.Add(progress.MetricNames))]);
+        Assert.Equal(2, names.Count);
+        Assert.Equal(model.Evaluate(x, y).Keys.Skip(1), names[0]);
+    }
+
+    [Fact]
+    public void Compile_RefusesOneMetricObjectTwice_AndNamesTheList()
+    {
+        var model = new Sequential(new Dense(2)) { Log = TextWriter.Null };
+        var accuracy = new SparseCategoricalAccuracy();
+        var twice = Assert.Throws<ArgumentException>(() => model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(), [accuracy], [accuracy]));
+        Assert.Equal("weightedMetrics", twice.ParamName);
+        Assert.Contains("own instance", twice.Message);
+        var nullInside = Assert.Throws<ArgumentNullException>(() => model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(), [], [accuracy, null!]));
+        Assert.Equal("weightedMetrics", nullInside.ParamName);
+        Assert.Contains("index 1", nullInside.Message);
+    }
+
+    [Fact]
+    public void EarlyStopping_MonitorsAWeightedMetricByItsLoggedName()
+    {
+        (Sequential model, Tensor x, Tensor y, _) = Fixture([LogitNet.Metrics.Metrics.Accuracy], [LogitNet.Metrics.Metrics.Accuracy]);
+        // Auto mode must find the direction of 'weighted_accuracy' (higher is better) from the weighted metric.
+        var stop = new EarlyStopping(monitor: "weighted_accuracy", patience: 1);
+        History history = model.Fit(x, y, epochs: 5, batchSize: 5, verbose: 0, callbacks: [stop], sampleWeight: Tensor.Ones(10));
+        Assert.Equal(2, history["loss"].Count);
+    }
+
+    [Fact]
+    public void SaveAndLoad_KeepBothLists_InLogitNetAndKerasFiles()
+    {
+        (Sequential model, Tensor x, Tensor y, _) = Fixture([LogitNet.Metrics.Metrics.Accuracy], [new SparseCategoricalAccuracy(), LogitNet.Metrics.Metrics.Accuracy]);
+        string directory = Directory.CreateTempSubdirectory("logitnet-weighted-").FullName;
+        try
+        {
+            var sampleWeight = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f], 10);
+            IReadOnlyDictionary<string, float> expected = model.Evaluate(x, y, sampleWeight: sampleWeight);
+
+            string path = Path.Combine(directory, "model.logitnet");
+            model.Save(path);
+            Sequential loaded = Sequential.Load(path);
+            loaded.Log = TextWriter.Null;
+            Assert.Equal(["accuracy"], loaded.Metrics.Select(m => m.Name));
+            Assert.Equal(["sparse_categorical_accuracy", "accuracy"], loaded.WeightedMetrics.Select(m => m.Name));
+            Assert.Equal(expected, loaded.Evaluate(x, y, sampleWeight: sampleWeight));
+
+            string kerasPath = Path.Combine(directory, "model.keras");
+            var plain = new Sequential(new Dense(2)) { Seed = 2, Log = TextWriter.Null };
+            plain.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0f), [LogitNet.Metrics.Metrics.Accuracy], [LogitNet.Metrics.Metrics.Accuracy]);
+            plain.Build([3]);
+            plain.Save(kerasPath);
+            Sequential fromKeras = Sequential.Load(kerasPath);
+            fromKeras.Log = TextWriter.Null;
+            Assert.Single(fromKeras.Metrics);
+            Assert.Single(fromKeras.WeightedMetrics);
+            Assert.Equal(["loss", "accuracy", "weighted_accuracy"], fromKeras.Evaluate(x, y).Keys);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
