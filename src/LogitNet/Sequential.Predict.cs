@@ -9,9 +9,11 @@ public sealed partial class Sequential
     /// <summary>Computes the loss and the metrics on data, without training.</summary>
     /// <param name="x">The inputs, <c>[samples, ...features]</c>.</param>
     /// <param name="y">The targets.</param>
-    /// <param name="batchSize">The samples per forward pass (the result does not depend on it beyond rounding of the batch means).</param>
-    /// <param name="sampleWeight">Optional weights, <c>[samples]</c>.</param>
-    /// <returns><c>loss</c> and each metric by name.</returns>
+    /// <param name="batchSize">The samples per batch. With the loss's default reduction the result does not depend on it beyond
+    /// rounding; with <c>Reduction.Sum</c> or <c>None</c> each batch's loss is its sum, so the loss grows with it, as in Fit and Keras.</param>
+    /// <param name="sampleWeight">Optional weights, <c>[samples]</c>, for the loss and the weighted metrics (not the plain metrics, as in Keras).</param>
+    /// <returns><c>loss</c> — the batches' losses (with any regularization penalty) averaged weighted by batch size, as Fit
+    /// reports its epoch's loss — and each metric under its key in the logs (see <see cref="Compile"/>).</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> or <paramref name="y"/> is null.</exception>
     /// <exception cref="ArgumentException">The data's shapes do not fit each other or the model.</exception>
