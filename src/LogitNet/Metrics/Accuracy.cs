@@ -54,7 +54,7 @@ public sealed class Accuracy : Metric
     }
 
     /// <inheritdoc/>
-    public override float Result() => _resolved?.Result() ?? float.NaN;
+    public override float Result() => _resolved?.Result() ?? 0f;
 
     /// <inheritdoc/>
     public override void Reset() => _resolved?.Reset();

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace LogitNet.Metrics;
 
 /// <summary>
@@ -101,7 +103,9 @@ public abstract class ConfusionMetric : Metric, ILogitsAware
         // Softmax logits are scored as the probabilities they stand for; sigmoid logits against the threshold's logit.
         bool softmax = ((ILogitsAware)this).SoftmaxLogits && FromLogits && width > 1;
         double threshold = FromLogits && !softmax ? _logitThreshold : Threshold;
-        Span<float> row = softmax ? (width <= 256 ? stackalloc float[width] : new float[width]) : default;
+        // A row of probabilities: on the stack for up to 256 classes, a pooled array beyond (no allocation per update).
+        float[]? rented = softmax && width > 256 ? ArrayPool<float>.Shared.Rent(width) : null;
+        Span<float> row = !softmax ? default : rented is null ? stackalloc float[width] : rented.AsSpan(0, width);
         double tp = 0, fp = 0, fn = 0, tn = 0;
         for (int s = 0; s < samples; s++)
         {
@@ -141,6 +145,11 @@ public abstract class ConfusionMetric : Metric, ILogitsAware
                     tn += weight;
                 }
             }
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<float>.Shared.Return(rented);
         }
 
         TruePositives += tp;

@@ -40,7 +40,9 @@ public abstract class MeanMetric : Metric
     }
 
     /// <inheritdoc/>
-    public override float Result() => (float)(_weightedTotal / _weightTotal);
+    /// <remarks>0 while the weights added sum to 0 (nothing added, every sample ignored or weighted 0), as Keras's
+    /// <c>divide_no_nan</c> gives.</remarks>
+    public override float Result() => _weightTotal == 0 ? 0f : (float)(_weightedTotal / _weightTotal);
 
     /// <inheritdoc/>
     public override void Reset()

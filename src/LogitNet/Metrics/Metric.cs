@@ -37,7 +37,7 @@ public abstract class Metric
     public abstract void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null);
 
     /// <summary>The value over everything added since the last <see cref="Reset"/>.</summary>
-    /// <returns>The metric's value; NaN when nothing was added.</returns>
+    /// <returns>The metric's value. The built-in metrics give 0 when nothing was added, as Keras's do.</returns>
     public abstract float Result();
 
     /// <summary>Forgets everything added so far.</summary>
@@ -81,6 +81,13 @@ public abstract class Metric
             return sampleWeight.AsSpan();
         }
 
+        if (sampleWeight.Length == 1)
+        {
+            // One weight for the whole batch (a scalar or [1]), broadcast as Keras broadcasts it.
+            rowsPerWeight = Math.Max(1, samples);
+            return sampleWeight.AsSpan();
+        }
+
         if (yPred.Rank > 2 && sampleWeight.Length == yPred.ShapeSpan[0] && samples % sampleWeight.Length == 0)
         {
             rowsPerWeight = samples / sampleWeight.Length;
@@ -88,7 +95,7 @@ public abstract class Metric
         }
 
         throw new ArgumentException(
-            $"Expected one weight per sample ({samples}" + (yPred.Rank > 2 ? $", or one per batch sample: {yPred.ShapeSpan[0]}" : "") +
+            $"Expected one weight per sample ({samples}" + (yPred.Rank > 2 ? $", or one per batch sample: {yPred.ShapeSpan[0]}" : "") + ", or one for the batch" +
             $"); received sampleWeight of shape {ShapeText.Format(sampleWeight.ShapeSpan)}.",
             nameof(sampleWeight));
     }

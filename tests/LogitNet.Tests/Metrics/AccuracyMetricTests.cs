@@ -52,7 +52,7 @@ public class AccuracyMetricTests
             sampleWeight: Tensor.FromArray([3f, 1f], 2));                                                  // wrong (w 3), right (w 1)
         Assert.Equal(2f / 5f, metric.Result(), 1e-7f);
         metric.Reset();
-        Assert.True(float.IsNaN(metric.Result()));
+        Assert.Equal(0f, metric.Result());   // Keras's divide_no_nan: nothing added reads 0, not NaN
     }
 
     [Fact]
@@ -154,5 +154,23 @@ public class AccuracyMetricTests
         var error = Assert.Throws<ArgumentException>(() =>
             new BinaryAccuracy().Update(Tensor.Zeros(3), Tensor.Zeros(3), Tensor.Zeros(2)));
         Assert.Equal("sampleWeight", error.ParamName);
+    }
+    [Fact]
+    public void MeanMetrics_WithEveryWeightZero_ReadZero_AsKerasDivideNoNaN()
+    {
+        var metric = new SparseCategoricalAccuracy();
+        metric.Update(Tensor.FromArray([0f, 1f], 2), Tensor.FromArray([1f, 0f, 0f, 1f], 2, 2), sampleWeight: Tensor.FromArray([0f, 0f], 2));
+        Assert.Equal(0f, metric.Result());
+        Assert.Equal(0f, new LogitNet.Metrics.Accuracy().Result());
+    }
+
+    [Fact]
+    public void MeanMetrics_TakeOneWeightForTheBatch()
+    {
+        var metric = new SparseCategoricalAccuracy();
+        metric.Update(Tensor.FromArray([0f, 1f, 1f], 3), Tensor.FromArray([1f, 0f, 0f, 1f, 1f, 0f], 3, 2), sampleWeight: Tensor.Scalar(2f));
+        Assert.Equal(2f / 3f, metric.Result(), 1e-7f);
+        var wrongLength = Assert.Throws<ArgumentException>(() => metric.Update(Tensor.FromArray([0f, 1f, 1f], 3), Tensor.FromArray([1f, 0f, 0f, 1f, 1f, 0f], 3, 2), Tensor.FromArray([1f, 2f], 2)));
+        Assert.Contains("one for the batch", wrongLength.Message);
     }
 }

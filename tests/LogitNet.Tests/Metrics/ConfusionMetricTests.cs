@@ -91,4 +91,35 @@ public class ConfusionMetricTests
         Assert.Equal("yTrue", Assert.Throws<ArgumentException>(() => new Auc().Update(Tensor.Zeros(3), Tensor.Zeros(4))).ParamName);
         Assert.Equal("sampleWeight", Assert.Throws<ArgumentException>(() => new F1Score().Update(Tensor.Zeros(3), Tensor.Zeros(3), Tensor.Zeros(2))).ParamName);
     }
+    [Fact]
+    public void SoftmaxLogitsOfManyClasses_ScoreAsProbabilities_WithoutAllocating()
+    {
+        // 300 classes: more than the stack row holds, so the probabilities go through a pooled array (a new array per
+        // update before). Row 0 puts its largest logit on the labelled class, row 1 elsewhere: recall of the one-hot targets 0.5.
+        const int Classes = 300;
+        float[] logits = new float[2 * Classes], targets = new float[2 * Classes];
+        logits[7] = 10f;
+        targets[7] = 1f;
+        logits[Classes + 3] = 10f;
+        targets[Classes + 4] = 1f;
+        var yTrue = Tensor.FromArray(targets, 2, Classes);
+        var yPred = Tensor.FromArray(logits, 2, Classes);
+        var recall = new Recall(fromLogits: true);
+        ((ILogitsAware)recall).SoftmaxLogits = true;
+        recall.Update(yTrue, yPred);
+        Assert.Equal(0.5f, recall.Result());
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => recall.Update(yTrue, yPred)));
+    }
+
+    [Fact]
+    public void OneWeightForTheBatch_IsBroadcast_AsKerasBroadcastsIt()
+    {
+        foreach (Tensor weight in new[] { Tensor.Scalar(3f), Tensor.FromArray([3f], 1) })
+        {
+            var weighted = new Precision();
+            weighted.Update(KerasTargets, KerasPredictions, weight);
+            Assert.Equal(2f / 3f, weighted.Result(), 1e-7f);
+            Assert.Equal(6.0, weighted.TruePositives);
+        }
+    }
 }
