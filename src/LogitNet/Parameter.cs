@@ -44,6 +44,13 @@ public sealed class Parameter
     public bool Trainable { get; set; } = true;
 
     /// <summary>
+    /// Whether the parameter is a layer's state rather than a weight (Keras's <c>add_weight(trainable=False)</c>, such as
+    /// BatchNormalization's moving statistics): created frozen, and left frozen when the layer's
+    /// <see cref="Layers.Layer.Trainable"/> is set, as Keras's <c>layer.trainable</c> leaves such variables alone.
+    /// </summary>
+    public bool IsState { get; init; }
+
+    /// <summary>
     /// A penalty on the values (such as <c>Regularizers.L2(0.01f)</c>), or null. While the parameter is
     /// trainable, <c>Fit</c> adds the penalty to the loss it reports and minimises, and its gradient to
     /// <see cref="Gradient"/> before each step; <c>Evaluate</c> adds it to the loss, as Keras does.

@@ -25,7 +25,8 @@ public sealed partial class Sequential
     /// <see cref="Seed"/> at the first Fit, whose stream continues across calls (and Save/Load), so
     /// <c>Fit(epochs: 1)</c> twice trains exactly as <c>Fit(epochs: 2)</c>.
     /// </param>
-    /// <param name="classWeight">A weight per class id, multiplying each sample's loss (classes not listed weigh 1).</param>
+    /// <param name="classWeight">A weight per class id, multiplying each sample's loss and reaching the weighted metrics (classes not
+    /// listed weigh 1). A sample's class is, as in Keras, its one-column label rounded half to even, or the argmax of its row.</param>
     /// <param name="sampleWeight">A weight per sample, <c>[samples]</c>.</param>
     /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/>.</param>
     /// <param name="verbose">0 silent, 1 a progress bar, 2 one line per epoch (written to <see cref="Log"/>).</param>
@@ -446,9 +447,9 @@ public sealed partial class Sequential
             for (int i = 0; i < samples; i++)
             {
                 ReadOnlySpan<float> row = targets.Slice(i * rowLength, rowLength);
-                int label = rowLength == 1
-                    ? (compiled.Loss is BinaryCrossentropy or BinaryFocalCrossentropy ? (row[0] >= 0.5f ? 1 : 0) : (int)row[0])
-                    : MeanMetric.ArgMax(row);
+                // Keras's class_weight_to_sample_weights: one column is rounded half to even (a soft label 0.5 is class 0,
+                // 0.7 class 1), several are taken by their argmax.
+                int label = rowLength == 1 ? (int)Math.Round(row[0], MidpointRounding.ToEven) : MeanMetric.ArgMax(row);
                 if (classWeight.TryGetValue(label, out float weight))
                 {
                     weights[i] *= weight;

@@ -65,11 +65,13 @@ internal sealed class Monitor(string key, MonitorMode mode, float minDelta, bool
     /// <summary>
     /// Whether <paramref name="value"/> beats the best so far by more than the minimum delta (the first
     /// number always does, as in Keras); if so it becomes the best. NaN never improves on anything, as Keras 3's
-    /// comparisons with NaN are false: ModelCheckpoint and ReduceLROnPlateau start from ±∞, so a NaN is never
-    /// saved and counts toward the patience. EarlyStopping (<c>firstValueSetsBest</c>) takes its first value as the
-    /// best whatever it is, as Keras's does, so a NaN there makes every later epoch count toward the patience. (A NaN
-    /// once left no best, so the next epoch always improved: EarlyStopping never stopped and ReduceLROnPlateau never
-    /// reduced on a NaN loss.)
+    /// comparisons with NaN are false. EarlyStopping (<c>firstValueSetsBest</c>) takes its first value as the best
+    /// whatever it is, as Keras's does, so a NaN there makes every later epoch count toward the patience.
+    /// ModelCheckpoint and ReduceLROnPlateau start from ±∞, as Keras's did before 3.11, so a NaN is never saved and
+    /// counts toward the patience. This is a deliberate difference from Keras 3.11 and later, which lets any first value
+    /// become their best: a NaN first epoch would then be saved as the best model, and no later finite epoch could
+    /// replace it. (A NaN once left no best here, so the next epoch always improved: EarlyStopping never stopped and
+    /// ReduceLROnPlateau never reduced on a NaN loss.)
     /// </summary>
     public bool Improves(float value)
     {

@@ -9,12 +9,13 @@ namespace LogitNet.Layers;
 /// Training passes use the batch's statistics over every axis but the last, mean μ and biased variance σ²:
 /// <c>y = γ·(x − μ)/√(σ² + ε) + β</c>, and move the moving statistics toward them,
 /// <c>moving = moving·momentum + batch·(1 − momentum)</c>, as Keras 3 does (no Bessel correction).
-/// Inference (<c>Predict</c>, <c>Evaluate</c>) uses the moving statistics. Keras's defaults: momentum 0.99,
+/// Inference (<c>Predict</c>, <c>Evaluate</c>) uses the moving statistics, and so does training while the layer is
+/// frozen (<c>Trainable = false</c>), which then leaves them as they are: Keras's rule for fine-tuning on a frozen base. Keras's defaults: momentum 0.99,
 /// ε = 1e-3, γ (<c>scale</c>) and β (<c>center</c>) on, γ starting at 1, β at 0, moving mean 0, moving variance 1.
 /// </para>
 /// <para>
 /// Weights in Keras's order: gamma, beta, moving_mean, moving_variance. The moving statistics are
-/// non-trainable parameters (the optimizer leaves them alone). They are written by training forward passes
+/// the layer's state (<see cref="Parameter.IsState"/>): never trained, whatever <see cref="Layer.Trainable"/> says. They are written by training forward passes
 /// only — training state, like the gradients, of which a model runs one batch at a time — so any number of
 /// inference calls can share the layer; an inference call during training reads them as they are.
 /// Statistics are accumulated in double precision.
@@ -93,10 +94,8 @@ public sealed class BatchNormalization : Layer
         int features = inputShape[^1];
         _gamma = Scale ? AddParameter("gamma", Tensor.Ones(features)) : null;
         _beta = Center ? AddParameter("beta", Tensor.Zeros(features)) : null;
-        _movingMean = AddParameter("moving_mean", Tensor.Zeros(features));
-        _movingVariance = AddParameter("moving_variance", Tensor.Ones(features));
-        _movingMean.Trainable = false;
-        _movingVariance.Trainable = false;
+        _movingMean = AddParameter("moving_mean", Tensor.Zeros(features), trainable: false);
+        _movingVariance = AddParameter("moving_variance", Tensor.Ones(features), trainable: false);
         _shape = inputShape;
         return inputShape;
     }
@@ -109,7 +108,11 @@ public sealed class BatchNormalization : Layer
         Statistics stats = context.State<Statistics>();
         stats.Ensure(features);
         ReadOnlySpan<float> x = input.AsSpan();
-        if (context.Training)
+
+        // A frozen layer normalizes with its moving statistics in training too, and leaves them as they are (Keras's
+        // `training and self.trainable`): what fine-tuning on top of a frozen base expects.
+        stats.BatchStatistics = context.Training && Trainable;
+        if (stats.BatchStatistics)
         {
             Array.Clear(stats.Mean);
             Array.Clear(stats.InverseStd);
@@ -219,9 +222,24 @@ public sealed class BatchNormalization : Layer
             return outputGradient;
         }
 
-        // dx = γ/σ · (dy − Σdy/N − x̂·Σ(dy·x̂)/N), with the batch statistics as functions of x.
         Tensor inputGradient = context.Buffer(InputGradientSlot, _shape);
         Span<float> dx = inputGradient.AsSpan();
+        if (!stats.BatchStatistics)
+        {
+            // The moving statistics are constants: dx = γ/σ · dy.
+            for (int r = 0; r < rows; r++)
+            {
+                for (int j = 0; j < features; j++)
+                {
+                    double gamma = _gamma is null ? 1 : _gamma.Value.AsSpan()[j];
+                    dx[r * features + j] = (float)(gamma * stats.InverseStd[j] * dy[r * features + j]);
+                }
+            }
+
+            return inputGradient;
+        }
+
+        // dx = γ/σ · (dy − Σdy/N − x̂·Σ(dy·x̂)/N), with the batch statistics as functions of x.
         for (int r = 0; r < rows; r++)
         {
             for (int j = 0; j < features; j++)
@@ -239,6 +257,9 @@ public sealed class BatchNormalization : Layer
     /// <summary>One context's statistics of its last pass, per feature.</summary>
     private sealed class Statistics
     {
+        /// <summary>Whether the last forward pass normalized with the batch's statistics (training an unfrozen layer).</summary>
+        public bool BatchStatistics { get; set; }
+
         public double[] Mean { get; private set; } = [];
 
         public double[] InverseStd { get; private set; } = [];

@@ -95,8 +95,9 @@ public abstract class Layer
 
     /// <summary>
     /// Whether training updates this layer's parameters, as Keras's <c>layer.trainable</c>. Setting it
-    /// freezes or unfreezes every parameter of the layer (and those it creates when built later);
-    /// a frozen layer's regularizers add nothing to the loss, as in Keras.
+    /// freezes or unfreezes every weight of the layer (and those it creates when built later), but never its state
+    /// (<see cref="Parameter.IsState"/>: moving statistics stay frozen); a frozen layer's regularizers add nothing to the
+    /// loss, and a frozen <see cref="BatchNormalization"/> normalizes with its moving statistics in training too, as in Keras.
     /// </summary>
     /// <example><c>model.GetLayer("features").Trainable = false;   // fine-tune only the layers above</c></example>
     public bool Trainable
@@ -107,7 +108,11 @@ public abstract class Layer
             _trainable = value;
             foreach (Parameter parameter in _parameters)
             {
-                parameter.Trainable = value;
+                // A layer's state (moving statistics, adapted means) is never trained, whatever the layer's flag says.
+                if (!parameter.IsState)
+                {
+                    parameter.Trainable = value;
+                }
             }
         }
     }
@@ -317,10 +322,13 @@ public abstract class Layer
     /// <summary>Creates a parameter owned by this layer, named <c>layer/name</c>.</summary>
     /// <param name="name">The parameter's short name, such as <c>kernel</c>.</param>
     /// <param name="value">Its initial value.</param>
+    /// <param name="trainable">False for the layer's state rather than a weight (Keras's <c>add_weight(trainable=False)</c>,
+    /// such as moving statistics): it is created frozen and stays frozen when <see cref="Trainable"/> is set
+    /// (<see cref="Parameter.IsState"/>).</param>
     /// <returns>The parameter.</returns>
-    protected Parameter AddParameter(string name, Tensor value)
+    protected Parameter AddParameter(string name, Tensor value, bool trainable = true)
     {
-        var parameter = new Parameter($"{Name}/{name}", value) { Trainable = _trainable };
+        var parameter = new Parameter($"{Name}/{name}", value) { Trainable = trainable && _trainable, IsState = !trainable };
         _parameters.Add(parameter);
         return parameter;
     }

@@ -157,10 +157,8 @@ public sealed class Normalization : Layer
                 nameof(inputShape));
         }
 
-        _mean = AddParameter("mean", _givenMean is null ? Tensor.Zeros(groups) : Tensor.FromArray((float[])_givenMean.Clone(), groups));
-        _variance = AddParameter("variance", _givenVariance is null ? Tensor.Ones(groups) : Tensor.FromArray((float[])_givenVariance.Clone(), groups));
-        _mean.Trainable = false;
-        _variance.Trainable = false;
+        _mean = AddParameter("mean", _givenMean is null ? Tensor.Zeros(groups) : Tensor.FromArray((float[])_givenMean.Clone(), groups), trainable: false);
+        _variance = AddParameter("variance", _givenVariance is null ? Tensor.Ones(groups) : Tensor.FromArray((float[])_givenVariance.Clone(), groups), trainable: false);
         _sampleShape = inputShape;
         return inputShape;
     }

@@ -77,4 +77,61 @@ public class BatchNormalizationTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNormalization(momentum: 1.5f));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNormalization(epsilon: 0f));
     }
+    [Fact]
+    public void Frozen_TrainsWithTheMovingStatistics_AndLeavesThem()
+    {
+        // Keras: `training and self.trainable`. A frozen layer in a training pass normalizes as in inference and
+        // writes nothing (its moving statistics moved before).
+        var bn = new BatchNormalization();
+        bn.Build(4);
+        new[] { 1f, -2f, 0f, 3f }.CopyTo(bn.MovingMean.Value.AsSpan());
+        new[] { 4f, 0.25f, 1f, 2f }.CopyTo(bn.MovingVariance.Value.AsSpan());
+        new[] { 1.5f, -1f, 0.5f, 2f }.CopyTo(bn.Gamma!.Value.AsSpan());
+        bn.Trainable = false;
+        Tensor x = Tensor.RandomNormal([6, 4], 2f, 3f, seed: 4);
+        float[] inference = bn.Forward(x).ToArray();
+        float[] training = bn.Forward(x, training: true).ToArray();
+        Assert.Equal(inference, training);
+        Assert.Equal([1f, -2f, 0f, 3f], bn.MovingMean.Value.ToArray());
+        Assert.Equal([4f, 0.25f, 1f, 2f], bn.MovingVariance.Value.ToArray());
+
+        // Its input gradient is the inference form's, γ/σ·dy: checked against finite differences (the moving statistics
+        // are constants of the pass here, so only the input, gamma and beta are compared).
+        GradientCheckResult result = GradientCheck.Run(bn, x, maxChecksPerTensor: 24);
+        Assert.True(result.InputError < 1e-2, result.ToString());
+        Assert.True(result.ParameterErrors["batch_normalization/gamma"] < 1e-2, result.ToString());
+        Assert.True(result.ParameterErrors["batch_normalization/beta"] < 1e-2, result.ToString());
+    }
+
+    [Fact]
+    public void Frozen_InAModel_KeepsItsStatisticsThroughFit()
+    {
+        Tensor x = Tensor.RandomNormal([32, 3], 1f, 2f, seed: 6);
+        Tensor y = Tensor.FromArray(Enumerable.Range(0, 32).Select(i => (float)(i % 2)).ToArray(), 32);
+        var bn = new BatchNormalization();
+        var model = new Sequential(new Input(3), bn, new Dense(2)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new LogitNet.Losses.SparseCategoricalCrossentropy(fromLogits: true), new LogitNet.Optimizers.Adam(0.01f));
+        bn.Trainable = false;
+        model.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+        Assert.All(bn.MovingMean.Value.ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(bn.MovingVariance.Value.ToArray(), v => Assert.Equal(1f, v));
+        Assert.All(bn.Gamma!.Value.ToArray(), v => Assert.Equal(1f, v));
+    }
+
+    [Fact]
+    public void TogglingTrainable_NeverMakesTheMovingStatisticsTrainable()
+    {
+        // Keras's layer.trainable toggles its trainable variables only; the moving statistics were made non-trainable.
+        var bn = new BatchNormalization();
+        bn.Build(3);
+        bn.Trainable = false;
+        bn.Trainable = true;
+        Assert.Equal([true, true, false, false], bn.Parameters.Select(p => p.Trainable));
+        Assert.Equal([false, false, true, true], bn.Parameters.Select(p => p.IsState));
+
+        var normalization = new Normalization(mean: [1f, 2f], variance: [1f, 4f]);
+        normalization.Build(2);
+        normalization.Trainable = true;
+        Assert.All(normalization.Parameters, p => Assert.False(p.Trainable));
+    }
 }

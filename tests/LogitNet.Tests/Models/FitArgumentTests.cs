@@ -109,4 +109,26 @@ public sealed class FitArgumentTests
         Assert.Equal(expected, model.Evaluate(x, y, batchSize: 4)["loss"], 4);
         Assert.Equal(history["loss"][0], history["val_loss"][0], 4);
     }
+    [Fact]
+    public void ClassWeight_OnOneColumnLabels_RoundsHalfToEven_AsKeras()
+    {
+        // Keras's class_weight_to_sample_weights rounds a one-column label half to even: 0.5 → class 0, 0.7 → 1, 1.5 → 2.
+        // LogitNet took labels ≥ 0.5 as class 1 for the binary losses (0.5 → 1) and truncated others (0.7 → 0).
+        Tensor x = Tensor.RandomNormal([6, 2], 0f, 1f, seed: 3);
+        Tensor y = Tensor.FromArray([0.5f, 0.7f, 0.2f, 1f, 0.5f, 0f], 6, 1);
+        var classWeight = new Dictionary<int, float> { [0] = 2f, [1] = 5f };
+        Tensor expected = Tensor.FromArray([2f, 5f, 2f, 5f, 2f, 2f], 6);
+        var model = new Sequential(new Dense(1)) { Seed = 2, Log = TextWriter.Null };
+        model.Compile(new BinaryCrossentropy(fromLogits: true), new SGD(0f));
+        History history = model.Fit(x, y, epochs: 1, batchSize: 6, shuffle: false, classWeight: classWeight, verbose: 0);
+        Assert.Equal(model.Evaluate(x, y, batchSize: 6, sampleWeight: expected)["loss"], history["loss"][0]);
+
+        Tensor regression = Tensor.FromArray([0.7f, 1.5f, 2.5f, -0.7f, 0.2f, 1f], 6, 1);
+        var byClass = new Dictionary<int, float> { [-1] = 3f, [1] = 4f, [2] = 6f };
+        var mse = new Sequential(new Dense(1)) { Seed = 2, Log = TextWriter.Null };
+        mse.Compile(new MeanSquaredError(), new SGD(0f));
+        history = mse.Fit(x, regression, epochs: 1, batchSize: 6, shuffle: false, classWeight: byClass, verbose: 0);
+        Tensor rounded = Tensor.FromArray([4f, 6f, 6f, 3f, 1f, 4f], 6);   // classes 1, 2, 2, -1, 0, 1
+        Assert.Equal(mse.Evaluate(x, regression, batchSize: 6, sampleWeight: rounded)["loss"], history["loss"][0]);
+    }
 }

@@ -59,6 +59,13 @@ internal static partial class KerasModelBuilder
                     continue;
                 }
 
+                // A layer saved frozen stays frozen (Keras writes `trainable` in every layer's config, and freezing a nested
+                // model freezes its layers); before Build, so its weights are created frozen.
+                if (SavedFrozen(node) || enclosing.Exists(SavedFrozen))
+                {
+                    layer.Trainable = false;
+                }
+
                 model.Add(layer);
                 if (layer.Name != node.Name)
                 {
@@ -76,6 +83,9 @@ internal static partial class KerasModelBuilder
             }
         }
     }
+
+    private static bool SavedFrozen(KerasLayerNode node) =>
+        node.Config.ValueKind == JsonValueKind.Object && Optional(node.Config, "trainable") is { ValueKind: JsonValueKind.False };
 
     private static (Layer?, long, int[], WeightSlot[]) Map(KerasLayerNode node, int[] shape, bool keras2, KerasModelConfig.Where where, List<string> notes)
     {

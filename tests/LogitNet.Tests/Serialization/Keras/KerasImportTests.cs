@@ -235,6 +235,44 @@ public sealed class KerasImportTests : IDisposable
     [Fact]
     public void NestedModel_Keras3_LoadsFromTheNestedLayersGroup() => AssertMatchesReference("nested_keras3.keras");
 
+    [Fact]
+    public void FrozenLayers_StayFrozen_AsSavedAndInsideAFrozenNestedModel()
+    {
+        // Keras writes `trainable` in each layer's config, and freezing a nested model freezes its layers; the import
+        // ignored it, so the next Fit trained a base the user had frozen. Here the nested model `head` is frozen while
+        // its own layers still say trainable, and the outer Dense is frozen by its own flag.
+        string path = Path.Combine(_directory, "frozen.keras");
+        File.Copy(DataPath("nested", "nested_keras3.keras"), path);
+        using (ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            ZipArchiveEntry entry = zip.GetEntry("config.json")!;
+            System.Text.Json.Nodes.JsonNode config;
+            using (Stream stream = entry.Open())
+            {
+                config = System.Text.Json.Nodes.JsonNode.Parse(stream)!;
+            }
+
+            System.Text.Json.Nodes.JsonArray layers = config["config"]!["layers"]!.AsArray();
+            layers.Single(l => (string?)l!["config"]!["name"] == "head")!["config"]!["trainable"] = false;
+            layers.Single(l => (string?)l!["config"]!["name"] == "outer_dense")!["config"]!["trainable"] = false;
+            entry.Delete();
+            using Stream target = zip.CreateEntry("config.json").Open();
+            target.Write(Encoding.UTF8.GetBytes(config.ToJsonString()));
+        }
+
+        Sequential model = Sequential.Load(path);
+        Assert.Equal([false, false, false], model.Layers.Skip(1).Select(l => l.Trainable));
+        Assert.All(model.Parameters, p => Assert.False(p.Trainable));
+
+        // A frozen layer written by LogitNet comes back frozen from its own .keras file too.
+        var written = new Sequential(new Input(3), new Dense(4, name: "base") { Trainable = false }, new Dense(2, name: "top")) { Log = TextWriter.Null };
+        written.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam());
+        string again = Path.Combine(_directory, "written-frozen.keras");
+        written.Save(again);
+        Sequential loaded = Sequential.Load(again);
+        Assert.Equal([false, true], loaded.Layers.Skip(1).Select(l => l.Trainable));
+    }
+
     private static void AssertMatchesReference(string file)
     {
         using JsonDocument reference = JsonDocument.Parse(File.ReadAllBytes(DataPath("nested_reference.json")));
