@@ -235,8 +235,11 @@ internal static partial class KerasWriter
         json.WriteString("class_name", KerasClass(layer));
         json.WriteStartObject("config");
         json.WriteString("name", layer.Name);
-        json.WriteBoolean("trainable", layer.Parameters.Count == 0 || layer.Parameters.Any(p => p.Trainable) || layer is Normalization
-            || layer is BatchNormalization { Gamma: null, Beta: null });
+        // Frozen when its weights are (the state, such as moving statistics, is frozen either way); a layer without
+        // weights says so itself (a frozen BatchNormalization without gamma and beta still trains as in inference).
+        json.WriteBoolean("trainable", layer.Parameters.Any(p => !p.IsState)
+            ? layer.Parameters.Any(p => !p.IsState && p.Trainable)
+            : layer.Trainable);
         DTypePolicy(json);
         switch (layer)
         {

@@ -265,12 +265,15 @@ public sealed class KerasImportTests : IDisposable
         Assert.All(model.Parameters, p => Assert.False(p.Trainable));
 
         // A frozen layer written by LogitNet comes back frozen from its own .keras file too.
-        var written = new Sequential(new Input(3), new Dense(4, name: "base") { Trainable = false }, new Dense(2, name: "top")) { Log = TextWriter.Null };
+        // So does a BatchNormalization without gamma and beta, whose only trainable part is its training mode.
+        var written = new Sequential(
+            new Input(3), new Dense(4, name: "base") { Trainable = false }, new BatchNormalization(center: false, scale: false) { Trainable = false },
+            new Dense(2, name: "top")) { Log = TextWriter.Null };
         written.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam());
         string again = Path.Combine(_directory, "written-frozen.keras");
         written.Save(again);
         Sequential loaded = Sequential.Load(again);
-        Assert.Equal([false, true], loaded.Layers.Skip(1).Select(l => l.Trainable));
+        Assert.Equal([false, false, true], loaded.Layers.Skip(1).Select(l => l.Trainable));
     }
 
     private static void AssertMatchesReference(string file)
