@@ -94,19 +94,23 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
 
     private Dataset ReadCsvDataset(string path)
     {
-
         string column = LabelColumn ?? "-1";
         if (int.TryParse(column, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int index))
         {
-            return Csv.ReadDataset(path, index, hasHeader: CsvShape.HasHeader(path, Delimiter), Delimiter);
+            return CsvDelimiter.Read(path, Delimiter, () => Csv.ReadDataset(path, index, hasHeader: CsvShape.HasHeader(path, Delimiter), Delimiter));
         }
 
         if (!CsvShape.HasHeader(path, Delimiter))
         {
+            if (CsvDelimiter.SeemsWrong(path, Delimiter))
+            {
+                throw CsvDelimiter.OneColumn(path, Delimiter, $"its header was not found to look up --label-column '{column}'");
+            }
+
             throw new UsageException($"--label-column '{column}' names a column, but {path} has no header line; give the column's index instead (0-based, -1 = last)");
         }
 
-        return Csv.ReadDataset(path, column, Delimiter);
+        return CsvDelimiter.Read(path, Delimiter, () => Csv.ReadDataset(path, column, Delimiter));
     }
 
     private static Dataset MakeDataset(Tensor features, Tensor ids, string featuresPath, string labelsPath)
