@@ -44,6 +44,7 @@ internal static class EvaluateCommand
 
         command.SetAction(parse =>
         {
+            SplitOptions.CheckTestFraction(parse.GetValue(testSplit));
             Sequential loaded = ModelFile.Load(parse.GetValue(model)!, InputShapeArgument.Parse(parse.GetValue(inputShape)));
             LossKind kind = LossChoice.KindOf(loaded.Loss);
             var data = new DataSpec(parse.GetValue(dataset)!, parse.GetValue(labels), parse.GetValue(labelColumn), parse.GetValue(testSplit), parse.GetValue(seed),

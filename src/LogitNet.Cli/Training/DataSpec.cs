@@ -22,14 +22,25 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
         switch (Dataset.ToLowerInvariant())
         {
             case "digits":
-                return Datasets.Digits(normalize: true).Split(TestSplit, Seed);
+                return Split(Datasets.Digits(normalize: true));
             case "mnist":
                 return Datasets.Mnist();
             case "blobs":
-                return Datasets.Blobs(count: 2000, seed: Seed).Split(TestSplit, Seed);
+                return Split(Datasets.Blobs(count: 2000, seed: Seed));
             default:
-                return LoadFile().Split(TestSplit, Seed);
+                return Split(LoadFile());
         }
+    }
+
+    /// <summary>What <c>--test-split</c> left for training, for an error about <c>--validation-split</c>; null for MNIST's own split.</summary>
+    public string? TrainingPartNote(int trainSamples, int testSamples) => Dataset.Equals("mnist", StringComparison.OrdinalIgnoreCase)
+        ? null
+        : string.Create(CultureInfo.InvariantCulture, $"what --test-split {TestSplit} left of the {trainSamples + testSamples} samples of {Dataset}");
+
+    private TrainTestSplit Split(Dataset all)
+    {
+        SplitOptions.CheckTestSplit(TestSplit, all.Count, Dataset);
+        return all.Split(TestSplit, Seed);
     }
 
     /// <summary>The samples to evaluate on: the test part of a built-in set (the same split train used), or the whole file.</summary>
