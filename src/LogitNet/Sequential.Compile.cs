@@ -129,6 +129,13 @@ public sealed partial class Sequential
                 // The outputs are probabilities whatever the loss assumes: the metrics threshold them at 0.5.
                 lossSeesLogits = false;
             }
+            else if (fromLogits == false && IsLinear(last))
+            {
+                // The reverse mistake: nothing turns the logits into probabilities, yet the loss and PredictProba take them for some.
+                string squash = lossSquashing == Activation.Sigmoid ? "Activation.Sigmoid" : "Activation.Softmax";
+                model.Log.WriteLine(
+                    $"Warning: layer '{last.Name}' is linear, so its outputs are logits (any real number), but {loss.GetType().Name}(fromLogits: false) takes them for probabilities: the loss misreads them, and PredictProba returns them unchanged, so they are not probabilities (they can be negative or above 1). Fix: compile with fromLogits: true, or give the last layer {squash}.");
+            }
 
             foreach (Metric metric in metrics.Concat(weightedMetrics))
             {
@@ -160,6 +167,20 @@ public sealed partial class Sequential
                 Probabilities = probabilities,
             };
         }
+
+        /// <summary>
+        /// Whether the last layer certainly gives unsquashed values: a layer with an activation, set to linear. Other layers
+        /// (a Reshape or pooling after a softmax, say) pass on whatever they receive, so they are not judged.
+        /// </summary>
+        private static bool IsLinear(Layer last) => last switch
+        {
+            Dense dense => dense.Activation == Activation.Linear,
+            ActivationLayer activation => activation.Activation == Activation.Linear,
+            Conv1D conv => conv.Activation == Activation.Linear,
+            Conv2D conv => conv.Activation == Activation.Linear,
+            DepthwiseConv2D conv => conv.Activation == Activation.Linear,
+            _ => false,
+        };
 
         private static string Describe(Activation activation) => activation == Activation.Softmax ? "a softmax" : "a sigmoid";
 

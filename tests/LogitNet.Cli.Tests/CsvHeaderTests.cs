@@ -56,6 +56,33 @@ public sealed class CsvHeaderTests(TrainedModelFixture trained) : IClassFixture<
         Assert.Contains("line 1", result.Error);
     }
 
+    /// <summary>
+    /// numpy's <c>np.savetxt(..., delimiter=",")</c> writes infinities as <c>inf</c> and <c>-inf</c>: a first row holding
+    /// one is data (it was taken for a header, "inf" being text above a number, and dropped) and its values are read (the
+    /// reader refused them).
+    /// </summary>
+    [Fact]
+    public void Predict_NumpysInfInTheFirstRow_IsReadAsData()
+    {
+        Tensor samples = s_test.Features.Slice(0, 3);
+        string[] rows = Enumerable.Range(0, 3)
+            .Select(i => string.Join(",", samples.AsSpan().Slice(i * 64, 64).ToArray().Select(v => v.ToString("E18", CultureInfo.InvariantCulture))))
+            .ToArray();
+        rows[0] = "inf" + rows[0][rows[0].IndexOf(',', StringComparison.Ordinal)..];
+        rows[1] = rows[1][..rows[1].LastIndexOf(',')] + ",-inf";
+        string file = Write("savetxt.csv", rows);
+        Npy.Write(Path.Combine(trained.Directory, "last.npy"), samples.Slice(2, 1));
+
+        CliResult csv = CliRunner.Run(trained.Directory, "predict", trained.ModelPath, "--input", file, "--output", "savetxt.npy");
+        CliResult npy = CliRunner.Run(trained.Directory, "predict", trained.ModelPath, "--input", "last.npy", "--output", "last-out.npy");
+
+        Assert.True(csv.ExitCode == 0, csv.Error);
+        Assert.True(npy.ExitCode == 0, npy.Error);
+        Tensor fromCsv = Npy.Read(Path.Combine(trained.Directory, "savetxt.npy"));
+        Assert.Equal([3, 10], fromCsv.Shape);
+        Assert.Equal(Npy.Read(Path.Combine(trained.Directory, "last-out.npy")).ToArray(), fromCsv.Slice(2, 1).ToArray());
+    }
+
     [Fact]
     public void Train_HeaderlessCsvWithTextLabels_KeepsItsFirstRow()
     {

@@ -27,6 +27,41 @@ public sealed class ErrorTests : IDisposable
         Assert.DoesNotContain(" at ", lines[0]);
     }
 
+    /// <summary>
+    /// Split fractions that leave a part empty were refused by the library, in its words (validationSplit, testFraction,
+    /// "(Parameter ...)") with exit 1, Fit's only after the model was compiled. They are usage errors naming the option and
+    /// the fractions that work for the data.
+    /// </summary>
+    [Theory]
+    [InlineData("logitnet: --validation-split 0.1 of the 1 training sample (what --test-split 0.999 left of the 1797 samples of digits) leaves none to train on", "train", "--epochs", "1", "--test-split", "0.999")]
+    [InlineData("logitnet: --test-split 0.9999999 of the 1797 samples of digits leaves 0 for training and 1797 for testing; both need at least one: expected a fraction in (0, 0.9994]", "train", "--epochs", "1", "--test-split", "0.9999999")]
+    [InlineData("logitnet: --test-split 0.9999 of the 2000 samples of blobs leaves 0 for training", "train", "--epochs", "1", "--dataset", "blobs", "--layers", "4", "--test-split", "0.9999")]
+    [InlineData("logitnet: --validation-split 0.9999 of the 1437 training samples (what --test-split 0.2 left of the 1797 samples of digits) leaves none to train on; expected 0 (no validation) or a fraction in (0, 0.9993]", "train", "--epochs", "1", "--validation-split", "0.9999")]
+    [InlineData("logitnet: --validation-split 1E-17 of the 1437 training samples", "train", "--epochs", "1", "--validation-split", "1e-17")]
+    [InlineData("logitnet: --test-split 0: expected a fraction in (0, 1)", "evaluate", "missing.logitnet", "--test-split", "0")]
+    [InlineData("logitnet: --test-split 1: expected a fraction in (0, 1)", "evaluate", "missing.logitnet", "--test-split", "1")]
+    public void ImpossibleSplit_IsAUsageErrorNamingTheOptionAndItsRange(string message, params string[] args)
+    {
+        CliResult result = CliRunner.Run(_directory, args);
+
+        Assert.Equal(2, result.ExitCode);
+        string line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith(message, line);
+        Assert.DoesNotContain("Parameter", line);
+        Assert.Equal("", result.Output);   // refused before training: no progress, no model
+    }
+
+    [Fact]
+    public void Evaluate_TestSplitThatLeavesNoTrainingPart_IsAUsageError()
+    {
+        Assert.Equal(0, CliRunner.Run(_directory, "train", "--epochs", "1", "-o", "m.logitnet").ExitCode);
+
+        CliResult result = CliRunner.Run(_directory, "evaluate", "m.logitnet", "--test-split", "0.9999999");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("logitnet: --test-split 0.9999999 of the 1797 samples of digits leaves 0 for training", result.Error);
+    }
+
     [Fact]
     public void DamagedModel_ExitsOneWithTheFileNamed_AndVerboseAddsTheStackTrace()
     {

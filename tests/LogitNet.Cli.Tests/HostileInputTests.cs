@@ -96,6 +96,45 @@ public sealed class HostileInputTests : IDisposable
         Assert.Contains("4 features, 3 classes", right.Output);
     }
 
+    /// <summary>
+    /// A ';' file given to predict without --delimiter was refused in the library's words: "line 1 ... pass delimiter: ';'",
+    /// or, with decimal commas (5,1;3,5), "line 2, column 2: the row has more than 1 fields", exit 1. The CLI names its
+    /// option and what to pass, as a usage error; train says the same of a decimal-comma dataset, and of a ';' dataset
+    /// whose label column is named (it said the file had no header line).
+    /// </summary>
+    [Fact]
+    public void Predict_SemicolonCsvReadWithCommas_SaysWhichDelimiterToPass()
+    {
+        string iris = WriteIris("iris-semicolons.csv", ';', s => $"class{s}");
+        CliResult trained = CliRunner.Run(_directory, "train", "--dataset", iris, "--delimiter", ";", "--layers", "8:relu,3", "--epochs", "1", "-o", "iris.logitnet");
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        string header = "sepal_length;sepal_width;petal_length;petal_width";
+        File.WriteAllLines(Path.Combine(_directory, "points.csv"), [header, "5.1;3.5;1.4;0.2", "6.7;3.0;5.2;2.3"]);
+        File.WriteAllLines(Path.Combine(_directory, "points-comma-decimals.csv"), [header, "5,1;3,5;1,4;0,2", "6,7;3,0;5,2;2,3"]);
+        string decimalCommaIris = WriteIris("iris-comma-decimals.csv", ';', s => $"class{s}");
+        File.WriteAllText(decimalCommaIris, File.ReadAllText(decimalCommaIris).Replace('.', ','));
+
+        foreach (string[] args in new string[][]
+        {
+            ["predict", "iris.logitnet", "--input", "points.csv"],
+            ["predict", "iris.logitnet", "--input", "points-comma-decimals.csv"],
+            ["train", "--dataset", decimalCommaIris, "--layers", "8:relu,3", "--epochs", "1"],
+            ["train", "--dataset", iris, "--label-column", "species", "--layers", "8:relu,3", "--epochs", "1"],
+        })
+        {
+            CliResult wrong = CliRunner.Run(_directory, args);
+            string command = string.Join(' ', args);
+            Assert.True(wrong.ExitCode == 2, $"{command}: {wrong.ExitCode} {wrong.Error}");
+            string line = Assert.Single(Lines(wrong.Error));
+            Assert.Contains("pass --delimiter ';'", line);
+            Assert.DoesNotContain("delimiter: ';'", line);   // the library's parameter
+            Assert.DoesNotContain("line 2", line);
+        }
+
+        CliResult right = CliRunner.Run(_directory, "predict", "iris.logitnet", "--input", "points.csv", "--delimiter", ";");
+        Assert.True(right.ExitCode == 0, right.Error);
+    }
+
     [Fact]
     public void Train_TabSeparatedCsv_SuggestsTab()
     {

@@ -1,3 +1,8 @@
+using LogitNet.Data;
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Optimizers;
+
 namespace LogitNet.Cli.Tests;
 
 /// <summary>The CLI on Keras files: summary, predict and export-onnx take them, and convert moves between formats.</summary>
@@ -122,5 +127,43 @@ public sealed class KerasFileTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(loaded.Predict(x).ToArray(), LogitNet.Data.Npy.Read(Path.Combine(_directory, "p.npy")).ToArray());
+    }
+
+    /// <summary>
+    /// A Keras model that ends in a linear layer but was compiled with a probability loss (from_logits=False): predict
+    /// showed its outputs, negative ones among them, as probabilities without a word, and evaluate failed in the loss's
+    /// words. Both now warn on stderr first that they are not probabilities and why; the results themselves are unchanged.
+    /// The file is written by LogitNet's Keras writer, so the test needs no Python.
+    /// </summary>
+    [Fact]
+    public void PredictAndEvaluate_ALinearOutputCompiledForProbabilities_WarnOnStderr()
+    {
+        Dataset blobs = Datasets.Blobs(count: 40, seed: 3);
+        var model = new Sequential(new Dense(8, Activation.Relu), new Dense(4)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: false), new Adam(), [new LogitNet.Metrics.SparseCategoricalAccuracy()]);
+        model.Build([2]);
+        string keras = Path.Combine(_directory, "linear_probabilities.keras");
+        model.Save(keras);
+        Npy.Write(Path.Combine(_directory, "x.npy"), blobs.Features);
+        Npy.Write(Path.Combine(_directory, "y.npy"), blobs.Labels);
+        float[] outputs = model.PredictProba(blobs.Features).ToArray();
+        Assert.Contains(outputs, value => value < 0);   // what the warning is about
+
+        CliResult predict = CliRunner.Run(_directory, "predict", keras, "--input", "x.npy", "--output", "p.npy");
+        CliResult evaluate = CliRunner.Run(_directory, "evaluate", keras, "--dataset", "x.npy", "--labels", "y.npy");
+
+        // evaluate then fails as before when an output is outside [0, 1] (the loss refuses it, exit 1): the warning says why first.
+        foreach ((CliResult result, string consequence) in new[] { (predict, "the probabilities given here"), (evaluate, "the loss given here") })
+        {
+            string line = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+            Assert.StartsWith($"logitnet: warning: {keras}: the model's outputs are not probabilities", line);
+            Assert.Contains("last layer 'dense_1' is linear", line);
+            Assert.Contains("SparseCategoricalCrossentropy(fromLogits: false)", line);
+            Assert.Contains(consequence, line);
+        }
+
+        Assert.Equal(0, predict.ExitCode);
+        Assert.Single(predict.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(outputs, Npy.Read(Path.Combine(_directory, "p.npy")).ToArray());
     }
 }

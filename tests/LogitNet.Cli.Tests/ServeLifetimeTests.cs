@@ -63,4 +63,22 @@ public sealed class ServeLifetimeTests(TrainedModelFixture trained) : IClassFixt
         Assert.Contains("--port", busy.Error);
         Assert.Single(busy.Error.Trim().Split('\n'));
     }
+
+    /// <summary>
+    /// An address no interface of this machine has (203.0.113.1, kept for documentation, is nobody's) was reported as
+    /// "unexpected SocketException: Cannot assign requested address". Binding fails at once, so this ends quickly (and
+    /// CliRunner stops it after 60 s if it ever listened).
+    /// </summary>
+    [Fact]
+    public void Serve_HostThisMachineLacks_FailsInOneLineNamingIt()
+    {
+        CliResult result = CliRunner.Run(trained.Directory, "serve", trained.ModelPath, "--host", "203.0.113.1", "--port", "0");
+
+        Assert.Equal(1, result.ExitCode);
+        string line = Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.StartsWith("logitnet: --host 203.0.113.1: not an address of this machine", line);
+        Assert.Contains("0.0.0.0", line);
+        Assert.DoesNotContain("SocketException", line);
+        Assert.Equal("", result.Output);
+    }
 }

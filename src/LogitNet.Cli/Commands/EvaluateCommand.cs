@@ -44,7 +44,10 @@ internal static class EvaluateCommand
 
         command.SetAction(parse =>
         {
-            Sequential loaded = ModelFile.Load(parse.GetValue(model)!, InputShapeArgument.Parse(parse.GetValue(inputShape)));
+            SplitOptions.CheckTestFraction(parse.GetValue(testSplit));
+            string modelPath = parse.GetValue(model)!;
+            Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
+            ProbabilityCheck.WarnIfLinearForProbabilities(loaded, modelPath, "the loss given here is computed from them as they are", Console.Error);
             LossKind kind = LossChoice.KindOf(loaded.Loss);
             var data = new DataSpec(parse.GetValue(dataset)!, parse.GetValue(labels), parse.GetValue(labelColumn), parse.GetValue(testSplit), parse.GetValue(seed),
                 CsvDelimiter.Parse(parse.GetValue(delimiter)!));

@@ -75,7 +75,9 @@ internal static class PredictCommand
                 }
             }
 
-            Sequential loaded = ModelFile.Load(parse.GetValue(model)!, InputShapeArgument.Parse(parse.GetValue(inputShape)));
+            string modelPath = parse.GetValue(model)!;
+            Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
+            ProbabilityCheck.WarnIfLinearForProbabilities(loaded, modelPath, "the probabilities given here are those outputs as they are", Console.Error);
             if (!File.Exists(inputPath))
             {
                 throw new FileNotFoundException($"Input file not found: {inputPath}", inputPath);

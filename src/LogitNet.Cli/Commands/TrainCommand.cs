@@ -76,8 +76,8 @@ internal static class TrainCommand
         long seed = parse.GetValue(s_seed);
         if (epochs < 1) throw new UsageException($"--epochs {epochs}: expected at least 1");
         if (batchSize < 1) throw new UsageException($"--batch-size {batchSize}: expected at least 1");
-        if (!(validationSplit >= 0 && validationSplit < 1)) throw new UsageException($"--validation-split {validationSplit}: expected a fraction in [0, 1), e.g. 0.1");
-        if (!(testSplit > 0 && testSplit < 1)) throw new UsageException($"--test-split {testSplit}: expected a fraction in (0, 1), e.g. 0.2");
+        SplitOptions.CheckValidationFraction(validationSplit);
+        SplitOptions.CheckTestFraction(testSplit);
 
         string layerSpec = parse.GetValue(s_layers)!;
         IReadOnlyList<Layer> layers = LayerSpec.Parse(layerSpec);
@@ -119,6 +119,7 @@ internal static class TrainCommand
 
         var clock = Stopwatch.StartNew();
         (Dataset train, Dataset test) = data.LoadSplit();
+        SplitOptions.CheckValidationSplit(validationSplit, train.Count, data.TrainingPartNote(train.Count, test.Count));
         if (!data.IsBuiltIn)
         {
             LabelHints.CheckNumberedFromOne(train, test, kind == LossKind.Binary ? 2 : output.Units, layerSpec, Console.Out);

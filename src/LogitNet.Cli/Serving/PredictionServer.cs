@@ -1,5 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -64,11 +66,42 @@ internal sealed class PredictionServer
             throw new CliFailureException(
                 $"port {port} on {address} is already in use (another server, or another 'logitnet serve'); stop it, or choose another port with --port (--port 0 picks a free one)", e);
         }
+        catch (Exception e) when ((e as SocketException ?? e.InnerException as SocketException) is { } socket)
+        {
+            // Kestrel's bind fails with the socket's own error: "Cannot assign requested address" and a stack trace.
+            ((IAsyncDisposable)app).DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw socket.SocketErrorCode == SocketError.AddressNotAvailable
+                ? new CliFailureException(
+                    $"--host {address}: not an address of this machine, so the server cannot listen on it; pass 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of this machine's addresses{OwnAddresses(address.AddressFamily)}", e)
+                : new CliFailureException($"cannot listen on {address} port {port} (--host, --port): {socket.Message}", e);
+        }
 
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         started(url);
         app.WaitForShutdownAsync().GetAwaiter().GetResult();
         ((IAsyncDisposable)app).DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>This machine's addresses of <paramref name="family"/> (at most 6), as " (a, b, ...)", or "" when none can be listed.</summary>
+    private static string OwnAddresses(AddressFamily family)
+    {
+        try
+        {
+            string[] addresses = NetworkInterface.GetAllNetworkInterfaces()
+                .Where(nic => nic.OperationalStatus == OperationalStatus.Up)
+                .SelectMany(nic => nic.GetIPProperties().UnicastAddresses)
+                .Select(unicast => unicast.Address)
+                .Where(a => a.AddressFamily == family && !a.IsIPv6LinkLocal)
+                .Select(a => a.ToString())
+                .Distinct()
+                .Take(6)
+                .ToArray();
+            return addresses.Length == 0 ? "" : $" ({string.Join(", ", addresses)})";
+        }
+        catch (NetworkInformationException)
+        {
+            return "";
+        }
     }
 
     private async Task HandleAsync(HttpContext context)

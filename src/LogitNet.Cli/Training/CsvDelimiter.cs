@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LogitNet.Data;
 
 namespace LogitNet.Cli.Training;
 
@@ -35,15 +36,7 @@ internal static class CsvDelimiter
     /// </summary>
     public static char? Guess(string path, char current)
     {
-        string? first;
-        using (var reader = new StreamReader(path))
-        {
-            // One line, at most 64 KB of it: the guess must not read a huge file.
-            var buffer = new char[1 << 16];
-            int length = reader.ReadBlock(buffer, 0, buffer.Length);
-            first = new string(buffer, 0, length).Split('\n').Select(line => line.Trim('\r')).FirstOrDefault(line => line.Trim().Length > 0);
-        }
-
+        string? first = FirstLine(path);
         if (first is null)
         {
             return null;
@@ -64,11 +57,44 @@ internal static class CsvDelimiter
     }
 
     /// <summary>The error for a file read as a single column: which delimiter its lines seem to use.</summary>
-    public static UsageException OneColumn(string path, char current, string consequence)
+    public static UsageException OneColumn(string path, char current, string consequence, Exception? innerException = null)
     {
         string advice = Guess(path, current) is char guess
             ? $"its lines contain {Spell(guess)}: pass --delimiter {Spell(guess)}"
             : "check the file's field separator and pass it with --delimiter";
-        return new UsageException($"{path} was read as one column with {Spell(current)} as the delimiter, so {consequence}; {advice}");
+        return new UsageException($"{path} was read as one column with {Spell(current)} as the delimiter, so {consequence}; {advice}", innerException);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="read"/>, a read of the CSV <paramref name="path"/> with <paramref name="current"/> as the
+    /// delimiter. When the library refuses the file and its first line holds no <paramref name="current"/> but another
+    /// common delimiter, the file was read with the wrong one: the error names --delimiter and what to pass (exit 2),
+    /// where the library's own names line 2 (decimal commas, 5,1;3,5, split into fields there) or its parameter
+    /// (<c>delimiter: ';'</c>), which a command line does not have.
+    /// </summary>
+    public static T Read<T>(string path, char current, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (DataFormatException e) when (SeemsWrong(path, current))
+        {
+            throw OneColumn(path, current, "its rows could not be read as numbers", e);
+        }
+    }
+
+    /// <summary>Whether the first line of <paramref name="path"/> holds no <paramref name="current"/> but another common delimiter.</summary>
+    public static bool SeemsWrong(string path, char current) =>
+        FirstLine(path) is string first && !first.Contains(current) && Guess(path, current) is not null;
+
+    /// <summary>The first non-blank line of <paramref name="path"/> (within its first 64 KB), or null.</summary>
+    private static string? FirstLine(string path)
+    {
+        using var reader = new StreamReader(path);
+        // One line, at most 64 KB of it: the guess must not read a huge file.
+        var buffer = new char[1 << 16];
+        int length = reader.ReadBlock(buffer, 0, buffer.Length);
+        return new string(buffer, 0, length).Split('\n').Select(line => line.Trim('\r')).FirstOrDefault(line => line.Trim().Length > 0);
     }
 }

@@ -60,5 +60,20 @@ internal static class CsvShape
     private static Kind KindOf(string field) =>
         field.Length == 0 || field is "NA" or "N/A" or "na" or "n/a" or "NaN" or "nan" or "null" or "NULL" or "None" or "?" or "-"
             ? Kind.Missing
-            : double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? Kind.Number : Kind.Text;
+            : IsNumber(field) ? Kind.Number : Kind.Text;
+
+    /// <summary>
+    /// A number as <c>Csv</c> reads it: invariant-culture numbers (with <c>Infinity</c>), and numpy's <c>inf</c>, <c>+inf</c>,
+    /// <c>-inf</c> in any case, which <c>np.savetxt</c> writes; so a first row holding <c>inf</c> is data, not a header.
+    /// </summary>
+    private static bool IsNumber(string field)
+    {
+        if (double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            return true;
+        }
+
+        string unsigned = field is ['+' or '-', .. var rest] ? rest : field;
+        return unsigned.Equals("inf", StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -105,7 +105,7 @@ internal static class DataFile
     /// </summary>
     public static Tensor ReadFeatures(string path, FileKind kind, char delimiter = ',') => kind switch
     {
-        FileKind.Csv => Csv.Read(path, hasHeader: CsvShape.HasHeader(path, delimiter), delimiter),
+        FileKind.Csv => CsvDelimiter.Read(path, delimiter, () => Csv.Read(path, hasHeader: CsvShape.HasHeader(path, delimiter), delimiter)),
         FileKind.Npy => Npy.Read(path),
         FileKind.Idx => Idx.ReadFeatures(path, NormalizeIdx),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Expected a known data file format."),

@@ -22,14 +22,25 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
         switch (Dataset.ToLowerInvariant())
         {
             case "digits":
-                return Datasets.Digits(normalize: true).Split(TestSplit, Seed);
+                return Split(Datasets.Digits(normalize: true));
             case "mnist":
                 return Datasets.Mnist();
             case "blobs":
-                return Datasets.Blobs(count: 2000, seed: Seed).Split(TestSplit, Seed);
+                return Split(Datasets.Blobs(count: 2000, seed: Seed));
             default:
-                return LoadFile().Split(TestSplit, Seed);
+                return Split(LoadFile());
         }
+    }
+
+    /// <summary>What <c>--test-split</c> left for training, for an error about <c>--validation-split</c>; null for MNIST's own split.</summary>
+    public string? TrainingPartNote(int trainSamples, int testSamples) => Dataset.Equals("mnist", StringComparison.OrdinalIgnoreCase)
+        ? null
+        : string.Create(CultureInfo.InvariantCulture, $"what --test-split {TestSplit} left of the {trainSamples + testSamples} samples of {Dataset}");
+
+    private TrainTestSplit Split(Dataset all)
+    {
+        SplitOptions.CheckTestSplit(TestSplit, all.Count, Dataset);
+        return all.Split(TestSplit, Seed);
     }
 
     /// <summary>The samples to evaluate on: the test part of a built-in set (the same split train used), or the whole file.</summary>
@@ -94,19 +105,23 @@ internal sealed record DataSpec(string Dataset, string? Labels, string? LabelCol
 
     private Dataset ReadCsvDataset(string path)
     {
-
         string column = LabelColumn ?? "-1";
         if (int.TryParse(column, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int index))
         {
-            return Csv.ReadDataset(path, index, hasHeader: CsvShape.HasHeader(path, Delimiter), Delimiter);
+            return CsvDelimiter.Read(path, Delimiter, () => Csv.ReadDataset(path, index, hasHeader: CsvShape.HasHeader(path, Delimiter), Delimiter));
         }
 
         if (!CsvShape.HasHeader(path, Delimiter))
         {
+            if (CsvDelimiter.SeemsWrong(path, Delimiter))
+            {
+                throw CsvDelimiter.OneColumn(path, Delimiter, $"its header was not found to look up --label-column '{column}'");
+            }
+
             throw new UsageException($"--label-column '{column}' names a column, but {path} has no header line; give the column's index instead (0-based, -1 = last)");
         }
 
-        return Csv.ReadDataset(path, column, Delimiter);
+        return CsvDelimiter.Read(path, Delimiter, () => Csv.ReadDataset(path, column, Delimiter));
     }
 
     private static Dataset MakeDataset(Tensor features, Tensor ids, string featuresPath, string labelsPath)

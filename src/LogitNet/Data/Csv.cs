@@ -10,10 +10,11 @@ namespace LogitNet.Data;
 /// <remarks>
 /// <para>
 /// Numbers are read in the invariant culture (<c>-1.5e3</c>, <c>.</c> as the decimal point,
-/// <c>NaN</c> and <c>Infinity</c> accepted) whatever the machine's locale. Fields may be quoted
-/// (RFC 4180: <c>"..."</c>, <c>""</c> for a quote inside). Line ends may be \n, \r\n or \r; blank
-/// lines are skipped; a UTF-8 byte-order mark is ignored. Missing values are not imputed: an empty
-/// field is an error, as is a row with a different number of fields than the first.
+/// <c>NaN</c> and <c>Infinity</c> accepted, and numpy's <c>nan</c>, <c>inf</c> and <c>-inf</c>, in any
+/// case) whatever the machine's locale. Fields may be quoted (RFC 4180: <c>"..."</c>, <c>""</c> for a
+/// quote inside). Line ends may be \n, \r\n or \r; blank lines are skipped; a UTF-8 byte-order mark
+/// is ignored. Missing values are not imputed: an empty field is an error, as is a row with a different
+/// number of fields than the first.
 /// </para>
 /// <para>
 /// Errors are <see cref="DataFormatException"/>s naming the file, the line and the column.
@@ -277,7 +278,7 @@ public static class Csv
                     continue;
                 }
 
-                if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float value))
+                if (!TryParseNumber(field, out float value))
                 {
                     throw tokens.Error(BadNumber(field, rows == 0 && !hasHeader, delimiter), tokens.RecordLine, i + 1);
                 }
@@ -294,6 +295,35 @@ public static class Csv
         }
 
         return new Table(rows, columns, values, labels);
+    }
+
+    /// <summary>
+    /// A field as a number: what <see cref="float.TryParse(ReadOnlySpan{char}, NumberStyles, IFormatProvider?, out float)"/>
+    /// reads in the invariant culture (which takes <c>NaN</c> and <c>Infinity</c> in any case), and also <c>inf</c>,
+    /// <c>+inf</c> and <c>-inf</c> in any case: numpy's <c>np.savetxt</c> writes infinities so (and NaN as <c>nan</c>, already read).
+    /// </summary>
+    internal static bool TryParseNumber(ReadOnlySpan<char> field, out float value)
+    {
+        if (float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return true;
+        }
+
+        // Only the exact spellings (surrounding white space allowed, as for any number): nothing looser.
+        ReadOnlySpan<char> text = field.Trim();
+        bool negative = text.StartsWith('-');
+        if (negative || text.StartsWith('+'))
+        {
+            text = text[1..];
+        }
+
+        if (text.Equals("inf", StringComparison.OrdinalIgnoreCase))
+        {
+            value = negative ? float.NegativeInfinity : float.PositiveInfinity;
+            return true;
+        }
+
+        return false;
     }
 
     private static string BadNumber(ReadOnlySpan<char> field, bool firstRow, char delimiter)

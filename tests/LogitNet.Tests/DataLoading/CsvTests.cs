@@ -32,6 +32,29 @@ public class CsvTests
         Assert.Equal(float.NegativeInfinity, values[2]);
     }
 
+    /// <summary>numpy's <c>np.savetxt</c> writes infinities as <c>inf</c> and <c>-inf</c> (and NaN as <c>nan</c>), in any case.</summary>
+    [Fact]
+    public void Read_NumpysInfAndNan_AreRead()
+    {
+        float[] values = Read("inf,-inf,+inf,nan\nINF,-Inf, +iNf ,NAN\n").ToArray();
+        Assert.Equal([float.PositiveInfinity, float.NegativeInfinity, float.PositiveInfinity], values[..3]);
+        Assert.Equal([float.PositiveInfinity, float.NegativeInfinity, float.PositiveInfinity], values[4..7]);
+        Assert.True(float.IsNaN(values[3]) && float.IsNaN(values[7]));
+    }
+
+    [Theory]
+    [InlineData("infin")]
+    [InlineData("in")]
+    [InlineData("--inf")]
+    [InlineData("inf1")]
+    [InlineData("1inf")]
+    [InlineData("i nf")]
+    public void Read_NearMissesOfInf_AreRefused(string field)
+    {
+        var e = Assert.Throws<DataFormatException>(() => Read($"1,{field}\n"));
+        Assert.Equal(2, e.Column);
+    }
+
     [Fact]
     public void Read_BadNumber_NamesFileLineAndColumn()
     {

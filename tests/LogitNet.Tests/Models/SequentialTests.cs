@@ -134,6 +134,38 @@ public class SequentialTests
         }
     }
 
+    /// <summary>
+    /// The reverse mistake: a linear last layer gives logits, a loss compiled with fromLogits: false takes them for
+    /// probabilities, and PredictProba returns them as they are (negative "probabilities"). It was silent.
+    /// </summary>
+    [Theory]
+    [InlineData(false, "Activation.Softmax")]
+    [InlineData(true, "Activation.Sigmoid")]
+    public void LinearOutput_WithProbabilityLoss_WarnsThatTheOutputsAreNotProbabilities(bool binary, string fix)
+    {
+        var log = new StringWriter();
+        var model = new Sequential(new Dense(16, Activation.Relu), new Dense(binary ? 1 : 4)) { Log = log };
+        model.Compile(binary ? new BinaryCrossentropy(fromLogits: false) : new SparseCategoricalCrossentropy(fromLogits: false), new Adam());
+        string text = log.ToString();
+        Assert.StartsWith("Warning: layer '", text);
+        Assert.Contains("is linear", text);
+        Assert.Contains("not probabilities", text);
+        Assert.Contains("fromLogits: true", text);
+        Assert.Contains(fix, text);
+    }
+
+    [Theory]
+    [InlineData(Activation.Linear, true)]
+    [InlineData(Activation.Softmax, false)]
+    public void MatchingOutputAndLoss_DoNotWarn(Activation output, bool fromLogits)
+    {
+        var log = new StringWriter();
+        Sequential model = SmallModel(output);
+        model.Log = log;
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits), new Adam());
+        Assert.DoesNotContain("Warning", log.ToString());
+    }
+
     [Fact]
     public void SoftmaxOutput_WithLogitsLoss_WarnsOfDoubleSquashing()
     {
