@@ -531,6 +531,15 @@ internal static partial class ModelConfig
                 json.WriteNumber("epsilon", rms.Epsilon);
                 json.WriteBoolean("centered", rms.Centered);
                 break;
+            case Adamax adamax:
+                json.WriteNumber("beta_1", adamax.Beta1);
+                json.WriteNumber("beta_2", adamax.Beta2);
+                json.WriteNumber("epsilon", adamax.Epsilon);
+                break;
+            case Adadelta adadelta:
+                json.WriteNumber("rho", adadelta.Rho);
+                json.WriteNumber("epsilon", adadelta.Epsilon);
+                break;
             default:
                 throw new NotSupportedException($"Save cannot describe the optimizer {optimizer.GetType().Name}.");
         }
@@ -608,6 +617,12 @@ internal static partial class ModelConfig
                 nameof(RMSprop) => schedule is null
                     ? new RMSprop(rate, c.Float("rho"), c.Float("momentum"), c.Float("epsilon"), c.Bool("centered")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
                     : new RMSprop(schedule, c.Float("rho"), c.Float("momentum"), c.Float("epsilon"), c.Bool("centered")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                nameof(Adamax) => schedule is null
+                    ? new Adamax(rate, c.Float("beta_1"), c.Float("beta_2"), c.Float("epsilon")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new Adamax(schedule, c.Float("beta_1"), c.Float("beta_2"), c.Float("epsilon")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                nameof(Adadelta) => schedule is null
+                    ? new Adadelta(rate, c.Float("rho"), c.Float("epsilon")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new Adadelta(schedule, c.Float("rho"), c.Float("epsilon")) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
                 _ => throw optimizer.Error($"Unknown optimizer class '{className}'."),
             };
         }

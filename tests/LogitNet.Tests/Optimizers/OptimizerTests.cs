@@ -33,6 +33,25 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void Adamax_And_Adadelta_FirstStep_MatchKerasByHand()
+    {
+        // Adamax's first step: m = 0.1·g, u = |g|, w −= lr·0.1·g / (0.1·(|g| + ε)) ≈ lr·sign(g).
+        Parameter w = KerasParameter();
+        new Adamax(learningRate: 0.5f).Apply([w]);
+        float[] expected = [0.5f, 1.5f, 2.5f, 3.5f];
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(expected[i], w.Value[i], 1e-5f);
+        }
+
+        // Adadelta's first step: E[g²] = (1 − ρ)g², Δ = −√ε·g / √((1 − ρ)g² + ε): tiny, as Keras's is with lr 0.001.
+        var single = new Parameter("w", Tensor.FromArray([1f], 1));
+        single.Gradient[0] = 2f;
+        new Adadelta(learningRate: 1f).Apply([single]);
+        Assert.Equal(1 - Math.Sqrt(1e-7) * 2 / Math.Sqrt(0.05 * 4 + 1e-7), single.Value[0], 1e-7);
+    }
+
+    [Fact]
     public void RMSprop_SingleStep_MatchesDocumentedExample()
     {
         var w = new Parameter("w", Tensor.FromArray([1f], 1));
@@ -42,7 +61,7 @@ public class OptimizerTests
     }
 
     public static TheoryData<string> AllOptimizers() =>
-        ["sgd", "sgd-momentum", "sgd-nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered-momentum"];
+        ["sgd", "sgd-momentum", "sgd-nesterov", "adam", "adamw", "rmsprop", "rmsprop-centered-momentum", "adamax", "adadelta"];
 
     // The update rules written out in double precision, step by step, as published (Keras 3's
     // optimizers): the float kernels, vectorised with a scalar tail, must follow them to float accuracy.
@@ -264,6 +283,8 @@ public class OptimizerTests
         "rmsprop" => new RMSprop(0.01f),
         "rmsprop-momentum" => new RMSprop(0.01f, rho: 0.9f, momentum: 0.9f),
         "rmsprop-centered-momentum" => new RMSprop(0.01f, rho: 0.8f, momentum: 0.5f, centered: true),
+        "adamax" => new Adamax(0.01f),
+        "adadelta" => new Adadelta(1f, rho: 0.9f),
         _ => throw new ArgumentException(name),
     };
 
@@ -304,6 +325,19 @@ public class OptimizerTests
                 s2 = 0.8 * s2 + 0.2 * g;
                 s3 = 0.5 * s3 + 0.01 * g / Math.Sqrt(s1 - s2 * s2 + 1e-7);
                 w -= s3;
+                break;
+            case "adamax":
+                // Keras 3's adamax.py: m += (g − m)(1 − β1), u = max(β2·u, |g|), w −= lr·m / ((1 − β1ᵗ)(u + ε)).
+                s1 += (g - s1) * 0.1;
+                s2 = Math.Max(0.999 * s2, Math.Abs(g));
+                w -= 0.01 * s1 / ((1 - Math.Pow(0.9, t)) * (s2 + 1e-7));
+                break;
+            case "adadelta":
+                // Keras 3's adadelta.py: E[g²] ← ρE[g²] + (1 − ρ)g², Δ = −√(E[Δ²] + ε)·g / √(E[g²] + ε), E[Δ²] ← ρE[Δ²] + (1 − ρ)Δ², w += lr·Δ.
+                s1 = 0.9 * s1 + 0.1 * g * g;
+                double delta = -Math.Sqrt(s2 + 1e-7) * g / Math.Sqrt(s1 + 1e-7);
+                s2 = 0.9 * s2 + 0.1 * delta * delta;
+                w += delta;
                 break;
         }
     }

@@ -26,6 +26,7 @@ public sealed class TrainingStateTests : IDisposable
     [
         "sgd", "sgd-momentum", "sgd-nesterov", "adam", "adamw", "rmsprop", "rmsprop-momentum-centered",
         "adam-exponential-decay-clipnorm", "sgd-momentum-cosine-decay-global-clipnorm", "rmsprop-staircase-decay",
+        "adamax", "adadelta-cosine-decay",
     ];
 
     private static Optimizer Create(string name) => name switch
@@ -40,6 +41,8 @@ public sealed class TrainingStateTests : IDisposable
         "adam-exponential-decay-clipnorm" => new Adam(new ExponentialDecay(0.02f, decaySteps: 4, decayRate: 0.7f)) { ClipNorm = 0.5f },
         "sgd-momentum-cosine-decay-global-clipnorm" => new SGD(new CosineDecay(0.1f, decaySteps: 20, alpha: 0.1f), momentum: 0.9f) { GlobalClipNorm = 1f },
         "rmsprop-staircase-decay" => new RMSprop(new ExponentialDecay(0.01f, decaySteps: 3, decayRate: 0.5f, staircase: true)),
+        "adamax" => new Adamax(0.01f, beta1: 0.8f) { ClipNorm = 1f },
+        "adadelta-cosine-decay" => new Adadelta(new CosineDecay(1f, decaySteps: 20), rho: 0.9f),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown optimizer case."),
     };
 

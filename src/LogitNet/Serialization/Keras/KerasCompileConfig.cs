@@ -201,9 +201,9 @@ internal static class KerasCompileConfig
         float? globalClipNorm = KerasModelBuilder.Optional(config, "global_clipnorm") is not null ? Float(config, "global_clipnorm", 0f) : null;
         float beta1 = Float(config, "beta_1", 0.9f), beta2 = Float(config, "beta_2", 0.999f), epsilon = Float(config, "epsilon", 1e-7f);
         // Keras runs its decay step, variable - variable * wd * lr, whenever weight_decay is a number, 0 included:
-        // that is LogitNet's AdamW. SGD and RMSprop have no decay step here.
+        // that is LogitNet's AdamW. SGD, RMSprop, Adamax and Adadelta have no decay step here.
         float? weightDecay = KerasModelBuilder.Optional(config, "weight_decay") is not null ? Float(config, "weight_decay", 0f) : null;
-        if (weightDecay is float decay && name is "SGD" or "sgd" or "RMSprop" or "rmsprop")
+        if (weightDecay is float decay && name is "SGD" or "sgd" or "RMSprop" or "rmsprop" or "Adamax" or "adamax" or "Adadelta" or "adadelta")
         {
             notes.Add($"The optimizer {name} has weight_decay {decay.ToString("R", CultureInfo.InvariantCulture)}, which LogitNet's {name} does not have (its Adam does, as AdamW).");
             return null;
@@ -223,11 +223,17 @@ internal static class KerasCompileConfig
                 "RMSprop" or "rmsprop" => schedule is null
                     ? new RMSprop(learningRate, Float(config, "rho", 0.9f), Float(config, "momentum", 0f), epsilon, Bool(config, "centered", false)) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
                     : new RMSprop(schedule, Float(config, "rho", 0.9f), Float(config, "momentum", 0f), epsilon, Bool(config, "centered", false)) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                "Adamax" or "adamax" => schedule is null
+                    ? new Adamax(learningRate, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new Adamax(schedule, beta1, beta2, epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
+                "Adadelta" or "adadelta" => schedule is null
+                    ? new Adadelta(learningRate, Float(config, "rho", 0.95f), epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm }
+                    : new Adadelta(schedule, Float(config, "rho", 0.95f), epsilon) { ClipNorm = clipNorm, GlobalClipNorm = globalClipNorm },
                 _ => null!,
             };
             if (optimizer is null)
             {
-                notes.Add($"The optimizer '{name}' is not one LogitNet has (it has SGD, Adam, AdamW and RMSprop).");
+                notes.Add($"The optimizer '{name}' is not one LogitNet has (it has SGD, Adam, AdamW, RMSprop, Adamax and Adadelta).");
                 return null;
             }
 

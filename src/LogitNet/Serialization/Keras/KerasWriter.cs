@@ -469,8 +469,19 @@ internal static partial class KerasWriter
                 j.WriteNumber("epsilon", r.Epsilon);
                 j.WriteBoolean("centered", r.Centered);
             }),
+            Adamax x => ("Adamax", j =>
+            {
+                j.WriteNumber("beta_1", x.Beta1);
+                j.WriteNumber("beta_2", x.Beta2);
+                j.WriteNumber("epsilon", x.Epsilon);
+            }),
+            Adadelta d => ("Adadelta", j =>
+            {
+                j.WriteNumber("rho", d.Rho);
+                j.WriteNumber("epsilon", d.Epsilon);
+            }),
             _ => throw new NotSupportedException(
-                $"The model's optimizer is a {optimizer.GetType().Name}, which LogitNet does not write to a .keras file (it writes SGD, Adam, AdamW and RMSprop)."),
+                $"The model's optimizer is a {optimizer.GetType().Name}, which LogitNet does not write to a .keras file (it writes SGD, Adam, AdamW, RMSprop, Adamax and Adadelta)."),
         };
         Action<Utf8JsonWriter> rate = optimizer.Schedule switch
         {

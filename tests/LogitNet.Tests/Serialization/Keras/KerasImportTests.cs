@@ -65,11 +65,13 @@ public sealed class KerasImportTests : IDisposable
     [InlineData("027", typeof(BinaryCrossentropy), typeof(Adam), 0.01f, typeof(BinaryAccuracy))]   // Keras 3.11 .keras compile_config
     [InlineData("096", typeof(SparseCategoricalCrossentropy), typeof(Adam), 0.001f, typeof(SparseCategoricalAccuracy))]  // loss as a serialized function
     [InlineData("024", typeof(BinaryCrossentropy), typeof(RMSprop), 0.0007868705f, null)]   // Keras 3.13, RMSprop
+    [InlineData("100", typeof(CategoricalCrossentropy), typeof(Adadelta), 0.001f, typeof(CategoricalAccuracy))]   // Adadelta (loaded uncompiled before)
+    [InlineData("101", typeof(CategoricalCrossentropy), typeof(Adamax), 0.001f, typeof(CategoricalAccuracy))]     // tf.keras 2.15 "Custom>Adamax"
     public void Load_CompilesAsTheFileSays(string number, Type loss, Type optimizer, float learningRate, Type? metric)
     {
         Sequential model = Sequential.Load(KerasCorpus.Numbered(number));
         Assert.IsType(loss, model.Loss);
-        Assert.False(model.Loss switch { BinaryCrossentropy b => b.FromLogits, SparseCategoricalCrossentropy s => s.FromLogits, _ => true });
+        Assert.False(model.Loss switch { BinaryCrossentropy b => b.FromLogits, SparseCategoricalCrossentropy s => s.FromLogits, CategoricalCrossentropy c => c.FromLogits, _ => true });
         Assert.IsType(optimizer, model.Optimizer);
         Assert.Equal(learningRate, model.Optimizer!.LearningRate, 1e-7f);
         if (metric is not null)

@@ -179,6 +179,32 @@ public sealed class KerasWriterTests : IDisposable
         Assert.Equal(model.Optimizer?.LearningRate, loaded.Optimizer?.LearningRate);
     }
 
+    [Theory]
+    [InlineData("adamax")]
+    [InlineData("adadelta")]
+    public void AdamaxAndAdadelta_RoundTripThroughKerasFiles(string name)
+    {
+        var model = new Sequential(new Input(3), new Dense(2)) { Seed = 3, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), name == "adamax"
+            ? new Adamax(0.002f, beta1: 0.8f, beta2: 0.99f, epsilon: 1e-6f)
+            : new Adadelta(0.5f, rho: 0.9f, epsilon: 1e-6f) { ClipNorm = 2f });
+        string path = Path.Combine(_directory, name + ".keras");
+        model.Save(path);
+        Sequential loaded = Sequential.Load(path);
+        switch (loaded.Optimizer)
+        {
+            case Adamax x:
+                Assert.Equal((0.002f, 0.8f, 0.99f, 1e-6f), (x.LearningRate, x.Beta1, x.Beta2, x.Epsilon));
+                break;
+            case Adadelta d:
+                Assert.Equal((0.5f, 0.9f, 1e-6f, (float?)2f), (d.LearningRate, d.Rho, d.Epsilon, d.ClipNorm));
+                break;
+            default:
+                Assert.Fail($"Loaded {loaded.Optimizer?.GetType().Name ?? "no optimizer"}: {string.Join(" ", loaded.LoadNotes)}");
+                break;
+        }
+    }
+
     [Fact]
     public void SavedKeras_HasKeras3sLayout()
     {
