@@ -32,9 +32,13 @@ public sealed class Accuracy : Metric
 {
     private MeanMetric? _resolved;
 
-    /// <summary>Creates the metric, named <c>accuracy</c>.</summary>
-    public Accuracy()
-        : base("accuracy")
+    /// <summary>The name the metric has unless given another.</summary>
+    internal const string DefaultName = "accuracy";
+
+    /// <summary>Creates the metric.</summary>
+    /// <param name="name">The key of its value in the logs (Keras's <c>accuracy</c>; a Keras 2 file may say <c>acc</c>).</param>
+    public Accuracy(string name = DefaultName)
+        : base(name)
     {
     }
 

@@ -18,15 +18,19 @@ namespace LogitNet.Metrics;
 /// </example>
 public sealed class BinaryAccuracy : MeanMetric
 {
+    /// <summary>The name the metric has unless given another.</summary>
+    internal const string DefaultName = "binary_accuracy";
+
     private double _logitThreshold;
     private bool _fromLogits;
 
-    /// <summary>Creates the metric, named <c>binary_accuracy</c>.</summary>
+    /// <summary>Creates the metric.</summary>
     /// <param name="threshold">The probability above which a prediction is positive, in (0, 1).</param>
     /// <param name="fromLogits">Whether predictions are logits rather than probabilities.</param>
+    /// <param name="name">The key of its value in the logs (Keras's default, <c>binary_accuracy</c>).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="threshold"/> is not strictly between 0 and 1.</exception>
-    public BinaryAccuracy(float threshold = 0.5f, bool fromLogits = false)
-        : base("binary_accuracy")
+    public BinaryAccuracy(float threshold = 0.5f, bool fromLogits = false, string name = DefaultName)
+        : base(name)
     {
         if (!(threshold > 0 && threshold < 1))
         {

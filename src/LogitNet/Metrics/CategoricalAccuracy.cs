@@ -8,9 +8,13 @@ namespace LogitNet.Metrics;
 /// <example>Targets [[0, 0, 1], [0, 1, 0]] against outputs [[0.1, 0.6, 0.3], [0.05, 0.95, 0]] give 0.5.</example>
 public sealed class CategoricalAccuracy : MeanMetric
 {
-    /// <summary>Creates the metric, named <c>categorical_accuracy</c>.</summary>
-    public CategoricalAccuracy()
-        : base("categorical_accuracy")
+    /// <summary>The name the metric has unless given another.</summary>
+    internal const string DefaultName = "categorical_accuracy";
+
+    /// <summary>Creates the metric.</summary>
+    /// <param name="name">The key of its value in the logs (Keras's default, <c>categorical_accuracy</c>).</param>
+    public CategoricalAccuracy(string name = DefaultName)
+        : base(name)
     {
     }
 

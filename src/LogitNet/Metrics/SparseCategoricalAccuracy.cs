@@ -10,9 +10,13 @@ namespace LogitNet.Metrics;
 /// </example>
 public sealed class SparseCategoricalAccuracy : MeanMetric
 {
-    /// <summary>Creates the metric, named <c>sparse_categorical_accuracy</c>.</summary>
-    public SparseCategoricalAccuracy()
-        : base("sparse_categorical_accuracy")
+    /// <summary>The name the metric has unless given another.</summary>
+    internal const string DefaultName = "sparse_categorical_accuracy";
+
+    /// <summary>Creates the metric.</summary>
+    /// <param name="name">The key of its value in the logs (Keras's default, <c>sparse_categorical_accuracy</c>).</param>
+    public SparseCategoricalAccuracy(string name = DefaultName)
+        : base(name)
     {
     }
 

@@ -682,14 +682,35 @@ internal static partial class ModelConfig
                 json.WriteEndObject();
                 json.WriteEndObject();
                 break;
-            case LogitNet.Metrics.Accuracy or BinaryAccuracy or CategoricalAccuracy or SparseCategoricalAccuracy:
+            case LogitNet.Metrics.Accuracy or BinaryAccuracy { Threshold: 0.5f } or CategoricalAccuracy or SparseCategoricalAccuracy
+                when metric.Name == DefaultAccuracyName(metric):
                 json.WriteStringValue(metric.Name);
+                break;
+            case LogitNet.Metrics.Accuracy or BinaryAccuracy or CategoricalAccuracy or SparseCategoricalAccuracy:
+                // Renamed (a Keras file's "accuracy" that names a categorical_accuracy), or a binary threshold other than 0.5.
+                json.WriteStartObject();
+                BeginConfig(json, metric.GetType().Name, metric.Name);
+                if (metric is BinaryAccuracy binary)
+                {
+                    json.WriteNumber("threshold", binary.Threshold);
+                }
+
+                json.WriteEndObject();
+                json.WriteEndObject();
                 break;
             default:
                 throw new NotSupportedException(
                     $"Save cannot describe the metric {metric.GetType().Name} ('{metric.Name}'). Compile with built-in metrics to save, or compile again after Load.");
         }
     }
+
+    private static string DefaultAccuracyName(Metric metric) => metric switch
+    {
+        BinaryAccuracy => BinaryAccuracy.DefaultName,
+        CategoricalAccuracy => CategoricalAccuracy.DefaultName,
+        SparseCategoricalAccuracy => SparseCategoricalAccuracy.DefaultName,
+        _ => LogitNet.Metrics.Accuracy.DefaultName,
+    };
 
     private static Metric ReadMetric(JsonElement element, Reader where) =>
         element.ValueKind == JsonValueKind.Object ? ReadMetricObject(where.Nested(element, "metrics[]")) : ReadMetricName(element, where);
@@ -699,6 +720,25 @@ internal static partial class ModelConfig
         string className = metric.String("class_name");
         Reader config = metric.Config();
         string name = config.String("name");
+        switch (className)
+        {
+            case nameof(LogitNet.Metrics.Accuracy):
+                return new LogitNet.Metrics.Accuracy(name);
+            case nameof(CategoricalAccuracy):
+                return new CategoricalAccuracy(name);
+            case nameof(SparseCategoricalAccuracy):
+                return new SparseCategoricalAccuracy(name);
+            case nameof(BinaryAccuracy):
+                try
+                {
+                    return new BinaryAccuracy(config.Float("threshold"), name: name);
+                }
+                catch (ArgumentException e)
+                {
+                    throw config.Error($"Invalid BinaryAccuracy setting: {e.Message}");
+                }
+        }
+
         if (className == nameof(Auc))
         {
             return config.String("curve") switch

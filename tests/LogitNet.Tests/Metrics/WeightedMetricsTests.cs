@@ -140,4 +140,27 @@ public class WeightedMetricsTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public void AccuracyNamesAndThresholds_SurviveSaveAndLoad()
+    {
+        // The accuracy family was saved by name alone: a BinaryAccuracy with threshold 0.7 came back at 0.5, and a renamed one
+        // (a Keras file's "accuracy" computing categorical_accuracy) was refused as an unknown metric.
+        var model = new Sequential(new Input(3), new Dense(1)) { Log = TextWriter.Null };
+        model.Compile(new BinaryCrossentropy(fromLogits: true), new SGD(), [new BinaryAccuracy(0.7f), new BinaryAccuracy(name: "acc")], [new LogitNet.Metrics.Accuracy("acc")]);
+        string directory = Directory.CreateTempSubdirectory("logitnet-accuracy-names-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "model.logitnet");
+            model.Save(path);
+            Sequential loaded = Sequential.Load(path);
+            Assert.Equal(["binary_accuracy", "acc"], loaded.Metrics.Select(m => m.Name));
+            Assert.Equal([0.7f, 0.5f], loaded.Metrics.Cast<BinaryAccuracy>().Select(m => m.Threshold));
+            Assert.Equal("acc", Assert.IsType<LogitNet.Metrics.Accuracy>(Assert.Single(loaded.WeightedMetrics)).Name);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

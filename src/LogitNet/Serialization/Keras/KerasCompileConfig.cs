@@ -274,23 +274,23 @@ internal static class KerasCompileConfig
     private static Metric[] ReadMetrics(JsonElement? element, Loss? loss, List<string> notes)
     {
         var metrics = new List<Metric>();
-        var names = new List<string>();
+        var found = new List<(string Kind, string Name, float Threshold)>();
         Collect(element, 0);
-        foreach (string name in names.Distinct())
+        foreach ((string kind, string name, float threshold) in found.Distinct())
         {
-            Metric? metric = name switch
+            Metric? metric = kind switch
             {
                 // Keras resolves "accuracy" by the loss (compile_utils.get_metric) and keeps the name "accuracy" in its logs;
                 // LogitNet's Accuracy does both (Compile resolves it by the loss).
-                "accuracy" or "acc" => new LogitNet.Metrics.Accuracy(),
-                "binary_accuracy" => new BinaryAccuracy(),
-                "categorical_accuracy" => new CategoricalAccuracy(),
-                "sparse_categorical_accuracy" => new SparseCategoricalAccuracy(),
+                "accuracy" or "acc" => new LogitNet.Metrics.Accuracy(name),
+                "binary_accuracy" when threshold > 0 && threshold < 1 => new BinaryAccuracy(threshold, name: name),
+                "categorical_accuracy" => new CategoricalAccuracy(name),
+                "sparse_categorical_accuracy" => new SparseCategoricalAccuracy(name),
                 _ => null,
             };
             if (metric is null)
             {
-                notes.Add($"The metric '{Clip(name)}' is not one LogitNet has; it is left out (metrics do not change training).");
+                notes.Add($"The metric '{Clip(kind)}' is not one LogitNet has; it is left out (metrics do not change training).");
             }
             else
             {
@@ -310,7 +310,7 @@ internal static class KerasCompileConfig
             switch (v.ValueKind)
             {
                 case JsonValueKind.String:
-                    names.Add(v.GetString()!);
+                    found.Add((v.GetString()!, v.GetString()!, 0.5f));
                     break;
                 case JsonValueKind.Array:
                     foreach (JsonElement item in v.EnumerateArray())
@@ -320,13 +320,15 @@ internal static class KerasCompileConfig
 
                     break;
                 case JsonValueKind.Object:
-                    // {"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "fn": "binary_accuracy"}} or {"class_name": "BinaryAccuracy", ...}.
+                    // {"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "fn": "binary_accuracy"}} or {"class_name": "BinaryAccuracy", ...}:
+                    // the function or class says what it computes, the name is its key in Keras's logs.
                     JsonElement config = KerasModelBuilder.Optional(v, "config") ?? default;
                     string? fn = config.ValueKind != JsonValueKind.Object ? null : KerasModelBuilder.Optional(config, "fn")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(config, "fn")!.Value.GetString() : null;
                     string? named = KerasModelBuilder.Optional(config, "name")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(config, "name")!.Value.GetString() : null;
                     string? className = KerasModelBuilder.Optional(v, "class_name")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(v, "class_name")!.Value.GetString() : null;
-                    names.Add(fn ?? (className == "function" && config.ValueKind == JsonValueKind.String ? config.GetString()
-                        : className is "MeanMetricWrapper" or null ? named : VarName(className)) ?? v.GetRawText());
+                    string kind = fn ?? (className == "function" && config.ValueKind == JsonValueKind.String ? config.GetString()
+                        : className is "MeanMetricWrapper" or null ? named : VarName(className)) ?? v.GetRawText();
+                    found.Add((kind, string.IsNullOrEmpty(named) ? kind : named, Float(config, "threshold", 0.5f)));
                     break;
             }
         }

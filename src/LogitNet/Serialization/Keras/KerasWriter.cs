@@ -201,7 +201,15 @@ internal static partial class KerasWriter
         json.WriteStartArray(key);
         foreach (Metric metric in metrics)
         {
-            json.WriteStringValue(metric is LogitNet.Metrics.Accuracy ? "accuracy" : metric.Name);
+            // The accuracy family by what it computes (a renamed one's name means nothing to Keras's get_metric).
+            json.WriteStringValue(metric switch
+            {
+                LogitNet.Metrics.Accuracy => "accuracy",
+                BinaryAccuracy => BinaryAccuracy.DefaultName,
+                CategoricalAccuracy => CategoricalAccuracy.DefaultName,
+                SparseCategoricalAccuracy => SparseCategoricalAccuracy.DefaultName,
+                _ => metric.Name,
+            });
         }
 
         json.WriteEndArray();

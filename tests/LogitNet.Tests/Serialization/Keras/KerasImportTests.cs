@@ -78,6 +78,9 @@ public sealed class KerasImportTests : IDisposable
         {
             // "accuracy" comes in as Accuracy, logged under Keras's name, and resolved by the loss as Keras resolves it.
             Assert.Contains(model.Metrics, m => ((m as LogitNet.Metrics.Accuracy)?.Resolved ?? m).GetType() == metric);
+
+            // Logged under Keras's key: "accuracy" in each of these files (a MeanMetricWrapper's name, or the string).
+            Assert.Contains(model.Metrics, m => m.Name == "accuracy");
         }
     }
 
