@@ -311,17 +311,19 @@ public sealed partial class Sequential
                     callback.OnEpochEnd(epoch, logs);
                 }
             }
+
+            // Still inside training: OnTrainEnd may write the weights (EarlyStopping's restoreBestWeights), and a Predict on
+            // another thread must be refused until it has, not read them half written.
+            foreach (Callback callback in allCallbacks)
+            {
+                callback.OnTrainEnd(history);
+            }
         }
         finally
         {
             feed.Dispose();
             context?.Release();
             ExitTraining();
-        }
-
-        foreach (Callback callback in allCallbacks)
-        {
-            callback.OnTrainEnd(history);
         }
 
         return history;
@@ -356,7 +358,7 @@ public sealed partial class Sequential
     }
 
     /// <summary>Checks x and y against each other and the model, builds the model if needed, and returns the sample count.</summary>
-    private int CheckData(Tensor x, Tensor y, string xName, string yName)
+    private int CheckData(Tensor x, Tensor y, string xName, string yName, string operation = "Training")
     {
         ArgumentNullException.ThrowIfNull(x, xName);
         ArgumentNullException.ThrowIfNull(y, yName);
@@ -376,7 +378,7 @@ public sealed partial class Sequential
 
         if (x.ShapeSpan[0] == 0)
         {
-            throw new ArgumentException($"The dataset is empty: {xName} has shape {ShapeText.Format(x.ShapeSpan)}. Training needs at least one sample.", xName);
+            throw new ArgumentException($"The dataset is empty: {xName} has shape {ShapeText.Format(x.ShapeSpan)}. {operation} needs at least one sample.", xName);
         }
 
         EnsureBuilt(x, xName);

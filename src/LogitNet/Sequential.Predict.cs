@@ -22,7 +22,7 @@ public sealed partial class Sequential
     {
         Compiled compiled = RequireCompiled(nameof(Evaluate));
         CheckBatchSize(batchSize);
-        int samples = CheckData(x, y, nameof(x), nameof(y));
+        int samples = CheckData(x, y, nameof(x), nameof(y), "Evaluate");
         if (sampleWeight is not null && sampleWeight.Length != samples)
         {
             throw new ArgumentException(

@@ -33,6 +33,32 @@ public sealed class ServeLifetimeTests(TrainedModelFixture trained) : IClassFixt
         Assert.Equal("", stopped.Error);
     }
 
+    [Fact]
+    public async Task Serve_AValueTheModelRefuses_Is400_NotAnInternalError()
+    {
+        // An Embedding id outside the vocabulary: the request is well formed, the model refuses the value. It was a 500
+        // "internal error", which clients retry; TF Serving answers 400 (INVALID_ARGUMENT).
+        string directory = Directory.CreateTempSubdirectory("logitnet-serve-embedding-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "emb.logitnet");
+            var model = new Sequential(new LogitNet.Layers.Input(3), new LogitNet.Layers.Embedding(10, 2), new LogitNet.Layers.Flatten(), new LogitNet.Layers.Dense(2)) { Seed = 1, Log = TextWriter.Null };
+            model.Build(3);
+            model.Save(path);
+            using ServerProcess server = ServerProcess.Start(directory, path);
+            using var content = new StringContent("{\"instances\": [[1, 2, 3], [4, 15, 6]]}", System.Text.Encoding.UTF8, "application/json");
+            using HttpResponseMessage response = await server.Client.PostAsync("/v1/models/emb:predict", content);
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+            Assert.Contains("outside the vocabulary", body);
+            Assert.DoesNotContain("internal error", body);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("--port", "70000", "--port 70000: expected 0 to 65535")]
     [InlineData("--name", "a/b", "model name 'a/b': expected letters, digits")]

@@ -30,6 +30,10 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
 
         using HttpResponseMessage versioned = await Client.GetAsync("/v1/models/digits/versions/1");
         Assert.Equal(HttpStatusCode.OK, versioned.StatusCode);
+
+        // TF Serving reads the version as an integer.
+        using HttpResponseMessage padded = await Client.GetAsync("/v1/models/digits/versions/01");
+        Assert.Equal(HttpStatusCode.OK, padded.StatusCode);
     }
 
     [Fact]
@@ -109,7 +113,9 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
         float[] expected = served.Model.Predict(x).ToArray();
         string batch = Batch(x);
 
-        foreach (string request in (string[])[$"{{\"inputs\": {batch}}}", $"{{\"signature_name\": \"serving_default\", \"inputs\": {{\"input\": {batch}}}}}"])
+        // An empty signature_name is the default one, as in TF Serving (and as this server's metadata names it).
+        foreach (string request in (string[])[$"{{\"inputs\": {batch}}}", $"{{\"signature_name\": \"serving_default\", \"inputs\": {{\"input\": {batch}}}}}",
+                     $"{{\"signature_name\": \"\", \"inputs\": {batch}}}"])
         {
             (HttpStatusCode status, string body) = await PostAsync("/v1/models/digits:predict", request);
             Assert.True(status == HttpStatusCode.OK, body);

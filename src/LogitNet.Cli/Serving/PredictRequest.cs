@@ -105,7 +105,8 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
                     break;
                 case "signature_name":
                     Next(ref reader);
-                    if (reader.TokenType != JsonTokenType.String || !reader.ValueTextEquals("serving_default"))
+                    // TF Serving takes an empty name as the default signature (predict_util.cc), and this server's metadata gives "".
+                    if (reader.TokenType != JsonTokenType.String || !(reader.ValueTextEquals("serving_default") || reader.ValueTextEquals("")))
                     {
                         throw Bad($"signature_name {Describe(ref reader)} not found; the model has one signature, \"serving_default\"");
                     }

@@ -144,7 +144,8 @@ internal sealed class PredictionServer
             throw new RequestException(StatusCodes.Status404NotFound, $"model '{route.Name}' not found; this server serves '{_name}'");
         }
 
-        if (route.Version is not null and not "1")
+        // TF Serving reads the version as an integer: /versions/01 is version 1.
+        if (route.Version is not null && !(long.TryParse(route.Version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long version) && version == 1))
         {
             throw new RequestException(StatusCodes.Status404NotFound, $"version {route.Version} of model '{_name}' not found; this server has version 1");
         }
@@ -180,7 +181,18 @@ internal sealed class PredictionServer
                     request.BodyReader.AdvanceTo(body.End);
                 }
 
-                Tensor output = _model.Predict(parsed.Input);
+                Tensor output;
+                try
+                {
+                    output = _model.Predict(parsed.Input);
+                }
+                catch (ArgumentException e)
+                {
+                    // A value the model refuses (an Embedding id outside its vocabulary, say) is the client's to fix: 400, as
+                    // TF Serving's INVALID_ARGUMENT, not a 500 that clients retry.
+                    throw new RequestException(StatusCodes.Status400BadRequest, e.Message);
+                }
+
                 await PredictResponse.WriteAsync(context.Response, output, parsed.Columnar, cancellation);
                 return;
             default:

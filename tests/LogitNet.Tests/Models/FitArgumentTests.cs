@@ -131,4 +131,15 @@ public sealed class FitArgumentTests
         Tensor rounded = Tensor.FromArray([4f, 6f, 6f, 3f, 1f, 4f], 6);   // classes 1, 2, 2, -1, 0, 1
         Assert.Equal(mse.Evaluate(x, regression, batchSize: 6, sampleWeight: rounded)["loss"], history["loss"][0]);
     }
+
+    [Fact]
+    public void Evaluate_OnNoRows_SaysEvaluate_NotTraining()
+    {
+        var model = new Sequential(new Dense(2)) { Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD());
+        model.Build(3);
+        var error = Assert.Throws<ArgumentException>(() => model.Evaluate(Tensor.Zeros(0, 3), Tensor.Zeros(0)));
+        Assert.Contains("Evaluate needs at least one sample", error.Message);
+        Assert.Equal("x", error.ParamName);
+    }
 }

@@ -129,6 +129,34 @@ public class SharedModelTests
     }
 
     [Fact]
+    public void Predict_FromAnotherThreadDuringOnTrainEnd_IsRefused()
+    {
+        // OnTrainEnd may write the weights (EarlyStopping's restoreBestWeights); it ran after Fit had left training, so a
+        // Predict on another thread was let in and could read them half written.
+        (Sequential model, Tensor x, Tensor y) = TrainedModel(withDropout: false);
+        Exception? seen = null;
+        var atEnd = new LogitNet.Callbacks.LambdaCallback(onTrainEnd: _ =>
+        {
+            var other = new Thread(() =>
+            {
+                try
+                {
+                    model.Predict(x.Slice(0, 1));
+                }
+                catch (Exception e)
+                {
+                    seen = e;
+                }
+            });
+            other.Start();
+            other.Join();
+        });
+        model.Fit(x, y, epochs: 1, batchSize: 16, verbose: 0, callbacks: [atEnd]);
+        Assert.Contains("while Fit is training this model on another thread", Assert.IsType<InvalidOperationException>(seen).Message);
+        model.Predict(x.Slice(0, 1));   // and after Fit returns, it runs
+    }
+
+    [Fact]
     public void Predict_FromAnotherThreadWhileFitRuns_IsRefusedOrExact()
     {
         (Sequential model, Tensor x, Tensor y) = TrainedModel(withDropout: false);
