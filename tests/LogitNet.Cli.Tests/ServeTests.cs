@@ -107,6 +107,18 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
     }
 
     [Fact]
+    public async Task Predict_InstancesAsObjectsNamingTheInput_AnswerPredictions()
+    {
+        // TF Serving's row form for named inputs: {"instances": [{"input": [...]}, ...]}; it was refused ("got an object").
+        Tensor x = Datasets.Digits(normalize: true).Features.Slice(20, 2);
+        string request = $"{{\"instances\": [{{\"input\": [{string.Join(", ", x.Slice(0, 1).ToArray().Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}]}}, " +
+            $"{{\"input\": [{string.Join(", ", x.Slice(1, 1).ToArray().Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}]}}]}}";
+        (HttpStatusCode status, string body) = await PostAsync("/v1/models/digits:predict", request);
+        Assert.True(status == HttpStatusCode.OK, body);
+        AssertBitwise(served.Model.Predict(x).ToArray(), ParsePredictions(body, "predictions", 2, 10));
+    }
+
+    [Fact]
     public async Task Predict_ColumnarInputs_AnswerOutputs()
     {
         Tensor x = Datasets.Digits(normalize: true).Features.Slice(10, 3);
@@ -141,6 +153,10 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
             { $"{{\"instances\": [[{row}], [{Row("null")}]]}}", 400, "instance 1, feature 0: expected a number, got null" },
             { $"{{\"instances\": [[{Row("true")}]]}}", 400, "instance 0, feature 0: expected a number, got true" },
             { $"{{\"instances\": [[{Row("1e39")}]]}}", 400, "instance 0, feature 0: 1e39 is outside float32's range" },
+            { $"{{\"instances\": [[{Row("NaN")}]]}}", 400, "NaN and Infinity are not accepted as inputs" },
+            { $"{{\"instances\": [[{Row("-Infinity")}]]}}", 400, "NaN and Infinity are not accepted as inputs" },
+            { "{\"instances\": [{}]}", 400, "instance 0 is an empty object" },
+            { $"{{\"instances\": [{{\"a\": [{row}], \"b\": [{row}]}}]}}", 400, "instance 0 names more than one input ('a', then 'b')" },
             { $"{{\"instances\": [[{Row("[1]")}]]}}", 400, "instance 0, feature 0: expected a number, got an array" },
             { "{\"instances\": [7]}", 400, "instance 0: each instance is an array of 64 numbers; got the number 7" },
             { "{\"instances\": {\"a\": 1}}", 400, "'instances' must be an array" },

@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Http;
 namespace LogitNet.Cli.Serving;
 
 /// <summary>
-/// A TensorFlow Serving predict request read into a batch: <c>{"instances": [...]}</c> (the row form) or
+/// A TensorFlow Serving predict request read into a batch: <c>{"instances": [...]}</c> (the row form, each instance an array or
+/// an object naming the one input, <c>{"input": [...]}</c>) or
 /// <c>{"inputs": [...]}</c> / <c>{"inputs": {"NAME": [...]}}</c> (the columnar form, one input).
 /// </summary>
 /// <param name="Input">The batch, <c>[rows, ...the model's sample shape]</c>.</param>
@@ -60,7 +61,10 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
         }
         catch (JsonException e)
         {
-            throw Bad($"malformed JSON: {e.Message}");
+            // TF Serving reads bare NaN and Infinity (not JSON); this server takes finite inputs only, and says so rather
+            // than leave a client to decode "'N' is an invalid start of a value".
+            string hint = NonFiniteLiteral(e.Message) ? " (NaN and Infinity are not accepted as inputs: send finite numbers)" : "";
+            throw Bad($"malformed JSON: {e.Message}{hint}");
         }
         catch (InvalidOperationException e) when (e.InnerException is System.Text.DecoderFallbackException)
         {
@@ -179,7 +183,30 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
             }
 
             index[0] = rows;
-            ReadValue(ref reader, shape, 0, index, sampleLength, ref values);
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                // TF Serving's row form for named inputs, {"instances": [{"input": [...]}, ...]}: this model has one input,
+                // taken under whatever name the client gives it (as the columnar form takes it).
+                Next(ref reader);
+                if (reader.TokenType == JsonTokenType.EndObject)
+                {
+                    throw Bad($"instance {rows} is an empty object; give the model's one input, e.g. {{\"input\": [...]}}");
+                }
+
+                string name = Shorten(reader.GetString()!);
+                Next(ref reader);
+                ReadValue(ref reader, shape, 0, index, sampleLength, ref values);
+                Next(ref reader);
+                if (reader.TokenType != JsonTokenType.EndObject)
+                {
+                    throw Bad($"instance {rows} names more than one input ('{name}', then '{Shorten(reader.GetString()!)}'); this model has one input");
+                }
+            }
+            else
+            {
+                ReadValue(ref reader, shape, 0, index, sampleLength, ref values);
+            }
+
             rows++;
         }
     }
@@ -291,6 +318,12 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
             throw Bad("the JSON ends early");
         }
     }
+
+    /// <summary>Whether the reader stopped at a NaN or Infinity literal (its messages for 'N', 'I', and a sign followed by 'I').</summary>
+    private static bool NonFiniteLiteral(string message) =>
+        message.StartsWith("'N' is an invalid start of a value", StringComparison.Ordinal)
+        || message.StartsWith("'I' is an invalid start of a value", StringComparison.Ordinal)
+        || message.StartsWith("'I' is invalid within a number, immediately after a sign", StringComparison.Ordinal);
 
     private static bool IsBlank(ReadOnlySequence<byte> body)
     {
