@@ -333,7 +333,7 @@ public sealed partial class Sequential
     private float TrainStep(Compiled compiled, ModelContext context, Tensor xBatch, Tensor yBatch, Tensor? weightBatch)
     {
         int count = xBatch.ShapeSpan[0];
-        Tensor output = RunPass(context, xBatch, compiled.LossPathLayers, training: true, target: null, lossPath: compiled);
+        Tensor output = RunPass(context, xBatch, compiled.LossPathLayers, training: true, target: null, lossPath: compiled, firstRow: -1);
         Tensor gradient = context.LossGradient(count, _layers[compiled.LossPathLayers - 1].OutputShapeSpan);
         float loss = weightBatch is null
             ? compiled.TrainingLoss.Compute(yBatch, output, gradient.AsSpan())

@@ -232,7 +232,7 @@ public sealed partial class Sequential
                 int count = Math.Min(rows, samples - start);
                 Tensor input = context.Inputs.For(count);
                 features.Slice(start * inputLength, count * inputLength).CopyTo(input.AsSpan());
-                Tensor output = RunPass(context, input, _layers.Count, training: false, target: null);
+                Tensor output = RunPass(context, input, _layers.Count, training: false, target: null, firstRow: start);
                 Span<float> rowsOut = destination.Slice(start * outputLength, count * outputLength);
                 WriteRows(map, output.AsSpan(), rowsOut, outputLength);
             }
@@ -267,7 +267,7 @@ public sealed partial class Sequential
                 {
                     int count = Math.Min(rows, samples - start);
                     Tensor target = result.Slice(start, count);
-                    Tensor output = RunPass(context, x.Slice(start, count), _layers.Count, training: false, target);
+                    Tensor output = RunPass(context, x.Slice(start, count), _layers.Count, training: false, target, firstRow: start);
                     WriteRows(map, output.AsSpan(), target.AsSpan(), outputLength);
                 }
             }
@@ -334,7 +334,7 @@ public sealed partial class Sequential
             Tensor xBatch = x.Slice(start, count);
             Tensor yBatch = y.Slice(start, count);
             Tensor? weightBatch = sampleWeight?.Reshape(-1).Slice(start, count);
-            Tensor output = RunPass(context, xBatch, compiled.LossPathLayers, training: false, target: null, lossPath: compiled);
+            Tensor output = RunPass(context, xBatch, compiled.LossPathLayers, training: false, target: null, lossPath: compiled, firstRow: start);
             Tensor loss = weightBatch is null
                 ? compiled.TrainingLoss.Call(yBatch, output)
                 : compiled.TrainingLoss.Call(yBatch, output, weightBatch);
@@ -367,13 +367,15 @@ public sealed partial class Sequential
     /// <paramref name="lossPath"/>, the compiled loss's fused path applies: a final Dense whose softmax or
     /// sigmoid the loss takes over outputs its logits. The last layer may write into <paramref name="target"/>.
     /// </summary>
-    private Tensor RunPass(ModelContext context, Tensor batch, int layerCount, bool training, Tensor? target, Compiled? lossPath = null)
+    // firstRow: the row of the caller's data the batch starts at, for messages naming a sample; -1 for a shuffled training batch.
+    private Tensor RunPass(ModelContext context, Tensor batch, int layerCount, bool training, Tensor? target, Compiled? lossPath = null, int firstRow = 0)
     {
         Tensor output = batch;
         LayerContext[] layers = context.Layers;
         for (int i = 0; i < layerCount; i++)
         {
             LayerContext layer = layers[i];
+            layer.FirstRow = firstRow;
             layer.OutputLogits = lossPath is not null && i == layerCount - 1 && ReferenceEquals(lossPath.LogitsDense, _layers[i]);
             layer.OutputTarget = i == layerCount - 1 ? target : null;
             output = _layers[i].ForwardIn(layer, output, training);

@@ -96,7 +96,7 @@ public sealed partial class Sequential
             {
                 // The products inside find the pool busy with this job and run on this thread alone.
                 Tensor target = _result!.Slice(start, count);
-                Tensor output = model.RunPass(context, _x!.Slice(start, count), model._layers.Count, training: false, target);
+                Tensor output = model.RunPass(context, _x!.Slice(start, count), model._layers.Count, training: false, target, firstRow: start);
                 WriteRows(_map, output.AsSpan(), target.AsSpan(), _outputLength);
             }
             finally

@@ -130,7 +130,7 @@ public sealed class Embedding : Layer
         int d = OutputDim;
         for (int i = 0; i < ids.Length; i++)
         {
-            table.Slice(Id(ids[i], i) * d, d).CopyTo(y.Slice(i * d, d));
+            table.Slice(Id(ids[i], i, context) * d, d).CopyTo(y.Slice(i * d, d));
         }
 
         return output;
@@ -165,17 +165,18 @@ public sealed class Embedding : Layer
     }
 
     /// <summary>The id at flat index <paramref name="index"/> of the batch, checked.</summary>
-    private int Id(float value, int index)
+    private int Id(float value, int index, LayerContext context)
     {
         if (value >= 0 && value < InputDim && value == MathF.Floor(value))
         {
             return (int)value;
         }
 
-        throw BadId(value, index);
+        throw BadId(value, index, context.FirstRow);
     }
 
-    private ArgumentException BadId(float value, int index)
+    // firstRow: the caller's row of the batch's first sample; -1 for a shuffled training batch.
+    private ArgumentException BadId(float value, int index, int firstRow)
     {
         ReadOnlySpan<int> sample = InputShapeSpan;
         int perSample = 1;
@@ -185,6 +186,7 @@ public sealed class Embedding : Layer
         }
 
         int row = index / perSample, rest = index % perSample;
+        string where = firstRow >= 0 ? $"row {firstRow + row}" : $"row {row} of a training batch (its rows are shuffled samples)";
         string position = sample.Length == 1
             ? rest.ToString(CultureInfo.InvariantCulture)
             : $"({rest / sample[1]}, {rest % sample[1]})";
@@ -192,7 +194,7 @@ public sealed class Embedding : Layer
             : value != MathF.Floor(value) ? $"{value.ToString("R", CultureInfo.InvariantCulture)}, not a whole number"
             : $"{value.ToString("R", CultureInfo.InvariantCulture)}, outside the vocabulary";
         return new ArgumentException(
-            $"Layer '{Name}': row {row}, position {position} holds the id {problem}; expected whole numbers from 0 to {InputDim - 1} (inputDim {InputDim}). Map unknown words to a reserved id, or build the layer with a larger inputDim.",
+            $"Layer '{Name}': {where}, position {position} holds the id {problem}; expected whole numbers from 0 to {InputDim - 1} (inputDim {InputDim}). Map unknown words to a reserved id, or build the layer with a larger inputDim.",
             "input");
     }
 }

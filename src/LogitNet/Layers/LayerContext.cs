@@ -55,6 +55,12 @@ public sealed class LayerContext
     /// <summary>The layer this context belongs to.</summary>
     internal Layer Layer { get; }
 
+    /// <summary>
+    /// The row of the caller's data this pass's first sample is, for messages that name a sample (a model's Predict and Evaluate
+    /// run in slices); -1 for a training batch, whose rows are shuffled samples.
+    /// </summary>
+    internal int FirstRow { get; set; }
+
     /// <summary>Whether the next backward pass must compute dL/d(input); a model's training context turns it off for its first trained layer.</summary>
     internal bool NeedsInputGradient { get; set; } = true;
 

@@ -86,6 +86,23 @@ public class EmbeddingTests
     }
 
     [Fact]
+    public void ABadId_InAModelsPredict_IsNamedByItsRowInTheCallersData()
+    {
+        // Predict runs a large batch in slices (and row chunks on the pool); the error counted rows from the slice's start.
+        var model = new Sequential(new Input(5), new Embedding(100, 8), new Flatten(), new Dense(2)) { Seed = 1, Log = TextWriter.Null };
+        model.Build(5);
+        float[] ids = new float[3000 * 5];
+        ids[2990 * 5 + 2] = 150f;
+        var error = Assert.Throws<ArgumentException>(() => model.Predict(Tensor.FromArray(ids, 3000, 5)));
+        Assert.Contains("row 2990, position 2 holds the id 150, outside the vocabulary", error.Message);
+        error = Assert.Throws<ArgumentException>(() => model.Predict(Tensor.FromArray(ids, 3000, 5), batchSize: 64));
+        Assert.Contains("row 2990, position 2", error.Message);
+        model.Compile(new LogitNet.Losses.SparseCategoricalCrossentropy(fromLogits: true), new LogitNet.Optimizers.SGD());
+        error = Assert.Throws<ArgumentException>(() => model.Evaluate(Tensor.FromArray(ids, 3000, 5), Tensor.Zeros(3000), batchSize: 100));
+        Assert.Contains("row 2990, position 2", error.Message);
+    }
+
+    [Fact]
     public void Defaults_AreKeras_UniformInitializerFromTheSeed()
     {
         var embedding = new Embedding(1000, 64) { Seed = 5 };
