@@ -147,16 +147,28 @@ public static class Csv
             int[] order = Enumerable.Range(0, distinct.Length).ToArray();
             if (allNumbers)
             {
-                Array.Sort(order, (a, b) => numeric[a].CompareTo(numeric[b]));
+                // Equal values in the order first seen (codes count up from the first row), so a class takes its first spelling.
+                Array.Sort(order, (a, b) => numeric[a] != numeric[b] ? numeric[a].CompareTo(numeric[b]) : a.CompareTo(b));
             }
             else
             {
                 Array.Sort(order, (a, b) => string.CompareOrdinal(distinct[a], distinct[b]));
             }
 
-            for (int rank = 0; rank < order.Length; rank++) idOfCode[order[rank]] = rank;
-            classNames = order.Select(code => distinct[code]).ToArray();
-            classCount = distinct.Length;
+            // Numeric labels are classes by value, as class ids are: "1" and "1.0" are one class (named as first written).
+            var names = new List<string>();
+            for (int rank = 0; rank < order.Length; rank++)
+            {
+                if (!(allNumbers && rank > 0 && numeric[order[rank]] == numeric[order[rank - 1]]))
+                {
+                    names.Add(distinct[order[rank]]);
+                }
+
+                idOfCode[order[rank]] = names.Count - 1;
+            }
+
+            classNames = names.ToArray();
+            classCount = names.Count;
         }
 
         float[] ids = new float[table.Rows];

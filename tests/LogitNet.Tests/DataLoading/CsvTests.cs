@@ -196,4 +196,14 @@ public class CsvTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Read("1\n", delimiter: '"'));
     }
+
+    [Fact]
+    public void ReadDataset_NumericLabels_AreClassesByValue()
+    {
+        // Labels that are numbers but not all class ids (a -1) were told apart by their text: "1" and "1.0" became two classes.
+        var dataset = Csv.ReadDataset(new StringReader("x,label\n0.5,1\n0.25,1.0\n0.75,-1\n1,1\n"), "labels.csv", hasHeader: true, "label", 0, ',', Csv.DefaultMaxElements);
+        Assert.Equal(2, dataset.ClassCount);
+        Assert.Equal(["-1", "1"], dataset.ClassNames);
+        Assert.Equal([1f, 1f, 0f, 1f], dataset.Labels.ToArray());
+    }
 }
