@@ -27,7 +27,7 @@ public sealed partial class Sequential
     /// </param>
     /// <param name="classWeight">A weight per class id, multiplying each sample's loss and reaching the weighted metrics (classes not
     /// listed weigh 1). A sample's class is, as in Keras, its one-column label rounded half to even, or the argmax of its row.</param>
-    /// <param name="sampleWeight">A weight per sample, <c>[samples]</c>.</param>
+    /// <param name="sampleWeight">A weight per sample, <c>[samples]</c>, for the loss and the weighted metrics (the plain metrics count every sample alike, as in Keras).</param>
     /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/>.</param>
     /// <param name="verbose">0 silent, 1 a progress bar, 2 one line per epoch (written to <see cref="Log"/>).</param>
     /// <param name="validationSampleWeight">Weights of the validation samples (Keras's third element of <c>validation_data</c>); with <paramref name="validationSplit"/>, the split part of <paramref name="sampleWeight"/> is used unless this is given.</param>
@@ -94,7 +94,7 @@ public sealed partial class Sequential
             }
 
             Tensor? splitWeights = validationSampleWeight ?? sampleWeight?.Reshape(-1).Slice(trainCount, samples - trainCount);
-            validation = CheckValidation((x.Slice(trainCount, samples - trainCount), y.Slice(trainCount, samples - trainCount)), splitWeights);
+            validation = CheckValidation((x.Slice(trainCount, samples - trainCount), y.Slice(trainCount, samples - trainCount)), splitWeights) with { FirstRow = trainCount };
         }
         else if (validationSampleWeight is not null)
         {
@@ -178,7 +178,8 @@ public sealed partial class Sequential
     private RandomSource? _shuffler;
 
     /// <summary>Validation data, its weights, checked against the model.</summary>
-    private sealed record Validation(Tensor X, Tensor Y, Tensor? Weights);
+    /// <summary>The validation data; <paramref name="FirstRow"/> is its first sample's row in Fit's x when it was split from it.</summary>
+    private sealed record Validation(Tensor X, Tensor Y, Tensor? Weights, int FirstRow = 0);
 
     private Validation CheckValidation((Tensor X, Tensor Y) data, Tensor? weights)
     {
@@ -291,7 +292,7 @@ public sealed partial class Sequential
                     ModelContext validationContext = Contexts.Rent();
                     try
                     {
-                        foreach ((string key, float value) in EvaluateCore(compiled, validationContext, validation.X, validation.Y, validation.Weights, validationBatchSize))
+                        foreach ((string key, float value) in EvaluateCore(compiled, validationContext, validation.X, validation.Y, validation.Weights, validationBatchSize, validation.FirstRow))
                         {
                             logs["val_" + key] = value;
                         }

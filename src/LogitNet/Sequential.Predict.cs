@@ -321,7 +321,7 @@ public sealed partial class Sequential
         return (int)Math.Clamp(PassFloats / Math.Max(1, widest), 1, Math.Max(1, samples));
     }
 
-    private IReadOnlyDictionary<string, float> EvaluateCore(Compiled compiled, ModelContext context, Tensor x, Tensor y, Tensor? sampleWeight, int batchSize)
+    private IReadOnlyDictionary<string, float> EvaluateCore(Compiled compiled, ModelContext context, Tensor x, Tensor y, Tensor? sampleWeight, int batchSize, int firstRow = 0)
     {
         // Fresh accumulators per call: the compiled metrics are the training loop's, and concurrent
         // Evaluate calls must not add into each other's sums.
@@ -334,7 +334,7 @@ public sealed partial class Sequential
             Tensor xBatch = x.Slice(start, count);
             Tensor yBatch = y.Slice(start, count);
             Tensor? weightBatch = sampleWeight?.Reshape(-1).Slice(start, count);
-            Tensor output = RunPass(context, xBatch, compiled.LossPathLayers, training: false, target: null, lossPath: compiled, firstRow: start);
+            Tensor output = RunPass(context, xBatch, compiled.LossPathLayers, training: false, target: null, lossPath: compiled, firstRow: firstRow + start);
             Tensor loss = weightBatch is null
                 ? compiled.TrainingLoss.Call(yBatch, output)
                 : compiled.TrainingLoss.Call(yBatch, output, weightBatch);

@@ -23,8 +23,8 @@ public sealed partial class Sequential
     /// they still load the model. Inside, the names follow Keras's weights file, where the optimizer's
     /// variables sit under <c>optimizer/</c> and layer state under <c>layers/</c>:
     /// <c>optimizer/iterations</c> (I64 scalar), <c>optimizer/{parameter}/{slot}</c> (F32, the
-    /// parameter's shape; slots <c>momentum</c>, <c>velocity</c>, <c>average_gradient</c> as Keras names
-    /// them), <c>layers/{layer}/seed_generator_state</c> (U64 [6]).
+    /// parameter's shape; slots <c>momentum</c>, <c>velocity</c>, <c>average_gradient</c>, <c>norm</c>,
+    /// <c>accumulated_grad</c>, <c>accumulated_delta_var</c> as Keras names them), <c>layers/{layer}/seed_generator_state</c> (U64 [6]).
     /// </remarks>
     private const string TrainingStateEntry = "training_state.safetensors";
     private const string EpochsName = "fit/epochs";
@@ -47,7 +47,8 @@ public sealed partial class Sequential
     /// <para>
     /// A compiled model is saved with everything the next <see cref="Fit"/> step depends on: the
     /// optimizer's settings (learning rate or schedule, clipping) and state (step count; Adam's and
-    /// AdamW's moments, RMSprop's averages and momentum, SGD's momentum), the dropout layers' random
+    /// AdamW's moments, RMSprop's averages and momentum, SGD's momentum, Adamax's moment and norm, Adadelta's two
+    /// averages), the dropout layers' random
     /// generators, and which parameters are frozen. Training the loaded model therefore continues
     /// bit for bit as the saved one would have: N steps, save, load, M steps gives the weights of
     /// N + M steps. The epoch count and the shuffling generator are saved too, so Fit(N), save, load,

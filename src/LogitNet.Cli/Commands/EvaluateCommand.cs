@@ -65,7 +65,7 @@ internal static class EvaluateCommand
             int[,] confusion = Classification.Confusion(probabilities, samples.Labels.ToArray(), classes);
             // The compiled accuracy metric when the model has one (train adds it); otherwise, as for a model compiled in code
             // without metrics, the share of the confusion matrix on its diagonal: the same argmax or 0.5 threshold.
-            string? metric = result.Keys.FirstOrDefault(k => k != "loss");
+            string? metric = result.Keys.FirstOrDefault(k => k != "loss" && k.Contains("acc", StringComparison.Ordinal));
             float accuracy = metric is not null ? result[metric] : DiagonalShare(confusion);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Samples: {samples.Count} ({data.Dataset})"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Loss: {result["loss"]:0.0000}"));

@@ -190,7 +190,8 @@ internal sealed class PredictionServer
                 {
                     // A value the model refuses (an Embedding id outside its vocabulary, say) is the client's to fix: 400, as
                     // TF Serving's INVALID_ARGUMENT, not a 500 that clients retry.
-                    throw new RequestException(StatusCodes.Status400BadRequest, e.Message);
+                    string message = e.ParamName is { } parameter ? e.Message.Replace($" (Parameter '{parameter}')", "", StringComparison.Ordinal) : e.Message;
+                    throw new RequestException(StatusCodes.Status400BadRequest, message);
                 }
 
                 await PredictResponse.WriteAsync(context.Response, output, parsed.Columnar, cancellation);

@@ -53,6 +53,12 @@ public abstract class Callback
 
     /// <summary>Called once when training ends, normally or stopped.</summary>
     /// <param name="history">What was recorded.</param>
+    /// <remarks>
+    /// It runs while <c>Fit</c> still holds the model, so it may write the weights (as EarlyStopping's
+    /// <c>restoreBestWeights</c> does) without a <c>Predict</c> on another thread seeing them half written: such a call is
+    /// refused until <c>Fit</c> returns. On Fit's own thread <c>Predict</c> and <c>Evaluate</c> work here; another <c>Fit</c>
+    /// (a second training phase) must start after this one returns.
+    /// </remarks>
     public virtual void OnTrainEnd(History history)
     {
     }

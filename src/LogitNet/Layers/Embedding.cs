@@ -175,7 +175,7 @@ public sealed class Embedding : Layer
         throw BadId(value, index, context.FirstRow);
     }
 
-    // firstRow: the caller's row of the batch's first sample; -1 for a shuffled training batch.
+    // firstRow: the caller's row of the batch's first sample; -1 for a training batch (gathered rows, shuffled or not).
     private ArgumentException BadId(float value, int index, int firstRow)
     {
         ReadOnlySpan<int> sample = InputShapeSpan;
@@ -186,7 +186,7 @@ public sealed class Embedding : Layer
         }
 
         int row = index / perSample, rest = index % perSample;
-        string where = firstRow >= 0 ? $"row {firstRow + row}" : $"row {row} of a training batch (its rows are shuffled samples)";
+        string where = firstRow >= 0 ? $"row {firstRow + row}" : $"row {row} of a training batch";
         string position = sample.Length == 1
             ? rest.ToString(CultureInfo.InvariantCulture)
             : $"({rest / sample[1]}, {rest % sample[1]})";

@@ -64,7 +64,7 @@ public sealed class Accuracy : Metric
     public override void Reset() => _resolved?.Reset();
 
     /// <inheritdoc/>
-    public override Metric CreateEmptyCopy() => new Accuracy { _resolved = (MeanMetric?)_resolved?.CreateEmptyCopy() };
+    public override Metric CreateEmptyCopy() => new Accuracy(Name) { _resolved = (MeanMetric?)_resolved?.CreateEmptyCopy() };
 
     /// <summary>Resolves from the compiled loss's kind; <paramref name="kind"/> null leaves it to the shapes.</summary>
     internal void Resolve(AccuracyKind? kind, bool fromLogits)

@@ -37,11 +37,21 @@ internal readonly record struct LoggedMetric(string Key, Metric Metric, bool Wei
         return logged;
     }
 
-    /// <summary>The name with the next number of its kind, as Keras numbers a repeat (the first repeat gets <c>_1</c>).</summary>
+    /// <summary>
+    /// The name with the next number of its kind, as Keras numbers a repeat (the first repeat gets <c>_1</c>); unlike Keras,
+    /// a number another metric already goes by is skipped, so no two metrics share a key and none is dropped from the logs.
+    /// </summary>
     private static string Numbered(Dictionary<string, int> taken, string name)
     {
-        int index = taken[name];
-        taken[name] = index + 1;
-        return $"{name}_{index}";
+        while (true)
+        {
+            int index = taken[name];
+            taken[name] = index + 1;
+            string numbered = $"{name}_{index}";
+            if (taken.TryAdd(numbered, 1))
+            {
+                return numbered;
+            }
+        }
     }
 }

@@ -100,6 +100,12 @@ public class EmbeddingTests
         model.Compile(new LogitNet.Losses.SparseCategoricalCrossentropy(fromLogits: true), new LogitNet.Optimizers.SGD());
         error = Assert.Throws<ArgumentException>(() => model.Evaluate(Tensor.FromArray(ids, 3000, 5), Tensor.Zeros(3000), batchSize: 100));
         Assert.Contains("row 2990, position 2", error.Message);
+
+        // In the validation part of Fit's x, by its row in x.
+        float[] small = new float[10 * 5];
+        small[8 * 5 + 1] = 150f;
+        error = Assert.Throws<ArgumentException>(() => model.Fit(Tensor.FromArray(small, 10, 5), Tensor.Zeros(10), epochs: 1, validationSplit: 0.5, verbose: 0));
+        Assert.Contains("row 8, position 1", error.Message);
     }
 
     [Fact]

@@ -276,7 +276,8 @@ internal static class KerasCompileConfig
         var metrics = new List<Metric>();
         var found = new List<(string Kind, string Name, float Threshold)>();
         Collect(element, 0);
-        foreach ((string kind, string name, float threshold) in found.Distinct())
+        // Repeats are kept: Keras logs metrics: ["accuracy", "accuracy"] as accuracy and accuracy_1.
+        foreach ((string kind, string name, float threshold) in found)
         {
             Metric? metric = kind switch
             {
@@ -290,7 +291,9 @@ internal static class KerasCompileConfig
             };
             if (metric is null)
             {
-                notes.Add($"The metric '{Clip(kind)}' is not one LogitNet has; it is left out (metrics do not change training).");
+                notes.Add(kind == "binary_accuracy"
+                    ? $"The metric '{Clip(name)}' has threshold {threshold.ToString("R", CultureInfo.InvariantCulture)}, outside (0, 1); it is left out (metrics do not change training)."
+                    : $"The metric '{Clip(kind)}' is not one LogitNet has; it is left out (metrics do not change training).");
             }
             else
             {

@@ -24,9 +24,16 @@ internal static partial class KerasWriter
                 RequireWholeLayerFrozen(conv, conv.Parameters);
                 break;
             case BatchNormalization normalization:
-                // The moving statistics are never trainable; Keras freezes γ and β together (and a frozen
-                // BatchNormalization runs in inference mode in Keras, so "frozen" must mean both).
-                RequireWholeLayerFrozen(normalization, new[] { normalization.Gamma, normalization.Beta }.OfType<Parameter>());
+                // The moving statistics are never trainable; Keras freezes γ and β with the layer, which then trains in
+                // inference mode (as here), so γ and β frozen in a layer that is not (or the reverse) has no Keras form.
+                Parameter[] weights = new[] { normalization.Gamma, normalization.Beta }.OfType<Parameter>().ToArray();
+                RequireWholeLayerFrozen(normalization, weights);
+                if (weights.Length > 0 && weights[0].Trainable != normalization.Trainable)
+                {
+                    throw new NotSupportedException(
+                        $"Layer '{normalization.Name}' has gamma and beta {(weights[0].Trainable ? "trainable" : "frozen")} but the layer itself {(normalization.Trainable ? "trainable" : "frozen")}; Keras freezes a BatchNormalization as a whole (and a frozen one trains with its moving statistics). Set the layer's Trainable instead before saving as .keras.");
+                }
+
                 break;
         }
     }

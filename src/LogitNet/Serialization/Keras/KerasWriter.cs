@@ -201,19 +201,45 @@ internal static partial class KerasWriter
         json.WriteStartArray(key);
         foreach (Metric metric in metrics)
         {
-            // The accuracy family by what it computes (a renamed one's name means nothing to Keras's get_metric).
-            json.WriteStringValue(metric switch
+            // "accuracy" is resolved by the loss in Keras as here; a renamed one is written as the metric it resolved to.
+            Metric written = metric is LogitNet.Metrics.Accuracy { Resolved: { } resolved } accuracy && accuracy.Name != LogitNet.Metrics.Accuracy.DefaultName
+                ? resolved
+                : metric;
+            (string? className, string defaultName) = written switch
             {
-                LogitNet.Metrics.Accuracy => "accuracy",
-                BinaryAccuracy => BinaryAccuracy.DefaultName,
-                CategoricalAccuracy => CategoricalAccuracy.DefaultName,
-                SparseCategoricalAccuracy => SparseCategoricalAccuracy.DefaultName,
-                _ => metric.Name,
-            });
+                LogitNet.Metrics.Accuracy => ((string?)null, LogitNet.Metrics.Accuracy.DefaultName),
+                BinaryAccuracy => ("BinaryAccuracy", BinaryAccuracy.DefaultName),
+                CategoricalAccuracy => ("CategoricalAccuracy", CategoricalAccuracy.DefaultName),
+                SparseCategoricalAccuracy => ("SparseCategoricalAccuracy", SparseCategoricalAccuracy.DefaultName),
+                _ => (null, metric.Name),
+            };
+            float threshold = (written as BinaryAccuracy)?.Threshold ?? 0.5f;
+            if (className is null || (metric.Name == defaultName && threshold == 0.5f))
+            {
+                json.WriteStringValue(defaultName);
+                continue;
+            }
+
+            // Keras 3's serialized metric object: its name is the key in Keras's logs, its threshold kept.
+            json.WriteStartObject();
+            json.WriteString("module", "keras.metrics");
+            json.WriteString("class_name", className);
+            json.WriteStartObject("config");
+            json.WriteString("name", metric.Name);
+            json.WriteString("dtype", "float32");
+            if (written is BinaryAccuracy)
+            {
+                json.WriteNumber("threshold", threshold);
+            }
+
+            json.WriteEndObject();
+            json.WriteNull("registered_name");
+            json.WriteEndObject();
         }
 
         json.WriteEndArray();
     }
+
     private static void WriteInputLayer(Utf8JsonWriter json, string name, int[] shape)
     {
         json.WriteStartObject();
@@ -245,7 +271,8 @@ internal static partial class KerasWriter
         json.WriteString("name", layer.Name);
         // Frozen when its weights are (the state, such as moving statistics, is frozen either way); a layer without
         // weights says so itself (a frozen BatchNormalization without gamma and beta still trains as in inference).
-        json.WriteBoolean("trainable", layer.Parameters.Any(p => !p.IsState)
+        // (BatchNormalization: the layer's flag, which also decides its training mode.)
+        json.WriteBoolean("trainable", layer.Parameters.Any(p => !p.IsState) && layer is not BatchNormalization
             ? layer.Parameters.Any(p => !p.IsState && p.Trainable)
             : layer.Trainable);
         DTypePolicy(json);

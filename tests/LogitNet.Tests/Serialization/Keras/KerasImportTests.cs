@@ -130,8 +130,17 @@ public sealed class KerasImportTests : IDisposable
         Assert.Contains(model.LoadNotes, n => n.Contains("uncompiled"));
     }
 
-    /// <summary>Keras 3.11's .keras file (corpus 027) with its compile_config's loss replaced by <paramref name="lossJson"/>.</summary>
-    private string WithLoss(string lossJson)
+    [Fact]
+    public void RepeatedMetrics_AreKeptAndNumbered_AsKerasLogsThem()
+    {
+        Sequential model = Sequential.Load(WithLoss("\"binary_crossentropy\"", metricsJson: "[\"accuracy\", \"accuracy\"]"));
+        Assert.Equal(["accuracy", "accuracy"], model.Metrics.Select(m => m.Name));
+        Tensor x = Tensor.RandomNormal([4, .. model.Layers[0].InputShape], 0f, 1f, seed: 2);
+        Assert.Equal(["loss", "accuracy", "accuracy_1"], model.Evaluate(x, Tensor.FromArray([0f, 1f, 1f, 0f], 4, 1)).Keys);
+    }
+
+    /// <summary>Keras 3.11's .keras file (corpus 027) with its compile_config's loss replaced by <paramref name="lossJson"/> (and its metrics by <paramref name="metricsJson"/>).</summary>
+    private string WithLoss(string lossJson, string? metricsJson = null)
     {
         string path = Path.Combine(_directory, $"loss-{Guid.NewGuid():N}.keras");
         File.Copy(KerasCorpus.Numbered("027"), path);
@@ -144,6 +153,11 @@ public sealed class KerasImportTests : IDisposable
         }
 
         config["compile_config"]!["loss"] = System.Text.Json.Nodes.JsonNode.Parse(lossJson);
+        if (metricsJson is not null)
+        {
+            config["compile_config"]!["metrics"] = System.Text.Json.Nodes.JsonNode.Parse(metricsJson);
+        }
+
         entry.Delete();
         using Stream target = zip.CreateEntry("config.json").Open();
         target.Write(Encoding.UTF8.GetBytes(config.ToJsonString()));
@@ -270,6 +284,14 @@ public sealed class KerasImportTests : IDisposable
         Assert.All(model.Parameters, p => Assert.False(p.Trainable));
 
         // A frozen layer written by LogitNet comes back frozen from its own .keras file too.
+        // gamma and beta frozen in a BatchNormalization that is not: Keras freezes the layer as a whole, so no file says this.
+        var half = new BatchNormalization { Trainable = true };
+        var halfModel = new Sequential(new Input(3), half) { Log = TextWriter.Null };
+        halfModel.Build(3);
+        half.Gamma!.Trainable = false;
+        half.Beta!.Trainable = false;
+        Assert.Contains("Keras freezes a BatchNormalization as a whole", Assert.Throws<NotSupportedException>(() => halfModel.Save(Path.Combine(_directory, "half.keras"))).Message);
+
         // So does a BatchNormalization without gamma and beta, whose only trainable part is its training mode.
         var written = new Sequential(
             new Input(3), new Dense(4, name: "base") { Trainable = false }, new BatchNormalization(center: false, scale: false) { Trainable = false },
