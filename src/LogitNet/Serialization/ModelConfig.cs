@@ -176,7 +176,8 @@ internal static partial class ModelConfig
             model.ClassNames = ReadClassNames(document.RootElement, file, shape);
             // Absent from files written before LogitNet saved them: then nothing is frozen and the
             // dropout seeds are the ones the model derives from its own.
-            string[] frozen = reader.Optional("frozen_parameters") is not null ? reader.Strings("frozen_parameters") : [];
+            bool listsFrozen = reader.Optional("frozen_parameters") is not null;
+            string[] frozen = listsFrozen ? reader.Strings("frozen_parameters") : [];
             void AfterBuild(Sequential built)
             {
                 foreach ((Layer layer, long seed) in seeds)
@@ -186,9 +187,22 @@ internal static partial class ModelConfig
 
                 foreach (string name in frozen)
                 {
-                    Parameter parameter = built.Parameters.FirstOrDefault(p => p.Name == name)
+                    _ = built.Parameters.FirstOrDefault(p => p.Name == name)
                         ?? throw reader.Error($"'frozen_parameters' names '{name}', which the model does not have.");
-                    parameter.Trainable = false;
+                }
+
+                // The list is the whole truth where the file has it: a weight unfrozen in a frozen layer stays unfrozen (the
+                // layer's flag froze all of its weights before Build). State (moving statistics) is frozen either way.
+                if (listsFrozen)
+                {
+                    var frozenNames = new HashSet<string>(frozen, StringComparer.Ordinal);
+                    foreach (Parameter parameter in built.Parameters)
+                    {
+                        if (!parameter.IsState)
+                        {
+                            parameter.Trainable = !frozenNames.Contains(parameter.Name);
+                        }
+                    }
                 }
             }
 

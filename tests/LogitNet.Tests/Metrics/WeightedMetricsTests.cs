@@ -197,4 +197,32 @@ public class WeightedMetricsTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public void ConfusionMetricSettings_SurviveAKerasFile()
+    {
+        // Precision, Recall and AUC went into .keras files as bare names, so their threshold, class and curve were lost,
+        // and the import left Keras's own precision, recall and AUC out.
+        var model = new Sequential(new Input(3), new Dense(2, Activation.Sigmoid)) { Log = TextWriter.Null };
+        model.Compile(new BinaryCrossentropy(), new SGD(),
+            [new Precision(0.3f, 1, name: "p1"), new Recall(0.6f), new Auc(AucCurve.PrecisionRecall, "prauc")], [new Auc()]);
+        string directory = Directory.CreateTempSubdirectory("logitnet-confusion-keras-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "model.keras");
+            model.Save(path);
+            Sequential loaded = Sequential.Load(path);
+            Assert.Equal(["p1", "recall", "prauc"], loaded.Metrics.Select(m => m.Name));
+            var precision = Assert.IsType<Precision>(loaded.Metrics[0]);
+            Assert.Equal((0.3f, (int?)1), (precision.Threshold, precision.ClassId));
+            var recall = Assert.IsType<Recall>(loaded.Metrics[1]);
+            Assert.Equal((0.6f, (int?)null), (recall.Threshold, recall.ClassId));
+            Assert.Equal(AucCurve.PrecisionRecall, Assert.IsType<Auc>(loaded.Metrics[2]).Curve);
+            Assert.Equal(AucCurve.Roc, Assert.IsType<Auc>(Assert.Single(loaded.WeightedMetrics)).Curve);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -290,4 +290,26 @@ public sealed class SaveLoadTests : IDisposable
         model.Fit(x, y, epochs: 2, verbose: 0, callbacks: [every]);
         Assert.True(File.Exists(PathOf("epoch-7.logitnet")));   // the epoch count continues: epochs 6 and 7
     }
+
+    [Fact]
+    public void AWeightUnfrozenInAFrozenLayer_StaysUnfrozen()
+    {
+        // The layer's flag froze all its weights before Build, and the file's list of frozen parameters only ever froze more.
+        var model = new Sequential(new Input(3), new Dense(4, name: "d"), new Dense(2)) { Log = TextWriter.Null };
+        model.Build(3);
+        model.GetLayer("d").Trainable = false;
+        model.Parameters.Single(p => p.Name == "d/kernel").Trainable = true;
+        string directory = Directory.CreateTempSubdirectory("logitnet-unfrozen-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "model.logitnet");
+            model.Save(path);
+            Sequential loaded = Sequential.Load(path);
+            Assert.Equal(model.Parameters.Select(p => p.Trainable), loaded.Parameters.Select(p => p.Trainable));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -255,10 +255,10 @@ internal static class KerasCompileConfig
             switch (name)
             {
                 case "ExponentialDecay":
-                    return new ExponentialDecay(Float(config, "initial_learning_rate", 0.001f), (long)Float(config, "decay_steps", 1f),
+                    return new ExponentialDecay(Float(config, "initial_learning_rate", 0.001f), Steps(config, "decay_steps"),
                         Float(config, "decay_rate", 1f), Bool(config, "staircase", false));
                 case "CosineDecay" when Float(config, "warmup_steps", 0f) == 0:
-                    return new CosineDecay(Float(config, "initial_learning_rate", 0.001f), (long)Float(config, "decay_steps", 1f), Float(config, "alpha", 0f));
+                    return new CosineDecay(Float(config, "initial_learning_rate", 0.001f), Steps(config, "decay_steps"), Float(config, "alpha", 0f));
                 default:
                     notes.Add($"The learning-rate schedule {Clip(element.GetRawText())} is not one LogitNet has (it has ExponentialDecay and CosineDecay without warm-up).");
                     return null;
@@ -274,13 +274,19 @@ internal static class KerasCompileConfig
     private static Metric[] ReadMetrics(JsonElement? element, Loss? loss, List<string> notes)
     {
         var metrics = new List<Metric>();
-        var found = new List<(string Kind, string Name, float Threshold)>();
+        var found = new List<(string Kind, string Name, float Threshold, JsonElement Config)>();
         Collect(element, 0);
         // Repeats are kept: Keras logs metrics: ["accuracy", "accuracy"] as accuracy and accuracy_1.
-        foreach ((string kind, string name, float threshold) in found)
+        foreach ((string kind, string name, float threshold, JsonElement config) in found)
         {
             Metric? metric = kind switch
             {
+                // Keras's confusion metrics: one threshold (a list of several has no LogitNet form), an optional class; AUC's
+                // curve (LogitNet's AUC is exact where Keras's interpolates over num_thresholds).
+                "precision" or "recall" when Thresholds(config) is { } t && ClassId(config) is (true, var classId) =>
+                    kind == "precision" ? new Precision(t, classId, name: name) : new Recall(t, classId, name: name),
+                "auc" or "a_u_c" => new Auc(KerasModelBuilder.Optional(config, "curve")?.ValueKind == JsonValueKind.String
+                    && KerasModelBuilder.Optional(config, "curve")!.Value.GetString() == "PR" ? AucCurve.PrecisionRecall : AucCurve.Roc, name),
                 // Keras resolves "accuracy" by the loss (compile_utils.get_metric) and keeps the name "accuracy" in its logs;
                 // LogitNet's Accuracy does both (Compile resolves it by the loss).
                 "accuracy" or "acc" => new LogitNet.Metrics.Accuracy(name),
@@ -313,7 +319,7 @@ internal static class KerasCompileConfig
             switch (v.ValueKind)
             {
                 case JsonValueKind.String:
-                    found.Add((v.GetString()!, v.GetString()!, 0.5f));
+                    found.Add((v.GetString()!, v.GetString()!, 0.5f, default));
                     break;
                 case JsonValueKind.Array:
                     foreach (JsonElement item in v.EnumerateArray())
@@ -331,7 +337,7 @@ internal static class KerasCompileConfig
                     string? className = KerasModelBuilder.Optional(v, "class_name")?.ValueKind == JsonValueKind.String ? KerasModelBuilder.Optional(v, "class_name")!.Value.GetString() : null;
                     string kind = fn ?? (className == "function" && config.ValueKind == JsonValueKind.String ? config.GetString()
                         : className is "MeanMetricWrapper" or null ? named : VarName(className)) ?? v.GetRawText();
-                    found.Add((kind, string.IsNullOrEmpty(named) ? kind : named, Float(config, "threshold", 0.5f)));
+                    found.Add((kind, string.IsNullOrEmpty(named) ? kind : named, Float(config, "threshold", 0.5f), config));
                     break;
             }
         }
@@ -344,6 +350,37 @@ internal static class KerasCompileConfig
 
     private static float Float(JsonElement config, string key, float absent) =>
         KerasModelBuilder.Optional(config, key) is { ValueKind: JsonValueKind.Number } value && value.TryGetSingle(out float f) && float.IsFinite(f) ? f : absent;
+
+    /// <summary>A Keras Precision's or Recall's one threshold (a number or a one-element list; 0.5 when absent), or null for several or none valid.</summary>
+    private static float? Thresholds(JsonElement config)
+    {
+        JsonElement? value = config.ValueKind == JsonValueKind.Object ? KerasModelBuilder.Optional(config, "thresholds") : null;
+        if (value is null || value.Value.ValueKind == JsonValueKind.Null)
+        {
+            return 0.5f;
+        }
+
+        JsonElement v = value.Value.ValueKind == JsonValueKind.Array && value.Value.GetArrayLength() == 1 ? value.Value[0] : value.Value;
+        return v.ValueKind == JsonValueKind.Number && v.TryGetSingle(out float t) && t > 0 && t < 1 ? t : null;
+    }
+
+    /// <summary>A Keras confusion metric's class_id: (true, null) when absent, (true, id) for a whole number, (false, _) otherwise.</summary>
+    private static (bool Ok, int? ClassId) ClassId(JsonElement config)
+    {
+        JsonElement? value = config.ValueKind == JsonValueKind.Object ? KerasModelBuilder.Optional(config, "class_id") : null;
+        if (value is null || value.Value.ValueKind == JsonValueKind.Null)
+        {
+            return (true, null);
+        }
+
+        return value.Value.TryGetInt32(out int id) && id >= 0 ? (true, id) : (false, null);
+    }
+
+    /// <summary>A step count, read as an integer (through float32 it would round above 2^24); 1 when absent or not a number.</summary>
+    private static long Steps(JsonElement config, string key) =>
+        KerasModelBuilder.Optional(config, key) is { ValueKind: JsonValueKind.Number } value
+            ? value.TryGetInt64(out long steps) ? steps : value.TryGetDouble(out double d) && d >= 1 && d <= long.MaxValue ? (long)d : 1
+            : 1;
 
     private static string Clip(string text) => text.Length <= 80 ? text : text[..80] + "...";
 }

@@ -205,6 +205,12 @@ internal static partial class KerasWriter
             Metric written = metric is LogitNet.Metrics.Accuracy { Resolved: { } resolved } accuracy && accuracy.Name != LogitNet.Metrics.Accuracy.DefaultName
                 ? resolved
                 : metric;
+            if (written is Precision or Recall or Auc)
+            {
+                WriteConfusionMetric(json, written);
+                continue;
+            }
+
             (string? className, string defaultName) = written switch
             {
                 LogitNet.Metrics.Accuracy => ((string?)null, LogitNet.Metrics.Accuracy.DefaultName),
@@ -238,6 +244,39 @@ internal static partial class KerasWriter
         }
 
         json.WriteEndArray();
+    }
+
+    /// <summary>Precision, Recall and AUC as Keras 3's metric objects, with their threshold, class and curve (a bare name loses them).</summary>
+    private static void WriteConfusionMetric(Utf8JsonWriter json, Metric metric)
+    {
+        json.WriteStartObject();
+        json.WriteString("module", "keras.metrics");
+        json.WriteString("class_name", metric is Auc ? "AUC" : metric.GetType().Name);
+        json.WriteStartObject("config");
+        json.WriteString("name", metric.Name);
+        json.WriteString("dtype", "float32");
+        if (metric is Auc auc)
+        {
+            json.WriteString("curve", auc.Curve == AucCurve.Roc ? "ROC" : "PR");
+        }
+        else
+        {
+            var confusion = (ConfusionMetric)metric;
+            json.WriteNumber("thresholds", confusion.Threshold);
+            json.WriteNull("top_k");
+            if (confusion.ClassId is { } classId)
+            {
+                json.WriteNumber("class_id", classId);
+            }
+            else
+            {
+                json.WriteNull("class_id");
+            }
+        }
+
+        json.WriteEndObject();
+        json.WriteNull("registered_name");
+        json.WriteEndObject();
     }
 
     private static void WriteInputLayer(Utf8JsonWriter json, string name, int[] shape)
@@ -301,7 +340,7 @@ internal static partial class KerasWriter
                 json.WriteString("data_format", "channels_last");
                 break;
             case Reshape reshape:
-                Shape(json, "target_shape", reshape.OutputShape, batch: false);
+                Shape(json, "target_shape", reshape.TargetShape, batch: false);   // as given: Keras takes one -1
                 break;
             case Rescaling rescaling:
                 json.WriteNumber("scale", rescaling.Scale);

@@ -206,6 +206,19 @@ public sealed class KerasWriterTests : IDisposable
     }
 
     [Fact]
+    public void ReshapeTargetsAndLongDecays_RoundTripAsGiven()
+    {
+        // Reshape(-1) was written as its computed shape, and a schedule's decay_steps was read through float32 (2^24 + 1 → 2^24).
+        var model = new Sequential(new Input(2, 4), new Reshape(-1), new Dense(2)) { Seed = 3, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(new ExponentialDecay(0.1f, 16_777_217, 0.5f)));
+        string path = Path.Combine(_directory, "reshape.keras");
+        model.Save(path);
+        Sequential loaded = Sequential.Load(path);
+        Assert.Equal([-1], Assert.IsType<Reshape>(loaded.Layers[1]).TargetShape);
+        Assert.Equal(16_777_217, Assert.IsType<ExponentialDecay>(loaded.Optimizer!.Schedule).DecaySteps);
+    }
+
+    [Fact]
     public void SavedKeras_HasKeras3sLayout()
     {
         string path = Path.Combine(_directory, "layout.keras");
