@@ -259,7 +259,12 @@ public sealed partial class Sequential
                 throw new DataFormatException($"The weights hold tensors the architecture does not use: {string.Join(", ", weights.Keys)}.", path, WeightsEntry);
             }
 
-            compile?.Invoke(model);
+            if (compile is not null)
+            {
+                var notes = new List<string>();
+                CompileLoaded(model, compile, notes);
+                model.LoadNotes = notes;
+            }
             if (zip.GetEntry(TrainingStateEntry) is { } stateEntry)
             {
                 if (compile is null)

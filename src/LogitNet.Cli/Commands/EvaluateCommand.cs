@@ -47,7 +47,7 @@ internal static class EvaluateCommand
             SplitOptions.CheckTestFraction(parse.GetValue(testSplit));
             string modelPath = parse.GetValue(model)!;
             Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
-            ProbabilityCheck.WarnIfLinearForProbabilities(loaded, modelPath, "the loss given here is computed from them as they are", Console.Error);
+            ProbabilityCheck.WarnAboutOutputs(loaded, modelPath, "the loss given here is computed from them as they are", Console.Error);
             LossKind kind = LossChoice.KindOf(loaded.Loss);
             var data = new DataSpec(parse.GetValue(dataset)!, parse.GetValue(labels), parse.GetValue(labelColumn), parse.GetValue(testSplit), parse.GetValue(seed),
                 CsvDelimiter.Parse(parse.GetValue(delimiter)!));

@@ -77,7 +77,7 @@ internal static class PredictCommand
 
             string modelPath = parse.GetValue(model)!;
             Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
-            ProbabilityCheck.WarnIfLinearForProbabilities(loaded, modelPath, "the probabilities given here are those outputs as they are", Console.Error);
+            ProbabilityCheck.WarnAboutOutputs(loaded, modelPath, "the probabilities given here are those outputs as they are", Console.Error);
             if (!File.Exists(inputPath))
             {
                 throw new FileNotFoundException($"Input file not found: {inputPath}", inputPath);

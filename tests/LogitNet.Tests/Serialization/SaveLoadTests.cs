@@ -312,4 +312,24 @@ public sealed class SaveLoadTests : IDisposable
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public void CompilesWarning_OnLoad_IsKeptInLoadNotes()
+    {
+        // A loaded model logs nowhere while it compiles, so its warnings were lost (the CLI restated the rule to warn).
+        var model = new Sequential(new Input(3), new Dense(2)) { Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(), new Adam());
+        string directory = Directory.CreateTempSubdirectory("logitnet-load-warning-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "model.logitnet");
+            model.Save(path);
+            string note = Assert.Single(Sequential.Load(path).LoadNotes);
+            Assert.StartsWith("Warning: layer 'dense' is linear", note);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -197,7 +197,7 @@ internal static class KerasModelLoader
             using JsonDocument compile = compileConfig();
             if (KerasCompileConfig.Read(compile.RootElement, keras2, notes) is var (loss, optimizer, metrics, weightedMetrics))
             {
-                sequential.Compile(loss, optimizer, metrics, weightedMetrics);
+                Sequential.CompileLoaded(sequential, model => model.Compile(loss, optimizer, metrics, weightedMetrics), notes);
             }
         }
 
