@@ -1,3 +1,5 @@
+using LogitNet.Kernels;
+
 namespace LogitNet.Metrics;
 
 /// <summary>
@@ -88,11 +90,9 @@ public sealed class Auc : Metric, ILogitsAware
 
         if (((ILogitsAware)this).SoftmaxLogits && ((ILogitsAware)this).FromLogits && width > 1)
         {
-            for (int s = 0; s < samples; s++)
-            {
-                Span<float> row = _scores.AsSpan(start + s * width, width);
-                SoftmaxRows.Probabilities(row, row);
-            }
+            // The probabilities PredictProba gives for these rows (the library's softmax, in place).
+            Span<float> rows = _scores.AsSpan(start, samples * width);
+            SoftmaxKernel.Rows(rows, rows, width);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using LogitNet.Kernels;
 
 namespace LogitNet.Metrics;
 
@@ -115,7 +116,7 @@ public abstract class ConfusionMetric : Metric, ILogitsAware
             scoped ReadOnlySpan<float> scores = predictions.Slice(s * width, width);
             if (softmax)
             {
-                SoftmaxRows.Probabilities(scores, row);
+                SoftmaxKernel.Rows(scores, row, width);   // the probabilities PredictProba gives
                 scores = row;
             }
 
