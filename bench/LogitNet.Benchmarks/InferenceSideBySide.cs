@@ -8,14 +8,15 @@ using Microsoft.ML.OnnxRuntime;
 namespace LogitNet.Benchmarks;
 
 /// <summary>
-/// Inference time of LogitNet against ONNX Runtime (the .NET package) on the issue's three MLPs, one
-/// engine per process (bench/peers/inference_ort.sh starts them), so neither's threads disturb the other.
+/// Inference time of LogitNet against ONNX Runtime (the .NET package) on the issue's three MLPs (S, M, L),
+/// Keras's simple MNIST convnet (C) and the corpus's text CNN (T), one engine per process
+/// (bench/peers/inference_ort.sh starts them), so neither's threads disturb the other.
 /// </summary>
 /// <remarks>
 /// <c>--inference-setup DIR</c> writes each model once (seeded weights) as <c>NAME.logitnet</c>, its
 /// <c>ExportOnnx</c> as <c>NAME.onnx</c> (logits), the same weights with a softmax output as
 /// <c>NAME.proba.onnx</c> (ONNX Runtime's counterpart of <c>PredictProba</c>), and 1000 input rows as
-/// <c>x.f32</c>. <c>--inference ENGINE DIR NAME</c> (ENGINE <c>logitnet</c> or <c>ort</c>) then times
+/// <c>NAME.x.f32</c> (pixels in [0, 1]; the text CNN's rows are ids). <c>--inference ENGINE DIR NAME</c> (ENGINE <c>logitnet</c> or <c>ort</c>) then times
 /// batches of 1 and 1000 rows and prints one JSON line per case: the fastest of ten rounds of the
 /// mean time per call, each round at least 0.2 s, after 1.5 s of warm-up (the JIT's optimized tier and
 /// ONNX Runtime's thread pool). ONNX Runtime runs with 2 intra-op threads (this machine's cores) and
@@ -25,28 +26,55 @@ namespace LogitNet.Benchmarks;
 internal static class InferenceSideBySide
 {
     public const int Rows = 1000;
-    private const int Features = 784;
 
-    private static readonly Dictionary<string, int[]> s_models = new()
+    /// <summary>A benchmark model: its per-sample input shape, its layers before the output, its output width and the input maker.</summary>
+    private sealed record Spec(int[] InputShape, Func<Layer[]> Hidden, int Outputs, Func<int, float> Value);
+
+    private static readonly Dictionary<string, Spec> s_models = new()
     {
-        ["S"] = [25, 15, 10],
-        ["M"] = [128, 64, 10],
-        ["L"] = [1024, 1024, 10],
+        ["S"] = Mlp(25, 15),
+        ["M"] = Mlp(128, 64),
+        ["L"] = Mlp(1024, 1024),
+        // Keras's "simple MNIST convnet" (samples/MnistConvnet): 28 x 28 x 1 pixels.
+        ["C"] = new([28, 28, 1], () =>
+        [
+            new Conv2D(32, kernelSize: 3, activation: Activation.Relu),
+            new MaxPooling2D(poolSize: 2),
+            new Conv2D(64, kernelSize: 3, activation: Activation.Relu),
+            new MaxPooling2D(poolSize: 2),
+            new Flatten(),
+            new Dropout(0.5f),
+        ], 10, Pixel),
+        // The corpus's text model (bench/peers/train_textcnn.py): 200 ids below 5,000, one logit.
+        ["T"] = new([200], () =>
+        [
+            new Embedding(5000, 40),
+            new Conv1D(20, 6, activation: Activation.Relu),
+            new MaxPooling1D(5),
+            new Conv1D(20, 6, activation: Activation.Relu),
+            new GlobalMaxPooling1D(),
+        ], 1, i => (float)((ulong)i * 2654435761 % 5000)),
     };
 
     public static void Setup(string directory)
     {
         Directory.CreateDirectory(directory);
-        Tensor x = Tensor.RandomUniform([Rows, Features], 0f, 1f, seed: 7);
-        File.WriteAllBytes(Path.Combine(directory, "x.f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()).ToArray());
-        foreach ((string name, int[] units) in s_models)
+        foreach ((string name, Spec spec) in s_models)
         {
-            Sequential logits = Create(units, Activation.Linear);
-            logits.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.001f));
+            int features = Features(spec);
+            var x = new float[Rows * features];
+            for (int i = 0; i < x.Length; i++)
+            {
+                x[i] = spec.Value(i);
+            }
+
+            File.WriteAllBytes(Path.Combine(directory, name + ".x.f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()).ToArray());
+            Sequential logits = Create(spec, Activation.Linear);
+            logits.Compile(spec.Outputs == 1 ? new BinaryCrossentropy(fromLogits: true) : new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.001f));
             logits.Save(Path.Combine(directory, name + ".logitnet"));
             logits.ExportOnnx(Path.Combine(directory, name + ".onnx"));
 
-            Sequential probabilities = Create(units, Activation.Softmax);
+            Sequential probabilities = Create(spec, spec.Outputs == 1 ? Activation.Sigmoid : Activation.Softmax);
             for (int i = 0; i < logits.Parameters.Count; i++)
             {
                 logits.Parameters[i].Value.AsSpan().CopyTo(probabilities.Parameters[i].Value.AsSpan());
@@ -58,47 +86,69 @@ internal static class InferenceSideBySide
 
     public static void Run(string engine, string directory, string name)
     {
-        byte[] bytes = File.ReadAllBytes(Path.Combine(directory, "x.f32"));
+        if (!s_models.TryGetValue(name, out Spec? spec))
+        {
+            throw new ArgumentException($"model '{name}': expected one of {string.Join(", ", s_models.Keys)}", nameof(name));
+        }
+
+        byte[] bytes = File.ReadAllBytes(Path.Combine(directory, name + ".x.f32"));
         float[] x = new float[bytes.Length / sizeof(float)];
         Buffer.BlockCopy(bytes, 0, x, 0, bytes.Length);
         switch (engine)
         {
             case "logitnet":
-                RunLogitNet(directory, name, x);
+                RunLogitNet(directory, name, spec, x);
                 break;
             case "ort":
-                RunOrt(directory, name, x);
+                RunOrt(directory, name, spec, x);
                 break;
             default:
                 throw new ArgumentException($"engine '{engine}': expected logitnet or ort", nameof(engine));
         }
     }
 
-    private static Sequential Create(int[] units, Activation output)
+    /// <summary>The first <paramref name="rows"/> of the input rows <c>--inference-setup</c> wrote for model <paramref name="name"/>.</summary>
+    public static Tensor Input(string directory, string name, int rows, int[] sampleShape)
     {
-        var layers = new List<Layer> { new Input(Features) };
-        for (int i = 0; i < units.Length; i++)
+        byte[] bytes = File.ReadAllBytes(Path.Combine(directory, name + ".x.f32"));
+        int length = rows * sampleShape.Aggregate(1, (a, b) => a * b);
+        if (length * sizeof(float) > bytes.Length)
         {
-            layers.Add(new Dense(units[i], i == units.Length - 1 ? output : Activation.Relu));
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"{name}.x.f32 holds {Rows} rows");
         }
 
-        var model = new Sequential([.. layers]) { Seed = 11, Log = TextWriter.Null };
-        model.Build(Features);
+        float[] x = new float[length];
+        Buffer.BlockCopy(bytes, 0, x, 0, length * sizeof(float));
+        return Tensor.FromArray(x, [rows, .. sampleShape]);
+    }
+
+    private static Spec Mlp(params int[] hidden) =>
+        new([784], () => [.. hidden.Select(units => (Layer)new Dense(units, Activation.Relu))], 10, Pixel);
+
+    /// <summary>The same seeded pixels in [0, 1] for every image model.</summary>
+    private static float Pixel(int i) => (float)((ulong)i * 2654435761 % 1_000_003) / 1_000_003f;
+
+    private static int Features(Spec spec) => spec.InputShape.Aggregate(1, (a, b) => a * b);
+
+    private static Sequential Create(Spec spec, Activation output)
+    {
+        var model = new Sequential([new Input(spec.InputShape), .. spec.Hidden(), new Dense(spec.Outputs, output)]) { Seed = 11, Log = TextWriter.Null };
+        model.Build(spec.InputShape);
         return model;
     }
 
-    private static void RunLogitNet(string directory, string name, float[] x)
+    private static void RunLogitNet(string directory, string name, Spec spec, float[] x)
     {
         Sequential model = Sequential.Load(Path.Combine(directory, name + ".logitnet"));
         foreach (int batch in (int[])[1, Rows])
         {
-            Tensor input = Tensor.FromArray(x.AsSpan(0, batch * Features).ToArray(), batch, Features);
+            Tensor input = Tensor.FromArray(x.AsSpan(0, batch * Features(spec)).ToArray(), [batch, .. spec.InputShape]);
             Report("LogitNet", name, batch, "predict", Time(() => model.Predict(input)));
             Report("LogitNet", name, batch, "proba", Time(() => model.PredictProba(input)));
         }
     }
 
-    private static void RunOrt(string directory, string name, float[] x)
+    private static void RunOrt(string directory, string name, Spec spec, float[] x)
     {
         using var options = new SessionOptions
         {
@@ -113,10 +163,10 @@ internal static class InferenceSideBySide
             using var run = new RunOptions();
             foreach (int batch in (int[])[1, Rows])
             {
-                float[] inputData = x.AsSpan(0, batch * Features).ToArray();
-                float[] outputData = new float[batch * 10];
-                using OrtValue input = OrtValue.CreateTensorValueFromMemory(inputData, [batch, Features]);
-                using OrtValue output = OrtValue.CreateTensorValueFromMemory(outputData, [batch, 10]);
+                float[] inputData = x.AsSpan(0, batch * Features(spec)).ToArray();
+                float[] outputData = new float[batch * spec.Outputs];
+                using OrtValue input = OrtValue.CreateTensorValueFromMemory(inputData, [batch, .. spec.InputShape.Select(d => (long)d)]);
+                using OrtValue output = OrtValue.CreateTensorValueFromMemory(outputData, [batch, spec.Outputs]);
                 using OrtIoBinding binding = session.CreateIoBinding();
                 binding.BindInput("input", input);
                 binding.BindOutput("output", output);

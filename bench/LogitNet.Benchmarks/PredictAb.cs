@@ -16,8 +16,7 @@ public static class PredictAb
         int rows = int.Parse(args[2], CultureInfo.InvariantCulture);
         int chunkA = int.Parse(args[3], CultureInfo.InvariantCulture), chunkB = int.Parse(args[4], CultureInfo.InvariantCulture);
         Sequential model = Sequential.Load(Path.Combine(directory, name + ".logitnet"));
-        int features = model.Layers[0].InputShape[^1];
-        var x = Tensor.RandomUniform([rows, features], 0f, 1f, seed: 7);
+        Tensor x = InferenceSideBySide.Input(directory, name, rows, model.Layers[0].InputShape);
         var result = Tensor.Zeros(rows, model.Layers[^1].OutputShape[^1]);
         for (int i = 0; i < 200; i++)
         {

@@ -27,8 +27,7 @@ public static class PredictCpu
         }
 
         Sequential model = Sequential.Load(Path.Combine(directory, name + ".logitnet"));
-        int features = model.Layers[0].InputShape[^1];
-        var x = Tensor.RandomUniform([rows, features], 0f, 1f, seed: 7);
+        Tensor x = InferenceSideBySide.Input(directory, name, rows, model.Layers[0].InputShape);
         for (int i = 0; i < 50; i++)
         {
             model.Predict(x);

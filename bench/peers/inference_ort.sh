@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Side-by-side inference benchmark (issue 11): LogitNet's Sequential.Predict / PredictProba against
 # ONNX Runtime 1.32 (the .NET package, 2 intra-op threads, IOBinding) running our own ExportOnnx of
-# the same weights, models S 784-25-15-10, M 784-128-64-10, L 784-1024-1024-10, batches of 1 and 1000.
+# the same weights, models S 784-25-15-10, M 784-128-64-10, L 784-1024-1024-10, C (Keras's simple MNIST
+# convnet) and T (the corpus's text CNN), batches of 1 and 1000.
 # Each engine runs in its own process (ONNX Runtime's spinning threads would slow LogitNet's, and the
 # reverse), one process per engine per model, engines alternating; REPEATS processes each (default 3),
 # and the table gives the median over them of each process's time (its fastest of ten rounds: the
 # machine is shared, see InferenceSideBySide.cs). Prints the ratio ORT time / LogitNet time (> 1: LogitNet
 # is faster). Needs only the .NET SDK (the ONNX Runtime package comes from NuGet) and python3 for the table.
-# Usage: bash bench/peers/inference_ort.sh [MODELS...]   (default S M L; REPEATS=3)
+# Usage: bash bench/peers/inference_ort.sh [MODELS...]   (default S M L C T; REPEATS=3)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-models=${*:-S M L}
+models=${*:-S M L C T}
 repeats=${REPEATS:-3}
 dir=$(mktemp -d)
 out=$(mktemp)
@@ -41,7 +42,7 @@ def us(t):
 print()
 print("| model | batch | call | ORT | LogitNet | ratio ORT / LogitNet | per-run ratios |")
 print("|---|---|---|---|---|---|---|")
-for model in ["S", "M", "L"]:
+for model in ["S", "M", "L", "C", "T"]:
     for batch in (1, 1000):
         for kind in ("predict", "proba"):
             ort, ours = times("ORT", model, batch, kind), times("LogitNet", model, batch, kind)

@@ -54,8 +54,8 @@ internal sealed class ConvolutionPasses
         bool fusedEpilogue = _activation is Activation.Linear or Activation.Relu;
         Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
         Tensor product = fusedEpilogue ? output : context.Buffer(PreActivationSlot, _outputShape);
-        // The patch buffer keeps this pass's im2col matrix for the backward pass.
-        Tensor? patches = Convolution2D.InputIsPatchMatrix(g) ? null : context.Buffer(PatchSlot, _patchShape);
+        // The patch buffer keeps a training pass's im2col matrix for the backward pass; an inference pass has none.
+        Tensor? patches = Convolution2D.InputIsPatchMatrix(g) || !context.Training ? null : context.Buffer(PatchSlot, _patchShape);
         context.State<Convolution2DForward>().Run(g, _filters, batch, input, patches, _kernel.Value, _bias?.Value,
             _activation == Activation.Relu, product);
         if (!fusedEpilogue)

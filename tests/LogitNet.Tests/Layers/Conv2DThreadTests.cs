@@ -49,4 +49,35 @@ public class Conv2DThreadTests
             return model.Parameters.Select(p => p.Value.ToArray()).ToArray();
         }
     }
+
+    /// <summary>
+    /// An inference pass writes each chunk's im2col rows into a scratch of one chunk per thread (a training pass keeps
+    /// the batch's matrix for its backward pass): the outputs are the training pass's bits on any thread count, for a
+    /// batch of many sample chunks (two samples each without padding, eight with stride 2) and a partial last one.
+    /// </summary>
+    [Theory]
+    [InlineData(Padding.Valid, 1)]
+    [InlineData(Padding.Same, 2)]
+    public void InferencePass_ThroughTheScratch_GivesTheTrainingPassBits_OnAnyThreadCount(Padding padding, int stride)
+    {
+        Tensor x = Tensor.RandomUniform([130, 15, 14, 24], -1f, 1f, seed: 4);
+        var layer = new Conv2D(20, 3, strides: stride, padding: padding, activation: Activation.Relu) { Seed = 9 };
+        layer.Build(15, 14, 24);
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = 1;
+            float[] training = layer.Forward(x, training: true).ToArray();
+            foreach (int threads in (int[])[1, 2, 3, 8])
+            {
+                Parallelism.MaxThreads = threads;
+                Assert.Equal(training, layer.Forward(x).ToArray());
+                Assert.Equal(training.AsSpan(0, training.Length / 130).ToArray(), layer.Forward(x.Slice(0, 1)).ToArray());
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
 }

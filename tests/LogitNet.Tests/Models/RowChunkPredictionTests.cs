@@ -62,10 +62,14 @@ public class RowChunkPredictionTests
         };
         model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam());
         int saved = Parallelism.MaxThreads;
+        long savedBytes = Sequential.ChunkActivationBytes;
         try
         {
+            // 1 MB holds 524 rows of the 500-unit activation: the chunks keep the full 512 rows on any machine.
+            Sequential.ChunkActivationBytes = 1 << 20;
             Parallelism.MaxThreads = 1;
             float[] expected = model.Predict(x, batchSize: rows).ToArray();
+            Assert.Equal(Sequential.ChunkRows, model.RowsPerChunk());
             Assert.True(model.Layers.Sum(layer => layer.Parameters.Sum(p => (long)p.Value.Length)) > Sequential.RowChunkMaxParameters);
             float[] expectedProbabilities = model.PredictProba(x, batchSize: rows).ToArray();
             foreach ((int threads, bool chunks) in new[] { (2, true), (3, false), (4, true), (8, false) })
@@ -88,6 +92,57 @@ public class RowChunkPredictionTests
         finally
         {
             Parallelism.MaxThreads = saved;
+            Sequential.ChunkActivationBytes = savedBytes;
+        }
+    }
+
+    /// <summary>
+    /// A model with wide activations (a convolution's feature maps, 6,272 floats a sample here) takes chunks of as
+    /// many rows as keep its widest activation within <see cref="Sequential.ChunkActivationBytes"/>, on one thread as
+    /// on several, and every way gives the bits of one layer-by-layer pass.
+    /// </summary>
+    [Fact]
+    public void WideActivations_TakeSmallerChunks_OnAnyThreadCount_WithTheSameBits()
+    {
+        const int rows = 150;
+        Tensor x = Tensor.RandomUniform([rows, 16, 16, 1], 0f, 1f, seed: 12);
+        var model = new Sequential(
+            new Input(16, 16, 1),
+            new Conv2D(32, kernelSize: 3, activation: Activation.Relu, padding: Padding.Same),
+            new MaxPooling2D(poolSize: 2),
+            new Conv2D(16, kernelSize: 3, activation: Activation.Relu),
+            new Flatten(),
+            new Dense(10))
+        {
+            Seed = 8,
+            Log = TextWriter.Null,
+        };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam());
+        int saved = Parallelism.MaxThreads;
+        long savedBytes = Sequential.ChunkActivationBytes;
+        try
+        {
+            Parallelism.MaxThreads = 1;
+            float[] expected = model.Predict(x, batchSize: rows).ToArray();
+            float[] expectedProbabilities = model.PredictProba(x, batchSize: rows).ToArray();
+
+            // 16 × 16 × 32 floats is the widest activation: 256 KB hold 8 rows of it, so 150 rows are 19 chunks.
+            Sequential.ChunkActivationBytes = 256 * 1024;
+            Assert.Equal(8, model.RowsPerChunk());
+            foreach (int threads in new[] { 1, 2, 3, 8 })
+            {
+                Parallelism.MaxThreads = threads;
+                Assert.True(model.PredictsInRowChunks(rows));
+                Assert.Equal(expected, model.Predict(x).ToArray());
+                Assert.Equal(expectedProbabilities, model.PredictProba(x).ToArray());
+            }
+
+            Assert.False(model.PredictsInRowChunks(8));
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+            Sequential.ChunkActivationBytes = savedBytes;
         }
     }
 
