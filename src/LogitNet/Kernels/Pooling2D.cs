@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace LogitNet.Kernels;
 
@@ -32,48 +34,51 @@ internal static class Pooling2D
     {
         int c = g.Channels;
         int outLength = g.OutputPixels * c;
+        int width = Vector<float>.Count;
         for (int b = 0; b < batch; b++)
         {
-            ReadOnlySpan<float> image = input.Slice(b * g.InputLength, g.InputLength);
-            Span<float> result = output.Slice(b * outLength, outLength);
+            // Every window position lies inside the image (padding is never read), so the loops below index the
+            // image and its output row without further checks: the two slices bound them.
+            ref float image = ref MemoryMarshal.GetReference(input.Slice(b * g.InputLength, g.InputLength));
+            ref float result = ref MemoryMarshal.GetReference(output.Slice(b * outLength, outLength));
             for (int oy = 0, pixel = 0; oy < g.OutputHeight; oy++)
             {
                 (int y0, int y1) = Rows(g, oy);
                 for (int ox = 0; ox < g.OutputWidth; ox++, pixel++)
                 {
                     (int x0, int x1) = Columns(g, ox);
-                    Span<float> y = result.Slice(pixel * c, c);
-                    image.Slice((y0 * g.InputWidth + x0) * c, c).CopyTo(y);
+                    nuint first = (nuint)((y0 * g.InputWidth + x0) * c);
+                    ref float y = ref Unsafe.Add(ref result, pixel * c);
                     int ch = 0;
-                    for (; ch <= c - Vector<float>.Count; ch += Vector<float>.Count)
+                    for (; ch <= c - width; ch += width)
                     {
-                        var best = new Vector<float>(y.Slice(ch, Vector<float>.Count));
+                        Vector<float> best = Vector.LoadUnsafe(ref image, first + (nuint)ch);
                         for (int iy = y0; iy < y1; iy++)
                         {
                             for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++)
                             {
-                                var x = new Vector<float>(image.Slice((iy * g.InputWidth + ix) * c + ch, Vector<float>.Count));
+                                Vector<float> x = Vector.LoadUnsafe(ref image, (nuint)((iy * g.InputWidth + ix) * c + ch));
                                 // Take x when larger, or NaN (once the maximum is NaN nothing is larger): NaN propagates.
                                 best = Vector.ConditionalSelect(Vector.GreaterThan(x, best) | ~Vector.Equals(x, x), x, best);
                             }
                         }
 
-                        best.CopyTo(y.Slice(ch, Vector<float>.Count));
+                        best.StoreUnsafe(ref y, (nuint)ch);
                     }
 
                     for (; ch < c; ch++)
                     {
-                        float best = y[ch];
+                        float best = Unsafe.Add(ref image, first + (nuint)ch);
                         for (int iy = y0; iy < y1; iy++)
                         {
                             for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++)
                             {
-                                float x = image[(iy * g.InputWidth + ix) * c + ch];
+                                float x = Unsafe.Add(ref image, (iy * g.InputWidth + ix) * c + ch);
                                 best = x > best || float.IsNaN(x) ? x : best;
                             }
                         }
 
-                        y[ch] = best;
+                        Unsafe.Add(ref y, ch) = best;
                     }
                 }
             }
