@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace LogitNet.Kernels;
 
@@ -62,6 +64,15 @@ internal static class Convolution2D
                 {
                     Span<float> dest = col.Slice(row * rowLength, rowLength);
                     int x0 = ox * g.StrideWidth - g.PadLeft;
+                    if (g.DilationWidth == 1 && g.DilationHeight == 1 && x0 >= 0 && x0 + kw <= g.InputWidth
+                        && y0 >= 0 && y0 + g.KernelHeight <= g.InputHeight)
+                    {
+                        // A window inside the image (most of them): KH runs of KW·C floats, copied inline; a call to
+                        // copy each run cost about as much as the copy.
+                        CopyRuns(image.Slice((y0 * g.InputWidth + x0) * c, ((g.KernelHeight - 1) * g.InputWidth + kw) * c), g.InputWidth * c, dest, rowSpan, g.KernelHeight);
+                        continue;
+                    }
+
                     // The kernel columns whose input column lies inside the image: [kx0, kx1).
                     (int kx0, int kx1) = InsideRange(x0, g.DilationWidth, kw, g.InputWidth);
                     for (int ky = 0; ky < g.KernelHeight; ky++)
@@ -91,6 +102,33 @@ internal static class Convolution2D
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>Copies <paramref name="runs"/> runs of <paramref name="runLength"/> floats, <paramref name="sourceStride"/> apart in <paramref name="source"/>, one after another into <paramref name="destination"/>.</summary>
+    private static void CopyRuns(ReadOnlySpan<float> source, int sourceStride, Span<float> destination, int runLength, int runs)
+    {
+        if (source.Length < (runs - 1) * sourceStride + runLength || destination.Length < runs * runLength)
+        {
+            throw new ArgumentException("The window or the im2col row is shorter than the geometry says.");
+        }
+
+        ref float from = ref MemoryMarshal.GetReference(source);
+        ref float to = ref MemoryMarshal.GetReference(destination);
+        int width = Vector<float>.Count;
+        for (int r = 0; r < runs; r++)
+        {
+            nuint s = (nuint)(r * sourceStride), d = (nuint)(r * runLength);
+            int i = 0;
+            for (; i <= runLength - width; i += width)
+            {
+                Vector.LoadUnsafe(ref from, s + (nuint)i).StoreUnsafe(ref to, d + (nuint)i);
+            }
+
+            for (; i < runLength; i++)
+            {
+                Unsafe.Add(ref to, d + (nuint)i) = Unsafe.Add(ref from, s + (nuint)i);
             }
         }
     }
