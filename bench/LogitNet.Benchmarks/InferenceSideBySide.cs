@@ -35,25 +35,10 @@ internal static class InferenceSideBySide
         ["S"] = Mlp(25, 15),
         ["M"] = Mlp(128, 64),
         ["L"] = Mlp(1024, 1024),
-        // Keras's "simple MNIST convnet" (samples/MnistConvnet): 28 x 28 x 1 pixels.
-        ["C"] = new([28, 28, 1], () =>
-        [
-            new Conv2D(32, kernelSize: 3, activation: Activation.Relu),
-            new MaxPooling2D(poolSize: 2),
-            new Conv2D(64, kernelSize: 3, activation: Activation.Relu),
-            new MaxPooling2D(poolSize: 2),
-            new Flatten(),
-            new Dropout(0.5f),
-        ], 10, Pixel),
-        // The corpus's text model (bench/peers/train_textcnn.py): 200 ids below 5,000, one logit.
-        ["T"] = new([200], () =>
-        [
-            new Embedding(5000, 40),
-            new Conv1D(20, 6, activation: Activation.Relu),
-            new MaxPooling1D(5),
-            new Conv1D(20, 6, activation: Activation.Relu),
-            new GlobalMaxPooling1D(),
-        ], 1, i => (float)((ulong)i * 2654435761 % 5000)),
+        // Keras's "simple MNIST convnet" (samples/MnistConvnet, bench/peers/train_convnet.sh): 28 x 28 x 1 pixels.
+        ["C"] = new([28, 28, 1], ConvnetTraining.Hidden, 10, Pixel),
+        // The corpus's text model (bench/peers/train_textcnn.sh): 200 ids below 5,000, one logit.
+        ["T"] = new([TextCnnTraining.Steps], TextCnnTraining.Hidden, 1, i => (float)((ulong)i * 2654435761 % TextCnnTraining.Vocabulary)),
     };
 
     public static void Setup(string directory)
