@@ -1,7 +1,5 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace LogitNet.Kernels;
 
@@ -109,27 +107,9 @@ internal static class Convolution2D
     /// <summary>Copies <paramref name="runs"/> runs of <paramref name="runLength"/> floats, <paramref name="sourceStride"/> apart in <paramref name="source"/>, one after another into <paramref name="destination"/>.</summary>
     private static void CopyRuns(ReadOnlySpan<float> source, int sourceStride, Span<float> destination, int runLength, int runs)
     {
-        if (source.Length < (runs - 1) * sourceStride + runLength || destination.Length < runs * runLength)
-        {
-            throw new ArgumentException("The window or the im2col row is shorter than the geometry says.");
-        }
-
-        ref float from = ref MemoryMarshal.GetReference(source);
-        ref float to = ref MemoryMarshal.GetReference(destination);
-        int width = Vector<float>.Count;
         for (int r = 0; r < runs; r++)
         {
-            nuint s = (nuint)(r * sourceStride), d = (nuint)(r * runLength);
-            int i = 0;
-            for (; i <= runLength - width; i += width)
-            {
-                Vector.LoadUnsafe(ref from, s + (nuint)i).StoreUnsafe(ref to, d + (nuint)i);
-            }
-
-            for (; i < runLength; i++)
-            {
-                Unsafe.Add(ref to, d + (nuint)i) = Unsafe.Add(ref from, s + (nuint)i);
-            }
+            ShortCopy.Copy(source.Slice(r * sourceStride, runLength), destination.Slice(r * runLength, runLength));
         }
     }
 

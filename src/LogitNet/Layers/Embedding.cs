@@ -1,4 +1,5 @@
 using System.Globalization;
+using LogitNet.Kernels;
 
 namespace LogitNet.Layers;
 
@@ -130,7 +131,7 @@ public sealed class Embedding : Layer
         int d = OutputDim;
         for (int i = 0; i < ids.Length; i++)
         {
-            table.Slice(Id(ids[i], i, context) * d, d).CopyTo(y.Slice(i * d, d));
+            ShortCopy.Copy(table.Slice(Id(ids[i], i, context) * d, d), y.Slice(i * d, d));
         }
 
         return output;
