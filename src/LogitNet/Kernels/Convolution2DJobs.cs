@@ -26,8 +26,9 @@ internal sealed class Convolution2DForward : IParallelJob
     private Tensor _output = null!;
 
     // The inference scratch: one chunk's im2col rows per thread that may run the job at once, each thread
-    // claiming a free one for the length of a chunk.
-    private float[] _scratch = [];
+    // claiming a free one for the length of a chunk. A slot's array is made by the first thread that claims it, so a
+    // job that runs on one thread (inside a row chunk, or with the pool busy) keeps one chunk whatever the thread count.
+    private float[]?[] _scratch = [];
     private int[] _scratchTaken = [];
     private int _scratchChunkLength;
 
@@ -52,11 +53,7 @@ internal sealed class Convolution2DForward : IParallelJob
             if (_scratchTaken.Length < slots)
             {
                 _scratchTaken = new int[slots];
-            }
-
-            if ((long)_scratch.Length < (long)slots * _scratchChunkLength)
-            {
-                _scratch = new float[(long)slots * _scratchChunkLength];
+                Array.Resize(ref _scratch, slots);
             }
         }
 
@@ -97,7 +94,10 @@ internal sealed class Convolution2DForward : IParallelJob
         int slot = ClaimScratch();
         try
         {
-            Span<float> scratch = _scratch.AsSpan(slot * _scratchChunkLength, rows * patch);
+            float[] chunk = _scratch[slot] is { } existing && existing.Length >= _scratchChunkLength
+                ? existing
+                : _scratch[slot] = new float[_scratchChunkLength];
+            Span<float> scratch = chunk.AsSpan(0, rows * patch);
             Convolution2D.Im2Col(_g, input, count, scratch);
             Convolution2D.Forward(rows, patch, _filters, scratch, _kernel.AsSpan(), bias, _relu, output);
         }

@@ -80,4 +80,44 @@ public class Conv2DThreadTests
             Parallelism.MaxThreads = saved;
         }
     }
+
+    /// <summary>
+    /// A warm inference call on a convnet into the caller's span allocates nothing on the calling thread, the im2col
+    /// scratch of the inference pass included, in passes of many sample chunks and of one row.
+    /// </summary>
+    [Fact]
+    public void Predict_ConvolutionalModel_IntoTheCallersSpan_WhenWarm_AllocatesNothing()
+    {
+        Tensor x = Tensor.RandomUniform([40, 14, 13, 3], 0f, 1f, seed: 5);
+        var model = new Sequential(
+            new Input(14, 13, 3),
+            new Conv2D(16, 3, activation: Activation.Relu),
+            new MaxPooling2D(),
+            new Conv2D(12, 3, padding: Padding.Same, activation: Activation.Tanh),
+            new Flatten(),
+            new Dense(4)) { Seed = 2, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam());
+        float[] expected = model.Predict(x).ToArray();
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            // One thread: the convolution's sample chunks all run on the caller, whose allocations are counted.
+            Parallelism.MaxThreads = 1;
+            foreach (int rows in (int[])[40, 1])
+            {
+                float[] features = x.Slice(0, rows).ToArray(), output = new float[rows * 4];
+                model.Predict(features, output);
+                Assert.Equal(expected[..(rows * 4)], output);
+                Assert.Equal(0, SteadyState.AllocatedBytes(() =>
+                {
+                    model.Predict(features, output);
+                    model.PredictProba(features, output);
+                }));
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
 }
