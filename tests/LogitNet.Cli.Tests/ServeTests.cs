@@ -270,6 +270,35 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
         await AssertStillServingAsync();
     }
 
+    /// <summary>
+    /// A gzip-compressed body (<c>Content-Encoding: gzip</c>), which TF Serving's HTTP server decompresses: it was read as
+    /// JSON and refused ("'0x1F' is an invalid start of a value"). Decompressed, it is bounded by the same limit.
+    /// </summary>
+    [Fact]
+    public async Task Predict_GzipBody_IsDecompressed_AndBoundedByTheLimitOnceDecompressed()
+    {
+        Tensor x = Datasets.Digits(normalize: true).Features.Slice(40, 5);
+        (HttpStatusCode status, string body) = await PostBytesAsync(Gzip(Encoding.UTF8.GetBytes(Instances(x))), "gzip");
+        Assert.True(status == HttpStatusCode.OK, body);
+        AssertBitwise(served.Model.Predict(x).ToArray(), ParsePredictions(body, "predictions", 5, 10));
+
+        // 2 MiB of JSON (mostly spaces) in a few KB of gzip: over the 1 MiB limit once decompressed.
+        byte[] inflating = Gzip(Encoding.UTF8.GetBytes("{\"instances\": " + new string(' ', 2 * 1024 * 1024) + Batch(x) + "}"));
+        Assert.True(inflating.Length < 64 * 1024);
+        (status, body) = await PostBytesAsync(inflating, "gzip");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains("larger once decompressed than this server's limit of 1,048,576 bytes", ErrorOf(body));
+
+        (status, body) = await PostBytesAsync(Encoding.UTF8.GetBytes(Instances(x)), "gzip");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("is marked Content-Encoding: gzip but is not valid gzip data", ErrorOf(body));
+
+        (status, body) = await PostBytesAsync(Encoding.UTF8.GetBytes(Instances(x)), "br");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        Assert.Contains("Content-Encoding 'br' is not supported", ErrorOf(body));
+        await AssertStillServingAsync();
+    }
+
     [Fact]
     public async Task ConcurrentRequests_EachGetsThePredictionsItWouldGetAlone()
     {
@@ -306,6 +335,26 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
         using var content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
         using HttpResponseMessage response = await Client.PostAsync(path, content);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<(HttpStatusCode Status, string Body)> PostBytesAsync(byte[] body, string contentEncoding)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add(contentEncoding);
+        using HttpResponseMessage response = await Client.PostAsync("/v1/models/digits:predict", content);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal))
+        {
+            gzip.Write(data);
+        }
+
+        return compressed.ToArray();
     }
 
     private async Task AssertStillServingAsync()

@@ -170,16 +170,9 @@ internal sealed class PredictionServer
                 return;
             case "predict":
                 RequireMethod(context, HttpMethods.Post, ":predict");
-                PredictRequest parsed;
-                System.Buffers.ReadOnlySequence<byte> body = await ReadBodyAsync(request.BodyReader, cancellation);
-                try
-                {
-                    parsed = PredictRequest.Read(body, _sampleShape);
-                }
-                finally
-                {
-                    request.BodyReader.AdvanceTo(body.End);
-                }
+                PredictRequest parsed = IsGzip(request)
+                    ? await ReadGzipRequestAsync(request.Body, cancellation)
+                    : await ReadPlainRequestAsync(request.BodyReader, cancellation);
 
                 Tensor output;
                 try
@@ -210,6 +203,91 @@ internal sealed class PredictionServer
         }
     }
 
+    /// <summary>
+    /// Whether the body is gzip-compressed (<c>Content-Encoding: gzip</c>), as TF Serving's HTTP server takes it; a 415 for
+    /// an encoding other than gzip or identity, which would otherwise be read as malformed JSON.
+    /// </summary>
+    private static bool IsGzip(HttpRequest request)
+    {
+        string encoding = request.Headers.ContentEncoding.ToString().Trim();
+        if (encoding.Length == 0 || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        throw new RequestException(StatusCodes.Status415UnsupportedMediaType,
+            $"Content-Encoding '{(encoding.Length <= 40 ? encoding : encoding[..40] + "...")}' is not supported; send the JSON uncompressed or gzip-compressed (Content-Encoding: gzip)");
+    }
+
+    private async Task<PredictRequest> ReadPlainRequestAsync(PipeReader reader, CancellationToken cancellation)
+    {
+        System.Buffers.ReadOnlySequence<byte> body = await ReadBodyAsync(reader, cancellation);
+        try
+        {
+            return PredictRequest.Read(body, _sampleShape);
+        }
+        finally
+        {
+            reader.AdvanceTo(body.End);
+        }
+    }
+
+    /// <summary>
+    /// A gzip-compressed body, decompressed into a pooled buffer. Kestrel bounds the compressed bytes; the decompressed
+    /// JSON is bounded by the same limit here, so a small body that inflates to gigabytes (a "zip bomb") gets the 413.
+    /// </summary>
+    private async Task<PredictRequest> ReadGzipRequestAsync(Stream body, CancellationToken cancellation)
+    {
+        // One byte past the limit is read to tell "exactly the limit" from "over it".
+        int cap = (int)_maxBodyBytes + 1;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        int length = 0;
+        try
+        {
+            await using (var gzip = new System.IO.Compression.GZipStream(body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true))
+            {
+                while (true)
+                {
+                    if (length == buffer.Length)
+                    {
+                        byte[] larger = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buffer.Length, cap));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    int read = await gzip.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, cap) - length), cancellation);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    length += read;
+                    if (length > _maxBodyBytes)
+                    {
+                        throw new RequestException(StatusCodes.Status413PayloadTooLarge, TooLarge(" once decompressed"));
+                    }
+                }
+            }
+
+            return PredictRequest.Read(new System.Buffers.ReadOnlySequence<byte>(buffer, 0, length), _sampleShape);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RequestException(StatusCodes.Status400BadRequest,
+                $"the body is marked Content-Encoding: gzip but is not valid gzip data ({e.Message}); send the JSON gzip-compressed, or drop the header");
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>The whole body, kept in the pipe's own buffers (no copy); Kestrel stops it at the size limit.</summary>
     private static async Task<System.Buffers.ReadOnlySequence<byte>> ReadBodyAsync(PipeReader body, CancellationToken cancellation)
     {
@@ -227,8 +305,8 @@ internal sealed class PredictionServer
         }
     }
 
-    private string TooLarge() =>
-        $"the request body is larger than this server's limit of {_maxBodyBytes:N0} bytes (logitnet serve --max-body-mb); send fewer instances per request";
+    private string TooLarge(string how = "") =>
+        $"the request body is larger{how} than this server's limit of {_maxBodyBytes:N0} bytes (logitnet serve --max-body-mb); send fewer instances per request";
 
     private static async Task TryWriteErrorAsync(HttpContext context, int statusCode, string message)
     {
