@@ -65,12 +65,14 @@ internal static partial class ServeCommand
 
             Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(shapeOption)));
             int[] inputShape = loaded.Layers[0].InputShape;
-            int outputs = loaded.Layers[^1].OutputShape[^1];
+            int[] outputShape = loaded.Layers[^1].OutputShape;
             var server = new PredictionServer(loaded, modelName, maxBodyMb * 1024L * 1024L);
             server.Run(address, portNumber, url =>
             {
                 string features = inputShape.Length == 1 ? $"{inputShape[0]} features" : $"input [{string.Join(", ", inputShape)}]";
-                Console.WriteLine($"Serving '{modelName}' ({Path.GetFileName(modelPath)}: {features} -> {outputs} outputs) on {url}");
+                // A sequence model's output per instance has more than one axis ([time, classes]): its last axis alone misleads.
+                string outputs = outputShape.Length == 1 ? $"{outputShape[0]} outputs" : $"output [{string.Join(", ", outputShape)}]";
+                Console.WriteLine($"Serving '{modelName}' ({Path.GetFileName(modelPath)}: {features} -> {outputs}) on {url}");
                 Console.WriteLine($"  status:  curl {url}/v1/models/{modelName}");
                 Console.WriteLine($"  predict: curl -d '{{\"instances\": [[...]]}}' {url}/v1/models/{modelName}:predict");
                 Console.WriteLine("Press Ctrl-C to stop.");

@@ -231,11 +231,16 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
         }
 
         int expected = shape[axis];
-        string what = shape.Length == 1 ? $"{expected} features" : $"{expected} values";
+        string what = shape.Length == 1 ? $"{expected} features" : expected == 1 ? "1 value" : $"{expected} values";
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             string hint = axis == 0 ? $"each instance is {Describe(shape)}" : $"expected an array of {what}";
-            throw Bad($"{Where(index, axis, shape.Length)}: {hint}; got {Describe(ref reader)}");
+            // A number where an axis was due: the instance has fewer axes than the model's input (a flat row of pixels for an
+            // image model, or an image without its channel axis). Say so with the shape, not only where the reader stopped.
+            string fewerAxes = axis > 0 && reader.TokenType == JsonTokenType.Number
+                ? $"; the instance has fewer axes than the model's input: send each instance as {Describe(shape)} (numpy: x.reshape({string.Join(", ", (IEnumerable<int>)[-1, .. shape])}).tolist())"
+                : "";
+            throw Bad($"{Where(index, axis, shape.Length)}: {hint}; got {Describe(ref reader)}{fewerAxes}");
         }
 
         int count = 0;
