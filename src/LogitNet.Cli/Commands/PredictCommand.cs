@@ -96,23 +96,13 @@ internal static class PredictCommand
                 throw CsvDelimiter.OneColumn(inputPath, separator, $"each sample has one value where the model takes {ShapeText(loaded.Layers[0].InputShape)}");
             }
 
-            if (features.Rank == 1)
+            if (features.Shape[0] == 0)
             {
-                features = features.Reshape(1, -1);
+                throw new CliFailureException($"--input {inputPath}: the file holds no samples (shape [{string.Join(", ", features.Shape)}]); give it at least one");
             }
 
-            if (loaded.Layers[0].InputShape.Length == 1)
-            {
-                // As train flattens them: a .npy of [n, 8, 8] images for a model of 64 features.
-                features = DataFile.Flatten(features);
-            }
-            else
-            {
-                // An image model (trained with --input HxWxC): flat rows or images alike fill its sample shape.
-                features = DataFile.ToSampleShape(features, loaded.Layers[0].InputShape, "the model's input");
-            }
-
-            EvaluateCommand.CheckFeatures(loaded, features);
+            // A .npy of [n, 8, 8] images for a model of 64 features, or flat rows for an image model: as train reads them.
+            features = EvaluateCommand.FitToModel(loaded, features, $"--input {inputPath}", everyColumnIsAFeature: true);
             Tensor probabilityTensor = loaded.PredictProba(features);
             float[,] probabilities = Classification.ProbabilityMatrix(probabilityTensor);
             int rows = probabilities.GetLength(0);
