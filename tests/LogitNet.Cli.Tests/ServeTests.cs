@@ -242,6 +242,23 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
         Assert.Contains(expectedMessage, ErrorOf(await response.Content.ReadAsStringAsync()));
     }
 
+    /// <summary>HEAD on the status and metadata (an uptime monitor's probe) was 405; HTTP asks a GET resource to take it.</summary>
+    [Theory]
+    [InlineData("/v1/models/digits")]
+    [InlineData("/v1/models/digits/metadata")]
+    public async Task Head_OnTheStatusAndMetadata_Is200WithoutABody(string path)
+    {
+        using HttpResponseMessage response = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+
+        using HttpResponseMessage put = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, path));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, put.StatusCode);
+        Assert.Equal(["GET", "HEAD"], put.Content.Headers.Allow);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -194,11 +194,16 @@ internal sealed class PredictionServer
         }
     }
 
+    /// <summary>
+    /// A 405 unless the request uses <paramref name="method"/>; HEAD is taken wherever GET is (HTTP requires it of a GET
+    /// resource, and monitors probe with it), and Kestrel sends the headers without the body.
+    /// </summary>
     private static void RequireMethod(HttpContext context, string method, string what)
     {
-        if (!string.Equals(context.Request.Method, method, StringComparison.OrdinalIgnoreCase))
+        bool get = method == HttpMethods.Get;
+        if (!(HttpMethods.Equals(context.Request.Method, method) || (get && HttpMethods.IsHead(context.Request.Method))))
         {
-            context.Response.Headers.Allow = method;
+            context.Response.Headers.Allow = get ? "GET, HEAD" : method;
             throw new RequestException(StatusCodes.Status405MethodNotAllowed, $"{context.Request.Method} is not allowed for {what}; use {method}");
         }
     }
