@@ -316,6 +316,39 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
         await AssertStillServingAsync();
     }
 
+    /// <summary>
+    /// A client that sends its whole body without waiting for "100 Continue" (Python's urllib and requests, most TF Serving
+    /// clients): the server refused the declared length before reading and closed the connection, so the client, still
+    /// sending, saw a broken pipe or a reset instead of the 413. The body is now read to its end and discarded first.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Predict_BodyOverTheLimit_SentWithoutWaiting_Gets413NotABrokenPipe(bool gzip)
+    {
+        // 24 MiB: far more than the loopback socket buffers hold, so the client is still sending when the server decides.
+        byte[] bytes = new byte[24 * 1024 * 1024];
+        bytes.AsSpan().Fill((byte)' ');
+        "{\"instances\": [[1]]}"u8.CopyTo(bytes);
+        foreach (int attempt in (int[])[0, 1])
+        {
+            using var content = new ByteArrayContent(bytes);
+            if (gzip)
+            {
+                content.Headers.ContentEncoding.Add("gzip");
+            }
+
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/v1/models/digits:predict") { Content = content };
+            message.Headers.ExpectContinue = false;
+            using HttpResponseMessage response = await Client.SendAsync(message);
+
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Contains("larger than this server's limit of 1,048,576 bytes", ErrorOf(await response.Content.ReadAsStringAsync()));
+        }
+
+        await AssertStillServingAsync();
+    }
+
     [Fact]
     public async Task ConcurrentRequests_EachGetsThePredictionsItWouldGetAlone()
     {

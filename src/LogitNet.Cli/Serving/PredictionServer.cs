@@ -25,6 +25,14 @@ internal sealed class PredictionServer
     private readonly int[] _sampleShape;
     private readonly long _maxBodyBytes;
 
+    /// <summary>
+    /// How far past the limit a request body is read to its end and dropped before the 413 goes out. Most clients (Python's
+    /// urllib and requests among them) send the whole body without waiting for "100 Continue"; a server that answers and
+    /// closes while they are still sending makes them fail with a broken pipe or a reset, and the 413 is never read.
+    /// Bodies longer than this are cut off by Kestrel, connection closed.
+    /// </summary>
+    private const long DrainBytes = 1L << 30;
+
     public PredictionServer(Sequential model, string name, long maxBodyBytes)
     {
         _model = model;
@@ -50,7 +58,9 @@ internal sealed class PredictionServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = _maxBodyBytes;
+            // Past the limit a body is still read (and dropped) up to this hard cap, so that the client gets the 413; see
+            // ThrowTooLargeAsync.
+            kestrel.Limits.MaxRequestBodySize = _maxBodyBytes + DrainBytes;
             kestrel.Listen(address, port);
         });
 
@@ -170,8 +180,13 @@ internal sealed class PredictionServer
                 return;
             case "predict":
                 RequireMethod(context, HttpMethods.Post, ":predict");
+                if (request.ContentLength > _maxBodyBytes)
+                {
+                    await ThrowTooLargeAsync(request, "", cancellation);
+                }
+
                 PredictRequest parsed = IsGzip(request)
-                    ? await ReadGzipRequestAsync(request.Body, cancellation)
+                    ? await ReadGzipRequestAsync(request, cancellation)
                     : await ReadPlainRequestAsync(request.BodyReader, cancellation);
 
                 Tensor output;
@@ -232,6 +247,12 @@ internal sealed class PredictionServer
     private async Task<PredictRequest> ReadPlainRequestAsync(PipeReader reader, CancellationToken cancellation)
     {
         System.Buffers.ReadOnlySequence<byte> body = await ReadBodyAsync(reader, cancellation);
+        if (body.Length > _maxBodyBytes)
+        {
+            reader.AdvanceTo(body.End);
+            await ThrowTooLargeAsync(reader, "", cancellation);
+        }
+
         try
         {
             return PredictRequest.Read(body, _sampleShape);
@@ -246,7 +267,7 @@ internal sealed class PredictionServer
     /// A gzip-compressed body, decompressed into a pooled buffer. Kestrel bounds the compressed bytes; the decompressed
     /// JSON is bounded by the same limit here, so a small body that inflates to gigabytes (a "zip bomb") gets the 413.
     /// </summary>
-    private async Task<PredictRequest> ReadGzipRequestAsync(Stream body, CancellationToken cancellation)
+    private async Task<PredictRequest> ReadGzipRequestAsync(HttpRequest request, CancellationToken cancellation)
     {
         // One byte past the limit is read to tell "exactly the limit" from "over it".
         int cap = (int)_maxBodyBytes + 1;
@@ -254,7 +275,7 @@ internal sealed class PredictionServer
         int length = 0;
         try
         {
-            await using (var gzip = new System.IO.Compression.GZipStream(body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true))
+            await using (var gzip = new System.IO.Compression.GZipStream(request.Body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true))
             {
                 while (true)
                 {
@@ -275,7 +296,7 @@ internal sealed class PredictionServer
                     length += read;
                     if (length > _maxBodyBytes)
                     {
-                        throw new RequestException(StatusCodes.Status413PayloadTooLarge, TooLarge(" once decompressed"));
+                        await ThrowTooLargeAsync(request.BodyReader, " once decompressed", cancellation);
                     }
                 }
             }
@@ -293,14 +314,35 @@ internal sealed class PredictionServer
         }
     }
 
-    /// <summary>The whole body, kept in the pipe's own buffers (no copy); Kestrel stops it at the size limit.</summary>
-    private static async Task<System.Buffers.ReadOnlySequence<byte>> ReadBodyAsync(PipeReader body, CancellationToken cancellation)
+    /// <summary>
+    /// Throws (never returns) the 413 for a body over the limit, after reading the rest of it (dropped as it comes, up to Kestrel's hard cap)
+    /// unless the client waits for "100 Continue": then it has sent nothing yet, and Kestrel sends no 100 once refused.
+    /// </summary>
+    private Task ThrowTooLargeAsync(HttpRequest request, string how, CancellationToken cancellation) =>
+        request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase)
+            ? throw new RequestException(StatusCodes.Status413PayloadTooLarge, TooLarge(how))
+            : ThrowTooLargeAsync(request.BodyReader, how, cancellation);
+
+    private async Task ThrowTooLargeAsync(PipeReader body, string how, CancellationToken cancellation)
     {
         while (true)
         {
-            // Kestrel's MaxRequestBodySize ends the read with a 413 BadHttpRequestException past the limit.
             ReadResult result = await body.ReadAsync(cancellation);
+            body.AdvanceTo(result.Buffer.End);
             if (result.IsCompleted)
+            {
+                throw new RequestException(StatusCodes.Status413PayloadTooLarge, TooLarge(how));
+            }
+        }
+    }
+
+    /// <summary>The whole body, kept in the pipe's own buffers (no copy), or as much as the limit and one segment more.</summary>
+    private async Task<System.Buffers.ReadOnlySequence<byte>> ReadBodyAsync(PipeReader body, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            ReadResult result = await body.ReadAsync(cancellation);
+            if (result.IsCompleted || result.Buffer.Length > _maxBodyBytes)
             {
                 // The caller consumes it (AdvanceTo) once it is parsed.
                 return result.Buffer;
