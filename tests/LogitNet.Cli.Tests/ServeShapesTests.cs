@@ -72,6 +72,21 @@ public sealed class ServeShapesTests(ServeShapesTests.Models models) : IClassFix
         Assert.Contains("(image.logitnet: input [8, 8, 1] -> 3 outputs) on http://127.0.0.1:", models.ImageServer.Output);
     }
 
+    /// <summary>A binary classifier of one feature: the banner said "1 features -> 1 outputs", errors "an array of 1 numbers".</summary>
+    [Fact]
+    public async Task OneFeatureOneOutput_AreCountedInTheSingular()
+    {
+        Assert.Contains("(binary.logitnet: 1 feature -> 1 output) on http://127.0.0.1:", models.BinaryServer.Output);
+
+        (HttpStatusCode status, string body) = await PostAsync(models.BinaryServer, "binary", "{\"instances\": [0.5]}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("instance 0: each instance is an array of 1 number; got the number 0.5", body);
+
+        (status, body) = await PostAsync(models.BinaryServer, "binary", "{\"instances\": [[0.5, 1]]}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("instance 0: expected 1 feature, got 2", body);
+    }
+
     private static Tensor Images(int count)
     {
         var values = new float[count * 64];
@@ -132,10 +147,15 @@ public sealed class ServeShapesTests(ServeShapesTests.Models models) : IClassFix
             tagger.Build(5);
             tagger.Save(Path.Combine(_directory, "tagger.logitnet"));
 
+            var binary = new Sequential(new Input(1), new Dense(1)) { Seed = 1, Log = TextWriter.Null };
+            binary.Build(1);
+            binary.Save(Path.Combine(_directory, "binary.logitnet"));
+
             Image = Sequential.Load(Path.Combine(_directory, "image.logitnet"));
             Tagger = Sequential.Load(Path.Combine(_directory, "tagger.logitnet"));
             ImageServer = ServerProcess.Start(_directory, "image.logitnet");
             TaggerServer = ServerProcess.Start(_directory, "tagger.logitnet");
+            BinaryServer = ServerProcess.Start(_directory, "binary.logitnet");
         }
 
         public Sequential Image { get; }
@@ -146,10 +166,14 @@ public sealed class ServeShapesTests(ServeShapesTests.Models models) : IClassFix
 
         public ServerProcess TaggerServer { get; }
 
+        /// <summary>One feature in, one logit out: a binary classifier of one measurement.</summary>
+        public ServerProcess BinaryServer { get; }
+
         public void Dispose()
         {
             ImageServer.Dispose();
             TaggerServer.Dispose();
+            BinaryServer.Dispose();
             Directory.Delete(_directory, recursive: true);
         }
     }

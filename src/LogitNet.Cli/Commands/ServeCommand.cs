@@ -69,9 +69,9 @@ internal static partial class ServeCommand
             var server = new PredictionServer(loaded, modelName, maxBodyMb * 1024L * 1024L);
             server.Run(address, portNumber, url =>
             {
-                string features = inputShape.Length == 1 ? $"{inputShape[0]} features" : $"input [{string.Join(", ", inputShape)}]";
+                string features = inputShape is [1] ? "1 feature" : inputShape.Length == 1 ? $"{inputShape[0]} features" : $"input [{string.Join(", ", inputShape)}]";
                 // A sequence model's output per instance has more than one axis ([time, classes]): its last axis alone misleads.
-                string outputs = outputShape.Length == 1 ? $"{outputShape[0]} outputs" : $"output [{string.Join(", ", outputShape)}]";
+                string outputs = outputShape is [1] ? "1 output" : outputShape.Length == 1 ? $"{outputShape[0]} outputs" : $"output [{string.Join(", ", outputShape)}]";
                 Console.WriteLine($"Serving '{modelName}' ({Path.GetFileName(modelPath)}: {features} -> {outputs}) on {url}");
                 Console.WriteLine($"  status:  curl {url}/v1/models/{modelName}");
                 Console.WriteLine($"  predict: curl -d '{{\"instances\": [[...]]}}' {url}/v1/models/{modelName}:predict");

@@ -231,7 +231,7 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
         }
 
         int expected = shape[axis];
-        string what = shape.Length == 1 ? $"{expected} features" : expected == 1 ? "1 value" : $"{expected} values";
+        string what = expected == 1 ? (shape.Length == 1 ? "1 feature" : "1 value") : shape.Length == 1 ? $"{expected} features" : $"{expected} values";
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             string hint = axis == 0 ? $"each instance is {Describe(shape)}" : $"expected an array of {what}";
@@ -295,7 +295,7 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
     }
 
     private static string Describe(int[] shape) => shape.Length == 1
-        ? $"an array of {shape[0]} numbers"
+        ? $"an array of {(shape[0] == 1 ? "1 number" : $"{shape[0]} numbers")}"
         : $"nested arrays of shape [{string.Join(", ", shape)}]";
 
     private static string Describe(ref Utf8JsonReader reader) => reader.TokenType switch
