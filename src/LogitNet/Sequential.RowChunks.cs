@@ -68,14 +68,13 @@ public sealed partial class Sequential
         private Tensor? _x;
         private Tensor? _result;
         private int _samples;
-        private int _outputLength;
         private ProbabilityMap _map;
 
         public int Count => RowChunkCount(_samples);
 
-        public void Run(Tensor x, Tensor result, int samples, int outputLength, ProbabilityMap map)
+        public void Run(Tensor x, Tensor result, int samples, ProbabilityMap map)
         {
-            (_x, _result, _samples, _outputLength, _map) = (x, result, samples, outputLength, map);
+            (_x, _result, _samples, _map) = (x, result, samples, map);
             try
             {
                 WorkerPool.Run(this, WorkerPool.MaxThreads);
@@ -97,7 +96,7 @@ public sealed partial class Sequential
                 // The products inside find the pool busy with this job and run on this thread alone.
                 Tensor target = _result!.Slice(start, count);
                 Tensor output = model.RunPass(context, _x!.Slice(start, count), model._layers.Count, training: false, target, firstRow: start);
-                WriteRows(_map, output.AsSpan(), target.AsSpan(), _outputLength);
+                WriteRows(_map, output.AsSpan(), target.AsSpan(), model.Classes);
             }
             finally
             {
