@@ -23,6 +23,8 @@ public sealed class PredictShapeTests : IDisposable
                 string.Concat(Enumerable.Repeat(string.Join(",", Enumerable.Repeat("0.5", width)) + "\n", 3)));
         }
 
+        Save("tagger.logitnet", new Sequential(new Input(5), new Embedding(10, 4), new Dense(3)), 5);
+        File.WriteAllText(Path.Combine(_directory, "ids.csv"), "1,2,3,4,5\n0,0,0,0,9\n");
         Npy.Write(Path.Combine(_directory, "x63.npy"), Tensor.Zeros([3, 63]));
         Npy.Write(Path.Combine(_directory, "y.npy"), Tensor.Zeros([3]));
         Npy.Write(Path.Combine(_directory, "none.npy"), Tensor.Zeros([0, 64]));
@@ -76,6 +78,29 @@ public sealed class PredictShapeTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("logitnet: --input none.npy: the file holds no samples (shape [0, 64]); give it at least one", result.Error.TrimEnd());
+    }
+
+    /// <summary>
+    /// A sequence tagger's [5, 3] output per sample was flattened into 15 "classes": the table ranked class 8, 13 and 12 of a
+    /// 3-class model. The table and .csv are refused saying how to get the probabilities; the .npy gets them, [n, 5, 3].
+    /// </summary>
+    [Fact]
+    public void Predict_SequenceModel_WritesItsProbabilitiesToNpy_AndRefusesTheTable()
+    {
+        foreach (string[] output in (string[][])[[], ["--output", "p.csv"]])
+        {
+            CliResult refused = CliRunner.Run(_directory, ["predict", "tagger.logitnet", "--input", "ids.csv", .. output]);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Equal("logitnet: the model gives 5x3 outputs per sample (classes on the last axis at each of 5 positions); the table and a .csv give one class " +
+                "per sample. Write the probabilities with --output PREDICTIONS.npy ([samples, 5, 3])", refused.Error.TrimEnd());
+        }
+
+        CliResult written = CliRunner.Run(_directory, "predict", "tagger.logitnet", "--input", "ids.csv", "--output", "p.npy");
+        Assert.True(written.ExitCode == 0, written.Error);
+        Tensor probabilities = Npy.Read(Path.Combine(_directory, "p.npy"));
+        Assert.Equal([2, 5, 3], probabilities.Shape);
+        Sequential tagger = Sequential.Load(Path.Combine(_directory, "tagger.logitnet"));
+        Assert.Equal(Ops.Softmax(tagger.Predict(Tensor.FromArray([1, 2, 3, 4, 5, 0, 0, 0, 0, 9], 2, 5))).ToArray(), probabilities.ToArray());
     }
 
     private void Save(string name, Sequential model, params int[] inputShape)

@@ -78,6 +78,15 @@ internal static class PredictCommand
             string modelPath = parse.GetValue(model)!;
             Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
             ProbabilityCheck.WarnAboutOutputs(loaded, modelPath, "the probabilities given here are those outputs as they are", Console.Error);
+            int[] outputShape = loaded.Layers[^1].OutputShape;
+            if (outputShape.Length > 1 && outputKind != FileKind.Npy)
+            {
+                // A sequence model's sample has a class at each position: the table and the .csv hold one class per sample,
+                // and flattening [5, 3] into 15 "classes" ranked values of different positions against each other.
+                throw new UsageException(
+                    $"the model gives {string.Join('x', outputShape)} outputs per sample (classes on the last axis at each of {string.Join('x', outputShape[..^1])} positions); " +
+                    $"the table and a .csv give one class per sample. Write the probabilities with --output PREDICTIONS.npy ([samples, {string.Join(", ", outputShape)}])");
+            }
             if (!File.Exists(inputPath))
             {
                 throw new FileNotFoundException($"Input file not found: {inputPath}", inputPath);
