@@ -103,6 +103,19 @@ public sealed class PredictShapeTests : IDisposable
         Assert.Equal(Ops.Softmax(tagger.Predict(Tensor.FromArray([1, 2, 3, 4, 5, 0, 0, 0, 0, 9], 2, 5))).ToArray(), probabilities.ToArray());
     }
 
+    /// <summary>A folder given as --input was "file not found" though it exists.</summary>
+    [Fact]
+    public void Predict_InputThatIsAFolder_IsAUsageErrorSayingSo()
+    {
+        Directory.CreateDirectory(Path.Combine(_directory, "samples"));
+
+        CliResult result = CliRunner.Run(_directory, "predict", "dense.logitnet", "--input", "samples");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("logitnet: --input samples is a folder; give the file of samples to classify: ", result.Error);
+        Assert.Single(result.Error.Trim().Split('\n'));
+    }
+
     private void Save(string name, Sequential model, params int[] inputShape)
     {
         model.Seed = 1;

@@ -87,6 +87,12 @@ internal static class PredictCommand
                     $"the model gives {string.Join('x', outputShape)} outputs per sample (classes on the last axis at each of {string.Join('x', outputShape[..^1])} positions); " +
                     $"the table and a .csv give one class per sample. Write the probabilities with --output PREDICTIONS.npy ([samples, {string.Join(", ", outputShape)}])");
             }
+            if (Directory.Exists(inputPath))
+            {
+                // "File not found" for a folder that exists sends the user looking in the wrong place.
+                throw new UsageException($"--input {inputPath} is a folder; give the file of samples to classify: {DataFile.Supported}");
+            }
+
             if (!File.Exists(inputPath))
             {
                 throw new FileNotFoundException($"Input file not found: {inputPath}", inputPath);
