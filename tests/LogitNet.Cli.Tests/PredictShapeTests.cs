@@ -103,6 +103,22 @@ public sealed class PredictShapeTests : IDisposable
         Assert.Equal(Ops.Softmax(tagger.Predict(Tensor.FromArray([1, 2, 3, 4, 5, 0, 0, 0, 0, 9], 2, 5))).ToArray(), probabilities.ToArray());
     }
 
+    /// <summary>
+    /// evaluate on a tagger reads one label per sample; it failed in the loss's words ("expected y of shape [samples, 5];
+    /// received [2]. For one-hot targets use CategoricalCrossentropy. (Parameter 'y')"), which point at the wrong fix.
+    /// </summary>
+    [Fact]
+    public void Evaluate_SequenceModel_IsRefusedSayingHowToScoreIt()
+    {
+        File.WriteAllText(Path.Combine(_directory, "labelled.csv"), "1,2,3,4,5,0\n0,0,0,0,9,1\n");
+
+        CliResult result = CliRunner.Run(_directory, "evaluate", "tagger.logitnet", "--dataset", "labelled.csv");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("logitnet: the model gives 5x3 outputs per sample (classes on the last axis at each of 5 positions); evaluate scores one label per " +
+            "sample. Score it in code: model.Evaluate(x, y) with labels of shape [samples, 5]", result.Error.TrimEnd());
+    }
+
     /// <summary>A folder given as --input was "file not found" though it exists.</summary>
     [Fact]
     public void Predict_InputThatIsAFolder_IsAUsageErrorSayingSo()

@@ -48,6 +48,16 @@ internal static class EvaluateCommand
             string modelPath = parse.GetValue(model)!;
             Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
             ProbabilityCheck.WarnAboutOutputs(loaded, modelPath, "the loss given here is computed from them as they are", Console.Error);
+            int[] outputShape = loaded.Layers[^1].OutputShape;
+            if (outputShape.Length > 1)
+            {
+                // A tagger has a label at each position; evaluate reads one label per sample, and the loss's own refusal
+                // ("expected y of shape [samples, 5] ... use CategoricalCrossentropy") points at the wrong fix.
+                throw new UsageException(
+                    $"the model gives {string.Join('x', outputShape)} outputs per sample (classes on the last axis at each of {string.Join('x', outputShape[..^1])} positions); " +
+                    $"evaluate scores one label per sample. Score it in code: model.Evaluate(x, y) with labels of shape [samples, {string.Join(", ", outputShape[..^1])}]");
+            }
+
             LossKind kind = LossChoice.KindOf(loaded.Loss);
             var data = new DataSpec(parse.GetValue(dataset)!, parse.GetValue(labels), parse.GetValue(labelColumn), parse.GetValue(testSplit), parse.GetValue(seed),
                 CsvDelimiter.Parse(parse.GetValue(delimiter)!));
