@@ -237,8 +237,9 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
             string hint = axis == 0 ? $"each instance is {Describe(shape)}" : $"expected an array of {what}";
             // A number where an axis was due: the instance has fewer axes than the model's input (a flat row of pixels for an
             // image model, or an image without its channel axis). Say so with the shape, not only where the reader stopped.
+            string reshape = string.Join(", ", (IEnumerable<int>)[-1, .. shape]);
             string fewerAxes = axis > 0 && reader.TokenType == JsonTokenType.Number
-                ? $"; the instance has fewer axes than the model's input: send each instance as {Describe(shape)} (numpy: x.reshape({string.Join(", ", (IEnumerable<int>)[-1, .. shape])}).tolist())"
+                ? $"; the instance has fewer axes than the model's input: send each instance as {Describe(shape)} (numpy: x.reshape({reshape}).tolist())"
                 : "";
             throw Bad($"{Where(index, axis, shape.Length)}: {hint}; got {Describe(ref reader)}{fewerAxes}");
         }

@@ -240,8 +240,9 @@ internal sealed class PredictionServer
             return true;
         }
 
+        string shown = encoding.Length <= 40 ? encoding : encoding[..40] + "...";
         throw new RequestException(StatusCodes.Status415UnsupportedMediaType,
-            $"Content-Encoding '{(encoding.Length <= 40 ? encoding : encoding[..40] + "...")}' is not supported; send the JSON uncompressed or gzip-compressed (Content-Encoding: gzip)");
+            $"Content-Encoding '{shown}' is not supported; send the JSON uncompressed or gzip-compressed (Content-Encoding: gzip)");
     }
 
     private async Task<PredictRequest> ReadPlainRequestAsync(PipeReader reader, CancellationToken cancellation)
@@ -315,8 +316,9 @@ internal sealed class PredictionServer
     }
 
     /// <summary>
-    /// Throws (never returns) the 413 for a body over the limit, after reading the rest of it (dropped as it comes, up to Kestrel's hard cap)
-    /// unless the client waits for "100 Continue": then it has sent nothing yet, and Kestrel sends no 100 once refused.
+    /// Throws (never returns) the 413 for a body over the limit, after reading the rest of it (dropped as it comes, up to
+    /// Kestrel's hard cap) unless the client waits for "100 Continue": then it has sent nothing yet, and Kestrel sends no
+    /// 100 once refused.
     /// </summary>
     private Task ThrowTooLargeAsync(HttpRequest request, string how, CancellationToken cancellation) =>
         request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase)
