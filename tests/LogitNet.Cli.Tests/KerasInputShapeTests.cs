@@ -111,6 +111,27 @@ public sealed class KerasInputShapeTests : IDisposable
         Assert.Contains("[N, 64]", onnx.Output);
     }
 
+    /// <summary>
+    /// Sequences of another length than --input-shape chose: the refusal said "give the model data of the shape it was
+    /// trained on", though the length came from the option; it now names the option and the value that fits.
+    /// </summary>
+    [Fact]
+    public void PredictAndEvaluate_SamplesOfAnotherLengthThanTheOption_NameTheOptionThatFits()
+    {
+        string keras = TextClassifier();
+        string ids = Csv("ids.csv", Ids(2), labels: false);
+
+        CliResult predict = CliRunner.Run(_directory, "predict", keras, "--input", ids, "--input-shape", "100");
+        Assert.Equal(1, predict.ExitCode);
+        Assert.Equal($"logitnet: --input {ids}: each sample has 64 values, but the model takes 100 features per sample; that size is --input-shape 100: " +
+            "pass --input-shape 64 for these samples", predict.Error.TrimEnd());
+
+        string labelled = Csv("labelled.csv", Ids(2), labels: true);
+        CliResult evaluate = CliRunner.Run(_directory, "evaluate", keras, "--dataset", labelled, "--input-shape", "100");
+        Assert.Equal(1, evaluate.ExitCode);
+        Assert.Contains("that size is --input-shape 100: pass --input-shape 64 for these samples", evaluate.Error);
+    }
+
     [Fact]
     public void AShapeThatContradictsTheFile_OrDoesNotParse_IsAUsageError()
     {

@@ -65,7 +65,7 @@ internal static class EvaluateCommand
             int classes = kind == LossKind.Binary ? 2 : outputUnits;
             Dataset samples = ClassNaming.AlignToModel(data.LoadEvaluation(), loaded.ClassNames, classes);
 
-            Tensor features = FitToModel(loaded, samples.Features, $"--dataset {data.Dataset}");
+            Tensor features = FitToModel(loaded, samples.Features, $"--dataset {data.Dataset}", parse.GetValue(inputShape));
             IReadOnlyDictionary<string, float> result = loaded.Evaluate(features, LossChoice.Targets(kind, samples.Labels, classes), batchSize: 256);
             float[,] probabilities = Classification.ProbabilityMatrix(loaded.PredictProba(features));
             int[,] confusion = Classification.Confusion(probabilities, samples.Labels.ToArray(), classes);
@@ -92,9 +92,10 @@ internal static class EvaluateCommand
     /// model's input row by row, and a Dense model takes samples of more than one axis flattened, as <c>train</c> flattens them.
     /// A failure (exit 1) naming <paramref name="source"/> and both sizes when the counts differ, the same for every model.
     /// <paramref name="everyColumnIsAFeature"/> (predict's input, which has no label column) adds a hint when one value is
-    /// too many: a labelled file passed as samples.
+    /// too many: a labelled file passed as samples. <paramref name="inputShapeOption"/>, the <c>--input-shape</c> given (a
+    /// Keras model's open axes filled in), makes the hint that option: the model takes what the user chose there.
     /// </summary>
-    public static Tensor FitToModel(Sequential model, Tensor features, string source, bool everyColumnIsAFeature = false)
+    public static Tensor FitToModel(Sequential model, Tensor features, string source, string? inputShapeOption, bool everyColumnIsAFeature = false)
     {
         int[] expected = model.Layers[0].InputShape;
         // A rank-1 array is one sample.
@@ -105,9 +106,13 @@ internal static class EvaluateCommand
         {
             string takes = expected.Length == 1 ? $"{values} features" : $"input {string.Join('x', expected)} ({values} values)";
             string sample = (have == 1 ? "1 value" : $"{have} values") + (features.Rank > 2 ? $" ({string.Join('x', features.Shape[1..])})" : "");
-            string hint = everyColumnIsAFeature && have == values + 1
-                ? "; if a column holds the labels, leave it out (every column is read as a feature)"
-                : "; give the model data of the shape it was trained on";
+            string hint = inputShapeOption is not null
+                ? expected.Length == 1
+                    ? $"; that size is --input-shape {inputShapeOption}: pass --input-shape {have} for these samples"
+                    : $"; that shape is --input-shape {inputShapeOption}: pass one whose sizes multiply to {have} for these samples"
+                : everyColumnIsAFeature && have == values + 1
+                    ? "; if a column holds the labels, leave it out (every column is read as a feature)"
+                    : "; give the model data of the shape it was trained on";
             throw new CliFailureException($"{source}: each sample has {sample}, but the model takes {takes} per sample{hint}");
         }
 

@@ -117,7 +117,7 @@ internal static class PredictCommand
             }
 
             // A .npy of [n, 8, 8] images for a model of 64 features, or flat rows for an image model: as train reads them.
-            features = EvaluateCommand.FitToModel(loaded, features, $"--input {inputPath}", everyColumnIsAFeature: true);
+            features = EvaluateCommand.FitToModel(loaded, features, $"--input {inputPath}", parse.GetValue(inputShape), everyColumnIsAFeature: true);
             Tensor probabilityTensor = loaded.PredictProba(features);
             float[,] probabilities = Classification.ProbabilityMatrix(probabilityTensor);
             int rows = probabilities.GetLength(0);
