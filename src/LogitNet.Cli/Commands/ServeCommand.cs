@@ -22,8 +22,9 @@ internal static partial class ServeCommand
               GET  /v1/models/NAME            the model's status (version 1, AVAILABLE)
               GET  /v1/models/NAME/metadata   its signature: input 'input', output 'output', float32, their shapes
               POST /v1/models/NAME:predict    {"instances": [[...], ...]} -> {"predictions": [[...], ...]}
-            The predictions are what model.Predict returns (logits for a model trained from logits). Requests
-            run in parallel on the one loaded model. Ctrl-C (or SIGTERM) stops it after the requests in flight.
+            The predictions are what model.Predict returns (logits for a model trained from logits). A body may be
+            gzip-compressed (Content-Encoding: gzip), as TF Serving takes it. Requests run in parallel on the one
+            loaded model. Ctrl-C (or SIGTERM) stops it after the requests in flight.
 
             Examples:
               logitnet serve digits.logitnet
