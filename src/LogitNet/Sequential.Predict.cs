@@ -280,7 +280,7 @@ public sealed partial class Sequential
     }
 
     /// <summary>The length of the output's last axis: the classes, which a softmax runs over at each leading position.</summary>
-    private int Classes => _layers[^1].OutputShapeSpan[^1];
+    private int Classes => _layers[^1].OutputShapeSpan is [.., int last] ? last : 1;
 
     /// <summary>
     /// Writes a pass's output rows into the caller's rows, applying the softmax or sigmoid on the way (one
