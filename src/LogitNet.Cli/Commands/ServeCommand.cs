@@ -67,7 +67,7 @@ internal static partial class ServeCommand
             Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(shapeOption)));
             int[] inputShape = loaded.Layers[0].InputShape;
             int[] outputShape = loaded.Layers[^1].OutputShape;
-            var server = new PredictionServer(loaded, modelName, maxBodyMb * 1024L * 1024L);
+            var server = new PredictionServer(loaded, modelName, maxBodyMb * 1024L * 1024L, parse.GetValue(shapeOption));
             server.Run(address, portNumber, url =>
             {
                 string features = inputShape is [1] ? "1 feature" : inputShape.Length == 1 ? $"{inputShape[0]} features" : $"input [{string.Join(", ", inputShape)}]";

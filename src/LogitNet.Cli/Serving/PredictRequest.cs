@@ -269,7 +269,10 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
         if (count != expected)
         {
             string model = axis == 0 && shape.Length > 1 ? $" (the model takes {Describe(shape)})" : "";
-            throw Bad($"{Where(index, axis, shape.Length)}: expected {what}, got {count}{model}");
+            throw new RequestException(StatusCodes.Status400BadRequest, $"{Where(index, axis, shape.Length)}: expected {what}, got {count}{model}")
+            {
+                WrongLength = true,
+            };
         }
     }
 

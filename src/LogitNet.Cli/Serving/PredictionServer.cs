@@ -33,12 +33,16 @@ internal sealed class PredictionServer
     /// </summary>
     private const long DrainBytes = 1L << 30;
 
-    public PredictionServer(Sequential model, string name, long maxBodyBytes)
+    /// <summary>The <c>--input-shape</c> the model was loaded with (a Keras model's open axes filled in), or null.</summary>
+    private readonly string? _inputShapeOption;
+
+    public PredictionServer(Sequential model, string name, long maxBodyBytes, string? inputShapeOption = null)
     {
         _model = model;
         _name = name;
         _sampleShape = model.Layers[0].InputShape;
         _maxBodyBytes = maxBodyBytes;
+        _inputShapeOption = inputShapeOption;
     }
 
     /// <summary>
@@ -256,11 +260,29 @@ internal sealed class PredictionServer
 
         try
         {
-            return PredictRequest.Read(body, _sampleShape);
+            return Parse(body);
         }
         finally
         {
             reader.AdvanceTo(body.End);
+        }
+    }
+
+    /// <summary>
+    /// The request read into a batch. A length that differs from one <c>--input-shape</c> chose gets that said: TF Serving
+    /// takes any length on a Keras model's open axis (a text model's sequences), this server the one it was started with.
+    /// </summary>
+    private PredictRequest Parse(System.Buffers.ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            return PredictRequest.Read(body, _sampleShape);
+        }
+        catch (RequestException e) when (e.WrongLength && _inputShapeOption is not null)
+        {
+            throw new RequestException(e.StatusCode,
+                $"{e.Message}; this server was started with --input-shape {_inputShapeOption}, which fixes the model's input to that shape: pad or cut " +
+                "the samples to it, or restart the server with the shape they have");
         }
     }
 
@@ -302,7 +324,7 @@ internal sealed class PredictionServer
                 }
             }
 
-            return PredictRequest.Read(new System.Buffers.ReadOnlySequence<byte>(buffer, 0, length), _sampleShape);
+            return Parse(new System.Buffers.ReadOnlySequence<byte>(buffer, 0, length));
         }
         catch (InvalidDataException e)
         {
