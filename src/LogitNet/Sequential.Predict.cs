@@ -234,7 +234,7 @@ public sealed partial class Sequential
                 features.Slice(start * inputLength, count * inputLength).CopyTo(input.AsSpan());
                 Tensor output = RunPass(context, input, _layers.Count, training: false, target: null, firstRow: start);
                 Span<float> rowsOut = destination.Slice(start * outputLength, count * outputLength);
-                WriteRows(map, output.AsSpan(), rowsOut, outputLength);
+                WriteRows(map, output.AsSpan(), rowsOut, Classes);
             }
 
             ExitInference(version, operation);
@@ -250,7 +250,6 @@ public sealed partial class Sequential
     private void PredictInto(Tensor x, Tensor result, int? batchSize, ProbabilityMap map, string operation)
     {
         int samples = x.ShapeSpan[0];
-        int outputLength = samples == 0 ? 0 : result.Length / samples;
         int version = EnterInference(operation);
         ModelContext context = Contexts.Rent();
         try
@@ -259,7 +258,7 @@ public sealed partial class Sequential
             if (batchSize is null && rows >= RowsPerChunk() && PredictsInRowChunks(samples))
             {
                 var job = (RowChunkJob)(context.RowChunks ??= new RowChunkJob(this));
-                job.Run(x, result, samples, outputLength, map);
+                job.Run(x, result, samples, map);
             }
             else
             {
@@ -268,7 +267,7 @@ public sealed partial class Sequential
                     int count = Math.Min(rows, samples - start);
                     Tensor target = result.Slice(start, count);
                     Tensor output = RunPass(context, x.Slice(start, count), _layers.Count, training: false, target, firstRow: start);
-                    WriteRows(map, output.AsSpan(), target.AsSpan(), outputLength);
+                    WriteRows(map, output.AsSpan(), target.AsSpan(), Classes);
                 }
             }
 
@@ -280,9 +279,13 @@ public sealed partial class Sequential
         }
     }
 
+    /// <summary>The length of the output's last axis: the classes, which a softmax runs over at each leading position.</summary>
+    private int Classes => _layers[^1].OutputShapeSpan is [.., int last] ? last : 1;
+
     /// <summary>
     /// Writes a pass's output rows into the caller's rows, applying the softmax or sigmoid on the way (one
-    /// pass over the rows; in place when the last layer already wrote into them).
+    /// pass over the rows; in place when the last layer already wrote into them). <paramref name="rowLength"/> is the
+    /// softmax's row, the output's last axis (<see cref="Classes"/>): a sample of a sequence model holds several.
     /// </summary>
     private static void WriteRows(ProbabilityMap map, ReadOnlySpan<float> output, Span<float> destination, int rowLength)
     {

@@ -99,15 +99,14 @@ public sealed partial class Sequential
         private Tensor? _x;
         private Tensor? _result;
         private int _samples;
-        private int _outputLength;
         private ProbabilityMap _map;
         private int _chunks;
 
         public int Count => _chunks;
 
-        public void Run(Tensor x, Tensor result, int samples, int outputLength, ProbabilityMap map)
+        public void Run(Tensor x, Tensor result, int samples, ProbabilityMap map)
         {
-            (_x, _result, _samples, _outputLength, _map) = (x, result, samples, outputLength, map);
+            (_x, _result, _samples, _map) = (x, result, samples, map);
             _chunks = model.RowChunkCount(samples);
             try
             {
@@ -130,7 +129,7 @@ public sealed partial class Sequential
                 // The products inside find the pool busy with this job and run on this thread alone.
                 Tensor target = _result!.Slice(start, count);
                 Tensor output = model.RunPass(context, _x!.Slice(start, count), model._layers.Count, training: false, target, firstRow: start);
-                WriteRows(_map, output.AsSpan(), target.AsSpan(), _outputLength);
+                WriteRows(_map, output.AsSpan(), target.AsSpan(), model.Classes);
             }
             finally
             {

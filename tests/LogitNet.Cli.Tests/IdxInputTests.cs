@@ -115,7 +115,7 @@ public sealed class IdxInputTests : IDisposable
         CliResult result = CliRunner.Run(_directory, "predict", "idx.logitnet", "--input", "labels-idx1-ubyte.gz");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("logitnet: the model takes samples of 784 features; the data have 1", result.Error.TrimEnd());
+        Assert.Equal("logitnet: --input labels-idx1-ubyte.gz: each sample has 1 value, but the model takes 784 features per sample; give the model data of the shape it was trained on", result.Error.TrimEnd());
     }
 
     [Fact]

@@ -111,6 +111,46 @@ public sealed class KerasInputShapeTests : IDisposable
         Assert.Contains("[N, 64]", onnx.Output);
     }
 
+    /// <summary>
+    /// Sequences of another length than --input-shape chose: the refusal said "give the model data of the shape it was
+    /// trained on", though the length came from the option; it now names the option and the value that fits.
+    /// </summary>
+    [Fact]
+    public void PredictAndEvaluate_SamplesOfAnotherLengthThanTheOption_NameTheOptionThatFits()
+    {
+        string keras = TextClassifier();
+        string ids = Csv("ids.csv", Ids(2), labels: false);
+
+        CliResult predict = CliRunner.Run(_directory, "predict", keras, "--input", ids, "--input-shape", "100");
+        Assert.Equal(1, predict.ExitCode);
+        Assert.Equal($"logitnet: --input {ids}: each sample has 64 values, but the model takes 100 features per sample; that size is --input-shape 100: " +
+            "pass --input-shape 64 for these samples", predict.Error.TrimEnd());
+
+        string labelled = Csv("labelled.csv", Ids(2), labels: true);
+        CliResult evaluate = CliRunner.Run(_directory, "evaluate", keras, "--dataset", labelled, "--input-shape", "100");
+        Assert.Equal(1, evaluate.ExitCode);
+        Assert.Contains("that size is --input-shape 100: pass --input-shape 64 for these samples", evaluate.Error);
+    }
+
+    /// <summary>
+    /// serve with --input-shape 100 refused 64-id sequences with "instance 0: expected 100 features, got 64": TF Serving
+    /// takes any length on the open axis, so the client needs to hear that the server fixed it, and how to fit.
+    /// </summary>
+    [Fact]
+    public async Task Serve_SequencesOfAnotherLengthThanTheOption_SayTheServerFixedIt()
+    {
+        using ServerProcess server = ServerProcess.Start(_directory, TextClassifier(), "--input-shape", "100", "--name", "text");
+        string row = string.Join(", ", Ids(1)[0].Select(v => v.ToString(CultureInfo.InvariantCulture)));
+        using var content = new StringContent($"{{\"instances\": [[{row}]]}}", System.Text.Encoding.UTF8, "application/json");
+
+        using HttpResponseMessage response = await server.Client.PostAsync("/v1/models/text:predict", content);
+
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("instance 0: expected 100 features, got 64; this server was started with --input-shape 100, which fixes the model's input to " +
+            "that shape: pad or cut the samples to it, or restart the server with the shape they have", body);
+    }
+
     [Fact]
     public void AShapeThatContradictsTheFile_OrDoesNotParse_IsAUsageError()
     {

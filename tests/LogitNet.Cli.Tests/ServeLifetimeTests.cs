@@ -91,6 +91,32 @@ public sealed class ServeLifetimeTests(TrainedModelFixture trained) : IClassFixt
     }
 
     /// <summary>
+    /// A TensorFlow SavedModel, what TF Serving serves (a folder MODEL/1/saved_model.pb): the folder was "file not found"
+    /// though it exists, and the .pb "not a zip archive: Central Directory corrupt". Both now say what logitnet reads.
+    /// </summary>
+    [Fact]
+    public void Serve_SavedModelFolderOrPb_FailsSayingWhatToPassInstead()
+    {
+        string folder = Path.Combine(trained.Directory, "exported");
+        Directory.CreateDirectory(Path.Combine(folder, "1", "variables"));
+        File.WriteAllBytes(Path.Combine(folder, "1", "saved_model.pb"), [0x08, 0x01, 0x12, 0x00]);
+
+        foreach (string path in (string[])["exported", Path.Combine("exported", "1"), Path.Combine("exported", "1", "saved_model.pb")])
+        {
+            CliResult result = CliRunner.Run(trained.Directory, "serve", path);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Single(result.Error.Trim().Split('\n'));
+            Assert.StartsWith($"logitnet: {path}", result.Error);
+            Assert.Contains("a TensorFlow SavedModel is not read: in TensorFlow, save the model as a Keras file (model.save('model.keras')) and pass that file", result.Error);
+        }
+
+        CliResult empty = CliRunner.Run(trained.Directory, "predict", ".", "--input", "x.csv");
+        Assert.Equal(1, empty.ExitCode);
+        Assert.Equal("logitnet: . is a folder, not a model file; logitnet reads one file: a LogitNet model (train --output), a Keras .keras or an .h5 file",
+            empty.Error.TrimEnd());
+    }
+
+    /// <summary>
     /// An address no interface of this machine has (203.0.113.1, kept for documentation, is nobody's) was reported as
     /// "unexpected SocketException: Cannot assign requested address". Binding fails at once, so this ends quickly (and
     /// CliRunner stops it after 60 s if it ever listened).

@@ -242,6 +242,23 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
         Assert.Contains(expectedMessage, ErrorOf(await response.Content.ReadAsStringAsync()));
     }
 
+    /// <summary>HEAD on the status and metadata (an uptime monitor's probe) was 405; HTTP asks a GET resource to take it.</summary>
+    [Theory]
+    [InlineData("/v1/models/digits")]
+    [InlineData("/v1/models/digits/metadata")]
+    public async Task Head_OnTheStatusAndMetadata_Is200WithoutABody(string path)
+    {
+        using HttpResponseMessage response = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+
+        using HttpResponseMessage put = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Put, path));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, put.StatusCode);
+        Assert.Equal(["GET", "HEAD"], put.Content.Headers.Allow);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -267,6 +284,68 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("larger than this server's limit of 1,048,576 bytes", ErrorOf(await response.Content.ReadAsStringAsync()));
+        await AssertStillServingAsync();
+    }
+
+    /// <summary>
+    /// A gzip-compressed body (<c>Content-Encoding: gzip</c>), which TF Serving's HTTP server decompresses: it was read as
+    /// JSON and refused ("'0x1F' is an invalid start of a value"). Decompressed, it is bounded by the same limit.
+    /// </summary>
+    [Fact]
+    public async Task Predict_GzipBody_IsDecompressed_AndBoundedByTheLimitOnceDecompressed()
+    {
+        Tensor x = Datasets.Digits(normalize: true).Features.Slice(40, 5);
+        (HttpStatusCode status, string body) = await PostBytesAsync(Gzip(Encoding.UTF8.GetBytes(Instances(x))), "gzip");
+        Assert.True(status == HttpStatusCode.OK, body);
+        AssertBitwise(served.Model.Predict(x).ToArray(), ParsePredictions(body, "predictions", 5, 10));
+
+        // 2 MiB of JSON (mostly spaces) in a few KB of gzip: over the 1 MiB limit once decompressed.
+        byte[] inflating = Gzip(Encoding.UTF8.GetBytes("{\"instances\": " + new string(' ', 2 * 1024 * 1024) + Batch(x) + "}"));
+        Assert.True(inflating.Length < 64 * 1024);
+        (status, body) = await PostBytesAsync(inflating, "gzip");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains("larger once decompressed than this server's limit of 1,048,576 bytes", ErrorOf(body));
+
+        (status, body) = await PostBytesAsync(Encoding.UTF8.GetBytes(Instances(x)), "gzip");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("is marked Content-Encoding: gzip but is not valid gzip data", ErrorOf(body));
+
+        (status, body) = await PostBytesAsync(Encoding.UTF8.GetBytes(Instances(x)), "br");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        Assert.Contains("Content-Encoding 'br' is not supported", ErrorOf(body));
+        await AssertStillServingAsync();
+    }
+
+    /// <summary>
+    /// A client that sends its whole body without waiting for "100 Continue" (Python's urllib and requests, most TF Serving
+    /// clients): the server refused the declared length before reading and closed the connection, so the client, still
+    /// sending, saw a broken pipe or a reset instead of the 413. The body is now read to its end and discarded first.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Predict_BodyOverTheLimit_SentWithoutWaiting_Gets413NotABrokenPipe(bool gzip)
+    {
+        // 24 MiB: far more than the loopback socket buffers hold, so the client is still sending when the server decides.
+        byte[] bytes = new byte[24 * 1024 * 1024];
+        bytes.AsSpan().Fill((byte)' ');
+        "{\"instances\": [[1]]}"u8.CopyTo(bytes);
+        foreach (int attempt in (int[])[0, 1])
+        {
+            using var content = new ByteArrayContent(bytes);
+            if (gzip)
+            {
+                content.Headers.ContentEncoding.Add("gzip");
+            }
+
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/v1/models/digits:predict") { Content = content };
+            message.Headers.ExpectContinue = false;
+            using HttpResponseMessage response = await Client.SendAsync(message);
+
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            Assert.Contains("larger than this server's limit of 1,048,576 bytes", ErrorOf(await response.Content.ReadAsStringAsync()));
+        }
+
         await AssertStillServingAsync();
     }
 
@@ -306,6 +385,26 @@ public sealed class ServeTests(ServedModelFixture served) : IClassFixture<Served
         using var content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
         using HttpResponseMessage response = await Client.PostAsync(path, content);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<(HttpStatusCode Status, string Body)> PostBytesAsync(byte[] body, string contentEncoding)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add(contentEncoding);
+        using HttpResponseMessage response = await Client.PostAsync("/v1/models/digits:predict", content);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal))
+        {
+            gzip.Write(data);
+        }
+
+        return compressed.ToArray();
     }
 
     private async Task AssertStillServingAsync()

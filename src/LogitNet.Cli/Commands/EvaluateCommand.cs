@@ -48,6 +48,16 @@ internal static class EvaluateCommand
             string modelPath = parse.GetValue(model)!;
             Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
             ProbabilityCheck.WarnAboutOutputs(loaded, modelPath, "the loss given here is computed from them as they are", Console.Error);
+            int[] outputShape = loaded.Layers[^1].OutputShape;
+            if (outputShape.Length > 1)
+            {
+                // A tagger has a label at each position; evaluate reads one label per sample, and the loss's own refusal
+                // ("expected y of shape [samples, 5] ... use CategoricalCrossentropy") points at the wrong fix.
+                throw new UsageException(
+                    $"the model gives {string.Join('x', outputShape)} outputs per sample (classes on the last axis at each of {string.Join('x', outputShape[..^1])} positions); " +
+                    $"evaluate scores one label per sample. Score it in code: model.Evaluate(x, y) with labels of shape [samples, {string.Join(", ", outputShape[..^1])}]");
+            }
+
             LossKind kind = LossChoice.KindOf(loaded.Loss);
             var data = new DataSpec(parse.GetValue(dataset)!, parse.GetValue(labels), parse.GetValue(labelColumn), parse.GetValue(testSplit), parse.GetValue(seed),
                 CsvDelimiter.Parse(parse.GetValue(delimiter)!));
@@ -55,11 +65,7 @@ internal static class EvaluateCommand
             int classes = kind == LossKind.Binary ? 2 : outputUnits;
             Dataset samples = ClassNaming.AlignToModel(data.LoadEvaluation(), loaded.ClassNames, classes);
 
-            // An image model (trained with --input HxWxC) takes each flat sample in its own shape.
-            Tensor features = loaded.Layers[0].InputShape.Length > 1
-                ? DataFile.ToSampleShape(samples.Features, loaded.Layers[0].InputShape, "the model's input")
-                : samples.Features;
-            CheckFeatures(loaded, features);
+            Tensor features = FitToModel(loaded, samples.Features, $"--dataset {data.Dataset}", parse.GetValue(inputShape));
             IReadOnlyDictionary<string, float> result = loaded.Evaluate(features, LossChoice.Targets(kind, samples.Labels, classes), batchSize: 256);
             float[,] probabilities = Classification.ProbabilityMatrix(loaded.PredictProba(features));
             int[,] confusion = Classification.Confusion(probabilities, samples.Labels.ToArray(), classes);
@@ -81,16 +87,36 @@ internal static class EvaluateCommand
         return command;
     }
 
-    /// <summary>A clear message when the data's samples do not have the shape the model was built for.</summary>
-    public static void CheckFeatures(Sequential model, Tensor features)
+    /// <summary>
+    /// The samples in the shape the model takes: flat rows (or samples of any shape with as many values) fill an image
+    /// model's input row by row, and a Dense model takes samples of more than one axis flattened, as <c>train</c> flattens them.
+    /// A failure (exit 1) naming <paramref name="source"/> and both sizes when the counts differ, the same for every model.
+    /// <paramref name="everyColumnIsAFeature"/> (predict's input, which has no label column) adds a hint when one value is
+    /// too many: a labelled file passed as samples. <paramref name="inputShapeOption"/>, the <c>--input-shape</c> given (a
+    /// Keras model's open axes filled in), makes the hint that option: the model takes what the user chose there.
+    /// </summary>
+    public static Tensor FitToModel(Sequential model, Tensor features, string source, string? inputShapeOption, bool everyColumnIsAFeature = false)
     {
         int[] expected = model.Layers[0].InputShape;
-        int[] actual = features.Shape[1..];
-        if (!expected.AsSpan().SequenceEqual(actual))
+        // A rank-1 array is one sample.
+        int rows = features.Rank == 1 ? 1 : features.Shape[0];
+        long values = expected.Aggregate(1L, (product, size) => product * size);
+        long have = features.Rank == 1 ? features.Length : features.Shape[1..].Aggregate(1L, (product, size) => product * size);
+        if (have != values)
         {
-            throw new CliFailureException(
-                $"the model takes samples of {string.Join('x', expected)} features; the data have {string.Join('x', actual)}");
+            string takes = expected.Length == 1 ? $"{values} features" : $"input {string.Join('x', expected)} ({values} values)";
+            string sample = (have == 1 ? "1 value" : $"{have} values") + (features.Rank > 2 ? $" ({string.Join('x', features.Shape[1..])})" : "");
+            string hint = inputShapeOption is not null
+                ? expected.Length == 1
+                    ? $"; that size is --input-shape {inputShapeOption}: pass --input-shape {have} for these samples"
+                    : $"; that shape is --input-shape {inputShapeOption}: pass one whose sizes multiply to {have} for these samples"
+                : everyColumnIsAFeature && have == values + 1
+                    ? "; if a column holds the labels, leave it out (every column is read as a feature)"
+                    : "; give the model data of the shape it was trained on";
+            throw new CliFailureException($"{source}: each sample has {sample}, but the model takes {takes} per sample{hint}");
         }
+
+        return features.Reshape([rows, .. expected]);
     }
 
     private static float DiagonalShare(int[,] confusion)

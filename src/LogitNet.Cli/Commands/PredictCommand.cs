@@ -78,6 +78,21 @@ internal static class PredictCommand
             string modelPath = parse.GetValue(model)!;
             Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(inputShape)));
             ProbabilityCheck.WarnAboutOutputs(loaded, modelPath, "the probabilities given here are those outputs as they are", Console.Error);
+            int[] outputShape = loaded.Layers[^1].OutputShape;
+            if (outputShape.Length > 1 && outputKind != FileKind.Npy)
+            {
+                // A sequence model's sample has a class at each position: the table and the .csv hold one class per sample,
+                // and flattening [5, 3] into 15 "classes" ranked values of different positions against each other.
+                throw new UsageException(
+                    $"the model gives {string.Join('x', outputShape)} outputs per sample (classes on the last axis at each of {string.Join('x', outputShape[..^1])} positions); " +
+                    $"the table and a .csv give one class per sample. Write the probabilities with --output PREDICTIONS.npy ([samples, {string.Join(", ", outputShape)}])");
+            }
+            if (Directory.Exists(inputPath))
+            {
+                // "File not found" for a folder that exists sends the user looking in the wrong place.
+                throw new UsageException($"--input {inputPath} is a folder; give the file of samples to classify: {DataFile.Supported}");
+            }
+
             if (!File.Exists(inputPath))
             {
                 throw new FileNotFoundException($"Input file not found: {inputPath}", inputPath);
@@ -96,23 +111,13 @@ internal static class PredictCommand
                 throw CsvDelimiter.OneColumn(inputPath, separator, $"each sample has one value where the model takes {ShapeText(loaded.Layers[0].InputShape)}");
             }
 
-            if (features.Rank == 1)
+            if (features.Shape[0] == 0)
             {
-                features = features.Reshape(1, -1);
+                throw new CliFailureException($"--input {inputPath}: the file holds no samples (shape [{string.Join(", ", features.Shape)}]); give it at least one");
             }
 
-            if (loaded.Layers[0].InputShape.Length == 1)
-            {
-                // As train flattens them: a .npy of [n, 8, 8] images for a model of 64 features.
-                features = DataFile.Flatten(features);
-            }
-            else
-            {
-                // An image model (trained with --input HxWxC): flat rows or images alike fill its sample shape.
-                features = DataFile.ToSampleShape(features, loaded.Layers[0].InputShape, "the model's input");
-            }
-
-            EvaluateCommand.CheckFeatures(loaded, features);
+            // A .npy of [n, 8, 8] images for a model of 64 features, or flat rows for an image model: as train reads them.
+            features = EvaluateCommand.FitToModel(loaded, features, $"--input {inputPath}", parse.GetValue(inputShape), everyColumnIsAFeature: true);
             Tensor probabilityTensor = loaded.PredictProba(features);
             float[,] probabilities = Classification.ProbabilityMatrix(probabilityTensor);
             int rows = probabilities.GetLength(0);

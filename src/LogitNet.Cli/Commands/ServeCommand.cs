@@ -22,8 +22,9 @@ internal static partial class ServeCommand
               GET  /v1/models/NAME            the model's status (version 1, AVAILABLE)
               GET  /v1/models/NAME/metadata   its signature: input 'input', output 'output', float32, their shapes
               POST /v1/models/NAME:predict    {"instances": [[...], ...]} -> {"predictions": [[...], ...]}
-            The predictions are what model.Predict returns (logits for a model trained from logits). Requests
-            run in parallel on the one loaded model. Ctrl-C (or SIGTERM) stops it after the requests in flight.
+            The predictions are what model.Predict returns (logits for a model trained from logits). A body may be
+            gzip-compressed (Content-Encoding: gzip), as TF Serving takes it. Requests run in parallel on the one
+            loaded model. Ctrl-C (or SIGTERM) stops it after the requests in flight.
 
             Examples:
               logitnet serve digits.logitnet
@@ -65,12 +66,14 @@ internal static partial class ServeCommand
 
             Sequential loaded = ModelFile.Load(modelPath, InputShapeArgument.Parse(parse.GetValue(shapeOption)));
             int[] inputShape = loaded.Layers[0].InputShape;
-            int outputs = loaded.Layers[^1].OutputShape[^1];
-            var server = new PredictionServer(loaded, modelName, maxBodyMb * 1024L * 1024L);
+            int[] outputShape = loaded.Layers[^1].OutputShape;
+            var server = new PredictionServer(loaded, modelName, maxBodyMb * 1024L * 1024L, parse.GetValue(shapeOption));
             server.Run(address, portNumber, url =>
             {
-                string features = inputShape.Length == 1 ? $"{inputShape[0]} features" : $"input [{string.Join(", ", inputShape)}]";
-                Console.WriteLine($"Serving '{modelName}' ({Path.GetFileName(modelPath)}: {features} -> {outputs} outputs) on {url}");
+                string features = inputShape is [1] ? "1 feature" : inputShape.Length == 1 ? $"{inputShape[0]} features" : $"input [{string.Join(", ", inputShape)}]";
+                // A sequence model's output per instance has more than one axis ([time, classes]): its last axis alone misleads.
+                string outputs = outputShape is [1] ? "1 output" : outputShape.Length == 1 ? $"{outputShape[0]} outputs" : $"output [{string.Join(", ", outputShape)}]";
+                Console.WriteLine($"Serving '{modelName}' ({Path.GetFileName(modelPath)}: {features} -> {outputs}) on {url}");
                 Console.WriteLine($"  status:  curl {url}/v1/models/{modelName}");
                 Console.WriteLine($"  predict: curl -d '{{\"instances\": [[...]]}}' {url}/v1/models/{modelName}:predict");
                 Console.WriteLine("Press Ctrl-C to stop.");

@@ -231,11 +231,17 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
         }
 
         int expected = shape[axis];
-        string what = shape.Length == 1 ? $"{expected} features" : $"{expected} values";
+        string what = expected == 1 ? (shape.Length == 1 ? "1 feature" : "1 value") : shape.Length == 1 ? $"{expected} features" : $"{expected} values";
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             string hint = axis == 0 ? $"each instance is {Describe(shape)}" : $"expected an array of {what}";
-            throw Bad($"{Where(index, axis, shape.Length)}: {hint}; got {Describe(ref reader)}");
+            // A number where an axis was due: the instance has fewer axes than the model's input (a flat row of pixels for an
+            // image model, or an image without its channel axis). Say so with the shape, not only where the reader stopped.
+            string reshape = string.Join(", ", (IEnumerable<int>)[-1, .. shape]);
+            string fewerAxes = axis > 0 && reader.TokenType == JsonTokenType.Number
+                ? $"; the instance has fewer axes than the model's input: send each instance as {Describe(shape)} (numpy: x.reshape({reshape}).tolist())"
+                : "";
+            throw Bad($"{Where(index, axis, shape.Length)}: {hint}; got {Describe(ref reader)}{fewerAxes}");
         }
 
         int count = 0;
@@ -263,7 +269,10 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
         if (count != expected)
         {
             string model = axis == 0 && shape.Length > 1 ? $" (the model takes {Describe(shape)})" : "";
-            throw Bad($"{Where(index, axis, shape.Length)}: expected {what}, got {count}{model}");
+            throw new RequestException(StatusCodes.Status400BadRequest, $"{Where(index, axis, shape.Length)}: expected {what}, got {count}{model}")
+            {
+                WrongLength = true,
+            };
         }
     }
 
@@ -290,7 +299,7 @@ internal sealed record PredictRequest(Tensor Input, bool Columnar)
     }
 
     private static string Describe(int[] shape) => shape.Length == 1
-        ? $"an array of {shape[0]} numbers"
+        ? $"an array of {(shape[0] == 1 ? "1 number" : $"{shape[0]} numbers")}"
         : $"nested arrays of shape [{string.Join(", ", shape)}]";
 
     private static string Describe(ref Utf8JsonReader reader) => reader.TokenType switch

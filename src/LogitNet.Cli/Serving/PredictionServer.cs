@@ -25,12 +25,24 @@ internal sealed class PredictionServer
     private readonly int[] _sampleShape;
     private readonly long _maxBodyBytes;
 
-    public PredictionServer(Sequential model, string name, long maxBodyBytes)
+    /// <summary>
+    /// How far past the limit a request body is read to its end and dropped before the 413 goes out. Most clients (Python's
+    /// urllib and requests among them) send the whole body without waiting for "100 Continue"; a server that answers and
+    /// closes while they are still sending makes them fail with a broken pipe or a reset, and the 413 is never read.
+    /// Bodies longer than this are cut off by Kestrel, connection closed.
+    /// </summary>
+    private const long DrainBytes = 1L << 30;
+
+    /// <summary>The <c>--input-shape</c> the model was loaded with (a Keras model's open axes filled in), or null.</summary>
+    private readonly string? _inputShapeOption;
+
+    public PredictionServer(Sequential model, string name, long maxBodyBytes, string? inputShapeOption = null)
     {
         _model = model;
         _name = name;
         _sampleShape = model.Layers[0].InputShape;
         _maxBodyBytes = maxBodyBytes;
+        _inputShapeOption = inputShapeOption;
     }
 
     /// <summary>
@@ -50,7 +62,9 @@ internal sealed class PredictionServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = _maxBodyBytes;
+            // Past the limit a body is still read (and dropped) up to this hard cap, so that the client gets the 413; see
+            // ThrowTooLargeAsync.
+            kestrel.Limits.MaxRequestBodySize = _maxBodyBytes + DrainBytes;
             kestrel.Listen(address, port);
         });
 
@@ -170,16 +184,14 @@ internal sealed class PredictionServer
                 return;
             case "predict":
                 RequireMethod(context, HttpMethods.Post, ":predict");
-                PredictRequest parsed;
-                System.Buffers.ReadOnlySequence<byte> body = await ReadBodyAsync(request.BodyReader, cancellation);
-                try
+                if (request.ContentLength > _maxBodyBytes)
                 {
-                    parsed = PredictRequest.Read(body, _sampleShape);
+                    await ThrowTooLargeAsync(request, "", cancellation);
                 }
-                finally
-                {
-                    request.BodyReader.AdvanceTo(body.End);
-                }
+
+                PredictRequest parsed = IsGzip(request)
+                    ? await ReadGzipRequestAsync(request, cancellation)
+                    : await ReadPlainRequestAsync(request.BodyReader, cancellation);
 
                 Tensor output;
                 try
@@ -201,23 +213,160 @@ internal sealed class PredictionServer
         }
     }
 
+    /// <summary>
+    /// A 405 unless the request uses <paramref name="method"/>; HEAD is taken wherever GET is (HTTP requires it of a GET
+    /// resource, and monitors probe with it), and Kestrel sends the headers without the body.
+    /// </summary>
     private static void RequireMethod(HttpContext context, string method, string what)
     {
-        if (!string.Equals(context.Request.Method, method, StringComparison.OrdinalIgnoreCase))
+        bool get = method == HttpMethods.Get;
+        if (!(HttpMethods.Equals(context.Request.Method, method) || (get && HttpMethods.IsHead(context.Request.Method))))
         {
-            context.Response.Headers.Allow = method;
+            context.Response.Headers.Allow = get ? "GET, HEAD" : method;
             throw new RequestException(StatusCodes.Status405MethodNotAllowed, $"{context.Request.Method} is not allowed for {what}; use {method}");
         }
     }
 
-    /// <summary>The whole body, kept in the pipe's own buffers (no copy); Kestrel stops it at the size limit.</summary>
-    private static async Task<System.Buffers.ReadOnlySequence<byte>> ReadBodyAsync(PipeReader body, CancellationToken cancellation)
+    /// <summary>
+    /// Whether the body is gzip-compressed (<c>Content-Encoding: gzip</c>), as TF Serving's HTTP server takes it; a 415 for
+    /// an encoding other than gzip or identity, which would otherwise be read as malformed JSON.
+    /// </summary>
+    private static bool IsGzip(HttpRequest request)
+    {
+        string encoding = request.Headers.ContentEncoding.ToString().Trim();
+        if (encoding.Length == 0 || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        string shown = encoding.Length <= 40 ? encoding : encoding[..40] + "...";
+        throw new RequestException(StatusCodes.Status415UnsupportedMediaType,
+            $"Content-Encoding '{shown}' is not supported; send the JSON uncompressed or gzip-compressed (Content-Encoding: gzip)");
+    }
+
+    private async Task<PredictRequest> ReadPlainRequestAsync(PipeReader reader, CancellationToken cancellation)
+    {
+        System.Buffers.ReadOnlySequence<byte> body = await ReadBodyAsync(reader, cancellation);
+        if (body.Length > _maxBodyBytes)
+        {
+            reader.AdvanceTo(body.End);
+            await ThrowTooLargeAsync(reader, "", cancellation);
+        }
+
+        try
+        {
+            return Parse(body);
+        }
+        finally
+        {
+            reader.AdvanceTo(body.End);
+        }
+    }
+
+    /// <summary>
+    /// The request read into a batch. A length that differs from one <c>--input-shape</c> chose gets that said: TF Serving
+    /// takes any length on a Keras model's open axis (a text model's sequences), this server the one it was started with.
+    /// </summary>
+    private PredictRequest Parse(System.Buffers.ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            return PredictRequest.Read(body, _sampleShape);
+        }
+        catch (RequestException e) when (e.WrongLength && _inputShapeOption is not null)
+        {
+            throw new RequestException(e.StatusCode,
+                $"{e.Message}; this server was started with --input-shape {_inputShapeOption}, which fixes the model's input to that shape: pad or cut " +
+                "the samples to it, or restart the server with the shape they have");
+        }
+    }
+
+    /// <summary>
+    /// A gzip-compressed body, decompressed into a pooled buffer. Kestrel bounds the compressed bytes; the decompressed
+    /// JSON is bounded by the same limit here, so a small body that inflates to gigabytes (a "zip bomb") gets the 413.
+    /// </summary>
+    private async Task<PredictRequest> ReadGzipRequestAsync(HttpRequest request, CancellationToken cancellation)
+    {
+        // One byte past the limit is read to tell "exactly the limit" from "over it".
+        int cap = (int)_maxBodyBytes + 1;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        int length = 0;
+        try
+        {
+            await using (var gzip = new System.IO.Compression.GZipStream(request.Body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true))
+            {
+                while (true)
+                {
+                    if (length == buffer.Length)
+                    {
+                        byte[] larger = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buffer.Length, cap));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    int read = await gzip.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, cap) - length), cancellation);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    length += read;
+                    if (length > _maxBodyBytes)
+                    {
+                        await ThrowTooLargeAsync(request.BodyReader, " once decompressed", cancellation);
+                    }
+                }
+            }
+
+            return Parse(new System.Buffers.ReadOnlySequence<byte>(buffer, 0, length));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RequestException(StatusCodes.Status400BadRequest,
+                $"the body is marked Content-Encoding: gzip but is not valid gzip data ({e.Message}); send the JSON gzip-compressed, or drop the header");
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Throws (never returns) the 413 for a body over the limit, after reading the rest of it (dropped as it comes, up to
+    /// Kestrel's hard cap) unless the client waits for "100 Continue": then it has sent nothing yet, and Kestrel sends no
+    /// 100 once refused.
+    /// </summary>
+    private Task ThrowTooLargeAsync(HttpRequest request, string how, CancellationToken cancellation) =>
+        request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase)
+            ? throw new RequestException(StatusCodes.Status413PayloadTooLarge, TooLarge(how))
+            : ThrowTooLargeAsync(request.BodyReader, how, cancellation);
+
+    private async Task ThrowTooLargeAsync(PipeReader body, string how, CancellationToken cancellation)
     {
         while (true)
         {
-            // Kestrel's MaxRequestBodySize ends the read with a 413 BadHttpRequestException past the limit.
             ReadResult result = await body.ReadAsync(cancellation);
+            body.AdvanceTo(result.Buffer.End);
             if (result.IsCompleted)
+            {
+                throw new RequestException(StatusCodes.Status413PayloadTooLarge, TooLarge(how));
+            }
+        }
+    }
+
+    /// <summary>The whole body, kept in the pipe's own buffers (no copy), or as much as the limit and one segment more.</summary>
+    private async Task<System.Buffers.ReadOnlySequence<byte>> ReadBodyAsync(PipeReader body, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            ReadResult result = await body.ReadAsync(cancellation);
+            if (result.IsCompleted || result.Buffer.Length > _maxBodyBytes)
             {
                 // The caller consumes it (AdvanceTo) once it is parsed.
                 return result.Buffer;
@@ -227,8 +376,8 @@ internal sealed class PredictionServer
         }
     }
 
-    private string TooLarge() =>
-        $"the request body is larger than this server's limit of {_maxBodyBytes:N0} bytes (logitnet serve --max-body-mb); send fewer instances per request";
+    private string TooLarge(string how = "") =>
+        $"the request body is larger{how} than this server's limit of {_maxBodyBytes:N0} bytes (logitnet serve --max-body-mb); send fewer instances per request";
 
     private static async Task TryWriteErrorAsync(HttpContext context, int statusCode, string message)
     {

@@ -4,4 +4,7 @@ namespace LogitNet.Cli.Serving;
 internal sealed class RequestException(int statusCode, string message) : Exception(message)
 {
     public int StatusCode { get; } = statusCode;
+
+    /// <summary>An array of the request has another length than the model's input takes there.</summary>
+    public bool WrongLength { get; init; }
 }

@@ -5,9 +5,22 @@ internal static class ModelFile
     /// <summary>Loads a model file (LogitNet's or Keras's) with stdout kept for results; <paramref name="options"/> from <c>--input-shape</c>.</summary>
     public static Sequential Load(string path, LoadOptions? options = null)
     {
+        if (Directory.Exists(path))
+        {
+            // TF Serving serves a SavedModel folder (MODEL/1/saved_model.pb): a user coming from it may pass one. "File not
+            // found" for a folder that exists sends them looking in the wrong place.
+            throw new CliFailureException($"{path} is a folder, not a model file; logitnet reads one file: a LogitNet model (train --output), " +
+                $"a Keras .keras or an .h5 file{(HoldsSavedModel(path) ? SavedModelHint : "")}");
+        }
+
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"Model file not found: {path}", path);
+        }
+
+        if (Path.GetExtension(path).Equals(".pb", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CliFailureException($"{path}: a TensorFlow graph or SavedModel file (.pb), which logitnet does not read{SavedModelHint}");
         }
 
         // Loading re-compiles the model, which may print a note about a fused softmax; keep stdout for results.
@@ -30,5 +43,22 @@ internal static class ModelFile
 
         model.Log = Console.Out;
         return model;
+    }
+
+    private const string SavedModelHint =
+        "; a TensorFlow SavedModel is not read: in TensorFlow, save the model as a Keras file (model.save('model.keras')) and pass that file";
+
+    /// <summary>Whether <paramref name="folder"/> holds a SavedModel, itself or in a version folder as TF Serving lays them out (<c>NAME/1/</c>).</summary>
+    private static bool HoldsSavedModel(string folder)
+    {
+        try
+        {
+            return File.Exists(Path.Combine(folder, "saved_model.pb"))
+                || Directory.EnumerateDirectories(folder).Any(version => File.Exists(Path.Combine(version, "saved_model.pb")));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 }

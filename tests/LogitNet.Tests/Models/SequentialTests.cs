@@ -363,6 +363,34 @@ public class SequentialTests
         Assert.Throws<InvalidOperationException>(() => regression.PredictProba(xb));
     }
 
+    /// <summary>
+    /// A sequence model's output per sample is <c>[time, classes]</c>: the softmax is over the classes at each step (the
+    /// last axis, as the losses and <see cref="Ops.Softmax"/> take it). PredictProba took the whole sample as one row, so
+    /// the five steps' fifteen values summed to 1 together (each about 1/15).
+    /// </summary>
+    [Fact]
+    public void PredictProba_SequenceOutput_IsTheSoftmaxOverTheLastAxis_OnEveryPath()
+    {
+        var model = new Sequential(new Input(5), new Embedding(10, 4), new Dense(3)) { Seed = 2, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam());
+        var ids = new float[1100 * 5];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = i * 7 % 10;
+        }
+
+        // 1,100 rows: past the row-chunk size, so a machine of several cores also runs the chunked path.
+        Tensor x = Tensor.FromArray(ids, 1100, 5);
+        float[] expected = Ops.Softmax(model.Predict(x)).ToArray();
+        Assert.Equal(1f, expected[0] + expected[1] + expected[2], 5);
+
+        Assert.Equal(expected, model.PredictProba(x).ToArray());
+        Assert.Equal(expected.AsSpan(0, 30).ToArray(), model.PredictProba(x.Slice(0, 2)).ToArray());
+        var destination = new float[2 * 15];
+        Assert.Equal(2, model.PredictProba(ids.AsSpan(0, 10), destination));
+        Assert.Equal(expected.AsSpan(0, 30).ToArray(), destination);
+    }
+
     [Fact]
     public void Predict_SingleSample_AndAnyBatchSize_GiveTheSameRows()
     {
