@@ -180,6 +180,37 @@ public class SharedModelTests
     }
 
     [Fact]
+    public void Fit_RefusedOnAnotherThread_ChangesNothingOfTheRunningFit()
+    {
+        // A second Fit reset StopTraining (and ran its callbacks' OnTrainBegin) before it was refused, so an EarlyStopping
+        // or TerminateOnNaN request of the running Fit was lost and it trained on.
+        (Sequential model, Tensor x, Tensor y) = TrainedModel(withDropout: false);
+        Exception? refused = null;
+        bool otherBegan = false;
+        var stopAndCollide = new LambdaCallback(onEpochEnd: (epoch, _) =>
+        {
+            model.StopTraining = true;
+            var other = new Thread(() =>
+            {
+                try
+                {
+                    model.Fit(x, y, epochs: 1, verbose: 0, callbacks: [new LambdaCallback(onTrainBegin: (_, _) => otherBegan = true)]);
+                }
+                catch (Exception e)
+                {
+                    refused = e;
+                }
+            });
+            other.Start();
+            Assert.True(other.Join(TimeSpan.FromSeconds(30)));
+        });
+        History history = model.Fit(x, y, epochs: 4, batchSize: 50, verbose: 0, callbacks: [stopAndCollide]);
+        Assert.Contains("Fit is already running", Assert.IsType<InvalidOperationException>(refused).Message);
+        Assert.False(otherBegan, "the refused Fit ran its callbacks");
+        Assert.Equal(1, history.Epochs);
+    }
+
+    [Fact]
     public void Fit_WithACallbackThatPredictsAndEvaluates_TrainsTheSameWeights()
     {
         // A softmax output with a probability loss trains on its logits; calling Predict or Evaluate
