@@ -35,7 +35,7 @@ public sealed partial class Sequential
             Losses.Loss.CheckWeights(sampleWeight.AsSpan(), nameof(sampleWeight));
         }
 
-        int version = EnterInference(nameof(Evaluate));
+        long version = EnterInference(nameof(Evaluate));
         ModelContext context = Contexts.Rent();
         try
         {
@@ -222,7 +222,7 @@ public sealed partial class Sequential
                 nameof(destination));
         }
 
-        int version = EnterInference(operation);
+        long version = EnterInference(operation);
         ModelContext context = Contexts.Rent();
         try
         {
@@ -251,7 +251,7 @@ public sealed partial class Sequential
     {
         int samples = x.ShapeSpan[0];
         int outputLength = samples == 0 ? 0 : result.Length / samples;
-        int version = EnterInference(operation);
+        long version = EnterInference(operation);
         ModelContext context = Contexts.Rent();
         try
         {

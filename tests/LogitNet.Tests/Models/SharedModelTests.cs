@@ -180,6 +180,62 @@ public class SharedModelTests
     }
 
     [Fact]
+    public void Predict_OfAModelSharingALayerWithOneInTraining_IsRefused()
+    {
+        // A layer reused in a second model (a new head on a trained base, as in Keras): training the second model writes
+        // the layer's weights and moving statistics, so the first model's Predict on another thread must be refused too.
+        // The version that refuses it was the model's own, so the first model's calls ran and read half-written weights.
+        (_, Tensor x, Tensor y) = Data();
+        var features = new Dense(16, Activation.Relu);
+        var statistics = new BatchNormalization();
+        var serving = new Sequential(features, statistics, new Dense(10)) { Seed = 1, Log = TextWriter.Null };
+        serving.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
+        serving.Fit(x, y, epochs: 1, verbose: 0);
+        var tuned = new Sequential(features, statistics, new Dense(10)) { Seed = 2, Log = TextWriter.Null };
+        tuned.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
+
+        Exception? predicted = null, evaluated = null, trained = null;
+        var collide = new LambdaCallback(onBatchEnd: progress =>
+        {
+            if (progress.Batch != 0 || predicted is not null)
+            {
+                return;
+            }
+
+            var other = new Thread(() =>
+            {
+                predicted = Record(() => serving.Predict(x.Slice(0, 3)));
+                evaluated = Record(() => serving.Evaluate(x, y));
+                trained = Record(() => serving.Fit(x, y, epochs: 1, verbose: 0));
+            });
+            other.Start();
+            Assert.True(other.Join(TimeSpan.FromSeconds(60)));
+        });
+        tuned.Fit(x, y, epochs: 1, batchSize: 50, verbose: 0, callbacks: [collide]);
+        Assert.Contains("while Fit is training this model on another thread", Assert.IsType<InvalidOperationException>(predicted).Message);
+        Assert.IsType<InvalidOperationException>(evaluated);
+        Assert.Contains("already running", Assert.IsType<InvalidOperationException>(trained).Message);
+
+        // Once the other model's Fit has returned, both run again, and a refused Fit left nothing locked.
+        Assert.Equal(3, serving.Predict(x.Slice(0, 3)).Shape[0]);
+        serving.Fit(x, y, epochs: 1, verbose: 0);
+        tuned.Fit(x, y, epochs: 1, verbose: 0);
+
+        static Exception? Record(Action action)
+        {
+            try
+            {
+                action();
+                return null;
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
+    }
+
+    [Fact]
     public void Fit_RefusedOnAnotherThread_ChangesNothingOfTheRunningFit()
     {
         // A second Fit reset StopTraining (and ran its callbacks' OnTrainBegin) before it was refused, so an EarlyStopping
