@@ -236,6 +236,72 @@ public class SharedModelTests
     }
 
     [Fact]
+    public void SaveAndExport_FromAnotherThreadWhileFitRuns_AreRefusedAndWriteNothing()
+    {
+        // The refusal tells the caller to predict on a copy, "Save and Load it"; a Save taken while the weights and the
+        // optimizer's moments move wrote a file mixing two steps, which Load then trained on as if it were one.
+        (Sequential model, Tensor x, Tensor y) = TrainedModel(withDropout: false);
+        string directory = Directory.CreateTempSubdirectory("logitnet-save-during-fit").FullName;
+        try
+        {
+            using var training = new ManualResetEventSlim();
+            using var resume = new ManualResetEventSlim();
+            var pause = new LambdaCallback(onBatchEnd: progress =>
+            {
+                if (progress.Batch == 0)
+                {
+                    model.Save(Path.Combine(directory, "from-the-training-thread.logitnet"));   // a checkpoint: allowed
+                    training.Set();
+                    resume.Wait(TimeSpan.FromSeconds(30));
+                }
+            });
+            Exception? fitError = null;
+            var fit = new Thread(() =>
+            {
+                try
+                {
+                    model.Fit(x, y, epochs: 1, batchSize: 16, verbose: 0, callbacks: [pause]);
+                }
+                catch (Exception e)
+                {
+                    fitError = e;
+                    training.Set();
+                }
+            });
+            fit.Start();
+            Assert.True(training.Wait(TimeSpan.FromSeconds(30)));
+            Assert.Null(fitError);
+            foreach (string name in new[] { "copy.logitnet", "copy.keras", "copy.onnx" })
+            {
+                string path = Path.Combine(directory, name);
+                var error = Assert.Throws<InvalidOperationException>(() =>
+                {
+                    if (name.EndsWith(".onnx"))
+                    {
+                        model.ExportOnnx(path);
+                    }
+                    else
+                    {
+                        model.Save(path);
+                    }
+                });
+                Assert.Contains("while Fit is training this model on another thread", error.Message);
+                Assert.False(File.Exists(path), $"{name} was written");
+            }
+
+            resume.Set();
+            Assert.True(fit.Join(TimeSpan.FromSeconds(60)));
+            Assert.True(File.Exists(Path.Combine(directory, "from-the-training-thread.logitnet")));
+            model.Save(Path.Combine(directory, "after.logitnet"));
+            Assert.Equal(model.Predict(x).ToArray(), Sequential.Load(Path.Combine(directory, "after.logitnet")).Predict(x).ToArray());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Fit_RefusedOnAnotherThread_ChangesNothingOfTheRunningFit()
     {
         // A second Fit reset StopTraining (and ran its callbacks' OnTrainBegin) before it was refused, so an EarlyStopping
