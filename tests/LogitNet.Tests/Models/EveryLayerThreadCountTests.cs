@@ -81,10 +81,13 @@ public class EveryLayerThreadCountTests
             (Sequential model, Tensor x, Tensor y, Tensor weights) = EveryLayerModels.Create(name, samples: 1100, optimizer());
             model.Build(x.Shape[1..]);
             float[][] initial = model.Parameters.Select(p => p.Value.ToArray()).ToArray();
-            model.Fit(x.Slice(0, samples), y.Slice(0, samples), epochs: 2, batchSize: batchSize, sampleWeight: weights.Slice(0, samples), verbose: 0);
+            History history = model.Fit(x.Slice(0, samples), y.Slice(0, samples), epochs: 2, batchSize: batchSize, sampleWeight: weights.Slice(0, samples), verbose: 0);
             float[][] trained = model.Parameters.Select(p => p.Value.ToArray()).ToArray();
             Assert.Contains(Enumerable.Range(0, trained.Length), p => !trained[p].AsSpan().SequenceEqual(initial[p]));
-            float[] predictions = [.. model.Predict(x).ToArray(), .. model.Predict(x.Slice(0, 1)).ToArray(), .. model.Predict(x.Slice(0, 3)).ToArray()];
+            float[] predictions = [.. model.Predict(x).ToArray(), .. model.Predict(x.Slice(0, 1)).ToArray(), .. model.Predict(x.Slice(0, 3)).ToArray(),
+                .. model.PredictProba(x).ToArray(),
+                .. history.Keys.Order().SelectMany(key => history[key]),
+                .. model.Evaluate(x, y, batchSize: 1100, sampleWeight: weights).OrderBy(p => p.Key).Select(p => p.Value)];
             return (trained, predictions);
         }
     }
