@@ -3,7 +3,7 @@ namespace LogitNet.Tests.Models;
 /// <summary>
 /// <see cref="SharedModelTests"/> for every layer type: one model serving eight threads at once gives each call the bits
 /// it gives alone (Predict, PredictProba, PredictClasses, Evaluate with metrics and sample weights), at one row, a few rows,
-/// and batches that run as row chunks and as several passes.
+/// and batches that run as row chunks (over 512 rows) and as several passes (over the image model's 455 rows per pass).
 /// </summary>
 public class EveryLayerSharedModelTests
 {
@@ -15,7 +15,7 @@ public class EveryLayerSharedModelTests
     [MemberData(nameof(Models))]
     public void EveryCall_FromEightThreads_GivesTheBitsOfTheCallMadeAlone(string name)
     {
-        (Sequential model, Tensor x, Tensor y, Tensor weights) = EveryLayerModels.Create(name, samples: 1100);
+        (Sequential model, Tensor x, Tensor y, Tensor weights) = EveryLayerModels.Create(name, samples: 600);
         model.Fit(x.Slice(0, 96), y.Slice(0, 96), epochs: 1, batchSize: 32, verbose: 0);
         Tensor[] inputs = [x.Slice(0, 1), x.Slice(9, 1), x.Slice(3, 7), x.Slice(0, 64), x];
         float[][] predictAlone = inputs.Select(input => model.Predict(input).ToArray()).ToArray();
@@ -42,14 +42,14 @@ public class EveryLayerSharedModelTests
         Thread[] workers = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
         {
             start.SignalAndWait();
-            for (int round = 0; round < 6; round++)
+            for (int round = 0; round < 3; round++)
             {
-                int i = (t + round) % inputs.Length;
+                int i = (t + 2 * round) % inputs.Length;
                 Check(model.Predict(inputs[i]).ToArray().AsSpan().SequenceEqual(predictAlone[i]), $"Predict {i}");
                 Check(model.PredictProba(inputs[i]).ToArray().AsSpan().SequenceEqual(probaAlone[i]), $"PredictProba {i}");
                 Check(model.PredictClasses(inputs[i]).AsSpan().SequenceEqual(classesAlone[i]), $"PredictClasses {i}");
                 Check(model.Predict(inputs[i], batchSize: 100).ToArray().AsSpan().SequenceEqual(predictAlone[i]), $"Predict {i} in passes of 100");
-                if (round % 3 == t % 3)
+                if (round == t % 3)
                 {
                     var evaluated = model.Evaluate(xEvaluate, yEvaluate, batchSize: 40, sampleWeight: wEvaluate).OrderBy(p => p.Key).ToArray();
                     Check(evaluated.SequenceEqual(evaluateAlone), "Evaluate");

@@ -77,8 +77,8 @@ public class EveryLayerThreadCountTests
         (float[][], float[]) Train(int threads)
         {
             Parallelism.MaxThreads = threads;
-            int samples = batchSize == 1 ? 6 : 4 * batchSize + 1;
-            (Sequential model, Tensor x, Tensor y, Tensor weights) = EveryLayerModels.Create(name, samples: 1100, optimizer());
+            int samples = batchSize == 1 ? 6 : batchSize > 40 ? 2 * batchSize + 1 : 4 * batchSize + 1;
+            (Sequential model, Tensor x, Tensor y, Tensor weights) = EveryLayerModels.Create(name, samples: 600, optimizer());
             model.Build(x.Shape[1..]);
             float[][] initial = model.Parameters.Select(p => p.Value.ToArray()).ToArray();
             History history = model.Fit(x.Slice(0, samples), y.Slice(0, samples), epochs: 2, batchSize: batchSize, sampleWeight: weights.Slice(0, samples), verbose: 0);
@@ -87,7 +87,7 @@ public class EveryLayerThreadCountTests
             float[] predictions = [.. model.Predict(x).ToArray(), .. model.Predict(x.Slice(0, 1)).ToArray(), .. model.Predict(x.Slice(0, 3)).ToArray(),
                 .. model.PredictProba(x).ToArray(),
                 .. history.Keys.Order().SelectMany(key => history[key]),
-                .. model.Evaluate(x, y, batchSize: 1100, sampleWeight: weights).OrderBy(p => p.Key).Select(p => p.Value)];
+                .. model.Evaluate(x, y, batchSize: 600, sampleWeight: weights).OrderBy(p => p.Key).Select(p => p.Value)];
             return (trained, predictions);
         }
     }
