@@ -59,8 +59,9 @@ public sealed partial class Sequential
     /// <remarks>
     /// Safe to call from any number of threads at once on one model: each call runs in an execution
     /// context of its own (pooled, so a warm call allocates only its result) and gives exactly the bits it
-    /// gives alone. A call that overlaps <see cref="Fit"/> running on another thread is refused with
-    /// <see cref="InvalidOperationException"/>; a callback of <see cref="Fit"/> may predict.
+    /// gives alone. A call that overlaps <see cref="Fit"/> running on another thread (this model's, or another
+    /// model's that shares one of its layers) is refused with <see cref="InvalidOperationException"/>; a callback
+    /// of <see cref="Fit"/> may predict.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model.</exception>
