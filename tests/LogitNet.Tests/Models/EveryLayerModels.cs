@@ -10,7 +10,7 @@ namespace LogitNet.Tests.Models;
 /// </summary>
 internal static class EveryLayerModels
 {
-    public static TheoryData<string> Names() => ["image", "image-global", "sequence", "embedding", "dense-reshape", "wide"];
+    public static TheoryData<string> Names() => ["image", "image-global", "sequence", "embedding", "dense-reshape", "wide", "custom"];
 
     /// <summary>A fresh, untrained model and its data (inputs, sparse or binary targets, sample weights).</summary>
     public static (Sequential Model, Tensor X, Tensor Y, Tensor Weights) Create(string name, int samples, Optimizer? optimizer = null)
@@ -103,6 +103,18 @@ internal static class EveryLayerModels
                 x = Uniform(random, samples, 300);
                 y = Classes(samples, 10);
                 break;
+            case "custom":
+                // Layers written against the public base as its docs show: one computing with Ops (new tensors), one
+                // writing into its context's buffers.
+                model = new Sequential(
+                    new Input(10),
+                    new Scale(),
+                    new Dense(12, Activation.Relu),
+                    new Square(),
+                    new Dense(3));
+                x = Uniform(random, samples, 10);
+                y = Classes(samples, 3);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(name));
         }
@@ -140,4 +152,54 @@ internal static class EveryLayerModels
 
     private static Tensor Classes(int samples, int classes) =>
         Tensor.FromArray(Enumerable.Range(0, samples).Select(i => (float)((i * 7 + i / 3) % classes)).ToArray(), samples);
+
+    /// <summary>The <see cref="Layer"/> docs' example: a learned factor per feature, computed with <see cref="Ops"/>.</summary>
+    private sealed class Scale : Layer
+    {
+        private Parameter _factor = null!;
+
+        public Scale()
+            : base(null)
+        {
+        }
+
+        protected override int[] BuildCore(int[] inputShape)
+        {
+            _factor = AddParameter("factor", Tensor.FromArray(Enumerable.Range(0, inputShape[0]).Select(i => 0.5f + i / 10f).ToArray(), inputShape));
+            return inputShape;
+        }
+
+        protected override Tensor ForwardCore(Tensor input, LayerContext context) =>
+            Ops.Multiply(input, _factor.Value);
+
+        protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
+        {
+            Ops.Sum(Ops.Multiply(outputGradient, context.Input), axis: 0).AsSpan().CopyTo(_factor.Gradient.AsSpan());
+            return Ops.Multiply(outputGradient, _factor.Value);
+        }
+    }
+
+    /// <summary>x², written into the context's buffers (<see cref="LayerContext.Buffer"/>), as the built-in layers do.</summary>
+    private sealed class Square : Layer
+    {
+        public Square()
+            : base(null)
+        {
+        }
+
+        protected override Tensor ForwardCore(Tensor input, LayerContext context)
+        {
+            Tensor output = context.Buffer(0, input.ShapeSpan[1..]);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(input.AsSpan(), input.AsSpan(), output.AsSpan());
+            return output;
+        }
+
+        protected override Tensor BackwardCore(Tensor outputGradient, LayerContext context)
+        {
+            Tensor inputGradient = context.Buffer(1, outputGradient.ShapeSpan[1..]);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(outputGradient.AsSpan(), context.Input.AsSpan(), inputGradient.AsSpan());
+            System.Numerics.Tensors.TensorPrimitives.Multiply(inputGradient.AsSpan(), 2f, inputGradient.AsSpan());
+            return inputGradient;
+        }
+    }
 }
