@@ -14,7 +14,7 @@ public sealed partial class Sequential
     /// <param name="sampleWeight">Optional weights, <c>[samples]</c>, for the loss and the weighted metrics (not the plain metrics, as in Keras).</param>
     /// <returns><c>loss</c> — the batches' losses (with any regularization penalty) averaged weighted by batch size, as Fit
     /// reports its epoch's loss — and each metric under its key in the logs (see <see cref="Compile"/>).</returns>
-    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or a Fit on another thread is training it (or another model that shares one of its layers).</exception>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> or <paramref name="y"/> is null.</exception>
     /// <exception cref="ArgumentException">The data's shapes do not fit each other or the model.</exception>
     /// <example><c>float accuracy = model.Evaluate(xTest, yTest)["sparse_categorical_accuracy"];</c></example>

@@ -302,6 +302,45 @@ public class SharedModelTests
     }
 
     [Fact]
+    public void Adapt_FromAnotherThreadWhileFitRuns_IsRefusedAndChangesNothing()
+    {
+        // Adapt writes a Normalization's mean and then its variance: during a Fit on another thread the training passes read
+        // them half replaced (and so could an inference call, with no refusal at all). It now goes through the layer's
+        // training gate, so it is refused during Fit, and an inference call that overlaps it is refused.
+        (_, Tensor x, Tensor y) = Data();
+        var normalization = new Normalization();
+        normalization.Adapt(x);
+        var model = new Sequential(normalization, new Dense(10)) { Seed = 3, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
+        float[] mean = normalization.Mean.Value.ToArray();
+        Exception? adapted = null;
+        var collide = new LambdaCallback(onBatchEnd: progress =>
+        {
+            if (progress.Batch == 0)
+            {
+                var other = new Thread(() =>
+                {
+                    try
+                    {
+                        normalization.Adapt(Ops.Multiply(x, Tensor.Scalar(3f)));
+                    }
+                    catch (Exception e)
+                    {
+                        adapted = e;
+                    }
+                });
+                other.Start();
+                Assert.True(other.Join(TimeSpan.FromSeconds(30)));
+            }
+        });
+        model.Fit(x, y, epochs: 1, batchSize: 50, verbose: 0, callbacks: [collide]);
+        Assert.Contains("while Fit is training", Assert.IsType<InvalidOperationException>(adapted).Message);
+        Assert.Equal(mean, normalization.Mean.Value.ToArray());
+        normalization.Adapt(Ops.Multiply(x, Tensor.Scalar(3f)));   // after Fit, it runs
+        Assert.NotEqual(mean, normalization.Mean.Value.ToArray());
+    }
+
+    [Fact]
     public void Fit_RefusedOnAnotherThread_ChangesNothingOfTheRunningFit()
     {
         // A second Fit reset StopTraining (and ran its callbacks' OnTrainBegin) before it was refused, so an EarlyStopping
