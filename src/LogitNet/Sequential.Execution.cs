@@ -8,11 +8,6 @@ public sealed partial class Sequential
     private ContextPool? _contexts;
     private ModelContext? _trainingContext;
 
-    // Even while no Fit runs, odd while one does; every Fit adds 2. An inference call reads it before and
-    // after its pass: a change means the weights moved under it.
-    private int _trainingVersion;
-    private int _trainingThread;
-
     /// <summary>The pool of inference contexts (made when the model is built).</summary>
     private ContextPool Contexts => _contexts ?? throw new InvalidOperationException("The model is not built yet.");
 
@@ -41,52 +36,74 @@ public sealed partial class Sequential
     }
 
     /// <summary>
-    /// Starts an inference call: refused while Fit runs on another thread. Returns the training version to
-    /// hand to <see cref="ExitInference"/>.
+    /// Starts an inference call: refused while a Fit on another thread trains one of the model's layers (this model's
+    /// Fit, or another model's that shares a layer). Returns the sum of the layers' training versions, to hand to
+    /// <see cref="ExitInference"/>.
     /// </summary>
-    private int EnterInference(string operation)
+    private long EnterInference(string operation)
     {
-        int version = Volatile.Read(ref _trainingVersion);
-        if ((version & 1) != 0 && Volatile.Read(ref _trainingThread) != Environment.CurrentManagedThreadId)
+        long versions = 0;
+        foreach (Layer layer in _layers)
         {
-            throw TrainingElsewhere(operation);
+            int version = layer.TrainingVersion;
+            if (layer.IsTrainedElsewhere(version))
+            {
+                throw TrainingElsewhere(operation);
+            }
+
+            versions += version;
         }
 
-        return version;
+        return versions;
     }
 
-    /// <summary>Ends an inference call: refused if a Fit on another thread started while it ran.</summary>
-    private void ExitInference(int version, string operation)
+    /// <summary>Ends an inference call: refused if a Fit on another thread started training one of the layers while it ran.</summary>
+    private void ExitInference(long versions, string operation)
     {
         // The pass's reads of the weights must not move after this check (Arm reorders loads).
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _trainingVersion) != version)
+        long now = 0;
+        foreach (Layer layer in _layers)
+        {
+            now += layer.TrainingVersion;
+        }
+
+        // A layer's version only grows, so any Fit that trained one of them since EnterInference changed the sum.
+        if (now != versions)
         {
             throw TrainingElsewhere(operation);
         }
     }
 
-    /// <summary>Marks the start of Fit; refuses a second Fit running at the same time.</summary>
+    /// <summary>Marks the start of Fit on every layer; refuses a second Fit of this model, or of another that shares a layer, running at the same time.</summary>
     private void EnterTraining()
     {
-        int version = Volatile.Read(ref _trainingVersion);
-        if ((version & 1) != 0 || Interlocked.CompareExchange(ref _trainingVersion, version + 1, version) != version)
+        for (int i = 0; i < _layers.Count; i++)
         {
-            throw new InvalidOperationException(
-                "Fit is already running on this model (on another thread, or Fit was called from one of its own callbacks). A model trains one Fit at a time.");
-        }
+            if (!_layers[i].TryEnterTraining())
+            {
+                // Nothing was written yet; the versions move on (never back), so an overlapping inference call may be refused.
+                for (int j = 0; j < i; j++)
+                {
+                    _layers[j].ExitTraining();
+                }
 
-        Volatile.Write(ref _trainingThread, Environment.CurrentManagedThreadId);
+                throw new InvalidOperationException(
+                    $"Fit is already running on this model, or on another model that shares its layer '{_layers[i].Name}' (on another thread, or Fit was called from one of its own callbacks). A layer trains in one Fit at a time.");
+            }
+        }
     }
 
     private void ExitTraining()
     {
-        Volatile.Write(ref _trainingThread, 0);
-        Interlocked.Increment(ref _trainingVersion);
+        foreach (Layer layer in _layers)
+        {
+            layer.ExitTraining();
+        }
     }
 
     private static InvalidOperationException TrainingElsewhere(string operation) =>
-        new($"{operation} was called while Fit is training this model on another thread, so the weights change under it. Predict and Evaluate share a model safely with each other, not with training: wait for Fit to return, or predict on a copy (Save and Load it).");
+        new($"{operation} was called while Fit is training this model on another thread (or another model that shares one of its layers), so the weights change under it. Predict and Evaluate share a model safely with each other, not with training: wait for Fit to return, or predict on a copy (Save and Load it).");
 
     /// <summary>The state of the training step's mask generator of the dropout layer (Dropout, SpatialDropout1D/2D) at <paramref name="index"/>, or null before its first training pass.</summary>
     internal ulong[]? DropoutGeneratorState(int index) =>

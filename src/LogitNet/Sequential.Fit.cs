@@ -225,18 +225,22 @@ public sealed partial class Sequential
         }
 
         bool terminateOnNaN = allCallbacks.Exists(c => c is TerminateOnNaN);
-        StopTraining = false;
-        foreach (Callback callback in allCallbacks)
-        {
-            callback.Model = this;
-            callback.OnTrainBegin(end, feed.Batches);
-        }
 
-        // A batch source may build the model with its first batch; the training context follows the build.
-        ModelContext? context = IsBuilt ? TrainingContext : null;
+        // Training starts before the first write to the model or a callback: a Fit refused because another runs must leave
+        // that one's StopTraining (an EarlyStopping's request) and its own callbacks as they were.
         EnterTraining();
+        ModelContext? context = null;
         try
         {
+            StopTraining = false;
+            foreach (Callback callback in allCallbacks)
+            {
+                callback.Model = this;
+                callback.OnTrainBegin(end, feed.Batches);
+            }
+
+            // A batch source may build the model with its first batch; the training context follows the build.
+            context = IsBuilt ? TrainingContext : null;
             for (int epoch = first; epoch < end && !StopTraining; epoch++)
             {
                 foreach (Callback callback in allCallbacks)

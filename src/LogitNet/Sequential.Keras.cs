@@ -44,14 +44,14 @@ public sealed partial class Sequential
     }
 
     /// <summary>Writes a Keras 3 <c>.keras</c> file when the name ends in <c>.keras</c>; false for any other name (LogitNet's format).</summary>
-    private bool SavesAsKeras(string path)
+    private bool SavesAsKeras(string path, long versions)
     {
         if (!path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
 
-        KerasWriter.Write(this, path);
+        KerasWriter.Write(this, path, () => ExitInference(versions, nameof(Save)));
         return true;
     }
 

@@ -14,7 +14,7 @@ public sealed partial class Sequential
     /// <param name="sampleWeight">Optional weights, <c>[samples]</c>, for the loss and the weighted metrics (not the plain metrics, as in Keras).</param>
     /// <returns><c>loss</c> — the batches' losses (with any regularization penalty) averaged weighted by batch size, as Fit
     /// reports its epoch's loss — and each metric under its key in the logs (see <see cref="Compile"/>).</returns>
-    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled, or a Fit on another thread is training it (or another model that shares one of its layers).</exception>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> or <paramref name="y"/> is null.</exception>
     /// <exception cref="ArgumentException">The data's shapes do not fit each other or the model.</exception>
     /// <example><c>float accuracy = model.Evaluate(xTest, yTest)["sparse_categorical_accuracy"];</c></example>
@@ -35,7 +35,7 @@ public sealed partial class Sequential
             Losses.Loss.CheckWeights(sampleWeight.AsSpan(), nameof(sampleWeight));
         }
 
-        int version = EnterInference(nameof(Evaluate));
+        long version = EnterInference(nameof(Evaluate));
         ModelContext context = Contexts.Rent();
         try
         {
@@ -59,8 +59,9 @@ public sealed partial class Sequential
     /// <remarks>
     /// Safe to call from any number of threads at once on one model: each call runs in an execution
     /// context of its own (pooled, so a warm call allocates only its result) and gives exactly the bits it
-    /// gives alone. A call that overlaps <see cref="Fit"/> running on another thread is refused with
-    /// <see cref="InvalidOperationException"/>; a callback of <see cref="Fit"/> may predict.
+    /// gives alone. A call that overlaps <see cref="Fit"/> running on another thread (this model's, or another
+    /// model's that shares one of its layers) is refused with <see cref="InvalidOperationException"/>; a callback
+    /// of <see cref="Fit"/> may predict.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model.</exception>
@@ -222,7 +223,7 @@ public sealed partial class Sequential
                 nameof(destination));
         }
 
-        int version = EnterInference(operation);
+        long version = EnterInference(operation);
         ModelContext context = Contexts.Rent();
         try
         {
@@ -250,7 +251,7 @@ public sealed partial class Sequential
     private void PredictInto(Tensor x, Tensor result, int? batchSize, ProbabilityMap map, string operation)
     {
         int samples = x.ShapeSpan[0];
-        int version = EnterInference(operation);
+        long version = EnterInference(operation);
         ModelContext context = Contexts.Rent();
         try
         {

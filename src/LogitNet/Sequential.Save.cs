@@ -56,7 +56,8 @@ public sealed partial class Sequential
     /// </para>
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
-    /// <exception cref="InvalidOperationException">The model is not built (no weights yet), or its optimizer is bound to another model's parameters.</exception>
+    /// <exception cref="InvalidOperationException">The model is not built (no weights yet), its optimizer is bound to another model's parameters,
+    /// or a Fit on another thread is training it (its weights would be saved half-updated; a Fit callback may save).</exception>
     /// <exception cref="NotSupportedException">A layer, loss, optimizer or learning-rate schedule is a custom type that cannot be described.</exception>
     /// <example><c>model.Save("digits.logitnet"); var again = Sequential.Load("digits.logitnet");</c></example>
     public void Save(string path)
@@ -67,7 +68,10 @@ public sealed partial class Sequential
             throw new InvalidOperationException("Save needs a built model (it has no weights yet): fit it, call Build(inputShape), or start it with an Input layer.");
         }
 
-        if (SavesAsKeras(path))
+        // A snapshot, read as an inference call reads the model: refused while a Fit on another thread moves the weights
+        // and the optimizer's state (a checkpoint from a Fit callback, on the training thread, is allowed).
+        long versions = EnterInference(nameof(Save));
+        if (SavesAsKeras(path, versions))
         {
             return;
         }
@@ -93,6 +97,9 @@ public sealed partial class Sequential
                 using Stream state = zip.CreateEntry(TrainingStateEntry, CompressionLevel.NoCompression).Open();
                 SafeTensors.Write(state, trainingState);
             }
+
+            // Before the file replaces the old one: the weights were read while writing them.
+            ExitInference(versions, nameof(Save));
         });
     }
 
@@ -419,7 +426,7 @@ public sealed partial class Sequential
     /// array such as <c>["cat","dog","bird"]</c> (ONNX Runtime: <c>ModelMetadata.CustomMetadataMap</c>).
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
-    /// <exception cref="InvalidOperationException">The model is not built.</exception>
+    /// <exception cref="InvalidOperationException">The model is not built, or a Fit on another thread is training it.</exception>
     /// <exception cref="NotSupportedException">A layer has no ONNX mapping.</exception>
     /// <example><c>model.ExportOnnx("digits.onnx");</c></example>
     public void ExportOnnx(string path)
@@ -430,7 +437,9 @@ public sealed partial class Sequential
             throw new InvalidOperationException("ExportOnnx needs a built model: fit it, call Build(inputShape), or start it with an Input layer.");
         }
 
+        long versions = EnterInference(nameof(ExportOnnx));
         byte[] onnx = OnnxExporter.Export(this);
+        ExitInference(versions, nameof(ExportOnnx));
         AtomicFile.Write(path, file => file.Write(onnx));
     }
 

@@ -61,6 +61,12 @@ public abstract class Layer
     private LayerContext? _ownContext;
     private bool _trainable = true;
 
+    // Even while no Fit trains the layer, odd while one does; every Fit that trains it adds 2. The gate lives on the layer,
+    // not the model, because a layer may sit in more than one model: a model's inference call reads its layers' versions
+    // before and after its pass, so a Fit of any model holding one of them refuses it.
+    private int _trainingVersion;
+    private int _trainingThread;
+
     /// <summary>Creates a layer.</summary>
     /// <param name="name">The layer's name; when null, a model names it after its type (<c>dense</c>, <c>dense_1</c>, ...).</param>
     protected Layer(string? name)
@@ -245,6 +251,33 @@ public abstract class Layer
 
     /// <summary>A new context for this layer: one per caller that runs it.</summary>
     internal LayerContext CreateContext() => new(this);
+
+    /// <summary>The layer's training version: odd while a Fit trains it (see <see cref="TryEnterTraining"/>).</summary>
+    internal int TrainingVersion => Volatile.Read(ref _trainingVersion);
+
+    /// <summary>Whether <paramref name="version"/>, read from <see cref="TrainingVersion"/>, is a Fit's on a thread other than this one.</summary>
+    internal bool IsTrainedElsewhere(int version) =>
+        (version & 1) != 0 && Volatile.Read(ref _trainingThread) != Environment.CurrentManagedThreadId;
+
+    /// <summary>Marks the layer as trained by the calling thread's Fit; false, changing nothing, if a Fit already trains it.</summary>
+    internal bool TryEnterTraining()
+    {
+        int version = Volatile.Read(ref _trainingVersion);
+        if ((version & 1) != 0 || Interlocked.CompareExchange(ref _trainingVersion, version + 1, version) != version)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _trainingThread, Environment.CurrentManagedThreadId);
+        return true;
+    }
+
+    /// <summary>Ends <see cref="TryEnterTraining"/>: the version moves on, so an inference call that overlapped the Fit sees it.</summary>
+    internal void ExitTraining()
+    {
+        Volatile.Write(ref _trainingThread, 0);
+        Interlocked.Increment(ref _trainingVersion);
+    }
 
     /// <summary>Runs the layer on a batch in <paramref name="context"/>, building it first if needed.</summary>
     internal Tensor ForwardIn(LayerContext context, Tensor input, bool training)

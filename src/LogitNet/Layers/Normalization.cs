@@ -91,6 +91,7 @@ public sealed class Normalization : Layer
     /// <param name="data">Samples, <c>[n, ...sampleShape]</c>; builds the layer for that sample shape if it is not built.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
     /// <exception cref="ArgumentException">The data has no samples, a sample shape other than the layer's, or a non-finite value.</exception>
+    /// <exception cref="InvalidOperationException">A Fit of a model holding the layer is running.</exception>
     public void Adapt(Tensor data)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -109,7 +110,26 @@ public sealed class Normalization : Layer
             throw new ArgumentException($"Layer '{Name}' is built for samples of shape {ShapeText.Format(InputShape)}; Adapt received {ShapeText.Format(data.ShapeSpan)}.", nameof(data));
         }
 
-        ReadOnlySpan<float> x = data.AsSpan();
+        // Adapt trains the layer's state: through the training gate, so it is refused during a Fit on another thread, and an
+        // inference call that overlaps it (and would read a new mean with the old variance) is refused.
+        if (!TryEnterTraining())
+        {
+            throw new InvalidOperationException(
+                $"Layer '{Name}': Adapt was called while Fit is training a model that holds this layer. Adapt before Fit, or after it returns.");
+        }
+
+        try
+        {
+            AdaptCore(data.AsSpan());
+        }
+        finally
+        {
+            ExitTraining();
+        }
+    }
+
+    private void AdaptCore(ReadOnlySpan<float> x)
+    {
         int groups = _mean!.Value.Length;
         var sum = new double[groups];
         var count = new long[groups];
@@ -117,7 +137,7 @@ public sealed class Normalization : Layer
         {
             if (!float.IsFinite(x[i]))
             {
-                throw new ArgumentException($"Adapt received a non-finite value ({x[i]}) at flat index {i}; clean the data first.", nameof(data));
+                throw new ArgumentException($"Adapt received a non-finite value ({x[i]}) at flat index {i}; clean the data first.", "data");
             }
 
             int g = i % groups;

@@ -180,6 +180,198 @@ public class SharedModelTests
     }
 
     [Fact]
+    public void Predict_OfAModelSharingALayerWithOneInTraining_IsRefused()
+    {
+        // A layer reused in a second model (a new head on a trained base, as in Keras): training the second model writes
+        // the layer's weights and moving statistics, so the first model's Predict on another thread must be refused too.
+        // The version that refuses it was the model's own, so the first model's calls ran and read half-written weights.
+        (_, Tensor x, Tensor y) = Data();
+        var features = new Dense(16, Activation.Relu);
+        var statistics = new BatchNormalization();
+        var serving = new Sequential(features, statistics, new Dense(10)) { Seed = 1, Log = TextWriter.Null };
+        serving.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
+        serving.Fit(x, y, epochs: 1, verbose: 0);
+        var tuned = new Sequential(features, statistics, new Dense(10)) { Seed = 2, Log = TextWriter.Null };
+        tuned.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
+
+        Exception? predicted = null, evaluated = null, trained = null;
+        var collide = new LambdaCallback(onBatchEnd: progress =>
+        {
+            if (progress.Batch != 0 || predicted is not null)
+            {
+                return;
+            }
+
+            var other = new Thread(() =>
+            {
+                predicted = Record(() => serving.Predict(x.Slice(0, 3)));
+                evaluated = Record(() => serving.Evaluate(x, y));
+                trained = Record(() => serving.Fit(x, y, epochs: 1, verbose: 0));
+            });
+            other.Start();
+            Assert.True(other.Join(TimeSpan.FromSeconds(60)));
+        });
+        tuned.Fit(x, y, epochs: 1, batchSize: 50, verbose: 0, callbacks: [collide]);
+        Assert.Contains("while Fit is training this model on another thread", Assert.IsType<InvalidOperationException>(predicted).Message);
+        Assert.IsType<InvalidOperationException>(evaluated);
+        Assert.Contains("already running", Assert.IsType<InvalidOperationException>(trained).Message);
+
+        // Once the other model's Fit has returned, both run again, and a refused Fit left nothing locked.
+        Assert.Equal(3, serving.Predict(x.Slice(0, 3)).Shape[0]);
+        serving.Fit(x, y, epochs: 1, verbose: 0);
+        tuned.Fit(x, y, epochs: 1, verbose: 0);
+
+        static Exception? Record(Action action)
+        {
+            try
+            {
+                action();
+                return null;
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
+    }
+
+    [Fact]
+    public void SaveAndExport_FromAnotherThreadWhileFitRuns_AreRefusedAndWriteNothing()
+    {
+        // The refusal tells the caller to predict on a copy, "Save and Load it"; a Save taken while the weights and the
+        // optimizer's moments move wrote a file mixing two steps, which Load then trained on as if it were one.
+        (Sequential model, Tensor x, Tensor y) = TrainedModel(withDropout: false);
+        string directory = Directory.CreateTempSubdirectory("logitnet-save-during-fit").FullName;
+        try
+        {
+            using var training = new ManualResetEventSlim();
+            using var resume = new ManualResetEventSlim();
+            var pause = new LambdaCallback(onBatchEnd: progress =>
+            {
+                if (progress.Batch == 0)
+                {
+                    model.Save(Path.Combine(directory, "from-the-training-thread.logitnet"));   // a checkpoint: allowed
+                    training.Set();
+                    resume.Wait(TimeSpan.FromSeconds(30));
+                }
+            });
+            Exception? fitError = null;
+            var fit = new Thread(() =>
+            {
+                try
+                {
+                    model.Fit(x, y, epochs: 1, batchSize: 16, verbose: 0, callbacks: [pause]);
+                }
+                catch (Exception e)
+                {
+                    fitError = e;
+                    training.Set();
+                }
+            });
+            fit.Start();
+            Assert.True(training.Wait(TimeSpan.FromSeconds(30)));
+            Assert.Null(fitError);
+            foreach (string name in new[] { "copy.logitnet", "copy.keras", "copy.onnx" })
+            {
+                string path = Path.Combine(directory, name);
+                var error = Assert.Throws<InvalidOperationException>(() =>
+                {
+                    if (name.EndsWith(".onnx"))
+                    {
+                        model.ExportOnnx(path);
+                    }
+                    else
+                    {
+                        model.Save(path);
+                    }
+                });
+                Assert.Contains("while Fit is training this model on another thread", error.Message);
+                Assert.False(File.Exists(path), $"{name} was written");
+            }
+
+            resume.Set();
+            Assert.True(fit.Join(TimeSpan.FromSeconds(60)));
+            Assert.True(File.Exists(Path.Combine(directory, "from-the-training-thread.logitnet")));
+            model.Save(Path.Combine(directory, "after.logitnet"));
+            Assert.Equal(model.Predict(x).ToArray(), Sequential.Load(Path.Combine(directory, "after.logitnet")).Predict(x).ToArray());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Adapt_FromAnotherThreadWhileFitRuns_IsRefusedAndChangesNothing()
+    {
+        // Adapt writes a Normalization's mean and then its variance: during a Fit on another thread the training passes read
+        // them half replaced (and so could an inference call, with no refusal at all). It now goes through the layer's
+        // training gate, so it is refused during Fit, and an inference call that overlaps it is refused.
+        (_, Tensor x, Tensor y) = Data();
+        var normalization = new Normalization();
+        normalization.Adapt(x);
+        var model = new Sequential(normalization, new Dense(10)) { Seed = 3, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.01f));
+        float[] mean = normalization.Mean.Value.ToArray();
+        Exception? adapted = null;
+        var collide = new LambdaCallback(onBatchEnd: progress =>
+        {
+            if (progress.Batch == 0)
+            {
+                var other = new Thread(() =>
+                {
+                    try
+                    {
+                        normalization.Adapt(Ops.Multiply(x, Tensor.Scalar(3f)));
+                    }
+                    catch (Exception e)
+                    {
+                        adapted = e;
+                    }
+                });
+                other.Start();
+                Assert.True(other.Join(TimeSpan.FromSeconds(30)));
+            }
+        });
+        model.Fit(x, y, epochs: 1, batchSize: 50, verbose: 0, callbacks: [collide]);
+        Assert.Contains("while Fit is training", Assert.IsType<InvalidOperationException>(adapted).Message);
+        Assert.Equal(mean, normalization.Mean.Value.ToArray());
+        normalization.Adapt(Ops.Multiply(x, Tensor.Scalar(3f)));   // after Fit, it runs
+        Assert.NotEqual(mean, normalization.Mean.Value.ToArray());
+    }
+
+    [Fact]
+    public void Fit_RefusedOnAnotherThread_ChangesNothingOfTheRunningFit()
+    {
+        // A second Fit reset StopTraining (and ran its callbacks' OnTrainBegin) before it was refused, so an EarlyStopping
+        // or TerminateOnNaN request of the running Fit was lost and it trained on.
+        (Sequential model, Tensor x, Tensor y) = TrainedModel(withDropout: false);
+        Exception? refused = null;
+        bool otherBegan = false;
+        var stopAndCollide = new LambdaCallback(onEpochEnd: (epoch, _) =>
+        {
+            model.StopTraining = true;
+            var other = new Thread(() =>
+            {
+                try
+                {
+                    model.Fit(x, y, epochs: 1, verbose: 0, callbacks: [new LambdaCallback(onTrainBegin: (_, _) => otherBegan = true)]);
+                }
+                catch (Exception e)
+                {
+                    refused = e;
+                }
+            });
+            other.Start();
+            Assert.True(other.Join(TimeSpan.FromSeconds(30)));
+        });
+        History history = model.Fit(x, y, epochs: 4, batchSize: 50, verbose: 0, callbacks: [stopAndCollide]);
+        Assert.Contains("Fit is already running", Assert.IsType<InvalidOperationException>(refused).Message);
+        Assert.False(otherBegan, "the refused Fit ran its callbacks");
+        Assert.Equal(1, history.Epochs);
+    }
+
+    [Fact]
     public void Fit_WithACallbackThatPredictsAndEvaluates_TrainsTheSameWeights()
     {
         // A softmax output with a probability loss trains on its logits; calling Predict or Evaluate

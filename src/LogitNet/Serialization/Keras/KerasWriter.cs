@@ -37,13 +37,18 @@ internal static partial class KerasWriter
     /// <summary>The Keras version whose file layout is written (the corpus's Keras 3.11 files).</summary>
     public const string KerasVersion = "3.11.3";
 
-    public static void Write(Sequential model, string path)
+    /// <summary>Writes <paramref name="model"/> as a Keras 3 <c>.keras</c> file.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="path">The file, replaced atomically.</param>
+    /// <param name="snapshotRead">Called once the model has been read, before the file is written: throws to refuse the snapshot.</param>
+    public static void Write(Sequential model, string path, Action snapshotRead)
     {
         List<Layer> layers = [.. model.Layers];
         Check(model, layers);
         byte[] config = Config(model, layers);
         byte[] weights = Weights(model, layers);
         byte[] metadata = Metadata(model);
+        snapshotRead();
         AtomicFile.Write(path, file =>
         {
             using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
