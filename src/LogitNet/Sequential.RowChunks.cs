@@ -80,7 +80,11 @@ public sealed partial class Sequential
         long widest = 1;
         for (int i = 0; i < _layers.Count - 1; i++)
         {
-            widest = Math.Max(widest, ShapeText.Product(_layers[i].OutputShapeSpan));
+            // An Input layer's output is the model's input.
+            if (_layers[i] is not Input)
+            {
+                widest = Math.Max(widest, ShapeText.Product(_layers[i].OutputShapeSpan));
+            }
         }
 
         return (int)Math.Clamp(ChunkActivationBytes / sizeof(float) / widest, 1, ChunkRows);

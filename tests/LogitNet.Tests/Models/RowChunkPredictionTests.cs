@@ -138,6 +138,13 @@ public class RowChunkPredictionTests
             }
 
             Assert.False(model.PredictsInRowChunks(8));
+
+            // The model's input is read once, not handed between layers: an MLP on 784 features keeps 512-row chunks
+            // (with the input counted, 1 MB held 334 rows of it, and 1000 rows became three chunks on two threads).
+            Sequential.ChunkActivationBytes = 1 << 20;
+            var mlp = new Sequential(new Input(784), new Dense(128, Activation.Relu), new Dense(64, Activation.Relu), new Dense(10));
+            mlp.Build(784);
+            Assert.Equal(Sequential.ChunkRows, mlp.RowsPerChunk());
         }
         finally
         {
