@@ -65,8 +65,9 @@ public class RowChunkPredictionTests
         long savedBytes = Sequential.ChunkActivationBytes;
         try
         {
-            // 1 MB holds 524 rows of the 500-unit activation: the chunks keep the full 512 rows on any machine.
-            Sequential.ChunkActivationBytes = 1 << 20;
+            // A large model's chunks keep the full 512 rows however little of its 500-unit activation the cache holds:
+            // each chunk reads all of its weights.
+            Sequential.ChunkActivationBytes = 64 * 1024;
             Parallelism.MaxThreads = 1;
             float[] expected = model.Predict(x, batchSize: rows).ToArray();
             Assert.Equal(Sequential.ChunkRows, model.RowsPerChunk());
