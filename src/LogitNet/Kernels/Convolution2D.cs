@@ -39,69 +39,82 @@ internal static class Convolution2D
     /// <param name="input">The images, [batch, H, W, C].</param>
     /// <param name="batch">The number of images.</param>
     /// <param name="col">The matrix, [batch·OH·OW, KH·KW·C]; every value is written.</param>
-    public static void Im2Col(in Window2D g, ReadOnlySpan<float> input, int batch, Span<float> col)
+    public static void Im2Col(in Window2D g, ReadOnlySpan<float> input, int batch, Span<float> col) =>
+        Im2ColRows(g, input, 0, batch * g.OutputPixels, col);
+
+    /// <summary>
+    /// Writes rows <paramref name="firstRow"/> to <paramref name="firstRow"/> + <paramref name="rowCount"/> - 1 of the
+    /// im2col matrix of the images in <paramref name="input"/> (see <see cref="Im2Col"/>) into the first rows of
+    /// <paramref name="col"/>: a range may start and end inside an image, so a convolution can be cut by rows.
+    /// </summary>
+    public static void Im2ColRows(in Window2D g, ReadOnlySpan<float> input, int firstRow, int rowCount, Span<float> col)
+    {
+        int pixels = g.OutputPixels;
+        int row = 0;
+        for (int r = firstRow, end = firstRow + rowCount; r < end;)
+        {
+            int b = r / pixels, p0 = r % pixels, p1 = Math.Min(pixels, p0 + (end - r));
+            ReadOnlySpan<float> image = input.Slice(b * g.InputLength, g.InputLength);
+            row = g.Channels == 1 && g.DilationWidth == 1 && g.DilationHeight == 1
+                ? Im2ColSingleChannel(g, image, p0, p1, col, row)
+                : Im2ColImage(g, image, p0, p1, col, row);
+            r += p1 - p0;
+        }
+    }
+
+    /// <summary>Im2col rows of output pixels [<paramref name="p0"/>, <paramref name="p1"/>) of one image, from row <paramref name="row"/> of <paramref name="col"/>; returns the next row.</summary>
+    private static int Im2ColImage(in Window2D g, ReadOnlySpan<float> image, int p0, int p1, Span<float> col, int row)
     {
         int c = g.Channels;
         int kw = g.KernelWidth;
         int rowLength = g.PatchLength;
         int rowSpan = kw * c;
-        int row = 0;
-        for (int b = 0; b < batch; b++)
+        for (int p = p0; p < p1; p++, row++)
         {
-            if (c == 1 && g.DilationWidth == 1 && g.DilationHeight == 1)
+            int oy = p / g.OutputWidth, ox = p % g.OutputWidth;
+            int y0 = oy * g.StrideHeight - g.PadTop;
+            Span<float> dest = col.Slice(row * rowLength, rowLength);
+            int x0 = ox * g.StrideWidth - g.PadLeft;
+            if (g.DilationWidth == 1 && g.DilationHeight == 1 && x0 >= 0 && x0 + kw <= g.InputWidth
+                && y0 >= 0 && y0 + g.KernelHeight <= g.InputHeight)
             {
-                row = Im2ColSingleChannel(g, input.Slice(b * g.InputLength, g.InputLength), col, row);
+                // A window inside the image (most of them): KH runs of KW·C floats, copied inline; a call to
+                // copy each run cost about as much as the copy.
+                CopyRuns(image.Slice((y0 * g.InputWidth + x0) * c, ((g.KernelHeight - 1) * g.InputWidth + kw) * c), g.InputWidth * c, dest, rowSpan, g.KernelHeight);
                 continue;
             }
 
-            ReadOnlySpan<float> image = input.Slice(b * g.InputLength, g.InputLength);
-            for (int oy = 0; oy < g.OutputHeight; oy++)
+            // The kernel columns whose input column lies inside the image: [kx0, kx1).
+            (int kx0, int kx1) = InsideRange(x0, g.DilationWidth, kw, g.InputWidth);
+            for (int ky = 0; ky < g.KernelHeight; ky++)
             {
-                int y0 = oy * g.StrideHeight - g.PadTop;
-                for (int ox = 0; ox < g.OutputWidth; ox++, row++)
+                Span<float> destRow = dest.Slice(ky * rowSpan, rowSpan);
+                int iy = y0 + ky * g.DilationHeight;
+                if ((uint)iy >= (uint)g.InputHeight || kx0 >= kx1)
                 {
-                    Span<float> dest = col.Slice(row * rowLength, rowLength);
-                    int x0 = ox * g.StrideWidth - g.PadLeft;
-                    if (g.DilationWidth == 1 && g.DilationHeight == 1 && x0 >= 0 && x0 + kw <= g.InputWidth
-                        && y0 >= 0 && y0 + g.KernelHeight <= g.InputHeight)
-                    {
-                        // A window inside the image (most of them): KH runs of KW·C floats, copied inline; a call to
-                        // copy each run cost about as much as the copy.
-                        CopyRuns(image.Slice((y0 * g.InputWidth + x0) * c, ((g.KernelHeight - 1) * g.InputWidth + kw) * c), g.InputWidth * c, dest, rowSpan, g.KernelHeight);
-                        continue;
-                    }
+                    destRow.Clear();
+                    continue;
+                }
 
-                    // The kernel columns whose input column lies inside the image: [kx0, kx1).
-                    (int kx0, int kx1) = InsideRange(x0, g.DilationWidth, kw, g.InputWidth);
-                    for (int ky = 0; ky < g.KernelHeight; ky++)
+                destRow[..(kx0 * c)].Clear();
+                destRow[(kx1 * c)..].Clear();
+                int source = (iy * g.InputWidth + x0) * c;
+                if (g.DilationWidth == 1)
+                {
+                    // Undilated: the inside columns are one contiguous run of the image row.
+                    image.Slice(source + kx0 * c, (kx1 - kx0) * c).CopyTo(destRow[(kx0 * c)..]);
+                }
+                else
+                {
+                    for (int kx = kx0; kx < kx1; kx++)
                     {
-                        Span<float> destRow = dest.Slice(ky * rowSpan, rowSpan);
-                        int iy = y0 + ky * g.DilationHeight;
-                        if ((uint)iy >= (uint)g.InputHeight || kx0 >= kx1)
-                        {
-                            destRow.Clear();
-                            continue;
-                        }
-
-                        destRow[..(kx0 * c)].Clear();
-                        destRow[(kx1 * c)..].Clear();
-                        int source = (iy * g.InputWidth + x0) * c;
-                        if (g.DilationWidth == 1)
-                        {
-                            // Undilated: the inside columns are one contiguous run of the image row.
-                            image.Slice(source + kx0 * c, (kx1 - kx0) * c).CopyTo(destRow[(kx0 * c)..]);
-                        }
-                        else
-                        {
-                            for (int kx = kx0; kx < kx1; kx++)
-                            {
-                                image.Slice(source + kx * g.DilationWidth * c, c).CopyTo(destRow.Slice(kx * c, c));
-                            }
-                        }
+                        image.Slice(source + kx * g.DilationWidth * c, c).CopyTo(destRow.Slice(kx * c, c));
                     }
                 }
             }
         }
+
+        return row;
     }
 
     /// <summary>Copies <paramref name="runs"/> runs of <paramref name="runLength"/> floats, <paramref name="sourceStride"/> apart in <paramref name="source"/>, one after another into <paramref name="destination"/>.</summary>
@@ -118,46 +131,44 @@ internal static class Convolution2D
     /// window row is KW values, copied as such rather than as KW runs of one channel; windows inside the
     /// image take a bounds-free path (it took twice the first layer's product before).
     /// </summary>
-    private static unsafe int Im2ColSingleChannel(in Window2D g, ReadOnlySpan<float> image, Span<float> col, int row)
+    private static unsafe int Im2ColSingleChannel(in Window2D g, ReadOnlySpan<float> image, int p0, int p1, Span<float> col, int row)
     {
         int kh = g.KernelHeight, kw = g.KernelWidth, rowLength = g.PatchLength, width = g.InputWidth, height = g.InputHeight;
-        if (col.Length < (row + g.OutputPixels) * rowLength || image.Length < height * width)
+        if (col.Length < (row + p1 - p0) * rowLength || image.Length < height * width || p0 < 0 || p1 > g.OutputPixels)
         {
             throw new ArgumentException("The im2col matrix or the image is shorter than the geometry says.");
         }
 
         fixed (float* source = image, matrix = col)
         {
-            for (int oy = 0; oy < g.OutputHeight; oy++)
+            for (int p = p0; p < p1; p++, row++)
             {
+                int oy = p / g.OutputWidth, ox = p % g.OutputWidth;
                 int y0 = oy * g.StrideHeight - g.PadTop;
                 bool rowsInside = y0 >= 0 && y0 + kh <= height;
-                for (int ox = 0; ox < g.OutputWidth; ox++, row++)
+                float* dest = matrix + (nint)row * rowLength;
+                int x0 = ox * g.StrideWidth - g.PadLeft;
+                if (rowsInside && x0 >= 0 && x0 + kw <= width)
                 {
-                    float* dest = matrix + (nint)row * rowLength;
-                    int x0 = ox * g.StrideWidth - g.PadLeft;
-                    if (rowsInside && x0 >= 0 && x0 + kw <= width)
+                    float* from = source + (nint)y0 * width + x0;
+                    for (int ky = 0; ky < kh; ky++, from += width, dest += kw)
                     {
-                        float* from = source + (nint)y0 * width + x0;
-                        for (int ky = 0; ky < kh; ky++, from += width, dest += kw)
-                        {
-                            for (int kx = 0; kx < kw; kx++)
-                            {
-                                dest[kx] = from[kx];
-                            }
-                        }
-
-                        continue;
-                    }
-
-                    for (int ky = 0; ky < kh; ky++)
-                    {
-                        int iy = y0 + ky;
                         for (int kx = 0; kx < kw; kx++)
                         {
-                            int ix = x0 + kx;
-                            *dest++ = (uint)iy < (uint)height && (uint)ix < (uint)width ? source[(nint)iy * width + ix] : 0f;
+                            dest[kx] = from[kx];
                         }
+                    }
+
+                    continue;
+                }
+
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    int iy = y0 + ky;
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        int ix = x0 + kx;
+                        *dest++ = (uint)iy < (uint)height && (uint)ix < (uint)width ? source[(nint)iy * width + ix] : 0f;
                     }
                 }
             }
@@ -250,6 +261,18 @@ internal static class Convolution2D
     /// Whole samples per chunk of the parallel passes: enough rows for about 384 KB of im2col matrix, which
     /// the chunk's product reads back from the 1 MB L2 right after writing it. Depends on the geometry alone.
     /// </summary>
+    /// <summary>
+    /// The im2col rows of one chunk of a forward pass over <paramref name="rows"/> rows (output pixels of the batch): an
+    /// eighth of them, so that even one image's pixels are shared between threads, but at least 64 (a product of fewer
+    /// rows repays its call less) and at most 96K floats of im2col (which stays in the core's cache until multiplied).
+    /// The cut depends on the shape alone, and each output row is its own GEMM row, so no cut changes a bit.
+    /// </summary>
+    internal static int ForwardRowsPerChunk(in Window2D g, int rows)
+    {
+        int most = Math.Max(1, 96 * 1024 / Math.Max(1, g.PatchLength));
+        return Math.Clamp((rows + 7) / 8, Math.Min(64, most), most);
+    }
+
     internal static int SamplesPerChunk(in Window2D g) =>
         Math.Max(1, 96 * 1024 / Math.Max(1, g.OutputPixels * g.PatchLength));
 

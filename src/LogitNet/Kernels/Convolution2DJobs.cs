@@ -1,8 +1,9 @@
 namespace LogitNet.Kernels;
 
 /// <summary>
-/// The forward pass of a 2-D convolution cut into chunks of whole samples: each chunk writes its im2col
-/// rows and multiplies them at once, while they are still in the core's cache, on either thread.
+/// The forward pass of a 2-D convolution cut into chunks of im2col rows (output pixels; a chunk may start and end
+/// inside an image, so one image's pixels are shared between threads): each chunk writes its im2col rows and
+/// multiplies them at once, while they are still in the core's cache, on any thread.
 /// </summary>
 /// <remarks>
 /// Every output row is one GEMM row whose summation order depends on the patch length alone, so the
@@ -16,8 +17,8 @@ internal sealed class Convolution2DForward : IParallelJob
 {
     private Window2D _g;
     private int _filters;
-    private int _batch;
-    private int _samplesPerChunk;
+    private int _rows;
+    private int _rowsPerChunk;
     private Tensor _input = null!;
     private Tensor? _patches;
     private Tensor _kernel = null!;
@@ -33,7 +34,7 @@ internal sealed class Convolution2DForward : IParallelJob
     private int _scratchChunkLength;
 
     /// <inheritdoc/>
-    public int Count => (_batch + _samplesPerChunk - 1) / _samplesPerChunk;
+    public int Count => (_rows + _rowsPerChunk - 1) / _rowsPerChunk;
 
     /// <summary>
     /// Y = relu?(im2col(X)·W + b) for <paramref name="batch"/> images. <paramref name="patches"/> receives the im2col
@@ -42,14 +43,15 @@ internal sealed class Convolution2DForward : IParallelJob
     /// </summary>
     public void Run(in Window2D g, int filters, int batch, Tensor input, Tensor? patches, Tensor kernel, Tensor? bias, bool relu, Tensor output)
     {
-        (_g, _filters, _batch, _input, _patches, _kernel, _bias, _relu, _output) = (g, filters, batch, input, patches, kernel, bias, relu, output);
-        _samplesPerChunk = Convolution2D.SamplesPerChunk(g);
+        (_g, _filters, _input, _patches, _kernel, _bias, _relu, _output) = (g, filters, input, patches, kernel, bias, relu, output);
+        _rows = batch * g.OutputPixels;
+        _rowsPerChunk = Convolution2D.ForwardRowsPerChunk(g, _rows);
         int maxThreads = WorkerPool.MaxThreads;
         if (patches is null && !Convolution2D.InputIsPatchMatrix(g))
         {
             // At most min(threads, chunks) threads run chunks at once: one scratch chunk each.
             int slots = Math.Max(1, Math.Min(maxThreads, Count));
-            _scratchChunkLength = _samplesPerChunk * g.OutputPixels * g.PatchLength;
+            _scratchChunkLength = _rowsPerChunk * g.PatchLength;
             if (_scratchTaken.Length < slots)
             {
                 _scratchTaken = new int[slots];
@@ -70,23 +72,21 @@ internal sealed class Convolution2DForward : IParallelJob
     /// <inheritdoc/>
     public void Run(int index)
     {
-        int first = index * _samplesPerChunk;
-        int count = Math.Min(_samplesPerChunk, _batch - first);
-        int pixels = _g.OutputPixels, patch = _g.PatchLength;
-        int rows = count * pixels;
-        Span<float> output = _output.AsSpan().Slice(first * pixels * _filters, rows * _filters);
+        int first = index * _rowsPerChunk;
+        int rows = Math.Min(_rowsPerChunk, _rows - first);
+        int patch = _g.PatchLength;
+        Span<float> output = _output.AsSpan().Slice(first * _filters, rows * _filters);
         ReadOnlySpan<float> bias = _bias is null ? default : _bias.AsSpan();
         if (Convolution2D.InputIsPatchMatrix(_g))
         {
-            Convolution2D.Forward(rows, patch, _filters, _input.AsSpan().Slice(first * pixels * patch, rows * patch), _kernel.AsSpan(), bias, _relu, output);
+            Convolution2D.Forward(rows, patch, _filters, _input.AsSpan().Slice(first * patch, rows * patch), _kernel.AsSpan(), bias, _relu, output);
             return;
         }
 
-        ReadOnlySpan<float> input = _input.AsSpan().Slice(first * _g.InputLength, count * _g.InputLength);
         if (_patches is not null)
         {
-            Span<float> target = _patches.AsSpan().Slice(first * pixels * patch, rows * patch);
-            Convolution2D.Im2Col(_g, input, count, target);
+            Span<float> target = _patches.AsSpan().Slice(first * patch, rows * patch);
+            Convolution2D.Im2ColRows(_g, _input.AsSpan(), first, rows, target);
             Convolution2D.Forward(rows, patch, _filters, target, _kernel.AsSpan(), bias, _relu, output);
             return;
         }
@@ -98,7 +98,7 @@ internal sealed class Convolution2DForward : IParallelJob
                 ? existing
                 : _scratch[slot] = new float[_scratchChunkLength];
             Span<float> scratch = chunk.AsSpan(0, rows * patch);
-            Convolution2D.Im2Col(_g, input, count, scratch);
+            Convolution2D.Im2ColRows(_g, _input.AsSpan(), first, rows, scratch);
             Convolution2D.Forward(rows, patch, _filters, scratch, _kernel.AsSpan(), bias, _relu, output);
         }
         finally

@@ -26,6 +26,53 @@ public class ConvolutionKernelTests
         Assert.Equal(expectedSums, sums);
     }
 
+    /// <summary>
+    /// A forward pass is cut by im2col rows, which may start and end inside an image: every range of rows is those rows of
+    /// the whole batch's matrix, written independently from the window at each output pixel (checked against the windows
+    /// read one value at a time, padding as 0), for one channel and many, padding, strides and dilation.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 3, 1, 1, false)]
+    [InlineData(1, 5, 2, 1, true)]
+    [InlineData(3, 3, 1, 1, true)]
+    [InlineData(8, 3, 2, 1, false)]
+    [InlineData(4, 3, 1, 2, true)]
+    public void Im2ColRows_AnyRange_IsThoseRowsOfTheWindows(int channels, int kernel, int stride, int dilation, bool same)
+    {
+        const int batch = 3, height = 9, width = 7;
+        Window2D g = Window2D.Create(height, width, channels, kernel, kernel, stride, stride, dilation, dilation, same)!.Value;
+        var random = new Random(channels * 31 + kernel);
+        float[] input = Enumerable.Range(0, batch * g.InputLength).Select(_ => (float)random.NextDouble()).ToArray();
+        int rows = batch * g.OutputPixels, patch = g.PatchLength;
+        float[] expected = new float[rows * patch];
+        for (int r = 0; r < rows; r++)
+        {
+            int b = r / g.OutputPixels, oy = r % g.OutputPixels / g.OutputWidth, ox = r % g.OutputWidth;
+            for (int ky = 0, k = 0; ky < kernel; ky++)
+            {
+                for (int kx = 0; kx < kernel; kx++)
+                {
+                    int iy = oy * stride - g.PadTop + ky * dilation, ix = ox * stride - g.PadLeft + kx * dilation;
+                    for (int ch = 0; ch < channels; ch++, k++)
+                    {
+                        bool inside = iy >= 0 && iy < height && ix >= 0 && ix < width;
+                        expected[r * patch + k] = inside ? input[((b * height + iy) * width + ix) * channels + ch] : 0f;
+                    }
+                }
+            }
+        }
+
+        float[] whole = new float[rows * patch];
+        Convolution2D.Im2Col(g, input, batch, whole);
+        Assert.Equal(expected, whole);
+        foreach ((int first, int count) in new[] { (0, rows), (1, 1), (g.OutputPixels - 2, 5), (g.OutputPixels, g.OutputPixels), (3, rows - 4), (rows - 1, 1) })
+        {
+            float[] part = Enumerable.Repeat(float.NaN, count * patch).ToArray();
+            Convolution2D.Im2ColRows(g, input, first, count, part);
+            Assert.Equal(expected.AsSpan(first * patch, count * patch).ToArray(), part);
+        }
+    }
+
     [Fact]
     public void MaxPooling_OnVectorLanes_PropagatesNaN_AndRoutesItsGradientToTheFirstNaN()
     {
