@@ -53,7 +53,8 @@ public class Conv2DThreadTests
     /// <summary>
     /// An inference pass writes each chunk's im2col rows into a scratch of one chunk per thread (a training pass keeps
     /// the batch's matrix for its backward pass): the outputs are the training pass's bits on any thread count, for a
-    /// batch of many sample chunks (two samples each without padding, eight with stride 2) and a partial last one.
+    /// batch of many chunks of im2col rows (455 rows, about three images, without padding) and for one image (chunks
+    /// of 64 rows that end inside it).
     /// </summary>
     [Theory]
     [InlineData(Padding.Valid, 1)]
