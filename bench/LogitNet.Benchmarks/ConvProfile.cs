@@ -35,7 +35,7 @@ internal static class ConvProfile
             Tensor y = Tensor.Zeros(rows, f), dy = Tensor.RandomUniform([rows, f], -1, 1, 3), dw = Tensor.Zeros(patch, f), dz = Tensor.Zeros(rows, f), dx = Tensor.Zeros(x.Shape);
             float[] db = new float[f];
             Console.WriteLine($"conv {h}x{h}x{c} -> {f}: rows {rows}, patch {patch}");
-            Time("im2col", () => Convolution2D.Im2Col(g, x.AsSpan(), n, col.AsSpan()));
+            Time("im2col", () => Convolution2D.Im2ColRows(g, x.AsSpan(), 0, rows, col.AsSpan()));
             Time("forward gemm", () => Convolution2D.Forward(rows, patch, f, col.AsSpan(), w.AsSpan(), bias.AsSpan(), true, y.AsSpan()));
             Time("relu backward (old)", () => ActivationFunction.Backward(Activation.Relu, y.AsSpan(), y.AsSpan(), dy.AsSpan(), dz.AsSpan(), f));
             Time("relu backward + db", () => BiasGradient.ReluBackward(y.AsSpan(), dy.AsSpan(), dz.AsSpan(), rows, f, db));

@@ -32,21 +32,17 @@ internal static class Convolution2D
         && g.PadTop == 0 && g.PadLeft == 0 && g.OutputHeight == g.InputHeight && g.OutputWidth == g.InputWidth;
 
     /// <summary>
-    /// Writes the im2col matrix of <paramref name="batch"/> images: row (b, oy, ox) holds the window at
-    /// that output pixel, kernel row by kernel row, each position's C channels together; padding reads as 0.
+    /// Writes rows <paramref name="firstRow"/> to <paramref name="firstRow"/> + <paramref name="rowCount"/> - 1 of the
+    /// im2col matrix of the images in <paramref name="input"/> into the first rows of <paramref name="col"/>. Row
+    /// (b, oy, ox) of the matrix ([batch·OH·OW, KH·KW·C]) holds the window at that output pixel of image b, kernel row by
+    /// kernel row, each position's C channels together; padding reads as 0. A range may start and end inside an image,
+    /// so a convolution can be cut by rows.
     /// </summary>
     /// <param name="g">The geometry.</param>
     /// <param name="input">The images, [batch, H, W, C].</param>
-    /// <param name="batch">The number of images.</param>
-    /// <param name="col">The matrix, [batch·OH·OW, KH·KW·C]; every value is written.</param>
-    public static void Im2Col(in Window2D g, ReadOnlySpan<float> input, int batch, Span<float> col) =>
-        Im2ColRows(g, input, 0, batch * g.OutputPixels, col);
-
-    /// <summary>
-    /// Writes rows <paramref name="firstRow"/> to <paramref name="firstRow"/> + <paramref name="rowCount"/> - 1 of the
-    /// im2col matrix of the images in <paramref name="input"/> (see <see cref="Im2Col"/>) into the first rows of
-    /// <paramref name="col"/>: a range may start and end inside an image, so a convolution can be cut by rows.
-    /// </summary>
+    /// <param name="firstRow">The first row to write.</param>
+    /// <param name="rowCount">How many rows to write.</param>
+    /// <param name="col">Receives the rows; every value of them is written.</param>
     public static void Im2ColRows(in Window2D g, ReadOnlySpan<float> input, int firstRow, int rowCount, Span<float> col)
     {
         int pixels = g.OutputPixels;
@@ -178,7 +174,7 @@ internal static class Convolution2D
     }
 
     /// <summary>
-    /// The adjoint of <see cref="Im2Col"/>: dX = Σ over windows of their rows of <paramref name="colGradient"/>,
+    /// The adjoint of <see cref="Im2ColRows"/> over the whole batch: dX = Σ over windows of their rows of <paramref name="colGradient"/>,
     /// padding dropped. Each input value receives its contributions in a fixed order.
     /// </summary>
     /// <param name="g">The geometry.</param>

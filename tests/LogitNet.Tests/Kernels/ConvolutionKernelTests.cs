@@ -63,7 +63,7 @@ public class ConvolutionKernelTests
         }
 
         float[] whole = new float[rows * patch];
-        Convolution2D.Im2Col(g, input, batch, whole);
+        Convolution2D.Im2ColRows(g, input, 0, rows, whole);
         Assert.Equal(expected, whole);
         foreach ((int first, int count) in new[] { (0, rows), (1, 1), (g.OutputPixels - 2, 5), (g.OutputPixels, g.OutputPixels), (3, rows - 4), (rows - 1, 1) })
         {
