@@ -7,10 +7,16 @@ namespace LogitNet.Benchmarks;
 /// <c>-- --predict-ab DIR MODEL ROWS CHUNK_A CHUNK_B</c>: wall-clock time of one <c>Predict</c> of ROWS rows on every
 /// thread, with the row-chunk size A and B alternating in one process (25 rounds, the order swapped each round);
 /// prints the median of the per-round ratios time(A) / time(B), which cancels the machine's slow phases.
+/// <c>-- --direct-ab DIR MODEL ROWS PATCH_A PATCH_B</c> does the same with the longest patch that convolutions compute
+/// directly (<see cref="Kernels.DirectConvolution2D.MaxPatch"/>; 0: every convolution through im2col and the GEMM).
 /// </summary>
 public static class PredictAb
 {
-    public static void Run(string[] args)
+    public static void Run(string[] args) => Run(args, "chunk", chunk => Sequential.ChunkRows = chunk);
+
+    public static void RunDirect(string[] args) => Run(args, "direct patch", patch => Kernels.DirectConvolution2D.MaxPatch = patch);
+
+    private static void Run(string[] args, string knob, Action<int> set)
     {
         string directory = args[0], name = args[1];
         int rows = int.Parse(args[2], CultureInfo.InvariantCulture);
@@ -20,7 +26,7 @@ public static class PredictAb
         var result = Tensor.Zeros(rows, model.Layers[^1].OutputShape[^1]);
         for (int i = 0; i < 200; i++)
         {
-            Sequential.ChunkRows = i % 2 == 0 ? chunkA : chunkB;
+            set(i % 2 == 0 ? chunkA : chunkB);
             model.Predict(x, result);
         }
 
@@ -38,11 +44,11 @@ public static class PredictAb
 
         ratios.Sort();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name} {rows} rows: chunk {chunkA} best {bestA:F1} µs, chunk {chunkB} best {bestB:F1} µs; median time ratio A/B {ratios[12]:F3} (q1 {ratios[6]:F3}, q3 {ratios[18]:F3})"));
+            $"{name} {rows} rows: {knob} {chunkA} best {bestA:F1} µs, {knob} {chunkB} best {bestB:F1} µs; median time ratio A/B {ratios[12]:F3} (q1 {ratios[6]:F3}, q3 {ratios[18]:F3})"));
 
         double Time(int chunk)
         {
-            Sequential.ChunkRows = chunk;
+            set(chunk);
             const int Calls = 100;
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < Calls; i++)

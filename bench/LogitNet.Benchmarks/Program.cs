@@ -17,7 +17,8 @@ using LogitNet.Benchmarks;
 //   `-- --load-files DIR`, `-- --load-cold KIND DIR`  one load in a fresh process (bench/peers/loaders_cold.sh);
 //   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh);
 //   `-- --predict-cpu DIR MODEL ROWS`          one thread's CPU time per Predict (finding where a row chunk's time goes).
-//   `-- --predict-ab DIR MODEL ROWS A B`       Predict with row chunks of A and of B rows alternating in one process.
+//   `-- --predict-ab DIR MODEL ROWS A B`       Predict with row chunks of A and of B rows alternating in one process;
+//   `-- --direct-ab DIR MODEL ROWS A B`        the same with convolutions of patches up to A and up to B computed directly.
 if (args.Length > 0 && args[0] == "--quick")
 {
     GemmQuick.Run(args[1..]);
@@ -99,6 +100,12 @@ if (args.Length > 0 && args[0] is "--load-files" or "--load-cold")
 if (args.Length > 0 && args[0] == "--inference-setup")
 {
     InferenceSideBySide.Setup(args[1]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--direct-ab")
+{
+    PredictAb.RunDirect(args[1..]);
     return;
 }
 

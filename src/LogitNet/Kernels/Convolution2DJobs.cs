@@ -33,6 +33,11 @@ internal sealed class Convolution2DForward : IParallelJob
     private int[] _scratchTaken = [];
     private int _scratchChunkLength;
 
+    // An inference pass over a short window (DirectConvolution2D) reads the images in place: the kernel and bias,
+    // packed once per run into column groups, are all it needs.
+    private bool _direct;
+    private float[] _packed = [];
+
     /// <inheritdoc/>
     public int Count => (_rows + _rowsPerChunk - 1) / _rowsPerChunk;
 
@@ -47,7 +52,18 @@ internal sealed class Convolution2DForward : IParallelJob
         _rows = batch * g.OutputPixels;
         _rowsPerChunk = Convolution2D.ForwardRowsPerChunk(g, _rows);
         int maxThreads = WorkerPool.MaxThreads;
-        if (patches is null && !Convolution2D.InputIsPatchMatrix(g))
+        _direct = patches is null && !Convolution2D.InputIsPatchMatrix(g) && DirectConvolution2D.Applies(g, filters);
+        if (_direct)
+        {
+            int length = DirectConvolution2D.PackedLength(g.PatchLength, filters);
+            if (_packed.Length < length)
+            {
+                _packed = new float[length];
+            }
+
+            DirectConvolution2D.Pack(kernel.AsSpan(), bias is null ? default : bias.AsSpan(), g.PatchLength, filters, _packed);
+        }
+        else if (patches is null && !Convolution2D.InputIsPatchMatrix(g))
         {
             // At most min(threads, chunks) threads run chunks at once: one scratch chunk each.
             int slots = Math.Max(1, Math.Min(maxThreads, Count));
@@ -80,6 +96,12 @@ internal sealed class Convolution2DForward : IParallelJob
         if (Convolution2D.InputIsPatchMatrix(_g))
         {
             Convolution2D.Forward(rows, patch, _filters, _input.AsSpan().Slice(first * patch, rows * patch), _kernel.AsSpan(), bias, _relu, output);
+            return;
+        }
+
+        if (_direct)
+        {
+            DirectConvolution2D.Forward(_g, _input.AsSpan(), first, rows, _packed, _filters, _bias is not null, _relu, _output.AsSpan());
             return;
         }
 

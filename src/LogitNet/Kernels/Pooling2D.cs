@@ -35,6 +35,13 @@ internal static class Pooling2D
         int c = g.Channels;
         int outLength = g.OutputPixels * c;
         int width = Vector<float>.Count;
+
+        // The window's positions after its first, as offsets from the first in row-by-row order: rebuilt only
+        // when clipping at an edge changes the window's shape, so a pixel's inner loop is one list of loads
+        // (nested loops with bounds that vary per pixel cost more than the maxima of a 2 × 2 window).
+        int positions = g.KernelHeight * g.KernelWidth;
+        Span<int> offsets = positions <= 1024 ? stackalloc int[positions] : OffsetBuffer(positions);
+        int shapeRows = -1, shapeColumns = -1, count = 0;
         for (int b = 0; b < batch; b++)
         {
             // Every window position lies inside the image (padding is never read), so the loops below index the
@@ -47,20 +54,49 @@ internal static class Pooling2D
                 for (int ox = 0; ox < g.OutputWidth; ox++, pixel++)
                 {
                     (int x0, int x1) = Columns(g, ox);
+                    if (y1 - y0 != shapeRows || x1 - x0 != shapeColumns)
+                    {
+                        (shapeRows, shapeColumns, count) = (y1 - y0, x1 - x0, 0);
+                        for (int iy = 0; iy < shapeRows; iy++)
+                        {
+                            for (int ix = iy == 0 ? 1 : 0; ix < shapeColumns; ix++)
+                            {
+                                offsets[count++] = (iy * g.InputWidth + ix) * c;
+                            }
+                        }
+                    }
+
                     nuint first = (nuint)((y0 * g.InputWidth + x0) * c);
                     ref float y = ref Unsafe.Add(ref result, pixel * c);
+                    ref float window = ref Unsafe.Add(ref image, first);
                     int ch = 0;
+                    for (; ch <= c - 4 * width; ch += 4 * width)
+                    {
+                        ref float at = ref Unsafe.Add(ref window, ch);
+                        Vector<float> best0 = Vector.LoadUnsafe(ref at), best1 = Vector.LoadUnsafe(ref at, (nuint)width);
+                        Vector<float> best2 = Vector.LoadUnsafe(ref at, (nuint)(2 * width)), best3 = Vector.LoadUnsafe(ref at, (nuint)(3 * width));
+                        for (int t = 0; t < count; t++)
+                        {
+                            ref float x = ref Unsafe.Add(ref at, offsets[t]);
+                            best0 = Larger(Vector.LoadUnsafe(ref x), best0);
+                            best1 = Larger(Vector.LoadUnsafe(ref x, (nuint)width), best1);
+                            best2 = Larger(Vector.LoadUnsafe(ref x, (nuint)(2 * width)), best2);
+                            best3 = Larger(Vector.LoadUnsafe(ref x, (nuint)(3 * width)), best3);
+                        }
+
+                        best0.StoreUnsafe(ref y, (nuint)ch);
+                        best1.StoreUnsafe(ref y, (nuint)(ch + width));
+                        best2.StoreUnsafe(ref y, (nuint)(ch + 2 * width));
+                        best3.StoreUnsafe(ref y, (nuint)(ch + 3 * width));
+                    }
+
                     for (; ch <= c - width; ch += width)
                     {
-                        Vector<float> best = Vector.LoadUnsafe(ref image, first + (nuint)ch);
-                        for (int iy = y0; iy < y1; iy++)
+                        ref float at = ref Unsafe.Add(ref window, ch);
+                        Vector<float> best = Vector.LoadUnsafe(ref at);
+                        for (int t = 0; t < count; t++)
                         {
-                            for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++)
-                            {
-                                Vector<float> x = Vector.LoadUnsafe(ref image, (nuint)((iy * g.InputWidth + ix) * c + ch));
-                                // Take x when larger, or NaN (once the maximum is NaN nothing is larger): NaN propagates.
-                                best = Vector.ConditionalSelect(Vector.GreaterThan(x, best) | ~Vector.Equals(x, x), x, best);
-                            }
+                            best = Larger(Vector.LoadUnsafe(ref Unsafe.Add(ref at, offsets[t])), best);
                         }
 
                         best.StoreUnsafe(ref y, (nuint)ch);
@@ -68,14 +104,12 @@ internal static class Pooling2D
 
                     for (; ch < c; ch++)
                     {
-                        float best = Unsafe.Add(ref image, first + (nuint)ch);
-                        for (int iy = y0; iy < y1; iy++)
+                        ref float at = ref Unsafe.Add(ref window, ch);
+                        float best = at;
+                        for (int t = 0; t < count; t++)
                         {
-                            for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++)
-                            {
-                                float x = Unsafe.Add(ref image, (iy * g.InputWidth + ix) * c + ch);
-                                best = x > best || float.IsNaN(x) ? x : best;
-                            }
+                            float x = Unsafe.Add(ref at, offsets[t]);
+                            best = x > best || float.IsNaN(x) ? x : best;
                         }
 
                         Unsafe.Add(ref y, ch) = best;
@@ -84,6 +118,11 @@ internal static class Pooling2D
             }
         }
     }
+
+    /// <summary>x where x is larger than <paramref name="best"/> or NaN (once the maximum is NaN nothing is larger, so NaN propagates), else best.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Larger(Vector<float> x, Vector<float> best) =>
+        Vector.ConditionalSelect(Vector.GreaterThan(x, best) | ~Vector.Equals(x, x), x, best);
 
     /// <summary>dX: each output's gradient added at the first position of its window that holds the output's value.</summary>
     /// <param name="g">The geometry.</param>
@@ -262,7 +301,21 @@ internal static class Pooling2D
     }
 
     [ThreadStatic]
+    private static int[]? t_offsets;
+
+    [ThreadStatic]
     private static float[]? t_share;
+
+    /// <summary>A window's offsets too many for the stack (a global pooling of a large image), kept per thread so a warm pass allocates nothing.</summary>
+    private static Span<int> OffsetBuffer(int length)
+    {
+        if (t_offsets is null || t_offsets.Length < length)
+        {
+            t_offsets = new int[length];
+        }
+
+        return t_offsets.AsSpan(0, length);
+    }
 
     private static Span<float> ShareBuffer(int length)
     {

@@ -102,4 +102,55 @@ public class ConvolutionKernelTests
             Assert.Equal(0f, dx[(1 - winner) * c + ch]);
         }
     }
+
+    /// <summary>
+    /// Max pooling's forward pass is the scan of each window row by row, left to right, taking x where x &gt; best or x is
+    /// NaN, bit for bit (signed zeros keep the first, the last NaN met wins): checked on channel counts that reach the
+    /// four-vector blocks, one vector and the scalar tail, with clipped windows ("same" padding) and overlapping ones.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 2, 2, false)]
+    [InlineData(7, 3, 2, true)]
+    [InlineData(33, 2, 2, false)]
+    [InlineData(64, 3, 1, true)]
+    [InlineData(71, 2, 1, true)]
+    public void MaxPooling_Forward_IsTheScalarScanOfEachWindow_BitForBit(int channels, int pool, int stride, bool same)
+    {
+        const int batch = 2, height = 7, width = 9;
+        Window2D g = Window2D.Create(height, width, channels, pool, pool, stride, stride, 1, 1, same)!.Value;
+        float[] special = [0f, -0f, float.PositiveInfinity, float.NegativeInfinity, 1.4e-45f, -1.4e-45f, 3e38f,
+            BitConverter.Int32BitsToSingle(0x7FC00001), BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00002))];
+        var random = new Random(channels * 7 + pool);
+        float[] x = Enumerable.Range(0, batch * g.InputLength)
+            .Select(_ => random.Next(3) == 0 ? special[random.Next(special.Length)] : (float)(random.Next(5) - 2)).ToArray();
+        float[] y = new float[batch * g.OutputPixels * channels];
+        Pooling2D.MaxForward(g, x, batch, y);
+        for (int b = 0; b < batch; b++)
+        {
+            for (int oy = 0; oy < g.OutputHeight; oy++)
+            {
+                for (int ox = 0; ox < g.OutputWidth; ox++)
+                {
+                    int y0 = Math.Max(0, oy * stride - g.PadTop), y1 = Math.Min(height, oy * stride - g.PadTop + pool);
+                    int x0 = Math.Max(0, ox * stride - g.PadLeft), x1 = Math.Min(width, ox * stride - g.PadLeft + pool);
+                    for (int ch = 0; ch < channels; ch++)
+                    {
+                        float best = x[((b * height + y0) * width + x0) * channels + ch];
+                        for (int iy = y0; iy < y1; iy++)
+                        {
+                            for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++)
+                            {
+                                float v = x[((b * height + iy) * width + ix) * channels + ch];
+                                best = v > best || float.IsNaN(v) ? v : best;
+                            }
+                        }
+
+                        float got = y[((b * g.OutputHeight + oy) * g.OutputWidth + ox) * channels + ch];
+                        Assert.True(BitConverter.SingleToInt32Bits(best) == BitConverter.SingleToInt32Bits(got),
+                            $"image {b}, pixel ({oy}, {ox}), channel {ch}: {got:R} (0x{BitConverter.SingleToInt32Bits(got):X8}), the scan gives {best:R} (0x{BitConverter.SingleToInt32Bits(best):X8})");
+                    }
+                }
+            }
+        }
+    }
 }
