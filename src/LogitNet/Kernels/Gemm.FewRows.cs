@@ -279,17 +279,128 @@ internal static unsafe partial class Gemm
         switch (kernel)
         {
             case GemmKernel.Vector512:
-                FewRowsNarrow<GemmVector512, Vector512<float>>(problem, 0, problem.N);
+                RunFewRowsNarrow<GemmVector512, Vector512<float>>(problem);
                 break;
             case GemmKernel.Vector256:
-                FewRowsNarrow<GemmVector256, Vector256<float>>(problem, 0, problem.N);
+                RunFewRowsNarrow<GemmVector256, Vector256<float>>(problem);
                 break;
             case GemmKernel.Vector128:
-                FewRowsNarrow<GemmVector128, Vector128<float>>(problem, 0, problem.N);
+                RunFewRowsNarrow<GemmVector128, Vector128<float>>(problem);
                 break;
             default:
-                FewRowsNarrow<GemmScalar, float>(problem, 0, problem.N);
+                RunFewRowsNarrow<GemmScalar, float>(problem);
                 break;
+        }
+    }
+
+    private static void RunFewRowsNarrow<TOps, TVec>(in Problem problem)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        if (problem.N <= TOps.Width && CeilDiv(problem.K, KcStep(problem.K)) > 1)
+        {
+            FewRowsOneVector<TOps, TVec>(problem);
+        }
+        else
+        {
+            FewRowsNarrow<TOps, TVec>(problem, 0, problem.N);
+        }
+    }
+
+    /// <remarks>
+    /// <see cref="FewRowsNarrow{TOps, TVec}"/> for a row that one vector holds (a 10-class layer on AVX-512): with one
+    /// vector per chain, eight K blocks run side by side, the last block of the row (which may be shorter) among them,
+    /// so a 1,600-input layer's seven blocks take the time of one. Each chain is the same as there: from zero over its
+    /// block, the blocks added to the row in order.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FewRowsOneVector<TOps, TVec>(in Problem problem)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        int k = problem.K, kcStep = KcStep(k), blocks = CeilDiv(k, kcStep);
+        nint ldb = problem.Ldb;
+        TVec mask = TOps.MaskFor(problem.N);
+        for (int i = 0; i < problem.M; i++)
+        {
+            float* aRow = problem.A + i * problem.Lda;
+            float* cRow = problem.C + i * problem.Ldc;
+            bool add = problem.Accumulate;
+            TVec r = add ? TOps.LoadMasked(cRow, mask) : TOps.Zero;
+            for (int q = 0; q < blocks; q += 8)
+            {
+                // Chain c runs block q + c; chains past the group repeat block q, a full block unless the group is that
+                // block alone (then there is no second loop), and are not added.
+                int group = Math.Min(8, blocks - q);
+                int lastLength = Math.Min(kcStep, k - (q + group - 1) * kcStep);
+                nint o1 = group > 1 ? kcStep : 0, o2 = group > 2 ? 2 * kcStep : 0, o3 = group > 3 ? 3 * kcStep : 0;
+                nint o4 = group > 4 ? 4 * kcStep : 0, o5 = group > 5 ? 5 * kcStep : 0, o6 = group > 6 ? 6 * kcStep : 0;
+                nint o7 = group > 7 ? 7 * kcStep : 0;
+                float* a = aRow + (nint)q * kcStep;
+                float* b = problem.B + (nint)q * kcStep * ldb;
+                TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+                TVec s4 = TOps.Zero, s5 = TOps.Zero, s6 = TOps.Zero, s7 = TOps.Zero;
+                bool wide = group > 4; // chains 4 to 7 run only when they hold blocks: a repeated block costs loads
+                int p = 0;
+                for (; p < lastLength; p++, a++, b += ldb)
+                {
+                    s0 = TOps.MultiplyAdd(TOps.Broadcast(a), TOps.LoadMasked(b, mask), s0);
+                    s1 = TOps.MultiplyAdd(TOps.Broadcast(a + o1), TOps.LoadMasked(b + o1 * ldb, mask), s1);
+                    s2 = TOps.MultiplyAdd(TOps.Broadcast(a + o2), TOps.LoadMasked(b + o2 * ldb, mask), s2);
+                    s3 = TOps.MultiplyAdd(TOps.Broadcast(a + o3), TOps.LoadMasked(b + o3 * ldb, mask), s3);
+                    if (wide)
+                    {
+                        s4 = TOps.MultiplyAdd(TOps.Broadcast(a + o4), TOps.LoadMasked(b + o4 * ldb, mask), s4);
+                        s5 = TOps.MultiplyAdd(TOps.Broadcast(a + o5), TOps.LoadMasked(b + o5 * ldb, mask), s5);
+                        s6 = TOps.MultiplyAdd(TOps.Broadcast(a + o6), TOps.LoadMasked(b + o6 * ldb, mask), s6);
+                        s7 = TOps.MultiplyAdd(TOps.Broadcast(a + o7), TOps.LoadMasked(b + o7 * ldb, mask), s7);
+                    }
+                }
+
+                // The group's last chain is complete (it may be the row's shorter last block): keep its sums, and let it
+                // repeat block q, which is full, while the others finish.
+                TVec last = group switch { 1 => s0, 2 => s1, 3 => s2, 4 => s3, 5 => s4, 6 => s5, 7 => s6, _ => s7 };
+                if (lastLength < kcStep && group > 1)
+                {
+                    switch (group)
+                    {
+                        case 2: o1 = 0; break;
+                        case 3: o2 = 0; break;
+                        case 4: o3 = 0; break;
+                        case 5: o4 = 0; break;
+                        case 6: o5 = 0; break;
+                        case 7: o6 = 0; break;
+                        default: o7 = 0; break;
+                    }
+
+                    for (; p < kcStep; p++, a++, b += ldb)
+                    {
+                        s0 = TOps.MultiplyAdd(TOps.Broadcast(a), TOps.LoadMasked(b, mask), s0);
+                        s1 = TOps.MultiplyAdd(TOps.Broadcast(a + o1), TOps.LoadMasked(b + o1 * ldb, mask), s1);
+                        s2 = TOps.MultiplyAdd(TOps.Broadcast(a + o2), TOps.LoadMasked(b + o2 * ldb, mask), s2);
+                    s3 = TOps.MultiplyAdd(TOps.Broadcast(a + o3), TOps.LoadMasked(b + o3 * ldb, mask), s3);
+                        if (wide)
+                        {
+                            s4 = TOps.MultiplyAdd(TOps.Broadcast(a + o4), TOps.LoadMasked(b + o4 * ldb, mask), s4);
+                            s5 = TOps.MultiplyAdd(TOps.Broadcast(a + o5), TOps.LoadMasked(b + o5 * ldb, mask), s5);
+                            s6 = TOps.MultiplyAdd(TOps.Broadcast(a + o6), TOps.LoadMasked(b + o6 * ldb, mask), s6);
+                            s7 = TOps.MultiplyAdd(TOps.Broadcast(a + o7), TOps.LoadMasked(b + o7 * ldb, mask), s7);
+                        }
+                    }
+                }
+
+                r = add ? TOps.Add(r, group == 1 ? last : s0) : group == 1 ? last : s0;
+                r = group > 1 ? TOps.Add(r, group == 2 ? last : s1) : r;
+                r = group > 2 ? TOps.Add(r, group == 3 ? last : s2) : r;
+                r = group > 3 ? TOps.Add(r, group == 4 ? last : s3) : r;
+                r = group > 4 ? TOps.Add(r, group == 5 ? last : s4) : r;
+                r = group > 5 ? TOps.Add(r, group == 6 ? last : s5) : r;
+                r = group > 6 ? TOps.Add(r, group == 7 ? last : s6) : r;
+                r = group > 7 ? TOps.Add(r, last) : r;
+                add = true;
+            }
+
+            Finish<TOps, TVec>(problem, cRow, 0, r, problem.N, mask);
         }
     }
 

@@ -47,6 +47,37 @@ public class GemmFewRowsTests
         }
     }
 
+    /// <summary>
+    /// Rows that one vector holds run up to eight K blocks side by side, the row's shorter last block among them: every
+    /// grouping (one block, a short group, eight full, eight then a short one, several groups), every epilogue, the
+    /// packed path's bits.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void FewRows_OneVectorRows_ManyBlocks_AreBitwiseTheRowsOfALargerProduct(int kernelId)
+    {
+        var kernel = (GemmKernel)kernelId;
+        var random = new Random(55 + kernelId);
+        foreach (int k in new[] { 200, 257, 513, 700, 1024, 1600, 1793, 2048, 2049, 2300, 4097 })
+        {
+            foreach (int n in new[] { 1, 3, 8, 10, 16 })
+            {
+                int m = 1 + random.Next(Gemm.FewRowsMax);
+                bool relu = random.Next(2) == 0, withBias = random.Next(2) == 0, accumulate = random.Next(3) == 0;
+                const int Tall = 13;
+                float[] a = Random(random, Tall * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, Tall * n);
+                float[] few = start[..(m * n)], packed = (float[])start.Clone();
+                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+
+                Gemm.Multiply(false, false, m, n, k, a, k, b, n, few, n, epilogue, 1, kernel);
+                Gemm.Multiply(false, false, Tall, n, k, a, k, b, n, packed, n, epilogue, 1, kernel);
+
+                Assert.True(few.AsSpan().SequenceEqual(packed.AsSpan(0, m * n)),
+                    $"{kernel}: m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}: the few-rows path differs from the packed one");
+            }
+        }
+    }
+
     public static TheoryData<int, int> KernelsAndThreads()
     {
         var data = new TheoryData<int, int>();
