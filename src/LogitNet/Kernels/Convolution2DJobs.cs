@@ -51,7 +51,12 @@ internal sealed class Convolution2DForward : IParallelJob
         (_g, _filters, _input, _patches, _kernel, _bias, _relu, _output) = (g, filters, input, patches, kernel, bias, relu, output);
         _rows = batch * g.OutputPixels;
         _rowsPerChunk = Convolution2D.ForwardRowsPerChunk(g, _rows);
-        int maxThreads = WorkerPool.MaxThreads;
+        // A pass of fewer flops than the GEMM splits runs on one thread, for the GEMM's reason: its output would
+        // otherwise move between the cores' caches to reach the next layer, which costs more than the second core saves
+        // (one MNIST image through the convnet, in-process A/B on 2 threads: 0.94-0.96 of the time with its first layer
+        // split; the text CNN, whose second convolution this makes serial, 1.00-1.04; session 18).
+        long flops = 2L * _rows * g.PatchLength * filters;
+        int maxThreads = flops < Gemm.ParallelFlopThreshold ? 1 : WorkerPool.MaxThreads;
         _direct = patches is null && !Convolution2D.InputIsPatchMatrix(g) && DirectConvolution2D.Applies(g, filters);
         if (_direct)
         {
