@@ -12,6 +12,8 @@ namespace LogitNet.Kernels;
 /// <para>
 /// Forward: Y[pixels, F] = relu?(col·W + b), bias and ReLU fused into the product's store. Channels
 /// last makes Y the NHWC output as it stands, and makes every window row a run of contiguous copies.
+/// At inference a short window (a first layer on grey or RGB images) skips the matrix:
+/// <see cref="DirectConvolution2D"/> reads the windows in place and computes the same chains.
 /// Backward: dW = colᵀ·dY, db = Σ dY, dcol = dY·Wᵀ and dX = col2im(dcol).
 /// </para>
 /// <para>
@@ -254,10 +256,6 @@ internal static class Convolution2D
         Gemm.Multiply(false, true, rows, patch, filters, outputGradient, filters, kernel, filters, colGradient, patch, GemmEpilogue.None);
 
     /// <summary>
-    /// Whole samples per chunk of the parallel passes: enough rows for about 384 KB of im2col matrix, which
-    /// the chunk's product reads back from the 1 MB L2 right after writing it. Depends on the geometry alone.
-    /// </summary>
-    /// <summary>
     /// The im2col rows of one chunk of a forward pass over <paramref name="rows"/> rows (output pixels of the batch): an
     /// eighth of them, so that even one image's pixels are shared between threads, but at least 64 (a product of fewer
     /// rows repays its call less) and at most 96K floats of im2col (which stays in the core's cache until multiplied).
@@ -269,6 +267,10 @@ internal static class Convolution2D
         return Math.Clamp((rows + 7) / 8, Math.Min(64, most), most);
     }
 
+    /// <summary>
+    /// Whole samples per chunk of the parallel backward passes: enough rows for about 384 KB of im2col matrix, which
+    /// the chunk's product reads back from the 1 MB L2 right after writing it. Depends on the geometry alone.
+    /// </summary>
     internal static int SamplesPerChunk(in Window2D g) =>
         Math.Max(1, 96 * 1024 / Math.Max(1, g.OutputPixels * g.PatchLength));
 
