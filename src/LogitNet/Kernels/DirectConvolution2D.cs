@@ -47,6 +47,9 @@ internal static unsafe class DirectConvolution2D
     /// <summary>Output pixels per tile: 6 rows × 2 vectors of filters = 12 accumulators, which fit every path's registers.</summary>
     private const int TileRows = 6;
 
+    /// <summary>Padded rows the band of a padded image holds beyond one row of windows' span (see <c>Run</c>).</summary>
+    private const int BandSlack = 32;
+
     /// <summary>Whether the forward pass of this geometry and number of filters is computed directly (see <see cref="MaxPatch"/>).</summary>
     public static bool Applies(in Window2D g, int filters) =>
         g.PatchLength <= Math.Min(MaxPatch, PatchCeiling) && (filters + 2 * Width - 1) / (2 * Width) <= MaxColumnGroups;
@@ -152,11 +155,12 @@ internal static unsafe class DirectConvolution2D
         int patch = g.PatchLength, c = g.Channels;
         int spanHeight = (g.KernelHeight - 1) * g.DilationHeight + 1, spanWidth = (g.KernelWidth - 1) * g.DilationWidth + 1;
 
-        // An image whose windows cross its edge (padding) is read from a copy with the padding written out as zeros,
-        // as wide as every window of a row needs and as tall as every row of windows needs. Rows are copied as the windows
-        // first reach them, so a range of rows that covers part of an image copies only that part.
+        // An image whose windows cross its edge (padding) is read from a copy with the padding written out as zeros: a band
+        // of padded rows as wide as every window of a row needs, each row copied once as the windows first reach it. The
+        // band holds at most BandSlack rows more than one row of windows spans and slides down the image, so a thread's
+        // copy stays small for a large image.
         int bandWidth = (g.OutputWidth - 1) * g.StrideWidth + spanWidth;
-        int paddedHeight = (g.OutputHeight - 1) * g.StrideHeight + spanHeight;
+        int bandRows = Math.Min((g.OutputHeight - 1) * g.StrideHeight + spanHeight, spanHeight + BandSlack);
         int* window = stackalloc int[patch];
         int* bandWindow = stackalloc int[patch];
         int* identity = stackalloc int[patch];
@@ -182,9 +186,11 @@ internal static unsafe class DirectConvolution2D
         nint pixelStride = (nint)g.StrideWidth * c;
         bool rowsInsideColumns = g.PadLeft == 0 && bandWidth <= g.InputWidth;
         bool padded = !rowsInsideColumns || g.PadTop > 0 || g.PadBottom > 0;
-        fixed (float* band = padded ? Band(paddedHeight * bandWidth * c) : default)
+        fixed (float* band = padded ? Band(bandRows * bandWidth * c) : default)
         {
-            int bandImage = -1, bandFilled = 0;
+            // The band holds padded rows [bandStart, bandFilled) of image bandImage, from its first row.
+            int bandImage = -1, bandStart = 0, bandFilled = 0;
+            nint rowLength = (nint)bandWidth * c;
             for (int r = firstRow, end = firstRow + rowCount; r < end;)
             {
                 int b = r / pixels, pixel = r % pixels, oy = pixel / g.OutputWidth, ox = pixel % g.OutputWidth;
@@ -204,17 +210,24 @@ internal static unsafe class DirectConvolution2D
                 {
                     // Padded rows [top, top + spanHeight) hold this row of windows.
                     int top = oy * g.StrideHeight;
-                    if (b != bandImage || bandFilled < top)
+                    if (b != bandImage || bandFilled <= top || top < bandStart)
                     {
-                        (bandImage, bandFilled) = (b, top);
+                        (bandImage, bandStart, bandFilled) = (b, top, top);
+                    }
+                    else if (top + spanHeight > bandStart + bandRows)
+                    {
+                        // Slide: the rows already copied that this row of windows still reads move to the band's top.
+                        int kept = (int)((bandFilled - top) * rowLength);
+                        new Span<float>(band + (top - bandStart) * rowLength, kept).CopyTo(new Span<float>(band, kept));
+                        bandStart = top;
                     }
 
                     for (; bandFilled < top + spanHeight; bandFilled++)
                     {
-                        FillPaddedRow(g, image, bandFilled - g.PadTop, bandWidth, band + (nint)bandFilled * bandWidth * c);
+                        FillPaddedRow(g, image, bandFilled - g.PadTop, bandWidth, band + (bandFilled - bandStart) * rowLength);
                     }
 
-                    source = band + ((nint)top * bandWidth + ox * g.StrideWidth) * c;
+                    source = band + (top - bandStart) * rowLength + (nint)ox * g.StrideWidth * c;
                     offsets = bandWindow;
                 }
 
@@ -267,7 +280,7 @@ internal static unsafe class DirectConvolution2D
         row[((left + inside) * c)..].Clear();
     }
 
-    /// <summary>The calling thread's padded-image buffer, grown to <paramref name="length"/> floats (a warm pass allocates nothing).</summary>
+    /// <summary>The calling thread's band of padded rows, grown to <paramref name="length"/> floats (a warm pass allocates nothing).</summary>
     private static Span<float> Band(int length)
     {
         if (t_band is null || t_band.Length < length)

@@ -378,7 +378,7 @@ internal static unsafe partial class Gemm
                         s0 = TOps.MultiplyAdd(TOps.Broadcast(a), TOps.LoadMasked(b, mask), s0);
                         s1 = TOps.MultiplyAdd(TOps.Broadcast(a + o1), TOps.LoadMasked(b + o1 * ldb, mask), s1);
                         s2 = TOps.MultiplyAdd(TOps.Broadcast(a + o2), TOps.LoadMasked(b + o2 * ldb, mask), s2);
-                    s3 = TOps.MultiplyAdd(TOps.Broadcast(a + o3), TOps.LoadMasked(b + o3 * ldb, mask), s3);
+                        s3 = TOps.MultiplyAdd(TOps.Broadcast(a + o3), TOps.LoadMasked(b + o3 * ldb, mask), s3);
                         if (wide)
                         {
                             s4 = TOps.MultiplyAdd(TOps.Broadcast(a + o4), TOps.LoadMasked(b + o4 * ldb, mask), s4);

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using LogitNet.Kernels;
+using LogitNet.Layers;
 
 namespace LogitNet.Tests.Kernels;
 
@@ -8,7 +10,7 @@ namespace LogitNet.Tests.Kernels;
 /// im2col + GEMM path it replaces at inference, bit for bit, on whatever instruction set the run selects (CI runs the
 /// suite on AVX-512, AVX2 and software vectors).
 /// </summary>
-public class DirectConvolution2DTests
+public unsafe class DirectConvolution2DTests
 {
     public static TheoryData<int, int, int, int, bool, int> Geometries()
     {
@@ -71,6 +73,106 @@ public class DirectConvolution2DTests
                     Assert.All(direct.AsSpan((first + count) * filters).ToArray(), v => Assert.True(float.IsNaN(v), "a row after the range was written"));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Random geometries (2-D and 1-D; valid, same and causal padding; kernels that are not square; strides and dilations
+    /// to 3; 1 to 130 filters; batches of 1 to 3), random row ranges: the im2col + GEMM bits, with the images and the
+    /// output placed against an inaccessible page (after their end, then before their start) on Linux, so a read or a
+    /// write outside them fails the test, and no row outside the range written.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Forward_RandomGeometries_InGuardedMemory_AreTheGemmBits(int seed)
+    {
+        var random = new Random(seed);
+        int tried = 0;
+        for (int trial = 0; trial < 200; trial++)
+        {
+            bool oneD = random.Next(3) == 0;
+            int h = oneD ? 1 : 1 + random.Next(12), w = 1 + random.Next(16), c = 1 + random.Next(random.Next(2) == 0 ? 3 : 9);
+            int kh = oneD ? 1 : 1 + random.Next(5), kw = 1 + random.Next(5);
+            int sh = 1 + random.Next(3), sw = 1 + random.Next(3), dh = 1 + random.Next(3), dw = 1 + random.Next(3);
+            if (random.Next(2) == 0)
+            {
+                (sh, sw) = (1, 1);
+            }
+            else
+            {
+                (dh, dw) = (1, 1);
+            }
+
+            int pad = random.Next(3); // valid, same, causal (1-D)
+            Window2D? maybe = oneD
+                ? SequenceWindow.Create(w, c, kw, sw, dw, pad == 0 ? Padding.Valid : pad == 1 ? Padding.Same : Padding.Causal)
+                : Window2D.Create(h, w, c, kh, kw, sh, sw, dh, dw, pad != 0);
+            if (maybe is not { } g || g.PatchLength > DirectConvolution2D.PatchCeiling || g.OutputPixels < 1)
+            {
+                continue;
+            }
+
+            int filters = 1 + random.Next(random.Next(2) == 0 ? 9 : 130), batch = 1 + random.Next(3);
+            int patch = g.PatchLength, rows = batch * g.OutputPixels;
+            float[] input = Enumerable.Range(0, batch * g.InputLength).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] kernel = Enumerable.Range(0, patch * filters).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+            float[] bias = Enumerable.Range(0, filters).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+            bool relu = random.Next(2) == 0, withBias = random.Next(2) == 0;
+            float[] col = new float[rows * patch], expected = new float[rows * filters];
+            Convolution2D.Im2ColRows(g, input, 0, rows, col);
+            Convolution2D.Forward(rows, patch, filters, col, kernel, withBias ? bias : default, relu, expected);
+            float[] packed = new float[DirectConvolution2D.PackedLength(patch, filters)];
+            DirectConvolution2D.Pack(kernel, withBias ? bias : default, patch, filters, packed);
+            for (int cut = 0; cut < 4; cut++)
+            {
+                int first = cut == 0 ? 0 : random.Next(rows);
+                int count = cut == 0 ? rows : random.Next(rows - first + 1);
+                bool atEnd = (cut & 1) == 0;
+                using var guardedInput = new GuardedFloats(batch * g.InputLength, atEnd);
+                using var guardedOutput = new GuardedFloats((first + count) * filters, atEnd);
+                input.CopyTo(guardedInput.Span);
+                guardedOutput.Span.Fill(float.NaN);
+                DirectConvolution2D.Forward(g, guardedInput.Span, first, count, packed, filters, withBias, relu, guardedOutput.Span);
+                float[] actual = guardedOutput.Span.ToArray();
+                AssertBits(expected.AsSpan(first * filters, count * filters).ToArray(), actual.AsSpan(first * filters).ToArray(),
+                    $"{g} filters={filters} batch={batch} rows {first}+{count}");
+                Assert.All(actual.AsSpan(0, first * filters).ToArray(), v => Assert.True(float.IsNaN(v), "a row before the range was written"));
+            }
+
+            tried++;
+        }
+
+        Assert.True(tried > 100, $"only {tried} of the random geometries were valid");
+    }
+
+    /// <summary>
+    /// A padded image taller than the band of padded rows a thread keeps (one row of windows' span + 32 rows): the band
+    /// slides down the image, keeping the rows the next row of windows still reads; strides, dilations and row ranges
+    /// that start anywhere give the chain's bits.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 1, 1)]
+    [InlineData(3, 2, 1)]
+    [InlineData(5, 1, 2)]
+    [InlineData(4, 3, 1)]
+    public void Forward_TallPaddedImages_SlideTheBand_AndKeepTheBits(int kernel, int stride, int dilation)
+    {
+        const int batch = 2, height = 97, width = 6, channels = 2, filters = 9;
+        Window2D g = Window2D.Create(height, width, channels, kernel, kernel, stride, stride, dilation, dilation, true)!.Value;
+        var random = new Random(kernel * 100 + stride * 10 + dilation);
+        float[] input = Enumerable.Range(0, batch * g.InputLength).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] w = Enumerable.Range(0, g.PatchLength * filters).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        float[] bias = Enumerable.Range(0, filters).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        float[] expected = Reference(g, input, batch, w, bias, filters, relu: true);
+        float[] packed = new float[DirectConvolution2D.PackedLength(g.PatchLength, filters)];
+        DirectConvolution2D.Pack(w, bias, g.PatchLength, filters, packed);
+        int rows = batch * g.OutputPixels;
+        foreach ((int first, int count) in new[] { (0, rows), (g.OutputPixels / 3, g.OutputPixels), (g.OutputPixels * 2 / 5 + 1, g.OutputPixels / 2), (rows - 5, 5) })
+        {
+            float[] direct = new float[rows * filters];
+            DirectConvolution2D.Forward(g, input, first, count, packed, filters, true, true, direct);
+            AssertBits(expected.AsSpan(first * filters, count * filters).ToArray(), direct.AsSpan(first * filters, count * filters).ToArray(), $"rows {first}+{count}");
         }
     }
 
@@ -160,6 +262,57 @@ public class DirectConvolution2DTests
         {
             bool same = float.IsNaN(expected[i]) ? float.IsNaN(actual[i]) : BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]);
             Assert.True(same, $"{what}: element {i} is {actual[i]:R}, the chain gives {expected[i]:R}");
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int mprotect(nint address, nuint length, int protection);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int munmap(nint address, nuint length);
+
+    /// <summary>
+    /// Floats placed right after (or right before) an inaccessible page on Linux, so the kernel touching memory outside
+    /// them crashes the test run; an ordinary array elsewhere.
+    /// </summary>
+    private sealed class GuardedFloats : IDisposable
+    {
+        private const int Page = 4096;
+        private readonly nint _base;
+        private readonly nuint _size;
+        private readonly float* _data;
+        private readonly float[]? _array;
+        private readonly int _length;
+
+        public GuardedFloats(int length, bool atEnd)
+        {
+            _length = length;
+            if (!OperatingSystem.IsLinux())
+            {
+                _array = new float[length];
+                return;
+            }
+
+            nuint bytes = (nuint)(((long)length * sizeof(float) + Page - 1) / Page * Page);
+            _size = bytes + 2 * Page;
+            _base = mmap(0, _size, 3 /* read, write */, 0x22 /* private, anonymous */, -1, 0);
+            Assert.NotEqual(-1, _base);
+            Assert.Equal(0, mprotect(_base, Page, 0));
+            Assert.Equal(0, mprotect(_base + (nint)(bytes + Page), Page, 0));
+            _data = atEnd ? (float*)(_base + (nint)(bytes + Page)) - length : (float*)(_base + Page);
+        }
+
+        public Span<float> Span => _array is not null ? _array : new Span<float>(_data, _length);
+
+        public void Dispose()
+        {
+            if (_array is null)
+            {
+                munmap(_base, _size);
+            }
         }
     }
 }
