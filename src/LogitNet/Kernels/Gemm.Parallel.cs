@@ -49,7 +49,7 @@ internal static unsafe partial class Gemm
             return;
         }
 
-        if (KCut(problem.M, problem.N, problem.K))
+        if (problem.CutByK && KCut(problem.M, problem.N, problem.K))
         {
             KBlocks kJob = t_kBlocks ??= new KBlocks();
             kJob.Set(problem, kernel);
@@ -164,7 +164,8 @@ internal static unsafe partial class Gemm
     /// half of which the other core's optimizer step has just updated, and moving data between the
     /// cores is the slow part of a step on two threads (about 10 GB/s against over 100 GB/s within
     /// a core). Cut by K, each core reads the weight rows whose gradient it computes and whose
-    /// update it makes (see the optimizer's pieces). Depends on the shape alone.
+    /// update it makes (see the optimizer's pieces). Depends on the shape alone, and is taken only
+    /// when the caller asks (<see cref="GemmEpilogue.CutByK"/>: a training step's forward product).
     /// </summary>
     private static bool KCut(int m, int n, int k)
     {
@@ -179,8 +180,8 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// The K blocks an untransposed product of this shape (a batch times a layer's weights) is cut
-    /// into between threads (<see cref="KCut"/>): their count, or 0 when it is not cut by K. The
-    /// training loop's batch copy follows the same cut (<see cref="RowGather"/>), so each core writes
+    /// into between threads when its caller allows it (<see cref="KCut"/>, a training step's forward
+    /// product): their count, or 0 when it is not cut by K. The training loop's batch copy follows the same cut (<see cref="RowGather"/>), so each core writes
     /// the columns it reads.
     /// </summary>
     internal static int KChunks(int m, int n, int k) =>

@@ -57,7 +57,8 @@ internal enum PanelSource
 /// into chunks fixed by their shape (see <c>Execute</c>) that the calling thread and the library's
 /// <see cref="WorkerPool"/> share (up to <see cref="Parallelism.MaxThreads"/>).
 /// The cuts keep what one core computes with the
-/// same core across a training step (see <see cref="KCut"/>): moving data between
+/// same core across a training step (see <see cref="KCut"/>, which a caller asks for with
+/// <see cref="GemmEpilogue.CutByK"/>): moving data between
 /// the cores is slower than the arithmetic on them. Any thread may call concurrently: each has its
 /// own packing buffers (thread-static, grown to the largest blocks it has packed, at most MC·KC + KC·NC floats, 4.8 MB),
 /// and a caller that finds the pool busy runs alone. Small operands are read in place instead of
@@ -210,6 +211,7 @@ internal static unsafe partial class Gemm
                 TransposeB = transposeB,
                 Relu = epilogue.Relu,
                 Accumulate = epilogue.Accumulate,
+                CutByK = epilogue.CutByK,
             };
 
             if (k == 0)
@@ -576,6 +578,7 @@ internal static unsafe partial class Gemm
         public bool TransposeB;
         public bool Relu;
         public bool Accumulate;
+        public bool CutByK;
     }
 }
 

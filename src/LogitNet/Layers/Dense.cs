@@ -131,7 +131,7 @@ public sealed class Dense : Layer
         Tensor output = context.OutputTarget ?? context.Buffer(OutputSlot, _outputShape);
         Tensor product = fusedEpilogue ? output : context.Buffer(PreActivationSlot, _outputShape);
         Gemm.Multiply(false, false, rows, Units, features, input.AsSpan(), features, _kernel!.Value.AsSpan(), Units,
-            product.AsSpan(), Units, new GemmEpilogue { Bias = bias, Relu = Activation == Activation.Relu });
+            product.AsSpan(), Units, new GemmEpilogue { Bias = bias, Relu = Activation == Activation.Relu, CutByK = context.Training });
         if (!fusedEpilogue)
         {
             ActivationFunction.Forward(Activation, product.AsSpan(), output.AsSpan(), Units);

@@ -201,9 +201,10 @@ public class GemmTests
     }
 
     /// <summary>
-    /// Short products with an even number of K blocks are cut by K between the two threads, the
-    /// worker's blocks summed apart and added by the caller afterwards: the bits must still be the
-    /// one-thread bits, sign of zero and NaN included, with every epilogue.
+    /// Short products with an even number of K blocks are cut by K between the two threads when the
+    /// caller asks (a training step's forward product), the worker's blocks summed apart and added by
+    /// the caller afterwards: the bits must still be the one-thread bits, sign of zero and NaN
+    /// included, with every epilogue.
     /// </summary>
     [Theory]
     [InlineData(false, false)]
@@ -231,7 +232,7 @@ public class GemmTests
             float[] start = RandomMatrix(random, m * n);
             foreach ((bool withBias, bool relu, bool accumulate) in new[] { (false, false, false), (true, true, false), (false, true, true), (true, false, true) })
             {
-                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate, CutByK = true };
                 float[] one = (float[])start.Clone();
                 float[] two = (float[])start.Clone();
                 Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, one, n, epilogue, 1, Gemm.BestKernel);
@@ -266,7 +267,7 @@ public class GemmTests
             bool ok = true;
             for (int i = 0; i < (Gemm.BestKernel == GemmKernel.Scalar ? 100 : 2000); i++)
             {
-                Gemm.Multiply(false, false, M, N, K, p.A, K, p.B, N, c, N, GemmEpilogue.None, 2, Gemm.BestKernel);
+                Gemm.Multiply(false, false, M, N, K, p.A, K, p.B, N, c, N, new GemmEpilogue { CutByK = true }, 2, Gemm.BestKernel);
                 ok &= c.AsSpan().SequenceEqual(expected[t]);
             }
 
@@ -278,7 +279,7 @@ public class GemmTests
     /// <summary>
     /// The cut depends on the shape alone and the K blocks are added in order, so 3, 4 and 8
     /// threads (forced on any machine; the pool has no fewer threads than asked) give the
-    /// one-thread bits: products cut by K (4 and 8 blocks, an edge tile), cut along N, along M with
+    /// one-thread bits: products cut by K when asked (4 and 8 blocks, an edge tile) and by C otherwise, cut along N, along M with
     /// B read in place, in grids (1100 × 1050: 2 × 2 chunks; 1600 × 2100: 2 × 4), and a narrow output layer.
     /// </summary>
     [Theory]
@@ -302,9 +303,9 @@ public class GemmTests
             float[] b = RandomMatrix(random, k * n);
             float[] bias = RandomMatrix(random, n);
             float[] start = RandomMatrix(random, m * n);
-            foreach (bool accumulate in new[] { false, true })
+            foreach ((bool accumulate, bool cutByK) in new[] { (false, false), (true, false), (false, true), (true, true) })
             {
-                var epilogue = accumulate ? new GemmEpilogue { Accumulate = true } : new GemmEpilogue { Bias = bias, Relu = true };
+                var epilogue = accumulate ? new GemmEpilogue { Accumulate = true, CutByK = cutByK } : new GemmEpilogue { Bias = bias, Relu = true, CutByK = cutByK };
                 float[] one = (float[])start.Clone();
                 float[] many = (float[])start.Clone();
                 Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, one, n, epilogue, 1, Gemm.BestKernel);
