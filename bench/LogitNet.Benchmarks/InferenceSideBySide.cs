@@ -17,7 +17,7 @@ namespace LogitNet.Benchmarks;
 /// <c>ExportOnnx</c> as <c>NAME.onnx</c> (logits), the same weights with a softmax output as
 /// <c>NAME.proba.onnx</c> (ONNX Runtime's counterpart of <c>PredictProba</c>), and 1000 input rows as
 /// <c>NAME.x.f32</c> (pixels in [0, 1]; the text CNN's rows are ids). <c>--inference ENGINE DIR NAME</c> (ENGINE <c>logitnet</c> or <c>ort</c>) then times
-/// batches of 1 and 1000 rows and prints one JSON line per case: the fastest of ten rounds of the
+/// batches of 1, 32 and 1000 rows and prints one JSON line per case: the fastest of ten rounds of the
 /// mean time per call, each round at least 0.2 s, after 1.5 s of warm-up (the JIT's optimized tier and
 /// ONNX Runtime's thread pool). ONNX Runtime runs with 2 intra-op threads (this machine's cores) and
 /// binds its input and output once (IOBinding over pinned arrays), so a call does no allocation;
@@ -26,6 +26,9 @@ namespace LogitNet.Benchmarks;
 internal static class InferenceSideBySide
 {
     public const int Rows = 1000;
+
+    /// <summary>The batch sizes timed: one request, a server's small batch, and a bulk batch.</summary>
+    private static readonly int[] Batches = [1, 32, Rows];
 
     /// <summary>A benchmark model: its per-sample input shape, its layers before the output, its output width and the input maker.</summary>
     private sealed record Spec(int[] InputShape, Func<Layer[]> Hidden, int Outputs, Func<int, float> Value);
@@ -125,7 +128,7 @@ internal static class InferenceSideBySide
     private static void RunLogitNet(string directory, string name, Spec spec, float[] x)
     {
         Sequential model = Sequential.Load(Path.Combine(directory, name + ".logitnet"));
-        foreach (int batch in (int[])[1, Rows])
+        foreach (int batch in Batches)
         {
             Tensor input = Tensor.FromArray(x.AsSpan(0, batch * Features(spec)).ToArray(), [batch, .. spec.InputShape]);
             Report("LogitNet", name, batch, "predict", Time(() => model.Predict(input)));
@@ -146,7 +149,7 @@ internal static class InferenceSideBySide
         {
             using var session = new InferenceSession(Path.Combine(directory, file), options);
             using var run = new RunOptions();
-            foreach (int batch in (int[])[1, Rows])
+            foreach (int batch in Batches)
             {
                 float[] inputData = x.AsSpan(0, batch * Features(spec)).ToArray();
                 float[] outputData = new float[batch * spec.Outputs];

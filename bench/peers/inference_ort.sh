@@ -2,7 +2,7 @@
 # Side-by-side inference benchmark (issue 11): LogitNet's Sequential.Predict / PredictProba against
 # ONNX Runtime 1.32 (the .NET package, 2 intra-op threads, IOBinding) running our own ExportOnnx of
 # the same weights, models S 784-25-15-10, M 784-128-64-10, L 784-1024-1024-10, C (Keras's simple MNIST
-# convnet) and T (the corpus's text CNN), batches of 1 and 1000.
+# convnet) and T (the corpus's text CNN), batches of 1, 32 and 1000.
 # Each engine runs in its own process (ONNX Runtime's spinning threads would slow LogitNet's, and the
 # reverse), one process per engine per model, engines alternating; REPEATS processes each (default 3),
 # and the table gives the median over them of each process's time (its fastest of ten rounds: the
@@ -43,7 +43,7 @@ print()
 print("| model | batch | call | ORT | LogitNet | ratio ORT / LogitNet | per-run ratios |")
 print("|---|---|---|---|---|---|---|")
 for model in ["S", "M", "L", "C", "T"]:
-    for batch in (1, 1000):
+    for batch in (1, 32, 1000):
         for kind in ("predict", "proba"):
             ort, ours = times("ORT", model, batch, kind), times("LogitNet", model, batch, kind)
             if not ort or not ours:
