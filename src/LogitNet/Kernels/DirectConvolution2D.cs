@@ -13,7 +13,8 @@ namespace LogitNet.Kernels;
 /// With a short window, writing the im2col matrix and reading it back costs as much as the product (a 3 × 3 window on
 /// one channel makes 9 floats of matrix per pixel, against 9 FMAs per pixel per vector of filters), so inference skips
 /// it. Windows that cross the image's edge read a copy of the image with its padding written out, made a row at a
-/// time as the windows reach it, so every tile reads its windows through one table of offsets. Training keeps <see cref="Convolution2D"/>'s im2col path: its backward pass reads the matrix anyway.
+/// time as the windows reach it, so every tile reads its windows through one table of offsets. Training keeps
+/// <see cref="Convolution2D"/>'s im2col path: its backward pass reads the matrix anyway.
 /// </para>
 /// <para>
 /// Bits: every output is the GEMM's chain for the same row of the im2col matrix. A patch of at most
@@ -27,7 +28,7 @@ internal static unsafe class DirectConvolution2D
 {
     /// <summary>
     /// The longest patch (KH·KW·C) computed directly: 3 × 3 windows on up to 8 channels, 5 × 5 on up to 2. Measured
-    /// against im2col and the GEMM on one thread, 28 × 28 images, 3 × 3 windows (docs/status.md, session 18): the direct
+    /// against im2col and the GEMM on one thread, 28 × 28 images, 3 × 3 windows (bench/results/inference.md, session 18): the direct
     /// pass was 1.03–2.9× as fast up to 72 values on AVX-512 and AVX2 alike, within <see cref="MaxColumnGroups"/>; at
     /// 144 AVX2 fell to 0.86–0.95×. Settable for benchmarks only (at most <see cref="PatchCeiling"/>); the bits never
     /// depend on it, since both paths compute the same chains.
