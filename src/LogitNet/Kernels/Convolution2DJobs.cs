@@ -11,7 +11,8 @@ namespace LogitNet.Kernels;
 /// so a warm pass allocates nothing. A training pass keeps the whole batch's im2col matrix for the
 /// backward pass; an inference pass, which has no backward pass, writes each chunk's rows into a scratch of
 /// one chunk per thread, which stays in the core's cache instead of streaming the batch's matrix (a 3 × 3
-/// kernel over 32 channels makes 288 floats of it per output pixel) out to memory and back.
+/// kernel over 32 channels makes 288 floats of it per output pixel) out to memory and back; or, for a short
+/// window, writes no rows at all and reads the windows from the images (<see cref="DirectConvolution2D"/>).
 /// </remarks>
 internal sealed class Convolution2DForward : IParallelJob
 {
