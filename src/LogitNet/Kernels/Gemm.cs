@@ -365,7 +365,7 @@ internal static unsafe partial class Gemm
 
         // Operands read in place instead of packed (see ReadsInPlace): B's rows when the kernel can
         // mask its loads at the panel's edge, a transposed A's rows (mr values per p, contiguous).
-        bool directB = TOps.MaskedLoads && !problem.TransposeB && ReadsInPlace(k, problem.N, CeilDiv(rows, mr));
+        bool directB = TOps.MaskedLoads && !problem.TransposeB && ReadsInPlace(k, problem.N, CeilDiv(rows, mr), BInPlaceMaxReuses);
         // An untransposed A is read along its rows by the 6-, 8- and 12-row tiles when few column tiles
         // would use a packed panel (see ReadsRowsInPlace); directA covers both cases from here on.
         bool rowsA = !problem.TransposeA && ReadsRowsInPlace(CeilDiv(cols, nr));
@@ -497,14 +497,24 @@ internal static unsafe partial class Gemm
     /// <see cref="Panels"/> asks for it, or (Auto) when it is small enough to stay in cache
     /// (<see cref="InPlaceMaxBytes"/>), where packing would cost as much as the arithmetic (a
     /// training batch of 32 would copy its 784 × 25 weights for 1.3 MFLOP of work), or when each
-    /// panel would be used only once (<paramref name="reuses"/> ≤ 1: one tile of the other operand).
+    /// panel would be used only once (<paramref name="reuses"/> ≤ 1: one tile of the other operand), or by at most
+    /// <paramref name="maxReuses"/> tiles (B: <see cref="BInPlaceMaxReuses"/>).
     /// </summary>
-    private static bool ReadsInPlace(int k, int extent, int reuses) => s_panelSource switch
+    private static bool ReadsInPlace(int k, int extent, int reuses, int maxReuses = 1) => s_panelSource switch
     {
         PanelSource.Packed => false,
         PanelSource.InPlace => true,
-        _ => reuses <= 1 || (long)k * extent * sizeof(float) <= InPlaceMaxBytes,
+        _ => reuses <= maxReuses || (long)k * extent * sizeof(float) <= InPlaceMaxBytes,
     };
+
+    /// <summary>
+    /// The most row tiles that read a large B in place rather than packed (<see cref="ReadsInPlace"/>): a product of a
+    /// few rows (a prediction of 16 to 48 samples) uses each packed panel of B too few times to repay copying it. With
+    /// 1024 × 1024 weights on one thread (AVX-512), reading B in place up to 4 row tiles took 1/1.38 of the time at 16
+    /// rows, 1/1.25 at 32, 1/1.11 at 48, and changed nothing from 64 rows (session 18). Settable for benchmarks only;
+    /// the bits never depend on it.
+    /// </summary>
+    internal static int BInPlaceMaxReuses = 4;
 
     /// <summary>
     /// Whether the 6-, 8- and 12-row tiles read an untransposed A along its own rows instead of packing it:
