@@ -330,7 +330,7 @@ internal static unsafe partial class Gemm
             for (int q = 0; q < blocks; q += 8)
             {
                 // Chain c runs block q + c; chains past the group repeat block q, a full block unless the group is that
-                // block alone (then there is no second loop), and are not added.
+                // block alone (then the loop stops with it), and are not added.
                 int group = Math.Min(8, blocks - q);
                 int lastLength = Math.Min(kcStep, k - (q + group - 1) * kcStep);
                 nint o1 = group > 1 ? kcStep : 0, o2 = group > 2 ? 2 * kcStep : 0, o3 = group > 3 ? 3 * kcStep : 0;
@@ -341,9 +341,28 @@ internal static unsafe partial class Gemm
                 TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
                 TVec s4 = TOps.Zero, s5 = TOps.Zero, s6 = TOps.Zero, s7 = TOps.Zero;
                 bool wide = group > 4; // chains 4 to 7 run only when they hold blocks: a repeated block costs loads
-                int p = 0;
-                for (; p < lastLength; p++, a++, b += ldb)
+
+                // The group's last chain may be the row's shorter last block: once it is complete its sums are kept, and
+                // it repeats block q (full) while the others finish.
+                int end = lastLength < kcStep && group > 1 ? kcStep : lastLength;
+                TVec last = TOps.Zero;
+                for (int p = 0; p < end; p++, a++, b += ldb)
                 {
+                    if (p == lastLength)
+                    {
+                        last = group switch { 2 => s1, 3 => s2, 4 => s3, 5 => s4, 6 => s5, 7 => s6, _ => s7 };
+                        switch (group)
+                        {
+                            case 2: o1 = 0; break;
+                            case 3: o2 = 0; break;
+                            case 4: o3 = 0; break;
+                            case 5: o4 = 0; break;
+                            case 6: o5 = 0; break;
+                            case 7: o6 = 0; break;
+                            default: o7 = 0; break;
+                        }
+                    }
+
                     s0 = TOps.MultiplyAdd(TOps.Broadcast(a), TOps.LoadMasked(b, mask), s0);
                     s1 = TOps.MultiplyAdd(TOps.Broadcast(a + o1), TOps.LoadMasked(b + o1 * ldb, mask), s1);
                     s2 = TOps.MultiplyAdd(TOps.Broadcast(a + o2), TOps.LoadMasked(b + o2 * ldb, mask), s2);
@@ -357,36 +376,9 @@ internal static unsafe partial class Gemm
                     }
                 }
 
-                // The group's last chain is complete (it may be the row's shorter last block): keep its sums, and let it
-                // repeat block q, which is full, while the others finish.
-                TVec last = group switch { 1 => s0, 2 => s1, 3 => s2, 4 => s3, 5 => s4, 6 => s5, 7 => s6, _ => s7 };
-                if (lastLength < kcStep && group > 1)
+                if (end == lastLength)
                 {
-                    switch (group)
-                    {
-                        case 2: o1 = 0; break;
-                        case 3: o2 = 0; break;
-                        case 4: o3 = 0; break;
-                        case 5: o4 = 0; break;
-                        case 6: o5 = 0; break;
-                        case 7: o6 = 0; break;
-                        default: o7 = 0; break;
-                    }
-
-                    for (; p < kcStep; p++, a++, b += ldb)
-                    {
-                        s0 = TOps.MultiplyAdd(TOps.Broadcast(a), TOps.LoadMasked(b, mask), s0);
-                        s1 = TOps.MultiplyAdd(TOps.Broadcast(a + o1), TOps.LoadMasked(b + o1 * ldb, mask), s1);
-                        s2 = TOps.MultiplyAdd(TOps.Broadcast(a + o2), TOps.LoadMasked(b + o2 * ldb, mask), s2);
-                        s3 = TOps.MultiplyAdd(TOps.Broadcast(a + o3), TOps.LoadMasked(b + o3 * ldb, mask), s3);
-                        if (wide)
-                        {
-                            s4 = TOps.MultiplyAdd(TOps.Broadcast(a + o4), TOps.LoadMasked(b + o4 * ldb, mask), s4);
-                            s5 = TOps.MultiplyAdd(TOps.Broadcast(a + o5), TOps.LoadMasked(b + o5 * ldb, mask), s5);
-                            s6 = TOps.MultiplyAdd(TOps.Broadcast(a + o6), TOps.LoadMasked(b + o6 * ldb, mask), s6);
-                            s7 = TOps.MultiplyAdd(TOps.Broadcast(a + o7), TOps.LoadMasked(b + o7 * ldb, mask), s7);
-                        }
-                    }
+                    last = group switch { 1 => s0, 2 => s1, 3 => s2, 4 => s3, 5 => s4, 6 => s5, 7 => s6, _ => s7 };
                 }
 
                 r = add ? TOps.Add(r, group == 1 ? last : s0) : group == 1 ? last : s0;

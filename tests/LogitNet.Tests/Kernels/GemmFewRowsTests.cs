@@ -30,21 +30,26 @@ public class GemmFewRowsTests
         {
             for (int trial = 0; trial < 6; trial++)
             {
-                int m = 1 + random.Next(Gemm.FewRowsMax);
-                int n = 1 + random.Next(70);
-                bool relu = random.Next(2) == 0, withBias = random.Next(2) == 0, accumulate = random.Next(3) == 0;
-                const int Tall = 13; // above FewRowsMax: the packed path
-                float[] a = Random(random, Tall * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, Tall * n);
-                float[] few = start[..(m * n)], packed = (float[])start.Clone();
-                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
-
-                Gemm.Multiply(false, false, m, n, k, a, k, b, n, few, n, epilogue, 1, kernel);
-                Gemm.Multiply(false, false, Tall, n, k, a, k, b, n, packed, n, epilogue, 1, kernel);
-
-                Assert.True(few.AsSpan().SequenceEqual(packed.AsSpan(0, m * n)),
-                    $"{kernel}: m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}: the few-rows path differs from the packed one");
+                AssertFewRowsArePacked(kernel, random, k, 1 + random.Next(70));
             }
         }
+    }
+
+    /// <summary>A random few-rows product (1 to FewRowsMax rows, a random epilogue) is bitwise the first rows of a 13-row one, which the packed path computes.</summary>
+    private static void AssertFewRowsArePacked(GemmKernel kernel, Random random, int k, int n)
+    {
+        int m = 1 + random.Next(Gemm.FewRowsMax);
+        bool relu = random.Next(2) == 0, withBias = random.Next(2) == 0, accumulate = random.Next(3) == 0;
+        const int Tall = 13; // above FewRowsMax: the packed path
+        float[] a = Random(random, Tall * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, Tall * n);
+        float[] few = start[..(m * n)], packed = (float[])start.Clone();
+        var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+
+        Gemm.Multiply(false, false, m, n, k, a, k, b, n, few, n, epilogue, 1, kernel);
+        Gemm.Multiply(false, false, Tall, n, k, a, k, b, n, packed, n, epilogue, 1, kernel);
+
+        Assert.True(few.AsSpan().SequenceEqual(packed.AsSpan(0, m * n)),
+            $"{kernel}: m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}: the few-rows path differs from the packed one");
     }
 
     /// <summary>
@@ -62,18 +67,7 @@ public class GemmFewRowsTests
         {
             foreach (int n in new[] { 1, 3, 8, 10, 16 })
             {
-                int m = 1 + random.Next(Gemm.FewRowsMax);
-                bool relu = random.Next(2) == 0, withBias = random.Next(2) == 0, accumulate = random.Next(3) == 0;
-                const int Tall = 13;
-                float[] a = Random(random, Tall * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, Tall * n);
-                float[] few = start[..(m * n)], packed = (float[])start.Clone();
-                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
-
-                Gemm.Multiply(false, false, m, n, k, a, k, b, n, few, n, epilogue, 1, kernel);
-                Gemm.Multiply(false, false, Tall, n, k, a, k, b, n, packed, n, epilogue, 1, kernel);
-
-                Assert.True(few.AsSpan().SequenceEqual(packed.AsSpan(0, m * n)),
-                    $"{kernel}: m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}: the few-rows path differs from the packed one");
+                AssertFewRowsArePacked(kernel, random, k, n);
             }
         }
     }
