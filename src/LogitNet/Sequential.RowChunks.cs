@@ -9,8 +9,9 @@ public sealed partial class Sequential
     /// The most rows of one chunk when a large batch runs as row chunks (see <see cref="PredictsInRowChunks"/>);
     /// a model whose activations are wide gets fewer (<see cref="RowsPerChunk"/>). A batch is cut into the fewest
     /// chunks of at most that many rows, of equal size to a row (1000 rows: two of 500, not 512 and 488, whose
-    /// larger half the other thread would wait for); the cut depends on the model and the batch size, never on the
-    /// thread count. Settable for benchmarks only (<c>--predict-ab</c>); each row gets the same bits whatever the cut.
+    /// larger half the other thread would wait for), their count rounded up to a multiple of the thread count so
+    /// that they share out evenly (32 images of a convnet at 12 rows a chunk: four of 8, not three). Settable for
+    /// benchmarks only (<c>--predict-ab</c>); each row gets the same bits whatever the cut.
     /// </summary>
     internal static int ChunkRows = 512;
 
