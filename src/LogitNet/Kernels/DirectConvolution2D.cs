@@ -350,7 +350,11 @@ internal static unsafe class DirectConvolution2D
         }
     }
 
-    /// <summary>The GEMM's epilogue for one row of a tile (+ bias, then ReLU), storing its first <paramref name="cols"/> lanes; nothing when <paramref name="y"/> is null.</summary>
+    /// <summary>
+    /// The GEMM's own epilogue for one row of a tile (<see cref="Gemm.StoreRow"/>: + bias, then ReLU), storing its first
+    /// <paramref name="cols"/> lanes; nothing when <paramref name="y"/> is null. An edge group goes through masked stores
+    /// where the vectors have them, else through <paramref name="lanes"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store<TOps, TVec>(float* y, TVec v0, TVec v1, float* bias, bool relu, int cols, float* lanes)
         where TOps : IGemmVector<TVec>
@@ -361,38 +365,19 @@ internal static unsafe class DirectConvolution2D
             return;
         }
 
-        int w = TOps.Width;
-        if (bias != null)
-        {
-            v0 = TOps.Add(v0, TOps.Load(bias));
-            v1 = TOps.Add(v1, TOps.Load(bias + w));
-        }
-
-        if (relu)
-        {
-            v0 = TOps.Relu(v0);
-            v1 = TOps.Relu(v1);
-        }
-
+        int w = TOps.Width, flags = relu ? Gemm.ApplyRelu : 0;
         if (cols == 2 * w)
         {
-            TOps.Store(y, v0);
-            TOps.Store(y + w, v1);
-            return;
+            Gemm.StoreRow<TOps, TVec>(y, v0, v1, bias, flags);
         }
-
-        if (TOps.MaskedLoads)
+        else if (TOps.MaskedLoads)
         {
-            TOps.StoreMasked(y, v0, TOps.MaskFor(cols));
-            TOps.StoreMasked(y + w, v1, TOps.MaskFor(cols - w));
-            return;
+            Gemm.StoreRowMasked<TOps, TVec>(true, y, v0, v1, bias, flags, TOps.MaskFor(cols), TOps.MaskFor(cols - w));
         }
-
-        TOps.Store(lanes, v0);
-        TOps.Store(lanes + w, v1);
-        for (int i = 0; i < cols; i++)
+        else
         {
-            y[i] = lanes[i];
+            Gemm.StoreRow<TOps, TVec>(lanes, v0, v1, bias, flags);
+            new ReadOnlySpan<float>(lanes, cols).CopyTo(new Span<float>(y, cols));
         }
     }
 }

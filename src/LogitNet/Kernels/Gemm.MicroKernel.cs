@@ -388,10 +388,10 @@ internal readonly unsafe struct GemmScalar : IGemmVector<float>
 internal static unsafe partial class Gemm
 {
     /// <summary>Kernel flag: add the tile to C instead of overwriting it (a later K block, or C += A·B).</summary>
-    private const int AddToC = 1;
+    internal const int AddToC = 1;
 
     /// <summary>Kernel flag: apply ReLU after the bias (set only on the last K block).</summary>
-    private const int ApplyRelu = 2;
+    internal const int ApplyRelu = 2;
 
     /// <summary>
     /// Kernel flag (8-row tiles): prefetch the tile of C before the K loop. Set when the block of C one call
@@ -915,7 +915,7 @@ internal static unsafe partial class Gemm
     /// <see cref="StoreEdgeTile"/> repeats with masks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<TOps, TVec>(float* c, TVec v0, TVec v1, float* bias, int flags)
+    internal static void StoreRow<TOps, TVec>(float* c, TVec v0, TVec v1, float* bias, int flags)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
@@ -972,7 +972,7 @@ internal static unsafe partial class Gemm
     /// no memory touched past them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRowMasked<TOps, TVec>(bool store, float* c, TVec v0, TVec v1, float* bias, int flags, TVec m0, TVec m1)
+    internal static void StoreRowMasked<TOps, TVec>(bool store, float* c, TVec v0, TVec v1, float* bias, int flags, TVec m0, TVec m1)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
