@@ -42,10 +42,10 @@ internal static unsafe class DirectConvolution2D
     /// </summary>
     internal const int MaxColumnGroups = 4;
 
-    /// <summary>The longest patch the kernel can take at all: one K block of the GEMM, whose chain it repeats.</summary>
-    internal const int PatchCeiling = 256;
+    /// <summary>The longest patch the kernel can take at all: its two tables of window offsets are on the stack (32 KB at this length).</summary>
+    internal const int PatchCeiling = 4096;
 
-    /// <summary>Output pixels per tile: 6 rows × 2 vectors of filters = 12 accumulators, which fit every path's registers.</summary>
+    /// <summary>The most output pixels per tile: 6 rows × 2 vectors of filters = 12 accumulators, which fit every path's registers.</summary>
     private const int TileRows = 6;
 
     /// <summary>Padded rows the band of a padded image holds beyond one row of windows' span (see <c>Run</c>).</summary>
@@ -164,7 +164,6 @@ internal static unsafe class DirectConvolution2D
         int bandRows = Math.Min((g.OutputHeight - 1) * g.StrideHeight + spanHeight, spanHeight + BandSlack);
         int* window = stackalloc int[patch];
         int* bandWindow = stackalloc int[patch];
-        int* identity = stackalloc int[patch];
         for (int ky = 0, p = 0; ky < g.KernelHeight; ky++)
         {
             for (int kx = 0; kx < g.KernelWidth; kx++)
@@ -173,13 +172,9 @@ internal static unsafe class DirectConvolution2D
                 {
                     window[p] = (ky * g.DilationHeight * g.InputWidth + kx * g.DilationWidth) * c + ch;
                     bandWindow[p] = (ky * g.DilationHeight * bandWidth + kx * g.DilationWidth) * c + ch;
-                    identity[p] = p;
                 }
             }
         }
-
-        // A run of fewer pixels than a tile (at the ends of a range of rows) is copied here as im2col rows.
-        float* rows = stackalloc float[TileRows * patch];
 
         // An edge group's lanes on paths without masked stores.
         float* lanes = stackalloc float[2 * TOps.Width];
@@ -232,31 +227,38 @@ internal static unsafe class DirectConvolution2D
                     offsets = bandWindow;
                 }
 
+                // The run in tiles of as even heights as cover it exactly (26 pixels: 6 + 5 + 5 + 5 + 5), so no pixel is
+                // computed twice and no window is read past the run.
                 float* y = output + (nint)r * filters;
-                if (run >= TileRows)
+                int tiles = (run + TileRows - 1) / TileRows, shortest = run / tiles, taller = run % tiles;
+                for (int t = 0, start = 0; t < tiles; t++)
                 {
-                    // Whole tiles; the last moves back to end with the run, recomputing some pixels with the same bits.
-                    for (int at = 0; at < run; at += TileRows)
+                    int height = t < taller ? shortest + 1 : shortest;
+                    float* a = source + start * pixelStride;
+                    float* yTile = y + (nint)start * filters;
+                    switch (height)
                     {
-                        int start = Math.Min(at, run - TileRows);
-                        Tile<TOps, TVec>(patch, offsets, source + start * pixelStride, pixelStride, TileRows, packed, filters, hasBias, relu,
-                            y + (nint)start * filters, lanes);
-                    }
-                }
-                else
-                {
-                    // Too few pixels for a tile read in place (its other rows would read past the row): copied, the rows
-                    // past the run repeating its last pixel (computed, never stored).
-                    for (int t = 0; t < TileRows; t++)
-                    {
-                        float* from = source + Math.Min(t, run - 1) * pixelStride;
-                        for (int p = 0; p < patch; p++)
-                        {
-                            rows[t * patch + p] = from[offsets[p]];
-                        }
+                        case 6:
+                            Tile<TOps, TVec, Rows6>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            break;
+                        case 5:
+                            Tile<TOps, TVec, Rows5>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            break;
+                        case 4:
+                            Tile<TOps, TVec, Rows4>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            break;
+                        case 3:
+                            Tile<TOps, TVec, Rows3>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            break;
+                        case 2:
+                            Tile<TOps, TVec, Rows2>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            break;
+                        default:
+                            Tile<TOps, TVec, Rows1>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            break;
                     }
 
-                    Tile<TOps, TVec>(patch, identity, rows, patch, run, packed, filters, hasBias, relu, y, lanes);
+                    start += height;
                 }
 
                 r += run;
@@ -295,77 +297,161 @@ internal static unsafe class DirectConvolution2D
     [ThreadStatic]
     private static float[]? t_band;
 
+    /// <summary>The height of a tile as a type, so that the JIT compiles each height's loop with only its accumulators.</summary>
+    private interface ITileHeight
+    {
+        static abstract int Rows { get; }
+    }
+
+    private struct Rows1 : ITileHeight
+    {
+        public static int Rows => 1;
+    }
+
+    private struct Rows2 : ITileHeight
+    {
+        public static int Rows => 2;
+    }
+
+    private struct Rows3 : ITileHeight
+    {
+        public static int Rows => 3;
+    }
+
+    private struct Rows4 : ITileHeight
+    {
+        public static int Rows => 4;
+    }
+
+    private struct Rows5 : ITileHeight
+    {
+        public static int Rows => 5;
+    }
+
+    private struct Rows6 : ITileHeight
+    {
+        public static int Rows => 6;
+    }
+
     /// <summary>
-    /// <paramref name="count"/> output pixels (of <see cref="TileRows"/> computed) whose windows are at
-    /// a + t·<paramref name="pixelStride"/> + offsets[p], over every column group of filters.
+    /// <typeparamref name="THeight"/> output pixels whose windows are at a + t·<paramref name="pixelStride"/> + offsets[p],
+    /// over every column group of filters, in the GEMM's K blocks.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile<TOps, TVec>(int patch, int* offsets, float* a, nint pixelStride, int count, float* packed, int filters,
+    /// <remarks>
+    /// Compiled fully optimized from its first call: the JIT does not inline it into <c>Run</c>, and as a separately tiered
+    /// method it ran its first few hundred calls as tier-0 code with the vector calls not inlined (a cold one-image
+    /// prediction of the MNIST convnet at 2.7× its warm time; session 19).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<TOps, TVec, THeight>(int patch, int* offsets, float* a, nint pixelStride, float* packed, int filters,
         bool hasBias, bool relu, float* y, float* lanes)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
+        where THeight : ITileHeight
     {
-        int w = TOps.Width, group = 2 * w;
+        int w = TOps.Width, group = 2 * w, rows = THeight.Rows;
         int groups = (filters + group - 1) / group;
         nint s1 = pixelStride, s2 = 2 * pixelStride, s3 = 3 * pixelStride, s4 = 4 * pixelStride, s5 = 5 * pixelStride;
         float* biases = packed + (nint)groups * patch * group;
+        int kcStep = Gemm.KcStep(patch);
         for (int j = 0; j < groups; j++)
         {
-            float* b = packed + (nint)j * patch * group;
-            TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
-            TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
-            for (int p = 0; p < patch; p++, b += group)
-            {
-                float* at = a + offsets[p];
-                TVec b0 = TOps.Load(b), b1 = TOps.Load(b + w);
-                TVec x = TOps.Broadcast(at);
-                c00 = TOps.MultiplyAdd(x, b0, c00);
-                c01 = TOps.MultiplyAdd(x, b1, c01);
-                x = TOps.Broadcast(at + s1);
-                c10 = TOps.MultiplyAdd(x, b0, c10);
-                c11 = TOps.MultiplyAdd(x, b1, c11);
-                x = TOps.Broadcast(at + s2);
-                c20 = TOps.MultiplyAdd(x, b0, c20);
-                c21 = TOps.MultiplyAdd(x, b1, c21);
-                x = TOps.Broadcast(at + s3);
-                c30 = TOps.MultiplyAdd(x, b0, c30);
-                c31 = TOps.MultiplyAdd(x, b1, c31);
-                x = TOps.Broadcast(at + s4);
-                c40 = TOps.MultiplyAdd(x, b0, c40);
-                c41 = TOps.MultiplyAdd(x, b1, c41);
-                x = TOps.Broadcast(at + s5);
-                c50 = TOps.MultiplyAdd(x, b0, c50);
-                c51 = TOps.MultiplyAdd(x, b1, c51);
-            }
-
             int first = j * group, cols = Math.Min(group, filters - first);
-            float* bias = hasBias ? biases + (nint)j * group : null;
             float* row = y + first;
-            Store<TOps, TVec>(row, c00, c01, bias, relu, cols, lanes);
-            Store<TOps, TVec>(count > 1 ? row + filters : null, c10, c11, bias, relu, cols, lanes);
-            Store<TOps, TVec>(count > 2 ? row + 2 * filters : null, c20, c21, bias, relu, cols, lanes);
-            Store<TOps, TVec>(count > 3 ? row + 3 * filters : null, c30, c31, bias, relu, cols, lanes);
-            Store<TOps, TVec>(count > 4 ? row + 4 * filters : null, c40, c41, bias, relu, cols, lanes);
-            Store<TOps, TVec>(count > 5 ? row + 5 * filters : null, c50, c51, bias, relu, cols, lanes);
+            float* b = packed + (nint)j * patch * group;
+            for (int pc = 0; pc < patch; pc += kcStep)
+            {
+                // One K block of the GEMM: a chain from zero over its kc values, added to the blocks before it, and
+                // the bias and ReLU after the last (Gemm's flags and epilogue).
+                int kc = Math.Min(kcStep, patch - pc);
+                bool last = pc + kc == patch;
+                int flags = (pc > 0 ? Gemm.AddToC : 0) | (last && relu ? Gemm.ApplyRelu : 0);
+                float* bias = last && hasBias ? biases + (nint)j * group : null;
+                TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
+                TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+                for (int p = pc, end = pc + kc; p < end; p++, b += group)
+                {
+                    float* at = a + offsets[p];
+                    TVec b0 = TOps.Load(b), b1 = TOps.Load(b + w);
+                    TVec x = TOps.Broadcast(at);
+                    c00 = TOps.MultiplyAdd(x, b0, c00);
+                    c01 = TOps.MultiplyAdd(x, b1, c01);
+                    if (rows > 1)
+                    {
+                        x = TOps.Broadcast(at + s1);
+                        c10 = TOps.MultiplyAdd(x, b0, c10);
+                        c11 = TOps.MultiplyAdd(x, b1, c11);
+                    }
+
+                    if (rows > 2)
+                    {
+                        x = TOps.Broadcast(at + s2);
+                        c20 = TOps.MultiplyAdd(x, b0, c20);
+                        c21 = TOps.MultiplyAdd(x, b1, c21);
+                    }
+
+                    if (rows > 3)
+                    {
+                        x = TOps.Broadcast(at + s3);
+                        c30 = TOps.MultiplyAdd(x, b0, c30);
+                        c31 = TOps.MultiplyAdd(x, b1, c31);
+                    }
+
+                    if (rows > 4)
+                    {
+                        x = TOps.Broadcast(at + s4);
+                        c40 = TOps.MultiplyAdd(x, b0, c40);
+                        c41 = TOps.MultiplyAdd(x, b1, c41);
+                    }
+
+                    if (rows > 5)
+                    {
+                        x = TOps.Broadcast(at + s5);
+                        c50 = TOps.MultiplyAdd(x, b0, c50);
+                        c51 = TOps.MultiplyAdd(x, b1, c51);
+                    }
+                }
+
+                Store<TOps, TVec>(row, c00, c01, bias, flags, cols, lanes);
+                if (rows > 1)
+                {
+                    Store<TOps, TVec>(row + filters, c10, c11, bias, flags, cols, lanes);
+                }
+
+                if (rows > 2)
+                {
+                    Store<TOps, TVec>(row + 2 * filters, c20, c21, bias, flags, cols, lanes);
+                }
+
+                if (rows > 3)
+                {
+                    Store<TOps, TVec>(row + 3 * filters, c30, c31, bias, flags, cols, lanes);
+                }
+
+                if (rows > 4)
+                {
+                    Store<TOps, TVec>(row + 4 * filters, c40, c41, bias, flags, cols, lanes);
+                }
+
+                if (rows > 5)
+                {
+                    Store<TOps, TVec>(row + 5 * filters, c50, c51, bias, flags, cols, lanes);
+                }
+            }
         }
     }
 
     /// <summary>
     /// The GEMM's own epilogue for one row of a tile (<see cref="Gemm.StoreRow"/>: + bias, then ReLU), storing its first
-    /// <paramref name="cols"/> lanes; nothing when <paramref name="y"/> is null. An edge group goes through masked stores
+    /// <paramref name="cols"/> lanes. An edge group goes through masked stores
     /// where the vectors have them, else through <paramref name="lanes"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TOps, TVec>(float* y, TVec v0, TVec v1, float* bias, bool relu, int cols, float* lanes)
+    private static void Store<TOps, TVec>(float* y, TVec v0, TVec v1, float* bias, int flags, int cols, float* lanes)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
-        if (y == null)
-        {
-            return;
-        }
-
-        int w = TOps.Width, flags = relu ? Gemm.ApplyRelu : 0;
+        int w = TOps.Width;
         if (cols == 2 * w)
         {
             Gemm.StoreRow<TOps, TVec>(y, v0, v1, bias, flags);
@@ -376,6 +462,12 @@ internal static unsafe class DirectConvolution2D
         }
         else
         {
+            // The lanes past the filters are never read back: only the first cols lanes go to or come from y.
+            if ((flags & Gemm.AddToC) != 0)
+            {
+                new ReadOnlySpan<float>(y, cols).CopyTo(new Span<float>(lanes, cols));
+            }
+
             Gemm.StoreRow<TOps, TVec>(lanes, v0, v1, bias, flags);
             new ReadOnlySpan<float>(lanes, cols).CopyTo(new Span<float>(y, cols));
         }

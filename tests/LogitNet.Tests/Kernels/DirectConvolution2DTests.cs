@@ -30,7 +30,9 @@ public unsafe class DirectConvolution2DTests
             (32, 1, 2, 1, false, 24),
             (8, 3, 1, 1, true, 24),   // 72: the longest patch taken by default
             (16, 3, 1, 1, true, 140), // longer, and more filters, which a benchmark may send this way
-            (28, 3, 2, 1, false, 16), // 252: the kernel's ceiling is one K block of the GEMM (256)
+            (28, 3, 2, 1, false, 16), // 252: one K block of the GEMM (256)
+            (32, 3, 1, 1, false, 64), // 288: two K blocks of 144 (the MNIST convnet's second layer)
+            (64, 3, 1, 2, true, 20),  // 576: three K blocks of 192
         })
         {
             data.Add(channels, kernel, stride, dilation, same, filters);
@@ -92,7 +94,7 @@ public unsafe class DirectConvolution2DTests
         for (int trial = 0; trial < 200; trial++)
         {
             bool oneD = random.Next(3) == 0;
-            int h = oneD ? 1 : 1 + random.Next(12), w = 1 + random.Next(16), c = 1 + random.Next(random.Next(2) == 0 ? 3 : 9);
+            int h = oneD ? 1 : 1 + random.Next(12), w = 1 + random.Next(16), c = 1 + random.Next(random.Next(8) == 0 ? 48 : random.Next(2) == 0 ? 3 : 9);
             int kh = oneD ? 1 : 1 + random.Next(5), kw = 1 + random.Next(5);
             int sh = 1 + random.Next(3), sw = 1 + random.Next(3), dh = 1 + random.Next(3), dw = 1 + random.Next(3);
             if (random.Next(2) == 0)
@@ -208,16 +210,20 @@ public unsafe class DirectConvolution2DTests
         Assert.True(DirectConvolution2D.Applies(Window2D.Create(8, 8, 8, 3, 3, 1, 1, 1, 1, false)!.Value, 1));
         Assert.False(DirectConvolution2D.Applies(Window2D.Create(8, 8, 9, 3, 3, 1, 1, 1, 1, false)!.Value, 1));
         Assert.False(DirectConvolution2D.Applies(Window2D.Create(8, 8, 1, 3, 3, 1, 1, 1, 1, false)!.Value, 2048));
-        Window2D longPatch = Window2D.Create(8, 8, 29, 3, 3, 1, 1, 1, 1, false)!.Value;
+        Window2D longPatch = Window2D.Create(8, 8, 456, 3, 3, 1, 1, 1, 1, false)!.Value;
         Assert.Throws<ArgumentOutOfRangeException>(() =>
-            DirectConvolution2D.Forward(longPatch, new float[longPatch.InputLength], 0, 1, new float[65536], 4, false, false, new float[4096]));
+            DirectConvolution2D.Forward(longPatch, new float[longPatch.InputLength], 0, 1, new float[DirectConvolution2D.PackedLength(longPatch.PatchLength, 4)], 4, false, false, new float[4096]));
         Window2D g = Window2D.Create(8, 8, 1, 3, 3, 1, 1, 1, 1, false)!.Value;
         float[] packed = new float[DirectConvolution2D.PackedLength(9, 4)];
         Assert.Throws<ArgumentException>(() => DirectConvolution2D.Forward(g, new float[g.InputLength], 0, g.OutputPixels + 1, packed, 4, false, false, new float[4 * 2 * g.OutputPixels]));
         Assert.Throws<ArgumentException>(() => DirectConvolution2D.Forward(g, new float[g.InputLength], 0, g.OutputPixels, packed, 4, false, false, new float[4 * g.OutputPixels - 1]));
     }
 
-    /// <summary>The promised arithmetic, one element at a time: acc = 0; acc = fma(x_k, w_k, acc) over the window in im2col order; + bias; x &lt; 0 ? 0 : x.</summary>
+    /// <summary>
+    /// The promised arithmetic, one element at a time: the GEMM's K blocks of the window in im2col order (one block up to
+    /// 256 values, then balanced blocks: 288 values are two of 144), in each acc = 0, acc = fma(x_k, w_k, acc); the blocks'
+    /// sums added in order; + bias; x &lt; 0 ? 0 : x.
+    /// </summary>
     private static float[] Reference(Window2D g, float[] input, int batch, float[] w, float[]? bias, int filters, bool relu)
     {
         int rows = batch * g.OutputPixels;
@@ -225,9 +231,10 @@ public unsafe class DirectConvolution2DTests
         for (int r = 0; r < rows; r++)
         {
             int b = r / g.OutputPixels, oy = r % g.OutputPixels / g.OutputWidth, ox = r % g.OutputWidth;
+            int blocks = (g.PatchLength + 255) / 256, blockLength = (g.PatchLength + blocks - 1) / blocks;
             for (int f = 0; f < filters; f++)
             {
-                float acc = 0f;
+                float acc = 0f, total = 0f;
                 for (int ky = 0, k = 0; ky < g.KernelHeight; ky++)
                 {
                     for (int kx = 0; kx < g.KernelWidth; kx++)
@@ -238,10 +245,16 @@ public unsafe class DirectConvolution2DTests
                         {
                             float x = inside ? input[((b * g.InputHeight + iy) * g.InputWidth + ix) * g.Channels + ch] : 0f;
                             acc = MathF.FusedMultiplyAdd(x, w[k * filters + f], acc);
+                            if ((k + 1) % blockLength == 0 || k + 1 == g.PatchLength)
+                            {
+                                total = k < blockLength ? acc : total + acc;
+                                acc = 0f;
+                            }
                         }
                     }
                 }
 
+                acc = total;
                 if (bias is not null)
                 {
                     acc += bias[f];
