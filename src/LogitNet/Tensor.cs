@@ -64,12 +64,19 @@ public sealed class Tensor
     /// A new tensor of zeros whose first element starts a 64-byte cache line, in a pinned buffer so
     /// that it stays there. For parameters, their gradients and optimizer state, which two threads
     /// update in halves cut on a multiple of 16 elements: then no cache line holds elements of
-    /// both halves, and none travels between the cores.
+    /// both halves, and none travels between the cores. A tensor of 2 MiB or more starts a 2 MiB
+    /// page and asks for huge pages (<see cref="Data.LargeArrays.ZerosOnHugePages"/>).
     /// </summary>
     internal static unsafe Tensor ZerosAligned(ReadOnlySpan<int> shape)
     {
         const int lineFloats = CacheLineBytes / sizeof(float);
         int[] checkedShape = CheckShape(shape.ToArray(), nameof(shape), out int length);
+        if (Data.LargeArrays.HugePagesPay(length))
+        {
+            float[] large = Data.LargeArrays.ZerosOnHugePages(length, out int start);
+            return new Tensor(large, start, checkedShape, length);
+        }
+
         float[] buffer = GC.AllocateArray<float>(length + lineFloats - 1, pinned: true);
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         int offset = (int)((CacheLineBytes - address % CacheLineBytes) % CacheLineBytes) / sizeof(float);

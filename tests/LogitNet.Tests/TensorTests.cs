@@ -256,6 +256,34 @@ public class AlignedStorageTests
         }
     }
 
+    /// <summary>
+    /// A tensor of 2 MiB or more (L's weights) starts a 2 MiB page, so that its pages can be huge ones; it is zeros, its
+    /// length is its shape's, and writing all of it leaves a neighbour made the same way untouched.
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 784, 1024 })]
+    [InlineData(new[] { 1024, 1024 })]
+    [InlineData(new[] { 512, 1024 })] // exactly 2 MiB
+    public unsafe void ZerosAligned_OfTwoMebibytesOrMore_StartsAHugePage_AndIsZero(int[] shape)
+    {
+        Tensor first = Tensor.ZerosAligned(shape), second = Tensor.ZerosAligned(shape);
+        foreach (Tensor tensor in new[] { first, second })
+        {
+            Assert.Equal(shape, tensor.Shape);
+            Assert.Equal(shape[0] * shape[1], tensor.AsSpan().Length);
+            Assert.True(tensor.AsSpan().IndexOfAnyExcept(0f) < 0);
+            fixed (float* start = &MemoryMarshal.GetArrayDataReference(tensor.Buffer))
+            {
+                long alignment = OperatingSystem.IsLinux() ? 1 << 21 : Tensor.CacheLineBytes;
+                Assert.Equal(0, (long)(nint)(start + tensor.Offset) % alignment);
+            }
+        }
+
+        first.AsSpan().Fill(7f);
+        Assert.True(first.AsSpan().IndexOfAnyExcept(7f) < 0);
+        Assert.True(second.AsSpan().IndexOfAnyExcept(0f) < 0);
+    }
+
     [Fact]
     public unsafe void Training_ParametersGradientsAndAdamState_AreAligned()
     {

@@ -3,8 +3,10 @@ using System.Runtime.InteropServices;
 namespace LogitNet.Data;
 
 /// <summary>
-/// Allocates the loaders' result arrays so that their first touch is cheap: on Linux, an array of
-/// 4 MiB or more asks the kernel for transparent huge pages before anything is written to it.
+/// Allocates large arrays on transparent huge pages (Linux): the loaders' result arrays, so that their
+/// first touch is cheap (an array of 4 MiB or more asks for them before anything is written to it), and
+/// large parameters and optimizer state, so that reading them does not miss the TLB at every 4 KiB
+/// (<see cref="ZerosOnHugePages"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -48,6 +50,67 @@ internal static partial class LargeArrays
         return array;
     }
 
+    /// <summary>
+    /// Whether a tensor of <paramref name="count"/> floats read again and again (a parameter, its gradient, an
+    /// optimizer's state) goes on huge pages (<see cref="ZerosOnHugePages"/>): from one huge page's worth, 2 MiB.
+    /// </summary>
+    public static bool HugePagesPay(int count) =>
+        TensorsOnHugePages && (long)count * sizeof(float) >= (long)HugePageBytes && OperatingSystem.IsLinux() && !s_adviceUnavailable;
+
+    /// <summary>Whether <see cref="HugePagesPay"/> may say yes. Settable for benchmarks only (the same model loaded both ways, in one process).</summary>
+    internal static bool TensorsOnHugePages = true;
+
+    /// <summary>
+    /// A pinned array whose elements [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) are
+    /// zeros starting a 2 MiB page, with the pages that hold them advised as huge pages before they are first written.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// A weight matrix read column panel by column panel touches a new 4 KiB page at every row: the GEMM reading L's
+    /// 784 × 1024 weights in place for a 32-row batch missed the TLB on each, and took 1.32× as long as with the same
+    /// weights on 2 MiB pages (one thread, in-process; bench/results/inference.md, session 19).
+    /// </para>
+    /// <para>
+    /// The array is longer than the tensor: up to 2 MiB before it, to reach the page boundary, and the rest of its last
+    /// huge page after it. Those floats are never written, and memory never written is never given pages, except for
+    /// the rest of the last huge page (less than 2 MiB per tensor, only for tensors of 2 MiB or more). Where the advice
+    /// is refused or huge pages are off, the pages are small and the tensor is the same.
+    /// </para>
+    /// </remarks>
+    public static unsafe float[] ZerosOnHugePages(int count, out int start)
+    {
+        int pageFloats = (int)HugePageBytes / sizeof(float);
+        long rounded = ((long)count + pageFloats - 1) / pageFloats * pageFloats;
+
+        // Zeroed by the runtime, which takes fresh memory from the system already zero and so leaves it untouched:
+        // the advice then holds from the first write.
+        float[] array = GC.AllocateArray<float>((int)Math.Min(Array.MaxLength, rounded + pageFloats), pinned: true);
+        fixed (float* first = array)
+        {
+            nuint aligned = ((nuint)first + HugePageBytes - 1) & ~(HugePageBytes - 1);
+            start = (int)((aligned - (nuint)first) / sizeof(float));
+            if (start + rounded <= array.Length)
+            {
+                Advise(aligned, (nuint)(rounded * sizeof(float)));
+            }
+        }
+
+        return array;
+    }
+
+    private static void Advise(nuint start, nuint length)
+    {
+        try
+        {
+            // The result is ignored: a refusal (EINVAL where huge pages are compiled out) only means the pages stay small.
+            _ = Madvise(start, length, MadviseHugePage);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            s_adviceUnavailable = true;
+        }
+    }
+
     private static unsafe void AdviseHugePages(float[] array)
     {
         fixed (float* first = array)
@@ -59,16 +122,7 @@ internal static partial class LargeArrays
                 return;
             }
 
-            try
-            {
-                // The result is ignored: a refusal (EINVAL where huge pages are compiled out) only
-                // means the pages stay small.
-                _ = Madvise(start, end - start, MadviseHugePage);
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                s_adviceUnavailable = true;
-            }
+            Advise(start, end - start);
         }
     }
 
