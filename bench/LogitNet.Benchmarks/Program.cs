@@ -18,7 +18,8 @@ using LogitNet.Benchmarks;
 //   `-- --inference-setup DIR`, `-- --inference ENGINE DIR MODEL`  inference beside ONNX Runtime (bench/peers/inference_ort.sh);
 //   `-- --predict-cpu DIR MODEL ROWS`          one thread's CPU time per Predict (finding where a row chunk's time goes).
 //   `-- --predict-ab DIR MODEL ROWS A B`       Predict with row chunks of A and of B rows alternating in one process;
-//   `-- --direct-ab DIR MODEL ROWS A B`        the same with convolutions of patches up to A and up to B computed directly.
+//   `-- --direct-ab DIR MODEL ROWS A B`        the same with convolutions of patches up to A and up to B computed directly;
+//   `-- --handoff`                              how long a cache line takes between the two cores (the host's phase).
 if (args.Length > 0 && args[0] == "--quick")
 {
     GemmQuick.Run(args[1..]);
@@ -112,6 +113,12 @@ if (args.Length > 0 && args[0] == "--direct-ab")
 if (args.Length > 0 && args[0] == "--predict-ab")
 {
     PredictAb.Run(args[1..]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--handoff")
+{
+    HandoffProbe.Run();
     return;
 }
 
