@@ -36,6 +36,9 @@ internal sealed class ModelContext
     /// </summary>
     public Kernels.IParallelJob? RowChunks { get; set; }
 
+    /// <summary>The managed thread that last gave this context back to its pool (<see cref="ContextPool.Rent"/> prefers it).</summary>
+    public int LastThread { get; set; }
+
     /// <summary>The batch of inputs: gathered rows in training, a copy of a caller's span in prediction.</summary>
     public BatchBuffer Inputs { get; }
 
