@@ -256,7 +256,7 @@ public sealed partial class Sequential
         try
         {
             int rows = PassRows(samples, batchSize);
-            if (batchSize is null && rows >= RowsPerChunk() && PredictsInRowChunks(samples))
+            if (batchSize is null && rows >= Math.Min(samples, RowsPerChunk()) && PredictsInRowChunks(samples))
             {
                 var job = (RowChunkJob)(context.RowChunks ??= new RowChunkJob(this));
                 job.Run(x, result, samples, map);

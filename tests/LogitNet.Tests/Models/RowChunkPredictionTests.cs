@@ -100,7 +100,8 @@ public class RowChunkPredictionTests
     /// <summary>
     /// A model with wide activations (a convolution's feature maps, 6,272 floats a sample here) takes chunks of as
     /// many rows as keep its widest activation within <see cref="Sequential.ChunkActivationBytes"/>, on one thread as
-    /// on several, and every way gives the bits of one layer-by-layer pass.
+    /// on several, a batch that fits one chunk goes out as one chunk per thread, and every way gives the bits of one
+    /// layer-by-layer pass.
     /// </summary>
     [Fact]
     public void WideActivations_TakeSmallerChunks_OnAnyThreadCount_WithTheSameBits()
@@ -138,6 +139,18 @@ public class RowChunkPredictionTests
                 Assert.Equal(expectedProbabilities, model.PredictProba(x).ToArray());
             }
 
+            // A batch that fits one chunk goes out as one chunk per thread when every thread gets a row, with the same bits.
+            float[] small = model.Predict(x.Slice(0, 8), batchSize: 8).ToArray();
+            foreach (int threads in new[] { 2, 3, 8 })
+            {
+                Parallelism.MaxThreads = threads;
+                Assert.True(model.PredictsInRowChunks(8));
+                Assert.Equal(small, model.Predict(x.Slice(0, 8)).ToArray());
+            }
+
+            Parallelism.MaxThreads = 8;
+            Assert.False(model.PredictsInRowChunks(7));
+            Parallelism.MaxThreads = 1;
             Assert.False(model.PredictsInRowChunks(8));
 
             // The model's input is read once, not handed between layers: an MLP on 784 features keeps 512-row chunks
