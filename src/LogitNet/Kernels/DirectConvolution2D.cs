@@ -17,9 +17,9 @@ namespace LogitNet.Kernels;
 /// <see cref="Convolution2D"/>'s im2col path: its backward pass reads the matrix anyway.
 /// </para>
 /// <para>
-/// Bits: every output is the GEMM's chain for the same row of the im2col matrix. A patch of at most
-/// <see cref="PatchCeiling"/> values is one K block of <see cref="Gemm"/>, an FMA chain from zero over the window in
-/// im2col order (kernel row, kernel column, channel), then + bias, then ReLU (x &lt; 0 ? 0 : x), on the same
+/// Bits: every output is the GEMM's chain for the same row of the im2col matrix: the window in im2col order (kernel
+/// row, kernel column, channel) in <see cref="Gemm"/>'s K blocks (<see cref="Gemm.KcStep"/>: one block up to 256 values),
+/// each an FMA chain from zero, the blocks' sums added in order, then + bias, then ReLU (x &lt; 0 ? 0 : x), on the same
 /// vector arithmetic (<see cref="IGemmVector{TVec}"/>, one rounding per element on every width). So a pixel gives
 /// the same bits here as through im2col and the GEMM, on every instruction set and in any cut of the rows.
 /// </para>
@@ -30,8 +30,9 @@ internal static unsafe class DirectConvolution2D
     /// The longest patch (KH·KW·C) computed directly: 3 × 3 windows on up to 8 channels, 5 × 5 on up to 2. Measured
     /// against im2col and the GEMM on one thread, 28 × 28 images, 3 × 3 windows (bench/results/inference.md, session 18): the direct
     /// pass was 1.03–2.9× as fast up to 72 values on AVX-512 and AVX2 alike, within <see cref="MaxColumnGroups"/>; at
-    /// 144 AVX2 fell to 0.86–0.95×. Settable for benchmarks only (at most <see cref="PatchCeiling"/>); the bits never
-    /// depend on it, since both paths compute the same chains.
+    /// 144 AVX2 fell to 0.86–0.95×. At 288 (the MNIST convnet's second convolution, 13 × 13 × 32 → 64) the whole model on
+    /// AVX-512 was level with im2col and the GEMM at batches of 1 to 1000 (session 19). Settable for benchmarks only (at most
+    /// <see cref="PatchCeiling"/>); the bits never depend on it, since both paths compute the same chains.
     /// </summary>
     internal static int MaxPatch = 72;
 
