@@ -64,8 +64,9 @@ public sealed class Tensor
     /// A new tensor of zeros whose first element starts a 64-byte cache line, in a pinned buffer so
     /// that it stays there. For parameters, their gradients and optimizer state, which two threads
     /// update in halves cut on a multiple of 16 elements: then no cache line holds elements of
-    /// both halves, and none travels between the cores. A tensor of 2 MiB or more starts a 2 MiB
-    /// page and asks for huge pages (<see cref="Data.LargeArrays.ZerosOnHugePages"/>).
+    /// both halves, and none travels between the cores. On Linux a tensor of 2 MiB or more starts a
+    /// 2 MiB page and asks for huge pages (<see cref="Data.LargeArrays.ZerosOnHugePages"/>; not within
+    /// 2 MiB of the largest array, nor where the advice is unavailable).
     /// </summary>
     internal static unsafe Tensor ZerosAligned(ReadOnlySpan<int> shape)
     {

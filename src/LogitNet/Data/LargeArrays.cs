@@ -55,7 +55,15 @@ internal static partial class LargeArrays
     /// optimizer's state) goes on huge pages (<see cref="ZerosOnHugePages"/>): from one huge page's worth, 2 MiB.
     /// </summary>
     public static bool HugePagesPay(int count) =>
-        TensorsOnHugePages && (long)count * sizeof(float) >= (long)HugePageBytes && OperatingSystem.IsLinux() && !s_adviceUnavailable;
+        TensorsOnHugePages && (long)count * sizeof(float) >= (long)HugePageBytes && OperatingSystem.IsLinux() && !s_adviceUnavailable
+        && RoundedToPages(count) + (long)HugePageBytes / sizeof(float) <= Array.MaxLength;
+
+    /// <summary><paramref name="count"/> floats rounded up to whole huge pages.</summary>
+    private static long RoundedToPages(int count)
+    {
+        long pageFloats = (long)HugePageBytes / sizeof(float);
+        return (count + pageFloats - 1) / pageFloats * pageFloats;
+    }
 
     /// <summary>Whether <see cref="HugePagesPay"/> may say yes. Settable for benchmarks only (the same model loaded both ways, in one process).</summary>
     internal static bool TensorsOnHugePages = true;
@@ -79,20 +87,22 @@ internal static partial class LargeArrays
     /// </remarks>
     public static unsafe float[] ZerosOnHugePages(int count, out int start)
     {
+        if (!HugePagesPay(count))
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "Huge pages are for tensors of 2 MiB and more, below the largest array less 2 MiB, on Linux (check HugePagesPay first).");
+        }
+
         int pageFloats = (int)HugePageBytes / sizeof(float);
-        long rounded = ((long)count + pageFloats - 1) / pageFloats * pageFloats;
+        long rounded = RoundedToPages(count);
 
         // Zeroed by the runtime, which takes fresh memory from the system already zero and so leaves it untouched:
         // the advice then holds from the first write.
-        float[] array = GC.AllocateArray<float>((int)Math.Min(Array.MaxLength, rounded + pageFloats), pinned: true);
+        float[] array = GC.AllocateArray<float>((int)(rounded + pageFloats), pinned: true);
         fixed (float* first = array)
         {
             nuint aligned = ((nuint)first + HugePageBytes - 1) & ~(HugePageBytes - 1);
             start = (int)((aligned - (nuint)first) / sizeof(float));
-            if (start + rounded <= array.Length)
-            {
-                Advise(aligned, (nuint)(rounded * sizeof(float)));
-            }
+            Advise(aligned, (nuint)(rounded * sizeof(float)));
         }
 
         return array;

@@ -59,7 +59,11 @@ internal sealed class WorkerPool
 
     /// <summary>Per chunk, 1 once a participant has taken it (grown to the largest job's count).</summary>
     private int[] _taken = new int[64];
+
+    // The failure of the lowest chunk that failed (int.MaxValue: none yet), under _errorLock.
+    private readonly Lock _errorLock = new();
     private ExceptionDispatchInfo? _error;
+    private int _errorChunk = int.MaxValue;
 
     /// <summary>The pool every part of the library shares (the cores are shared too).</summary>
     public static WorkerPool Shared { get; } = new();
@@ -83,8 +87,10 @@ internal sealed class WorkerPool
     /// <summary>
     /// Runs chunks 0 .. Count - 1 of <paramref name="job"/>, each exactly once, on the calling
     /// thread and the shared pool's workers (at most <paramref name="maxThreads"/> threads in all);
-    /// in order on the calling thread when the pool is busy or one thread is allowed. An exception
-    /// thrown by a chunk, on any thread, is rethrown here once every chunk taken has ended.
+    /// in order on the calling thread when the pool is busy or one thread is allowed. When chunks
+    /// throw, the exception of the lowest chunk that throws is rethrown here once every chunk taken
+    /// has ended: the one a single thread running them in order would have met (a prediction with two
+    /// bad inputs names the first on any thread count). After a failure only lower chunks are taken.
     /// </summary>
     /// <remarks>A job object must not be shared between threads that may run jobs at once (keep one per thread).</remarks>
     public static void Run(IParallelJob job, int maxThreads)
@@ -118,7 +124,7 @@ internal sealed class WorkerPool
             Post(job, participants);
             try
             {
-                job.Run(0);
+                RunChunk(job, 0);
                 RunChunks(0);
             }
             finally
@@ -153,6 +159,7 @@ internal sealed class WorkerPool
         _job = job;
         _participants = participants;
         _error = null;
+        _errorChunk = int.MaxValue;
         if (_workers.Length < participants - 1)
         {
             Array.Resize(ref _workers, participants - 1);
@@ -175,10 +182,23 @@ internal sealed class WorkerPool
         for (int i = 0; i < count; i++)
         {
             int index = first + i < count ? first + i : first + i - count;
-            if (Interlocked.Exchange(ref taken[index], 1) == 0)
+            if (index < Volatile.Read(ref _errorChunk) && Interlocked.Exchange(ref taken[index], 1) == 0)
             {
-                job.Run(index);
+                RunChunk(job, index);
             }
+        }
+    }
+
+    /// <summary>Runs one chunk, keeping its exception if it is the lowest chunk to fail so far.</summary>
+    private void RunChunk(IParallelJob job, int index)
+    {
+        try
+        {
+            job.Run(index);
+        }
+        catch (Exception exception)
+        {
+            Fail(index, exception);
         }
     }
 
@@ -193,10 +213,16 @@ internal sealed class WorkerPool
         _error?.Throw();
     }
 
-    private void Fail(Exception exception)
+    private void Fail(int chunk, Exception exception)
     {
-        // The first failure is rethrown; a second, on another thread, is the same job's and adds nothing.
-        Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(exception), null);
+        lock (_errorLock)
+        {
+            if (chunk < _errorChunk)
+            {
+                _error = ExceptionDispatchInfo.Capture(exception);
+                Volatile.Write(ref _errorChunk, chunk);
+            }
+        }
     }
 
     /// <summary>One background thread, started at its first job.</summary>
@@ -298,7 +324,8 @@ internal sealed class WorkerPool
                 }
                 catch (Exception exception)
                 {
-                    _pool.Fail(exception);
+                    // Not a chunk's (those are caught in RunChunk): ranked after every chunk.
+                    _pool.Fail(int.MaxValue - 1, exception);
                 }
 
                 _done.Set();

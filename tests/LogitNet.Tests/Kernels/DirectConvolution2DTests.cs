@@ -6,9 +6,9 @@ namespace LogitNet.Tests.Kernels;
 
 /// <summary>
 /// The direct forward pass of short-window convolutions (<see cref="DirectConvolution2D"/>) against the chain it promises
-/// (an FMA chain from zero over the window in im2col order, + bias, ReLU), written out in scalar code, and against the
-/// im2col + GEMM path it replaces at inference, bit for bit, on whatever instruction set the run selects (CI runs the
-/// suite on AVX-512, AVX2 and software vectors).
+/// (the GEMM's K blocks of the window in im2col order, each an FMA chain from zero, added in order, + bias, ReLU), written out
+/// in scalar code, and against the im2col + GEMM path it replaces at inference, bit for bit, on whatever instruction set the
+/// run selects (CI runs the suite on AVX-512, AVX2 and software vectors).
 /// </summary>
 public unsafe class DirectConvolution2DTests
 {

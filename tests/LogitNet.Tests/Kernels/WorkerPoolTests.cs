@@ -82,6 +82,33 @@ public class WorkerPoolTests
         Assert.All(after.Runs, runs => Assert.Equal(1, runs));
     }
 
+    /// <summary>
+    /// Several chunks throw: the lowest one's exception reaches the caller on any thread count, the one a single thread
+    /// running the chunks in order meets first (the pool used to rethrow whichever failed first in time, so a prediction
+    /// with two bad inputs named the second on two threads). Chunk 2 throws last in time here: it waits.
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void Run_SeveralChunksThrow_TheLowestChunksExceptionReachesTheCaller(int threads)
+    {
+        for (int round = 0; round < 10; round++)
+        {
+            var job = new Counting(12) { Throws = i => i == 2 ? Wait() : i is 5 or 9 or 11 };
+            var error = Assert.Throws<InvalidDataException>(() => WorkerPool.Run(job, threads));
+            Assert.Equal("chunk 2 failed", error.Message);
+            Assert.All(job.Runs, runs => Assert.InRange(runs, 0, 1));
+            Assert.Equal(1, job.Runs[2]);
+        }
+
+        static bool Wait()
+        {
+            Thread.Sleep(5);
+            return true;
+        }
+    }
+
     private sealed class Nested(int count) : IParallelJob
     {
         public Counting[] Inner { get; } = Enumerable.Range(0, count).Select(_ => new Counting(4)).ToArray();

@@ -98,6 +98,42 @@ public class RowChunkPredictionTests
     }
 
     /// <summary>
+    /// A small batch of a text CNN with bad ids in rows 1 and 6: split into one row chunk per thread, its error names the
+    /// row one thread names (the first), on every call (found by the session-19 review: it named row 6 on two threads).
+    /// </summary>
+    [Fact]
+    public void BadIds_InASmallBatchInRowChunks_NameTheFirstRow_OnAnyThreadCount()
+    {
+        var model = new Sequential(new Input(200), new Embedding(1000, 64), new Conv1D(64, 5, activation: Activation.Relu),
+            new GlobalMaxPooling1D(), new Dense(2)) { Seed = 1, Log = TextWriter.Null };
+        model.Build(200);
+        float[] ids = new float[8 * 200];
+        ids[1 * 200 + 3] = 5000;
+        ids[6 * 200 + 3] = 7000;
+        var x = Tensor.FromArray(ids, 8, 200);
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = 1;
+            string one = Assert.ThrowsAny<ArgumentException>(() => model.Predict(x)).Message;
+            Assert.Contains("row 1", one);
+            foreach (int threads in new[] { 2, 3, 8 })
+            {
+                Parallelism.MaxThreads = threads;
+                Assert.True(model.PredictsInRowChunks(8));
+                for (int i = 0; i < 20; i++)
+                {
+                    Assert.Equal(one, Assert.ThrowsAny<ArgumentException>(() => model.Predict(x)).Message);
+                }
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    /// <summary>
     /// A model with wide activations (a convolution's feature maps, 6,272 floats a sample here) takes chunks of as
     /// many rows as keep its widest activation within <see cref="Sequential.ChunkActivationBytes"/>, on one thread as
     /// on several, a batch that fits one chunk goes out as one chunk per thread, and every way gives the bits of one
