@@ -75,8 +75,8 @@ internal static partial class LargeArrays
     /// <remarks>
     /// <para>
     /// A weight matrix read column panel by column panel touches a new 4 KiB page at every row: the GEMM reading L's
-    /// 784 × 1024 weights in place for a 32-row batch missed the TLB on each, and took 1.32× as long as with the same
-    /// weights on 2 MiB pages (one thread, in-process; bench/results/inference.md, session 19).
+    /// 784 × 1024 weights in place for a 32-row batch missed the TLB on each, and took 1.07–1.14× as long as with the same
+    /// weights on 2 MiB pages (one thread, alternating processes; bench/results/inference.md, session 19).
     /// </para>
     /// <para>
     /// The array is longer than the tensor: up to 2 MiB before it, to reach the page boundary, and the rest of its last

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -61,6 +62,9 @@ internal static class Convolution2D
     }
 
     /// <summary>Im2col rows of output pixels [<paramref name="p0"/>, <paramref name="p1"/>) of one image, from row <paramref name="row"/> of <paramref name="col"/>; returns the next row.</summary>
+    // Fully optimized from the first call, as the other per-pixel loops are: a fresh process's first few hundred convnet
+    // predictions ran this and CopyRuns as tier-0 code, ShortCopy's vector copy not inlined (session 19).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Im2ColImage(in Window2D g, ReadOnlySpan<float> image, int p0, int p1, Span<float> col, int row)
     {
         int c = g.Channels;
@@ -116,6 +120,7 @@ internal static class Convolution2D
     }
 
     /// <summary>Copies <paramref name="runs"/> runs of <paramref name="runLength"/> floats, <paramref name="sourceStride"/> apart in <paramref name="source"/>, one after another into <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRuns(ReadOnlySpan<float> source, int sourceStride, Span<float> destination, int runLength, int runs)
     {
         for (int r = 0; r < runs; r++)
