@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
@@ -13,7 +14,8 @@ internal static unsafe partial class Gemm
     /// C = epilogue(A·B) for a handful of rows, read straight from A and B: the shape of a
     /// single-sample prediction (a matrix-vector product), where packing the weights (k × n) would
     /// cost more than the product. Layers of at least <see cref="StreamMinColumns"/> units stream
-    /// the weights row after row (<see cref="StreamBlock{TOps, TVec}"/>), cut into fixed chunks of
+    /// the weights row after row (<see cref="StreamBlock{TOps, TVec}"/>; 2 to 4 rows of A share one
+    /// pass, <see cref="StreamBlockRows{TOps, TVec, TCount}"/>), cut into fixed chunks of
     /// K blocks × column groups that the pool's threads share; narrower ones take <see cref="FewRowsNarrow{TOps, TVec}"/>.
     /// </summary>
     /// <remarks>
@@ -62,6 +64,12 @@ internal static unsafe partial class Gemm
     /// shape alone, and the bits on nothing but the K blocks.
     /// </summary>
     internal static int StreamGroupColumns = 2048;
+
+    /// <summary>
+    /// Whether 2 to <see cref="FewRowsMax"/> rows stream the weights once (<see cref="StreamBlockRows{TOps, TVec, TCount}"/>)
+    /// rather than once per row. Settable for the benchmark's A/B runs only; the bits are the same.
+    /// </summary>
+    internal static bool StreamRowsTogether = true;
 
     /// <summary>
     /// How many chunks a streamed few-rows product is cut into: its K blocks times column groups
@@ -117,6 +125,29 @@ internal static unsafe partial class Gemm
             int p0 = block * _kcStep, rows = Math.Min(_problem.K, p0 + _kcStep) - p0;
             int j0 = group * _groupColumns, width = Math.Min(_problem.N, j0 + _groupColumns) - j0;
             float* b = _problem.B + p0 * _problem.Ldb + j0;
+            if (_problem.M > 1 && StreamRowsTogether)
+            {
+                // Every row in one pass over the weights: row by row, each row would stream them again.
+                float* a0 = _problem.A + p0, sums0 = Partial(block, 0) + j0;
+                switch (_kernel)
+                {
+                    case GemmKernel.Vector512:
+                        StreamBlockRows<GemmVector512, Vector512<float>>(_problem.M, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        break;
+                    case GemmKernel.Vector256:
+                        StreamBlockRows<GemmVector256, Vector256<float>>(_problem.M, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        break;
+                    case GemmKernel.Vector128:
+                        StreamBlockRows<GemmVector128, Vector128<float>>(_problem.M, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        break;
+                    default:
+                        StreamBlockRows<GemmScalar, float>(_problem.M, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        break;
+                }
+
+                return;
+            }
+
             for (int i = 0; i < _problem.M; i++)
             {
                 float* a = _problem.A + i * _problem.Lda + p0;
@@ -272,6 +303,173 @@ internal static unsafe partial class Gemm
                 TOps.StoreMasked(sums + full, TOps.MultiplyAdd(x, TOps.LoadMasked(row + full, tailMask), s), tailMask);
             }
         }
+    }
+
+    /// <summary><see cref="StreamBlockRows{TOps, TVec, TCount}"/> for 2 to <see cref="FewRowsMax"/> rows of A.</summary>
+    private static void StreamBlockRows<TOps, TVec>(int m, float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint sumsStride)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        switch (m)
+        {
+            case 2:
+                StreamBlockRows<TOps, TVec, TwoRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                break;
+            case 3:
+                StreamBlockRows<TOps, TVec, ThreeRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                break;
+            default:
+                Debug.Assert(m == 4, "FewRowsMax is 4");
+                StreamBlockRows<TOps, TVec, FourRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="StreamBlock{TOps, TVec}"/> for <typeparamref name="TCount"/> rows of A (at <paramref name="a"/>,
+    /// <paramref name="lda"/> apart) in one pass over the weights: each vector of four weight rows is loaded once and
+    /// used by every row of A, where a pass per row read the weights (megabytes, from the L3) once per row. Each
+    /// element's chain is the one <see cref="StreamBlock{TOps, TVec}"/> computes for its row: from zero at the block's
+    /// first row, p in order, one FMA per p, so the same bits. Row i's sums are at <paramref name="sums"/> + i ·
+    /// <paramref name="sumsStride"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StreamBlockRows<TOps, TVec, TCount>(float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint sumsStride)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+        where TCount : IFewRowCount
+    {
+        int w = TOps.Width;
+        int full = width / w * w, pairs = width / (2 * w) * (2 * w);
+        TVec tailMask = TOps.MaskFor(width - full);
+        int p = 0;
+        if (rows >= 4)
+        {
+            // The chains start from +0 held in the sums (an FMA onto +0 is StreamBlock's FMA onto a zero register), so
+            // the loop below has no first-row case.
+            for (int i = 0; i < TCount.Count; i++)
+            {
+                new Span<float>(sums + i * sumsStride, width).Clear();
+            }
+        }
+
+        for (; p + 4 <= rows; p += 4)
+        {
+            // Only the rows TCount has are read: the others' pointers may lie past A's end.
+            float* a0 = a + p;
+            TVec x00 = TOps.Broadcast(a0), x01 = TOps.Broadcast(a0 + 1), x02 = TOps.Broadcast(a0 + 2), x03 = TOps.Broadcast(a0 + 3);
+            TVec x10 = TOps.Broadcast(a0 + lda), x11 = TOps.Broadcast(a0 + lda + 1), x12 = TOps.Broadcast(a0 + lda + 2), x13 = TOps.Broadcast(a0 + lda + 3);
+            float* a2 = a0 + 2 * lda, a3 = a0 + 3 * lda;
+            TVec x20 = TCount.Count > 2 ? TOps.Broadcast(a2) : TOps.Zero, x21 = TCount.Count > 2 ? TOps.Broadcast(a2 + 1) : TOps.Zero;
+            TVec x22 = TCount.Count > 2 ? TOps.Broadcast(a2 + 2) : TOps.Zero, x23 = TCount.Count > 2 ? TOps.Broadcast(a2 + 3) : TOps.Zero;
+            TVec x30 = TCount.Count > 3 ? TOps.Broadcast(a3) : TOps.Zero, x31 = TCount.Count > 3 ? TOps.Broadcast(a3 + 1) : TOps.Zero;
+            TVec x32 = TCount.Count > 3 ? TOps.Broadcast(a3 + 2) : TOps.Zero, x33 = TCount.Count > 3 ? TOps.Broadcast(a3 + 3) : TOps.Zero;
+            float* b0 = b + p * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+            int j = 0;
+            for (; j < pairs; j += 2 * w)
+            {
+                float* s = sums + j;
+                TVec v0 = TOps.Load(b0 + j), v1 = TOps.Load(b1 + j), v2 = TOps.Load(b2 + j), v3 = TOps.Load(b3 + j);
+                TVec u0 = TOps.Load(b0 + j + w), u1 = TOps.Load(b1 + j + w), u2 = TOps.Load(b2 + j + w), u3 = TOps.Load(b3 + j + w);
+                TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x00, x01, x02, x03, v0, v1, v2, v3));
+                TOps.Store(s + w, FourSteps<TOps, TVec>(TOps.Load(s + w), x00, x01, x02, x03, u0, u1, u2, u3));
+                s += sumsStride;
+                TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x10, x11, x12, x13, v0, v1, v2, v3));
+                TOps.Store(s + w, FourSteps<TOps, TVec>(TOps.Load(s + w), x10, x11, x12, x13, u0, u1, u2, u3));
+                if (TCount.Count > 2)
+                {
+                    s += sumsStride;
+                    TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x20, x21, x22, x23, v0, v1, v2, v3));
+                    TOps.Store(s + w, FourSteps<TOps, TVec>(TOps.Load(s + w), x20, x21, x22, x23, u0, u1, u2, u3));
+                }
+
+                if (TCount.Count > 3)
+                {
+                    s += sumsStride;
+                    TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x30, x31, x32, x33, v0, v1, v2, v3));
+                    TOps.Store(s + w, FourSteps<TOps, TVec>(TOps.Load(s + w), x30, x31, x32, x33, u0, u1, u2, u3));
+                }
+            }
+
+            for (; j < width; j += w)
+            {
+                // The last one or two vectors, the second possibly partial (all lanes when the width is a multiple).
+                TVec mask = j < full ? TOps.MaskFor(w) : tailMask;
+                float* s = sums + j;
+                TVec v0 = TOps.LoadMasked(b0 + j, mask), v1 = TOps.LoadMasked(b1 + j, mask);
+                TVec v2 = TOps.LoadMasked(b2 + j, mask), v3 = TOps.LoadMasked(b3 + j, mask);
+                TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x00, x01, x02, x03, v0, v1, v2, v3), mask);
+                s += sumsStride;
+                TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x10, x11, x12, x13, v0, v1, v2, v3), mask);
+                if (TCount.Count > 2)
+                {
+                    s += sumsStride;
+                    TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x20, x21, x22, x23, v0, v1, v2, v3), mask);
+                }
+
+                if (TCount.Count > 3)
+                {
+                    s += sumsStride;
+                    TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x30, x31, x32, x33, v0, v1, v2, v3), mask);
+                }
+            }
+        }
+
+        // The block's last rows, one at a time, as StreamBlock takes them.
+        for (; p < rows; p++)
+        {
+            float* row = b + p * ldb;
+            bool first = p == 0;
+            for (int i = 0; i < TCount.Count; i++)
+            {
+                TVec x = TOps.Broadcast(a + i * lda + p);
+                float* s = sums + i * sumsStride;
+                int j = 0;
+                for (; j < full; j += w)
+                {
+                    TOps.Store(s + j, TOps.MultiplyAdd(x, TOps.Load(row + j), first ? TOps.Zero : TOps.Load(s + j)));
+                }
+
+                if (full < width)
+                {
+                    TVec sum = first ? TOps.Zero : TOps.LoadMasked(s + full, tailMask);
+                    TOps.StoreMasked(s + full, TOps.MultiplyAdd(x, TOps.LoadMasked(row + full, tailMask), sum), tailMask);
+                }
+            }
+        }
+    }
+
+    /// <summary>s + x0·v0 + x1·v1 + x2·v2 + x3·v3, one FMA at a time in that order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec FourSteps<TOps, TVec>(TVec s, TVec x0, TVec x1, TVec x2, TVec x3, TVec v0, TVec v1, TVec v2, TVec v3)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        s = TOps.MultiplyAdd(x0, v0, s);
+        s = TOps.MultiplyAdd(x1, v1, s);
+        s = TOps.MultiplyAdd(x2, v2, s);
+        return TOps.MultiplyAdd(x3, v3, s);
+    }
+
+    /// <summary>How many rows of A <see cref="StreamBlockRows{TOps, TVec, TCount}"/> takes, a constant of each instantiation.</summary>
+    private interface IFewRowCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private struct TwoRows : IFewRowCount
+    {
+        public static int Count => 2;
+    }
+
+    private struct ThreeRows : IFewRowCount
+    {
+        public static int Count => 3;
+    }
+
+    private struct FourRows : IFewRowCount
+    {
+        public static int Count => 4;
     }
 
     private static void RunFewRowsNarrow(in Problem problem, GemmKernel kernel)

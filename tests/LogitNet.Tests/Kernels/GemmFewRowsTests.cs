@@ -89,8 +89,9 @@ public class GemmFewRowsTests
     /// <summary>
     /// Layers of 64 units and more stream their weights by rows into per-block partial sums and, from
     /// 256 K weights, in chunks of K blocks × column groups on the pool's threads: still the packed
-    /// path's bits, on every kernel and thread count, with odd widths (vector tails), short last
-    /// blocks, strided weights and every epilogue.
+    /// path's bits for every row count (one pass over the weights for all rows), on every kernel and
+    /// thread count, with odd widths (vector tails), short last blocks, strided inputs and weights,
+    /// infinities, -0 and every epilogue.
     /// </summary>
     [Theory]
     [MemberData(nameof(KernelsAndThreads))]
@@ -101,18 +102,24 @@ public class GemmFewRowsTests
         foreach ((int k, int n) in new[] { (784, 1024), (1024, 1029), (1030, 333), (255, 130), (3, 4100), (2049, 129), (6, 64), (513, 1000), (300, 4500) })
         {
             Assert.True(Gemm.FewRowsChunks(n, k) > 1 || n * k < Gemm.FewRowsParallelFloats);
-            int m = 1 + random.Next(Gemm.FewRowsMax), ldb = n + 3;
+            int ldb = n + 3, lda = k + 2;
             const int Tall = 13; // above FewRowsMax: the packed path
-            float[] a = Random(random, Tall * k), b = Random(random, k * ldb), bias = Random(random, n), start = Random(random, Tall * n);
+            float[] a = Random(random, Tall * lda), b = Random(random, k * ldb), bias = Random(random, n), start = Random(random, Tall * n);
             a[^1] = float.NaN; // in the packed product only (row 12)
-            foreach ((bool relu, bool withBias, bool accumulate) in new[] { (false, false, false), (true, true, false), (true, false, true) })
+            a[3 * lda + k / 2] = float.PositiveInfinity; // row 3 (of 4 rows or more)
+            a[1 * lda] = -0f;
+            // Every row count: one row streams the weights alone, 2 to 4 share one pass over them.
+            for (int m = 1; m <= Gemm.FewRowsMax; m++)
             {
-                float[] few = start[..(m * n)], packed = (float[])start.Clone();
-                var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
-                Gemm.Multiply(false, false, m, n, k, a, k, b, ldb, few, n, epilogue, threads, kernel);
-                Gemm.Multiply(false, false, Tall, n, k, a, k, b, ldb, packed, n, epilogue, 1, kernel);
-                Assert.True(few.AsSpan().SequenceEqual(packed.AsSpan(0, m * n)),
-                    $"{kernel}, {threads} threads: m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}: the few-rows path differs from the packed one");
+                foreach ((bool relu, bool withBias, bool accumulate) in new[] { (false, false, false), (true, true, false), (true, false, true) })
+                {
+                    float[] few = start[..(m * n)], packed = (float[])start.Clone();
+                    var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+                    Gemm.Multiply(false, false, m, n, k, a, lda, b, ldb, few, n, epilogue, threads, kernel);
+                    Gemm.Multiply(false, false, Tall, n, k, a, lda, b, ldb, packed, n, epilogue, 1, kernel);
+                    Assert.True(BitwiseEqual(few, packed.AsSpan(0, m * n)),
+                        $"{kernel}, {threads} threads: m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}: the few-rows path differs from the packed one");
+                }
             }
         }
     }
@@ -127,6 +134,10 @@ public class GemmFewRowsTests
         Assert.True(float.IsNaN(c[0]) && float.IsNaN(c[1]), "a NaN row must stay NaN through ReLU");
         Assert.Equal([1f, 2f, 0f, 0f, 1f, 2f], c[2..]);
     }
+
+    /// <summary>Same bits, NaN payloads and the sign of zero included (SequenceEqual calls -0 and +0 equal).</summary>
+    private static bool BitwiseEqual(ReadOnlySpan<float> x, ReadOnlySpan<float> y) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(x).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(y));
 
     private static float[] Random(Random random, int length)
     {
