@@ -27,8 +27,14 @@ internal static class InferenceSideBySide
 {
     public const int Rows = 1000;
 
-    /// <summary>The batch sizes timed: one request, a server's small batch, and a bulk batch.</summary>
-    private static readonly int[] Batches = [1, 32, Rows];
+    /// <summary>
+    /// The batch sizes timed: one request, a server's small batch, and a bulk batch; or the comma-separated sizes in
+    /// INFERENCE_BATCHES (each 1 to <see cref="Rows"/>), e.g. "2,4" for a server's micro-batches.
+    /// </summary>
+    private static readonly int[] Batches = Environment.GetEnvironmentVariable("INFERENCE_BATCHES") is { Length: > 0 } list
+        ? list.Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture) is var n and >= 1 and <= Rows ? n
+            : throw new ArgumentException($"INFERENCE_BATCHES: each batch size must be 1 to {Rows}; got '{b}'.")).ToArray()
+        : [1, 32, Rows];
 
     /// <summary>A benchmark model: its per-sample input shape, its layers before the output, its output width and the input maker.</summary>
     private sealed record Spec(int[] InputShape, Func<Layer[]> Hidden, int Outputs, Func<int, float> Value);

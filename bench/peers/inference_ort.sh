@@ -8,7 +8,7 @@
 # and the table gives the median over them of each process's time (its fastest of ten rounds: the
 # machine is shared, see InferenceSideBySide.cs). Prints the ratio ORT time / LogitNet time (> 1: LogitNet
 # is faster). Needs only the .NET SDK (the ONNX Runtime package comes from NuGet) and python3 for the table.
-# Usage: bash bench/peers/inference_ort.sh [MODELS...]   (default S M L C T; REPEATS=3)
+# Usage: bash bench/peers/inference_ort.sh [MODELS...]   (default S M L C T; REPEATS=3; INFERENCE_BATCHES=1,32,1000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 models=${*:-S M L C T}
@@ -46,7 +46,7 @@ print()
 print("| model | batch | call | ORT | LogitNet | ratio ORT / LogitNet | per-run ratios |")
 print("|---|---|---|---|---|---|---|")
 for model in ["S", "M", "L", "C", "T"]:
-    for batch in (1, 32, 1000):
+    for batch in sorted({r["batch"] for r in rows}):
         for kind in ("predict", "proba"):
             ort, ours = times("ORT", model, batch, kind), times("LogitNet", model, batch, kind)
             if not ort or not ours:

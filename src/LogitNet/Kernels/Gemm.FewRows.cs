@@ -129,19 +129,20 @@ internal static unsafe partial class Gemm
             {
                 // Every row in one pass over the weights: row by row, each row would stream them again.
                 float* a0 = _problem.A + p0, sums0 = Partial(block, 0) + j0;
+                bool cached = (long)_problem.K * _problem.N * sizeof(float) <= InPlaceMaxBytes;
                 switch (_kernel)
                 {
                     case GemmKernel.Vector512:
-                        StreamBlockRows<GemmVector512, Vector512<float>>(_problem.M, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        StreamBlockRows<GemmVector512, Vector512<float>>(_problem.M, cached, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
                         break;
                     case GemmKernel.Vector256:
-                        StreamBlockRows<GemmVector256, Vector256<float>>(_problem.M, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        StreamBlockRows<GemmVector256, Vector256<float>>(_problem.M, cached, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
                         break;
                     case GemmKernel.Vector128:
-                        StreamBlockRows<GemmVector128, Vector128<float>>(_problem.M, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        StreamBlockRows<GemmVector128, Vector128<float>>(_problem.M, cached, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
                         break;
                     default:
-                        StreamBlockRows<GemmScalar, float>(_problem.M, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        StreamBlockRows<GemmScalar, float>(_problem.M, cached, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
                         break;
                 }
 
@@ -306,10 +307,29 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary><see cref="StreamBlockRows{TOps, TVec, TCount}"/> for 2 to <see cref="FewRowsMax"/> rows of A.</summary>
-    private static void StreamBlockRows<TOps, TVec>(int m, float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint sumsStride)
+    private static void StreamBlockRows<TOps, TVec>(int m, bool weightsCached, float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint sumsStride)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
+        if (weightsCached)
+        {
+            // Weights that stay in the L2 between calls (M's 784 × 128) are read down their columns, 4 vectors wide, with
+            // the sums in registers (1.31x on M at 4 rows): no sums round trip through the L1. Weights streamed from the L3
+            // (L's) need the row-wise pass, which the prefetchers follow (4 KB-strided column pieces: 0.75-0.96x).
+            switch (m)
+            {
+                case 2:
+                    ColumnsDown<TOps, TVec, TwoRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                    return;
+                case 3:
+                    ColumnsDown<TOps, TVec, ThreeRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                    return;
+                default:
+                    ColumnsDown<TOps, TVec, FourRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                    return;
+            }
+        }
+
         switch (m)
         {
             case 2:
@@ -435,6 +455,111 @@ internal static unsafe partial class Gemm
                     TVec sum = first ? TOps.Zero : TOps.LoadMasked(s + full, tailMask);
                     TOps.StoreMasked(s + full, TOps.MultiplyAdd(x, TOps.LoadMasked(row + full, tailMask), sum), tailMask);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="StreamBlockRows{TOps, TVec, TCount}"/>'s sums for weights the caches hold: four vectors of columns at a
+    /// time down all the block's rows, each element's chain in a register from zero, p in order (the same chain).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnsDown<TOps, TVec, TCount>(float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint sumsStride)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+        where TCount : IFewRowCount
+    {
+        int w = TOps.Width;
+        float* a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        int j = 0;
+        for (; j + 4 * w <= width; j += 4 * w)
+        {
+            TVec c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+            TVec c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+            TVec c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+            TVec c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
+            float* row = b + j;
+            for (int p = 0; p < rows; p++, row += ldb)
+            {
+                TVec v0 = TOps.Load(row), v1 = TOps.Load(row + w), v2 = TOps.Load(row + 2 * w), v3 = TOps.Load(row + 3 * w);
+                TVec x = TOps.Broadcast(a + p);
+                c00 = TOps.MultiplyAdd(x, v0, c00);
+                c01 = TOps.MultiplyAdd(x, v1, c01);
+                c02 = TOps.MultiplyAdd(x, v2, c02);
+                c03 = TOps.MultiplyAdd(x, v3, c03);
+                x = TOps.Broadcast(a1 + p);
+                c10 = TOps.MultiplyAdd(x, v0, c10);
+                c11 = TOps.MultiplyAdd(x, v1, c11);
+                c12 = TOps.MultiplyAdd(x, v2, c12);
+                c13 = TOps.MultiplyAdd(x, v3, c13);
+                if (TCount.Count > 2)
+                {
+                    x = TOps.Broadcast(a2 + p);
+                    c20 = TOps.MultiplyAdd(x, v0, c20);
+                    c21 = TOps.MultiplyAdd(x, v1, c21);
+                    c22 = TOps.MultiplyAdd(x, v2, c22);
+                    c23 = TOps.MultiplyAdd(x, v3, c23);
+                }
+
+                if (TCount.Count > 3)
+                {
+                    x = TOps.Broadcast(a3 + p);
+                    c30 = TOps.MultiplyAdd(x, v0, c30);
+                    c31 = TOps.MultiplyAdd(x, v1, c31);
+                    c32 = TOps.MultiplyAdd(x, v2, c32);
+                    c33 = TOps.MultiplyAdd(x, v3, c33);
+                }
+            }
+
+            float* s = sums + j;
+            TOps.Store(s, c00); TOps.Store(s + w, c01); TOps.Store(s + 2 * w, c02); TOps.Store(s + 3 * w, c03);
+            s += sumsStride;
+            TOps.Store(s, c10); TOps.Store(s + w, c11); TOps.Store(s + 2 * w, c12); TOps.Store(s + 3 * w, c13);
+            if (TCount.Count > 2)
+            {
+                s += sumsStride;
+                TOps.Store(s, c20); TOps.Store(s + w, c21); TOps.Store(s + 2 * w, c22); TOps.Store(s + 3 * w, c23);
+            }
+
+            if (TCount.Count > 3)
+            {
+                s += sumsStride;
+                TOps.Store(s, c30); TOps.Store(s + w, c31); TOps.Store(s + 2 * w, c32); TOps.Store(s + 3 * w, c33);
+            }
+        }
+
+        for (; j < width; j += w)
+        {
+            TVec mask = TOps.MaskFor(width - j);
+            TVec c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
+            float* row = b + j;
+            for (int p = 0; p < rows; p++, row += ldb)
+            {
+                TVec v = TOps.LoadMasked(row, mask);
+                c0 = TOps.MultiplyAdd(TOps.Broadcast(a + p), v, c0);
+                c1 = TOps.MultiplyAdd(TOps.Broadcast(a1 + p), v, c1);
+                if (TCount.Count > 2)
+                {
+                    c2 = TOps.MultiplyAdd(TOps.Broadcast(a2 + p), v, c2);
+                }
+
+                if (TCount.Count > 3)
+                {
+                    c3 = TOps.MultiplyAdd(TOps.Broadcast(a3 + p), v, c3);
+                }
+            }
+
+            float* s = sums + j;
+            TOps.StoreMasked(s, c0, mask);
+            TOps.StoreMasked(s + sumsStride, c1, mask);
+            if (TCount.Count > 2)
+            {
+                TOps.StoreMasked(s + 2 * sumsStride, c2, mask);
+            }
+
+            if (TCount.Count > 3)
+            {
+                TOps.StoreMasked(s + 3 * sumsStride, c3, mask);
             }
         }
     }
