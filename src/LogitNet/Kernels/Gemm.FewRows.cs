@@ -512,19 +512,31 @@ internal static unsafe partial class Gemm
             }
 
             float* s = sums + j;
-            TOps.Store(s, c00); TOps.Store(s + w, c01); TOps.Store(s + 2 * w, c02); TOps.Store(s + 3 * w, c03);
+            TOps.Store(s, c00);
+            TOps.Store(s + w, c01);
+            TOps.Store(s + 2 * w, c02);
+            TOps.Store(s + 3 * w, c03);
             s += sumsStride;
-            TOps.Store(s, c10); TOps.Store(s + w, c11); TOps.Store(s + 2 * w, c12); TOps.Store(s + 3 * w, c13);
+            TOps.Store(s, c10);
+            TOps.Store(s + w, c11);
+            TOps.Store(s + 2 * w, c12);
+            TOps.Store(s + 3 * w, c13);
             if (TCount.Count > 2)
             {
                 s += sumsStride;
-                TOps.Store(s, c20); TOps.Store(s + w, c21); TOps.Store(s + 2 * w, c22); TOps.Store(s + 3 * w, c23);
+                TOps.Store(s, c20);
+                TOps.Store(s + w, c21);
+                TOps.Store(s + 2 * w, c22);
+                TOps.Store(s + 3 * w, c23);
             }
 
             if (TCount.Count > 3)
             {
                 s += sumsStride;
-                TOps.Store(s, c30); TOps.Store(s + w, c31); TOps.Store(s + 2 * w, c32); TOps.Store(s + 3 * w, c33);
+                TOps.Store(s, c30);
+                TOps.Store(s + w, c31);
+                TOps.Store(s + 2 * w, c32);
+                TOps.Store(s + 3 * w, c33);
             }
         }
 
