@@ -15,7 +15,8 @@ internal static unsafe partial class Gemm
     /// single-sample prediction (a matrix-vector product), where packing the weights (k × n) would
     /// cost more than the product. Layers of at least <see cref="StreamMinColumns"/> units stream
     /// the weights row after row (<see cref="StreamBlock{TOps, TVec}"/>; 2 to 4 rows of A share one
-    /// pass, <see cref="StreamBlockRows{TOps, TVec, TCount}"/>), cut into fixed chunks of
+    /// pass: <see cref="StreamBlockRows{TOps, TVec, TCount}"/>, or <see cref="ColumnsDown{TOps, TVec, TCount}"/> for
+    /// weights the L2 holds), cut into fixed chunks of
     /// K blocks × column groups that the pool's threads share; narrower ones take <see cref="FewRowsNarrow{TOps, TVec}"/>.
     /// </summary>
     /// <remarks>
@@ -306,7 +307,11 @@ internal static unsafe partial class Gemm
         }
     }
 
-    /// <summary><see cref="StreamBlockRows{TOps, TVec, TCount}"/> for 2 to <see cref="FewRowsMax"/> rows of A.</summary>
+    /// <summary>
+    /// The block's sums for 2 to <see cref="FewRowsMax"/> rows of A in one pass over the weights: down the columns
+    /// (<see cref="ColumnsDown{TOps, TVec, TCount}"/>) when <paramref name="weightsCached"/>, else row-wise
+    /// (<see cref="StreamBlockRows{TOps, TVec, TCount}"/>).
+    /// </summary>
     private static void StreamBlockRows<TOps, TVec>(int m, bool weightsCached, float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint sumsStride)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
@@ -413,7 +418,7 @@ internal static unsafe partial class Gemm
 
             for (; j < width; j += w)
             {
-                // The last one or two vectors, the second possibly partial (all lanes when the width is a multiple).
+                // The last one or two vectors, the last possibly partial (all lanes when the width is a multiple).
                 TVec mask = j < full ? TOps.MaskFor(w) : tailMask;
                 float* s = sums + j;
                 TVec v0 = TOps.LoadMasked(b0 + j, mask), v1 = TOps.LoadMasked(b1 + j, mask);

@@ -87,7 +87,7 @@ public class GemmFewRowsTests
     }
 
     /// <summary>
-    /// Layers of 64 units and more stream their weights by rows into per-block partial sums and, from
+    /// Layers of 64 units and more read their weights in one pass for all rows into per-block partial sums and, from
     /// 256 K weights, in chunks of K blocks × column groups on the pool's threads: still the packed
     /// path's bits for every row count (one pass over the weights for all rows), on every kernel and
     /// thread count, with odd widths (vector tails), short last blocks, strided inputs and weights,
@@ -97,9 +97,32 @@ public class GemmFewRowsTests
     [MemberData(nameof(KernelsAndThreads))]
     public void FewRows_WideLayers_AnyThreadCount_AreBitwiseTheRowsOfALargerProduct(int kernelId, int threads)
     {
-        var kernel = (GemmKernel)kernelId;
-        var random = new Random(91 + kernelId);
-        foreach ((int k, int n) in new[] { (784, 1024), (1024, 1029), (1030, 333), (255, 130), (3, 4100), (2049, 129), (6, 64), (513, 1000), (300, 4500) })
+        AssertWideLayersArePacked((GemmKernel)kernelId, threads, new Random(91 + kernelId),
+            [(784, 1024), (1024, 1029), (1030, 333), (255, 130), (3, 4100), (2049, 129), (6, 64), (513, 1000), (300, 4500)]);
+    }
+
+    /// <summary>
+    /// 2 to 4 rows take one of two passes, chosen by whether the weights fit <see cref="Gemm.InPlaceMaxBytes"/> (half
+    /// this machine's L2): down the columns with the sums in registers, or row-wise with the sums in memory. Shapes
+    /// picked from that bound so each path is taken on any machine with an L2 of 196 KB or more: cached weights over
+    /// two K blocks with a column tail of several vectors on every kernel (95 = 64 + 31 columns), and streamed weights
+    /// whose only K block is shorter than four rows (the row-wise pass's first row then starts from a zero register).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KernelsAndThreads))]
+    public void FewRows_CachedAndStreamedWeights_AreBitwiseTheRowsOfALargerProduct(int kernelId, int threads)
+    {
+        int streamedColumns = (int)(Gemm.InPlaceMaxBytes / (3 * sizeof(float))) + 67;
+        (int K, int N)[] cached = [(257, 95)], streamed = [(3, streamedColumns), (2, streamedColumns * 3 / 2 + 1)];
+        Assert.All(cached, shape => Assert.True((long)shape.K * shape.N * sizeof(float) <= Gemm.InPlaceMaxBytes, $"{shape}: not cached here"));
+        Assert.All(streamed, shape => Assert.True((long)shape.K * shape.N * sizeof(float) > Gemm.InPlaceMaxBytes, $"{shape}: cached here"));
+        // M's 784 x 128 as well: cached with a 1 MB L2, streamed with 512 KB.
+        AssertWideLayersArePacked((GemmKernel)kernelId, threads, new Random(93 + kernelId), [.. cached, (784, 128), .. streamed]);
+    }
+
+    private static void AssertWideLayersArePacked(GemmKernel kernel, int threads, Random random, (int K, int N)[] shapes)
+    {
+        foreach ((int k, int n) in shapes)
         {
             Assert.True(Gemm.FewRowsChunks(n, k) > 1 || n * k < Gemm.FewRowsParallelFloats);
             int ldb = n + 3, lda = k + 2;
