@@ -10,7 +10,7 @@ public sealed partial class Sequential
     /// a model whose activations are wide gets fewer (<see cref="RowsPerChunk"/>). A batch is cut into the fewest
     /// chunks of at most that many rows, of equal size to a row (1000 rows: two of 500, not 512 and 488, whose
     /// larger half the other thread would wait for), their count rounded up to a multiple of the thread count so
-    /// that they share out evenly (32 images of a convnet at 12 rows a chunk: four of 8, not three). Settable for
+    /// that they share out evenly (32 rows at 12 rows a chunk: four of 8, not three). Settable for
     /// benchmarks only (<c>--predict-ab</c>); each row gets the same bits whatever the cut.
     /// </summary>
     internal static int ChunkRows = 512;
@@ -141,9 +141,9 @@ public sealed partial class Sequential
         {
             (_x, _result, _samples, _map) = (x, result, samples, map);
 
-            // The chunks share out evenly between the threads: 32 images of the MNIST convnet (12 rows a chunk) made
-            // three chunks, two on one core and one on the other (0.72 of ONNX Runtime's speed); four chunks of 8 keep both
-            // cores busy to the end (0.83; session 18). A row's output does not depend on its chunk, so neither do the bits.
+            // The chunks share out evenly between the threads: 32 images of the MNIST convnet at 12 rows a chunk (its cut
+            // until session 20) made three chunks, two on one core and one on the other (0.72 of ONNX Runtime's speed); four
+            // chunks of 8 kept both cores busy to the end (0.83; session 18). A row's output does not depend on its chunk, so neither do the bits.
             int chunks = model.RowChunkCount(samples), threads = WorkerPool.MaxThreads;
             _chunks = chunks % threads == 0 ? chunks : Math.Min(samples, (chunks + threads - 1) / threads * threads);
             try
