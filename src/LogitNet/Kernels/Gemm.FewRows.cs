@@ -73,6 +73,12 @@ internal static unsafe partial class Gemm
     internal static bool StreamRowsTogether = true;
 
     /// <summary>
+    /// Whether the row-wise pass keeps 2 to 4 rows' sums side by side, vector by vector, rather than row after row. Settable
+    /// for the benchmark's A/B runs only; the bits are the same.
+    /// </summary>
+    internal static bool InterleaveSums = true;
+
+    /// <summary>
     /// How many chunks a streamed few-rows product is cut into: its K blocks times column groups
     /// of at least <see cref="StreamGroupColumns"/>; depends on the shape alone.
     /// </summary>
@@ -96,6 +102,8 @@ internal static unsafe partial class Gemm
         private Problem _problem;
         private GemmKernel _kernel;
         private int _kcStep, _blocks, _groups, _groupColumns;
+        private bool _cached, _interleaved;
+        private nint _blockFloats;
         private float[] _partials = [];
 
         public int Count => _blocks * _groups;
@@ -109,7 +117,12 @@ internal static unsafe partial class Gemm
             _groups = FewRowsChunks(problem.N, problem.K) / _blocks;
             _groupColumns = RoundUp(CeilDiv(problem.N, _groups), 64);
             _groups = CeilDiv(problem.N, _groupColumns);
-            long needed = (long)_blocks * problem.M * problem.N;
+            // Weights the L2 holds are read down their columns (ColumnsDown); larger ones row-wise, 2 to 4 rows' sums side
+            // by side, vector by vector (see StreamBlockRows).
+            _cached = (long)problem.K * problem.N * sizeof(float) <= InPlaceMaxBytes;
+            _interleaved = problem.M > 1 && StreamRowsTogether && !_cached && InterleaveSums;
+            _blockFloats = (nint)problem.M * RoundUp(problem.N, 16);
+            long needed = (long)_blocks * _blockFloats;
             if (_partials.Length < needed)
             {
                 // Pinned: written through raw pointers, possibly from the pool's threads.
@@ -117,8 +130,15 @@ internal static unsafe partial class Gemm
             }
         }
 
-        private float* Partial(int block, int row) =>
-            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials)) + ((nint)block * _problem.M + row) * _problem.N;
+        private float* Block(int block) =>
+            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials)) + block * _blockFloats;
+
+        /// <summary>Row <paramref name="row"/>'s sums of K block <paramref name="block"/>, row after row (<see cref="_interleaved"/> false).</summary>
+        private float* Partial(int block, int row) => Block(block) + (nint)row * _problem.N;
+
+        /// <summary>Where the vector of sums for row <paramref name="row"/> from column <paramref name="j"/> (a multiple of <paramref name="width"/>) is kept.</summary>
+        private float* SumsAt(int block, int row, int j, int width) =>
+            _interleaved ? Block(block) + (nint)j * _problem.M + row * width : Partial(block, row) + j;
 
         public void Run(int index)
         {
@@ -129,21 +149,21 @@ internal static unsafe partial class Gemm
             if (_problem.M > 1 && StreamRowsTogether)
             {
                 // Every row in one pass over the weights: row by row, each row would stream them again.
-                float* a0 = _problem.A + p0, sums0 = Partial(block, 0) + j0;
-                bool cached = (long)_problem.K * _problem.N * sizeof(float) <= InPlaceMaxBytes;
+                float* a0 = _problem.A + p0, sums0 = _interleaved ? Block(block) + (nint)j0 * _problem.M : Partial(block, 0) + j0;
+                bool cached = _cached, interleaved = _interleaved;
                 switch (_kernel)
                 {
                     case GemmKernel.Vector512:
-                        StreamBlockRows<GemmVector512, Vector512<float>>(_problem.M, cached, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        StreamBlockRows<GemmVector512, Vector512<float>>(_problem.M, cached, interleaved, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
                         break;
                     case GemmKernel.Vector256:
-                        StreamBlockRows<GemmVector256, Vector256<float>>(_problem.M, cached, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        StreamBlockRows<GemmVector256, Vector256<float>>(_problem.M, cached, interleaved, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
                         break;
                     case GemmKernel.Vector128:
-                        StreamBlockRows<GemmVector128, Vector128<float>>(_problem.M, cached, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        StreamBlockRows<GemmVector128, Vector128<float>>(_problem.M, cached, interleaved, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
                         break;
                     default:
-                        StreamBlockRows<GemmScalar, float>(_problem.M, cached, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
+                        StreamBlockRows<GemmScalar, float>(_problem.M, cached, interleaved, a0, _problem.Lda, b, _problem.Ldb, rows, width, sums0, _problem.N);
                         break;
                 }
 
@@ -198,22 +218,47 @@ internal static unsafe partial class Gemm
         {
             Problem problem = _problem;
             int n = problem.N, w = TOps.Width;
-            for (int i = 0; i < problem.M; i++)
+            if (_interleaved)
             {
-                float* c = problem.C + i * problem.Ldc;
+                // Column by column, the rows inner: the sums are read in the order they lie (the other core's blocks
+                // stream across instead of arriving a line in every few).
                 for (int j = 0; j < n; j += w)
                 {
-                    int count = Math.Min(w, n - j);
-                    TVec mask = TOps.MaskFor(count);
-                    TVec r = problem.Accumulate ? TOps.LoadMasked(c + j, mask) : TOps.LoadMasked(Partial(0, i) + j, mask);
-                    for (int block = problem.Accumulate ? 0 : 1; block < _blocks; block++)
+                    for (int i = 0; i < problem.M; i++)
                     {
-                        r = TOps.Add(r, TOps.LoadMasked(Partial(block, i) + j, mask));
+                        ReduceVector<TOps, TVec>(i, j);
                     }
+                }
 
-                    Finish<TOps, TVec>(problem, c + j, j, r, count, mask);
+                return;
+            }
+
+            for (int i = 0; i < problem.M; i++)
+            {
+                for (int j = 0; j < n; j += w)
+                {
+                    ReduceVector<TOps, TVec>(i, j);
                 }
             }
+        }
+
+        /// <summary>The vector of row <paramref name="i"/>'s outputs from column <paramref name="j"/>: its blocks' sums added in order, then the epilogue.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ReduceVector<TOps, TVec>(int i, int j)
+            where TOps : IGemmVector<TVec>
+            where TVec : unmanaged
+        {
+            Problem problem = _problem;
+            int w = TOps.Width, count = Math.Min(w, problem.N - j);
+            float* c = problem.C + i * problem.Ldc;
+            TVec mask = TOps.MaskFor(count);
+            TVec r = problem.Accumulate ? TOps.LoadMasked(c + j, mask) : TOps.LoadMasked(SumsAt(0, i, j, w), mask);
+            for (int block = problem.Accumulate ? 0 : 1; block < _blocks; block++)
+            {
+                r = TOps.Add(r, TOps.LoadMasked(SumsAt(block, i, j, w), mask));
+            }
+
+            Finish<TOps, TVec>(problem, c + j, j, r, count, mask);
         }
     }
 
@@ -312,10 +357,11 @@ internal static unsafe partial class Gemm
     /// (<see cref="ColumnsDown{TOps, TVec, TCount}"/>) when <paramref name="weightsCached"/>, else row-wise
     /// (<see cref="StreamBlockRows{TOps, TVec, TCount}"/>).
     /// </summary>
-    private static void StreamBlockRows<TOps, TVec>(int m, bool weightsCached, float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint sumsStride)
+    private static void StreamBlockRows<TOps, TVec>(int m, bool weightsCached, bool interleaved, float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint sumsStride)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
     {
+        nint rowStep = interleaved ? TOps.Width : sumsStride, columnScale = interleaved ? m : 1;
         if (weightsCached)
         {
             // Weights that stay in the L2 between calls (M's 784 × 128) are read down their columns, 4 vectors wide, with
@@ -338,14 +384,14 @@ internal static unsafe partial class Gemm
         switch (m)
         {
             case 2:
-                StreamBlockRows<TOps, TVec, TwoRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                StreamBlockRows<TOps, TVec, TwoRows>(a, lda, b, ldb, rows, width, sums, rowStep, columnScale);
                 break;
             case 3:
-                StreamBlockRows<TOps, TVec, ThreeRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                StreamBlockRows<TOps, TVec, ThreeRows>(a, lda, b, ldb, rows, width, sums, rowStep, columnScale);
                 break;
             default:
                 Debug.Assert(m == 4, "FewRowsMax is 4");
-                StreamBlockRows<TOps, TVec, FourRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                StreamBlockRows<TOps, TVec, FourRows>(a, lda, b, ldb, rows, width, sums, rowStep, columnScale);
                 break;
         }
     }
@@ -355,11 +401,15 @@ internal static unsafe partial class Gemm
     /// <paramref name="lda"/> apart) in one pass over the weights: each vector of four weight rows is loaded once and
     /// used by every row of A, where a pass per row read the weights (megabytes, from the L3) once per row. Each
     /// element's chain is the one <see cref="StreamBlock{TOps, TVec}"/> computes for its row: from zero at the block's
-    /// first row, p in order, one FMA per p, so the same bits. Row i's sums are at <paramref name="sums"/> + i ·
-    /// <paramref name="sumsStride"/>.
+    /// first row, p in order, one FMA per p, so the same bits. The vector of row i's sums from column j (a multiple of the
+    /// vector width) is at <paramref name="sums"/> + j · <paramref name="columnScale"/> + i · <paramref name="rowStep"/>:
+    /// rows after one another (scale 1, step the row length), or the rows' vectors side by side (scale the row count,
+    /// step the vector width), where no row's sums lie a multiple of 4 KB from the next row's. Rows 1,024 units long
+    /// stored one row's sums and then loaded the next row's from an address equal in its low 12 bits, which the core
+    /// takes for a dependence on the store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void StreamBlockRows<TOps, TVec, TCount>(float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint sumsStride)
+    private static void StreamBlockRows<TOps, TVec, TCount>(float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint rowStep, nint columnScale)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
         where TCount : IFewRowCount
@@ -372,9 +422,16 @@ internal static unsafe partial class Gemm
         {
             // The chains start from +0 held in the sums (an FMA onto +0 is StreamBlock's FMA onto a zero register), so
             // the loop below has no first-row case.
-            for (int i = 0; i < TCount.Count; i++)
+            if (columnScale == 1)
             {
-                new Span<float>(sums + i * sumsStride, width).Clear();
+                for (int i = 0; i < TCount.Count; i++)
+                {
+                    new Span<float>(sums + i * rowStep, width).Clear();
+                }
+            }
+            else
+            {
+                new Span<float>(sums, (width + w - 1) / w * w * TCount.Count).Clear();
             }
         }
 
@@ -393,26 +450,26 @@ internal static unsafe partial class Gemm
             int j = 0;
             for (; j < pairs; j += 2 * w)
             {
-                float* s = sums + j;
+                float* s = sums + j * columnScale;
                 TVec v0 = TOps.Load(b0 + j), v1 = TOps.Load(b1 + j), v2 = TOps.Load(b2 + j), v3 = TOps.Load(b3 + j);
                 TVec u0 = TOps.Load(b0 + j + w), u1 = TOps.Load(b1 + j + w), u2 = TOps.Load(b2 + j + w), u3 = TOps.Load(b3 + j + w);
                 TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x00, x01, x02, x03, v0, v1, v2, v3));
-                TOps.Store(s + w, FourSteps<TOps, TVec>(TOps.Load(s + w), x00, x01, x02, x03, u0, u1, u2, u3));
-                s += sumsStride;
+                TOps.Store(s + w * columnScale, FourSteps<TOps, TVec>(TOps.Load(s + w * columnScale), x00, x01, x02, x03, u0, u1, u2, u3));
+                s += rowStep;
                 TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x10, x11, x12, x13, v0, v1, v2, v3));
-                TOps.Store(s + w, FourSteps<TOps, TVec>(TOps.Load(s + w), x10, x11, x12, x13, u0, u1, u2, u3));
+                TOps.Store(s + w * columnScale, FourSteps<TOps, TVec>(TOps.Load(s + w * columnScale), x10, x11, x12, x13, u0, u1, u2, u3));
                 if (TCount.Count > 2)
                 {
-                    s += sumsStride;
+                    s += rowStep;
                     TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x20, x21, x22, x23, v0, v1, v2, v3));
-                    TOps.Store(s + w, FourSteps<TOps, TVec>(TOps.Load(s + w), x20, x21, x22, x23, u0, u1, u2, u3));
+                    TOps.Store(s + w * columnScale, FourSteps<TOps, TVec>(TOps.Load(s + w * columnScale), x20, x21, x22, x23, u0, u1, u2, u3));
                 }
 
                 if (TCount.Count > 3)
                 {
-                    s += sumsStride;
+                    s += rowStep;
                     TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x30, x31, x32, x33, v0, v1, v2, v3));
-                    TOps.Store(s + w, FourSteps<TOps, TVec>(TOps.Load(s + w), x30, x31, x32, x33, u0, u1, u2, u3));
+                    TOps.Store(s + w * columnScale, FourSteps<TOps, TVec>(TOps.Load(s + w * columnScale), x30, x31, x32, x33, u0, u1, u2, u3));
                 }
             }
 
@@ -420,21 +477,21 @@ internal static unsafe partial class Gemm
             {
                 // The last one or two vectors, the last possibly partial (all lanes when the width is a multiple).
                 TVec mask = j < full ? TOps.MaskFor(w) : tailMask;
-                float* s = sums + j;
+                float* s = sums + j * columnScale;
                 TVec v0 = TOps.LoadMasked(b0 + j, mask), v1 = TOps.LoadMasked(b1 + j, mask);
                 TVec v2 = TOps.LoadMasked(b2 + j, mask), v3 = TOps.LoadMasked(b3 + j, mask);
                 TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x00, x01, x02, x03, v0, v1, v2, v3), mask);
-                s += sumsStride;
+                s += rowStep;
                 TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x10, x11, x12, x13, v0, v1, v2, v3), mask);
                 if (TCount.Count > 2)
                 {
-                    s += sumsStride;
+                    s += rowStep;
                     TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x20, x21, x22, x23, v0, v1, v2, v3), mask);
                 }
 
                 if (TCount.Count > 3)
                 {
-                    s += sumsStride;
+                    s += rowStep;
                     TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x30, x31, x32, x33, v0, v1, v2, v3), mask);
                 }
             }
@@ -448,17 +505,17 @@ internal static unsafe partial class Gemm
             for (int i = 0; i < TCount.Count; i++)
             {
                 TVec x = TOps.Broadcast(a + i * lda + p);
-                float* s = sums + i * sumsStride;
+                float* s = sums + i * rowStep;
                 int j = 0;
                 for (; j < full; j += w)
                 {
-                    TOps.Store(s + j, TOps.MultiplyAdd(x, TOps.Load(row + j), first ? TOps.Zero : TOps.Load(s + j)));
+                    TOps.Store(s + j * columnScale, TOps.MultiplyAdd(x, TOps.Load(row + j), first ? TOps.Zero : TOps.Load(s + j * columnScale)));
                 }
 
                 if (full < width)
                 {
-                    TVec sum = first ? TOps.Zero : TOps.LoadMasked(s + full, tailMask);
-                    TOps.StoreMasked(s + full, TOps.MultiplyAdd(x, TOps.LoadMasked(row + full, tailMask), sum), tailMask);
+                    TVec sum = first ? TOps.Zero : TOps.LoadMasked(s + full * columnScale, tailMask);
+                    TOps.StoreMasked(s + full * columnScale, TOps.MultiplyAdd(x, TOps.LoadMasked(row + full, tailMask), sum), tailMask);
                 }
             }
         }
