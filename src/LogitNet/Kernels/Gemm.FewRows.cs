@@ -104,9 +104,8 @@ internal static unsafe partial class Gemm
         private int _kcStep, _blocks, _groups, _groupColumns;
         private bool _cached, _interleaved;
         private nint _blockFloats, _rowFloats;
-        private const int CacheLineFloats = 16;
-        private float[] _partials = [];
-        private nint _partialsStart;
+        private Tensor? _partials;
+        private float* _partialsStart;
 
         public int Count => _blocks * _groups;
 
@@ -124,22 +123,20 @@ internal static unsafe partial class Gemm
             _cached = (long)problem.K * problem.N * sizeof(float) <= InPlaceMaxBytes;
             _interleaved = problem.M > 1 && StreamRowsTogether && !_cached && InterleaveSums;
             // Each row's (or, side by side, each block's) sums start on a cache line.
-            _rowFloats = RoundUp(problem.N, CacheLineFloats);
+            _rowFloats = RoundUp(problem.N, Tensor.CacheLineBytes / sizeof(float));
             _blockFloats = problem.M * _rowFloats;
             long needed = (long)_blocks * _blockFloats;
-            if (_partials.Length < needed + CacheLineFloats)
+            if (_partials is null || _partials.Length < needed)
             {
-                // Pinned: written through raw pointers, possibly from the pool's threads. The sums start on a cache line:
-                // an array's elements start 16 bytes into one, and every 64-byte vector of sums then straddled two lines
-                // (L at batch 1 took 1.03x the time, at 4 rows 1.13-1.23x, in-process A/B).
-                _partials = GC.AllocateUninitializedArray<float>((int)(needed + CacheLineFloats), pinned: true);
-                nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials));
-                _partialsStart = (-address & (CacheLineFloats * sizeof(float) - 1)) / sizeof(float);
+                // Pinned and on a cache line (Tensor.ZerosAligned): written through raw pointers, possibly from the pool's
+                // threads, and a plain array's elements start 16 bytes into a line, so every 64-byte vector of sums straddled
+                // two lines (L at batch 1 took 1.03x the time, at 4 rows 1.13-1.23x, in-process A/B).
+                _partials = Tensor.ZerosAligned([(int)needed]);
+                _partialsStart = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_partials.AsSpan()));
             }
         }
 
-        private float* Block(int block) =>
-            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials)) + _partialsStart + block * _blockFloats;
+        private float* Block(int block) => _partialsStart + block * _blockFloats;
 
         /// <summary>Row <paramref name="row"/>'s sums of K block <paramref name="block"/>, row after row (<see cref="_interleaved"/> false).</summary>
         private float* Partial(int block, int row) => Block(block) + row * _rowFloats;

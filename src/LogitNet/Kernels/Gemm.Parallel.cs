@@ -198,10 +198,9 @@ internal static unsafe partial class Gemm
         private Problem _problem;
         private GemmKernel _kernel;
         private int _kcStep;
-        private const int CacheLineFloats = 16;
         private int _partialCount;
-        private float[] _partials = [];
-        private nint _partialsStart;
+        private Tensor? _partials;
+        private float* _partialsStart;
 
         public int Count => _partialCount + 1;
 
@@ -212,13 +211,11 @@ internal static unsafe partial class Gemm
             _kcStep = KcStep(problem.K);
             _partialCount = CeilDiv(problem.K, _kcStep) - 1;
             long needed = (long)_partialCount * problem.M * problem.N;
-            if (_partials.Length < needed + CacheLineFloats)
+            if (_partials is null || _partials.Length < needed)
             {
-                // Pinned: the kernels write it through a raw pointer, possibly from a worker thread. Started on a cache
-                // line, as FewRowsJob's sums are (an array's elements start 16 bytes into one).
-                _partials = GC.AllocateUninitializedArray<float>((int)(needed + CacheLineFloats), pinned: true);
-                nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials));
-                _partialsStart = (-address & (CacheLineFloats * sizeof(float) - 1)) / sizeof(float);
+                // Pinned (the kernels write it through a raw pointer, possibly from a worker thread) and on a cache line.
+                _partials = Tensor.ZerosAligned([(int)needed]);
+                _partialsStart = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_partials.AsSpan()));
             }
         }
 
@@ -239,7 +236,7 @@ internal static unsafe partial class Gemm
         }
 
         private float* PartialSum(int block) =>
-            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials)) + _partialsStart + (nint)block * _problem.M * _problem.N;
+            _partialsStart + (nint)block * _problem.M * _problem.N;
 
         /// <summary>C += each partial sum in block order; with the last, the epilogue: the kernels' own row store.</summary>
         public void AddPartials()
