@@ -240,22 +240,22 @@ internal static unsafe class DirectConvolution2D
                     switch (height)
                     {
                         case 6:
-                            Tile<TOps, TVec, Rows6>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            Tile<TOps, TVec, Count6>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
                             break;
                         case 5:
-                            Tile<TOps, TVec, Rows5>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            Tile<TOps, TVec, Count5>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
                             break;
                         case 4:
-                            Tile<TOps, TVec, Rows4>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            Tile<TOps, TVec, Count4>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
                             break;
                         case 3:
-                            Tile<TOps, TVec, Rows3>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            Tile<TOps, TVec, Count3>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
                             break;
                         case 2:
-                            Tile<TOps, TVec, Rows2>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            Tile<TOps, TVec, Count2>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
                             break;
                         default:
-                            Tile<TOps, TVec, Rows1>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
+                            Tile<TOps, TVec, Count1>(patch, offsets, a, pixelStride, packed, filters, hasBias, relu, yTile, lanes);
                             break;
                     }
 
@@ -298,42 +298,6 @@ internal static unsafe class DirectConvolution2D
     [ThreadStatic]
     private static float[]? t_band;
 
-    /// <summary>The height of a tile as a type, so that the JIT compiles each height's loop with only its accumulators.</summary>
-    private interface ITileHeight
-    {
-        static abstract int Rows { get; }
-    }
-
-    private struct Rows1 : ITileHeight
-    {
-        public static int Rows => 1;
-    }
-
-    private struct Rows2 : ITileHeight
-    {
-        public static int Rows => 2;
-    }
-
-    private struct Rows3 : ITileHeight
-    {
-        public static int Rows => 3;
-    }
-
-    private struct Rows4 : ITileHeight
-    {
-        public static int Rows => 4;
-    }
-
-    private struct Rows5 : ITileHeight
-    {
-        public static int Rows => 5;
-    }
-
-    private struct Rows6 : ITileHeight
-    {
-        public static int Rows => 6;
-    }
-
     /// <summary>
     /// <typeparamref name="THeight"/> output pixels whose windows are at a + t·<paramref name="pixelStride"/> + offsets[p],
     /// over every column group of filters, in the GEMM's K blocks.
@@ -349,9 +313,9 @@ internal static unsafe class DirectConvolution2D
         bool hasBias, bool relu, float* y, float* lanes)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
-        where THeight : ITileHeight
+        where THeight : IConstantCount
     {
-        int w = TOps.Width, group = 2 * w, rows = THeight.Rows;
+        int w = TOps.Width, group = 2 * w, rows = THeight.Value;
         int groups = (filters + group - 1) / group;
         nint s1 = pixelStride, s2 = 2 * pixelStride, s3 = 3 * pixelStride, s4 = 4 * pixelStride, s5 = 5 * pixelStride;
         float* biases = packed + (nint)groups * patch * group;

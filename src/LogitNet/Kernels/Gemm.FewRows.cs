@@ -402,13 +402,13 @@ internal static unsafe partial class Gemm
             switch (m)
             {
                 case 2:
-                    ColumnsDown<TOps, TVec, TwoRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                    ColumnsDown<TOps, TVec, Count2>(a, lda, b, ldb, rows, width, sums, sumsStride);
                     return;
                 case 3:
-                    ColumnsDown<TOps, TVec, ThreeRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                    ColumnsDown<TOps, TVec, Count3>(a, lda, b, ldb, rows, width, sums, sumsStride);
                     return;
                 default:
-                    ColumnsDown<TOps, TVec, FourRows>(a, lda, b, ldb, rows, width, sums, sumsStride);
+                    ColumnsDown<TOps, TVec, Count4>(a, lda, b, ldb, rows, width, sums, sumsStride);
                     return;
             }
         }
@@ -416,14 +416,14 @@ internal static unsafe partial class Gemm
         switch (m)
         {
             case 2:
-                StreamBlockRows<TOps, TVec, TwoRows>(a, lda, b, ldb, rows, width, sums, rowStep, columnScale);
+                StreamBlockRows<TOps, TVec, Count2>(a, lda, b, ldb, rows, width, sums, rowStep, columnScale);
                 break;
             case 3:
-                StreamBlockRows<TOps, TVec, ThreeRows>(a, lda, b, ldb, rows, width, sums, rowStep, columnScale);
+                StreamBlockRows<TOps, TVec, Count3>(a, lda, b, ldb, rows, width, sums, rowStep, columnScale);
                 break;
             default:
                 Debug.Assert(m == 4, "FewRowsMax is 4");
-                StreamBlockRows<TOps, TVec, FourRows>(a, lda, b, ldb, rows, width, sums, rowStep, columnScale);
+                StreamBlockRows<TOps, TVec, Count4>(a, lda, b, ldb, rows, width, sums, rowStep, columnScale);
                 break;
         }
     }
@@ -444,7 +444,7 @@ internal static unsafe partial class Gemm
     private static void StreamBlockRows<TOps, TVec, TCount>(float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint rowStep, nint columnScale)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
-        where TCount : IFewRowCount
+        where TCount : IConstantCount
     {
         int w = TOps.Width;
         int full = width / w * w, pairs = width / (2 * w) * (2 * w);
@@ -456,14 +456,14 @@ internal static unsafe partial class Gemm
             // the loop below has no first-row case.
             if (columnScale == 1)
             {
-                for (int i = 0; i < TCount.Count; i++)
+                for (int i = 0; i < TCount.Value; i++)
                 {
                     new Span<float>(sums + i * rowStep, width).Clear();
                 }
             }
             else
             {
-                new Span<float>(sums, (width + w - 1) / w * w * TCount.Count).Clear();
+                new Span<float>(sums, (width + w - 1) / w * w * TCount.Value).Clear();
             }
         }
 
@@ -474,10 +474,10 @@ internal static unsafe partial class Gemm
             TVec x00 = TOps.Broadcast(a0), x01 = TOps.Broadcast(a0 + 1), x02 = TOps.Broadcast(a0 + 2), x03 = TOps.Broadcast(a0 + 3);
             TVec x10 = TOps.Broadcast(a0 + lda), x11 = TOps.Broadcast(a0 + lda + 1), x12 = TOps.Broadcast(a0 + lda + 2), x13 = TOps.Broadcast(a0 + lda + 3);
             float* a2 = a0 + 2 * lda, a3 = a0 + 3 * lda;
-            TVec x20 = TCount.Count > 2 ? TOps.Broadcast(a2) : TOps.Zero, x21 = TCount.Count > 2 ? TOps.Broadcast(a2 + 1) : TOps.Zero;
-            TVec x22 = TCount.Count > 2 ? TOps.Broadcast(a2 + 2) : TOps.Zero, x23 = TCount.Count > 2 ? TOps.Broadcast(a2 + 3) : TOps.Zero;
-            TVec x30 = TCount.Count > 3 ? TOps.Broadcast(a3) : TOps.Zero, x31 = TCount.Count > 3 ? TOps.Broadcast(a3 + 1) : TOps.Zero;
-            TVec x32 = TCount.Count > 3 ? TOps.Broadcast(a3 + 2) : TOps.Zero, x33 = TCount.Count > 3 ? TOps.Broadcast(a3 + 3) : TOps.Zero;
+            TVec x20 = TCount.Value > 2 ? TOps.Broadcast(a2) : TOps.Zero, x21 = TCount.Value > 2 ? TOps.Broadcast(a2 + 1) : TOps.Zero;
+            TVec x22 = TCount.Value > 2 ? TOps.Broadcast(a2 + 2) : TOps.Zero, x23 = TCount.Value > 2 ? TOps.Broadcast(a2 + 3) : TOps.Zero;
+            TVec x30 = TCount.Value > 3 ? TOps.Broadcast(a3) : TOps.Zero, x31 = TCount.Value > 3 ? TOps.Broadcast(a3 + 1) : TOps.Zero;
+            TVec x32 = TCount.Value > 3 ? TOps.Broadcast(a3 + 2) : TOps.Zero, x33 = TCount.Value > 3 ? TOps.Broadcast(a3 + 3) : TOps.Zero;
             float* b0 = b + p * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
             int j = 0;
             for (; j < pairs; j += 2 * w)
@@ -490,14 +490,14 @@ internal static unsafe partial class Gemm
                 s += rowStep;
                 TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x10, x11, x12, x13, v0, v1, v2, v3));
                 TOps.Store(s + w * columnScale, FourSteps<TOps, TVec>(TOps.Load(s + w * columnScale), x10, x11, x12, x13, u0, u1, u2, u3));
-                if (TCount.Count > 2)
+                if (TCount.Value > 2)
                 {
                     s += rowStep;
                     TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x20, x21, x22, x23, v0, v1, v2, v3));
                     TOps.Store(s + w * columnScale, FourSteps<TOps, TVec>(TOps.Load(s + w * columnScale), x20, x21, x22, x23, u0, u1, u2, u3));
                 }
 
-                if (TCount.Count > 3)
+                if (TCount.Value > 3)
                 {
                     s += rowStep;
                     TOps.Store(s, FourSteps<TOps, TVec>(TOps.Load(s), x30, x31, x32, x33, v0, v1, v2, v3));
@@ -515,13 +515,13 @@ internal static unsafe partial class Gemm
                 TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x00, x01, x02, x03, v0, v1, v2, v3), mask);
                 s += rowStep;
                 TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x10, x11, x12, x13, v0, v1, v2, v3), mask);
-                if (TCount.Count > 2)
+                if (TCount.Value > 2)
                 {
                     s += rowStep;
                     TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x20, x21, x22, x23, v0, v1, v2, v3), mask);
                 }
 
-                if (TCount.Count > 3)
+                if (TCount.Value > 3)
                 {
                     s += rowStep;
                     TOps.StoreMasked(s, FourSteps<TOps, TVec>(TOps.LoadMasked(s, mask), x30, x31, x32, x33, v0, v1, v2, v3), mask);
@@ -534,7 +534,7 @@ internal static unsafe partial class Gemm
         {
             float* row = b + p * ldb;
             bool first = p == 0;
-            for (int i = 0; i < TCount.Count; i++)
+            for (int i = 0; i < TCount.Value; i++)
             {
                 TVec x = TOps.Broadcast(a + i * lda + p);
                 float* s = sums + i * rowStep;
@@ -561,7 +561,7 @@ internal static unsafe partial class Gemm
     private static void ColumnsDown<TOps, TVec, TCount>(float* a, nint lda, float* b, nint ldb, int rows, int width, float* sums, nint sumsStride)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
-        where TCount : IFewRowCount
+        where TCount : IConstantCount
     {
         int w = TOps.Width;
         float* a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
@@ -586,7 +586,7 @@ internal static unsafe partial class Gemm
                 c11 = TOps.MultiplyAdd(x, v1, c11);
                 c12 = TOps.MultiplyAdd(x, v2, c12);
                 c13 = TOps.MultiplyAdd(x, v3, c13);
-                if (TCount.Count > 2)
+                if (TCount.Value > 2)
                 {
                     x = TOps.Broadcast(a2 + p);
                     c20 = TOps.MultiplyAdd(x, v0, c20);
@@ -595,7 +595,7 @@ internal static unsafe partial class Gemm
                     c23 = TOps.MultiplyAdd(x, v3, c23);
                 }
 
-                if (TCount.Count > 3)
+                if (TCount.Value > 3)
                 {
                     x = TOps.Broadcast(a3 + p);
                     c30 = TOps.MultiplyAdd(x, v0, c30);
@@ -615,7 +615,7 @@ internal static unsafe partial class Gemm
             TOps.Store(s + w, c11);
             TOps.Store(s + 2 * w, c12);
             TOps.Store(s + 3 * w, c13);
-            if (TCount.Count > 2)
+            if (TCount.Value > 2)
             {
                 s += sumsStride;
                 TOps.Store(s, c20);
@@ -624,7 +624,7 @@ internal static unsafe partial class Gemm
                 TOps.Store(s + 3 * w, c23);
             }
 
-            if (TCount.Count > 3)
+            if (TCount.Value > 3)
             {
                 s += sumsStride;
                 TOps.Store(s, c30);
@@ -644,12 +644,12 @@ internal static unsafe partial class Gemm
                 TVec v = TOps.LoadMasked(row, mask);
                 c0 = TOps.MultiplyAdd(TOps.Broadcast(a + p), v, c0);
                 c1 = TOps.MultiplyAdd(TOps.Broadcast(a1 + p), v, c1);
-                if (TCount.Count > 2)
+                if (TCount.Value > 2)
                 {
                     c2 = TOps.MultiplyAdd(TOps.Broadcast(a2 + p), v, c2);
                 }
 
-                if (TCount.Count > 3)
+                if (TCount.Value > 3)
                 {
                     c3 = TOps.MultiplyAdd(TOps.Broadcast(a3 + p), v, c3);
                 }
@@ -658,12 +658,12 @@ internal static unsafe partial class Gemm
             float* s = sums + j;
             TOps.StoreMasked(s, c0, mask);
             TOps.StoreMasked(s + sumsStride, c1, mask);
-            if (TCount.Count > 2)
+            if (TCount.Value > 2)
             {
                 TOps.StoreMasked(s + 2 * sumsStride, c2, mask);
             }
 
-            if (TCount.Count > 3)
+            if (TCount.Value > 3)
             {
                 TOps.StoreMasked(s + 3 * sumsStride, c3, mask);
             }
@@ -680,27 +680,6 @@ internal static unsafe partial class Gemm
         s = TOps.MultiplyAdd(x1, v1, s);
         s = TOps.MultiplyAdd(x2, v2, s);
         return TOps.MultiplyAdd(x3, v3, s);
-    }
-
-    /// <summary>How many rows of A <see cref="StreamBlockRows{TOps, TVec, TCount}"/> takes, a constant of each instantiation.</summary>
-    private interface IFewRowCount
-    {
-        static abstract int Count { get; }
-    }
-
-    private struct TwoRows : IFewRowCount
-    {
-        public static int Count => 2;
-    }
-
-    private struct ThreeRows : IFewRowCount
-    {
-        public static int Count => 3;
-    }
-
-    private struct FourRows : IFewRowCount
-    {
-        public static int Count => 4;
     }
 
     private static void RunFewRowsNarrow(in Problem problem, GemmKernel kernel)

@@ -2,42 +2,6 @@ using System.Runtime.CompilerServices;
 
 namespace LogitNet.Kernels;
 
-/// <summary>How many columns of C (units of a layer) one transposed tile computes: 1 to 6.</summary>
-internal interface IUnitCount
-{
-    static abstract int Count { get; }
-}
-
-internal readonly struct OneUnit : IUnitCount
-{
-    public static int Count => 1;
-}
-
-internal readonly struct TwoUnits : IUnitCount
-{
-    public static int Count => 2;
-}
-
-internal readonly struct ThreeUnits : IUnitCount
-{
-    public static int Count => 3;
-}
-
-internal readonly struct FourUnits : IUnitCount
-{
-    public static int Count => 4;
-}
-
-internal readonly struct FiveUnits : IUnitCount
-{
-    public static int Count => 5;
-}
-
-internal readonly struct SixUnits : IUnitCount
-{
-    public static int Count => 6;
-}
-
 internal static unsafe partial class Gemm
 {
     /// <summary>The widest C a transposed product computes (its running sums are n × 2·Width floats on the stack: 4 KB on 8-float vectors, 8 KB on 16-float ones).</summary>
@@ -211,11 +175,11 @@ internal static unsafe partial class Gemm
                     float* b = packedB + (nint)j * k + pc * unitStep;
                     if (unitStep == 6)
                     {
-                        TransposedTile<TOps, TVec, SixUnits>(kc, b, panel, sums + j * lanes, first);
+                        TransposedTile<TOps, TVec, Count6>(kc, b, panel, sums + j * lanes, first);
                     }
                     else
                     {
-                        TransposedTile<TOps, TVec, FiveUnits>(kc, b, panel, sums + j * lanes, first);
+                        TransposedTile<TOps, TVec, Count5>(kc, b, panel, sums + j * lanes, first);
                     }
                 }
 
@@ -225,19 +189,19 @@ internal static unsafe partial class Gemm
                 switch (restUnits)
                 {
                     case 1:
-                        TransposedTile<TOps, TVec, OneUnit>(kc, restB, panel, rest, first);
+                        TransposedTile<TOps, TVec, Count1>(kc, restB, panel, rest, first);
                         break;
                     case 2:
-                        TransposedTile<TOps, TVec, TwoUnits>(kc, restB, panel, rest, first);
+                        TransposedTile<TOps, TVec, Count2>(kc, restB, panel, rest, first);
                         break;
                     case 3:
-                        TransposedTile<TOps, TVec, ThreeUnits>(kc, restB, panel, rest, first);
+                        TransposedTile<TOps, TVec, Count3>(kc, restB, panel, rest, first);
                         break;
                     case 4:
-                        TransposedTile<TOps, TVec, FourUnits>(kc, restB, panel, rest, first);
+                        TransposedTile<TOps, TVec, Count4>(kc, restB, panel, rest, first);
                         break;
                     case 5:
-                        TransposedTile<TOps, TVec, FiveUnits>(kc, restB, panel, rest, first);
+                        TransposedTile<TOps, TVec, Count5>(kc, restB, panel, rest, first);
                         break;
                 }
             }
@@ -299,9 +263,9 @@ internal static unsafe partial class Gemm
     private static void TransposedTile<TOps, TVec, TUnits>(int kc, float* b, float* panel, float* sums, bool first)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
-        where TUnits : IUnitCount
+        where TUnits : IConstantCount
     {
-        int units = TUnits.Count;
+        int units = TUnits.Value;
         nint w = TOps.Width;
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
         TVec c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;

@@ -4,49 +4,50 @@ using System.Runtime.Intrinsics.X86;
 
 namespace LogitNet.Kernels;
 
-internal readonly struct SeventeenUnits : IUnitCount
+// The fused tiles' unit counts, 17 to 25 (1 to 6 are beside IConstantCount).
+internal readonly struct Count17 : IConstantCount
 {
-    public static int Count => 17;
+    public static int Value => 17;
 }
 
-internal readonly struct EighteenUnits : IUnitCount
+internal readonly struct Count18 : IConstantCount
 {
-    public static int Count => 18;
+    public static int Value => 18;
 }
 
-internal readonly struct NineteenUnits : IUnitCount
+internal readonly struct Count19 : IConstantCount
 {
-    public static int Count => 19;
+    public static int Value => 19;
 }
 
-internal readonly struct TwentyUnits : IUnitCount
+internal readonly struct Count20 : IConstantCount
 {
-    public static int Count => 20;
+    public static int Value => 20;
 }
 
-internal readonly struct TwentyOneUnits : IUnitCount
+internal readonly struct Count21 : IConstantCount
 {
-    public static int Count => 21;
+    public static int Value => 21;
 }
 
-internal readonly struct TwentyTwoUnits : IUnitCount
+internal readonly struct Count22 : IConstantCount
 {
-    public static int Count => 22;
+    public static int Value => 22;
 }
 
-internal readonly struct TwentyThreeUnits : IUnitCount
+internal readonly struct Count23 : IConstantCount
 {
-    public static int Count => 23;
+    public static int Value => 23;
 }
 
-internal readonly struct TwentyFourUnits : IUnitCount
+internal readonly struct Count24 : IConstantCount
 {
-    public static int Count => 24;
+    public static int Value => 24;
 }
 
-internal readonly struct TwentyFiveUnits : IUnitCount
+internal readonly struct Count25 : IConstantCount
 {
-    public static int Count => 25;
+    public static int Value => 25;
 }
 
 internal static unsafe partial class Gemm
@@ -130,31 +131,31 @@ internal static unsafe partial class Gemm
         switch (cols)
         {
             case 17:
-                FusedTile<SeventeenUnits>(a, lda, kc, b, ldb, quads, sums, first);
+                FusedTile<Count17>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 18:
-                FusedTile<EighteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
+                FusedTile<Count18>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 19:
-                FusedTile<NineteenUnits>(a, lda, kc, b, ldb, quads, sums, first);
+                FusedTile<Count19>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 20:
-                FusedTile<TwentyUnits>(a, lda, kc, b, ldb, quads, sums, first);
+                FusedTile<Count20>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 21:
-                FusedTile<TwentyOneUnits>(a, lda, kc, b, ldb, quads, sums, first);
+                FusedTile<Count21>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 22:
-                FusedTile<TwentyTwoUnits>(a, lda, kc, b, ldb, quads, sums, first);
+                FusedTile<Count22>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 23:
-                FusedTile<TwentyThreeUnits>(a, lda, kc, b, ldb, quads, sums, first);
+                FusedTile<Count23>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 24:
-                FusedTile<TwentyFourUnits>(a, lda, kc, b, ldb, quads, sums, first);
+                FusedTile<Count24>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             case 25:
-                FusedTile<TwentyFiveUnits>(a, lda, kc, b, ldb, quads, sums, first);
+                FusedTile<Count25>(a, lda, kc, b, ldb, quads, sums, first);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(cols), cols, $"The fused tiles compute {FusedTileMinUnits} to {FusedTileMaxUnits} columns.");
@@ -174,9 +175,9 @@ internal static unsafe partial class Gemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FusedTile<TUnits>(float* a, nint lda, int kc, float* b, nint ldb, float* quads, float* sums, bool first)
-        where TUnits : IUnitCount
+        where TUnits : IConstantCount
     {
-        int units = TUnits.Count;
+        int units = TUnits.Value;
         float* tail = quads + 128;
 
         // Rows g, g + 4, g + 8 and g + 12 go into one register of the transpose (TransposeQuad): four row pointers
