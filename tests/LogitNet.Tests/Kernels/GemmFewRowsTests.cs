@@ -120,6 +120,53 @@ public class GemmFewRowsTests
         AssertWideLayersArePacked((GemmKernel)kernelId, threads, new Random(93 + kernelId), [.. cached, (784, 128), .. streamed]);
     }
 
+    /// <summary>
+    /// The few-rows path writes C through its row stride (a C wider than the product, whose extra columns stay untouched)
+    /// and applies each of the eight epilogues (bias, ReLU, accumulate: none, each, every pair, all three) as the packed path
+    /// does, after adding several K blocks: on weights the L2 holds (read down the columns) and on streamed ones (row-wise, the
+    /// 2–4 rows' sums side by side), the streamed shape large enough to be cut between threads. Shapes picked from
+    /// <see cref="Gemm.InPlaceMaxBytes"/>, so both passes are taken on any machine. Every call so far passed ldc = n, and the
+    /// side-by-side sums met only three epilogues (session 21's review).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KernelsAndThreads))]
+    public void FewRows_StridedC_EveryEpilogue_IsBitwiseThePackedPath(int kernelId, int threads)
+    {
+        var kernel = (GemmKernel)kernelId;
+        var random = new Random(101 + kernelId);
+        const int StreamedK = 600; // three K blocks of 200
+        int streamedN = Math.Max((int)(Gemm.InPlaceMaxBytes / (StreamedK * sizeof(float))) + 33, 441);
+        (int K, int N)[] shapes = [(300, 95), (StreamedK, streamedN)];
+        Assert.True(300L * 95 * sizeof(float) <= Gemm.InPlaceMaxBytes, "(300, 95): not cached here");
+        Assert.True((long)StreamedK * streamedN * sizeof(float) > Gemm.InPlaceMaxBytes, "the streamed shape is cached here");
+        Assert.True((long)StreamedK * streamedN >= Gemm.FewRowsParallelFloats, "the streamed shape is not cut between threads");
+        foreach ((int k, int n) in shapes)
+        {
+            int lda = k + 1, ldb = n + 2, ldc = n + 5;
+            const int Tall = 13; // above FewRowsMax: the packed path
+            float[] a = Random(random, Tall * lda), b = Random(random, k * ldb), bias = Random(random, n), start = Random(random, Tall * ldc);
+            a[2 * lda + k - 1] = float.NegativeInfinity;
+            a[lda] = -0f;
+            for (int m = 1; m <= Gemm.FewRowsMax; m++)
+            {
+                for (int epilogueBits = 0; epilogueBits < 8; epilogueBits++)
+                {
+                    bool relu = (epilogueBits & 1) != 0, withBias = (epilogueBits & 2) != 0, accumulate = (epilogueBits & 4) != 0;
+                    float[] few = start[..(m * ldc)], packed = (float[])start.Clone();
+                    var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+                    Gemm.Multiply(false, false, m, n, k, a, lda, b, ldb, few, ldc, epilogue, threads, kernel);
+                    Gemm.Multiply(false, false, Tall, n, k, a, lda, b, ldb, packed, ldc, epilogue, 1, kernel);
+                    string call = $"{kernel}, {threads} threads: m={m} n={n} k={k} ldc={ldc} relu={relu} bias={withBias} accumulate={accumulate}";
+                    Assert.True(BitwiseEqual(few, packed.AsSpan(0, m * ldc)), $"{call}: the few-rows path differs from the packed one");
+                    for (int i = 0; i < m; i++)
+                    {
+                        Assert.True(BitwiseEqual(few.AsSpan(i * ldc + n, ldc - n), start.AsSpan(i * ldc + n, ldc - n)), $"{call}: row {i} written past column {n}");
+                    }
+                }
+            }
+        }
+    }
+
     private static void AssertWideLayersArePacked(GemmKernel kernel, int threads, Random random, (int K, int N)[] shapes)
     {
         foreach ((int k, int n) in shapes)
