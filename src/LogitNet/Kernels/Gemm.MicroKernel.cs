@@ -60,10 +60,11 @@ internal unsafe interface IGemmVector<TVec>
     static abstract TVec Relu(TVec value);
 
     /// <summary>
-    /// A subnormal element becomes a zero of its sign, the same as <see cref="Gemm.FlushSubnormal(float)"/>;
-    /// every other element (zero, normal, infinite, NaN) is returned unchanged.
+    /// An element smaller in magnitude than <see cref="Gemm.NegligibleState"/> (2^-100, subnormals included)
+    /// becomes a zero of its sign, the same as <see cref="Gemm.FlushNegligible(float)"/>; every other
+    /// element (zero, larger finite, infinite, NaN) is returned unchanged.
     /// </summary>
-    static abstract TVec FlushSubnormal(TVec value);
+    static abstract TVec FlushNegligible(TVec value);
 }
 
 /// <summary>AVX-512: a 12×32 tile, 24 zmm accumulators + 2 for B + 1 broadcast out of 32 registers.</summary>
@@ -123,9 +124,9 @@ internal readonly unsafe struct GemmVector512 : IGemmVector<Vector512<float>>
         Vector512.ConditionalSelect(Vector512.LessThan(value, Vector512<float>.Zero), Vector512<float>.Zero, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> FlushSubnormal(Vector512<float> value) =>
+    public static Vector512<float> FlushNegligible(Vector512<float> value) =>
         Vector512.ConditionalSelect(
-            Vector512.LessThan(Vector512.Abs(value), Vector512.Create(Gemm.SmallestNormal)),
+            Vector512.LessThan(Vector512.Abs(value), Vector512.Create(Gemm.NegligibleState)),
             value & Vector512.Create(-0f),
             value);
 }
@@ -239,9 +240,9 @@ internal readonly unsafe struct GemmVector256 : IGemmVector<Vector256<float>>
         Vector256.ConditionalSelect(Vector256.LessThan(value, Vector256<float>.Zero), Vector256<float>.Zero, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> FlushSubnormal(Vector256<float> value) =>
+    public static Vector256<float> FlushNegligible(Vector256<float> value) =>
         Vector256.ConditionalSelect(
-            Vector256.LessThan(Vector256.Abs(value), Vector256.Create(Gemm.SmallestNormal)),
+            Vector256.LessThan(Vector256.Abs(value), Vector256.Create(Gemm.NegligibleState)),
             value & Vector256.Create(-0f),
             value);
 }
@@ -317,9 +318,9 @@ internal readonly unsafe struct GemmVector128 : IGemmVector<Vector128<float>>
         Vector128.ConditionalSelect(Vector128.LessThan(value, Vector128<float>.Zero), Vector128<float>.Zero, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> FlushSubnormal(Vector128<float> value) =>
+    public static Vector128<float> FlushNegligible(Vector128<float> value) =>
         Vector128.ConditionalSelect(
-            Vector128.LessThan(Vector128.Abs(value), Vector128.Create(Gemm.SmallestNormal)),
+            Vector128.LessThan(Vector128.Abs(value), Vector128.Create(Gemm.NegligibleState)),
             value & Vector128.Create(-0f),
             value);
 }
@@ -382,7 +383,7 @@ internal readonly unsafe struct GemmScalar : IGemmVector<float>
     public static float Relu(float value) => Gemm.Relu(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float FlushSubnormal(float value) => Gemm.FlushSubnormal(value);
+    public static float FlushNegligible(float value) => Gemm.FlushNegligible(value);
 }
 
 internal static unsafe partial class Gemm
@@ -406,15 +407,21 @@ internal static unsafe partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Relu(float x) => x < 0f ? 0f : x;
 
-    /// <summary>The smallest positive normal float, 2^-126.</summary>
-    internal const float SmallestNormal = 1.17549435E-38f;
+    /// <summary>
+    /// 2^-100: optimizer state smaller than this in magnitude is stored as zero (see <see cref="Optimizers.Optimizer"/>).
+    /// From here down to float's smallest normal, 2^-126, lie the 26 binades in which a decaying moment's
+    /// products with the optimizer's factors (1 − β, a step size, a momentum, each 2^-26 or more) would
+    /// come out subnormal, which x86 CPUs compute slowly.
+    /// </summary>
+    internal const float NegligibleState = 7.88860905E-31f;
 
     /// <summary>
-    /// The scalar flush every path agrees with: a subnormal becomes a zero of its sign (what a CPU's
-    /// flush-to-zero mode does); zero, normal, infinite and NaN values are returned unchanged.
+    /// The scalar flush every path agrees with: a value smaller in magnitude than <see cref="NegligibleState"/>
+    /// (every subnormal among them) becomes a zero of its sign; zero, larger finite, infinite and NaN values
+    /// are returned unchanged.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float FlushSubnormal(float x) => MathF.Abs(x) < SmallestNormal ? MathF.CopySign(0f, x) : x;
+    internal static float FlushNegligible(float x) => MathF.Abs(x) < NegligibleState ? MathF.CopySign(0f, x) : x;
 
     /// <summary>
     /// C[0..12, 0..2W] (op)= A panel · B panel for one full 12-row tile: 24 accumulators that stay

@@ -8,7 +8,7 @@ namespace LogitNet.Optimizers;
 /// <remarks>
 /// <c>E[g²] ← ρ·E[g²] + (1 − ρ)·g²</c>, <c>Δ = −√(E[Δ²] + ε)·g / √(E[g²] + ε)</c>,
 /// <c>E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ²</c>, <c>w ← w + lr·Δ</c>. Element by element on every machine, so the same bits
-/// everywhere; the state is stored with subnormals flushed to zero, as the library's other optimizers store theirs.
+/// everywhere; the state is stored flushed to zero below 2^-100, as the library's other optimizers store theirs.
 /// </remarks>
 /// <example><c>model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adadelta(1f));</c></example>
 public sealed class Adadelta : Optimizer
@@ -65,10 +65,10 @@ public sealed class Adadelta : Optimizer
         for (int i = 0; i < value.Length; i++)
         {
             float g = gradient[i];
-            float averageGradient = Gemm.FlushSubnormal(rho * gradients[i] + oneMinusRho * (g * g));
+            float averageGradient = Gemm.FlushNegligible(rho * gradients[i] + oneMinusRho * (g * g));
             float delta = -(MathF.Sqrt(deltas[i] + epsilon) * g / MathF.Sqrt(averageGradient + epsilon));
             gradients[i] = averageGradient;
-            deltas[i] = Gemm.FlushSubnormal(rho * deltas[i] + oneMinusRho * (delta * delta));
+            deltas[i] = Gemm.FlushNegligible(rho * deltas[i] + oneMinusRho * (delta * delta));
             value[i] += learningRate * delta;
         }
     }

@@ -138,8 +138,8 @@ public class Adam : Optimizer
             TVec gi = TOps.Load(g + i);
             TVec mi = TOps.Load(m + i);
             TVec vi = TOps.Load(v + i);
-            mi = TOps.FlushSubnormal(TOps.Add(mi, TOps.Multiply(TOps.Subtract(gi, mi), b1)));               // m += (g − m)(1 − β1)
-            vi = TOps.FlushSubnormal(TOps.Add(vi, TOps.Multiply(TOps.Subtract(TOps.Multiply(gi, gi), vi), b2))); // v += (g² − v)(1 − β2)
+            mi = TOps.FlushNegligible(TOps.Add(mi, TOps.Multiply(TOps.Subtract(gi, mi), b1)));               // m += (g − m)(1 − β1)
+            vi = TOps.FlushNegligible(TOps.Add(vi, TOps.Multiply(TOps.Subtract(TOps.Multiply(gi, gi), vi), b2))); // v += (g² − v)(1 − β2)
             TOps.Store(m + i, mi);
             TOps.Store(v + i, vi);
             TVec wi = TOps.Load(w + i);

@@ -144,12 +144,12 @@ public sealed class RMSprop : Optimizer
         for (; i <= end - TOps.Width; i += TOps.Width)
         {
             TVec gi = TOps.Load(g + i);
-            TVec s = TOps.FlushSubnormal(TOps.Add(TOps.Multiply(r, TOps.Load(velocity + i)), TOps.Multiply(TOps.Multiply(r1, gi), gi))); // ρs + (1 − ρ)g²
+            TVec s = TOps.FlushNegligible(TOps.Add(TOps.Multiply(r, TOps.Load(velocity + i)), TOps.Multiply(TOps.Multiply(r1, gi), gi))); // ρs + (1 − ρ)g²
             TOps.Store(velocity + i, s);
             TVec denominator = s;
             if (rule.Centered)
             {
-                TVec a = TOps.FlushSubnormal(TOps.Add(TOps.Multiply(r, TOps.Load(average + i)), TOps.Multiply(r1, gi))); // ρa + (1 − ρ)g
+                TVec a = TOps.FlushNegligible(TOps.Add(TOps.Multiply(r, TOps.Load(average + i)), TOps.Multiply(r1, gi))); // ρa + (1 − ρ)g
                 TOps.Store(average + i, a);
                 denominator = TOps.Subtract(denominator, TOps.Multiply(a, a));
             }
@@ -157,7 +157,7 @@ public sealed class RMSprop : Optimizer
             TVec increment = TOps.Divide(TOps.Multiply(lr, gi), TOps.Sqrt(TOps.Add(denominator, e)));          // lr·g / √(s − a² + ε)
             if (rule.Momentum > 0)
             {
-                increment = TOps.FlushSubnormal(TOps.Add(TOps.Multiply(mu, TOps.Load(momentum + i)), increment));
+                increment = TOps.FlushNegligible(TOps.Add(TOps.Multiply(mu, TOps.Load(momentum + i)), increment));
                 TOps.Store(momentum + i, increment);
             }
 

@@ -134,7 +134,7 @@ public sealed class SGD : Optimizer
         for (; i <= end - TOps.Width; i += TOps.Width)
         {
             TVec step = TOps.Multiply(rate, TOps.Load(g + i));
-            TVec vi = TOps.FlushSubnormal(TOps.Subtract(TOps.Multiply(mu, TOps.Load(v + i)), step));
+            TVec vi = TOps.FlushNegligible(TOps.Subtract(TOps.Multiply(mu, TOps.Load(v + i)), step));
             TOps.Store(v + i, vi);
             TVec wi = TOps.Load(w + i);
             TOps.Store(w + i, TOps.Add(wi, rule.Nesterov ? TOps.Subtract(TOps.Multiply(mu, vi), step) : vi));

@@ -123,14 +123,16 @@ public class OptimizerTests
             float[] g = Tensor.RandomNormal([Length], 0f, 1f, seed: 200 + t).ToArray();
             g[t] = 0f;
             // Elements whose gradient is always tiny, in vector lanes and the tail, so that some state of
-            // every optimizer lands on either side of the smallest normal: 0.1·g (Adam's m, SGD's
-            // velocity) near 2^-126 at 1e-37, 0.001·g² (Adam's v) at 3e-18, 0.1·g² (RMSprop's s) at 3e-19,
-            // 0.2·g (the centered average) at 5e-38, RMSprop's momentum at 3e-40; 1e-45 the smallest.
-            float[] tiny = [1e-37f, 1.17549435E-37f, 3e-18f, 3e-19f, 5e-38f, 3e-40f, 1e-45f];
+            // every optimizer lands on either side of the flush's threshold, 2^-100 ≈ 7.9e-31: 0.1·g (Adam's m,
+            // SGD's velocity) at 7.9e-30, 0.001·g² (Adam's v) at 2.8e-14, 0.1·g² (RMSprop's s) at 8.9e-15, 0.2·g
+            // (the centered average) at 3.9e-30, RMSprop's momentum (about 33·g) at 2.4e-32; and near the
+            // smallest normal, 2^-126, as before the threshold moved: 1e-37, 3e-18, 3e-19, 5e-38, 3e-40; 1e-45
+            // the smallest subnormal.
+            float[] tiny = [1e-37f, 7.9e-30f, 3e-18f, 2.8e-14f, 3e-19f, 8.9e-15f, 5e-38f, 3.9e-30f, 3e-40f, 2.4e-32f, 1e-45f, 7.88860905E-30f, 1.17549435E-37f];
             int[] at = [5, 12, 19, 26, 33, 40, 47, 54, 56, 57, 58, 59, 60];
             for (int j = 0; j < at.Length; j++)
             {
-                g[at[j]] = (j % 2 == 0 ? 1 : -1) * tiny[j % tiny.Length] * t;
+                g[at[j]] = (j % 2 == 0 ? 1 : -1) * tiny[j] * t;
             }
 
             g.AsSpan().CopyTo(parameter.Gradient.AsSpan());
@@ -214,8 +216,8 @@ public class OptimizerTests
         }
     }
 
-    /// <summary>What the optimizers do to their state: a subnormal becomes a zero of its sign (2^-126 is the smallest normal).</summary>
-    private static float Flush(float x) => MathF.Abs(x) < 1.17549435E-38f ? MathF.CopySign(0f, x) : x;
+    /// <summary>What the optimizers do to their state: below 2^-100 in magnitude (subnormals included), a zero of its sign.</summary>
+    private static float Flush(float x) => MathF.Abs(x) < 7.88860905E-31f ? MathF.CopySign(0f, x) : x;
 
     /// <summary>
     /// A parameter whose gradient turns zero (a dead ReLU unit) has its state decay towards zero; in
@@ -271,6 +273,67 @@ public class OptimizerTests
         }
 
         Assert.True(parameter.Value.ToArray().All(float.IsFinite));
+    }
+
+    /// <summary>
+    /// The flush's purpose: a decaying state never reaches the range where the update's products of it
+    /// are subnormal, which x86 CPUs compute slowly. Every stored value, after every step of a gradient
+    /// that turned zero, is zero or at least 2^-100, so that even the smallest factor here (1 − β2 = 0.001)
+    /// keeps its product normal. Fails with the flush at the smallest normal, 2^-126, as before.
+    /// </summary>
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("adamw")]
+    [InlineData("rmsprop")]
+    [InlineData("rmsprop-centered-momentum")]
+    [InlineData("rmsprop-momentum")]
+    [InlineData("sgd-momentum")]
+    [InlineData("sgd-nesterov")]
+    [InlineData("adamax")]
+    [InlineData("adadelta")]
+    public void DecayingState_IsFlushedBeforeItsProductsTurnSubnormal(string name)
+    {
+        const int Length = 37;
+        var parameter = new Parameter("w", Tensor.RandomNormal([Length], 0f, 1f, seed: 5));
+        Optimizer optimizer = Create(name);
+        for (int i = 0; i < Length; i++)
+        {
+            // Small enough that every state passes through 2^-100 within the steps below.
+            parameter.Gradient[i] = (i % 2 == 0 ? 1 : -1) * (3e-14f + i * 1e-16f);
+        }
+
+        optimizer.Apply([parameter]);
+        parameter.Gradient.AsSpan().Clear();
+        int steps = 0, nonZeroSeen = 0;
+        for (; steps < 60_000; steps++)
+        {
+            bool anyLeft = false;
+            foreach ((string slot, Tensor[] values) in optimizer.Slots)
+            {
+                foreach (float state in values[0].AsSpan())
+                {
+                    if (state == 0)
+                    {
+                        continue;
+                    }
+
+                    anyLeft = true;
+                    nonZeroSeen++;
+                    Assert.True(MathF.Abs(state) >= 7.88860905E-31f && !float.IsSubnormal(state * 1e-3f),
+                        $"{name}, {slot}: {state:R} after {steps} zero-gradient steps; its product with 0.001 is {state * 1e-3f:R}");
+                }
+            }
+
+            if (!anyLeft)
+            {
+                break;
+            }
+
+            optimizer.Apply([parameter]);
+        }
+
+        Assert.True(steps < 60_000, $"{name}: state still not zero after {steps} zero-gradient steps");
+        Assert.True(nonZeroSeen > 0, $"{name}: no state to check");
     }
 
     private static Optimizer Create(string name) => name switch
