@@ -2,28 +2,102 @@ using LogitNet.Kernels;
 
 namespace LogitNet.Tests.Kernels;
 
+[Collection(ProcessWideSettingsCollection.Name)]
 public class ConvolutionKernelTests
 {
+    /// <summary>
+    /// dz routed by the output's sign (NaN kept), and the bias gradient's column sums in their fixed blocked order
+    /// (each block of <see cref="BiasGradient.SumBlockRows"/> rows in order from zero, then the blocks in order), bit
+    /// for bit on every thread count: large matrices are cut into blocks of rows shared with the pool. The sums are
+    /// also those of <see cref="BiasGradient.ColumnSums"/> on dz, which the layers use without a ReLU.
+    /// </summary>
     [Theory]
-    [InlineData(5, 19)]   // vector lanes and a scalar tail
+    [InlineData(5, 19)]       // vector lanes and a scalar tail, one block
     [InlineData(3, 64)]
-    [InlineData(4, 3)]    // scalar only
-    public void ReluBackward_RoutesTheGradientBySign_KeepsNaN_AndSumsTheColumnsInRowOrder(int rows, int columns)
+    [InlineData(4, 3)]        // scalar only
+    [InlineData(70, 19)]      // three blocks, the last short
+    [InlineData(256, 1024)]   // the L model's hidden layers: cut into blocks of rows on several threads
+    [InlineData(97, 700)]     // cut, with a short last block and a scalar tail
+    [InlineData(2100, 33)]    // more blocks than the most chunks: several blocks per chunk
+    public void ReluBackward_RoutesTheGradientBySign_KeepsNaN_AndSumsTheColumnsInBlocks_OnEveryThreadCount(int rows, int columns)
     {
         var random = new Random(rows * 100 + columns);
         float[] y = Enumerable.Range(0, rows * columns).Select(i => i % 7 == 0 ? float.NaN : i % 3 == 0 ? 0f : (float)(random.NextDouble() - 0.5)).ToArray();
-        float[] dy = Enumerable.Range(0, rows * columns).Select(_ => (float)random.NextDouble()).ToArray();
-        float[] dz = new float[y.Length], sums = new float[columns];
-        BiasGradient.ReluBackward(y, dy, dz, rows, columns, sums);
-        var expectedSums = new float[columns];
+        float[] dy = Enumerable.Range(0, rows * columns).Select(_ => (float)(random.NextDouble() * Math.Pow(10, random.Next(-3, 4)))).ToArray();
+        // Gradients that make the order of additions show: large and small magnitudes, no NaN in the sums of some columns.
         for (int i = 0; i < y.Length; i++)
         {
-            float expected = y[i] > 0 ? dy[i] : float.IsNaN(y[i]) ? float.NaN : 0f;
-            Assert.Equal(expected, dz[i]);
-            expectedSums[i % columns] += expected;
+            if (i % columns == 1 && float.IsNaN(y[i]))
+            {
+                y[i] = 1f;
+            }
         }
 
-        Assert.Equal(expectedSums, sums);
+        float[] expectedDz = new float[y.Length];
+        for (int i = 0; i < y.Length; i++)
+        {
+            expectedDz[i] = y[i] > 0 ? dy[i] : float.IsNaN(y[i]) ? float.NaN : 0f;
+        }
+
+        float[] expectedSums = new float[columns];
+        for (int r0 = 0; r0 < rows; r0 += BiasGradient.SumBlockRows)
+        {
+            float[] block = new float[columns];
+            for (int r = r0; r < Math.Min(rows, r0 + BiasGradient.SumBlockRows); r++)
+            {
+                for (int j = 0; j < columns; j++)
+                {
+                    block[j] += expectedDz[r * columns + j];
+                }
+            }
+
+            for (int j = 0; j < columns; j++)
+            {
+                expectedSums[j] += block[j];
+            }
+        }
+
+        float[] columnSums = new float[columns];
+        BiasGradient.ColumnSums(expectedDz, rows, columns, columnSums);
+        AssertBits(expectedSums, columnSums, "ColumnSums");
+
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3, 8 })
+            {
+                Parallelism.MaxThreads = threads;
+                float[] dz = new float[y.Length], sums = new float[columns];
+                BiasGradient.ReluBackward(y, dy, dz, rows, columns, sums);
+                AssertBits(expectedDz, dz, $"dz on {threads} threads");
+                AssertBits(expectedSums, sums, $"sums on {threads} threads");
+
+                float[] dzOnly = new float[y.Length];
+                BiasGradient.ReluBackward(y, dy, dzOnly, rows, columns, default);
+                AssertBits(expectedDz, dzOnly, $"dz without sums on {threads} threads");
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void ReluBackward_RefusesSpansShorterThanTheMatrix_NamingTheSizes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => BiasGradient.ReluBackward(new float[12], new float[12], new float[11], 3, 4, default));
+        Assert.Contains("[3, 4]", e.Message);
+        Assert.Contains("11", e.Message);
+    }
+
+    private static void AssertBits(float[] expected, float[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                $"{what}, element {i}: expected {expected[i]:R}, got {actual[i]:R}");
+        }
     }
 
     /// <summary>

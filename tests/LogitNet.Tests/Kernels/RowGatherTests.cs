@@ -4,7 +4,8 @@ namespace LogitNet.Tests.Kernels;
 
 /// <summary>
 /// The training loop's batch copy: on several threads it cuts each row into the K blocks the first
-/// layer's product is cut into; the batch must be the same either way, and the cut must be that product's.
+/// layer's product is cut into, or else a large batch into blocks of rows; the batch must be the same
+/// either way, and a cut by K must be that product's.
 /// </summary>
 [Collection(ProcessWideSettingsCollection.Name)]
 public class RowGatherTests
@@ -15,6 +16,8 @@ public class RowGatherTests
     [InlineData(64, 784, 128, 8)]
     [InlineData(32, 784, 25, 2)]    // the S model: a one-thread product, so one thread copies
     [InlineData(20, 1000, 77, 4)]   // 4 blocks of 250
+    [InlineData(256, 784, 1024, 2)] // the L model: its forward product is cut by columns, so the copy by blocks of rows
+    [InlineData(100, 400, 0, 3)]    // blocks of 16 rows, the last short
     [InlineData(7, 13, 128, 2)]     // too small to cut
     [InlineData(9, 17, 0, 1)]       // a group of eight rows and one more; a line and one float per row
     [InlineData(15, 31, 0, 1)]      // rows and lines both short of a whole group
