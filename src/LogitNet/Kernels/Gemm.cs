@@ -83,7 +83,9 @@ internal enum PanelSource
 /// NaN comes out where two NaNs of different payloads meet in one FMA, which follows the operand order the JIT gives
 /// a broadcast FMA; every NaN the library itself makes has one payload). On
 /// AVX-512, a Dense layer's input of 17 to 25 such columns is transposed inside the tiles, four p ahead of the
-/// FMAs (Gemm.TransposedFused.cs); otherwise its rows are packed transposed first.
+/// FMAs (Gemm.TransposedFused.cs); otherwise its rows are packed transposed first. The tiles of a block go column by
+/// column, except where C's rows lie a multiple of 4 KB apart and K is short (<see cref="TilesByRows"/>): there a
+/// column of tiles would store into one L1 set, and they go row band by row band; the order never changes a bit.
 /// </para>
 /// <para>
 /// Accuracy: each K block is an FMA chain and the blocks are summed in order, a recursive
@@ -411,79 +413,87 @@ internal static unsafe partial class Gemm
                         PackA(problem, ic + fullRows, mc - fullRows, pc, kc, packedA, mr);
                     }
 
-                    for (int jr = 0; jr < nc; jr += nr)
+                    // Tiles column by column (each B panel stays in the L1 while the block of A streams from the L2),
+                    // or row band by row band when the tiles are mostly their stores to C (see TilesByRows).
+                    bool byRows = TilesByRows(kc, ldc);
+                    int bandRows = byRows ? mr : mc;
+                    for (int band = 0; band < mc; band += bandRows)
                     {
-                        int width = Math.Min(nr, nc - jr);
-                        float* bPanel = directB ? problem.B + pc * problem.Ldb + jc + jr : packedB + (nint)jr * kc;
-                        nint bStride = directB ? problem.Ldb : nr;
-                        float* tileBias = bias == null ? null : bias + jc + jr;
-                        int ir = 0;
-                        if (TOps.Rows == 6 && TileColumns && width == nr && fullRows >= 2 * mr)
+                        int bandEnd = Math.Min(mc, band + bandRows);
+                        for (int jr = 0; jr < nc; jr += nr)
                         {
-                            // Full tiles, one call for the column (the last, partial tile below as before).
-                            int tiles = fullRows / mr;
-                            float* cColumn = problem.C + ic * ldc + jc + jr;
-                            if (rowsA && directA)
+                            int width = Math.Min(nr, nc - jr);
+                            float* bPanel = directB ? problem.B + pc * problem.Ldb + jc + jr : packedB + (nint)jr * kc;
+                            nint bStride = directB ? problem.Ldb : nr;
+                            float* tileBias = bias == null ? null : bias + jc + jr;
+                            int ir = band;
+                            if (!byRows && TOps.Rows == 6 && TileColumns && width == nr && fullRows >= 2 * mr)
                             {
-                                Kernel6<TOps, TVec, StridedRows>(tiles, mr * problem.Lda, kc, problem.A + ic * problem.Lda + pc, 1, problem.Lda, bPanel, bStride, cColumn, ldc, tileBias, flags, mr, nr, edge);
-                            }
-                            else if (!directA)
-                            {
-                                Kernel6<TOps, TVec, PackedRows>(tiles, (nint)mr * kc, kc, packedA, mr, 1, bPanel, bStride, cColumn, ldc, tileBias, flags, mr, nr, edge);
-                            }
-                            else
-                            {
-                                // A transposed A read in place: mr values per p, tiles mr apart along its rows.
-                                Kernel6<TOps, TVec, PackedRows>(tiles, mr, kc, problem.A + pc * problem.Lda + ic, problem.Lda, 1, bPanel, bStride, cColumn, ldc, tileBias, flags, mr, nr, edge);
-                            }
-
-                            ir = tiles * mr;
-                        }
-
-                        for (; ir < mc; ir += mr)
-                        {
-                            int height = Math.Min(mr, mc - ir);
-                            bool inPlace = directA && ir < fullRows;
-                            float* aPanel = !inPlace ? packedA + (directA ? 0 : (nint)ir * kc)
-                                : rowsA ? problem.A + (ic + ir) * problem.Lda + pc
-                                : problem.A + pc * problem.Lda + ic + ir;
-                            nint aStride = inPlace ? (rowsA ? 1 : problem.Lda) : mr;
-                            float* cTile = problem.C + (ic + ir) * ldc + jc + jr;
-                            if (rowsA && inPlace)
-                            {
-                                if (TOps.Rows == 6)
+                                // Full tiles, one call for the column (the last, partial tile below as before).
+                                int tiles = fullRows / mr;
+                                float* cColumn = problem.C + ic * ldc + jc + jr;
+                                if (rowsA && directA)
                                 {
-                                    Kernel6<TOps, TVec, StridedRows>(1, 0, kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                    Kernel6<TOps, TVec, StridedRows>(tiles, mr * problem.Lda, kc, problem.A + ic * problem.Lda + pc, 1, problem.Lda, bPanel, bStride, cColumn, ldc, tileBias, flags, mr, nr, edge);
                                 }
-                                else if (narrow)
+                                else if (!directA)
                                 {
-                                    Kernel12Narrow<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
-                                }
-                                else if (eightRows)
-                                {
-                                    Kernel8<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                    Kernel6<TOps, TVec, PackedRows>(tiles, (nint)mr * kc, kc, packedA, mr, 1, bPanel, bStride, cColumn, ldc, tileBias, flags, mr, nr, edge);
                                 }
                                 else
                                 {
-                                    Kernel12<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                    // A transposed A read in place: mr values per p, tiles mr apart along its rows.
+                                    Kernel6<TOps, TVec, PackedRows>(tiles, mr, kc, problem.A + pc * problem.Lda + ic, problem.Lda, 1, bPanel, bStride, cColumn, ldc, tileBias, flags, mr, nr, edge);
                                 }
-                            }
-                            else if (narrow)
-                            {
-                                Kernel12Narrow<TOps, TVec, PackedRows>(kc, aPanel, aStride, 1, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
-                            }
-                            else if (eightRows)
-                            {
-                                Kernel8<TOps, TVec, PackedRows>(kc, aPanel, aStride, 1, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
-                            }
-                            else
-                            {
-                                Kernel<TOps, TVec>(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+
+                                ir = tiles * mr;
                             }
 
-                            if (!TOps.MaskedLoads && (height < mr || width < nr))
+                            for (; ir < bandEnd; ir += mr)
                             {
-                                StoreEdgeTile<TOps, TVec>(edge, nr / TOps.Width, cTile, ldc, tileBias, flags, height, width);
+                                int height = Math.Min(mr, mc - ir);
+                                bool inPlace = directA && ir < fullRows;
+                                float* aPanel = !inPlace ? packedA + (directA ? 0 : (nint)ir * kc)
+                                    : rowsA ? problem.A + (ic + ir) * problem.Lda + pc
+                                    : problem.A + pc * problem.Lda + ic + ir;
+                                nint aStride = inPlace ? (rowsA ? 1 : problem.Lda) : mr;
+                                float* cTile = problem.C + (ic + ir) * ldc + jc + jr;
+                                if (rowsA && inPlace)
+                                {
+                                    if (TOps.Rows == 6)
+                                    {
+                                        Kernel6<TOps, TVec, StridedRows>(1, 0, kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                    }
+                                    else if (narrow)
+                                    {
+                                        Kernel12Narrow<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                    }
+                                    else if (eightRows)
+                                    {
+                                        Kernel8<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                    }
+                                    else
+                                    {
+                                        Kernel12<TOps, TVec, StridedRows>(kc, aPanel, aStride, problem.Lda, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                    }
+                                }
+                                else if (narrow)
+                                {
+                                    Kernel12Narrow<TOps, TVec, PackedRows>(kc, aPanel, aStride, 1, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                }
+                                else if (eightRows)
+                                {
+                                    Kernel8<TOps, TVec, PackedRows>(kc, aPanel, aStride, 1, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                }
+                                else
+                                {
+                                    Kernel<TOps, TVec>(kc, aPanel, aStride, bPanel, bStride, cTile, ldc, tileBias, flags, height, width, edge);
+                                }
+
+                                if (!TOps.MaskedLoads && (height < mr || width < nr))
+                                {
+                                    StoreEdgeTile<TOps, TVec>(edge, nr / TOps.Width, cTile, ldc, tileBias, flags, height, width);
+                                }
                             }
                         }
                     }
@@ -515,6 +525,22 @@ internal static unsafe partial class Gemm
     /// the bits never depend on it.
     /// </summary>
     internal static int BInPlaceMaxReuses = 4;
+
+    /// <summary>
+    /// Whether a block's tiles go row band by row band (all the column tiles of one band of 8 or 12 rows, then the
+    /// next band) instead of column by column: when C's rows lie a multiple of 4 KB apart and the K block is at most
+    /// <see cref="TilesByRowsMaxKc"/> deep. Column by column, a column of tiles stores to C's rows at that stride,
+    /// which on x86 falls into one set of the L1 (64 sets of 64 bytes span 4 KB), so the stores evict each other;
+    /// with a short K they are most of a tile's work. Measured on the Zen 5 VM (session 22), one thread, the same
+    /// bits: 256 × 1024 × 10 (the L model's output layer's input gradient) 108 → 35 µs, 256 × 2048 × 10 220 → 73,
+    /// K = 16 100 → 48, K = 24 level (0.97–1.03), on the AVX2 path alike (187 → 58 at K = 10, 1.01 at K = 24);
+    /// C rows 512, 640, 768, 896, 1000 or 1536 floats apart: level either way (0.87–1.05), so only the aliasing
+    /// stride takes it.
+    /// </summary>
+    private static bool TilesByRows(int kc, nint ldc) => kc <= TilesByRowsMaxKc && ldc * sizeof(float) % 4096 == 0;
+
+    /// <summary>The deepest K block whose tiles go row band by row band (<see cref="TilesByRows"/>); settable for benchmarks only.</summary>
+    internal static int TilesByRowsMaxKc = 16;
 
     /// <summary>
     /// Whether the 6-, 8- and 12-row tiles read an untransposed A along its own rows instead of packing it:

@@ -101,6 +101,59 @@ public sealed class GemmPanelSourceTests : IDisposable
     }
 
     /// <summary>
+    /// Tiles row band by row band (C's rows a multiple of 4 KB apart and a short K, <see cref="Gemm.TilesByRowsMaxKc"/>)
+    /// against column by column: the same tiles in another order, so the same bits, on every kernel, layout and panel
+    /// source, on one thread and two, with edge tiles on both sides (C written into a wider matrix, 1024 floats a row,
+    /// whose other columns must stay untouched), NaN and infinity in the operands, and every epilogue.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KernelsAndTransposes))]
+    public void TilesByRows_DoNotChangeTheBits(int kernelId, bool transposeA, bool transposeB)
+    {
+        var kernel = (GemmKernel)kernelId;
+        var random = new Random(5000 + kernelId * 4 + (transposeA ? 2 : 0) + (transposeB ? 1 : 0));
+        const int Ldc = 1024;
+        int saved = Gemm.TilesByRowsMaxKc;
+        try
+        {
+            foreach (int k in new[] { 1, 10, 16 })
+            {
+                foreach (PanelSource source in new[] { PanelSource.Packed, PanelSource.InPlace, PanelSource.Auto })
+                {
+                    int m = 13 + random.Next(120), n = 1000 + random.Next(Ldc - 1000 + 1);
+                    int threads = 1 + random.Next(2);
+                    bool relu = random.Next(2) == 0, accumulate = random.Next(3) == 0, withBias = random.Next(2) == 0;
+                    float[] a = Random(random, m * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, m * Ldc);
+                    a[random.Next(a.Length)] = float.NaN;
+                    b[random.Next(b.Length)] = float.NegativeInfinity;
+                    var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+                    Gemm.Panels = source;
+                    float[][] results = new float[2][];
+                    for (int byRows = 0; byRows < 2; byRows++)
+                    {
+                        Gemm.TilesByRowsMaxKc = byRows == 1 ? 16 : 0;
+                        results[byRows] = (float[])start.Clone();
+                        Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,
+                            results[byRows], Ldc, epilogue, threads, kernel);
+                    }
+
+                    string shape = $"{kernel} {source} ta={transposeA} tb={transposeB} m={m} n={n} k={k} threads={threads} relu={relu} bias={withBias} accumulate={accumulate}";
+                    Assert.True(MemoryMarshal.AsBytes(results[1].AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(results[0].AsSpan())), $"{shape}: row bands differ from columns");
+                    for (int row = 0; row < m; row++)
+                    {
+                        Assert.True(results[1].AsSpan(row * Ldc + n, Ldc - n).SequenceEqual(start.AsSpan(row * Ldc + n, Ldc - n)), $"{shape}: row {row} written past column {n}");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Gemm.TilesByRowsMaxKc = saved;
+            Gemm.Panels = PanelSource.Auto;
+        }
+    }
+
+    /// <summary>
     /// The A block height (MC) follows the CPU's L2; any height must give the same bits, since it
     /// only regroups the same tiles.
     /// </summary>
