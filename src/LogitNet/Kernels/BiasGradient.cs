@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -137,9 +136,42 @@ internal static unsafe class BiasGradient
         }
     }
 
-    /// <summary>sums[j] += partial[j].</summary>
-    private static void AddTo(float* sums, float* partial, int columns) =>
-        TensorPrimitives.Add(new ReadOnlySpan<float>(sums, columns), new ReadOnlySpan<float>(partial, columns), new Span<float>(sums, columns));
+    /// <summary>
+    /// sums[j] += partial[j], in vectors of any width (an add per element, so the same bits). Its own loop rather than
+    /// <c>TensorPrimitives.Add</c>, whose generic code starts as tier-0 code in every process: a training step's loops are
+    /// compiled fully optimized from their first call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddTo(float* sums, float* partial, int columns)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j <= columns - Vector512<float>.Count; j += Vector512<float>.Count)
+            {
+                (Vector512.Load(sums + j) + Vector512.Load(partial + j)).Store(sums + j);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= columns - Vector256<float>.Count; j += Vector256<float>.Count)
+            {
+                (Vector256.Load(sums + j) + Vector256.Load(partial + j)).Store(sums + j);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; j <= columns - Vector128<float>.Count; j += Vector128<float>.Count)
+            {
+                (Vector128.Load(sums + j) + Vector128.Load(partial + j)).Store(sums + j);
+            }
+        }
+
+        for (; j < columns; j++)
+        {
+            sums[j] += partial[j];
+        }
+    }
 
     /// <summary>dz of <paramref name="rows"/> rows, and when <paramref name="partial"/> is not null their column sums from zero, rows in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -202,11 +234,10 @@ internal static unsafe class BiasGradient
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumRows(float* matrix, int rows, int columns, float* partial)
     {
-        Span<float> sums = new(partial, columns);
-        sums.Clear();
+        new Span<float>(partial, columns).Clear();
         for (int r = 0; r < rows; r++)
         {
-            TensorPrimitives.Add(sums, new ReadOnlySpan<float>(matrix + (nint)r * columns, columns), sums);
+            AddTo(partial, matrix + (nint)r * columns, columns);
         }
     }
 
