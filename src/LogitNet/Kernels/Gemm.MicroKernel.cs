@@ -60,11 +60,11 @@ internal unsafe interface IGemmVector<TVec>
     static abstract TVec Relu(TVec value);
 
     /// <summary>
-    /// An element smaller in magnitude than <see cref="Gemm.NegligibleState"/> (2^-100, subnormals included)
-    /// becomes a zero of its sign, the same as <see cref="Gemm.FlushNegligible(float)"/>; every other
-    /// element (zero, larger finite, infinite, NaN) is returned unchanged.
+    /// An element smaller in magnitude than <paramref name="floor"/>'s (a broadcast of <see cref="Gemm.StateFloor"/>)
+    /// becomes a zero of its sign, the same as <see cref="Gemm.FlushBelow(float, float)"/>; every other element (zero,
+    /// larger finite, infinite, NaN) is returned unchanged.
     /// </summary>
-    static abstract TVec FlushNegligible(TVec value);
+    static abstract TVec FlushBelow(TVec value, TVec floor);
 }
 
 /// <summary>AVX-512: a 12×32 tile, 24 zmm accumulators + 2 for B + 1 broadcast out of 32 registers.</summary>
@@ -124,9 +124,9 @@ internal readonly unsafe struct GemmVector512 : IGemmVector<Vector512<float>>
         Vector512.ConditionalSelect(Vector512.LessThan(value, Vector512<float>.Zero), Vector512<float>.Zero, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> FlushNegligible(Vector512<float> value) =>
+    public static Vector512<float> FlushBelow(Vector512<float> value, Vector512<float> floor) =>
         Vector512.ConditionalSelect(
-            Vector512.LessThan(Vector512.Abs(value), Vector512.Create(Gemm.NegligibleState)),
+            Vector512.LessThan(Vector512.Abs(value), floor),
             value & Vector512.Create(-0f),
             value);
 }
@@ -240,9 +240,9 @@ internal readonly unsafe struct GemmVector256 : IGemmVector<Vector256<float>>
         Vector256.ConditionalSelect(Vector256.LessThan(value, Vector256<float>.Zero), Vector256<float>.Zero, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> FlushNegligible(Vector256<float> value) =>
+    public static Vector256<float> FlushBelow(Vector256<float> value, Vector256<float> floor) =>
         Vector256.ConditionalSelect(
-            Vector256.LessThan(Vector256.Abs(value), Vector256.Create(Gemm.NegligibleState)),
+            Vector256.LessThan(Vector256.Abs(value), floor),
             value & Vector256.Create(-0f),
             value);
 }
@@ -318,9 +318,9 @@ internal readonly unsafe struct GemmVector128 : IGemmVector<Vector128<float>>
         Vector128.ConditionalSelect(Vector128.LessThan(value, Vector128<float>.Zero), Vector128<float>.Zero, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> FlushNegligible(Vector128<float> value) =>
+    public static Vector128<float> FlushBelow(Vector128<float> value, Vector128<float> floor) =>
         Vector128.ConditionalSelect(
-            Vector128.LessThan(Vector128.Abs(value), Vector128.Create(Gemm.NegligibleState)),
+            Vector128.LessThan(Vector128.Abs(value), floor),
             value & Vector128.Create(-0f),
             value);
 }
@@ -383,7 +383,7 @@ internal readonly unsafe struct GemmScalar : IGemmVector<float>
     public static float Relu(float value) => Gemm.Relu(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float FlushNegligible(float value) => Gemm.FlushNegligible(value);
+    public static float FlushBelow(float value, float floor) => Gemm.FlushBelow(value, floor);
 }
 
 internal static unsafe partial class Gemm
@@ -415,13 +415,25 @@ internal static unsafe partial class Gemm
     /// </summary>
     internal const float NegligibleState = 7.88860905E-31f;
 
+    /// <summary>The smallest positive normal float, 2^-126.</summary>
+    internal const float SmallestNormal = 1.17549435E-38f;
+
     /// <summary>
-    /// The scalar flush every path agrees with: a value smaller in magnitude than <see cref="NegligibleState"/>
-    /// (every subnormal among them) becomes a zero of its sign; zero, larger finite, infinite and NaN values
-    /// are returned unchanged.
+    /// Below what an optimizer stores its state as zero: <see cref="NegligibleState"/>, except for an optimizer whose
+    /// epsilon is 0, which keeps everything down to the smallest normal (<see cref="SmallestNormal"/>): there nothing
+    /// bounds the division by its second moments, and zeroing them early would turn a small, steady gradient (below
+    /// 2^-50 for Adam) into an infinite step.
+    /// </summary>
+    /// <param name="epsilon">The optimizer's epsilon; 1 for one without (SGD's momentum).</param>
+    internal static float StateFloor(float epsilon) => epsilon > 0 ? NegligibleState : SmallestNormal;
+
+    /// <summary>
+    /// The scalar flush every path agrees with: a value smaller in magnitude than <paramref name="floor"/> (every
+    /// subnormal among them, for either <see cref="StateFloor"/>) becomes a zero of its sign; zero, larger finite,
+    /// infinite and NaN values are returned unchanged.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float FlushNegligible(float x) => MathF.Abs(x) < NegligibleState ? MathF.CopySign(0f, x) : x;
+    internal static float FlushBelow(float x, float floor) => MathF.Abs(x) < floor ? MathF.CopySign(0f, x) : x;
 
     /// <summary>
     /// C[0..12, 0..2W] (op)= A panel · B panel for one full 12-row tile: 24 accumulators that stay

@@ -61,14 +61,14 @@ public sealed class Adadelta : Optimizer
     {
         Span<float> gradients = _gradientAverages[index].AsSpan(), deltas = _deltaAverages[index].AsSpan();
         OptimizerGuard.SameLength(value, gradient, gradients, deltas);
-        float rho = Rho, oneMinusRho = 1 - Rho, epsilon = Epsilon;
+        float rho = Rho, oneMinusRho = 1 - Rho, epsilon = Epsilon, floor = Gemm.StateFloor(Epsilon);
         for (int i = 0; i < value.Length; i++)
         {
             float g = gradient[i];
-            float averageGradient = Gemm.FlushNegligible(rho * gradients[i] + oneMinusRho * (g * g));
+            float averageGradient = Gemm.FlushBelow(rho * gradients[i] + oneMinusRho * (g * g), floor);
             float delta = -(MathF.Sqrt(deltas[i] + epsilon) * g / MathF.Sqrt(averageGradient + epsilon));
             gradients[i] = averageGradient;
-            deltas[i] = Gemm.FlushNegligible(rho * deltas[i] + oneMinusRho * (delta * delta));
+            deltas[i] = Gemm.FlushBelow(rho * deltas[i] + oneMinusRho * (delta * delta), floor);
             value[i] += learningRate * delta;
         }
     }

@@ -132,14 +132,16 @@ public class Adam : Optimizer
         bool decays = rule.Decays;
         TVec a = TOps.Broadcast(&rule.StepSize), wd = TOps.Broadcast(&rule.WeightDecay), lr = TOps.Broadcast(&rule.LearningRate), e = TOps.Broadcast(&rule.Epsilon);
         TVec b1 = TOps.Broadcast(&rule.OneMinusBeta1), b2 = TOps.Broadcast(&rule.OneMinusBeta2);
+        float stateFloor = Gemm.StateFloor(rule.Epsilon);
+        TVec floor = TOps.Broadcast(&stateFloor);
         int i = from;
         for (; i <= end - TOps.Width; i += TOps.Width)
         {
             TVec gi = TOps.Load(g + i);
             TVec mi = TOps.Load(m + i);
             TVec vi = TOps.Load(v + i);
-            mi = TOps.FlushNegligible(TOps.Add(mi, TOps.Multiply(TOps.Subtract(gi, mi), b1)));               // m += (g − m)(1 − β1)
-            vi = TOps.FlushNegligible(TOps.Add(vi, TOps.Multiply(TOps.Subtract(TOps.Multiply(gi, gi), vi), b2))); // v += (g² − v)(1 − β2)
+            mi = TOps.FlushBelow(TOps.Add(mi, TOps.Multiply(TOps.Subtract(gi, mi), b1)), floor);               // m += (g − m)(1 − β1)
+            vi = TOps.FlushBelow(TOps.Add(vi, TOps.Multiply(TOps.Subtract(TOps.Multiply(gi, gi), vi), b2)), floor); // v += (g² − v)(1 − β2)
             TOps.Store(m + i, mi);
             TOps.Store(v + i, vi);
             TVec wi = TOps.Load(w + i);

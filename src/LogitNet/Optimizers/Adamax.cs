@@ -73,12 +73,12 @@ public sealed class Adamax : Optimizer
     {
         Span<float> m = _momenta[index].AsSpan(), u = _norms[index].AsSpan();
         OptimizerGuard.SameLength(value, gradient, m, u);
-        float oneMinusBeta1 = 1 - Beta1, beta2 = Beta2, epsilon = Epsilon, correction = _correction;
+        float oneMinusBeta1 = 1 - Beta1, beta2 = Beta2, epsilon = Epsilon, correction = _correction, floor = Gemm.StateFloor(Epsilon);
         for (int i = 0; i < value.Length; i++)
         {
             float g = gradient[i];
-            float mi = Gemm.FlushNegligible(m[i] + (g - m[i]) * oneMinusBeta1);
-            float ui = Gemm.FlushNegligible(MathF.Max(beta2 * u[i], MathF.Abs(g)));
+            float mi = Gemm.FlushBelow(m[i] + (g - m[i]) * oneMinusBeta1, floor);
+            float ui = Gemm.FlushBelow(MathF.Max(beta2 * u[i], MathF.Abs(g)), floor);
             m[i] = mi;
             u[i] = ui;
             value[i] -= learningRate * mi / (correction * (ui + epsilon));

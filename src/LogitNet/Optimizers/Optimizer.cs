@@ -30,12 +30,16 @@ namespace LogitNet.Optimizers;
 /// than at 2^-126 (two models alternating in one process). Before any flush (an AVX2 EPYC),
 /// Adam alone on those 109K parameters took 113–126 µs a step with subnormal state against 44 µs.
 /// State this small moves a weight by at most about stepSize·2^-100/ε, which changes only weights
-/// below about 2^-60. The idea is TensorFlow's and XLA's, whose CPU kernels run in flush-to-zero mode;
+/// below about 2^-50 (ε = 1e-7, a step size of 1). The idea is TensorFlow's and XLA's, whose CPU kernels run in flush-to-zero mode;
 /// they flush every operand and result below 2^-126, this flushes only the stored state, so results
 /// can differ from theirs (Keras on its PyTorch backend does not flush). The flush is an explicit
 /// comparison, not a CPU mode, so every instruction-set path gives the same bits; weights and
-/// gradients are never flushed. With an epsilon of 0, a parameter whose gradient is or becomes zero
-/// gets 0/0 = NaN from Adam and RMSprop once its state is zero, as in Keras.
+/// gradients are never flushed. With an epsilon above 0 (every default), the flush of the state that
+/// divides the step (Adam's v, RMSprop's average of g²) does not even change the step it is flushed
+/// in: √v &lt; 2^-50 vanishes beside an ε of 2^-26 or more. An optimizer built with an epsilon of 0 has
+/// nothing bounding that division, and flushes its state only below 2^-126, as before: otherwise a
+/// steady gradient below 2^-50 would make an infinite step. With an epsilon of 0, a parameter whose
+/// gradient is or becomes zero gets 0/0 = NaN from Adam and RMSprop once its state is zero, as in Keras.
 /// </para>
 /// </remarks>
 public abstract class Optimizer

@@ -140,16 +140,18 @@ public sealed class RMSprop : Optimizer
     {
         TVec r = TOps.Broadcast(&rule.Rho), r1 = TOps.Broadcast(&rule.OneMinusRho), lr = TOps.Broadcast(&rule.Rate);
         TVec e = TOps.Broadcast(&rule.Epsilon), mu = TOps.Broadcast(&rule.Momentum);
+        float stateFloor = Gemm.StateFloor(rule.Epsilon);
+        TVec floor = TOps.Broadcast(&stateFloor);
         int i = from;
         for (; i <= end - TOps.Width; i += TOps.Width)
         {
             TVec gi = TOps.Load(g + i);
-            TVec s = TOps.FlushNegligible(TOps.Add(TOps.Multiply(r, TOps.Load(velocity + i)), TOps.Multiply(TOps.Multiply(r1, gi), gi))); // ρs + (1 − ρ)g²
+            TVec s = TOps.FlushBelow(TOps.Add(TOps.Multiply(r, TOps.Load(velocity + i)), TOps.Multiply(TOps.Multiply(r1, gi), gi)), floor); // ρs + (1 − ρ)g²
             TOps.Store(velocity + i, s);
             TVec denominator = s;
             if (rule.Centered)
             {
-                TVec a = TOps.FlushNegligible(TOps.Add(TOps.Multiply(r, TOps.Load(average + i)), TOps.Multiply(r1, gi))); // ρa + (1 − ρ)g
+                TVec a = TOps.FlushBelow(TOps.Add(TOps.Multiply(r, TOps.Load(average + i)), TOps.Multiply(r1, gi)), floor); // ρa + (1 − ρ)g
                 TOps.Store(average + i, a);
                 denominator = TOps.Subtract(denominator, TOps.Multiply(a, a));
             }
@@ -157,7 +159,7 @@ public sealed class RMSprop : Optimizer
             TVec increment = TOps.Divide(TOps.Multiply(lr, gi), TOps.Sqrt(TOps.Add(denominator, e)));          // lr·g / √(s − a² + ε)
             if (rule.Momentum > 0)
             {
-                increment = TOps.FlushNegligible(TOps.Add(TOps.Multiply(mu, TOps.Load(momentum + i)), increment));
+                increment = TOps.FlushBelow(TOps.Add(TOps.Multiply(mu, TOps.Load(momentum + i)), increment), floor);
                 TOps.Store(momentum + i, increment);
             }
 

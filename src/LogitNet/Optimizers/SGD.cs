@@ -130,11 +130,13 @@ public sealed class SGD : Optimizer
         where TVec : unmanaged
     {
         TVec rate = TOps.Broadcast(&rule.Rate), mu = TOps.Broadcast(&rule.Momentum);
+        float stateFloor = Gemm.NegligibleState;
+        TVec floor = TOps.Broadcast(&stateFloor);
         int i = from;
         for (; i <= end - TOps.Width; i += TOps.Width)
         {
             TVec step = TOps.Multiply(rate, TOps.Load(g + i));
-            TVec vi = TOps.FlushNegligible(TOps.Subtract(TOps.Multiply(mu, TOps.Load(v + i)), step));
+            TVec vi = TOps.FlushBelow(TOps.Subtract(TOps.Multiply(mu, TOps.Load(v + i)), step), floor);
             TOps.Store(v + i, vi);
             TVec wi = TOps.Load(w + i);
             TOps.Store(w + i, TOps.Add(wi, rule.Nesterov ? TOps.Subtract(TOps.Multiply(mu, vi), step) : vi));

@@ -216,7 +216,7 @@ public class OptimizerTests
         }
     }
 
-    /// <summary>What the optimizers do to their state: below 2^-100 in magnitude (subnormals included), a zero of its sign.</summary>
+    /// <summary>What the optimizers of <see cref="Create"/> (every one with an epsilon above 0) do to their state: below 2^-100 in magnitude (subnormals included), a zero of its sign.</summary>
     private static float Flush(float x) => MathF.Abs(x) < 7.88860905E-31f ? MathF.CopySign(0f, x) : x;
 
     /// <summary>
@@ -420,6 +420,33 @@ public class OptimizerTests
         optimizer.Apply([parameter]);
         Assert.True(float.IsNaN(parameter.Value[0]), $"{name}: {parameter.Value[0]:R}");
         Assert.True(float.IsFinite(parameter.Value[1]), $"{name}: {parameter.Value[1]:R}");
+    }
+
+    /// <summary>
+    /// Without epsilon nothing bounds the division by the second moments, so an optimizer built with ε = 0 keeps its
+    /// state down to the smallest normal, 2^-126, as before the flush moved to 2^-100: a steady gradient of 1e-17 (its
+    /// Adam v about 1e-37, RMSprop's average of g² about 1e-35) still makes finite steps. Flushed at 2^-100, v would be
+    /// zero and the step infinite.
+    /// </summary>
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("rmsprop")]
+    public void ZeroEpsilon_KeepsSmallSecondMoments_SoASteadySmallGradientStepsFinitely(string name)
+    {
+        var parameter = new Parameter("w", Tensor.FromArray(Enumerable.Range(0, 37).Select(i => 1f + i).ToArray(), 37));
+        Optimizer optimizer = name == "adam" ? new Adam(0.01f, epsilon: 0f) : new RMSprop(0.01f, epsilon: 0f);
+        for (int step = 0; step < 20; step++)
+        {
+            parameter.Gradient.AsSpan().Fill(1e-17f);
+            optimizer.Apply([parameter]);
+            for (int i = 0; i < 37; i++)
+            {
+                Assert.True(float.IsFinite(parameter.Value[i]), $"{name}, step {step}, element {i}: {parameter.Value[i]:R}");
+            }
+        }
+
+        Assert.True(parameter.Value[0] < 1f, $"{name}: the weight did not move ({parameter.Value[0]:R})");
+        Assert.Contains(optimizer.Slots, slot => slot.Values[0].ToArray().All(v => v != 0 && MathF.Abs(v) < 7.88860905E-31f));
     }
 
     /// <summary>
