@@ -21,7 +21,8 @@ namespace LogitNet.Kernels;
 /// Determinism: each output value is one GEMM row, whose summation order depends on the patch length
 /// alone, so a sample's output is bitwise the same in any batch and on any thread count. col2im adds
 /// the window contributions to each input value in a fixed order (pixel by pixel, then kernel
-/// position), so dX is bitwise the same too; dW and db sum over the batch in row order.
+/// position), so dX is bitwise the same too; dW sums over the batch in row order, db in fixed blocks of rows
+/// (<see cref="BiasGradient"/>).
 /// </para>
 /// </remarks>
 internal static class Convolution2D

@@ -419,13 +419,18 @@ internal static unsafe partial class Gemm
     internal const float SmallestNormal = 1.17549435E-38f;
 
     /// <summary>
-    /// Below what an optimizer stores its state as zero: <see cref="NegligibleState"/>, except for an optimizer whose
-    /// epsilon is 0, which keeps everything down to the smallest normal (<see cref="SmallestNormal"/>): there nothing
-    /// bounds the division by its second moments, and zeroing them early would turn a small, steady gradient (below
-    /// 2^-50 for Adam) into an infinite step.
+    /// Below what an optimizer with this epsilon stores its state as zero: <see cref="NegligibleState"/> when epsilon is
+    /// at least <see cref="LargeEpsilon"/> (every default: Keras's 1e-7), else only below the smallest normal
+    /// (<see cref="SmallestNormal"/>). With a large epsilon a second moment below 2^-100 vanishes beside it in the
+    /// step's denominator (Adam's √v &lt; 2^-50 is under half an ulp of ε + √v), so zeroing it changes no step. With a
+    /// small epsilon, or 0, it does not: Adam(epsilon: 1e-20) with a steady gradient of 1e-16 would divide by 1e-20
+    /// instead of about 1e-16, and with 0 by zero.
     /// </summary>
-    /// <param name="epsilon">The optimizer's epsilon; 1 for one without (SGD's momentum).</param>
-    internal static float StateFloor(float epsilon) => epsilon > 0 ? NegligibleState : SmallestNormal;
+    /// <param name="epsilon">The optimizer's epsilon (SGD's momentum, which divides by nothing, takes <see cref="NegligibleState"/> directly).</param>
+    internal static float StateFloor(float epsilon) => epsilon >= LargeEpsilon ? NegligibleState : SmallestNormal;
+
+    /// <summary>2^-24 ≈ 6e-8: from here up, epsilon hides a flushed second moment (see <see cref="StateFloor"/>).</summary>
+    internal const float LargeEpsilon = 5.96046448E-08f;
 
     /// <summary>
     /// The scalar flush every path agrees with: a value smaller in magnitude than <paramref name="floor"/> (every

@@ -527,7 +527,7 @@ internal static unsafe partial class Gemm
     internal static int BInPlaceMaxReuses = 4;
 
     /// <summary>
-    /// Whether a block's tiles go row band by row band (all the column tiles of one band of 8 or 12 rows, then the
+    /// Whether a block's tiles go row band by row band (all the column tiles of one band of 6, 8 or 12 rows, then the
     /// next band) instead of column by column: when C's rows lie a multiple of 4 KB apart and the K block is at most
     /// <see cref="TilesByRowsMaxKc"/> deep. Column by column, a column of tiles stores to C's rows at that stride,
     /// which on x86 falls into one set of the L1 (64 sets of 64 bytes span 4 KB), so the stores evict each other;

@@ -8,7 +8,7 @@ namespace LogitNet.Optimizers;
 /// <remarks>
 /// <c>E[g²] ← ρ·E[g²] + (1 − ρ)·g²</c>, <c>Δ = −√(E[Δ²] + ε)·g / √(E[g²] + ε)</c>,
 /// <c>E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ²</c>, <c>w ← w + lr·Δ</c>. Element by element on every machine, so the same bits
-/// everywhere; the state is stored flushed to zero below 2^-100, as the library's other optimizers store theirs.
+/// everywhere; the state is stored flushed to zero below 2^-100 (2^-126 for an epsilon below 2^-24), as the library's other optimizers store theirs.
 /// </remarks>
 /// <example><c>model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adadelta(1f));</c></example>
 public sealed class Adadelta : Optimizer

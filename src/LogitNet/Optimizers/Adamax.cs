@@ -8,7 +8,7 @@ namespace LogitNet.Optimizers;
 /// <remarks>
 /// At step t (from 1): <c>m ← m + (g − m)(1 − β₁)</c>, <c>u ← max(β₂·u, |g|)</c>,
 /// <c>w ← w − lr·m / ((1 − β₁ᵗ)(u + ε))</c>. Element by element on every machine, so the same bits everywhere; the state
-/// is stored flushed to zero below 2^-100, as the library's other optimizers store theirs (see <see cref="Optimizer"/>).
+/// is stored flushed to zero below 2^-100 (2^-126 for an epsilon below 2^-24), as the library's other optimizers store theirs (see <see cref="Optimizer"/>).
 /// </remarks>
 /// <example><c>model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adamax(0.002f));</c></example>
 public sealed class Adamax : Optimizer

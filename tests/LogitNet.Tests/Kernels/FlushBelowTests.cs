@@ -24,12 +24,17 @@ public unsafe class FlushBelowTests
         BitConverter.Int32BitsToSingle(0x7F800001), BitConverter.Int32BitsToSingle(unchecked((int)0xFFC01234)), // signaling, negative with payload
     ];
 
-    [Fact]
-    public void StateFloor_Is2ToTheMinus100_Or2ToTheMinus126WithoutEpsilon()
+    [Theory]
+    [InlineData(1e-7f, -100)]                // Keras's default
+    [InlineData(5.96046448E-08f, -100)]      // 2^-24, the smallest epsilon that hides a flushed second moment
+    [InlineData(5.96046412E-08f, -126)]      // the float below it
+    [InlineData(1e-8f, -126)]                // PyTorch's default
+    [InlineData(1.4e-45f, -126)]             // the smallest subnormal
+    [InlineData(0f, -126)]
+    [InlineData(1f, -100)]
+    public void StateFloor_Is2ToTheMinus100_WithALargeEpsilon_Else2ToTheMinus126(float epsilon, int exponent)
     {
-        Assert.True(Math.ScaleB(1.0, -100) == (double)Gemm.StateFloor(1e-7f), $"with epsilon: {Gemm.StateFloor(1e-7f):R}");
-        Assert.True(Math.ScaleB(1.0, -100) == (double)Gemm.StateFloor(float.Epsilon), $"with the smallest epsilon: {Gemm.StateFloor(float.Epsilon):R}");
-        Assert.True(Math.ScaleB(1.0, -126) == (double)Gemm.StateFloor(0f), $"without epsilon: {Gemm.StateFloor(0f):R}");
+        Assert.True(Math.ScaleB(1.0, exponent) == (double)Gemm.StateFloor(epsilon), $"epsilon {epsilon:R}: floor {Gemm.StateFloor(epsilon):R}");
     }
 
     [Theory]

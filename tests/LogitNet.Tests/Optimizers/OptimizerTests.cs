@@ -423,30 +423,49 @@ public class OptimizerTests
     }
 
     /// <summary>
-    /// Without epsilon nothing bounds the division by the second moments, so an optimizer built with ε = 0 keeps its
-    /// state down to the smallest normal, 2^-126, as before the flush moved to 2^-100: a steady gradient of 1e-17 (its
-    /// Adam v about 1e-37, RMSprop's average of g² about 1e-35) still makes finite steps. Flushed at 2^-100, v would be
-    /// zero and the step infinite.
+    /// With an epsilon below 2^-24, or 0, nothing bounds the division by the second moments, so the optimizer keeps its
+    /// state down to the smallest normal, 2^-126, as before the flush moved to 2^-100: a steady small gradient (Adam's v
+    /// about 1e-35 to 1e-37, RMSprop's average of g² about 1e-34 to 1e-35) still makes steps of about the learning rate,
+    /// finite and not hundreds of times larger (v or s flushed, the division by epsilon alone), and Adadelta with
+    /// epsilon 0 gets no 0/0. Adam, RMSprop and Adadelta fail with the floor at 2^-100 (Adamax's u is |g| itself here).
     /// </summary>
     [Theory]
-    [InlineData("adam")]
-    [InlineData("rmsprop")]
-    public void ZeroEpsilon_KeepsSmallSecondMoments_SoASteadySmallGradientStepsFinitely(string name)
+    [InlineData("adam", 0f, 1e-17f)]
+    [InlineData("adam", 1e-20f, 1e-16f)]
+    [InlineData("adamax", 0f, 1e-17f)]
+    [InlineData("adamax", 1e-20f, 1e-16f)]
+    [InlineData("rmsprop", 0f, 1e-17f)]
+    [InlineData("rmsprop", 1e-40f, 1e-17f)]            // RMSprop adds epsilon under the root: it must be below g²
+    [InlineData("rmsprop-momentum", 1e-40f, 1e-17f)]
+    [InlineData("adadelta", 0f, 1e-17f)]
+    public void SmallEpsilon_KeepsSmallSecondMoments_SoASteadySmallGradientStepsAsUsual(string name, float epsilon, float gradient)
     {
+        const float Rate = 0.01f;
         var parameter = new Parameter("w", Tensor.FromArray(Enumerable.Range(0, 37).Select(i => 1f + i).ToArray(), 37));
-        Optimizer optimizer = name == "adam" ? new Adam(0.01f, epsilon: 0f) : new RMSprop(0.01f, epsilon: 0f);
-        for (int step = 0; step < 20; step++)
+        Optimizer optimizer = name switch
         {
-            parameter.Gradient.AsSpan().Fill(1e-17f);
+            "adam" => new Adam(Rate, epsilon: epsilon),
+            "adamax" => new Adamax(Rate, epsilon: epsilon),
+            "rmsprop" => new RMSprop(Rate, epsilon: epsilon),
+            "rmsprop-momentum" => new RMSprop(Rate, momentum: 0.9f, epsilon: epsilon),
+            _ => new Adadelta(1f, rho: 0.9f, epsilon: epsilon),
+        };
+        for (int step = 0; step < 30; step++)
+        {
+            float before = parameter.Value[0];
+            parameter.Gradient.AsSpan().Fill(gradient);
             optimizer.Apply([parameter]);
             for (int i = 0; i < 37; i++)
             {
-                Assert.True(float.IsFinite(parameter.Value[i]), $"{name}, step {step}, element {i}: {parameter.Value[i]:R}");
+                Assert.True(float.IsFinite(parameter.Value[i]), $"{name}, epsilon {epsilon:R}, step {step}, element {i}: {parameter.Value[i]:R}");
+            }
+
+            float moved = before - parameter.Value[0];
+            if (name != "adadelta" && step >= 20)
+            {
+                Assert.True(moved > 0.1f * Rate && moved < 20f * Rate, $"{name}, epsilon {epsilon:R}, step {step}: the weight moved by {moved:R}, not about the rate {Rate}");
             }
         }
-
-        Assert.True(parameter.Value[0] < 1f, $"{name}: the weight did not move ({parameter.Value[0]:R})");
-        Assert.Contains(optimizer.Slots, slot => slot.Values[0].ToArray().All(v => v != 0 && MathF.Abs(v) < 7.88860905E-31f));
     }
 
     /// <summary>
