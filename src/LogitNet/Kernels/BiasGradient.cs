@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -141,84 +140,54 @@ internal static unsafe class BiasGradient
     /// <c>TensorPrimitives.Add</c>, whose generic code starts as tier-0 code in every process: a training step's loops are
     /// compiled fully optimized from their first call.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddTo(float* sums, float* partial, int columns)
     {
-        int j = 0;
-        if (Vector512.IsHardwareAccelerated)
+        int done = Gemm.BestKernel switch
         {
-            for (; j <= columns - Vector512<float>.Count; j += Vector512<float>.Count)
-            {
-                (Vector512.Load(sums + j) + Vector512.Load(partial + j)).Store(sums + j);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j <= columns - Vector256<float>.Count; j += Vector256<float>.Count)
-            {
-                (Vector256.Load(sums + j) + Vector256.Load(partial + j)).Store(sums + j);
-            }
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            for (; j <= columns - Vector128<float>.Count; j += Vector128<float>.Count)
-            {
-                (Vector128.Load(sums + j) + Vector128.Load(partial + j)).Store(sums + j);
-            }
-        }
-
-        for (; j < columns; j++)
+            GemmKernel.Vector512 => Add<GemmVector512, Vector512<float>>(sums, partial, columns),
+            GemmKernel.Vector256 => Add<GemmVector256, Vector256<float>>(sums, partial, columns),
+            GemmKernel.Vector128 => Add<GemmVector128, Vector128<float>>(sums, partial, columns),
+            _ => 0,
+        };
+        for (int j = done; j < columns; j++)
         {
             sums[j] += partial[j];
         }
     }
 
-    /// <summary>dz of <paramref name="rows"/> rows, and when <paramref name="partial"/> is not null their column sums from zero, rows in order.</summary>
+    /// <summary>sums += partial over whole vectors; returns where it stopped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Add<TOps, TVec>(float* sums, float* partial, int columns)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        int j = 0;
+        for (; j <= columns - TOps.Width; j += TOps.Width)
+        {
+            TOps.Store(sums + j, TOps.Add(TOps.Load(sums + j), TOps.Load(partial + j)));
+        }
+
+        return j;
+    }
+
+    /// <summary>dz of <paramref name="rows"/> rows, and when <paramref name="partial"/> is not null their column sums from zero, rows in order.</summary>
     private static void ReluBackwardRows(float* output, float* outputGradient, float* gradient, int rows, int columns, float* partial)
     {
-        for (int r = 0; r < rows; r++)
+        // The widest vectors the CPU runs: the same selects on every width, so the same bits.
+        switch (Gemm.BestKernel)
         {
-            nint start = (nint)r * columns;
-            float* y = output + start, dy = outputGradient + start, dz = gradient + start;
-            int j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= columns - Vector512<float>.Count; j += Vector512<float>.Count)
-                {
-                    Vector512<float> yv = Vector512.Load(y + j);
-                    Vector512<float> dzv = Vector512.ConditionalSelect(Vector512.GreaterThan(yv, Vector512<float>.Zero), Vector512.Load(dy + j),
-                        Vector512.ConditionalSelect(Vector512.Equals(yv, yv), Vector512<float>.Zero, Vector512.Create(float.NaN)));
-                    dzv.Store(dz + j);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= columns - Vector256<float>.Count; j += Vector256<float>.Count)
-                {
-                    Vector256<float> yv = Vector256.Load(y + j);
-                    Vector256<float> dzv = Vector256.ConditionalSelect(Vector256.GreaterThan(yv, Vector256<float>.Zero), Vector256.Load(dy + j),
-                        Vector256.ConditionalSelect(Vector256.Equals(yv, yv), Vector256<float>.Zero, Vector256.Create(float.NaN)));
-                    dzv.Store(dz + j);
-                }
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                for (; j <= columns - Vector128<float>.Count; j += Vector128<float>.Count)
-                {
-                    Vector128<float> yv = Vector128.Load(y + j);
-                    Vector128<float> dzv = Vector128.ConditionalSelect(Vector128.GreaterThan(yv, Vector128<float>.Zero), Vector128.Load(dy + j),
-                        Vector128.ConditionalSelect(Vector128.Equals(yv, yv), Vector128<float>.Zero, Vector128.Create(float.NaN)));
-                    dzv.Store(dz + j);
-                }
-            }
-
-            for (; j < columns; j++)
-            {
-                float yj = y[j];
-                float dzj = yj > 0 ? dy[j] : float.IsNaN(yj) ? float.NaN : 0f;
-                dz[j] = dzj;
-            }
+            case GemmKernel.Vector512:
+                Route<GemmVector512, Vector512<float>>(output, outputGradient, gradient, rows, columns);
+                break;
+            case GemmKernel.Vector256:
+                Route<GemmVector256, Vector256<float>>(output, outputGradient, gradient, rows, columns);
+                break;
+            case GemmKernel.Vector128:
+                Route<GemmVector128, Vector128<float>>(output, outputGradient, gradient, rows, columns);
+                break;
+            default:
+                Route<GemmScalar, float>(output, outputGradient, gradient, rows, columns);
+                break;
         }
 
         if (partial != null)
@@ -227,6 +196,29 @@ internal static unsafe class BiasGradient
             // waited on that row's loads from memory, and the stores held up the loads of the rows after (the L model's
             // 256 × 1024 pass on two threads took 230-270 µs a step with the sums and 155-170 without).
             SumRows(gradient, rows, columns, partial);
+        }
+    }
+
+    /// <summary>dz of <paramref name="rows"/> rows: whole vectors, then each row's last elements one at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Route<TOps, TVec>(float* output, float* outputGradient, float* gradient, int rows, int columns)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            nint start = (nint)r * columns;
+            float* y = output + start, dy = outputGradient + start, dz = gradient + start;
+            int j = 0;
+            for (; j <= columns - TOps.Width; j += TOps.Width)
+            {
+                TOps.Store(dz + j, TOps.ReluBackward(TOps.Load(y + j), TOps.Load(dy + j)));
+            }
+
+            for (; j < columns; j++)
+            {
+                dz[j] = Gemm.ReluBackward(y[j], dy[j]);
+            }
         }
     }
 

@@ -60,6 +60,12 @@ internal unsafe interface IGemmVector<TVec>
     static abstract TVec Relu(TVec value);
 
     /// <summary>
+    /// The ReLU's backward pass per element, the same as <see cref="Gemm.ReluBackward(float, float)"/>: the gradient
+    /// <paramref name="outputGradient"/> where the output is above 0, NaN where it is NaN, else 0.
+    /// </summary>
+    static abstract TVec ReluBackward(TVec output, TVec outputGradient);
+
+    /// <summary>
     /// An element smaller in magnitude than <paramref name="floor"/>'s (a broadcast of <see cref="Gemm.StateFloor"/>)
     /// becomes a zero of its sign, the same as <see cref="Gemm.FlushBelow(float, float)"/>; every other element (zero,
     /// larger finite, infinite, NaN) is returned unchanged.
@@ -122,6 +128,11 @@ internal readonly unsafe struct GemmVector512 : IGemmVector<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Relu(Vector512<float> value) =>
         Vector512.ConditionalSelect(Vector512.LessThan(value, Vector512<float>.Zero), Vector512<float>.Zero, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ReluBackward(Vector512<float> output, Vector512<float> outputGradient) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(output, Vector512<float>.Zero), outputGradient,
+            Vector512.ConditionalSelect(Vector512.Equals(output, output), Vector512<float>.Zero, Vector512.Create(float.NaN)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> FlushBelow(Vector512<float> value, Vector512<float> floor) =>
@@ -240,6 +251,11 @@ internal readonly unsafe struct GemmVector256 : IGemmVector<Vector256<float>>
         Vector256.ConditionalSelect(Vector256.LessThan(value, Vector256<float>.Zero), Vector256<float>.Zero, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ReluBackward(Vector256<float> output, Vector256<float> outputGradient) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(output, Vector256<float>.Zero), outputGradient,
+            Vector256.ConditionalSelect(Vector256.Equals(output, output), Vector256<float>.Zero, Vector256.Create(float.NaN)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> FlushBelow(Vector256<float> value, Vector256<float> floor) =>
         Vector256.ConditionalSelect(
             Vector256.LessThan(Vector256.Abs(value), floor),
@@ -318,6 +334,11 @@ internal readonly unsafe struct GemmVector128 : IGemmVector<Vector128<float>>
         Vector128.ConditionalSelect(Vector128.LessThan(value, Vector128<float>.Zero), Vector128<float>.Zero, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ReluBackward(Vector128<float> output, Vector128<float> outputGradient) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(output, Vector128<float>.Zero), outputGradient,
+            Vector128.ConditionalSelect(Vector128.Equals(output, output), Vector128<float>.Zero, Vector128.Create(float.NaN)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> FlushBelow(Vector128<float> value, Vector128<float> floor) =>
         Vector128.ConditionalSelect(
             Vector128.LessThan(Vector128.Abs(value), floor),
@@ -383,6 +404,9 @@ internal readonly unsafe struct GemmScalar : IGemmVector<float>
     public static float Relu(float value) => Gemm.Relu(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ReluBackward(float output, float outputGradient) => Gemm.ReluBackward(output, outputGradient);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float FlushBelow(float value, float floor) => Gemm.FlushBelow(value, floor);
 }
 
@@ -406,6 +430,10 @@ internal static unsafe partial class Gemm
     /// <summary>The scalar ReLU every path agrees with: NaN compares false, so it is returned unchanged.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Relu(float x) => x < 0f ? 0f : x;
+
+    /// <summary>The scalar ReLU backward pass every path agrees with: dy where y &gt; 0, NaN where y is NaN, else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float ReluBackward(float y, float dy) => y > 0 ? dy : float.IsNaN(y) ? float.NaN : 0f;
 
     /// <summary>
     /// 2^-100: optimizer state smaller than this in magnitude is stored as zero (see <see cref="Optimizers.Optimizer"/>).
