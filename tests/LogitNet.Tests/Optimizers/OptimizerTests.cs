@@ -227,13 +227,7 @@ public class OptimizerTests
     /// for every optimizer here; RMSprop's momentum needs μ = 0.9, since 0.5·m rounds to zero anyway).
     /// </summary>
     [Theory]
-    [InlineData("adam")]
-    [InlineData("adamw")]
-    [InlineData("rmsprop")]
-    [InlineData("rmsprop-centered-momentum")]
-    [InlineData("rmsprop-momentum")]
-    [InlineData("sgd-momentum")]
-    [InlineData("sgd-nesterov")]
+    [MemberData(nameof(VectorOptimizersWithState))]
     public void State_OfAParameterWhoseGradientTurnsZero_EndsAtZero_NotStuckSubnormal(string name)
     {
         const int Length = 37;
@@ -282,13 +276,7 @@ public class OptimizerTests
     /// keeps its product normal. Fails with the flush at the smallest normal, 2^-126, as before.
     /// </summary>
     [Theory]
-    [InlineData("adam")]
-    [InlineData("adamw")]
-    [InlineData("rmsprop")]
-    [InlineData("rmsprop-centered-momentum")]
-    [InlineData("rmsprop-momentum")]
-    [InlineData("sgd-momentum")]
-    [InlineData("sgd-nesterov")]
+    [MemberData(nameof(VectorOptimizersWithState))]
     [InlineData("adamax")]
     [InlineData("adadelta")]
     public void DecayingState_IsFlushedBeforeItsProductsTurnSubnormal(string name)
@@ -335,6 +323,10 @@ public class OptimizerTests
         Assert.True(steps < 60_000, $"{name}: state still not zero after {steps} zero-gradient steps");
         Assert.True(nonZeroSeen > 0, $"{name}: no state to check");
     }
+
+    /// <summary>The optimizers of <see cref="Create"/> that keep state and update on vectors.</summary>
+    public static TheoryData<string> VectorOptimizersWithState() =>
+        new("adam", "adamw", "rmsprop", "rmsprop-centered-momentum", "rmsprop-momentum", "sgd-momentum", "sgd-nesterov");
 
     private static Optimizer Create(string name) => name switch
     {
