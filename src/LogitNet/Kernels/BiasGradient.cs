@@ -25,8 +25,8 @@ internal static unsafe class BiasGradient
     internal const int SumBlockRows = 32;
 
     /// <summary>
-    /// Matrices of fewer elements than this take the ReLU's backward pass on the calling thread: the M model's
-    /// 64 × 128 pass takes about 3 µs, about what a hand-over to the pool costs.
+    /// Matrices of fewer elements than this take their pass on the calling thread: the M model's 64 × 128 ReLU pass
+    /// takes about 3 µs, about what a hand-over to the pool costs.
     /// </summary>
     private const long ParallelElements = 1 << 16;
 
@@ -34,10 +34,7 @@ internal static unsafe class BiasGradient
     private const int MaxChunks = 64;
 
     [ThreadStatic]
-    private static ReluRowBlocks? t_job;
-
-    [ThreadStatic]
-    private static float[]? t_partial;
+    private static RowBlocks? t_job;
 
     /// <summary>
     /// The ReLU's backward pass fused with the bias gradient: dz = dy where y &gt; 0, NaN where y is NaN, else 0;
@@ -64,24 +61,7 @@ internal static unsafe class BiasGradient
 
         fixed (float* y = output, dy = outputGradient, dz = gradient, s = sums)
         {
-            int maxThreads = WorkerPool.MaxThreads;
-            int chunkRows = RoundUp(CeilDiv(rows, MaxChunks), SumBlockRows);
-            if (maxThreads < 2 || elements < ParallelElements || rows <= chunkRows)
-            {
-                ReluBackwardSerial(y, dy, dz, rows, columns, s);
-                return;
-            }
-
-            ReluRowBlocks job = t_job ??= new ReluRowBlocks();
-            job.Set(y, dy, dz, rows, columns, s != null, chunkRows);
-            if (WorkerPool.Shared.TryRun(job, maxThreads))
-            {
-                job.AddBlockSums(s);
-            }
-            else
-            {
-                ReluBackwardSerial(y, dy, dz, rows, columns, s);
-            }
+            Run(y, dy, dz, rows, columns, s);
         }
     }
 
@@ -93,101 +73,102 @@ internal static unsafe class BiasGradient
             throw new ArgumentException($"Column sums of [{rows}, {columns}] need {(long)rows * columns} floats and {columns} sums; they were given {matrix.Length} and {sums.Length}.");
         }
 
-        fixed (float* m = matrix, s = sums, partial = Partial(columns))
+        fixed (float* m = matrix, s = sums)
         {
-            new Span<float>(s, columns).Clear();
-            for (int r0 = 0; r0 < rows; r0 += SumBlockRows)
+            Run(null, null, m, rows, columns, s);
+        }
+    }
+
+    /// <summary>
+    /// One pass in blocks of rows: the ReLU's routing into <paramref name="gradient"/> when <paramref name="output"/> is
+    /// not null, and the blocks' column sums when <paramref name="sums"/> is not null. A large matrix is cut into chunks
+    /// of whole blocks shared with the pool; a small one, or one the pool cannot take, runs the same chunks here.
+    /// </summary>
+    private static void Run(float* output, float* outputGradient, float* gradient, int rows, int columns, float* sums)
+    {
+        RowBlocks job = t_job ??= new RowBlocks();
+        job.Set(output, outputGradient, gradient, rows, columns, sums != null);
+        int maxThreads = WorkerPool.MaxThreads;
+        if (maxThreads < 2 || (long)rows * columns < ParallelElements || job.Count < 2 || !WorkerPool.Shared.TryRun(job, maxThreads))
+        {
+            for (int chunk = 0; chunk < job.Count; chunk++)
             {
-                SumRows(m + (nint)r0 * columns, Math.Min(SumBlockRows, rows - r0), columns, partial);
-                AddTo(s, partial, columns);
+                job.Run(chunk);
             }
         }
+
+        job.AddBlockSums(sums);
     }
 
-    /// <summary>This thread's buffer for one block's sums (grown once, so a warm training step allocates nothing).</summary>
-    private static Span<float> Partial(int columns)
+    /// <summary>
+    /// sums = sums + the rows of <paramref name="matrix"/>, one row after another (an add per element, so the same bits
+    /// on every vector width). Its own loop rather than <c>TensorPrimitives.Add</c>, whose generic code starts as tier-0
+    /// code in every process: a training step's loops are compiled fully optimized from their first call.
+    /// </summary>
+    private static void AddRows(float* sums, float* matrix, int rows, int columns)
     {
-        if (t_partial is null || t_partial.Length < columns)
+        switch (Gemm.BestKernel)
         {
-            t_partial = GC.AllocateArray<float>(columns, pinned: true);
+            case GemmKernel.Vector512:
+                AddRows<GemmVector512, Vector512<float>>(sums, matrix, rows, columns);
+                break;
+            case GemmKernel.Vector256:
+                AddRows<GemmVector256, Vector256<float>>(sums, matrix, rows, columns);
+                break;
+            case GemmKernel.Vector128:
+                AddRows<GemmVector128, Vector128<float>>(sums, matrix, rows, columns);
+                break;
+            default:
+                AddRows<GemmScalar, float>(sums, matrix, rows, columns);
+                break;
         }
-
-        return t_partial.AsSpan(0, columns);
     }
 
-    private static void ReluBackwardSerial(float* output, float* outputGradient, float* gradient, int rows, int columns, float* sums)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddRows<TOps, TVec>(float* sums, float* matrix, int rows, int columns)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
     {
-        if (sums == null)
+        for (int r = 0; r < rows; r++)
         {
-            ReluBackwardRows(output, outputGradient, gradient, rows, columns, null);
-            return;
-        }
-
-        new Span<float>(sums, columns).Clear();
-        fixed (float* partial = Partial(columns))
-        {
-            for (int r0 = 0; r0 < rows; r0 += SumBlockRows)
+            float* row = matrix + (nint)r * columns;
+            int j = 0;
+            for (; j <= columns - TOps.Width; j += TOps.Width)
             {
-                nint offset = (nint)r0 * columns;
-                ReluBackwardRows(output + offset, outputGradient + offset, gradient + offset, Math.Min(SumBlockRows, rows - r0), columns, partial);
-                AddTo(sums, partial, columns);
+                TOps.Store(sums + j, TOps.Add(TOps.Load(sums + j), TOps.Load(row + j)));
+            }
+
+            for (; j < columns; j++)
+            {
+                sums[j] += row[j];
             }
         }
     }
 
     /// <summary>
-    /// sums[j] += partial[j], in vectors of any width (an add per element, so the same bits). Its own loop rather than
-    /// <c>TensorPrimitives.Add</c>, whose generic code starts as tier-0 code in every process: a training step's loops are
-    /// compiled fully optimized from their first call.
+    /// dz of <paramref name="rows"/> rows when <paramref name="output"/> is not null (else <paramref name="gradient"/> is dz
+    /// already), and when <paramref name="partial"/> is not null their column sums from zero, rows in order.
     /// </summary>
-    private static void AddTo(float* sums, float* partial, int columns)
+    private static void BlockRows(float* output, float* outputGradient, float* gradient, int rows, int columns, float* partial)
     {
-        int done = Gemm.BestKernel switch
+        if (output != null)
         {
-            GemmKernel.Vector512 => Add<GemmVector512, Vector512<float>>(sums, partial, columns),
-            GemmKernel.Vector256 => Add<GemmVector256, Vector256<float>>(sums, partial, columns),
-            GemmKernel.Vector128 => Add<GemmVector128, Vector128<float>>(sums, partial, columns),
-            _ => 0,
-        };
-        for (int j = done; j < columns; j++)
-        {
-            sums[j] += partial[j];
-        }
-    }
-
-    /// <summary>sums += partial over whole vectors; returns where it stopped.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Add<TOps, TVec>(float* sums, float* partial, int columns)
-        where TOps : IGemmVector<TVec>
-        where TVec : unmanaged
-    {
-        int j = 0;
-        for (; j <= columns - TOps.Width; j += TOps.Width)
-        {
-            TOps.Store(sums + j, TOps.Add(TOps.Load(sums + j), TOps.Load(partial + j)));
-        }
-
-        return j;
-    }
-
-    /// <summary>dz of <paramref name="rows"/> rows, and when <paramref name="partial"/> is not null their column sums from zero, rows in order.</summary>
-    private static void ReluBackwardRows(float* output, float* outputGradient, float* gradient, int rows, int columns, float* partial)
-    {
-        // The widest vectors the CPU runs: the same selects on every width, so the same bits.
-        switch (Gemm.BestKernel)
-        {
-            case GemmKernel.Vector512:
-                Route<GemmVector512, Vector512<float>>(output, outputGradient, gradient, rows, columns);
-                break;
-            case GemmKernel.Vector256:
-                Route<GemmVector256, Vector256<float>>(output, outputGradient, gradient, rows, columns);
-                break;
-            case GemmKernel.Vector128:
-                Route<GemmVector128, Vector128<float>>(output, outputGradient, gradient, rows, columns);
-                break;
-            default:
-                Route<GemmScalar, float>(output, outputGradient, gradient, rows, columns);
-                break;
+            // The widest vectors the CPU runs: the same selects on every width, so the same bits.
+            switch (Gemm.BestKernel)
+            {
+                case GemmKernel.Vector512:
+                    Route<GemmVector512, Vector512<float>>(output, outputGradient, gradient, rows, columns);
+                    break;
+                case GemmKernel.Vector256:
+                    Route<GemmVector256, Vector256<float>>(output, outputGradient, gradient, rows, columns);
+                    break;
+                case GemmKernel.Vector128:
+                    Route<GemmVector128, Vector128<float>>(output, outputGradient, gradient, rows, columns);
+                    break;
+                default:
+                    Route<GemmScalar, float>(output, outputGradient, gradient, rows, columns);
+                    break;
+            }
         }
 
         if (partial != null)
@@ -195,7 +176,8 @@ internal static unsafe class BiasGradient
             // A second pass over the block's dz, from the L2: added into the sums while routing, each store of a sum
             // waited on that row's loads from memory, and the stores held up the loads of the rows after (the L model's
             // 256 × 1024 pass on two threads took 230-270 µs a step with the sums and 155-170 without).
-            SumRows(gradient, rows, columns, partial);
+            new Span<float>(partial, columns).Clear();
+            AddRows(partial, gradient, rows, columns);
         }
     }
 
@@ -222,26 +204,12 @@ internal static unsafe class BiasGradient
         }
     }
 
-    /// <summary>partial = the column sums of the rows from zero, rows in order (the sums of one block).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SumRows(float* matrix, int rows, int columns, float* partial)
-    {
-        new Span<float>(partial, columns).Clear();
-        for (int r = 0; r < rows; r++)
-        {
-            AddTo(partial, matrix + (nint)r * columns, columns);
-        }
-    }
-
-    private static int CeilDiv(int x, int y) => (x + y - 1) / y;
-
-    private static int RoundUp(int x, int multiple) => CeilDiv(x, multiple) * multiple;
-
     /// <summary>
-    /// One <see cref="ReluBackward"/> cut into chunks of whole blocks of rows (reused; its buffer of block sums
-    /// grows once), as raw pointers the pool's threads can use; the caller then adds the block sums in order.
+    /// One pass of <see cref="Run"/> cut into chunks of whole blocks of rows, at most <see cref="MaxChunks"/> (reused;
+    /// its buffer of block sums grows once, so a warm training step allocates nothing), as raw pointers the pool's
+    /// threads can use; the caller then adds the block sums in order.
     /// </summary>
-    private sealed class ReluRowBlocks : IParallelJob
+    private sealed class RowBlocks : IParallelJob
     {
         private float* _output, _outputGradient, _gradient, _blockSums;
         private float[]? _blockSumsArray;
@@ -249,29 +217,29 @@ internal static unsafe class BiasGradient
 
         public int Count { get; private set; }
 
-        public void Set(float* output, float* outputGradient, float* gradient, int rows, int columns, bool summing, int chunkRows)
+        public void Set(float* output, float* outputGradient, float* gradient, int rows, int columns, bool summing)
         {
             _output = output;
             _outputGradient = outputGradient;
             _gradient = gradient;
             _rows = rows;
             _columns = columns;
-            _chunkRows = chunkRows;
-            _blocks = CeilDiv(rows, SumBlockRows);
+            _chunkRows = Gemm.RoundUp(Gemm.CeilDiv(Math.Max(rows, 1), MaxChunks), SumBlockRows);
+            _blocks = Gemm.CeilDiv(rows, SumBlockRows);
             _blockSums = null;
-            if (summing)
+            if (summing && _blocks > 0)
             {
                 long needed = (long)_blocks * columns;
                 if (_blockSumsArray is null || _blockSumsArray.Length < needed)
                 {
                     // Pinned, so the raw pointer stays valid while the pool's threads use it.
-                    _blockSumsArray = GC.AllocateArray<float>(checked((int)needed), pinned: true);
+                    _blockSumsArray = GC.AllocateArray<float>((int)Math.Max(1, needed), pinned: true);
                 }
 
                 _blockSums = (float*)Unsafe.AsPointer(ref _blockSumsArray[0]);
             }
 
-            Count = CeilDiv(rows, chunkRows);
+            Count = Gemm.CeilDiv(rows, _chunkRows);
         }
 
         public void Run(int index)
@@ -281,11 +249,12 @@ internal static unsafe class BiasGradient
             {
                 nint offset = (nint)r0 * _columns;
                 float* blockSum = _blockSums == null ? null : _blockSums + (nint)(r0 / SumBlockRows) * _columns;
-                ReluBackwardRows(_output + offset, _outputGradient + offset, _gradient + offset, Math.Min(SumBlockRows, end - r0), _columns, blockSum);
+                BlockRows(_output == null ? null : _output + offset, _outputGradient == null ? null : _outputGradient + offset, _gradient + offset,
+                    Math.Min(SumBlockRows, end - r0), _columns, blockSum);
             }
         }
 
-        /// <summary>sums = the block sums added in block order from zero; nothing when not summing.</summary>
+        /// <summary>sums = the block sums added in block order from zero (zero for no rows); nothing when <paramref name="sums"/> is null.</summary>
         public void AddBlockSums(float* sums)
         {
             if (sums == null)
@@ -294,10 +263,7 @@ internal static unsafe class BiasGradient
             }
 
             new Span<float>(sums, _columns).Clear();
-            for (int block = 0; block < _blocks; block++)
-            {
-                AddTo(sums, _blockSums + (nint)block * _columns, _columns);
-            }
+            AddRows(sums, _blockSums, _blocks, _columns);
         }
     }
 }

@@ -593,9 +593,9 @@ internal static unsafe partial class Gemm
         }
     }
 
-    private static int CeilDiv(int x, int y) => (x + y - 1) / y;
+    internal static int CeilDiv(int x, int y) => (x + y - 1) / y;
 
-    private static int RoundUp(int x, int multiple) => CeilDiv(x, multiple) * multiple;
+    internal static int RoundUp(int x, int multiple) => CeilDiv(x, multiple) * multiple;
 
     /// <summary>Everything one product needs, as raw pointers so a worker thread can share it.</summary>
     private struct Problem
