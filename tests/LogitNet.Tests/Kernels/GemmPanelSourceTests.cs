@@ -73,22 +73,10 @@ public sealed class GemmPanelSourceTests : IDisposable
                 foreach (PanelSource source in new[] { PanelSource.Packed, PanelSource.InPlace, PanelSource.Auto })
                 {
                     int m = 12 + random.Next(200), n = 1 + random.Next(160);
-                    bool relu = random.Next(2) == 0, accumulate = random.Next(3) == 0, withBias = random.Next(2) == 0;
-                    float[] a = Random(random, m * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, m * n);
-                    a[random.Next(a.Length)] = float.NaN;
-                    b[random.Next(b.Length)] = float.PositiveInfinity;
-                    var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
                     Gemm.Panels = source;
-                    float[][] results = new float[2][];
-                    for (int columns = 0; columns < 2; columns++)
-                    {
-                        Gemm.TileColumns = columns == 1;
-                        results[columns] = (float[])start.Clone();
-                        Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,
-                            results[columns], n, epilogue, 1, kernel);
-                    }
-
-                    string shape = $"{kernel} {source} ta={transposeA} tb={transposeB} m={m} n={n} k={k} relu={relu} bias={withBias} accumulate={accumulate}";
+                    (float[][] results, _, string shape) = BothWays(random, setting => Gemm.TileColumns = setting,
+                        kernel, transposeA, transposeB, m, n, k, ldc: n, threads: 1, accumulate: random.Next(3) == 0);
+                    shape = $"{source} {shape}";
                     Assert.True(MemoryMarshal.AsBytes(results[1].AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(results[0].AsSpan())), $"{shape}: a column of tiles differs from tile by tile");
                 }
             }
@@ -121,24 +109,11 @@ public sealed class GemmPanelSourceTests : IDisposable
                 foreach (PanelSource source in new[] { PanelSource.Packed, PanelSource.InPlace, PanelSource.Auto })
                 {
                     int m = 13 + random.Next(120), n = 1000 + random.Next(Ldc - 1000 + 1);
-                    int threads = 1 + random.Next(2);
-                    // Accumulating every other case: a tile computed twice shows only when C is added to.
-                    bool relu = random.Next(2) == 0, accumulate = source != PanelSource.InPlace, withBias = random.Next(2) == 0;
-                    float[] a = Random(random, m * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, m * Ldc);
-                    a[random.Next(a.Length)] = float.NaN;
-                    b[random.Next(b.Length)] = float.NegativeInfinity;
-                    var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
                     Gemm.Panels = source;
-                    float[][] results = new float[2][];
-                    for (int byRows = 0; byRows < 2; byRows++)
-                    {
-                        Gemm.TilesByRowsMaxKc = byRows == 1 ? 16 : 0;
-                        results[byRows] = (float[])start.Clone();
-                        Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n,
-                            results[byRows], Ldc, epilogue, threads, kernel);
-                    }
-
-                    string shape = $"{kernel} {source} ta={transposeA} tb={transposeB} m={m} n={n} k={k} threads={threads} relu={relu} bias={withBias} accumulate={accumulate}";
+                    // Accumulating every other case: a tile computed twice shows only when C is added to.
+                    (float[][] results, float[] start, string shape) = BothWays(random, setting => Gemm.TilesByRowsMaxKc = setting ? 16 : 0,
+                        kernel, transposeA, transposeB, m, n, k, Ldc, threads: 1 + random.Next(2), accumulate: source != PanelSource.InPlace);
+                    shape = $"{source} {shape}";
                     Assert.True(MemoryMarshal.AsBytes(results[1].AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(results[0].AsSpan())), $"{shape}: row bands differ from columns");
                     for (int row = 0; row < m; row++)
                     {
@@ -285,6 +260,30 @@ public sealed class GemmPanelSourceTests : IDisposable
             Gemm.Panels = PanelSource.Auto;
             Assert.True(actual.AsSpan().SequenceEqual(expected), $"{threads} thread(s): the guarded in-place product differs from the packed one");
         }
+    }
+
+    /// <summary>
+    /// One product computed with a process-wide setting off (results[0]) and on (results[1]), from the same start of C:
+    /// A with a NaN, B with an infinity, C <paramref name="ldc"/> floats a row, an epilogue drawn at random (bias, ReLU)
+    /// and accumulating as asked. Returns both results, the start, and the case in words for a failure's message.
+    /// </summary>
+    private static (float[][] Results, float[] Start, string Shape) BothWays(Random random, Action<bool> setting, GemmKernel kernel,
+        bool transposeA, bool transposeB, int m, int n, int k, int ldc, int threads, bool accumulate)
+    {
+        bool relu = random.Next(2) == 0, withBias = random.Next(2) == 0;
+        float[] a = Random(random, m * k), b = Random(random, k * n), bias = Random(random, n), start = Random(random, m * ldc);
+        a[random.Next(a.Length)] = float.NaN;
+        b[random.Next(b.Length)] = float.NegativeInfinity;
+        var epilogue = new GemmEpilogue { Bias = withBias ? bias : default, Relu = relu, Accumulate = accumulate };
+        float[][] results = new float[2][];
+        for (int on = 0; on < 2; on++)
+        {
+            setting(on == 1);
+            results[on] = (float[])start.Clone();
+            Gemm.Multiply(transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, results[on], ldc, epilogue, threads, kernel);
+        }
+
+        return (results, start, $"{kernel} ta={transposeA} tb={transposeB} m={m} n={n} k={k} threads={threads} relu={relu} bias={withBias} accumulate={accumulate}");
     }
 
     private static float[] Random(Random random, int count)
