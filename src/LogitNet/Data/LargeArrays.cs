@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace LogitNet.Data;
 
 /// <summary>
-/// Allocates large arrays on transparent huge pages (Linux): the loaders' result arrays, so that their
-/// first touch is cheap (an array of 4 MiB or more asks for them before anything is written to it), and
+/// Allocates large arrays on transparent huge pages (Linux): every tensor's buffer and the loaders' result
+/// arrays, so that their first touch is cheap and a training set read row by row in shuffled order does not
+/// miss the TLB at every row (an array of 4 MiB or more asks for them before anything is written to it), and
 /// large parameters and optimizer state, so that reading them does not miss the TLB at every 4 KiB
 /// (<see cref="ZerosOnHugePages"/>).
 /// </summary>
@@ -39,10 +40,26 @@ internal static partial class LargeArrays
     private static bool s_adviceUnavailable;
 
     /// <summary>A float array of <paramref name="count"/> elements, not cleared: the caller writes every element.</summary>
-    public static float[] AllocateUninitialized(int count)
+    public static float[] AllocateUninitialized(int count) => Advised(GC.AllocateUninitializedArray<float>(count));
+
+    /// <summary>A float array of <paramref name="count"/> zeros.</summary>
+    public static float[] AllocateZeroed(int count) => Advised(new float[count]);
+
+    /// <summary>A new float array holding a copy of <paramref name="values"/>.</summary>
+    public static float[] CopyOf(ReadOnlySpan<float> values)
     {
-        float[] array = GC.AllocateUninitializedArray<float>(count);
-        if ((long)count * sizeof(float) >= AdviseFromBytes && OperatingSystem.IsLinux() && !s_adviceUnavailable)
+        float[] copy = AllocateUninitialized(values.Length);
+        values.CopyTo(copy);
+        return copy;
+    }
+
+    /// <summary>
+    /// Advises huge pages for an array of <see cref="AdviseFromBytes"/> or more, before its first write. An array the
+    /// runtime cleared from memory it had used before is already on small pages; the advice then changes nothing.
+    /// </summary>
+    private static float[] Advised(float[] array)
+    {
+        if ((long)array.Length * sizeof(float) >= AdviseFromBytes && OperatingSystem.IsLinux() && !s_adviceUnavailable)
         {
             AdviseHugePages(array);
         }
