@@ -212,7 +212,7 @@ internal static unsafe class BiasGradient
     private sealed class RowBlocks : IParallelJob
     {
         private float* _output, _outputGradient, _gradient, _blockSums;
-        private float[]? _blockSumsArray;
+        private readonly PinnedBuffer _blockSumsBuffer = new();
         private int _rows, _columns, _chunkRows, _blocks;
 
         public int Count { get; private set; }
@@ -229,14 +229,7 @@ internal static unsafe class BiasGradient
             _blockSums = null;
             if (summing && _blocks > 0)
             {
-                long needed = (long)_blocks * columns;
-                if (_blockSumsArray is null || _blockSumsArray.Length < needed)
-                {
-                    // Pinned, so the raw pointer stays valid while the pool's threads use it.
-                    _blockSumsArray = GC.AllocateArray<float>((int)Math.Max(1, needed), pinned: true);
-                }
-
-                _blockSums = (float*)Unsafe.AsPointer(ref _blockSumsArray[0]);
+                _blockSums = _blockSumsBuffer.AtLeast((long)_blocks * columns);
             }
 
             Count = Gemm.CeilDiv(rows, _chunkRows);

@@ -104,7 +104,7 @@ internal static unsafe partial class Gemm
         private int _kcStep, _blocks, _groups, _groupColumns;
         private bool _cached, _interleaved;
         private nint _blockFloats, _rowFloats;
-        private Tensor? _partials;
+        private readonly PinnedBuffer _partials = new();
         private float* _partialsStart;
 
         public int Count => _blocks * _groups;
@@ -125,15 +125,9 @@ internal static unsafe partial class Gemm
             // Each row's (or, side by side, each block's) sums start on a cache line.
             _rowFloats = RoundUp(problem.N, Tensor.CacheLineBytes / sizeof(float));
             _blockFloats = problem.M * _rowFloats;
-            long needed = (long)_blocks * _blockFloats;
-            if (_partials is null || _partials.Length < needed)
-            {
-                // Pinned and on a cache line (Tensor.ZerosAligned): written through raw pointers, possibly from the pool's
-                // threads, and a plain array's elements start 16 bytes into a line, so every 64-byte vector of sums straddled
-                // two lines (L at batch 1 took 1.03x the time, at 4 rows 1.13-1.23x, in-process A/B).
-                _partials = Tensor.ZerosAligned([(int)needed]);
-                _partialsStart = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_partials.AsSpan()));
-            }
+            // On a cache line: a plain array's elements start 16 bytes into a line, so every 64-byte vector of sums
+            // straddled two lines (L at batch 1 took 1.03x the time, at 4 rows 1.13-1.23x, in-process A/B).
+            _partialsStart = _partials.AtLeast((long)_blocks * _blockFloats);
         }
 
         private float* Block(int block) => _partialsStart + block * _blockFloats;

@@ -199,7 +199,7 @@ internal static unsafe partial class Gemm
         private GemmKernel _kernel;
         private int _kcStep;
         private int _partialCount;
-        private Tensor? _partials;
+        private readonly PinnedBuffer _partials = new();
         private float* _partialsStart;
 
         public int Count => _partialCount + 1;
@@ -210,13 +210,7 @@ internal static unsafe partial class Gemm
             _kernel = kernel;
             _kcStep = KcStep(problem.K);
             _partialCount = CeilDiv(problem.K, _kcStep) - 1;
-            long needed = (long)_partialCount * problem.M * problem.N;
-            if (_partials is null || _partials.Length < needed)
-            {
-                // Pinned (the kernels write it through a raw pointer, possibly from a worker thread) and on a cache line.
-                _partials = Tensor.ZerosAligned([(int)needed]);
-                _partialsStart = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_partials.AsSpan()));
-            }
+            _partialsStart = _partials.AtLeast((long)_partialCount * problem.M * problem.N);
         }
 
         public void Run(int index)

@@ -168,7 +168,25 @@ internal static unsafe class RowGather
 
         public int Count { get; private set; }
 
+        /// <summary>The copy cut into <paramref name="count"/> blocks of <paramref name="blockColumns"/> columns.</summary>
         public void Set(float* source, int sourceLength, float* destination, int* order, int rows, int rowLength, int blockColumns, int count)
+        {
+            Point(source, sourceLength, destination, order, rows, rowLength);
+            _blockColumns = blockColumns;
+            _byRows = false;
+            Count = count;
+        }
+
+        /// <summary>The copy cut into blocks of <see cref="RowsPerChunk"/> whole rows.</summary>
+        public void SetRows(float* source, int sourceLength, float* destination, int* order, int rows, int rowLength)
+        {
+            Point(source, sourceLength, destination, order, rows, rowLength);
+            _blockColumns = rowLength;
+            _byRows = true;
+            Count = Gemm.CeilDiv(rows, RowsPerChunk);
+        }
+
+        private void Point(float* source, int sourceLength, float* destination, int* order, int rows, int rowLength)
         {
             _source = source;
             _sourceLength = sourceLength;
@@ -176,16 +194,6 @@ internal static unsafe class RowGather
             _order = order;
             _rows = rows;
             _rowLength = rowLength;
-            _blockColumns = blockColumns;
-            _byRows = false;
-            Count = count;
-        }
-
-        public void SetRows(float* source, int sourceLength, float* destination, int* order, int rows, int rowLength)
-        {
-            Set(source, sourceLength, destination, order, rows, rowLength, rowLength, 1);
-            _byRows = true;
-            Count = (rows + RowsPerChunk - 1) / RowsPerChunk;
         }
 
         public void Run(int index)
