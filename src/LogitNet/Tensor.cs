@@ -15,8 +15,10 @@ namespace LogitNet;
 /// </para>
 /// <para>The shape is fixed for the tensor's life; the values are mutable. Not thread-safe for writes.</para>
 /// <para>
-/// On Linux a tensor of 4 MiB or more asks for transparent huge pages, as numpy does for its arrays: a training
-/// set gathered row by row in shuffled order then misses the TLB once per 2 MiB instead of once per row.
+/// On Linux the factories (<see cref="Zeros"/>, <see cref="FromArray(float[], int[])"/>, <see cref="FromLabels"/>,
+/// <see cref="Clone"/> and those built on them) and the loaders ask for transparent huge pages for a tensor of 4 MiB or
+/// more, as numpy does for its arrays: a training set gathered row by row in shuffled order then misses the TLB once per
+/// 2 MiB instead of once per row, and its first fill does not fault at every 4 KiB.
 /// </para>
 /// <example>
 /// <code>
@@ -61,7 +63,9 @@ public sealed class Tensor
     internal static Tensor Uninitialized(ReadOnlySpan<int> shape)
     {
         int[] checkedShape = CheckShape(shape.ToArray(), nameof(shape), out int length);
-        return new Tensor(Data.LargeArrays.AllocateUninitialized(length), 0, checkedShape, length);
+        // Not advised huge pages: these are the library's transient results (Predict's outputs, Ops), and the advice takes
+        // the process's memory-map lock, which concurrent calls on a shared model would queue on.
+        return new Tensor(GC.AllocateUninitializedArray<float>(length), 0, checkedShape, length);
     }
 
     /// <summary>
@@ -154,7 +158,7 @@ public sealed class Tensor
     public static Tensor FromLabels(int[] labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        var values = new float[labels.Length];
+        float[] values = Data.LargeArrays.AllocateUninitialized(labels.Length);
         for (int i = 0; i < labels.Length; i++)
         {
             int label = labels[i];

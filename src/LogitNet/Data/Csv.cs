@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace LogitNet.Data;
@@ -118,7 +119,7 @@ public static class Csv
     internal static Tensor ReadTable(TextReader reader, string? name, bool hasHeader, char delimiter, long maxElements)
     {
         Table table = Parse(reader, name, hasHeader, null, null, delimiter, maxElements);
-        return Tensor.Wrap(table.Values.ToArray(), 0, [table.Rows, table.Columns]);
+        return Tensor.Wrap(LargeArrays.CopyOf(CollectionsMarshal.AsSpan(table.Values)), 0, [table.Rows, table.Columns]);
     }
 
     internal static Dataset ReadDataset(TextReader reader, string? name, bool hasHeader, string? labelName, int labelIndex, char delimiter, long maxElements)
@@ -173,7 +174,7 @@ public static class Csv
 
         float[] ids = new float[table.Rows];
         for (int row = 0; row < ids.Length; row++) ids[row] = idOfCode[labels.Codes[row]];
-        Tensor features = Tensor.Wrap(table.Values.ToArray(), 0, [table.Rows, table.Columns]);
+        Tensor features = Tensor.Wrap(LargeArrays.CopyOf(CollectionsMarshal.AsSpan(table.Values)), 0, [table.Rows, table.Columns]);
         return new Dataset(features, Tensor.Wrap(ids, 0, [table.Rows]), classCount, classNames);
     }
 

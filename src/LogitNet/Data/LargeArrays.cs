@@ -3,11 +3,10 @@ using System.Runtime.InteropServices;
 namespace LogitNet.Data;
 
 /// <summary>
-/// Allocates large arrays on transparent huge pages (Linux): every tensor's buffer and the loaders' result
-/// arrays, so that their first touch is cheap and a training set read row by row in shuffled order does not
-/// miss the TLB at every row (an array of 4 MiB or more asks for them before anything is written to it), and
-/// large parameters and optimizer state, so that reading them does not miss the TLB at every 4 KiB
-/// (<see cref="ZerosOnHugePages"/>).
+/// Allocates large arrays on transparent huge pages (Linux): the buffers of the tensors users make (<c>Tensor</c>'s
+/// factories) and the loaders' result arrays, so that their first touch is cheap and a training set read row by row in
+/// shuffled order does not miss the TLB at every row (an array of 4 MiB or more asks for them), and large parameters and
+/// optimizer state, so that reading them does not miss the TLB at every 4 KiB (<see cref="ZerosOnHugePages"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -22,9 +21,11 @@ namespace LogitNet.Data;
 /// </para>
 /// <para>
 /// The advice (<c>madvise(MADV_HUGEPAGE)</c>) covers only the 2 MiB-aligned pages wholly inside the
-/// array, so no other object shares them and memory use does not grow. It changes no content and is
-/// only a hint: where it is unavailable (other systems, huge pages disabled, a libc without the
-/// call) the array is the same, only slower to fill the first time.
+/// array, so while the array lives no other object shares them and memory use does not grow. The advice
+/// belongs to the address range and outlives the array: objects the runtime later puts there may be
+/// given huge pages too (a 2 MiB page where a few 4 KiB ones were touched), numpy's trade as well. It
+/// changes no content and is only a hint: where it is unavailable (other systems, huge pages disabled,
+/// a libc without the call) the array is the same, only slower to fill the first time.
 /// </para>
 /// </remarks>
 internal static partial class LargeArrays
@@ -38,6 +39,12 @@ internal static partial class LargeArrays
     private const int MadviseHugePage = 14;
 
     private static bool s_adviceUnavailable;
+
+    [ThreadStatic]
+    private static (nuint Start, nuint Length) t_lastAdvised;
+
+    /// <summary>The address range this thread last advised and the system accepted (for tests: the advice reached an array).</summary>
+    internal static (nuint Start, nuint Length) LastAdvisedOnThisThread => t_lastAdvised;
 
     /// <summary>A float array of <paramref name="count"/> elements, not cleared: the caller writes every element.</summary>
     public static float[] AllocateUninitialized(int count) => Advised(GC.AllocateUninitializedArray<float>(count));
@@ -54,8 +61,9 @@ internal static partial class LargeArrays
     }
 
     /// <summary>
-    /// Advises huge pages for an array of <see cref="AdviseFromBytes"/> or more, before its first write. An array the
-    /// runtime cleared from memory it had used before is already on small pages; the advice then changes nothing.
+    /// Advises huge pages for an array of <see cref="AdviseFromBytes"/> or more. Fresh memory from the system is not
+    /// touched until the caller writes it, so the advice holds from the first write; memory the runtime had used before
+    /// (and cleared) is already on small pages, which the kernel's background scan may later merge.
     /// </summary>
     private static float[] Advised(float[] array)
     {
@@ -129,8 +137,11 @@ internal static partial class LargeArrays
     {
         try
         {
-            // The result is ignored: a refusal (EINVAL where huge pages are compiled out) only means the pages stay small.
-            _ = Madvise(start, length, MadviseHugePage);
+            // A refusal (EINVAL where huge pages are compiled out) only means the pages stay small.
+            if (Madvise(start, length, MadviseHugePage) == 0)
+            {
+                t_lastAdvised = (start, length);
+            }
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
