@@ -181,7 +181,6 @@ internal static unsafe class RowGather
         public void SetRows(float* source, int sourceLength, float* destination, int* order, int rows, int rowLength)
         {
             Point(source, sourceLength, destination, order, rows, rowLength);
-            _blockColumns = rowLength;
             _byRows = true;
             Count = Gemm.CeilDiv(rows, RowsPerChunk);
         }
