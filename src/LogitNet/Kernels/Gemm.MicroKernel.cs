@@ -495,11 +495,29 @@ internal static unsafe partial class Gemm
     /// are read, which is what lets B be read in place, and an edge tile is stored from the registers.
     /// </param>
     /// <param name="scratch">Without masked loads, where an edge tile (rows &lt; 12 or cols &lt; 2W) leaves its raw sums, row stride 2W.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel12<TOps, TVec, TRows>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
         where TRows : IRowLayout
+    {
+        if (TOps.MaskedLoads && cols < 2 * TOps.Width)
+        {
+            Kernel12<TOps, TVec, TRows, PartialPanel>(kc, a, aStride, aRowStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
+        }
+        else
+        {
+            Kernel12<TOps, TVec, TRows, WholePanel>(kc, a, aStride, aRowStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
+        }
+    }
+
+    /// <summary>The <see cref="Kernel12{TOps, TVec, TRows}"/> tile, its K loop's loads of B chosen by <typeparamref name="TWidth"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel12<TOps, TVec, TRows, TWidth>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+        where TRows : IRowLayout
+        where TWidth : IPanelWidth
     {
         // Rows 0-5 at a + r·r1, rows 6 on at a6 + (r − 6)·r1: in A's own rows five offsets and two bases
         // fit the general registers, where eleven offsets and a base would not.
@@ -521,8 +539,8 @@ internal static unsafe partial class Gemm
 
         for (int p = 0; p < kc; p++)
         {
-            TVec b0 = TOps.MaskedLoads ? TOps.LoadMasked(b, m0) : TOps.Load(b);
-            TVec b1 = TOps.MaskedLoads ? TOps.LoadMasked(b + w, m1) : TOps.Load(b + w);
+            TVec b0 = TOps.MaskedLoads && TWidth.Partial ? TOps.LoadMasked(b, m0) : TOps.Load(b);
+            TVec b1 = TOps.MaskedLoads && TWidth.Partial ? TOps.LoadMasked(b + w, m1) : TOps.Load(b + w);
             TVec x = TOps.Broadcast(a);
             c00 = TOps.MultiplyAdd(x, b0, c00);
             c01 = TOps.MultiplyAdd(x, b1, c01);
@@ -633,14 +651,32 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// A 12 × W tile (one vector per row) for products with n ≤ W, such as a 10-class output
     /// layer, where the 12 × 2W tile would compute mostly padding. Each element is the same FMA
-    /// chain as in <see cref="Kernel12"/>, so the choice of kernel never changes a result; A is
+    /// chain as in <see cref="Kernel12{TOps, TVec, TRows}"/>, so the choice of kernel never changes a result; A is
     /// read as there (<typeparamref name="TRows"/>, <paramref name="aRowStride"/>).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel12Narrow<TOps, TVec, TRows>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
         where TRows : IRowLayout
+    {
+        if (TOps.MaskedLoads && cols < TOps.Width)
+        {
+            Kernel12Narrow<TOps, TVec, TRows, PartialPanel>(kc, a, aStride, aRowStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
+        }
+        else
+        {
+            Kernel12Narrow<TOps, TVec, TRows, WholePanel>(kc, a, aStride, aRowStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
+        }
+    }
+
+    /// <summary>The <see cref="Kernel12Narrow{TOps, TVec, TRows}"/> tile, its K loop's loads of B chosen by <typeparamref name="TWidth"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel12Narrow<TOps, TVec, TRows, TWidth>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+        where TRows : IRowLayout
+        where TWidth : IPanelWidth
     {
         // As in Kernel12: rows 0-5 at a + r·r1, rows 6 on at a6 + (r − 6)·r1.
         Debug.Assert(!TRows.InPlace || rows == 12, "a tile read along A's rows is full; a partial one is packed");
@@ -653,7 +689,7 @@ internal static unsafe partial class Gemm
         TVec c6 = TOps.Zero, c7 = TOps.Zero, c8 = TOps.Zero, c9 = TOps.Zero, ca = TOps.Zero, cb = TOps.Zero;
         for (int p = 0; p < kc; p++)
         {
-            TVec b0 = TOps.MaskedLoads ? TOps.LoadMasked(b, m0) : TOps.Load(b);
+            TVec b0 = TOps.MaskedLoads && TWidth.Partial ? TOps.LoadMasked(b, m0) : TOps.Load(b);
             c0 = TOps.MultiplyAdd(TOps.Broadcast(a), b0, c0);
             c1 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a + r1 : a + 1), b0, c1);
             c2 = TOps.MultiplyAdd(TOps.Broadcast(TRows.InPlace ? a + r2 : a + 2), b0, c2);
@@ -727,13 +763,31 @@ internal static unsafe partial class Gemm
     /// An 8-row tile for products whose rows 8-row tiles cover with less padding than 12-row ones (a batch of
     /// 32 or 64, but also 61 or 100 rows): 12-row tiles would compute 4 rows of padding in every column panel. 16
     /// accumulators still cover the FMA latency (4 cycles × 2 pipes); each element is the same FMA
-    /// chain as in <see cref="Kernel12"/>.
+    /// chain as in <see cref="Kernel12{TOps, TVec, TRows}"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel8<TOps, TVec, TRows>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
         where TOps : IGemmVector<TVec>
         where TVec : unmanaged
         where TRows : IRowLayout
+    {
+        if (TOps.MaskedLoads && cols < 2 * TOps.Width)
+        {
+            Kernel8<TOps, TVec, TRows, PartialPanel>(kc, a, aStride, aRowStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
+        }
+        else
+        {
+            Kernel8<TOps, TVec, TRows, WholePanel>(kc, a, aStride, aRowStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
+        }
+    }
+
+    /// <summary>The <see cref="Kernel8{TOps, TVec, TRows}"/> tile, its K loop's loads of B chosen by <typeparamref name="TWidth"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel8<TOps, TVec, TRows, TWidth>(int kc, float* a, nint aStride, nint aRowStride, float* b, nint bStride, float* c, nint ldc, float* bias, int flags, int rows, int cols, float* scratch)
+        where TOps : IGemmVector<TVec>
+        where TVec : unmanaged
+        where TRows : IRowLayout
+        where TWidth : IPanelWidth
     {
         // Kernel12's layout: rows 0-5 at a + r·r1, rows 6 and 7 at a6 and a6 + r1.
         Debug.Assert(!TRows.InPlace || rows == 8, "a tile read along A's rows is full; a partial one is packed");
@@ -752,8 +806,8 @@ internal static unsafe partial class Gemm
 
         for (int p = 0; p < kc; p++)
         {
-            TVec b0 = TOps.MaskedLoads ? TOps.LoadMasked(b, m0) : TOps.Load(b);
-            TVec b1 = TOps.MaskedLoads ? TOps.LoadMasked(b + w, m1) : TOps.Load(b + w);
+            TVec b0 = TOps.MaskedLoads && TWidth.Partial ? TOps.LoadMasked(b, m0) : TOps.Load(b);
+            TVec b1 = TOps.MaskedLoads && TWidth.Partial ? TOps.LoadMasked(b + w, m1) : TOps.Load(b + w);
             TVec x = TOps.Broadcast(a);
             c00 = TOps.MultiplyAdd(x, b0, c00);
             c01 = TOps.MultiplyAdd(x, b1, c01);
@@ -831,7 +885,7 @@ internal static unsafe partial class Gemm
         }
     }
 
-    /// <summary>The 6-row tile of the narrower paths; the same FMA chain per element as <see cref="Kernel12"/>.</summary>
+    /// <summary>The 6-row tile of the narrower paths; the same FMA chain per element as <see cref="Kernel12{TOps, TVec, TRows}"/>.</summary>
     /// <remarks>
     /// <typeparamref name="TRows"/> says where the six rows' values for one p are: side by side in a
     /// packed panel (<see cref="PackedRows"/>: a[r], then a += aStride), or in A's own rows
