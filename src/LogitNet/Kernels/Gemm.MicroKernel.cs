@@ -501,6 +501,8 @@ internal static unsafe partial class Gemm
         where TVec : unmanaged
         where TRows : IRowLayout
     {
+        // A tile is at most as wide as its vectors (Drive's width = min(nr, nc − jr)): whole, or C's last, partial one.
+        Debug.Assert(cols <= 2 * TOps.Width, "a tile no wider than its vectors");
         if (TOps.MaskedLoads && cols < 2 * TOps.Width)
         {
             Kernel12<TOps, TVec, TRows, PartialPanel>(kc, a, aStride, aRowStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
@@ -660,6 +662,8 @@ internal static unsafe partial class Gemm
         where TVec : unmanaged
         where TRows : IRowLayout
     {
+        // A tile is at most as wide as its vectors (Drive's width = min(nr, nc − jr)): whole, or C's last, partial one.
+        Debug.Assert(cols <= TOps.Width, "a tile no wider than its vectors");
         if (TOps.MaskedLoads && cols < TOps.Width)
         {
             Kernel12Narrow<TOps, TVec, TRows, PartialPanel>(kc, a, aStride, aRowStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);
@@ -771,6 +775,8 @@ internal static unsafe partial class Gemm
         where TVec : unmanaged
         where TRows : IRowLayout
     {
+        // A tile is at most as wide as its vectors (Drive's width = min(nr, nc − jr)): whole, or C's last, partial one.
+        Debug.Assert(cols <= 2 * TOps.Width, "a tile no wider than its vectors");
         if (TOps.MaskedLoads && cols < 2 * TOps.Width)
         {
             Kernel8<TOps, TVec, TRows, PartialPanel>(kc, a, aStride, aRowStride, b, bStride, c, ldc, bias, flags, rows, cols, scratch);

@@ -639,11 +639,12 @@ internal readonly struct StridedRows : IRowLayout
 
 /// <summary>
 /// Whether a micro-kernel's tile is narrower than its vectors (Gemm.Kernel8, Gemm.Kernel12, Gemm.Kernel12Narrow): only then
-/// does its K loop mask its loads of B, so that B read in place is never read past C's last column. A masked load whose mask
+/// does its K loop mask its loads of B, so that B read in place is never read past its last column. A masked load whose mask
 /// is a vector (as the kernels keep it) costs the JIT's code a conversion to a mask register on every load, two more
 /// instructions in every step of the K loop. Unmasked whole tiles measured level to 2% faster on a Zen 5, one thread, the
 /// two ways alternating in one process (session 24): median time ratios 0.976–1.005 over nine shapes from 64 × 64 × 10 to
-/// 512³, and 0.992 for the M model's training epochs. The bits are the same: a mask of all ones loads what a load does.
+/// 512³, and 0.992 for the M model's training epochs; 0.90 and 0.94 for M's two large products while the host held the FMA
+/// loop to 90% of its speed. The bits are the same: a mask of all ones loads what a load does.
 /// </summary>
 internal interface IPanelWidth
 {
