@@ -119,7 +119,7 @@ public static class Csv
     internal static Tensor ReadTable(TextReader reader, string? name, bool hasHeader, char delimiter, long maxElements)
     {
         Table table = Parse(reader, name, hasHeader, null, null, delimiter, maxElements);
-        return Tensor.Wrap(LargeArrays.CopyOf(CollectionsMarshal.AsSpan(table.Values)), 0, [table.Rows, table.Columns]);
+        return table.Features();
     }
 
     internal static Dataset ReadDataset(TextReader reader, string? name, bool hasHeader, string? labelName, int labelIndex, char delimiter, long maxElements)
@@ -174,7 +174,7 @@ public static class Csv
 
         float[] ids = new float[table.Rows];
         for (int row = 0; row < ids.Length; row++) ids[row] = idOfCode[labels.Codes[row]];
-        Tensor features = Tensor.Wrap(LargeArrays.CopyOf(CollectionsMarshal.AsSpan(table.Values)), 0, [table.Rows, table.Columns]);
+        Tensor features = table.Features();
         return new Dataset(features, Tensor.Wrap(ids, 0, [table.Rows]), classCount, classNames);
     }
 
@@ -185,7 +185,11 @@ public static class Csv
         public readonly Dictionary<string, int> CodeOfName = new(StringComparer.Ordinal);
     }
 
-    private sealed record Table(int Rows, int Columns, List<float> Values, Labels? Labels);
+    private sealed record Table(int Rows, int Columns, List<float> Values, Labels? Labels)
+    {
+        /// <summary>The parsed values as a rows × columns tensor, copied once into an array on huge pages when large (<see cref="LargeArrays"/>).</summary>
+        public Tensor Features() => Tensor.Wrap(LargeArrays.CopyOf(CollectionsMarshal.AsSpan(Values)), 0, [Rows, Columns]);
+    }
 
     private static Table Parse(TextReader reader, string? name, bool hasHeader, string? labelName, int? labelIndex, char delimiter, long maxElements)
     {
