@@ -64,6 +64,9 @@ internal sealed class WorkerPool
     private ExceptionDispatchInfo? _error;
     private int _errorChunk = int.MaxValue;
 
+    /// <summary>Called before a worker's thread starts, with its participant number (tests make it throw to stand for a refused thread).</summary>
+    internal Action<int>? ThreadStarting { get; init; }
+
     /// <summary>The pool every part of the library shares (the cores are shared too).</summary>
     public static WorkerPool Shared { get; } = new();
 
@@ -167,7 +170,15 @@ internal sealed class WorkerPool
         for (int w = 0; w < participants - 1; w++)
         {
             Worker worker = _workers[w] ??= new Worker(this, w + 1);
-            worker.Post();
+            if (!worker.TryPost())
+            {
+                // The worker's thread could not be started (the system refused a thread or its stack). The job goes
+                // on with the workers posted so far, whose chunks the others take as from a late worker, and the
+                // same bits (a job's chunks never depend on its thread count); the next job tries the thread again.
+                // Finish waits for exactly the posted workers, so none runs on after the caller returns.
+                _participants = w + 1;
+                break;
+            }
         }
     }
 
@@ -241,24 +252,50 @@ internal sealed class WorkerPool
             _participant = participant;
         }
 
-        public void Post()
+        /// <summary>
+        /// Hands the pool's job to this worker, starting its thread at the first job; false, with nothing posted, when
+        /// the thread cannot be started.
+        /// </summary>
+        public bool TryPost()
         {
+            if (_thread is null && !TryStartThread())
+            {
+                return false;
+            }
+
             _done.Reset();
 
             // A full fence on each side (here and in WaitForJob) means that either the worker sees
             // Posted before it blocks, or this sees it asleep and wakes it: the wake-up (a system
             // call, tens of microseconds on this VM) is paid only when the worker really sleeps.
             Interlocked.Exchange(ref _state, Posted);
-            if (_thread is null)
-            {
-                _thread = new Thread(Loop) { IsBackground = true, Name = $"LogitNet worker {_participant}" };
-                _thread.Start();
-            }
-
             if (Volatile.Read(ref _sleeping) != 0)
             {
                 _start.Set();
             }
+
+            return true;
+        }
+
+        /// <summary>
+        /// Starts the worker's thread, which waits for its first job. A thread that fails to start (out of memory for
+        /// its stack, a refused system thread) is not kept, so the next job tries again.
+        /// </summary>
+        private bool TryStartThread()
+        {
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"LogitNet worker {_participant}" };
+            try
+            {
+                _pool.ThreadStarting?.Invoke(_participant);
+                thread.Start();
+            }
+            catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException or InsufficientExecutionStackException)
+            {
+                return false;
+            }
+
+            _thread = thread;
+            return true;
         }
 
         /// <summary>

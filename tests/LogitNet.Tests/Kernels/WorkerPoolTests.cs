@@ -30,7 +30,13 @@ public class WorkerPoolTests
             }
 
             Thread.SpinWait(2000);
+            Interlocked.Increment(ref _finished);
         }
+
+        private int _finished;
+
+        /// <summary>Chunks that have run to their end.</summary>
+        public int Finished => Volatile.Read(ref _finished);
     }
 
     [Theory]
@@ -124,6 +130,37 @@ public class WorkerPoolTests
         var job = new Nested(6);
         WorkerPool.Run(job, 3);
         Assert.All(job.Inner, inner => Assert.All(inner.Runs, runs => Assert.Equal(1, runs)));
+    }
+
+    [Fact]
+    public void TryRun_AWorkerThreadFailsToStart_TheJobEndsOnTheOthersAndTheThreadIsTriedAgain()
+    {
+        // Participant 2's thread is refused once (as the system does when it has no memory for a stack).
+        var attempts = new int[4];
+        var pool = new WorkerPool
+        {
+            ThreadStarting = participant =>
+            {
+                if (Interlocked.Increment(ref attempts[participant]) == 1 && participant == 2)
+                {
+                    throw new OutOfMemoryException("no stack for participant 2");
+                }
+            },
+        };
+
+        var first = new Counting(8);
+        Assert.True(pool.TryRun(first, 4));
+        // Every chunk ran once and had ended when the caller got control back: no worker runs on after it returns.
+        Assert.All(first.Runs, runs => Assert.Equal(1, runs));
+        Assert.Equal(8, first.Finished);
+        Assert.InRange(first.Threads.Distinct().Count(), 1, 2);
+        Assert.Equal(0, attempts[3]);
+
+        var second = new Counting(8);
+        Assert.True(pool.TryRun(second, 4));
+        Assert.All(second.Runs, runs => Assert.Equal(1, runs));
+        Assert.Equal(2, attempts[2]);
+        Assert.Equal(1, attempts[3]);
     }
 
     [Fact]
