@@ -20,7 +20,8 @@ public static partial class Ops
     /// <remarks>
     /// <para>
     /// Runs on LogitNet's own packed, cache-blocked GEMM (AVX-512, AVX2, 128-bit or scalar, chosen
-    /// for the CPU at start-up) and uses two threads for large products. The result is bitwise
+    /// for the CPU at start-up) and uses up to <see cref="Parallelism.MaxThreads"/> threads (by default every core) for
+    /// large products. The result is bitwise
     /// identical from run to run and whatever the number of threads.
     /// </para>
     /// <para>

@@ -54,11 +54,19 @@ public sealed partial class Sequential
     /// N + M steps. The epoch count and the shuffling generator are saved too, so Fit(N), save, load,
     /// Fit(M) gives the weights of Fit(N + M).
     /// </para>
+    /// <para>
+    /// A path ending in <c>.keras</c> is written as a Keras 3 file instead (see docs/keras.md), which
+    /// <c>keras.models.load_model</c> reads. It keeps the weights, the compile settings, the optimizer's step count and
+    /// learning rate, but not its moments, the seeds, the epoch count or the shuffling generator (Keras has no place
+    /// for them), so training resumes from it but not bit for bit; and it refuses what Keras cannot express.
+    /// </para>
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="InvalidOperationException">The model is not built (no weights yet), its optimizer is bound to another model's parameters,
     /// or a Fit on another thread is training it (its weights would be saved half-updated; a Fit callback may save).</exception>
-    /// <exception cref="NotSupportedException">A layer, loss, optimizer or learning-rate schedule is a custom type that cannot be described.</exception>
+    /// <exception cref="NotSupportedException">A layer, loss, optimizer or learning-rate schedule is a custom type that cannot be described;
+    /// or, for a <c>.keras</c> path, the model holds what Keras cannot express (such as tf.keras's hard sigmoid, tanh-approximated GELU, a
+    /// partly frozen layer, or a loss or optimizer without a Keras equivalent).</exception>
     /// <example><c>model.Save("digits.logitnet"); var again = Sequential.Load("digits.logitnet");</c></example>
     public void Save(string path)
     {
@@ -165,7 +173,8 @@ public sealed partial class Sequential
     /// </param>
     /// <returns>
     /// The model, built, with its weights; compiled if it was when saved. It predicts bitwise what the
-    /// saved model did, and a compiled one trains on as the saved model would have (see <see cref="Save"/>).
+    /// saved model did. A compiled one from LogitNet's own format trains on bit for bit as the saved model would have (see
+    /// <see cref="Save"/>); one from a Keras file trains on with its optimizer started afresh (docs/keras.md).
     /// </returns>
     /// <remarks>
     /// <para>

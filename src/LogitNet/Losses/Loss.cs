@@ -19,7 +19,7 @@ namespace LogitNet.Losses;
 /// Every value is computed in double and rounded to float32 once. Sums over samples are taken in
 /// double in a fixed order that does not depend on the number of threads, so results are
 /// deterministic; batches of more than 2^19 values are split over up to
-/// <see cref="Environment.ProcessorCount"/> threads.
+/// <see cref="Parallelism.MaxThreads"/> threads (by default <see cref="Environment.ProcessorCount"/>).
 /// </para>
 /// <para>Only the losses of this library derive from this class.</para>
 /// <example>
