@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace LogitNet.Callbacks;
 
 /// <summary>
@@ -7,8 +5,11 @@ namespace LogitNet.Callbacks;
 /// when a monitored quantity improves.
 /// </summary>
 /// <remarks>
-/// The path may contain <c>{epoch}</c>, replaced by the epoch number from 1, to keep one file per
-/// epoch. Saves are atomic (see <see cref="Sequential.Save"/>).
+/// The path may hold Keras's placeholders, filled as Keras fills them with Python's <c>str.format</c>:
+/// <c>{epoch}</c> is the epoch number from 1, and any logged quantity such as <c>{val_loss}</c> or
+/// <c>{accuracy}</c> is its value, each with an optional spec <c>[0][width][.precision][d|f|e]</c>:
+/// <c>"ckpt-{epoch:02d}-{val_loss:.2f}.keras"</c> writes <c>ckpt-03-0.12.keras</c>, digit for digit what
+/// Keras writes. Saves are atomic (see <see cref="Sequential.Save"/>); a path ending in <c>.keras</c> is a Keras file.
 /// </remarks>
 /// <example>
 /// <code>
@@ -20,17 +21,20 @@ namespace LogitNet.Callbacks;
 public sealed class ModelCheckpoint : Callback
 {
     private readonly Monitor _monitor;
+    private readonly PathTemplate _path;
 
     /// <summary>Creates the callback.</summary>
-    /// <param name="path">The file to write; may contain <c>{epoch}</c>.</param>
+    /// <param name="path">The file to write; may contain <c>{epoch}</c> and logged quantities, with Python's format specs (see remarks).</param>
     /// <param name="monitor">The logged quantity that decides "best" (default <c>val_loss</c>).</param>
     /// <param name="saveBestOnly">Whether to save only when <paramref name="monitor"/> improves.</param>
     /// <param name="mode">Whether lower or higher is better; by default from the quantity (see <see cref="MonitorMode.Auto"/>).</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty, or the path's placeholders
+    /// are malformed or use a format this callback does not have (such as <c>{val_loss:g}</c> or <c>{loss:d}</c>).</exception>
     public ModelCheckpoint(string path, string monitor = "val_loss", bool saveBestOnly = false, MonitorMode mode = MonitorMode.Auto)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(monitor);
+        _path = new PathTemplate(path, nameof(path));
         Path = path;
         SaveBestOnly = saveBestOnly;
         _monitor = new Monitor(monitor, mode, 0f);
@@ -54,6 +58,7 @@ public sealed class ModelCheckpoint : Callback
     }
 
     /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The path names a quantity this epoch's logs lack.</exception>
     public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, float> logs)
     {
         if (Model is null)
@@ -71,7 +76,7 @@ public sealed class ModelCheckpoint : Callback
             }
         }
 
-        Model.Save(Path.Replace("{epoch}", (epoch + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        Model.Save(_path.Format(epoch, logs, nameof(ModelCheckpoint)));
         SavedEpochs.Add(epoch);
     }
 }
