@@ -37,7 +37,7 @@ public sealed partial class Sequential
     /// </param>
     /// <returns>The per-epoch loss (with any regularization penalty), metrics and <c>learning_rate</c>, with <c>val_</c> entries when there is validation data.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
-    /// <exception cref="ArgumentNullException"><paramref name="x"/> or <paramref name="y"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="x"/> or <paramref name="y"/> is null, or <paramref name="callbacks"/> holds a null.</exception>
     /// <exception cref="ArgumentException">The data's shapes do not fit each other or the model, or the dataset is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A numeric argument or a target value is out of range.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (unless a <see cref="TerminateOnNaN"/> callback stops training instead).</exception>
@@ -56,6 +56,7 @@ public sealed partial class Sequential
         }
 
         CheckVerbose(verbose);
+        CheckCallbacks(callbacks);
         int samples = CheckData(x, y, nameof(x), nameof(y));
         if (sampleWeight is not null && sampleWeight.Length != samples)
         {
@@ -130,7 +131,7 @@ public sealed partial class Sequential
     /// and batch size, gives the same weights bit for bit as the in-memory Fit on a fresh model. An empty epoch is refused.
     /// </remarks>
     /// <exception cref="InvalidOperationException">The model is not compiled, or an epoch had no batch.</exception>
-    /// <exception cref="ArgumentNullException"><paramref name="batches"/> or a batch's tensor is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="batches"/> or a batch's tensor is null, or <paramref name="callbacks"/> holds a null.</exception>
     /// <exception cref="ArgumentException">A batch's shapes do not fit each other or the model.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (unless a <see cref="TerminateOnNaN"/> callback stops training instead).</exception>
     /// <example>
@@ -148,9 +149,10 @@ public sealed partial class Sequential
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         CheckBatchSize(validationBatchSize);
         CheckVerbose(verbose);
-        if (batches is Data.NpyBatches mapped && !IsBuilt)
+        CheckCallbacks(callbacks);
+        if (batches is Data.NpyBatches mapped)
         {
-            Build(mapped.SampleShape);
+            EnsureBuilt(mapped.SampleShape, [mapped.Samples, .. mapped.SampleShape], nameof(batches));
         }
 
         Validation? validation = null;
@@ -206,6 +208,18 @@ public sealed partial class Sequential
         if (verbose is < 0 or > 2)
         {
             throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "Expected 0 (silent), 1 (progress bar) or 2 (one line per epoch).");
+        }
+    }
+
+    /// <summary>Refuses a null entry in the callbacks before any work: it would otherwise fail as a null reference once training began.</summary>
+    private static void CheckCallbacks(IReadOnlyList<Callback>? callbacks)
+    {
+        for (int i = 0; i < (callbacks?.Count ?? 0); i++)
+        {
+            if (callbacks![i] is null)
+            {
+                throw new ArgumentNullException(nameof(callbacks), $"callbacks[{i}] is null; leave it out of the list.");
+            }
         }
     }
 
@@ -391,18 +405,30 @@ public sealed partial class Sequential
         return x.ShapeSpan[0];
     }
 
-    private void EnsureBuilt(Tensor x, string xName)
+    private void EnsureBuilt(Tensor x, string xName) => EnsureBuilt(x.ShapeSpan[1..], x.ShapeSpan, xName);
+
+    /// <summary>
+    /// Builds the model for samples of <paramref name="sampleShape"/>, or checks them against the shape it was built for (or its
+    /// <see cref="Input"/> layer declares), naming <paramref name="dataName"/> when they differ.
+    /// </summary>
+    private void EnsureBuilt(ReadOnlySpan<int> sampleShape, ReadOnlySpan<int> dataShape, string dataName)
     {
-        ReadOnlySpan<int> sampleShape = x.ShapeSpan[1..];
-        if (!IsBuilt)
+        // An Input layer declares the shape: the data is checked against it rather than building the layers for the data's
+        // shape, which the Input layer would refuse with an error naming neither the data nor the fix.
+        if (!BuildFromInputLayer())
         {
             Build(sampleShape.ToArray());
         }
         else if (!sampleShape.SequenceEqual(_layers[0].InputShapeSpan))
         {
+            ReadOnlySpan<int> expected = _layers[0].InputShapeSpan;
+            string reshape = ShapeText.Product(sampleShape) == ShapeText.Product(expected)
+                ? $" The values per sample agree: {dataName}.Reshape(-1, {string.Join(", ", expected.ToArray())}) gives that shape."
+                : "";
+            string built = _layers[0] is Input ? "The model's Input layer declares" : "The model was built for";
             throw new ArgumentException(
-                $"The model was built for samples of shape {ShapeText.Format(_layers[0].InputShape)}; {xName} has samples of shape {ShapeText.Format(sampleShape)} (shape {ShapeText.Format(x.ShapeSpan)}). Give it data with {ShapeText.Format(_layers[0].InputShape)} features per sample, or build a new model.",
-                xName);
+                $"{built} samples of shape {ShapeText.Format(expected)}; {dataName} has samples of shape {ShapeText.Format(sampleShape)} (shape {ShapeText.Format(dataShape)}). Give it data with {ShapeText.Format(expected)} per sample, or build a new model.{reshape}",
+                dataName);
         }
     }
 
@@ -418,7 +444,7 @@ public sealed partial class Sequential
             if (!(targets.SequenceEqual(leading) || (targets.Length == leading.Length + 1 && targets[^1] == 1 && targets[..^1].SequenceEqual(leading))))
             {
                 throw new ArgumentException(
-                    $"SparseCategoricalCrossentropy takes one class id per sample: expected {yName} of shape [samples{string.Concat(leading.ToArray().Select(d => ", " + d))}]; received {ShapeText.Format(y.ShapeSpan)}. For one-hot targets use CategoricalCrossentropy.",
+                    $"SparseCategoricalCrossentropy takes one class id per sample: expected {yName} of shape [samples{string.Concat(leading.ToArray().Select(d => ", " + d))}]; received {ShapeText.Format(y.ShapeSpan)}.{PerPositionHint(output, targets)} For one-hot targets use CategoricalCrossentropy.",
                     yName);
             }
 
@@ -430,12 +456,21 @@ public sealed partial class Sequential
             if (!match)
             {
                 throw new ArgumentException(
-                    $"{compiled.Loss.GetType().Name} takes targets shaped like the model's output, [samples, {string.Join(", ", output.ToArray())}]; received {yName} of shape {ShapeText.Format(y.ShapeSpan)}.{(targets.Length == 0 && output.Length == 1 && output[0] > 1 ? " For class ids use SparseCategoricalCrossentropy." : "")}",
+                    $"{compiled.Loss.GetType().Name} takes targets shaped like the model's output, [samples, {string.Join(", ", output.ToArray())}]; received {yName} of shape {ShapeText.Format(y.ShapeSpan)}.{PerPositionHint(output, targets)}{(targets.Length == 0 && output.Length == 1 && output[0] > 1 ? " For class ids use SparseCategoricalCrossentropy." : "")}",
                     yName);
             }
         }
 
     }
+
+    /// <summary>
+    /// When the model gives an output per position of each sample (its Dense layers acted on the last axis of multi-axis
+    /// samples, such as images without a Flatten) and the targets have fewer axes, the likely fix; otherwise empty.
+    /// </summary>
+    private string PerPositionHint(ReadOnlySpan<int> output, ReadOnlySpan<int> targets) =>
+        output.Length > 1 && targets.Length < output.Length
+            ? $" The model outputs {ShapeText.Format(output)} per sample (its input samples are {ShapeText.Format(_layers[0].InputShapeSpan)}, and a Dense layer acts on their last axis): to classify whole samples, put a Flatten layer (or a global pooling) before the Dense layers."
+            : "";
 
     /// <summary>Per-sample weights from sampleWeight and classWeight, or null when neither is given.</summary>
     private Tensor? CombineWeights(Compiled compiled, Tensor y, Tensor? sampleWeight, IReadOnlyDictionary<int, float>? classWeight)

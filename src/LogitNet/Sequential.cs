@@ -77,7 +77,14 @@ public sealed partial class Sequential
     public bool StopTraining { get; set; }
 
     /// <summary>Where progress lines and compile notes are written; <see cref="Console.Out"/> unless replaced.</summary>
-    public TextWriter Log { get; set; } = Console.Out;
+    /// <exception cref="ArgumentNullException">Set to null (to silence the model, set <see cref="TextWriter.Null"/>).</exception>
+    public TextWriter Log
+    {
+        get => _log;
+        set => _log = value ?? throw new ArgumentNullException(nameof(value), "Log cannot be null; to silence the model's output set Log = TextWriter.Null.");
+    }
+
+    private TextWriter _log = Console.Out;
 
     /// <summary>The compiled loss, or null before <see cref="Compile"/>.</summary>
     public Loss? Loss => _compiled?.Loss;

@@ -56,8 +56,16 @@ public sealed class ReduceLROnPlateau : Callback
     public float MinLearningRate { get; }
 
     /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The model's optimizer follows a learning-rate schedule, which this callback could not change.</exception>
     public override void OnTrainBegin(int epochs, int batchesPerEpoch)
     {
+        if (Model?.Optimizer is { Schedule: not null })
+        {
+            // Checked now, not when the first reduction is due (patience epochs later), which would end the Fit then.
+            throw new InvalidOperationException(
+                "ReduceLROnPlateau sets the learning rate, but this optimizer's rate follows a LearningRateSchedule. Use one or the other: create the optimizer with a fixed rate.");
+        }
+
         _monitor.Reset();
         _wait = 0;
         _cooldownLeft = 0;

@@ -42,6 +42,14 @@ internal sealed class BatchBuffer
         }
 
         long needed = (long)batch * _sampleLength;
+        if (needed > Array.MaxLength)
+        {
+            // The runtime would refuse the array with "Array dimensions exceeded supported range", naming nothing.
+            throw new InvalidOperationException(
+                $"A batch of {batch:N0} samples needs {needed:N0} values in one buffer here ({_sampleLength:N0} per sample of shape {ShapeText.Format(_sampleShape)}), " +
+                $"more than one array can hold ({Array.MaxLength:N0}); use a batch of at most {Array.MaxLength / _sampleLength:N0} samples.");
+        }
+
         if (needed > _storage.Length)
         {
             _storage = new float[needed];

@@ -142,12 +142,21 @@ public abstract class Optimizer
     /// </summary>
     /// <param name="parameters">The parameters; the same list (same parameters, same order) on every call.</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> or one of its items is null.</exception>
-    /// <exception cref="InvalidOperationException">The list differs from the one this optimizer was built for.</exception>
+    /// <exception cref="InvalidOperationException">The list differs from the one this optimizer was built for, or the
+    /// <see cref="Schedule"/> gave a negative or non-finite rate for this step.</exception>
     public void Apply(IReadOnlyList<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         BindOrCheck(parameters);
         float learningRate = LearningRate;
+        if (!(learningRate >= 0 && float.IsFinite(learningRate)))
+        {
+            // Only a schedule can give such a rate (the setter refuses them): stop here, naming it, rather than let the
+            // weights become NaN (and the loss report a divergence that looks like the data's fault) or train uphill.
+            throw new InvalidOperationException(
+                $"The learning-rate schedule {Schedule?.GetType().Name} gave the rate {learningRate.ToString(System.Globalization.CultureInfo.InvariantCulture)} for step {Iterations}; a rate must be finite and non-negative. Check the schedule's parameters (a decay rate above 1 grows without bound) or clamp its RateAt.");
+        }
+
         Clip(parameters);
         PrepareStep(learningRate);
         if (!TryApplyInParallel(parameters, learningRate))

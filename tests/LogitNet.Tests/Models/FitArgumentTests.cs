@@ -1,3 +1,4 @@
+using LogitNet.Callbacks;
 using LogitNet.Layers;
 using LogitNet.Losses;
 using LogitNet.Metrics;
@@ -25,6 +26,107 @@ public sealed class FitArgumentTests
 
         Assert.Equal("validationSampleWeight", error.ParamName);
         Assert.Contains(message, error.Message);
+        Assert.Equal(before, model.Parameters[0].Value.ToArray());
+    }
+
+    [Fact]
+    public void InputLayerAndData_DisagreeingOnTheSampleShape_AreRefusedNamingXAndTheReshape()
+    {
+        // Fit, Evaluate and Predict built the layers for the data's shape, and the Input layer refused with an
+        // InvalidOperationException that named neither x nor the fix.
+        var model = new Sequential(new Input(6), new Dense(3)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+        Tensor images = Tensor.Zeros(4, 2, 3);
+        Tensor y = Tensor.FromArray([0f, 1f, 2f, 0f], 4);
+
+        foreach (Action call in new Action[] { () => model.Fit(images, y, verbose: 0), () => model.Evaluate(images, y), () => model.Predict(images) })
+        {
+            var error = Assert.Throws<ArgumentException>(call);
+            Assert.Equal("x", error.ParamName);
+            Assert.Contains("Input layer declares samples of shape [6]; x has samples of shape [2, 3]", error.Message);
+            Assert.Contains("x.Reshape(-1, 6)", error.Message);
+        }
+
+        // The hinted reshape fits.
+        Assert.Equal([4, 3], model.Predict(images.Reshape(-1, 6)).Shape);
+    }
+
+    [Fact]
+    public void MultiAxisSamplesWithoutFlatten_AreRefusedWithTheFlattenHint()
+    {
+        // Dense acts on the last axis: [2, 3] samples give [2, 4] outputs, and the error used to send the user to reshape y.
+        var model = new Sequential(new Dense(4)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+        var error = Assert.Throws<ArgumentException>(() => model.Fit(Tensor.Zeros(4, 2, 3), Tensor.FromArray([0f, 1f, 2f, 3f], 4), verbose: 0));
+        Assert.Equal("y", error.ParamName);
+        Assert.Contains("The model outputs [2, 4] per sample (its input samples are [2, 3]", error.Message);
+        Assert.Contains("put a Flatten layer", error.Message);
+
+        var oneHot = new Sequential(new Dense(4)) { Seed = 1, Log = TextWriter.Null };
+        oneHot.Compile(new CategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+        var oneHotError = Assert.Throws<ArgumentException>(() => oneHot.Fit(Tensor.Zeros(4, 2, 3), Tensor.Zeros(4, 4), verbose: 0));
+        Assert.Contains("put a Flatten layer", oneHotError.Message);
+    }
+
+    [Fact]
+    public void NullCallback_IsRefusedBeforeTraining_NamingItsIndex()
+    {
+        (Tensor x, Tensor y) = SequentialTests.Blobs(1);
+        var model = new Sequential(new Dense(4)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0.5f));
+        model.Build(2);
+        float[] before = model.Parameters[0].Value.ToArray();
+
+        var error = Assert.Throws<ArgumentNullException>(() => model.Fit(x, y, verbose: 0, callbacks: [new EarlyStopping("loss"), null!]));
+        Assert.Equal("callbacks", error.ParamName);
+        Assert.Contains("callbacks[1] is null", error.Message);
+        var batchesError = Assert.Throws<ArgumentNullException>(() => model.FitBatches([(x, y)], verbose: 0, callbacks: [null!]));
+        Assert.Contains("callbacks[0] is null", batchesError.Message);
+        Assert.Equal(before, model.Parameters[0].Value.ToArray());
+    }
+
+    [Fact]
+    public void NullLog_IsRefused_PointingToTextWriterNull()
+    {
+        var model = new Sequential(new Dense(2));
+        var error = Assert.Throws<ArgumentNullException>(() => model.Log = null!);
+        Assert.Contains("TextWriter.Null", error.Message);
+        Assert.Same(Console.Out, model.Log);
+    }
+
+    private sealed class GoesBadAtStep3(float bad) : LearningRateSchedule
+    {
+        public override float RateAt(long step) => step < 3 ? 0.01f : bad;
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "Infinity")]
+    [InlineData(-0.001f, "-0.001")]
+    public void ScheduleGivingABadRate_StopsTraining_NamingTheScheduleAndStep(float bad, string shown)
+    {
+        // Applied unchecked, NaN or infinity made the weights NaN (the next loss then reported a divergence that looked
+        // like the data's fault), and a negative rate trained uphill.
+        (Tensor x, Tensor y) = SequentialTests.Blobs(2);
+        var model = new Sequential(new Dense(4)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(new GoesBadAtStep3(bad)));
+        var error = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 3, batchSize: 2, verbose: 0));
+        Assert.Contains($"GoesBadAtStep3 gave the rate {shown} for step 3", error.Message);
+        Assert.Equal(3, model.Optimizer!.Iterations);
+        Assert.All(model.Parameters[0].Value.ToArray(), w => Assert.True(float.IsFinite(w)));
+    }
+
+    [Fact]
+    public void ReduceLROnPlateau_WithAScheduledOptimizer_IsRefusedAtTheStart()
+    {
+        (Tensor x, Tensor y) = SequentialTests.Blobs(1);
+        var model = new Sequential(new Dense(4)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(new CosineDecay(0.01f, 1000)));
+        model.Build(2);
+        float[] before = model.Parameters[0].Value.ToArray();
+
+        var error = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 3, verbose: 0, callbacks: [new ReduceLROnPlateau("loss", patience: 1)]));
+        Assert.Contains("ReduceLROnPlateau sets the learning rate", error.Message);
         Assert.Equal(before, model.Parameters[0].Value.ToArray());
     }
 
