@@ -38,7 +38,7 @@ public sealed partial class Sequential
     /// <returns>The per-epoch loss (with any regularization penalty), metrics and <c>learning_rate</c>, with <c>val_</c> entries when there is validation data.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> or <paramref name="y"/> is null, or <paramref name="callbacks"/> holds a null.</exception>
-    /// <exception cref="ArgumentException">The data's shapes do not fit each other or the model, or the dataset is empty.</exception>
+    /// <exception cref="ArgumentException">The data's shapes do not fit each other or the model, the dataset is empty, or a target lies outside what the loss takes (a binary label outside [0, 1], a negative categorical target).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A numeric argument or a target value is out of range.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (unless a <see cref="TerminateOnNaN"/> callback stops training instead).</exception>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, double validationSplit = 0,
@@ -459,6 +459,8 @@ public sealed partial class Sequential
                     $"{compiled.Loss.GetType().Name} takes targets shaped like the model's output, [samples, {string.Join(", ", output.ToArray())}]; received {yName} of shape {ShapeText.Format(y.ShapeSpan)}.{PerPositionHint(output, targets)}{(targets.Length == 0 && output.Length == 1 && output[0] > 1 ? " For class ids use SparseCategoricalCrossentropy." : "")}",
                     yName);
             }
+
+            compiled.Loss.CheckTargetValues(y.AsSpan(), output[^1], yName);
         }
 
     }

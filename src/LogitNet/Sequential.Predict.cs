@@ -16,7 +16,7 @@ public sealed partial class Sequential
     /// reports its epoch's loss — and each metric under its key in the logs (see <see cref="Compile"/>).</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled, or a Fit on another thread is training it (or another model that shares one of its layers).</exception>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> or <paramref name="y"/> is null.</exception>
-    /// <exception cref="ArgumentException">The data's shapes do not fit each other or the model.</exception>
+    /// <exception cref="ArgumentException">The data's shapes do not fit each other or the model, or a target lies outside what the loss takes.</exception>
     /// <example><c>float accuracy = model.Evaluate(xTest, yTest)["sparse_categorical_accuracy"];</c></example>
     public IReadOnlyDictionary<string, float> Evaluate(Tensor x, Tensor y, int batchSize = 32, Tensor? sampleWeight = null)
     {

@@ -59,6 +59,9 @@ public sealed class BinaryCrossentropy(bool fromLogits = false, float labelSmoot
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples) =>
         CheckBinaryValues(yTrue, yPred, samples, FromLogits);
 
+    internal override void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, string argumentName) =>
+        RequireUnitLabels(targets, argumentName);
+
     internal override double Evaluate(in LossBatch batch) => FromLogits
         ? ElementwiseLossDriver.Run(new BinaryCrossentropyKernel.Logits(LabelSmoothing), batch)
         : ElementwiseLossDriver.Run(new BinaryCrossentropyKernel.Probabilities(LabelSmoothing), batch);

@@ -61,6 +61,9 @@ public sealed class BinaryFocalCrossentropy(
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples) =>
         CheckBinaryValues(yTrue, yPred, samples, FromLogits);
 
+    internal override void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, string argumentName) =>
+        RequireUnitLabels(targets, argumentName);
+
     internal override double Evaluate(in LossBatch batch) => FromLogits
         ? ElementwiseLossDriver.Run(new FocalKernels.BinaryLogits(Alpha, Gamma, ApplyClassBalancing, LabelSmoothing), batch)
         : ElementwiseLossDriver.Run(new FocalKernels.BinaryProbabilities(Alpha, Gamma, ApplyClassBalancing, LabelSmoothing), batch);

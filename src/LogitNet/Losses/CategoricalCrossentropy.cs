@@ -59,6 +59,9 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false, float label
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples) =>
         CheckCategoricalValues(yTrue, yPred, samples, FromLogits);
 
+    internal override void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, string argumentName) =>
+        RequireNonNegativeTargets(targets, rowLength, argumentName);
+
     internal override double Evaluate(in LossBatch batch)
     {
         if (LabelSmoothing == 0f)

@@ -58,6 +58,9 @@ public sealed class CategoricalFocalCrossentropy(
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples) =>
         CheckCategoricalValues(yTrue, yPred, samples, FromLogits);
 
+    internal override void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, string argumentName) =>
+        RequireNonNegativeTargets(targets, rowLength, argumentName);
+
     internal override double Evaluate(in LossBatch batch)
     {
         if (LabelSmoothing == 0f)

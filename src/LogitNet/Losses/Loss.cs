@@ -324,16 +324,16 @@ public abstract class Loss
     /// <c>-y ln p - (1-y) ln(1-p)</c> is a loss only there; a label of 2 or -1 makes it unbounded below,
     /// and training then drives the logit to infinity.
     /// </summary>
-    private protected void RequireUnitLabels(ReadOnlySpan<float> yTrue)
+    private protected void RequireUnitLabels(ReadOnlySpan<float> yTrue, string argumentName = "yTrue")
     {
         for (int i = 0; i < yTrue.Length; i++)
         {
             if (yTrue[i] < 0f || yTrue[i] > 1f)
             {
                 throw new ArgumentException(
-                    $"{GetType().Name} needs labels in [0, 1] (0, 1, or a soft label between); yTrue[{i}] (flat index) is {yTrue[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}. " +
+                    $"{GetType().Name} needs labels in [0, 1] (0, 1, or a soft label between); {argumentName}[{i}] (flat index) is {yTrue[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}. " +
                     "For labels such as -1/1 or 1/2, map them to 0/1 first; for class ids 0..K-1, use SparseCategoricalCrossentropy.",
-                    nameof(yTrue));
+                    argumentName);
             }
         }
     }
@@ -342,17 +342,29 @@ public abstract class Loss
     /// Throws unless every target is not negative (NaN passes): a negative share of a class rewards
     /// lowering its probability without bound, so the loss has no minimum.
     /// </summary>
-    private protected void RequireNonNegativeTargets(ReadOnlySpan<float> yTrue, int rowLength)
+    private protected void RequireNonNegativeTargets(ReadOnlySpan<float> yTrue, int rowLength, string argumentName = "yTrue")
     {
         for (int i = 0; i < yTrue.Length; i++)
         {
             if (yTrue[i] < 0f)
             {
                 throw new ArgumentException(
-                    $"{GetType().Name} needs targets that are not negative (one-hot rows or soft distributions); row {i / rowLength}, class {i % rowLength} is {yTrue[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.",
-                    nameof(yTrue));
+                    $"{GetType().Name} needs targets that are not negative (one-hot rows or soft distributions); row {i / rowLength}, class {i % rowLength}{(argumentName == "yTrue" ? "" : " of " + argumentName)} is {yTrue[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.",
+                    argumentName);
             }
         }
+    }
+
+    /// <summary>
+    /// Checks a whole target array once, before training or evaluation, by the rules each batch's loss applies to its
+    /// targets, naming <paramref name="argumentName"/>: a bad target is then named by its place in the caller's data, not
+    /// in a shuffled batch after earlier batches have moved the weights. Nothing for losses whose targets are any number.
+    /// </summary>
+    /// <param name="targets">The targets, row-major.</param>
+    /// <param name="rowLength">Targets per row (the classes of a categorical loss).</param>
+    /// <param name="argumentName">The caller's name for the targets, such as <c>y</c>.</param>
+    internal virtual void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, string argumentName)
+    {
     }
 
     /// <summary>

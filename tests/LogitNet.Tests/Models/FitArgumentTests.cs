@@ -69,6 +69,34 @@ public sealed class FitArgumentTests
     }
 
     [Fact]
+    public void BadTargetValues_AreRefusedBeforeTraining_NamingTheirPlaceInTheCallersData()
+    {
+        // Only sparse labels were checked up front; a binary label of 2 was found by the batch holding it, named by its
+        // index in that shuffled batch as 'yTrue', after the earlier batches had moved the weights.
+        var binary = new Sequential(new Dense(1)) { Seed = 1, Log = TextWriter.Null };
+        binary.Compile(new BinaryCrossentropy(fromLogits: true), new SGD(0.1f));
+        binary.Build(2);
+        float[] before = binary.Parameters[0].Value.ToArray();
+        Tensor x = Tensor.FromArray([1f, 0f, 0f, 1f, 1f, 1f, 0f, 0f], 4, 2);
+        var error = Assert.Throws<ArgumentException>(() => binary.Fit(x, Tensor.FromArray([0f, 1f, 1f, 2f], 4, 1), batchSize: 1, verbose: 0));
+        Assert.Equal("y", error.ParamName);
+        Assert.Contains("y[3] (flat index) is 2", error.Message);
+        Assert.Equal(before, binary.Parameters[0].Value.ToArray());
+
+        var validation = Assert.Throws<ArgumentException>(() => binary.Fit(x, Tensor.FromArray([0f, 1f, 1f, 0f], 4, 1), verbose: 0,
+            validationData: (x, Tensor.FromArray([0f, -1f, 1f, 0f], 4, 1))));
+        Assert.Equal("validationData.Y", validation.ParamName);
+        Assert.Equal(before, binary.Parameters[0].Value.ToArray());
+        Assert.Throws<ArgumentException>(() => binary.Evaluate(x, Tensor.FromArray([0f, 1f, 1f, 2f], 4, 1)));
+
+        var categorical = new Sequential(new Dense(3)) { Seed = 1, Log = TextWriter.Null };
+        categorical.Compile(new CategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+        var soft = Assert.Throws<ArgumentException>(() => categorical.Fit(x, Tensor.FromArray([1f, 0f, 0f, -0.5f, 1f, 0.5f, 0f, 0f, 1f, 0f, 1f, 0f], 4, 3), verbose: 0));
+        Assert.Equal("y", soft.ParamName);
+        Assert.Contains("row 1, class 0 of y is -0.5", soft.Message);
+    }
+
+    [Fact]
     public void NullCallback_IsRefusedBeforeTraining_NamingItsIndex()
     {
         (Tensor x, Tensor y) = SequentialTests.Blobs(1);
