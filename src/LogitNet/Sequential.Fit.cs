@@ -401,6 +401,12 @@ public sealed partial class Sequential
         }
 
         EnsureBuilt(x, xName);
+        if (_layers.FirstOrDefault(layer => layer is not Input) is Embedding embedding)
+        {
+            // Once over the data, as the sparse labels are, rather than batch by batch in shuffled order.
+            embedding.CheckIds(x.AsSpan(), xName);
+        }
+
         CheckTargets(y, yName);
         return x.ShapeSpan[0];
     }

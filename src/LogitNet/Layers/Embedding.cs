@@ -176,8 +176,26 @@ public sealed class Embedding : Layer
         throw BadId(value, index, context.FirstRow);
     }
 
+    /// <summary>
+    /// Checks every id of a whole dataset once, before training (Fit checks its x with this), so a bad id is named by its
+    /// row in the caller's data rather than by its row in a shuffled training batch after earlier batches have trained.
+    /// </summary>
+    /// <param name="ids">The dataset's ids, row-major, samples of this layer's input shape.</param>
+    /// <param name="argumentName">The caller's name for them, such as <c>x</c>.</param>
+    internal void CheckIds(ReadOnlySpan<float> ids, string argumentName)
+    {
+        for (int i = 0; i < ids.Length; i++)
+        {
+            float value = ids[i];
+            if (!(value >= 0 && value < InputDim && value == MathF.Floor(value)))
+            {
+                throw BadId(value, i, firstRow: 0, argumentName);
+            }
+        }
+    }
+
     // firstRow: the caller's row of the batch's first sample; -1 for a training batch (gathered rows, shuffled or not).
-    private ArgumentException BadId(float value, int index, int firstRow)
+    private ArgumentException BadId(float value, int index, int firstRow, string argumentName = "input")
     {
         ReadOnlySpan<int> sample = InputShapeSpan;
         int perSample = 1;
@@ -195,7 +213,7 @@ public sealed class Embedding : Layer
             : value != MathF.Floor(value) ? $"{value.ToString("R", CultureInfo.InvariantCulture)}, not a whole number"
             : $"{value.ToString("R", CultureInfo.InvariantCulture)}, outside the vocabulary";
         return new ArgumentException(
-            $"Layer '{Name}': {where}, position {position} holds the id {problem}; expected whole numbers from 0 to {InputDim - 1} (inputDim {InputDim}). Map unknown words to a reserved id, or build the layer with a larger inputDim.",
-            "input");
+            $"Layer '{Name}': {(argumentName == "input" ? "" : argumentName + "'s ")}{where}, position {position} holds the id {problem}; expected whole numbers from 0 to {InputDim - 1} (inputDim {InputDim}). Map unknown words to a reserved id, or build the layer with a larger inputDim.",
+            argumentName);
     }
 }

@@ -97,6 +97,21 @@ public sealed class FitArgumentTests
     }
 
     [Fact]
+    public void ABadEmbeddingId_IsRefusedBeforeTraining_NamingItsRowInX()
+    {
+        // It was found by the training batch holding it: "row 1 of a training batch", in shuffled order, mid-epoch.
+        var model = new Sequential(new Embedding(10, 2), new Flatten(), new Dense(2)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+        float[] ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2];
+        ids[9] = 10;
+        Tensor x = Tensor.FromArray(ids, 6, 2), y = Tensor.FromArray([0f, 1f, 0f, 1f, 0f, 1f], 6);
+        var error = Assert.Throws<ArgumentException>(() => model.Fit(x, y, batchSize: 2, verbose: 0));
+        Assert.Equal("x", error.ParamName);
+        Assert.Contains("x's row 4, position 1 holds the id 10, outside the vocabulary", error.Message);
+        Assert.Equal(0, model.Optimizer!.Iterations);
+    }
+
+    [Fact]
     public void NullCallback_IsRefusedBeforeTraining_NamingItsIndex()
     {
         (Tensor x, Tensor y) = SequentialTests.Blobs(1);
