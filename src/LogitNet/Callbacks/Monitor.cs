@@ -13,7 +13,9 @@ internal sealed class Monitor(string key, MonitorMode mode, float minDelta, bool
     {
         MonitorMode.Max => true,
         MonitorMode.Min => false,
-        _ => null,
+        MonitorMode.Auto => null,
+        // A cast integer is not a direction; it used to be taken as Auto. The callbacks pass their parameter on as 'mode'.
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Expected MonitorMode.Auto, Min or Max."),
     };
 
     private bool _hasBest;

@@ -31,9 +31,14 @@ public sealed class ReduceLROnPlateau : Callback
 
         ArgumentOutOfRangeException.ThrowIfNegative(patience);
         ArgumentOutOfRangeException.ThrowIfNegative(cooldown);
-        if (!(minDelta >= 0) || !(minLearningRate >= 0))
+        if (!(minDelta >= 0))
         {
-            throw new ArgumentOutOfRangeException(minDelta >= 0 ? nameof(minLearningRate) : nameof(minDelta), "Expected a non-negative value.");
+            throw new ArgumentOutOfRangeException(nameof(minDelta), minDelta, "Expected a non-negative value.");
+        }
+
+        if (!(minLearningRate >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(minLearningRate), minLearningRate, "Expected a non-negative value.");
         }
 
         _monitor = new Monitor(monitor, mode, minDelta);
