@@ -19,6 +19,12 @@ public sealed partial class Sequential
         /// <param name="weights">The batch's sample weights, or null.</param>
         public abstract bool Next(ModelContext? context, out Tensor x, out Tensor y, out Tensor? weights);
 
+        /// <summary>Whether a source with a set number of batches per epoch ended before giving them (training then stops).</summary>
+        public virtual bool RanOut => false;
+
+        /// <summary>Batches taken from the source so far, over the whole Fit.</summary>
+        public virtual long Taken => 0;
+
         public virtual void Dispose()
         {
         }
@@ -85,34 +91,56 @@ public sealed partial class Sequential
         }
     }
 
-    /// <summary>Batches from a caller's source, enumerated once per epoch, each checked against the model.</summary>
-    private sealed class StreamFeed(Sequential model, IEnumerable<(Tensor X, Tensor Y)> source) : BatchFeed
+    /// <summary>
+    /// Batches from a caller's source, each checked against the model: enumerated once per epoch, or, with
+    /// <paramref name="stepsPerEpoch"/>, once for the whole Fit, each epoch taking that many batches.
+    /// </summary>
+    private sealed class StreamFeed(Sequential model, IEnumerable<(Tensor X, Tensor Y)> source, int? stepsPerEpoch) : BatchFeed
     {
         private IEnumerator<(Tensor X, Tensor Y)>? _batches;
+        private int _inEpoch;
+        private bool _ranOut;
+        private long _taken;
 
-        public override int Batches => source switch
+        public override int Batches => stepsPerEpoch ?? source switch
         {
             Data.NpyBatches mapped => mapped.BatchesPerEpoch,
             _ => source.TryGetNonEnumeratedCount(out int count) ? count : 0,
         };
 
+        public override bool RanOut => _ranOut;
+
+        public override long Taken => _taken;
+
         public override void BeginEpoch()
         {
-            _batches?.Dispose();
-            _batches = source.GetEnumerator();
+            _inEpoch = 0;
+            if (stepsPerEpoch is null || _batches is null)
+            {
+                _batches?.Dispose();
+                _batches = source.GetEnumerator();
+            }
         }
 
         public override bool Next(ModelContext? context, out Tensor xBatch, out Tensor yBatch, out Tensor? weightBatch)
         {
             weightBatch = null;
-            if (_batches is null || !_batches.MoveNext())
+            (xBatch, yBatch) = (null!, null!);
+            if (_batches is null || _ranOut || _inEpoch == stepsPerEpoch)
             {
-                (xBatch, yBatch) = (null!, null!);
+                return false;
+            }
+
+            if (!_batches.MoveNext())
+            {
+                _ranOut = stepsPerEpoch is not null;
                 return false;
             }
 
             (xBatch, yBatch) = _batches.Current;
             model.CheckData(xBatch, yBatch, "batch.X", "batch.Y");
+            _inEpoch++;
+            _taken++;
             return true;
         }
 

@@ -124,6 +124,12 @@ public sealed partial class Sequential
     /// <param name="verbose">0 silent, 1 a progress bar, 2 one line per epoch.</param>
     /// <param name="initialEpoch">The number of the first epoch; by default the model's count continues.</param>
     /// <param name="validationBatchSize">The samples per forward pass of the validation.</param>
+    /// <param name="stepsPerEpoch">
+    /// Batches per epoch, as Keras's <c>steps_per_epoch</c>, for a source that does not end each epoch (an endless
+    /// generator): the source is then enumerated once for the whole Fit, each epoch taking the next
+    /// <paramref name="stepsPerEpoch"/> batches. If it runs out, training stops after the epoch under way, with a note in
+    /// <see cref="Log"/>, as Keras interrupts it. Null (the default): one enumeration per epoch, to its end.
+    /// </param>
     /// <returns>The per-epoch loss (the sample-weighted mean of the batch losses), metrics and <c>learning_rate</c>.</returns>
     /// <remarks>
     /// Each batch trains exactly as the same rows would in <see cref="Fit"/>:
@@ -142,11 +148,16 @@ public sealed partial class Sequential
     /// </example>
     public History FitBatches(IEnumerable<(Tensor X, Tensor Y)> batches, int epochs = 1, (Tensor X, Tensor Y)? validationData = null,
         Tensor? validationSampleWeight = null, IReadOnlyList<Callback>? callbacks = null, int verbose = 1, int? initialEpoch = null,
-        int validationBatchSize = 32)
+        int validationBatchSize = 32, int? stepsPerEpoch = null)
     {
         ArgumentNullException.ThrowIfNull(batches);
         Compiled compiled = RequireCompiled(nameof(FitBatches));
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        if (stepsPerEpoch is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stepsPerEpoch), stepsPerEpoch, "Expected a positive number of batches per epoch, or null to take each enumeration of the source to its end.");
+        }
+
         CheckBatchSize(validationBatchSize);
         CheckVerbose(verbose);
         CheckCallbacks(callbacks);
@@ -165,7 +176,7 @@ public sealed partial class Sequential
             throw new ArgumentException("validationSampleWeight weighs validation samples, but there are none: pass validationData.", nameof(validationSampleWeight));
         }
 
-        return RunEpochs(compiled, new StreamFeed(this, batches), epochs, initialEpoch, validation, validationBatchSize, callbacks, verbose);
+        return RunEpochs(compiled, new StreamFeed(this, batches, stepsPerEpoch), epochs, initialEpoch, validation, validationBatchSize, callbacks, verbose);
     }
 
     /// <summary>
@@ -291,6 +302,17 @@ public sealed partial class Sequential
                     foreach (Callback callback in allCallbacks)
                     {
                         callback.OnBatchEnd(progress);
+                    }
+                }
+
+                if (feed.RanOut && feed.Taken > 0)
+                {
+                    // Keras's words when a steps_per_epoch source ends: the epoch under way is the last.
+                    Log.WriteLine($"The batch source ran out of data after {feed.Taken} batches: training stops at epoch {epoch + 1}. Give a source that yields at least stepsPerEpoch × epochs batches.");
+                    StopTraining = true;
+                    if (seen == 0)
+                    {
+                        break;
                     }
                 }
 

@@ -274,6 +274,55 @@ public class KerasFidelityTests
     }
 
     [Fact]
+    public void FitBatches_WithStepsPerEpoch_DrawsThatManyBatchesAnEpochFromOneEndlessEnumeration()
+    {
+        // Keras's steps_per_epoch: an endless generator never ended an epoch (the progress counted "n/?" forever).
+        (Tensor x, Tensor y) = SequentialTests.Blobs(10);
+        int enumerations = 0;
+        IEnumerable<(Tensor, Tensor)> Endless()
+        {
+            enumerations++;
+            while (true)
+            {
+                for (int start = 0; start < 40; start += 16)
+                {
+                    int count = Math.Min(16, 40 - start);
+                    yield return (x.Slice(start, count), y.Slice(start, count));
+                }
+            }
+        }
+
+        Sequential streamed = Trainable(), inMemory = Trainable();
+        History history = streamed.FitBatches(Endless(), epochs: 2, verbose: 0, stepsPerEpoch: 3);
+        inMemory.Fit(x, y, epochs: 2, batchSize: 16, shuffle: false, verbose: 0);
+        Assert.Equal(Weights(inMemory), Weights(streamed));
+        Assert.Equal(2, history["loss"].Count);
+        Assert.Equal(1, enumerations);
+        Assert.Equal(6, streamed.Optimizer!.Iterations);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainable().FitBatches(Endless(), stepsPerEpoch: 0, verbose: 0));
+    }
+
+    [Fact]
+    public void FitBatches_WithStepsPerEpoch_StopsWhenTheSourceRunsOut_AsKerasDoes()
+    {
+        (Tensor x, Tensor y) = SequentialTests.Blobs(10);
+        (Tensor, Tensor)[] pieces = [(x.Slice(0, 16), y.Slice(0, 16)), (x.Slice(16, 16), y.Slice(16, 16)), (x.Slice(32, 8), y.Slice(32, 8))];
+        Sequential model = Trainable();
+        var log = new StringWriter();
+        model.Log = log;
+
+        // Two batches an epoch from three: the second epoch gets one, and training stops after it.
+        History history = model.FitBatches(pieces, epochs: 5, verbose: 0, stepsPerEpoch: 2);
+        Assert.Equal(2, history["loss"].Count);
+        Assert.Equal(3, model.Optimizer!.Iterations);
+        Assert.Contains("ran out of data after 3 batches: training stops at epoch 2", log.ToString());
+
+        // A source with no batch at all is still refused.
+        Assert.Throws<InvalidOperationException>(() => Trainable().FitBatches(Array.Empty<(Tensor, Tensor)>(), verbose: 0, stepsPerEpoch: 2));
+    }
+
+    [Fact]
     public void Summary_ABareCallPrints()
     {
         Sequential model = CoffeeModel();
