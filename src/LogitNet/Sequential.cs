@@ -51,9 +51,14 @@ public sealed partial class Sequential
     public Sequential(params Layer[] layers)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        foreach (Layer layer in layers)
+        for (int i = 0; i < layers.Length; i++)
         {
-            Add(layer);
+            if (layers[i] is null)
+            {
+                throw new ArgumentNullException(nameof(layers), $"layers[{i}] is null; every entry must be a layer.");
+            }
+
+            Add(layers[i]);
         }
     }
 

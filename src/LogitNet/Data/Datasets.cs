@@ -91,7 +91,7 @@ public static class Datasets
     /// <param name="seed">The seed: the same arguments give the same points on every run and platform
     /// (not the points numpy gives for the same seed).</param>
     /// <returns>Features <c>[count, dimension]</c>, labels <c>[count]</c>, one class per center.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1, or <paramref name="standardDeviation"/> is negative or not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1 or too large for one array of its coordinates, or <paramref name="standardDeviation"/> is negative or not finite.</exception>
     /// <exception cref="ArgumentException"><paramref name="centers"/> is empty, ragged, or holds a non-finite value.</exception>
     /// <example>
     /// <code>
@@ -127,8 +127,14 @@ public static class Datasets
             }
         }
 
+        if ((long)count * dimension > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count,
+                $"{count:N0} samples of {dimension:N0} coordinates are more values than one array holds ({Array.MaxLength:N0}); ask for at most {Array.MaxLength / dimension:N0}.");
+        }
+
         var random = new RandomSource(seed);
-        float[] features = new float[checked(count * dimension)];
+        float[] features = new float[count * dimension];
         float[] labels = new float[count];
         int row = 0;
         for (int c = 0; c < centers.Length; c++)

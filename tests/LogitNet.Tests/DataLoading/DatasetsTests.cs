@@ -106,4 +106,14 @@ public class DatasetsTests
         Assert.Throws<ArgumentException>(() => Datasets.Blobs(10, centers: [[0, 0], [1]]));
         Assert.Throws<ArgumentException>(() => Datasets.Blobs(10, centers: [[0, double.NaN]]));
     }
+
+    [Fact]
+    public void Blobs_MoreValuesThanOneArrayHolds_IsRefusedNamingTheLargestCount()
+    {
+        // checked(count * dimension) threw a bare OverflowException.
+        double[][] wide = [new double[1000], new double[1000]];
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Datasets.Blobs(count: 3_000_000, centers: wide));
+        Assert.Equal("count", error.ParamName);
+        Assert.Contains($"ask for at most {Array.MaxLength / 1000:N0}", error.Message);
+    }
 }

@@ -129,6 +129,14 @@ public sealed class FitArgumentTests
     }
 
     [Fact]
+    public void ANullLayer_IsRefused_NamingItsIndex()
+    {
+        var error = Assert.Throws<ArgumentNullException>(() => new Sequential(new Dense(4), null!, new Dense(2)));
+        Assert.Equal("layers", error.ParamName);
+        Assert.Contains("layers[1] is null", error.Message);
+    }
+
+    [Fact]
     public void NullLog_IsRefused_PointingToTextWriterNull()
     {
         var model = new Sequential(new Dense(2));
