@@ -69,7 +69,25 @@ public sealed partial class Sequential
     /// The seed of the initial weights (each layer gets one derived from it and its position) and
     /// of the shuffling in <see cref="Fit"/>. Set it before the model is built.
     /// </summary>
-    public long Seed { get; set; }
+    /// <exception cref="InvalidOperationException">Changed once the model is built: its weights were drawn with the old seed.</exception>
+    public long Seed
+    {
+        get => _seed;
+        set
+        {
+            if (IsBuilt && value != _seed)
+            {
+                // It used to be half applied: the weights kept the old seed, and the shuffling took the new one only if no
+                // Fit had run yet.
+                throw new InvalidOperationException(
+                    $"Seed is set before the model is built; this model's weights were drawn with seed {_seed}. Set it when creating the model (new Sequential(...) {{ Seed = {value} }}), before Build, Summary, Fit or Predict.");
+            }
+
+            _seed = value;
+        }
+    }
+
+    private long _seed;
 
     /// <summary>Whether the model is built: every layer has its shapes and weights, and the model knows its parameters.</summary>
     public bool IsBuilt

@@ -137,6 +137,18 @@ public sealed class FitArgumentTests
     }
 
     [Fact]
+    public void ChangingTheSeedOfABuiltModel_IsRefused()
+    {
+        // It was half applied: the weights kept the old seed, the shuffling took the new one if no Fit had run yet.
+        var model = new Sequential(new Input(3), new Dense(2)) { Seed = 4, Log = TextWriter.Null };
+        model.Summary();
+        var error = Assert.Throws<InvalidOperationException>(() => model.Seed = 5);
+        Assert.Contains("drawn with seed 4", error.Message);
+        model.Seed = 4;
+        Assert.Equal(4, model.Seed);
+    }
+
+    [Fact]
     public void NullLog_IsRefused_PointingToTextWriterNull()
     {
         var model = new Sequential(new Dense(2));
