@@ -423,7 +423,8 @@ public sealed partial class Sequential
         }
 
         EnsureBuilt(x, xName);
-        if (_layers.FirstOrDefault(layer => layer is not Input) is Embedding embedding)
+        int first = _layers[0] is Input ? 1 : 0;
+        if (first < _layers.Count && _layers[first] is Embedding embedding)
         {
             // Once over the data, as the sparse labels are, rather than batch by batch in shuffled order.
             embedding.CheckIds(x.AsSpan(), xName);

@@ -67,9 +67,6 @@ internal sealed class PathTemplate
     /// <summary>The template as given.</summary>
     public string Template { get; }
 
-    /// <summary>Whether the template has a field at all (without one every epoch writes the same file).</summary>
-    public bool HasFields => _pieces.Exists(p => p.Field is not null);
-
     /// <summary>The path for an epoch (numbered from 0 here, from 1 in the path, as Keras numbers it) and its logs.</summary>
     /// <exception cref="InvalidOperationException">A field names a quantity the logs lack.</exception>
     public string Format(int epoch, IReadOnlyDictionary<string, float> logs, string owner)
