@@ -19,11 +19,8 @@ public sealed partial class Sequential
         /// <param name="weights">The batch's sample weights, or null.</param>
         public abstract bool Next(ModelContext? context, out Tensor x, out Tensor y, out Tensor? weights);
 
-        /// <summary>Whether a source with a set number of batches per epoch ended before giving them (training then stops).</summary>
-        public virtual bool RanOut => false;
-
-        /// <summary>Batches taken from the source so far, over the whole Fit.</summary>
-        public virtual long Taken => 0;
+        /// <summary>Batches the epoch under way was short of, when its source ended before the set number per epoch; else 0.</summary>
+        public virtual int EpochShortBy => 0;
 
         public virtual void Dispose()
         {
@@ -93,14 +90,16 @@ public sealed partial class Sequential
 
     /// <summary>
     /// Batches from a caller's source, each checked against the model: enumerated once per epoch, or, with
-    /// <paramref name="stepsPerEpoch"/>, once for the whole Fit, each epoch taking that many batches.
+    /// <paramref name="stepsPerEpoch"/>, as Keras 3's epoch iterator does: one enumeration carries on across epochs, each
+    /// epoch taking that many batches, and when it ends the epoch under way ends short and the next enumeration starts
+    /// (at once when it ends just as an epoch begins).
     /// </summary>
     private sealed class StreamFeed(Sequential model, IEnumerable<(Tensor X, Tensor Y)> source, int? stepsPerEpoch) : BatchFeed
     {
         private IEnumerator<(Tensor X, Tensor Y)>? _batches;
+        private bool _fresh;
         private int _inEpoch;
-        private bool _ranOut;
-        private long _taken;
+        private int _shortBy;
 
         public override int Batches => stepsPerEpoch ?? source switch
         {
@@ -108,17 +107,15 @@ public sealed partial class Sequential
             _ => source.TryGetNonEnumeratedCount(out int count) ? count : 0,
         };
 
-        public override bool RanOut => _ranOut;
-
-        public override long Taken => _taken;
+        public override int EpochShortBy => _shortBy;
 
         public override void BeginEpoch()
         {
             _inEpoch = 0;
+            _shortBy = 0;
             if (stepsPerEpoch is null || _batches is null)
             {
-                _batches?.Dispose();
-                _batches = source.GetEnumerator();
+                Restart();
             }
         }
 
@@ -126,21 +123,37 @@ public sealed partial class Sequential
         {
             weightBatch = null;
             (xBatch, yBatch) = (null!, null!);
-            if (_batches is null || _ranOut || _inEpoch == stepsPerEpoch)
+            if (_batches is null || _inEpoch == stepsPerEpoch)
             {
                 return false;
             }
 
             if (!_batches.MoveNext())
             {
-                _ranOut = stepsPerEpoch is not null;
-                return false;
+                bool endedAtTheStart = stepsPerEpoch is not null && _inEpoch == 0 && !_fresh;
+                if (!endedAtTheStart || !Restart() || !_batches.MoveNext())
+                {
+                    // The epoch ends here: at its source's end, or short of its steps (the next epoch starts the source again).
+                    _shortBy = stepsPerEpoch is { } steps && _inEpoch > 0 ? steps - _inEpoch : 0;
+                    _batches.Dispose();
+                    _batches = null;
+                    return false;
+                }
             }
 
             (xBatch, yBatch) = _batches.Current;
+            _fresh = false;
             model.CheckData(xBatch, yBatch, "batch.X", "batch.Y");
             _inEpoch++;
-            _taken++;
+            return true;
+        }
+
+        /// <summary>Starts a new enumeration of the source; always true (for use in a condition).</summary>
+        private bool Restart()
+        {
+            _batches?.Dispose();
+            _batches = source.GetEnumerator();
+            _fresh = true;
             return true;
         }
 

@@ -126,9 +126,9 @@ public sealed partial class Sequential
     /// <param name="validationBatchSize">The samples per forward pass of the validation.</param>
     /// <param name="stepsPerEpoch">
     /// Batches per epoch, as Keras's <c>steps_per_epoch</c>, for a source that does not end each epoch (an endless
-    /// generator): the source is then enumerated once for the whole Fit, each epoch taking the next
-    /// <paramref name="stepsPerEpoch"/> batches. If it runs out, training stops after the epoch under way, with a note in
-    /// <see cref="Log"/>, as Keras interrupts it. Null (the default): one enumeration per epoch, to its end.
+    /// generator): one enumeration of the source carries on across epochs, each taking the next
+    /// <paramref name="stepsPerEpoch"/> batches. If it ends, the epoch under way ends short (with a note in <see cref="Log"/>)
+    /// and the next epoch starts a new enumeration, as in Keras 3. Null (the default): one enumeration per epoch, to its end.
     /// </param>
     /// <returns>The per-epoch loss (the sample-weighted mean of the batch losses), metrics and <c>learning_rate</c>.</returns>
     /// <remarks>
@@ -305,15 +305,10 @@ public sealed partial class Sequential
                     }
                 }
 
-                if (feed.RanOut && feed.Taken > 0)
+                if (feed.EpochShortBy > 0)
                 {
-                    // Keras's words when a steps_per_epoch source ends: the epoch under way is the last.
-                    Log.WriteLine($"The batch source ran out of data after {feed.Taken} batches: training stops at epoch {epoch + 1}. Give a source that yields at least stepsPerEpoch × epochs batches.");
-                    StopTraining = true;
-                    if (seen == 0)
-                    {
-                        break;
-                    }
+                    // Keras 3 warns and ends the epoch short; the next one starts the source again.
+                    Log.WriteLine($"Epoch {epoch + 1}: the batch source ran out {feed.EpochShortBy} batches short of stepsPerEpoch; the next epoch starts it again. Give a source that yields at least stepsPerEpoch batches an epoch (an endless generator).");
                 }
 
                 if (seen == 0 && !StopTraining)

@@ -304,19 +304,33 @@ public class KerasFidelityTests
     }
 
     [Fact]
-    public void FitBatches_WithStepsPerEpoch_StopsWhenTheSourceRunsOut_AsKerasDoes()
+    public void FitBatches_WithStepsPerEpoch_EndsAnEpochShortWhenTheSourceRunsOut_AndStartsItAgain_AsKeras3()
     {
+        // Keras 3's epoch iterator: 5 batches with steps_per_epoch 7 and 3 epochs train 3 epochs of 5 (each warns).
         (Tensor x, Tensor y) = SequentialTests.Blobs(10);
         (Tensor, Tensor)[] pieces = [(x.Slice(0, 16), y.Slice(0, 16)), (x.Slice(16, 16), y.Slice(16, 16)), (x.Slice(32, 8), y.Slice(32, 8))];
-        Sequential model = Trainable();
+        Sequential model = Trainable(), inMemory = Trainable();
         var log = new StringWriter();
         model.Log = log;
+        History history = model.FitBatches(pieces, epochs: 3, verbose: 0, stepsPerEpoch: 5);
+        inMemory.Fit(x, y, epochs: 3, batchSize: 16, shuffle: false, verbose: 0);
+        Assert.Equal(3, history["loss"].Count);
+        Assert.Equal(9, model.Optimizer!.Iterations);
+        Assert.Equal(Weights(inMemory), Weights(model));
+        Assert.Contains("Epoch 3: the batch source ran out 2 batches short of stepsPerEpoch", log.ToString());
 
-        // Two batches an epoch from three: the second epoch gets one, and training stops after it.
-        History history = model.FitBatches(pieces, epochs: 5, verbose: 0, stepsPerEpoch: 2);
-        Assert.Equal(2, history["loss"].Count);
-        Assert.Equal(3, model.Optimizer!.Iterations);
-        Assert.Contains("ran out of data after 3 batches: training stops at epoch 2", log.ToString());
+        // Three batches taken two an epoch: the second epoch gets one and ends short; the third starts the source again.
+        Sequential twoAnEpoch = Trainable();
+        twoAnEpoch.Log = TextWriter.Null;
+        Assert.Equal(3, twoAnEpoch.FitBatches(pieces, epochs: 3, verbose: 0, stepsPerEpoch: 2)["loss"].Count);
+        Assert.Equal(5, twoAnEpoch.Optimizer!.Iterations);
+
+        // Three taken three an epoch: the source ends just as the second epoch begins, which starts it again at once.
+        Sequential exact = Trainable();
+        exact.Log = log = new StringWriter();
+        exact.FitBatches(pieces, epochs: 2, verbose: 0, stepsPerEpoch: 3);
+        Assert.Equal(6, exact.Optimizer!.Iterations);
+        Assert.DoesNotContain("ran out", log.ToString());
 
         // A source with no batch at all is still refused.
         Assert.Throws<InvalidOperationException>(() => Trainable().FitBatches(Array.Empty<(Tensor, Tensor)>(), verbose: 0, stepsPerEpoch: 2));
