@@ -355,6 +355,17 @@ public sealed partial class Sequential
                 callback.OnTrainEnd(history);
             }
         }
+        catch (TrainingDivergedException)
+        {
+            // Training ends here too: EarlyStopping(restoreBestWeights) puts back its best weights in place of the NaN ones,
+            // as Keras's would after its patience ran out on the NaN epochs, and a CsvLogger closes its file.
+            foreach (Callback callback in allCallbacks)
+            {
+                callback.OnTrainEnd(history);
+            }
+
+            throw;
+        }
         finally
         {
             feed.Dispose();

@@ -8,6 +8,8 @@ namespace LogitNet;
 /// <remarks>
 /// Common causes: a learning rate too large, NaN or infinite values in the inputs, or targets
 /// outside the loss's range. To stop quietly instead of throwing, pass a <c>TerminateOnNaN</c> callback.
+/// The callbacks' <c>OnTrainEnd</c> runs before it is thrown, so an <c>EarlyStopping</c> with
+/// <c>restoreBestWeights</c> leaves the model with its best weights rather than the diverged ones.
 /// </remarks>
 public sealed class TrainingDivergedException : Exception
 {

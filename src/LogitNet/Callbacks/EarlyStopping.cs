@@ -17,7 +17,7 @@ public sealed class EarlyStopping : Callback
     private float[][]? _bestWeights;
 
     /// <summary>Creates the callback.</summary>
-    /// <param name="monitor">The logged quantity to watch (default <c>val_loss</c>).</param>
+    /// <param name="monitor">The logged quantity to watch (default <c>val_loss</c>). If the logs lack it, a warning goes to the model's <see cref="Sequential.Log"/> once per Fit and epochs pass unwatched, as in Keras.</param>
     /// <param name="patience">
     /// Epochs without improvement before stopping, counted as Keras counts them: training stops at the
     /// end of the epoch that makes <paramref name="patience"/> epochs without improvement since the
@@ -73,6 +73,7 @@ public sealed class EarlyStopping : Callback
     public override void OnTrainBegin(int epochs, int batchesPerEpoch)
     {
         _monitor.Reset();
+        _monitor.BeginTraining();
         _wait = 0;
         StoppedEpoch = null;
         BestEpoch = 0;
@@ -84,7 +85,11 @@ public sealed class EarlyStopping : Callback
     {
         // Keras's order, step for step (keras/src/callbacks/early_stopping.py): the wait grows first
         // and an improvement resets it, so the stop comes when wait >= patience.
-        float value = _monitor.Read(logs, nameof(EarlyStopping));
+        if (!_monitor.TryRead(logs, nameof(EarlyStopping), Model?.Log, out float value))
+        {
+            return;
+        }
+
         _monitor.Resolve(Model, nameof(EarlyStopping));
         if (epoch < StartFromEpoch)
         {

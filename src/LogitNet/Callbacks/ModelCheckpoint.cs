@@ -25,7 +25,7 @@ public sealed class ModelCheckpoint : Callback
 
     /// <summary>Creates the callback.</summary>
     /// <param name="path">The file to write; may contain <c>{epoch}</c> and logged quantities, with Python's format specs (see remarks).</param>
-    /// <param name="monitor">The logged quantity that decides "best" (default <c>val_loss</c>).</param>
+    /// <param name="monitor">The logged quantity that decides "best" (default <c>val_loss</c>). If the logs lack it, a warning goes to the model's <see cref="Sequential.Log"/> once per Fit and every epoch is saved, as in Keras.</param>
     /// <param name="saveBestOnly">Whether to save only when <paramref name="monitor"/> improves.</param>
     /// <param name="mode">Whether lower or higher is better; by default from the quantity (see <see cref="MonitorMode.Auto"/>).</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty, or the path's placeholders
@@ -55,6 +55,7 @@ public sealed class ModelCheckpoint : Callback
         // The best value is kept across Fit calls, as Keras 3 keeps it (set once, in the constructor): a second Fit
         // must not overwrite the best file with a worse model.
         SavedEpochs.Clear();
+        _monitor.BeginTraining();
     }
 
     /// <inheritdoc/>
@@ -68,15 +69,26 @@ public sealed class ModelCheckpoint : Callback
 
         if (SaveBestOnly)
         {
-            float value = _monitor.Read(logs, nameof(ModelCheckpoint));
-            _monitor.Resolve(Model, nameof(ModelCheckpoint));
-            if (!_monitor.Improves(value))
+            // Keras saves when the quantity is missing (after its warning), as if there were no best to keep.
+            if (_monitor.TryRead(logs, nameof(ModelCheckpoint), Model.Log, out float value))
             {
-                return;
+                _monitor.Resolve(Model, nameof(ModelCheckpoint));
+                if (!_monitor.Improves(value))
+                {
+                    return;
+                }
             }
         }
 
-        Model.Save(_path.Format(epoch, logs, nameof(ModelCheckpoint)));
+        string file = _path.Format(epoch, logs, nameof(ModelCheckpoint));
+        // Keras makes the folder a checkpoint path names ("checkpoints/best.keras"); the save failed here, ending the Fit.
+        string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file));
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        Model.Save(file);
         SavedEpochs.Add(epoch);
     }
 }

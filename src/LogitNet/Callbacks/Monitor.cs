@@ -25,18 +25,33 @@ internal sealed class Monitor(string key, MonitorMode mode, float minDelta, bool
     /// <summary>The best value so far; NaN before the first.</summary>
     public float Best { get; private set; } = float.NaN;
 
-    /// <summary>Reads the value from the logs; throws a message listing what is logged if it is missing.</summary>
-    public float Read(IReadOnlyDictionary<string, float> logs, string callback)
+    private bool _warned;
+
+    /// <summary>
+    /// Reads the value from the logs. When they lack it, Keras warns and its callback lets the epoch pass (EarlyStopping,
+    /// ReduceLROnPlateau) or saves anyway (ModelCheckpoint): the same here, the warning written to <paramref name="log"/>
+    /// once per Fit (<see cref="BeginTraining"/>) rather than the epoch's exception it once was, which ended the Fit.
+    /// </summary>
+    public bool TryRead(IReadOnlyDictionary<string, float> logs, string callback, TextWriter? log, out float value)
     {
-        if (logs.TryGetValue(Key, out float value))
+        if (logs.TryGetValue(Key, out value))
         {
-            return value;
+            return true;
         }
 
-        throw new InvalidOperationException(
-            $"{callback} monitors '{Key}', which this training does not log. Logged: {string.Join(", ", logs.Keys)}. " +
-            (Key.StartsWith("val_", StringComparison.Ordinal) ? "Pass validationSplit or validationData to Fit, or monitor a training quantity." : "Monitor one of those."));
+        if (!_warned)
+        {
+            _warned = true;
+            log?.WriteLine(
+                $"{callback} monitors '{Key}', which this training does not log (logged: {string.Join(", ", logs.Keys)}), so it is not watched. " +
+                (Key.StartsWith("val_", StringComparison.Ordinal) ? "Pass validationSplit or validationData to Fit, or monitor a training quantity." : "Monitor one of those."));
+        }
+
+        return false;
     }
+
+    /// <summary>Called at a Fit's start: the missing-quantity warning is written again in the next Fit.</summary>
+    public void BeginTraining() => _warned = false;
 
     /// <summary>
     /// Settles the direction for <see cref="MonitorMode.Auto"/> from the model: <c>loss</c> (and

@@ -134,6 +134,12 @@ internal sealed class PathTemplate
                 throw Refuse(paramName, $"the spec '{spec}' of {{{name}}}, which this formatter does not take");
             }
 
+            if (type == '\0' && precision is not null)
+            {
+                // Python formats a bare precision as its general format (significant digits), which this formatter lacks.
+                throw Refuse(paramName, $"the spec '{spec}' of {{{name}}}: a precision needs a type here, f or e (such as .4f)");
+            }
+
             if (type == 'd' && (name != EpochName || precision is not null))
             {
                 throw Refuse(paramName, name != EpochName

@@ -12,17 +12,23 @@ public sealed class ReduceLROnPlateau : Callback
     private int _cooldownLeft;
 
     /// <summary>Creates the callback.</summary>
-    /// <param name="monitor">The logged quantity to watch (default <c>val_loss</c>).</param>
+    /// <param name="monitor">The logged quantity to watch (default <c>val_loss</c>). If the logs lack it, a warning goes to the model's <see cref="Sequential.Log"/> once per Fit and epochs pass unwatched, as in Keras.</param>
     /// <param name="factor">The factor applied to the learning rate, in (0, 1).</param>
     /// <param name="patience">Epochs without improvement before reducing, counted as Keras does (<c>wait >= patience</c>: patience 2 reduces at the end of the second epoch without improvement).</param>
     /// <param name="minDelta">The smallest change that counts as an improvement.</param>
     /// <param name="cooldown">Epochs to wait after a reduction before watching again.</param>
     /// <param name="minLearningRate">The learning rate is never reduced below this.</param>
     /// <param name="mode">Whether lower or higher is better; by default from the quantity (see <see cref="MonitorMode.Auto"/>).</param>
+    /// <param name="verbose">1 to write a line to the model's <see cref="Sequential.Log"/> at each reduction; 0 (the default, as Keras's) for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
     public ReduceLROnPlateau(string monitor = "val_loss", float factor = 0.1f, int patience = 10, float minDelta = 1e-4f,
-        int cooldown = 0, float minLearningRate = 0f, MonitorMode mode = MonitorMode.Auto)
+        int cooldown = 0, float minLearningRate = 0f, MonitorMode mode = MonitorMode.Auto, int verbose = 0)
     {
+        if (verbose is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(verbose), verbose, "Expected 0 (silent) or 1 (a line per reduction).");
+        }
+
         ArgumentException.ThrowIfNullOrEmpty(monitor);
         if (!(factor > 0 && factor < 1))
         {
@@ -46,7 +52,11 @@ public sealed class ReduceLROnPlateau : Callback
         Patience = patience;
         Cooldown = cooldown;
         MinLearningRate = minLearningRate;
+        Verbose = verbose;
     }
+
+    /// <summary>1: a line per reduction in the model's log; 0: none.</summary>
+    public int Verbose { get; }
 
     /// <summary>The factor applied to the learning rate.</summary>
     public float Factor { get; }
@@ -72,6 +82,7 @@ public sealed class ReduceLROnPlateau : Callback
         }
 
         _monitor.Reset();
+        _monitor.BeginTraining();
         _wait = 0;
         _cooldownLeft = 0;
     }
@@ -81,7 +92,11 @@ public sealed class ReduceLROnPlateau : Callback
     {
         // Keras's order, step for step (keras/src/callbacks/reduce_lr_on_plateau.py): reduce when
         // wait >= patience, and keep waiting (no cooldown) when the rate is already at its floor.
-        float value = _monitor.Read(logs, nameof(ReduceLROnPlateau));
+        if (!_monitor.TryRead(logs, nameof(ReduceLROnPlateau), Model?.Log, out float value))
+        {
+            return;
+        }
+
         _monitor.Resolve(Model, nameof(ReduceLROnPlateau));
         if (_cooldownLeft > 0)
         {
@@ -105,7 +120,11 @@ public sealed class ReduceLROnPlateau : Callback
         {
             float reduced = Math.Max(old * Factor, MinLearningRate);
             optimizer.LearningRate = reduced;
-            Model.Log.WriteLine($"Epoch {epoch + 1}: {_monitor.Key} has not improved for {_wait} epochs; learning rate reduced to {reduced:G4}.");
+            if (Verbose > 0)
+            {
+                Model.Log.WriteLine($"Epoch {epoch + 1}: {_monitor.Key} has not improved for {_wait} epochs; learning rate reduced to {reduced:G4}.");
+            }
+
             _cooldownLeft = Cooldown;
             _wait = 0;
         }

@@ -66,6 +66,7 @@ public sealed class PathTemplateTests
     [InlineData("ckpt-{epoch.keras", "has no closing '}'")]
     [InlineData("ckpt-epoch}.keras", "a single '}' at index 10")]
     [InlineData("ckpt-{val_loss:.}.keras", "with a '.' but no precision")]
+    [InlineData("ckpt-{val_loss:.4}.keras", "a precision needs a type here")]
     public void MalformedOrUnsupportedPlaceholders_AreRefusedWhenTheCallbackIsMade(string path, string message)
     {
         var error = Assert.Throws<ArgumentException>(() => new ModelCheckpoint(path));
