@@ -17,7 +17,8 @@ public sealed partial class Sequential
     /// The number of passes over the training data in this call. As in Keras, when <paramref name="initialEpoch"/>
     /// is given, <paramref name="epochs"/> is instead the epoch number to stop before (<c>epochs: 10, initialEpoch: 5</c> runs 5 epochs).
     /// </param>
-    /// <param name="batchSize">The samples per gradient step; the last batch of an epoch may be smaller.</param>
+    /// <param name="batchSize">The samples per gradient step; the last batch of an epoch may be smaller. (Keras's positional order
+    /// is <c>batch_size, epochs</c>; here <paramref name="epochs"/> comes first, so name them when porting <c>fit(x, y, 32, 10)</c>.)</param>
     /// <param name="validationSplit">The fraction of samples, taken from the end before any shuffling, held out for validation, in [0, 1); their sample weights go with them.</param>
     /// <param name="validationData">Validation inputs and targets; used instead of <paramref name="validationSplit"/>.</param>
     /// <param name="shuffle">
@@ -33,7 +34,10 @@ public sealed partial class Sequential
     /// <param name="validationSampleWeight">Weights of the validation samples (Keras's third element of <c>validation_data</c>); with <paramref name="validationSplit"/>, the split part of <paramref name="sampleWeight"/> is used unless this is given.</param>
     /// <param name="initialEpoch">
     /// The number of the first epoch (Keras's <c>initial_epoch</c>), which callbacks and the logs see. By
-    /// default training continues the model's count, <see cref="TrainedEpochs"/>.
+    /// default training continues the model's count, <see cref="TrainedEpochs"/>, so that <c>Fit(epochs: 1)</c> twice is
+    /// <c>Fit(epochs: 2)</c> for epoch-numbered callbacks too (a <see cref="LearningRateScheduler"/>, <c>{epoch}</c> in a
+    /// checkpoint's path). This differs from Keras 3, whose every <c>fit</c> starts at epoch 0: pass <c>initialEpoch: 0</c>
+    /// for that.
     /// </param>
     /// <returns>The per-epoch loss (with any regularization penalty), metrics and <c>learning_rate</c>, with <c>val_</c> entries when there is validation data.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
