@@ -40,7 +40,9 @@ public sealed partial class Sequential
     /// for that.
     /// </param>
     /// <returns>The per-epoch loss (with any regularization penalty), metrics and <c>learning_rate</c>, with <c>val_</c> entries when there is validation data.</returns>
-    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled; a callback cannot work with it (a ReduceLROnPlateau
+    /// or LearningRateScheduler on a scheduled optimizer, a ModelCheckpoint path naming a quantity never logged), refused before
+    /// training; or the optimizer's schedule gave a negative or non-finite rate at some step.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> or <paramref name="y"/> is null, or <paramref name="callbacks"/> holds a null.</exception>
     /// <exception cref="ArgumentException">The data's shapes do not fit each other or the model, the dataset is empty, or a target lies outside what the loss takes (a binary label outside [0, 1], a negative categorical target).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A numeric argument or a target value is out of range.</exception>
@@ -118,7 +120,8 @@ public sealed partial class Sequential
     /// </summary>
     /// <param name="batches">
     /// The training batches. It is enumerated once per epoch, so it must be re-enumerable and give the
-    /// epoch's batches each time (shuffled or not, as the source decides). Each batch is <c>[n, ...features]</c>
+    /// epoch's batches each time (shuffled or not, as the source decides); with <paramref name="stepsPerEpoch"/>, one
+    /// enumeration runs on across epochs and is started again only when it ends. Each batch is <c>[n, ...features]</c>
     /// inputs and <c>[n, ...]</c> targets; a batch's tensors are read before the next is asked for, so a source may reuse them.
     /// </param>
     /// <param name="epochs">The number of passes; with <paramref name="initialEpoch"/>, the epoch number to stop before, as in Keras.</param>
@@ -140,7 +143,9 @@ public sealed partial class Sequential
     /// an <see cref="Data.NpyBatches"/> over files holding <c>x</c> and <c>y</c>, with the model's <see cref="Seed"/>
     /// and batch size, gives the same weights bit for bit as the in-memory Fit on a fresh model. An empty epoch is refused.
     /// </remarks>
-    /// <exception cref="InvalidOperationException">The model is not compiled, or an epoch had no batch.</exception>
+    /// <exception cref="InvalidOperationException">The model is not compiled, an epoch had no batch, a callback cannot work with
+    /// this model (see <see cref="Fit"/>), or the optimizer's schedule gave a negative or non-finite rate.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stepsPerEpoch"/> is not positive, or another count is negative.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="batches"/> or a batch's tensor is null, or <paramref name="callbacks"/> holds a null.</exception>
     /// <exception cref="ArgumentException">A batch's shapes do not fit each other or the model.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (unless a <see cref="TerminateOnNaN"/> callback stops training instead).</exception>
@@ -264,6 +269,11 @@ public sealed partial class Sequential
             StopTraining = false;
             foreach (Callback callback in allCallbacks)
             {
+                callback.CheckBeforeTraining(this);
+            }
+
+            foreach (Callback callback in allCallbacks)
+            {
                 callback.Model = this;
                 callback.OnTrainBegin(end, feed.Batches);
             }
@@ -317,7 +327,7 @@ public sealed partial class Sequential
 
                 if (seen == 0 && !StopTraining)
                 {
-                    throw new InvalidOperationException($"Epoch {epoch + 1} had no training batch: the batch source gave nothing. A source is enumerated once per epoch and must give the epoch's batches each time.");
+                    throw new InvalidOperationException($"Epoch {epoch + 1} had no training batch: the batch source gave nothing. A source is enumerated once per epoch (with stepsPerEpoch, again whenever it ends) and must give batches each time.");
                 }
 
                 var logs = new Dictionary<string, float> { ["loss"] = (float)(lossSum / Math.Max(1, seen)) };
@@ -499,7 +509,7 @@ public sealed partial class Sequential
                     yName);
             }
 
-            compiled.Loss.CheckTargetValues(y.AsSpan(), output[^1], yName);
+            compiled.Loss.CheckTargetValues(y.AsSpan(), output[^1], ShapeText.Product(output), yName);
         }
 
     }

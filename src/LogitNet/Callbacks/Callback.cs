@@ -18,6 +18,16 @@ public abstract class Callback
     /// <summary>The model being trained; set by <see cref="Sequential.Fit"/> before <see cref="OnTrainBegin"/>.</summary>
     public Sequential? Model { get; internal set; }
 
+    /// <summary>
+    /// Refuses a setting this callback cannot work with (an optimizer it cannot drive, a path naming a quantity training
+    /// never logs), called for every callback of a Fit before any callback's <see cref="OnTrainBegin"/>, so a refusal
+    /// leaves no callback started (a CsvLogger's file untouched) and no weight moved.
+    /// </summary>
+    /// <param name="model">The model about to train, compiled.</param>
+    internal virtual void CheckBeforeTraining(Sequential model)
+    {
+    }
+
     /// <summary>Called once before the first epoch.</summary>
     /// <param name="epochs">The epoch number training stops before: this Fit's epochs are numbered from its first (<c>initialEpoch</c>, or the model's <see cref="Sequential.TrainedEpochs"/>) up to it.</param>
     /// <param name="batchesPerEpoch">The number of training batches per epoch.</param>

@@ -38,19 +38,23 @@ public sealed class LearningRateScheduler : Callback
         _schedule = (epoch, _) => schedule(epoch);
     }
 
+    /// <summary>Refuses a scheduled optimizer before any callback starts.</summary>
+    internal override void CheckBeforeTraining(Sequential model)
+    {
+        if (model.Optimizer is { Schedule: not null })
+        {
+            throw new InvalidOperationException(
+                "LearningRateScheduler sets the learning rate each epoch, but this optimizer's rate follows a LearningRateSchedule. Use one or the other: create the optimizer with a fixed rate.");
+        }
+    }
+
     /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The optimizer follows a schedule, or the function returned a negative or non-finite rate.</exception>
+    /// <exception cref="InvalidOperationException">The function returned a negative or non-finite rate.</exception>
     public override void OnEpochBegin(int epoch)
     {
         if (Model?.Optimizer is not { } optimizer)
         {
             return;
-        }
-
-        if (optimizer.Schedule is not null)
-        {
-            throw new InvalidOperationException(
-                "LearningRateScheduler sets the learning rate each epoch, but this optimizer's rate follows a LearningRateSchedule. Use one or the other: create the optimizer with a fixed rate.");
         }
 
         float rate = _schedule(epoch, optimizer.LearningRate);

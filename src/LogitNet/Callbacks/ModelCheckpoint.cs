@@ -25,7 +25,7 @@ public sealed class ModelCheckpoint : Callback
 
     /// <summary>Creates the callback.</summary>
     /// <param name="path">The file to write; may contain <c>{epoch}</c> and logged quantities, with Python's format specs (see remarks).</param>
-    /// <param name="monitor">The logged quantity that decides "best" (default <c>val_loss</c>). If the logs lack it, a warning goes to the model's <see cref="Sequential.Log"/> once per Fit and every epoch is saved, as in Keras.</param>
+    /// <param name="monitor">The logged quantity that decides "best" with <paramref name="saveBestOnly"/> (default <c>val_loss</c>). If the logs lack it, a warning goes to the model's <see cref="Sequential.Log"/> once per Fit and every epoch is saved, as in Keras.</param>
     /// <param name="saveBestOnly">Whether to save only when <paramref name="monitor"/> improves.</param>
     /// <param name="mode">Whether lower or higher is better; by default from the quantity (see <see cref="MonitorMode.Auto"/>).</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="monitor"/> is empty, or the path's placeholders
@@ -48,6 +48,24 @@ public sealed class ModelCheckpoint : Callback
 
     /// <summary>The epochs (from 0) at which the model was saved during the last Fit.</summary>
     public List<int> SavedEpochs { get; } = [];
+
+    /// <summary>
+    /// Refuses, before training, a path field that names no quantity this training can log (<c>loss</c>,
+    /// <c>learning_rate</c>, a compiled metric, or their <c>val_</c> forms), rather than at the first epoch's end.
+    /// </summary>
+    internal override void CheckBeforeTraining(Sequential model)
+    {
+        foreach (string name in _path.LoggedNames)
+        {
+            string bare = name.StartsWith("val_", StringComparison.Ordinal) ? name["val_".Length..] : name;
+            if (bare is not ("loss" or "learning_rate") && model.MetricLoggedAs(bare) is null)
+            {
+                throw new InvalidOperationException(
+                    $"ModelCheckpoint's path '{Path}' names {{{name}}}, which this training never logs: a field is {{epoch}}, loss, learning_rate " +
+                    "or a compiled metric's name, each with val_ before it for the validation value. Write literal braces as {{ and }}.");
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public override void OnTrainBegin(int epochs, int batchesPerEpoch)

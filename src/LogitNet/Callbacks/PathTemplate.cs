@@ -67,6 +67,9 @@ internal sealed class PathTemplate
     /// <summary>The template as given.</summary>
     public string Template { get; }
 
+    /// <summary>The names its fields take from the logs (every field but <c>{epoch}</c>).</summary>
+    public IEnumerable<string> LoggedNames => _pieces.Where(p => p.Field is { Name: not EpochName }).Select(p => p.Field!.Name);
+
     /// <summary>The path for an epoch (numbered from 0 here, from 1 in the path, as Keras numbers it) and its logs.</summary>
     /// <exception cref="InvalidOperationException">A field names a quantity the logs lack.</exception>
     public string Format(int epoch, IReadOnlyDictionary<string, float> logs, string owner)
@@ -120,12 +123,12 @@ internal sealed class PathTemplate
             int at = 0;
             bool zero = at < spec.Length && spec[at] == '0';
             at += zero ? 1 : 0;
-            int width = ReadNumber(spec, ref at) ?? 0;
+            int width = ReadNumber(spec, ref at, name, paramName) ?? 0;
             int? precision = null;
             if (at < spec.Length && spec[at] == '.')
             {
                 at++;
-                precision = ReadNumber(spec, ref at) ?? throw Refuse(paramName, $"the spec '{spec}' of {{{name}}} with a '.' but no precision");
+                precision = ReadNumber(spec, ref at, name, paramName) ?? throw Refuse(paramName, $"the spec '{spec}' of {{{name}}} with a '.' but no precision");
             }
 
             char type = at < spec.Length ? spec[at++] : '\0';
@@ -150,7 +153,8 @@ internal sealed class PathTemplate
             return new Field(name, zero, width, precision, type);
         }
 
-        private static int? ReadNumber(string spec, ref int at)
+        /// <summary>A width or precision: digits, at most <see cref="MaxNumber"/> (a file name has no use for more).</summary>
+        private static int? ReadNumber(string spec, ref int at, string name, string paramName)
         {
             int start = at;
             while (at < spec.Length && char.IsAsciiDigit(spec[at]))
@@ -158,8 +162,20 @@ internal sealed class PathTemplate
                 at++;
             }
 
-            return at == start ? null : int.Parse(spec.AsSpan(start, at - start), CultureInfo.InvariantCulture);
+            if (at == start)
+            {
+                return null;
+            }
+
+            if (!int.TryParse(spec.AsSpan(start, at - start), NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number > MaxNumber)
+            {
+                throw Refuse(paramName, $"the spec '{spec}' of {{{name}}} with a width or precision above {MaxNumber}");
+            }
+
+            return number;
         }
+
+        private const int MaxNumber = 100;
 
         /// <summary>The epoch: Python formats an int with d or no type as digits, with f or e as the float it equals.</summary>
         public string Whole(int value) => Type is 'd' or '\0' ? Pad(value.ToString(CultureInfo.InvariantCulture)) : Real(value);

@@ -70,17 +70,19 @@ public sealed class ReduceLROnPlateau : Callback
     /// <summary>The floor of the learning rate.</summary>
     public float MinLearningRate { get; }
 
-    /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The model's optimizer follows a learning-rate schedule, which this callback could not change.</exception>
-    public override void OnTrainBegin(int epochs, int batchesPerEpoch)
+    /// <summary>Refuses a scheduled optimizer before training, not when the first reduction is due (patience epochs in).</summary>
+    internal override void CheckBeforeTraining(Sequential model)
     {
-        if (Model?.Optimizer is { Schedule: not null })
+        if (model.Optimizer is { Schedule: not null })
         {
-            // Checked now, not when the first reduction is due (patience epochs later), which would end the Fit then.
             throw new InvalidOperationException(
                 "ReduceLROnPlateau sets the learning rate, but this optimizer's rate follows a LearningRateSchedule. Use one or the other: create the optimizer with a fixed rate.");
         }
+    }
 
+    /// <inheritdoc/>
+    public override void OnTrainBegin(int epochs, int batchesPerEpoch)
+    {
         _monitor.Reset();
         _monitor.BeginTraining();
         _wait = 0;

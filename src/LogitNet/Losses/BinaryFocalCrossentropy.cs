@@ -61,7 +61,7 @@ public sealed class BinaryFocalCrossentropy(
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples) =>
         CheckBinaryValues(yTrue, yPred, samples, FromLogits);
 
-    internal override void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, string argumentName) =>
+    internal override void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, int sampleLength, string argumentName) =>
         RequireUnitLabels(targets, argumentName);
 
     internal override double Evaluate(in LossBatch batch) => FromLogits

@@ -58,8 +58,8 @@ public sealed class CategoricalFocalCrossentropy(
     private protected override int CheckValues(ReadOnlySpan<float> yTrue, ReadOnlySpan<float> yPred, int samples) =>
         CheckCategoricalValues(yTrue, yPred, samples, FromLogits);
 
-    internal override void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, string argumentName) =>
-        RequireNonNegativeTargets(targets, rowLength, argumentName);
+    internal override void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, int sampleLength, string argumentName) =>
+        RequireNonNegativeTargets(targets, rowLength, argumentName, sampleLength);
 
     internal override double Evaluate(in LossBatch batch)
     {

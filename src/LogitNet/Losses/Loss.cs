@@ -342,14 +342,18 @@ public abstract class Loss
     /// Throws unless every target is not negative (NaN passes): a negative share of a class rewards
     /// lowering its probability without bound, so the loss has no minimum.
     /// </summary>
-    private protected void RequireNonNegativeTargets(ReadOnlySpan<float> yTrue, int rowLength, string argumentName = "yTrue")
+    private protected void RequireNonNegativeTargets(ReadOnlySpan<float> yTrue, int rowLength, string argumentName = "yTrue", int sampleLength = 0)
     {
         for (int i = 0; i < yTrue.Length; i++)
         {
             if (yTrue[i] < 0f)
             {
+                // A whole dataset's targets name the sample (and the position, for an output per position); a batch's, its row.
+                string where = sampleLength > rowLength
+                    ? $"sample {i / sampleLength}, position {i % sampleLength / rowLength}, class {i % rowLength} of {argumentName}"
+                    : $"row {i / rowLength}, class {i % rowLength}{(argumentName == "yTrue" ? "" : " of " + argumentName)}";
                 throw new ArgumentException(
-                    $"{GetType().Name} needs targets that are not negative (one-hot rows or soft distributions); row {i / rowLength}, class {i % rowLength}{(argumentName == "yTrue" ? "" : " of " + argumentName)} is {yTrue[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.",
+                    $"{GetType().Name} needs targets that are not negative (one-hot rows or soft distributions); {where} is {yTrue[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.",
                     argumentName);
             }
         }
@@ -362,8 +366,9 @@ public abstract class Loss
     /// </summary>
     /// <param name="targets">The targets, row-major.</param>
     /// <param name="rowLength">Targets per row (the classes of a categorical loss).</param>
+    /// <param name="sampleLength">Targets per sample (more than a row when the model gives an output per position).</param>
     /// <param name="argumentName">The caller's name for the targets, such as <c>y</c>.</param>
-    internal virtual void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, string argumentName)
+    internal virtual void CheckTargetValues(ReadOnlySpan<float> targets, int rowLength, int sampleLength, string argumentName)
     {
     }
 

@@ -67,6 +67,8 @@ public sealed class PathTemplateTests
     [InlineData("ckpt-epoch}.keras", "a single '}' at index 10")]
     [InlineData("ckpt-{val_loss:.}.keras", "with a '.' but no precision")]
     [InlineData("ckpt-{val_loss:.4}.keras", "a precision needs a type here")]
+    [InlineData("ckpt-{epoch:99999999999d}.keras", "a width or precision above 100")]
+    [InlineData("ckpt-{loss:.1000000f}.keras", "a width or precision above 100")]
     public void MalformedOrUnsupportedPlaceholders_AreRefusedWhenTheCallbackIsMade(string path, string message)
     {
         var error = Assert.Throws<ArgumentException>(() => new ModelCheckpoint(path));
@@ -101,6 +103,22 @@ public sealed class PathTemplateTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Checkpoint_NamingAQuantityTrainingNeverLogs_IsRefusedBeforeTraining()
+    {
+        // A path with literal braces ("out/{exp1}/m.logitnet") trained a whole epoch before failing.
+        (Tensor x, Tensor y) = SequentialTests.Blobs(2);
+        var model = new Sequential(new Dense(4)) { Seed = 2, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam(0.05f));
+        model.Build(2);
+        float[] before = model.Parameters[0].Value.ToArray();
+        var error = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 1, verbose: 0,
+            callbacks: [new ModelCheckpoint(Path.Combine(Path.GetTempPath(), "out-{exp1}", "m.logitnet"))]));
+        Assert.Contains("names {exp1}, which this training never logs", error.Message);
+        Assert.Contains("{{ and }}", error.Message);
+        Assert.Equal(before, model.Parameters[0].Value.ToArray());
     }
 
     [Fact]

@@ -94,6 +94,14 @@ public sealed class FitArgumentTests
         var soft = Assert.Throws<ArgumentException>(() => categorical.Fit(x, Tensor.FromArray([1f, 0f, 0f, -0.5f, 1f, 0.5f, 0f, 0f, 1f, 0f, 1f, 0f], 4, 3), verbose: 0));
         Assert.Equal("y", soft.ParamName);
         Assert.Contains("row 1, class 0 of y is -0.5", soft.Message);
+
+        // An output per position names the sample and the position, not a flattened row.
+        var perPosition = new Sequential(new Dense(3)) { Seed = 1, Log = TextWriter.Null };
+        perPosition.Compile(new CategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+        float[] targets = new float[4 * 2 * 3];
+        targets[(1 * 2 + 1) * 3 + 2] = -1f;
+        var positioned = Assert.Throws<ArgumentException>(() => perPosition.Fit(Tensor.Zeros(4, 2, 5), Tensor.FromArray(targets, 4, 2, 3), verbose: 0));
+        Assert.Contains("sample 1, position 1, class 2 of y is -1", positioned.Message);
     }
 
     [Fact]
@@ -188,9 +196,16 @@ public sealed class FitArgumentTests
         model.Build(2);
         float[] before = model.Parameters[0].Value.ToArray();
 
-        var error = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 3, verbose: 0, callbacks: [new ReduceLROnPlateau("loss", patience: 1)]));
+        // Refused before any callback starts: one listed first (a CsvLogger would have emptied its file) is not begun.
+        int begun = 0;
+        var error = Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, epochs: 3, verbose: 0,
+            callbacks: [new LambdaCallback(onTrainBegin: (_, _) => begun++), new ReduceLROnPlateau("loss", patience: 1)]));
         Assert.Contains("ReduceLROnPlateau sets the learning rate", error.Message);
+        Assert.Equal(0, begun);
         Assert.Equal(before, model.Parameters[0].Value.ToArray());
+        Assert.Throws<InvalidOperationException>(() => model.Fit(x, y, verbose: 0,
+            callbacks: [new LambdaCallback(onTrainBegin: (_, _) => begun++), new LearningRateScheduler((_, rate) => rate)]));
+        Assert.Equal(0, begun);
     }
 
     [Fact]
