@@ -143,7 +143,7 @@ public sealed partial class Sequential
 
             (xBatch, yBatch) = _batches.Current;
             _fresh = false;
-            model.CheckData(xBatch, yBatch, "batch.X", "batch.Y");
+            model.CheckData(xBatch, yBatch, "batch.X", "batch.Y", scanValues: false);
             _inEpoch++;
             return true;
         }

@@ -364,20 +364,13 @@ public sealed partial class Sequential
 
             // Still inside training: OnTrainEnd may write the weights (EarlyStopping's restoreBestWeights), and a Predict on
             // another thread must be refused until it has, not read them half written.
-            foreach (Callback callback in allCallbacks)
-            {
-                callback.OnTrainEnd(history);
-            }
+            EndCallbacks();
         }
         catch (TrainingDivergedException)
         {
             // Training ends here too: EarlyStopping(restoreBestWeights) puts back its best weights in place of the NaN ones,
             // as Keras's would after its patience ran out on the NaN epochs, and a CsvLogger closes its file.
-            foreach (Callback callback in allCallbacks)
-            {
-                callback.OnTrainEnd(history);
-            }
-
+            EndCallbacks();
             throw;
         }
         finally
@@ -388,6 +381,14 @@ public sealed partial class Sequential
         }
 
         return history;
+
+        void EndCallbacks()
+        {
+            foreach (Callback callback in allCallbacks)
+            {
+                callback.OnTrainEnd(history);
+            }
+        }
     }
 
     /// <summary>One gradient step on a batch, in the training context; returns the batch's loss with the regularization penalty.</summary>
@@ -418,8 +419,12 @@ public sealed partial class Sequential
         return penalty == 0 ? loss : (float)(loss + penalty);
     }
 
-    /// <summary>Checks x and y against each other and the model, builds the model if needed, and returns the sample count.</summary>
-    private int CheckData(Tensor x, Tensor y, string xName, string yName, string operation = "Training")
+    /// <summary>
+    /// Checks x and y against each other and the model, builds the model if needed, and returns the sample count. With
+    /// <paramref name="scanValues"/> (a whole dataset) it also scans the targets and an Embedding's ids once, so a bad one is
+    /// named by its place in the caller's data; a streamed batch passes false, since its training step checks them anyway.
+    /// </summary>
+    private int CheckData(Tensor x, Tensor y, string xName, string yName, string operation = "Training", bool scanValues = true)
     {
         ArgumentNullException.ThrowIfNull(x, xName);
         ArgumentNullException.ThrowIfNull(y, yName);
@@ -444,13 +449,13 @@ public sealed partial class Sequential
 
         EnsureBuilt(x, xName);
         int first = _layers[0] is Input ? 1 : 0;
-        if (first < _layers.Count && _layers[first] is Embedding embedding)
+        if (scanValues && first < _layers.Count && _layers[first] is Embedding embedding)
         {
             // Once over the data, as the sparse labels are, rather than batch by batch in shuffled order.
             embedding.CheckIds(x.AsSpan(), xName);
         }
 
-        CheckTargets(y, yName);
+        CheckTargets(y, yName, scanValues);
         return x.ShapeSpan[0];
     }
 
@@ -482,7 +487,7 @@ public sealed partial class Sequential
     }
 
     /// <summary>Checks that the targets fit the compiled loss and the model's output, naming the first bad row.</summary>
-    private void CheckTargets(Tensor y, string yName)
+    private void CheckTargets(Tensor y, string yName, bool scanValues)
     {
         Compiled compiled = _compiled!;
         ReadOnlySpan<int> output = _layers[compiled.LossPathLayers - 1].OutputShapeSpan;
@@ -509,7 +514,10 @@ public sealed partial class Sequential
                     yName);
             }
 
-            compiled.Loss.CheckTargetValues(y.AsSpan(), output[^1], ShapeText.Product(output), yName);
+            if (scanValues)
+            {
+                compiled.Loss.CheckTargetValues(y.AsSpan(), output[^1], ShapeText.Product(output), yName);
+            }
         }
 
     }

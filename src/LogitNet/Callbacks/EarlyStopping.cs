@@ -73,7 +73,6 @@ public sealed class EarlyStopping : Callback
     public override void OnTrainBegin(int epochs, int batchesPerEpoch)
     {
         _monitor.Reset();
-        _monitor.BeginTraining();
         _wait = 0;
         StoppedEpoch = null;
         BestEpoch = 0;

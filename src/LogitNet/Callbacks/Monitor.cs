@@ -50,7 +50,7 @@ internal sealed class Monitor(string key, MonitorMode mode, float minDelta, bool
         return false;
     }
 
-    /// <summary>Called at a Fit's start: the missing-quantity warning is written again in the next Fit.</summary>
+    /// <summary>Called at a Fit's start by a callback that keeps its best across Fits: the missing-quantity warning is written again.</summary>
     public void BeginTraining() => _warned = false;
 
     /// <summary>
@@ -121,9 +121,11 @@ internal sealed class Monitor(string key, MonitorMode mode, float minDelta, bool
             ? value - minDelta > reference
             : value + minDelta < reference;
 
+    /// <summary>Forgets the best value and the warning, at a Fit's start.</summary>
     public void Reset()
     {
         Best = float.NaN;
         _hasBest = false;
+        BeginTraining();
     }
 }

@@ -84,7 +84,6 @@ public sealed class ReduceLROnPlateau : Callback
     public override void OnTrainBegin(int epochs, int batchesPerEpoch)
     {
         _monitor.Reset();
-        _monitor.BeginTraining();
         _wait = 0;
         _cooldownLeft = 0;
     }

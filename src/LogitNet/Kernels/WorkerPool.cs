@@ -289,7 +289,7 @@ internal sealed class WorkerPool
                 _pool.ThreadStarting?.Invoke(_participant);
                 thread.Start();
             }
-            catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException or InsufficientExecutionStackException)
+            catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)
             {
                 return false;
             }

@@ -166,15 +166,10 @@ public sealed class Embedding : Layer
     }
 
     /// <summary>The id at flat index <paramref name="index"/> of the batch, checked.</summary>
-    private int Id(float value, int index, LayerContext context)
-    {
-        if (value >= 0 && value < InputDim && value == MathF.Floor(value))
-        {
-            return (int)value;
-        }
+    private int Id(float value, int index, LayerContext context) => IsId(value) ? (int)value : throw BadId(value, index, context.FirstRow);
 
-        throw BadId(value, index, context.FirstRow);
-    }
+    /// <summary>Whether <paramref name="value"/> is a whole number from 0 to <see cref="InputDim"/> − 1 (NaN is not).</summary>
+    private bool IsId(float value) => value >= 0 && value < InputDim && value == MathF.Floor(value);
 
     /// <summary>
     /// Checks every id of a whole dataset once, before training (Fit checks its x with this), so a bad id is named by its
@@ -186,10 +181,9 @@ public sealed class Embedding : Layer
     {
         for (int i = 0; i < ids.Length; i++)
         {
-            float value = ids[i];
-            if (!(value >= 0 && value < InputDim && value == MathF.Floor(value)))
+            if (!IsId(ids[i]))
             {
-                throw BadId(value, i, firstRow: 0, argumentName);
+                throw BadId(ids[i], i, firstRow: 0, argumentName);
             }
         }
     }
