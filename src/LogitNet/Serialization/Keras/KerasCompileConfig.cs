@@ -182,9 +182,18 @@ internal static class KerasCompileConfig
             }
         }
 
-        foreach ((string key, string why) in new[] { ("decay", "a per-step learning-rate decay (Keras 2's legacy optimizers)"), ("clipvalue", "value clipping"), ("ema_overwrite_frequency", "EMA weights") })
+        // Settings with no LogitNet form, each with the values at which Keras does nothing: a legacy decay of 0, a clipvalue of
+        // 0 or less (BaseOptimizer._clip_gradients clips only above 0), gradient_accumulation_steps below 2 (null or 1).
+        // ema_overwrite_frequency matters only with use_ema, refused below.
+        foreach ((string key, string why, Func<double, bool> inert) in new (string, string, Func<double, bool>)[]
         {
-            if (KerasModelBuilder.Optional(config, key) is { } value && !(value.ValueKind == JsonValueKind.Number && value.GetDouble() == 0))
+            ("decay", "a per-step learning-rate decay (Keras 2's legacy optimizers)", v => v == 0),
+            ("clipvalue", "value clipping", v => v <= 0),
+            ("gradient_accumulation_steps", "gradient accumulation (one update every few batches, which also slows the step count its rate and bias correction follow)", v => v < 2),
+        })
+        {
+            if (KerasModelBuilder.Optional(config, key) is { } value && value.ValueKind != JsonValueKind.Null
+                && !(value.ValueKind == JsonValueKind.Number && inert(value.GetDouble())))
             {
                 notes.Add($"The optimizer {name} uses {why} ({key}={value.GetRawText()}), which LogitNet's optimizers do not have.");
                 return null;
@@ -197,8 +206,8 @@ internal static class KerasCompileConfig
             return null;
         }
 
-        float? clipNorm = KerasModelBuilder.Optional(config, "clipnorm") is not null ? Float(config, "clipnorm", 0f) : null;
-        float? globalClipNorm = KerasModelBuilder.Optional(config, "global_clipnorm") is not null ? Float(config, "global_clipnorm", 0f) : null;
+        float? clipNorm = ClipSetting(config, "clipnorm");
+        float? globalClipNorm = ClipSetting(config, "global_clipnorm");
         float beta1 = Float(config, "beta_1", 0.9f), beta2 = Float(config, "beta_2", 0.999f), epsilon = Float(config, "epsilon", 1e-7f);
         // Keras runs its decay step, variable - variable * wd * lr, whenever weight_decay is a number, 0 included:
         // that is LogitNet's AdamW. SGD, RMSprop, Adamax and Adadelta have no decay step here.
@@ -254,11 +263,15 @@ internal static class KerasCompileConfig
         {
             switch (name)
             {
+                case "ExponentialDecay" or "CosineDecay" when FractionalSteps(config) is { } fraction:
+                    notes.Add($"The learning-rate schedule {name} has decay_steps {fraction}, not a whole number; Keras divides by it as a float and LogitNet's schedules count whole steps.");
+                    return null;
                 case "ExponentialDecay":
                     return new ExponentialDecay(Float(config, "initial_learning_rate", 0.001f), Steps(config, "decay_steps"),
                         Float(config, "decay_rate", 1f), Bool(config, "staircase", false));
                 case "CosineDecay" when Float(config, "warmup_steps", 0f) == 0:
-                    return new CosineDecay(Float(config, "initial_learning_rate", 0.001f), Steps(config, "decay_steps"), Float(config, "alpha", 0f));
+                    // With a warmup_target Keras decays from it (after warmup_steps of ramp, here none), not from initial_learning_rate.
+                    return new CosineDecay(Float(config, "warmup_target", Float(config, "initial_learning_rate", 0.001f)), Steps(config, "decay_steps"), Float(config, "alpha", 0f));
                 default:
                     notes.Add($"The learning-rate schedule {Clip(element.GetRawText())} is not one LogitNet has (it has ExponentialDecay and CosineDecay without warm-up).");
                     return null;
@@ -279,6 +292,12 @@ internal static class KerasCompileConfig
         // Repeats are kept: Keras logs metrics: ["accuracy", "accuracy"] as accuracy and accuracy_1.
         foreach ((string kind, string name, float threshold, JsonElement config) in found)
         {
+            if (UnsupportedSetting(kind, config) is { } why)
+            {
+                notes.Add($"The metric '{Clip(name)}' {why}, which LogitNet's {Clip(kind)} does not; it is left out (metrics do not change training).");
+                continue;
+            }
+
             Metric? metric = kind switch
             {
                 // Keras's confusion metrics: one threshold (a list of several has no LogitNet form), an optional class; AUC's
@@ -293,6 +312,8 @@ internal static class KerasCompileConfig
                 "binary_accuracy" when threshold > 0 && threshold < 1 => new BinaryAccuracy(threshold, name: name),
                 "categorical_accuracy" => new CategoricalAccuracy(name),
                 "sparse_categorical_accuracy" => new SparseCategoricalAccuracy(name),
+                // Keras's F1Score(average="micro", threshold=t) pools every entry as LogitNet's does (other forms are refused above).
+                "f1_score" when threshold > 0 && threshold < 1 => new F1Score(threshold, name: name),
                 _ => null,
             };
             if (metric is null)
@@ -343,6 +364,27 @@ internal static class KerasCompileConfig
         }
     }
 
+    /// <summary>
+    /// Why a Keras metric's settings have no LogitNet form (null when they do): Precision's and Recall's top_k (only each row's
+    /// k largest entries count), AUC's multi_label and label_weights (one AUC per column, averaged), F1Score other than
+    /// average="micro" with a threshold (Keras's default, average=None and threshold=None, gives one score per class with
+    /// each row's largest entry as its one positive).
+    /// </summary>
+    private static string? UnsupportedSetting(string kind, JsonElement config)
+    {
+        JsonElement? Setting(string key) => config.ValueKind == JsonValueKind.Object && KerasModelBuilder.Optional(config, key) is { } v && v.ValueKind != JsonValueKind.Null ? v : null;
+        return kind switch
+        {
+            "precision" or "recall" when Setting("top_k") is { } k => $"counts only each row's top_k={k.GetRawText()} entries",
+            "auc" or "a_u_c" when Setting("multi_label") is { ValueKind: JsonValueKind.True } => "averages one AUC per label (multi_label=True)",
+            "auc" or "a_u_c" when Setting("label_weights") is { } w => $"weights its labels (label_weights={Clip(w.GetRawText())})",
+            "f1_score" when Setting("average") is not { ValueKind: JsonValueKind.String } average || average.GetString() != "micro"
+                => "averages per class (Keras's default average=None gives one score per class)",
+            "f1_score" when Setting("threshold") is null => "marks each row's largest entry positive (threshold=None)",
+            _ => null,
+        };
+    }
+
     private static string VarName(string className) => KerasV3Weights.SnakeCase(className);
 
     private static bool Bool(JsonElement config, string key, bool absent) =>
@@ -375,6 +417,16 @@ internal static class KerasCompileConfig
 
         return value.Value.TryGetInt32(out int id) && id >= 0 ? (true, id) : (false, null);
     }
+
+    /// <summary>A clipnorm or global_clipnorm: null when absent, null or 0 or less (Keras clips only by a setting above 0).</summary>
+    private static float? ClipSetting(JsonElement config, string key) =>
+        KerasModelBuilder.Optional(config, key) is { ValueKind: JsonValueKind.Number } && Float(config, key, 0f) is var value && value > 0 ? value : null;
+
+    /// <summary>decay_steps as written when it is a number with a fraction (Keras 3 accepts 50000 / 64), else null.</summary>
+    private static string? FractionalSteps(JsonElement config) =>
+        KerasModelBuilder.Optional(config, "decay_steps") is { ValueKind: JsonValueKind.Number } value && !value.TryGetInt64(out _)
+            && value.TryGetDouble(out double d) && d != Math.Floor(d)
+            ? value.GetRawText() : null;
 
     /// <summary>A step count, read as an integer (through float32 it would round above 2^24); 1 when absent or not a number.</summary>
     private static long Steps(JsonElement config, string key) =>

@@ -139,12 +139,7 @@ internal static partial class KerasModelBuilder
                     throw where.Error($"Dropout layer '{name}' has rate {rate}; a rate lies in [0, 1).");
                 }
 
-                if (Optional(c, "noise_shape") is not null)
-                {
-                    notes.Add($"Dropout layer '{name}' has a noise_shape, which LogitNet's Dropout does not take: it drops values independently in training.");
-                }
-
-                return (new Dropout(rate, name), 0, shape, []);
+                return (DropoutFor(c, rate, name, shape, where), 0, shape, []);
             }
 
             case "Activation":
@@ -310,6 +305,58 @@ internal static partial class KerasModelBuilder
                 notes.Add($"Layer '{name}' has a {key}, which only shapes training and is not loaded: training on in LogitNet goes without it.");
             }
         }
+    }
+
+    /// <summary>
+    /// A Keras Dropout as the LogitNet layer that draws the same masks. Keras's noise_shape broadcasts one draw along the
+    /// axes it gives as 1: none of them is plain dropout, the steps of a sequence [T, C] (noise_shape [None, 1, C]) are
+    /// SpatialDropout1D, and the rows and columns of an image [H, W, C] ([None, 1, 1, C]) are SpatialDropout2D, each one draw
+    /// per sample and channel scaled by 1 / (1 − rate) as there. Any other noise_shape is refused rather than trained as
+    /// plain dropout.
+    /// </summary>
+    private static Layer DropoutFor(JsonElement c, float rate, string name, int[] shape, KerasModelConfig.Where where)
+    {
+        if (Optional(c, "noise_shape") is not { ValueKind: JsonValueKind.Array } noise)
+        {
+            return new Dropout(rate, name);
+        }
+
+        string text = noise.GetRawText();
+        string unsupported = $"Dropout layer '{name}' has noise_shape {(text.Length <= 80 ? text : text[..80] + "...")} on samples of shape {ShapeText.Format(shape)}; "
+            + "LogitNet draws one mask per value (no noise_shape), per sample and channel of a sequence ([None, 1, channels]: SpatialDropout1D) or of an image ([None, 1, 1, channels]: SpatialDropout2D). "
+            + $"({where.File})";
+        JsonElement[] axes = noise.EnumerateArray().ToArray();
+        if (axes.Length != shape.Length + 1 || axes[0].ValueKind != JsonValueKind.Null)
+        {
+            throw new NotSupportedException(unsupported);
+        }
+
+        // Per sample axis: true where the draw is shared along it (1 on an axis longer than 1), false where each value draws
+        // (null or the axis's own length).
+        var shared = new bool[shape.Length];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            JsonElement axis = axes[i + 1];
+            if (axis.ValueKind == JsonValueKind.Null || (axis.TryGetInt32(out int size) && size == shape[i]))
+            {
+                continue;
+            }
+
+            if (!(axis.TryGetInt32(out int one) && one == 1))
+            {
+                throw new NotSupportedException(unsupported);
+            }
+
+            shared[i] = true;
+        }
+
+        return shared switch
+        {
+            _ when !shared.Contains(true) => new Dropout(rate, name),
+            [true, false] => new SpatialDropout1D(rate, name),
+            [true, true, false] => new SpatialDropout2D(rate, name),
+            _ => throw new NotSupportedException(unsupported),
+        };
     }
 
     internal static JsonElement? Optional(JsonElement obj, string key) =>

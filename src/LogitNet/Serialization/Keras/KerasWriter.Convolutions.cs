@@ -78,8 +78,8 @@ internal static partial class KerasWriter
                 break;
             case BatchNormalization normalization:
                 json.WriteNumber("axis", -1);
-                json.WriteNumber("momentum", normalization.Momentum);
-                json.WriteNumber("epsilon", normalization.Epsilon);
+                WriteFloat(json, "momentum", normalization.Momentum);
+                WriteFloat(json, "epsilon", normalization.Epsilon);
                 json.WriteBoolean("center", normalization.Center);
                 json.WriteBoolean("scale", normalization.Scale);
                 Initializer(json, "beta_initializer", "Zeros", seed: false);
@@ -93,7 +93,7 @@ internal static partial class KerasWriter
                 json.WriteBoolean("synchronized", false);
                 json.WriteBoolean("renorm", false);
                 json.WriteNull("renorm_clipping");
-                json.WriteNumber("renorm_momentum", 0.99);
+                WriteFloat(json, "renorm_momentum", 0.99);
                 break;
         }
     }

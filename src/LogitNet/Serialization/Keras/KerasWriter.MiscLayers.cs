@@ -15,18 +15,18 @@ internal static partial class KerasWriter
             case ReLU relu:
                 if (relu.MaxValue is { } max)
                 {
-                    json.WriteNumber("max_value", max);
+                    WriteFloat(json, "max_value", max);
                 }
                 else
                 {
                     json.WriteNull("max_value");
                 }
 
-                json.WriteNumber("negative_slope", relu.NegativeSlope);
-                json.WriteNumber("threshold", relu.Threshold);
+                WriteFloat(json, "negative_slope", relu.NegativeSlope);
+                WriteFloat(json, "threshold", relu.Threshold);
                 return true;
             case LeakyReLU leaky:
-                json.WriteNumber("negative_slope", leaky.NegativeSlope);
+                WriteFloat(json, "negative_slope", leaky.NegativeSlope);
                 return true;
             case Softmax softmax:
                 json.WriteNumber("axis", softmax.Axis);
@@ -90,8 +90,8 @@ internal static partial class KerasWriter
                 json.WriteString("module", "keras.regularizers");
                 json.WriteString("class_name", "L1L2");
                 json.WriteStartObject("config");
-                json.WriteNumber("l1", penalty.L1);
-                json.WriteNumber("l2", penalty.L2);
+                WriteFloat(json, "l1", penalty.L1);
+                WriteFloat(json, "l2", penalty.L2);
                 json.WriteEndObject();
                 json.WriteNull("registered_name");
                 json.WriteEndObject();

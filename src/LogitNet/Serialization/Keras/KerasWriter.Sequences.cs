@@ -65,7 +65,7 @@ internal static partial class KerasWriter
                 json.WriteBoolean("mask_zero", false);
                 break;
             case SpatialDropoutLayer spatial:
-                json.WriteNumber("rate", spatial.Rate);
+                WriteFloat(json, "rate", spatial.Rate);
                 json.WriteNull("seed");
                 if (spatial is SpatialDropout2D)
                 {

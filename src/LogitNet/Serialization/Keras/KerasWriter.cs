@@ -210,7 +210,7 @@ internal static partial class KerasWriter
             Metric written = metric is LogitNet.Metrics.Accuracy { Resolved: { } resolved } accuracy && accuracy.Name != LogitNet.Metrics.Accuracy.DefaultName
                 ? resolved
                 : metric;
-            if (written is Precision or Recall or Auc)
+            if (written is ConfusionMetric or Auc)
             {
                 WriteConfusionMetric(json, written);
                 continue;
@@ -240,7 +240,7 @@ internal static partial class KerasWriter
             json.WriteString("dtype", "float32");
             if (written is BinaryAccuracy)
             {
-                json.WriteNumber("threshold", threshold);
+                WriteFloat(json, "threshold", threshold);
             }
 
             json.WriteEndObject();
@@ -251,9 +251,18 @@ internal static partial class KerasWriter
         json.WriteEndArray();
     }
 
-    /// <summary>Precision, Recall and AUC as Keras 3's metric objects, with their threshold, class and curve (a bare name loses them).</summary>
+    /// <summary>
+    /// Precision, Recall, F1Score and AUC as Keras 3's metric objects, with their threshold, class and curve (a bare name
+    /// loses them: Keras's "f1_score" is F1Score(average=None, threshold=None), one score per class).
+    /// </summary>
     private static void WriteConfusionMetric(Utf8JsonWriter json, Metric metric)
     {
+        if (metric is F1Score { ClassId: { } f1Class })
+        {
+            throw new NotSupportedException(
+                $"The metric '{metric.Name}' is an F1Score of class {f1Class}, which has no Keras form (Keras's F1Score has no class_id). Compile without it before saving to .keras, or save in LogitNet's own format.");
+        }
+
         json.WriteStartObject();
         json.WriteString("module", "keras.metrics");
         json.WriteString("class_name", metric is Auc ? "AUC" : metric.GetType().Name);
@@ -264,10 +273,16 @@ internal static partial class KerasWriter
         {
             json.WriteString("curve", auc.Curve == AucCurve.Roc ? "ROC" : "PR");
         }
+        else if (metric is F1Score f1)
+        {
+            // Counts pooled over every entry at one threshold: Keras's average="micro" with that threshold.
+            json.WriteString("average", "micro");
+            WriteFloat(json, "threshold", f1.Threshold);
+        }
         else
         {
             var confusion = (ConfusionMetric)metric;
-            json.WriteNumber("thresholds", confusion.Threshold);
+            WriteFloat(json, "thresholds", confusion.Threshold);
             json.WriteNull("top_k");
             if (confusion.ClassId is { } classId)
             {
@@ -316,9 +331,15 @@ internal static partial class KerasWriter
         // Frozen when its weights are (the state, such as moving statistics, is frozen either way); a layer without
         // weights says so itself (a frozen BatchNormalization without gamma and beta still trains as in inference).
         // (BatchNormalization: the layer's flag, which also decides its training mode.)
-        json.WriteBoolean("trainable", layer.Parameters.Any(p => !p.IsState) && layer is not BatchNormalization
-            ? layer.Parameters.Any(p => !p.IsState && p.Trainable)
-            : layer.Trainable);
+        // SpatialDropout1D/2D are the exception: their Keras constructors take no **kwargs, so a "trainable" key in their
+        // config is a TypeError in load_model (Keras writes only rate, seed, name, dtype and data_format for them).
+        if (layer is not SpatialDropoutLayer)
+        {
+            json.WriteBoolean("trainable", layer.Parameters.Any(p => !p.IsState) && layer is not BatchNormalization
+                ? layer.Parameters.Any(p => !p.IsState && p.Trainable)
+                : layer.Trainable);
+        }
+
         DTypePolicy(json);
         switch (layer)
         {
@@ -334,7 +355,7 @@ internal static partial class KerasWriter
                 json.WriteNull("bias_constraint");
                 break;
             case Dropout dropout:
-                json.WriteNumber("rate", dropout.Rate);
+                WriteFloat(json, "rate", dropout.Rate);
                 json.WriteNull("seed");
                 json.WriteNull("noise_shape");
                 break;
@@ -348,8 +369,8 @@ internal static partial class KerasWriter
                 Shape(json, "target_shape", reshape.TargetShape, batch: false);   // as given: Keras takes one -1
                 break;
             case Rescaling rescaling:
-                json.WriteNumber("scale", rescaling.Scale);
-                json.WriteNumber("offset", rescaling.Offset);
+                WriteFloat(json, "scale", rescaling.Scale);
+                WriteFloat(json, "offset", rescaling.Offset);
                 break;
             case Normalization normalization:
                 if (normalization.PerFeature)
@@ -453,13 +474,13 @@ internal static partial class KerasWriter
             BinaryCrossentropy b => ("BinaryCrossentropy", "binary_crossentropy", (Action<Utf8JsonWriter>)(j =>
             {
                 j.WriteBoolean("from_logits", b.FromLogits);
-                j.WriteNumber("label_smoothing", b.LabelSmoothing);
+                WriteFloat(j, "label_smoothing", b.LabelSmoothing);
                 j.WriteNumber("axis", -1);
             })),
             CategoricalCrossentropy c => ("CategoricalCrossentropy", "categorical_crossentropy", j =>
             {
                 j.WriteBoolean("from_logits", c.FromLogits);
-                j.WriteNumber("label_smoothing", c.LabelSmoothing);
+                WriteFloat(j, "label_smoothing", c.LabelSmoothing);
                 j.WriteNumber("axis", -1);
             }),
             SparseCategoricalCrossentropy s => ("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy", j =>
@@ -477,23 +498,23 @@ internal static partial class KerasWriter
             BinaryFocalCrossentropy f => ("BinaryFocalCrossentropy", "binary_focal_crossentropy", j =>
             {
                 j.WriteBoolean("apply_class_balancing", f.ApplyClassBalancing);
-                j.WriteNumber("alpha", f.Alpha);
-                j.WriteNumber("gamma", f.Gamma);
+                WriteFloat(j, "alpha", f.Alpha);
+                WriteFloat(j, "gamma", f.Gamma);
                 j.WriteBoolean("from_logits", f.FromLogits);
-                j.WriteNumber("label_smoothing", f.LabelSmoothing);
+                WriteFloat(j, "label_smoothing", f.LabelSmoothing);
                 j.WriteNumber("axis", -1);
             }),
             CategoricalFocalCrossentropy f => ("CategoricalFocalCrossentropy", "categorical_focal_crossentropy", j =>
             {
-                j.WriteNumber("alpha", f.Alpha);
-                j.WriteNumber("gamma", f.Gamma);
+                WriteFloat(j, "alpha", f.Alpha);
+                WriteFloat(j, "gamma", f.Gamma);
                 j.WriteBoolean("from_logits", f.FromLogits);
-                j.WriteNumber("label_smoothing", f.LabelSmoothing);
+                WriteFloat(j, "label_smoothing", f.LabelSmoothing);
                 j.WriteNumber("axis", -1);
             }),
             MeanSquaredError => ("MeanSquaredError", "mean_squared_error", _ => { }),
             MeanAbsoluteError => ("MeanAbsoluteError", "mean_absolute_error", _ => { }),
-            Huber h => ("Huber", "huber_loss", j => j.WriteNumber("delta", h.Delta)),
+            Huber h => ("Huber", "huber_loss", j => WriteFloat(j, "delta", h.Delta)),
             _ => throw new NotSupportedException(
                 $"The model is compiled with {loss.GetType().Name}, which LogitNet does not write to a .keras file (it writes the built-in losses; a custom loss is code). Save it in LogitNet's format, or compile it with a built-in loss."),
         };
@@ -524,56 +545,56 @@ internal static partial class KerasWriter
         {
             AdamW w => ("AdamW", (Action<Utf8JsonWriter>)(j =>
             {
-                j.WriteNumber("beta_1", w.Beta1);
-                j.WriteNumber("beta_2", w.Beta2);
-                j.WriteNumber("epsilon", w.Epsilon);
+                WriteFloat(j, "beta_1", w.Beta1);
+                WriteFloat(j, "beta_2", w.Beta2);
+                WriteFloat(j, "epsilon", w.Epsilon);
                 j.WriteBoolean("amsgrad", false);
             })),
             Adam a => ("Adam", j =>
             {
-                j.WriteNumber("beta_1", a.Beta1);
-                j.WriteNumber("beta_2", a.Beta2);
-                j.WriteNumber("epsilon", a.Epsilon);
+                WriteFloat(j, "beta_1", a.Beta1);
+                WriteFloat(j, "beta_2", a.Beta2);
+                WriteFloat(j, "epsilon", a.Epsilon);
                 j.WriteBoolean("amsgrad", false);
             }),
             SGD s => ("SGD", j =>
             {
-                j.WriteNumber("momentum", s.Momentum);
+                WriteFloat(j, "momentum", s.Momentum);
                 j.WriteBoolean("nesterov", s.Nesterov);
             }),
             RMSprop r => ("RMSprop", j =>
             {
-                j.WriteNumber("rho", r.Rho);
-                j.WriteNumber("momentum", r.Momentum);
-                j.WriteNumber("epsilon", r.Epsilon);
+                WriteFloat(j, "rho", r.Rho);
+                WriteFloat(j, "momentum", r.Momentum);
+                WriteFloat(j, "epsilon", r.Epsilon);
                 j.WriteBoolean("centered", r.Centered);
             }),
             Adamax x => ("Adamax", j =>
             {
-                j.WriteNumber("beta_1", x.Beta1);
-                j.WriteNumber("beta_2", x.Beta2);
-                j.WriteNumber("epsilon", x.Epsilon);
+                WriteFloat(j, "beta_1", x.Beta1);
+                WriteFloat(j, "beta_2", x.Beta2);
+                WriteFloat(j, "epsilon", x.Epsilon);
             }),
             Adadelta d => ("Adadelta", j =>
             {
-                j.WriteNumber("rho", d.Rho);
-                j.WriteNumber("epsilon", d.Epsilon);
+                WriteFloat(j, "rho", d.Rho);
+                WriteFloat(j, "epsilon", d.Epsilon);
             }),
             _ => throw new NotSupportedException(
                 $"The model's optimizer is a {optimizer.GetType().Name}, which LogitNet does not write to a .keras file (it writes SGD, Adam, AdamW, RMSprop, Adamax and Adadelta)."),
         };
         Action<Utf8JsonWriter> rate = optimizer.Schedule switch
         {
-            null => j => j.WriteNumber("learning_rate", optimizer.LearningRate),
+            null => j => WriteFloat(j, "learning_rate", optimizer.LearningRate),
             ExponentialDecay e => j =>
             {
                 j.WriteStartObject("learning_rate");
                 j.WriteString("module", "keras.optimizers.schedules");
                 j.WriteString("class_name", "ExponentialDecay");
                 j.WriteStartObject("config");
-                j.WriteNumber("initial_learning_rate", e.InitialLearningRate);
+                WriteFloat(j, "initial_learning_rate", e.InitialLearningRate);
                 j.WriteNumber("decay_steps", e.DecaySteps);
-                j.WriteNumber("decay_rate", e.DecayRate);
+                WriteFloat(j, "decay_rate", e.DecayRate);
                 j.WriteBoolean("staircase", e.Staircase);
                 j.WriteString("name", "ExponentialDecay");
                 j.WriteEndObject();
@@ -586,9 +607,9 @@ internal static partial class KerasWriter
                 j.WriteString("module", "keras.optimizers.schedules");
                 j.WriteString("class_name", "CosineDecay");
                 j.WriteStartObject("config");
-                j.WriteNumber("initial_learning_rate", c.InitialLearningRate);
+                WriteFloat(j, "initial_learning_rate", c.InitialLearningRate);
                 j.WriteNumber("decay_steps", c.DecaySteps);
-                j.WriteNumber("alpha", c.Alpha);
+                WriteFloat(j, "alpha", c.Alpha);
                 j.WriteString("name", "CosineDecay");
                 j.WriteNull("warmup_target");
                 j.WriteNumber("warmup_steps", 0);
@@ -609,7 +630,7 @@ internal static partial class KerasWriter
             rate(json);
             if (optimizer is AdamW adamW)
             {
-                json.WriteNumber("weight_decay", adamW.WeightDecay);
+                WriteFloat(json, "weight_decay", adamW.WeightDecay);
             }
             else
             {
@@ -620,7 +641,7 @@ internal static partial class KerasWriter
             WriteOptional(json, "global_clipnorm", optimizer.GlobalClipNorm);
             json.WriteNull("clipvalue");
             json.WriteBoolean("use_ema", false);
-            json.WriteNumber("ema_momentum", 0.99);
+            WriteFloat(json, "ema_momentum", 0.99);
             json.WriteNull("ema_overwrite_frequency");
             json.WriteNull("loss_scale_factor");
             json.WriteNull("gradient_accumulation_steps");
@@ -631,11 +652,36 @@ internal static partial class KerasWriter
         };
     }
 
+    /// <summary>
+    /// Writes a float setting as Python's json writes a float: always with a point or an exponent (<c>0.0</c>, <c>1.0</c>,
+    /// <c>1E-07</c>), never as an integer. Keras's constructors check some settings with <c>isinstance(x, float)</c> (every
+    /// learning rate, SGD's momentum, F1Score's threshold) and its schedules compute in the initial rate's dtype, so a 0 or
+    /// a 1 written as an integer makes the file fail to load in Keras or decay wrongly there.
+    /// </summary>
+    internal static void WriteFloat(Utf8JsonWriter json, string key, double value)
+    {
+        json.WritePropertyName(key);
+        json.WriteRawValue(FloatText(value.ToString("R", CultureInfo.InvariantCulture)));
+    }
+
+    /// <inheritdoc cref="WriteFloat(Utf8JsonWriter, string, double)"/>
+    internal static void WriteFloat(Utf8JsonWriter json, string key, float value)
+    {
+        // The float's own shortest form (0.001, not 0.0010000000474974513), as WriteNumber(float) gave.
+        json.WritePropertyName(key);
+        json.WriteRawValue(FloatText(value.ToString("R", CultureInfo.InvariantCulture)));
+    }
+
+    private static string FloatText(string text) =>
+        !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) || !double.IsFinite(parsed)
+            ? throw new ArgumentException($"A Keras config cannot hold the value {text}; expected a finite number.")
+            : text.AsSpan().IndexOfAny(".Ee") >= 0 ? text : text + ".0";
+
     private static void WriteOptional(Utf8JsonWriter json, string key, float? value)
     {
         if (value is { } v)
         {
-            json.WriteNumber(key, v);
+            WriteFloat(json, key, v);
         }
         else
         {
