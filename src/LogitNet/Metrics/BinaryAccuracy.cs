@@ -8,8 +8,9 @@ namespace LogitNet.Metrics;
 /// <para>
 /// A prediction is positive when the probability exceeds <see cref="Threshold"/>; from logits,
 /// when the logit exceeds log(t / (1 − t)) (0 for the default 0.5). The comparison is made on the
-/// logit itself, so no sigmoid is rounded on the way. A target counts as positive when it is at
-/// least 0.5. With several outputs per sample (<c>[n, k]</c>) a sample scores the fraction of its
+/// logit itself, so no sigmoid is rounded on the way (Keras compares a from-logits model's raw logit
+/// with the threshold itself). A target counts as positive when it is at least 0.5 (Keras requires the
+/// target to equal the thresholded prediction, so a soft target such as 0.8 never counts there). With several outputs per sample (<c>[n, k]</c>) a sample scores the fraction of its
 /// k outputs that are right, as in Keras. NaN predictions count as wrong.
 /// </para>
 /// </remarks>
