@@ -27,7 +27,9 @@ public sealed partial class Sequential
     /// <c>Fit(epochs: 1)</c> twice trains exactly as <c>Fit(epochs: 2)</c>.
     /// </param>
     /// <param name="classWeight">A weight per class id, multiplying each sample's loss and reaching the weighted metrics (classes not
-    /// listed weigh 1). A sample's class is, as in Keras, its one-column label rounded half to even, or the argmax of its row.</param>
+    /// listed weigh 1). A sample's class is, as in Keras, its one-column label rounded half to even, or the argmax of its row; targets
+    /// with several labels per sample (<c>[samples, steps, classes]</c>) are refused. Given with <paramref name="sampleWeight"/>, the two
+    /// multiply, as in tf.keras 2 (Keras 3 refuses the pair).</param>
     /// <param name="sampleWeight">A weight per sample, <c>[samples]</c>, for the loss and the weighted metrics (the plain metrics count every sample alike, as in Keras).</param>
     /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/>.</param>
     /// <param name="verbose">0 silent, 1 a progress bar, 2 one line per epoch (written to <see cref="Log"/>).</param>
@@ -80,6 +82,14 @@ public sealed partial class Sequential
         if (classWeight is not null)
         {
             Loss.CheckClassWeights(classWeight, nameof(classWeight));
+            if (y.Rank > 2)
+            {
+                // Keras's class_weight_to_sample_weights takes one class per sample (the argmax of the last axis), and fails
+                // on anything longer; here the argmax of a whole [T, C] row would be a meaningless class id.
+                throw new ArgumentException(
+                    $"classWeight weighs each sample by its one class, but y has shape {ShapeText.Format(y.ShapeSpan)}: several labels per sample. Give a weight per sample or per position through sampleWeight instead.",
+                    nameof(classWeight));
+            }
         }
 
         _batchReaderColumns = BatchReaderColumns(x);

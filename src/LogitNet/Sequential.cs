@@ -62,8 +62,19 @@ public sealed partial class Sequential
         }
     }
 
-    /// <summary>The layers, in order.</summary>
-    public IReadOnlyList<Layer> Layers => _layers;
+    /// <summary>
+    /// The layers, in order (an <see cref="Input"/> declaration included, as the first). A model that starts with an
+    /// <see cref="Input"/> is built on first access, as Keras builds one at once, so its layers' weights can be set
+    /// straight away: <c>model.Layers[1].SetWeights(w, b)</c>.
+    /// </summary>
+    public IReadOnlyList<Layer> Layers
+    {
+        get
+        {
+            BuildFromInputLayer();
+            return _layers;
+        }
+    }
 
     /// <summary>
     /// The seed of the initial weights (each layer gets one derived from it and its position) and
@@ -125,8 +136,18 @@ public sealed partial class Sequential
     internal Metric? MetricLoggedAs(string key) =>
         _compiled is null ? null : Array.Find(_compiled.Logged, entry => entry.Key == key).Metric;
 
-    /// <summary>All parameters of all layers, in layer order (empty until the model is built).</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
+    /// <summary>
+    /// All parameters of all layers, in layer order (empty until the model is built; a model that starts with an
+    /// <see cref="Input"/> is built on first access, as in Keras).
+    /// </summary>
+    public IReadOnlyList<Parameter> Parameters
+    {
+        get
+        {
+            BuildFromInputLayer();
+            return _parameters;
+        }
+    }
 
     /// <summary>The layer with the given name, as Keras's <c>get_layer(name)</c>.</summary>
     /// <param name="name">The layer's name: the one given to its constructor, or the default the model gave it (<c>dense</c>, <c>dense_1</c>, ...).</param>
@@ -144,11 +165,16 @@ public sealed partial class Sequential
     }
 
     /// <summary>Appends a layer.</summary>
-    /// <param name="layer">The layer; a name already used in the model gets a numeric suffix.</param>
+    /// <param name="layer">The layer. A layer named by default (<c>dense</c>) whose name is taken gets a numeric suffix
+    /// (<c>dense_1</c>, ...); a name given to its constructor must be unique in the model, as Keras requires.</param>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
-    /// <exception cref="ArgumentException">The layer is already in the model.</exception>
+    /// <exception cref="ArgumentException">The layer is already in the model, or its given name is another layer's.</exception>
     /// <exception cref="InvalidOperationException">The model is compiled; add layers before compiling.</exception>
-    public void Add(Layer layer)
+    public void Add(Layer layer) => AddLayer(layer, renameGivenName: false);
+
+    /// <summary>Appends a layer; <paramref name="renameGivenName"/> suffixes a taken name even when it was given (Keras files,
+    /// whose names repeat across nested models).</summary>
+    internal void AddLayer(Layer layer, bool renameGivenName)
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (_compiled is not null)
@@ -159,6 +185,13 @@ public sealed partial class Sequential
         if (_layers.Contains(layer))
         {
             throw new ArgumentException($"Layer '{layer.Name}' is already in this model; create a new layer to repeat it.", nameof(layer));
+        }
+
+        if (layer.NameGiven && !renameGivenName && _layers.FindIndex(l => l.Name == layer.Name) is var taken and >= 0)
+        {
+            throw new ArgumentException(
+                $"Layer {_layers.Count} is named '{layer.Name}', the name of layer {taken} of this model; names must be unique within a model, as in Keras. Pass another name, or none for an automatic one ({layer.Name}_1, ...).",
+                nameof(layer));
         }
 
         string baseName = layer.Name;

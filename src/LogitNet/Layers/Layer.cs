@@ -77,7 +77,12 @@ public abstract class Layer
         }
 
         Name = name ?? DefaultName;
+        NameGiven = name is not null;
     }
+
+    /// <summary>Whether the name was given to the constructor (a model refuses a second layer of that name) rather than
+    /// the default (which a model suffixes when taken).</summary>
+    internal bool NameGiven { get; }
 
     /// <summary>The layer's name, unique within a model.</summary>
     public string Name { get; internal set; }

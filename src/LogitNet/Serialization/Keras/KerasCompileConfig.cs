@@ -36,6 +36,13 @@ internal static class KerasCompileConfig
         }
 
         Loss? loss = ReadLoss(lossElement.Value, notes);
+        if (loss is not null && LossWeight(KerasModelBuilder.Optional(config, "loss_weights")) is { } weight)
+        {
+            // Keras multiplies the single output's loss by it (CompileLoss.call): a different loss value and step size.
+            notes.Add($"The loss is weighted by loss_weights {Clip(weight)}, which LogitNet's compile does not take (it trains the loss as it is).");
+            loss = null;
+        }
+
         Optimizer? optimizer = ReadOptimizer(optimizerElement.Value, notes);
         Metric[] metrics = ReadMetrics(KerasModelBuilder.Optional(config, "metrics"), loss, notes);
         Metric[] weightedMetrics = ReadMetrics(KerasModelBuilder.Optional(config, "weighted_metrics"), loss, notes);
@@ -48,8 +55,37 @@ internal static class KerasCompileConfig
         return (loss, optimizer, metrics, weightedMetrics);
     }
 
+    /// <summary>A loss_weights other than 1 (a number, a one-element list or a one-entry dict for the one output), as written; else null.</summary>
+    private static string? LossWeight(JsonElement? element)
+    {
+        if (element is not { } value)
+        {
+            return null;
+        }
+
+        JsonElement? single = value.ValueKind switch
+        {
+            JsonValueKind.Number => value,
+            JsonValueKind.Array when value.GetArrayLength() == 1 => value[0],
+            JsonValueKind.Object when value.EnumerateObject().Count() == 1 => value.EnumerateObject().First().Value,
+            _ => null,
+        };
+        return single is { ValueKind: JsonValueKind.Number } number && number.TryGetDouble(out double w) && w == 1 ? null : value.GetRawText();
+    }
+
     private static Loss? ReadLoss(JsonElement element, List<string> notes)
     {
+        // Keras takes a single output's loss as a one-element list or a one-entry dict too.
+        if (element.ValueKind == JsonValueKind.Array && element.GetArrayLength() == 1)
+        {
+            element = element[0];
+        }
+        else if (element.ValueKind == JsonValueKind.Object && KerasModelBuilder.Optional(element, "class_name") is null
+            && element.EnumerateObject().Count() == 1)
+        {
+            element = element.EnumerateObject().First().Value;
+        }
+
         string? name;
         JsonElement config = default;
         if (element.ValueKind == JsonValueKind.String)
@@ -89,10 +125,14 @@ internal static class KerasCompileConfig
         }
 
         float labelSmoothing = Setting("label_smoothing", 0f);
-        Reduction? reduction = KerasModelBuilder.Optional(config, "reduction") is { ValueKind: JsonValueKind.String } r
+        // Keras 3's reductions (loss.standardize_reduction): "mean" is sum_over_batch_size under another name, and None, written
+        // as JSON null, is "none"; "mean_with_sample_weight" (divided by the weights' sum) has no LogitNet form.
+        bool reductionNull = config.ValueKind == JsonValueKind.Object && config.TryGetProperty("reduction", out JsonElement written) && written.ValueKind == JsonValueKind.Null;
+        Reduction? reduction = reductionNull ? Reduction.None
+            : KerasModelBuilder.Optional(config, "reduction") is { ValueKind: JsonValueKind.String } r
             ? r.GetString() switch
             {
-                "sum_over_batch_size" or "auto" => Reduction.SumOverBatchSize,
+                "sum_over_batch_size" or "auto" or "mean" => Reduction.SumOverBatchSize,
                 "sum" => Reduction.Sum,
                 "none" => Reduction.None,
                 _ => null,
@@ -114,7 +154,7 @@ internal static class KerasCompileConfig
         {
             return name switch
             {
-                "binary_crossentropy" or "BinaryCrossentropy" => Checked(new BinaryCrossentropy(fromLogits, labelSmoothing, reduction.Value)),
+                "binary_crossentropy" or "bce" or "BCE" or "BinaryCrossentropy" => Checked(new BinaryCrossentropy(fromLogits, labelSmoothing, reduction.Value)),
                 "categorical_crossentropy" or "CategoricalCrossentropy" => Checked(new CategoricalCrossentropy(fromLogits, labelSmoothing, reduction.Value)),
                 "sparse_categorical_crossentropy" or "SparseCategoricalCrossentropy" => new SparseCategoricalCrossentropy(fromLogits,
                     KerasModelBuilder.Optional(config, "ignore_class") is { } ignore && ignore.TryGetInt32(out int ignored) ? ignored : null, reduction.Value),
@@ -122,8 +162,8 @@ internal static class KerasCompileConfig
                     Setting("alpha", 0.25f), Setting("gamma", 2f), fromLogits, labelSmoothing, reduction.Value)),
                 "categorical_focal_crossentropy" or "CategoricalFocalCrossentropy" => Checked(new CategoricalFocalCrossentropy(Setting("alpha", 0.25f),
                     Setting("gamma", 2f), fromLogits, labelSmoothing, reduction.Value)),
-                "mean_squared_error" or "mse" or "MeanSquaredError" => new MeanSquaredError(reduction.Value),
-                "mean_absolute_error" or "mae" or "MeanAbsoluteError" => new MeanAbsoluteError(reduction.Value),
+                "mean_squared_error" or "mse" or "MSE" or "MeanSquaredError" => new MeanSquaredError(reduction.Value),
+                "mean_absolute_error" or "mae" or "MAE" or "MeanAbsoluteError" => new MeanAbsoluteError(reduction.Value),
                 "huber" or "huber_loss" or "Huber" => Checked(new Huber(Setting("delta", 1f), reduction.Value)),
                 _ => Unsupported(),
             };

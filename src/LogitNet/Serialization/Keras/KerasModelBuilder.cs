@@ -66,7 +66,7 @@ internal static partial class KerasModelBuilder
                     layer.Trainable = false;
                 }
 
-                model.Add(layer);
+                model.AddLayer(layer, renameGivenName: true);
                 if (layer.Name != node.Name)
                 {
                     // Keras names are unique within a model but may repeat across nested models; LogitNet's must be unique.

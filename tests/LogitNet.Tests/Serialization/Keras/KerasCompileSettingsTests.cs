@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LogitNet.Losses;
 using LogitNet.Metrics;
 using LogitNet.Optimizers;
 using LogitNet.Serialization.Keras;
@@ -20,6 +21,70 @@ public class KerasCompileSettingsTests
         using JsonDocument document = JsonDocument.Parse(json);
         var read = KerasCompileConfig.Read(document.RootElement, keras2: false, notes);
         return (read is { } r ? (r.Optimizer, r.Metrics) : null, notes);
+    }
+
+    private static (Loss? Loss, List<string> Notes) ReadLoss(string loss, string more = "")
+    {
+        string json = "{\"loss\": " + loss + ", \"optimizer\": \"adam\"" + more + "}";
+        var notes = new List<string>();
+        using JsonDocument document = JsonDocument.Parse(json);
+        return (KerasCompileConfig.Read(document.RootElement, keras2: false, notes)?.Loss, notes);
+    }
+
+    [Theory]
+    [InlineData("0.5")]
+    [InlineData("[2.0]")]
+    [InlineData("{\"out\": 0.25}")]
+    public void LossWeights_OtherThanOne_AreRefusedWithANote(string weights)
+    {
+        // Keras's CompileLoss multiplies the output's loss by it: another loss value and step size than LogitNet's compile gives.
+        (Loss? loss, List<string> notes) = ReadLoss("\"binary_crossentropy\"", ", \"loss_weights\": " + weights);
+        Assert.Null(loss);
+        Assert.Contains(notes, n => n.Contains("loss_weights " + weights, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("null")]
+    [InlineData("1.0")]
+    [InlineData("[1.0]")]
+    [InlineData("{\"out\": 1}")]
+    public void LossWeights_OfOne_Load(string weights)
+    {
+        (Loss? loss, _) = ReadLoss("\"binary_crossentropy\"", ", \"loss_weights\": " + weights);
+        Assert.IsType<BinaryCrossentropy>(loss);
+    }
+
+    [Theory]
+    [InlineData("\"mean\"", Reduction.SumOverBatchSize)]
+    [InlineData("null", Reduction.None)]
+    [InlineData("\"none\"", Reduction.None)]
+    [InlineData("\"sum\"", Reduction.Sum)]
+    public void Reductions_ReadAsKeras3Names_Them(string reduction, Reduction expected)
+    {
+        (Loss? loss, _) = ReadLoss("{\"class_name\": \"MeanSquaredError\", \"config\": {\"name\": \"mse\", \"reduction\": " + reduction + "}}");
+        Assert.Equal(expected, Assert.IsType<MeanSquaredError>(loss).Reduction);
+    }
+
+    [Fact]
+    public void Reduction_MeanWithSampleWeight_IsRefusedWithANote()
+    {
+        (Loss? loss, List<string> notes) = ReadLoss("{\"class_name\": \"MeanSquaredError\", \"config\": {\"reduction\": \"mean_with_sample_weight\"}}");
+        Assert.Null(loss);
+        Assert.Contains(notes, n => n.Contains("mean_with_sample_weight", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("\"bce\"", typeof(BinaryCrossentropy))]
+    [InlineData("\"BCE\"", typeof(BinaryCrossentropy))]
+    [InlineData("\"MSE\"", typeof(MeanSquaredError))]
+    [InlineData("\"MAE\"", typeof(MeanAbsoluteError))]
+    [InlineData("[\"sparse_categorical_crossentropy\"]", typeof(SparseCategoricalCrossentropy))]
+    [InlineData("{\"dense_2\": \"mse\"}", typeof(MeanSquaredError))]
+    public void LossNames_AndSingleOutputForms_KerasAccepts_Load(string loss, Type expected)
+    {
+        (Loss? read, List<string> notes) = ReadLoss(loss);
+        Assert.True(read is not null, string.Join(" ", notes));
+        Assert.IsType(expected, read);
     }
 
     [Theory]

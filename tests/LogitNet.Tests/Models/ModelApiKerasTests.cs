@@ -1,0 +1,96 @@
+using LogitNet.Layers;
+using LogitNet.Losses;
+using LogitNet.Optimizers;
+
+namespace LogitNet.Tests.Models;
+
+/// <summary>
+/// The model API where Keras 3's behaviour was checked against its source: a model that starts with an Input layer has its
+/// weights at once, given layer names are unique within a model, and class weights take one class per sample.
+/// </summary>
+public class ModelApiKerasTests
+{
+    [Fact]
+    public void ModelStartingWithInput_HasItsWeightsAtOnce_ThroughLayersAndParameters()
+    {
+        // Keras's Sequential builds as soon as its first layer is an InputLayer; here only GetLayer, Summary, Fit and Predict did,
+        // so model.Layers[1].SetWeights(...) right after construction threw "not built".
+        var model = new Sequential(new Input(2), new Dense(3)) { Seed = 7, Log = TextWriter.Null };
+        Tensor kernel = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 2, 3);
+        Tensor bias = Tensor.FromArray([0.5f, -0.5f, 1f], 3);
+        model.Layers[1].SetWeights(kernel, bias);
+        Assert.True(model.IsBuilt);
+        Assert.Equal(2, model.Parameters.Count);
+        Assert.Equal([1f * 1 + 2 * 4 + 0.5f, 1f * 2 + 2 * 5 - 0.5f, 1f * 3 + 2 * 6 + 1], model.Predict(Tensor.FromArray([1f, 2f], 1, 2)).ToArray());
+    }
+
+    [Fact]
+    public void ModelStartingWithInput_SeededInItsInitializer_DrawsItsWeightsFromThatSeed()
+    {
+        // Building on first access must come after the object initializer's Seed: the same weights as an explicit Build.
+        var lazy = new Sequential(new Input(4), new Dense(3)) { Seed = 42, Log = TextWriter.Null };
+        float[] first = lazy.Parameters[0].Value.ToArray();
+        var built = new Sequential(new Input(4), new Dense(3)) { Seed = 42, Log = TextWriter.Null };
+        built.Build(4);
+        var other = new Sequential(new Input(4), new Dense(3)) { Seed = 43, Log = TextWriter.Null };
+        Assert.Equal(built.Parameters[0].Value.ToArray(), first);
+        Assert.NotEqual(other.Parameters[0].Value.ToArray(), first);
+        Assert.Equal(new Sequential(new Input(4), new Dense(3)) { Seed = 42 }.Parameters[0].Value.ToArray(), first);
+    }
+
+    [Fact]
+    public void ModelWithoutInput_StaysUnbuiltUntilItsShapeIsKnown()
+    {
+        var model = new Sequential(new Dense(3), new Dense(2));
+        Assert.Empty(model.Parameters);
+        Assert.False(model.Layers[0].IsBuilt);
+        Assert.False(model.IsBuilt);
+    }
+
+    [Fact]
+    public void GivenLayerNames_MustBeUnique_AsInKeras()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new Sequential(new Dense(4, name: "hidden"), new Dense(1, name: "hidden")));
+        Assert.Contains("'hidden'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("layer 0", error.Message, StringComparison.Ordinal);
+
+        var model = new Sequential(new Dense(4, name: "hidden"));
+        Assert.Throws<ArgumentException>(() => model.Add(new Dense(1, name: "hidden")));
+        Assert.Single(model.Layers);
+    }
+
+    [Fact]
+    public void DefaultLayerNames_AreSuffixed_AndAGivenNameMayNotTakeOne()
+    {
+        var model = new Sequential(new Dense(4), new Dense(3), new Dense(2));
+        Assert.Equal(["dense", "dense_1", "dense_2"], model.Layers.Select(l => l.Name));
+        Assert.Throws<ArgumentException>(() => model.Add(new Dense(1, name: "dense_1")));
+        model.Add(new Dense(1, name: "output"));
+        Assert.Equal("output", model.Layers[^1].Name);
+    }
+
+    [Fact]
+    public void ClassWeight_OnTargetsWithSeveralLabelsPerSample_IsRefused()
+    {
+        // [samples, steps, classes] one-hot targets: the argmax over a whole row would be a meaningless class id (Keras fails too).
+        var model = new Sequential(new Input(3, 2), new Dense(4)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new CategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+        var x = Tensor.RandomNormal([5, 3, 2], 0f, 1f, seed: 2);
+        var y = Tensor.Zeros(5, 3, 4);
+        var error = Assert.Throws<ArgumentException>(() => model.Fit(x, y, epochs: 1, batchSize: 5, verbose: 0, classWeight: new Dictionary<int, float> { [0] = 2f }));
+        Assert.Equal("classWeight", error.ParamName);
+        Assert.Contains("[5, 3, 4]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClassWeight_OnOneLabelPerSample_StillWeighs()
+    {
+        var model = new Sequential(new Input(3), new Dense(2)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0f));
+        var x = Tensor.RandomNormal([4, 3], 0f, 1f, seed: 2);
+        var y = Tensor.FromArray([0f, 1f, 1f, 0f], 4);
+        float plain = model.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, shuffle: false)["loss"][^1];
+        float weighted = model.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, shuffle: false, classWeight: new Dictionary<int, float> { [1] = 3f })["loss"][^1];
+        Assert.NotEqual(plain, weighted);
+    }
+}
