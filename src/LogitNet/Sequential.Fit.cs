@@ -54,6 +54,8 @@ public sealed partial class Sequential
         Tensor? sampleWeight = null, IReadOnlyList<Callback>? callbacks = null, int verbose = 1,
         Tensor? validationSampleWeight = null, int? initialEpoch = null)
     {
+        // Keras's leniency on the input's rank ([n] for Input(1)); validationData below goes through the same.
+        x = AdjustInputRank(x);
         Compiled compiled = RequireCompiled(nameof(Fit));
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         CheckBatchSize(batchSize);
@@ -215,6 +217,7 @@ public sealed partial class Sequential
 
     private Validation CheckValidation((Tensor X, Tensor Y) data, Tensor? weights)
     {
+        data = (AdjustInputRank(data.X), data.Y);
         int count = CheckData(data.X, data.Y, "validationData.X", "validationData.Y");
         if (weights is not null)
         {
@@ -470,6 +473,34 @@ public sealed partial class Sequential
     }
 
     private void EnsureBuilt(Tensor x, string xName) => EnsureBuilt(x.ShapeSpan[1..], x.ShapeSpan, xName);
+
+    /// <summary>
+    /// Keras's one-axis leniency on inputs (<c>Functional._adjust_input_rank</c>), once the model knows its input shape (an
+    /// <see cref="Input"/> layer, or a build): data with one axis fewer is given a last axis of 1 when the model takes a
+    /// last axis of 1 (<c>[n]</c> for <c>Input(1)</c> is <c>[n, 1]</c>), and data with one axis more whose last is 1 loses it.
+    /// A view: nothing is copied. Anything else is returned as it is, for the usual checks to refuse.
+    /// </summary>
+    private Tensor AdjustInputRank(Tensor x)
+    {
+        if (x is null || _layers.Count == 0)
+        {
+            return x!;
+        }
+
+        ReadOnlySpan<int> sample = _layers[0] is Input input ? input.ShapeSpan : IsBuilt ? _layers[0].InputShapeSpan : default;
+        if (sample.IsEmpty)
+        {
+            return x;
+        }
+
+        ReadOnlySpan<int> shape = x.ShapeSpan;
+        if (shape.Length == sample.Length && sample[^1] == 1 && shape.Length >= 1)
+        {
+            return x.Reshape([.. shape, 1]);
+        }
+
+        return shape.Length == sample.Length + 2 && shape[^1] == 1 ? x.Reshape(shape[..^1].ToArray()) : x;
+    }
 
     /// <summary>
     /// Builds the model for samples of <paramref name="sampleShape"/>, or checks them against the shape it was built for (or its

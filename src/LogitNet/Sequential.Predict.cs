@@ -22,6 +22,7 @@ public sealed partial class Sequential
     {
         Compiled compiled = RequireCompiled(nameof(Evaluate));
         CheckBatchSize(batchSize);
+        x = AdjustInputRank(x);
         int samples = CheckData(x, y, nameof(x), nameof(y), "Evaluate");
         if (sampleWeight is not null && sampleWeight.Length != samples)
         {
@@ -69,6 +70,7 @@ public sealed partial class Sequential
     /// <example><c>Tensor logits = model.Predict(xTest); Tensor probabilities = Ops.Softmax(logits);</c></example>
     public Tensor Predict(Tensor x, int? batchSize = null)
     {
+        x = AdjustInputRank(x);
         int samples = CheckPredictInput(x, batchSize);
         Tensor result = Tensor.Uninitialized([samples, .. _layers[^1].OutputShapeSpan]);
         PredictInto(x, result, batchSize, ProbabilityMap.Identity, nameof(Predict));
@@ -83,6 +85,7 @@ public sealed partial class Sequential
     /// <exception cref="InvalidOperationException">The model has no layers, or it is being trained on another thread.</exception>
     public void Predict(Tensor x, Tensor destination)
     {
+        x = AdjustInputRank(x);
         int samples = CheckPredictInput(x, null);
         CheckDestination(destination, samples);
         PredictInto(x, destination, null, ProbabilityMap.Identity, nameof(Predict));
@@ -113,6 +116,7 @@ public sealed partial class Sequential
     /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model.</exception>
     public Tensor PredictProba(Tensor x, int? batchSize = null)
     {
+        x = AdjustInputRank(x);
         ProbabilityMap map = RequireProbabilities();
         int samples = CheckPredictInput(x, batchSize);
         Tensor result = Tensor.Uninitialized([samples, .. _layers[^1].OutputShapeSpan]);
@@ -127,6 +131,7 @@ public sealed partial class Sequential
     /// <exception cref="ArgumentException">A shape does not fit the model.</exception>
     public void PredictProba(Tensor x, Tensor destination)
     {
+        x = AdjustInputRank(x);
         ProbabilityMap map = RequireProbabilities();
         int samples = CheckPredictInput(x, null);
         CheckDestination(destination, samples);

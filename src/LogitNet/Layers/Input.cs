@@ -35,6 +35,9 @@ public sealed class Input : Layer
     /// <summary>The declared per-sample shape.</summary>
     public int[] Shape => (int[])_shape.Clone();
 
+    /// <summary>The declared shape without a copy, for checks on the inference path.</summary>
+    internal ReadOnlySpan<int> ShapeSpan => _shape;
+
     /// <inheritdoc/>
     protected override string DefaultName => "input";
 

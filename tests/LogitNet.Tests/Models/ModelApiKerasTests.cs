@@ -93,4 +93,37 @@ public class ModelApiKerasTests
         float weighted = model.Fit(x, y, epochs: 1, batchSize: 4, verbose: 0, shuffle: false, classWeight: new Dictionary<int, float> { [1] = 3f })["loss"][^1];
         Assert.NotEqual(plain, weighted);
     }
+
+    [Fact]
+    public void InputOfOneFeature_TakesAFlatVector_AsKerasDoes()
+    {
+        // Keras's first example (Celsius to Fahrenheit): Input((1,)) and x of shape (n,). Functional._adjust_input_rank gives it a
+        // last axis of 1; here Fit refused it ("reshape to [1, n]", which was wrong advice for this model).
+        var model = new Sequential(new Input(1), new Dense(1)) { Seed = 3, Log = TextWriter.Null };
+        model.Compile(new MeanSquaredError(), new Adam(0.1f));
+        var celsius = Tensor.FromArray([-40f, -10f, 0f, 8f, 15f, 22f, 38f], 7);
+        var fahrenheit = Tensor.FromArray([-40f, 14f, 32f, 46.4f, 59f, 71.6f, 100.4f], 7);
+        History history = model.Fit(celsius, fahrenheit, epochs: 5, batchSize: 7, verbose: 0, validationData: (celsius, fahrenheit));
+        Assert.Equal(5, history["loss"].Count);
+        Tensor flat = model.Predict(celsius);
+        Assert.Equal([7, 1], flat.Shape);
+        Assert.Equal(model.Predict(celsius.Reshape(7, 1)).ToArray(), flat.ToArray());
+        Assert.Equal(model.Evaluate(celsius.Reshape(7, 1), fahrenheit)["loss"], model.Evaluate(celsius, fahrenheit)["loss"]);
+    }
+
+    [Fact]
+    public void InputWithATrailingAxisOfOne_IsSqueezed_AsKerasDoes()
+    {
+        var model = new Sequential(new Input(3), new Dense(2)) { Seed = 4, Log = TextWriter.Null };
+        var x = Tensor.RandomNormal([5, 3], 0f, 1f, seed: 5);
+        Assert.Equal(model.Predict(x).ToArray(), model.Predict(x.Reshape(5, 3, 1)).ToArray());
+    }
+
+    [Fact]
+    public void InputOfSeveralFeatures_StillRefusesAFlatVector()
+    {
+        var model = new Sequential(new Input(3), new Dense(2)) { Seed = 4, Log = TextWriter.Null };
+        var error = Assert.Throws<ArgumentException>(() => model.Predict(Tensor.FromArray([1f, 2f, 3f], 3)));
+        Assert.Equal("x", error.ParamName);
+    }
 }
