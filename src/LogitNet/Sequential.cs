@@ -164,6 +164,107 @@ public sealed partial class Sequential
             ?? throw new ArgumentException($"The model has no layer named '{name}'. Its layers: {string.Join(", ", _layers.Select(l => $"'{l.Name}'"))}.", nameof(name));
     }
 
+    /// <summary>
+    /// Copies of every layer's weights, layer after layer in Keras's order within each (a Dense's kernel, then its bias;
+    /// a BatchNormalization's gamma, beta, moving mean and variance), as Keras's <c>model.get_weights()</c>.
+    /// </summary>
+    /// <returns>One new tensor per parameter; empty while the model is not built.</returns>
+    /// <example><c>Tensor[] saved = model.GetWeights(); ...; model.SetWeights(saved);   // back to the saved weights</c></example>
+    public Tensor[] GetWeights() => Layers.SelectMany(layer => layer.GetWeights()).ToArray();
+
+    /// <summary>
+    /// Replaces every layer's weights from one list, in the order <see cref="GetWeights"/> gives, as Keras's
+    /// <c>model.set_weights(...)</c>: copy one model's weights to another of the same architecture. The values are copied,
+    /// and every count and shape is checked before anything is written.
+    /// </summary>
+    /// <param name="weights">One tensor per parameter of the model, each shaped like it.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="weights"/> or one of its tensors is null.</exception>
+    /// <exception cref="InvalidOperationException">The model is not built yet (its shapes are unknown): build it first.</exception>
+    /// <exception cref="ArgumentException">The count or a shape differs; the message names the first that does.</exception>
+    /// <example><c>copy.SetWeights(trained.GetWeights());</c></example>
+    public void SetWeights(params Tensor[] weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (!BuildFromInputLayer())
+        {
+            throw new InvalidOperationException(
+                "The model is not built yet, so its weight shapes are unknown. Build it first (model.Build(features), an Input layer, or one Predict), then set the weights.");
+        }
+
+        IReadOnlyList<Parameter> parameters = _parameters;
+        if (weights.Length != parameters.Count)
+        {
+            throw new ArgumentException(
+                $"The model has {parameters.Count} weight tensors (GetWeights() lists them); received {weights.Length}.", nameof(weights));
+        }
+
+        for (int i = 0; i < weights.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(weights[i], $"{nameof(weights)}[{i}]");
+            if (!weights[i].ShapeSpan.SequenceEqual(parameters[i].Value.ShapeSpan))
+            {
+                throw new ArgumentException(
+                    $"weights[{i}] has shape {ShapeText.Format(weights[i].ShapeSpan)}; the model's weight {i} ({parameters[i].Name}) has shape {ShapeText.Format(parameters[i].Value.ShapeSpan)}. Nothing was written.",
+                    nameof(weights));
+            }
+        }
+
+        int next = 0;
+        foreach (Layer layer in _layers)
+        {
+            int count = layer.Parameters.Count;
+            if (count > 0)
+            {
+                layer.SetWeights(weights[next..(next + count)]);
+                next += count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes the last layer and returns it, as Keras's <c>pop()</c>: the transfer-learning step before a new head is
+    /// added (<c>model.Pop(); model.Add(new Dense(3));</c>). The other layers keep their weights; <see cref="ClassNames"/>
+    /// are cleared when they no longer fit the new output.
+    /// </summary>
+    /// <returns>The removed layer.</returns>
+    /// <exception cref="InvalidOperationException">The model is compiled (pop layers before compiling, as for <see cref="Add"/>), or has no layer to remove (an <see cref="Input"/> declaration is not one).</exception>
+    public Layer Pop()
+    {
+        if (_compiled is not null)
+        {
+            throw new InvalidOperationException("Pop layers before Compile: the loss and optimizer are bound to the model's layers.");
+        }
+
+        if (_layers.Count == 0 || _layers[^1] is Input)
+        {
+            throw new InvalidOperationException("The model has no layer to pop.");
+        }
+
+        lock (_buildLock)
+        {
+            Layer last = _layers[^1];
+            _layers.RemoveAt(_layers.Count - 1);
+            IsBuilt = false;
+            _parameters = [];
+            ResetContexts();
+            if (_layers.Count > 0 && _layers.TrueForAll(layer => layer.IsBuilt))
+            {
+                if (_classNames is not null && ClassNamesProblem(_classNames, OutputUnits()) is not null)
+                {
+                    _classNames = null;
+                }
+
+                Build(_layers[0].InputShape);
+            }
+            else if (_layers.Count == 0)
+            {
+                _classNames = null;
+            }
+
+            return last;
+        }
+    }
+
     /// <summary>Appends a layer.</summary>
     /// <param name="layer">The layer. A layer named by default (<c>dense</c>) whose name is taken gets a numeric suffix
     /// (<c>dense_1</c>, ...); a name given to its constructor must be unique in the model, as Keras requires.</param>

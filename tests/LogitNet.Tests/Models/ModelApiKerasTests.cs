@@ -126,4 +126,73 @@ public class ModelApiKerasTests
         var error = Assert.Throws<ArgumentException>(() => model.Predict(Tensor.FromArray([1f, 2f, 3f], 3)));
         Assert.Equal("x", error.ParamName);
     }
+
+    [Fact]
+    public void Pop_RemovesTheHead_KeepsTheOtherWeights_AndANewHeadTrains()
+    {
+        var model = new Sequential(new Input(4), new Dense(8, Activation.Relu), new Dense(3)) { Seed = 9, Log = TextWriter.Null };
+        model.ClassNames = ["a", "b", "c"];
+        Tensor[] hidden = model.Layers[1].GetWeights();
+        Layer head = model.Pop();
+        Assert.Equal(3, ((Dense)head).Units);
+        Assert.Null(model.ClassNames);   // the classes went with the head
+        Assert.Equal([8], model.Layers[^1].OutputShape);
+        Assert.Equal(2, model.Parameters.Count);
+
+        model.Add(new Dense(2));
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0f));
+        Assert.Equal([6, 2], model.Predict(Tensor.RandomNormal([6, 4], 0f, 1f, seed: 1)).Shape);
+        Assert.Equal(hidden[0].ToArray(), model.Layers[1].GetWeights()[0].ToArray());
+        Assert.Equal(hidden[1].ToArray(), model.Layers[1].GetWeights()[1].ToArray());
+    }
+
+    [Fact]
+    public void Pop_OfATrailingDropout_KeepsClassNamesThatStillFit()
+    {
+        var model = new Sequential(new Input(4), new Dense(3), new Dropout(0.5f)) { Seed = 9, Log = TextWriter.Null };
+        model.ClassNames = ["a", "b", "c"];
+        Assert.IsType<Dropout>(model.Pop());
+        Assert.Equal(["a", "b", "c"], model.ClassNames);
+    }
+
+    [Fact]
+    public void Pop_IsRefused_OnACompiledModel_AndWithNoLayerLeft()
+    {
+        var compiled = new Sequential(new Input(4), new Dense(3)) { Log = TextWriter.Null };
+        compiled.Compile(new MeanSquaredError(), new SGD(0.1f));
+        Assert.Throws<InvalidOperationException>(() => compiled.Pop());
+        var bare = new Sequential(new Input(4), new Dense(3));
+        bare.Pop();
+        Assert.Throws<InvalidOperationException>(() => bare.Pop());
+        Assert.Single(bare.Layers);
+    }
+
+    [Fact]
+    public void ModelWeights_CopyOneModelToAnother()
+    {
+        Sequential Make(long seed) => new(new Input(5), new Dense(4, Activation.Relu), new BatchNormalization(), new Dense(2)) { Seed = seed, Log = TextWriter.Null };
+        Sequential trained = Make(1), copy = Make(2);
+        var x = Tensor.RandomNormal([7, 5], 0f, 1f, seed: 3);
+        Assert.NotEqual(trained.Predict(x).ToArray(), copy.Predict(x).ToArray());
+        Tensor[] weights = trained.GetWeights();
+        Assert.Equal(trained.Parameters.Count, weights.Length);   // Dense 2 + BatchNormalization 4 (moving statistics too) + Dense 2
+        Assert.Equal(8, weights.Length);
+        copy.SetWeights(weights);
+        Assert.Equal(trained.Predict(x).ToArray(), copy.Predict(x).ToArray());
+    }
+
+    [Fact]
+    public void ModelSetWeights_ChecksEveryShapeBeforeWritingAny()
+    {
+        var model = new Sequential(new Input(3), new Dense(2), new Dense(1)) { Seed = 4, Log = TextWriter.Null };
+        Tensor[] weights = model.GetWeights();
+        float[] before = weights[0].ToArray();
+        Tensor[] changed = weights.Select(w => Tensor.Zeros(w.Shape)).ToArray();
+        changed[3] = Tensor.Zeros(2);   // the last bias has shape [1]
+        var error = Assert.Throws<ArgumentException>(() => model.SetWeights(changed));
+        Assert.Contains("weights[3]", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.GetWeights()[0].ToArray());
+        Assert.Throws<ArgumentException>(() => model.SetWeights(weights[..3]));
+        Assert.Throws<InvalidOperationException>(() => new Sequential(new Dense(2)).SetWeights(weights));
+    }
 }
