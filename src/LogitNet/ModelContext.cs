@@ -12,6 +12,7 @@ internal sealed class ModelContext
 {
     private int[] _targetShape = [];
     private int[] _lossGradientShape = [];
+    private int[] _weightShape = [];
     private BatchBuffer? _targets;
     private BatchBuffer? _lossGradient;
     private BatchBuffer? _weights;
@@ -46,8 +47,9 @@ internal sealed class ModelContext
     public Tensor Targets(int batch, ReadOnlySpan<int> targetShape) =>
         Ensure(ref _targets, ref _targetShape, targetShape).For(batch);
 
-    /// <summary>The per-sample weights of a batch.</summary>
-    public Tensor Weights(int batch) => (_weights ??= new BatchBuffer([])).For(batch);
+    /// <summary>The sample weights of a batch, <c>[batch, ...weightShape]</c>: one per sample (<c>[]</c>) or one per step.</summary>
+    public Tensor Weights(int batch, ReadOnlySpan<int> weightShape) =>
+        Ensure(ref _weights, ref _weightShape, weightShape).For(batch);
 
     /// <summary>dL/d(output of the loss path), <c>[batch, ...outputShape]</c>.</summary>
     public Tensor LossGradient(int batch, ReadOnlySpan<int> outputShape) =>

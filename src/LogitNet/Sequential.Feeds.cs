@@ -79,7 +79,7 @@ public sealed partial class Sequential
             weightBatch = null;
             if (weights is not null)
             {
-                weightBatch = context.Weights(count);
+                weightBatch = context.Weights(count, weights.ShapeSpan[1..]);
                 Gather(weights, _order, start, weightBatch);
             }
 

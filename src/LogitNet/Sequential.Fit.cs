@@ -30,10 +30,12 @@ public sealed partial class Sequential
     /// listed weigh 1). A sample's class is, as in Keras, its one-column label rounded half to even, or the argmax of its row; targets
     /// with several labels per sample (<c>[samples, steps, classes]</c>) are refused. Given with <paramref name="sampleWeight"/>, the two
     /// multiply, as in tf.keras 2 (Keras 3 refuses the pair).</param>
-    /// <param name="sampleWeight">A weight per sample, <c>[samples]</c>, for the loss and the weighted metrics (the plain metrics count every sample alike, as in Keras).</param>
+    /// <param name="sampleWeight">A weight per sample, <c>[samples]</c>, for the loss and the weighted metrics (the plain metrics count every sample alike, as in Keras);
+    /// for a model whose outputs have steps (<c>[samples, steps, classes]</c>) also one per step, <c>[samples, steps]</c>, as Keras takes them to leave a
+    /// sequence's padded steps out (weight 0).</param>
     /// <param name="callbacks">Callbacks such as <see cref="EarlyStopping"/>.</param>
     /// <param name="verbose">0 silent, 1 a progress bar, 2 one line per epoch (written to <see cref="Log"/>).</param>
-    /// <param name="validationSampleWeight">Weights of the validation samples (Keras's third element of <c>validation_data</c>); with <paramref name="validationSplit"/>, the split part of <paramref name="sampleWeight"/> is used unless this is given.</param>
+    /// <param name="validationSampleWeight">Weights of the validation samples (Keras's third element of <c>validation_data</c>), shaped as <paramref name="sampleWeight"/>; with <paramref name="validationSplit"/>, the split part of <paramref name="sampleWeight"/> is used unless this is given.</param>
     /// <param name="initialEpoch">
     /// The number of the first epoch (Keras's <c>initial_epoch</c>), which callbacks and the logs see. By
     /// default training continues the model's count, <see cref="TrainedEpochs"/>, so that <c>Fit(epochs: 1)</c> twice is
@@ -68,18 +70,8 @@ public sealed partial class Sequential
         CheckVerbose(verbose);
         CheckCallbacks(callbacks);
         int samples = CheckData(x, y, nameof(x), nameof(y));
-        if (sampleWeight is not null && sampleWeight.Length != samples)
-        {
-            throw new ArgumentException(
-                $"Expected one weight per sample ({samples}); received sampleWeight of shape {ShapeText.Format(sampleWeight.ShapeSpan)}.",
-                nameof(sampleWeight));
-        }
-
         // Checked here, so a bad weight is named by its row in the data, not in a shuffled batch.
-        if (sampleWeight is not null)
-        {
-            Loss.CheckWeights(sampleWeight.AsSpan(), nameof(sampleWeight));
-        }
+        sampleWeight = CheckSampleWeights(sampleWeight, samples, nameof(sampleWeight));
 
         if (classWeight is not null)
         {
@@ -112,7 +104,7 @@ public sealed partial class Sequential
                     nameof(validationSplit));
             }
 
-            Tensor? splitWeights = validationSampleWeight ?? sampleWeight?.Reshape(-1).Slice(trainCount, samples - trainCount);
+            Tensor? splitWeights = validationSampleWeight ?? sampleWeight?.Slice(trainCount, samples - trainCount);
             validation = CheckValidation((x.Slice(trainCount, samples - trainCount), y.Slice(trainCount, samples - trainCount)), splitWeights) with { FirstRow = trainCount };
         }
         else if (validationSampleWeight is not null)
@@ -219,21 +211,9 @@ public sealed partial class Sequential
     {
         data = (AdjustInputRank(data.X), data.Y);
         int count = CheckData(data.X, data.Y, "validationData.X", "validationData.Y");
-        if (weights is not null)
-        {
-            // Checked before the first epoch, under the argument's own name: they used to be checked only when the first
-            // validation ran, after a whole epoch of training, and named 'sampleWeight' or 'weights'.
-            if (weights.Length != count)
-            {
-                throw new ArgumentException(
-                    $"Expected one validation weight per validation sample ({count}); received shape {ShapeText.Format(weights.ShapeSpan)}.",
-                    "validationSampleWeight");
-            }
-
-            Loss.CheckWeights(weights.AsSpan(), "validationSampleWeight");
-        }
-
-        return new Validation(data.X, data.Y, weights?.Reshape(-1));
+        // Checked before the first epoch, under the argument's own name: they used to be checked only when the first
+        // validation ran, after a whole epoch of training, and named 'sampleWeight' or 'weights'.
+        return new Validation(data.X, data.Y, CheckSampleWeights(weights, count, "validationSampleWeight"));
     }
 
     private static void CheckVerbose(int verbose)
@@ -572,6 +552,51 @@ public sealed partial class Sequential
             ? $" The model outputs {ShapeText.Format(output)} per sample (its input samples are {ShapeText.Format(_layers[0].InputShapeSpan)}, and a Dense layer acts on their last axis): to classify whole samples, put a Flatten layer (or a global pooling) before the Dense layers."
             : "";
 
+    /// <summary>
+    /// Checks sample weights against the data and the built model and returns them shaped <c>[samples]</c> or, for a model
+    /// whose outputs have steps (<c>[samples, steps, ...]</c>), <c>[samples, steps]</c>: one weight per step, Keras's way of
+    /// leaving a sequence's padded steps out of the loss. A <c>[samples, 1]</c> column is taken as <c>[samples]</c>. Every
+    /// weight must be finite and not negative; a bad one is named by its place in the caller's data.
+    /// </summary>
+    private Tensor? CheckSampleWeights(Tensor? weights, int samples, string name)
+    {
+        if (weights is null)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<int> shape = weights.ShapeSpan;
+        ReadOnlySpan<int> output = _layers[^1].OutputShapeSpan;
+        ReadOnlySpan<int> steps = output.Length > 1 ? output[..^1] : default;
+        Tensor? shaped = null;
+        if (shape.Length >= 1 && shape[0] == samples)
+        {
+            ReadOnlySpan<int> perSample = shape[1..];
+            if (weights.Length == samples)
+            {
+                shaped = shape.Length == 1 ? weights : weights.Reshape(samples);
+            }
+            else if (perSample.Length <= steps.Length && steps[..perSample.Length].SequenceEqual(perSample))
+            {
+                shaped = weights;
+            }
+        }
+        else if (shape.Length == 0 && samples == 1)
+        {
+            shaped = weights.Reshape(1);
+        }
+
+        if (shaped is null)
+        {
+            string perStep = steps.IsEmpty ? "" : $", or one per step: [{samples}, {string.Join(", ", steps.ToArray())}] or a leading part of it";
+            throw new ArgumentException(
+                $"Expected one weight per sample, shape [{samples}]{perStep}; received {name} of shape {ShapeText.Format(shape)}.", name);
+        }
+
+        Loss.CheckWeights(shaped.AsSpan(), name);
+        return shaped;
+    }
+
     /// <summary>Per-sample weights from sampleWeight and classWeight, or null when neither is given.</summary>
     private Tensor? CombineWeights(Compiled compiled, Tensor y, Tensor? sampleWeight, IReadOnlyDictionary<int, float>? classWeight)
     {
@@ -582,6 +607,7 @@ public sealed partial class Sequential
 
         int samples = y.ShapeSpan[0];
         float[] weights = sampleWeight?.ToArray() ?? Enumerable.Repeat(1f, samples).ToArray();
+        int perSample = weights.Length / samples;
         if (classWeight is not null)
         {
             int rowLength = y.Length / samples;
@@ -594,12 +620,16 @@ public sealed partial class Sequential
                 int label = rowLength == 1 ? (int)Math.Round(row[0], MidpointRounding.ToEven) : MeanMetric.ArgMax(row);
                 if (classWeight.TryGetValue(label, out float weight))
                 {
-                    weights[i] *= weight;
+                    // A sample's class weight scales each of its weights (its steps', when they have their own).
+                    for (int j = i * perSample; j < (i + 1) * perSample; j++)
+                    {
+                        weights[j] *= weight;
+                    }
                 }
             }
         }
 
-        return Tensor.Wrap(weights, 0, [samples]);
+        return Tensor.Wrap(weights, 0, sampleWeight is null ? [samples] : sampleWeight.Shape);
     }
 
     private static void Gather(Tensor source, int[] order, int start, Tensor destination) =>

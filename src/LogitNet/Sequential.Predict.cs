@@ -11,7 +11,7 @@ public sealed partial class Sequential
     /// <param name="y">The targets.</param>
     /// <param name="batchSize">The samples per batch. With the loss's default reduction the result does not depend on it beyond
     /// rounding; with <c>Reduction.Sum</c> or <c>None</c> each batch's loss is its sum, so the loss grows with it, as in Fit and Keras.</param>
-    /// <param name="sampleWeight">Optional weights, <c>[samples]</c>, for the loss and the weighted metrics (not the plain metrics, as in Keras).</param>
+    /// <param name="sampleWeight">Optional weights, <c>[samples]</c> (or <c>[samples, steps]</c> for outputs with steps, as in <see cref="Fit"/>), for the loss and the weighted metrics (not the plain metrics, as in Keras).</param>
     /// <returns><c>loss</c> — the batches' losses (with any regularization penalty) averaged weighted by batch size, as Fit
     /// reports its epoch's loss — and each metric under its key in the logs (see <see cref="Compile"/>).</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled, or a Fit on another thread is training it (or another model that shares one of its layers).</exception>
@@ -24,17 +24,7 @@ public sealed partial class Sequential
         CheckBatchSize(batchSize);
         x = AdjustInputRank(x);
         int samples = CheckData(x, y, nameof(x), nameof(y), "Evaluate");
-        if (sampleWeight is not null && sampleWeight.Length != samples)
-        {
-            throw new ArgumentException(
-                $"Expected one weight per sample ({samples}); received sampleWeight of shape {ShapeText.Format(sampleWeight.ShapeSpan)}.",
-                nameof(sampleWeight));
-        }
-
-        if (sampleWeight is not null)
-        {
-            Losses.Loss.CheckWeights(sampleWeight.AsSpan(), nameof(sampleWeight));
-        }
+        sampleWeight = CheckSampleWeights(sampleWeight, samples, nameof(sampleWeight));
 
         long version = EnterInference(nameof(Evaluate));
         ModelContext context = Contexts.Rent();
@@ -342,7 +332,7 @@ public sealed partial class Sequential
             int count = Math.Min(batchSize, samples - start);
             Tensor xBatch = x.Slice(start, count);
             Tensor yBatch = y.Slice(start, count);
-            Tensor? weightBatch = sampleWeight?.Reshape(-1).Slice(start, count);
+            Tensor? weightBatch = sampleWeight?.Slice(start, count);
             Tensor output = RunPass(context, xBatch, compiled.LossPathLayers, training: false, target: null, lossPath: compiled, firstRow: firstRow + start);
             Tensor loss = weightBatch is null
                 ? compiled.TrainingLoss.Call(yBatch, output)

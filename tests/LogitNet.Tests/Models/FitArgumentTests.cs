@@ -12,7 +12,7 @@ public sealed class FitArgumentTests
     [Theory]
     [InlineData(new[] { 1f, -1f, 1f, 1f }, "validationSampleWeight[1] is -1")]
     [InlineData(new[] { 1f, float.NaN, 1f, 1f }, "validationSampleWeight[1] is NaN")]
-    [InlineData(new[] { 1f, 1f, 1f }, "one validation weight per validation sample (4)")]
+    [InlineData(new[] { 1f, 1f, 1f }, "one weight per sample, shape [4]; received validationSampleWeight of shape [3]")]
     public void BadValidationSampleWeights_AreRefusedBeforeTraining_NamingThem(float[] weights, string message)
     {
         (Tensor x, Tensor y) = SequentialTests.Blobs(1);

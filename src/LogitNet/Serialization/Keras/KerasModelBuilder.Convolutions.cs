@@ -119,7 +119,10 @@ internal static partial class KerasModelBuilder
         float epsilon = Optional(c, "epsilon") is null ? 1e-3f : Float(c, "epsilon", name, where);
         if (!(momentum >= 0 && momentum <= 1) || !(epsilon > 0))
         {
-            throw where.Error($"BatchNormalization layer '{name}' has momentum {momentum} and epsilon {epsilon}; expected a momentum in [0, 1] and a positive epsilon.");
+            // Keras itself takes any float for both (an epsilon of 0 divides by a zero variance): a setting LogitNet refuses,
+            // not a damaged file.
+            throw new NotSupportedException(
+                $"BatchNormalization layer '{name}' has momentum {momentum} and epsilon {epsilon}; LogitNet's BatchNormalization takes a momentum in [0, 1] and a positive epsilon. ({where.File})");
         }
 
         bool center = Bool(c, "center", true, name, where);

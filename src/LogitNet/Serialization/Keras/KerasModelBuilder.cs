@@ -134,6 +134,12 @@ internal static partial class KerasModelBuilder
             case "Dropout":
             {
                 float rate = Float(c, "rate", name, where);
+                if (rate == 1)
+                {
+                    // Keras 3 takes a rate of 1 (every value dropped in training); LogitNet's Dropout does not.
+                    throw new NotSupportedException($"Dropout layer '{name}' has rate 1, which drops every value in training; LogitNet's Dropout takes a rate in [0, 1). ({where.File})");
+                }
+
                 if (!(rate >= 0 && rate < 1))
                 {
                     throw where.Error($"Dropout layer '{name}' has rate {rate}; a rate lies in [0, 1).");

@@ -169,7 +169,10 @@ public sealed class KerasWriterSettingsTests : IDisposable
     }
 
     /// <summary>A saved model whose Dropout layer's noise_shape is replaced by <paramref name="noiseShape"/>.</summary>
-    private string WithNoiseShape(Sequential model, string noiseShape)
+    private string WithNoiseShape(Sequential model, string noiseShape) => Patched(model, "\"noise_shape\":null", "\"noise_shape\":" + noiseShape);
+
+    /// <summary>A saved model whose config.json has <paramref name="from"/> replaced by <paramref name="to"/>.</summary>
+    private string Patched(Sequential model, string from, string to)
     {
         string path = Save(model);
         using ZipArchive zip = ZipFile.Open(path, ZipArchiveMode.Update);
@@ -180,10 +183,10 @@ public sealed class KerasWriterSettingsTests : IDisposable
             text = reader.ReadToEnd();
         }
 
-        Assert.Contains("\"noise_shape\":null", text, StringComparison.Ordinal);
+        Assert.Contains(from, text, StringComparison.Ordinal);
         entry.Delete();
         using var writer = new StreamWriter(zip.CreateEntry("config.json", CompressionLevel.NoCompression).Open());
-        writer.Write(text.Replace("\"noise_shape\":null", "\"noise_shape\":" + noiseShape, StringComparison.Ordinal));
+        writer.Write(text.Replace(from, to, StringComparison.Ordinal));
         return path;
     }
 
@@ -220,5 +223,19 @@ public sealed class KerasWriterSettingsTests : IDisposable
         var error = Assert.Throws<NotSupportedException>(() => Sequential.Load(path));
         Assert.Contains("noise_shape", error.Message, StringComparison.Ordinal);
         Assert.Contains("dropout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KerasSettingsLogitNetRefuses_AreNotSupported_NotADamagedFile()
+    {
+        // Keras takes Dropout(rate=1.0) and BatchNormalization(epsilon=0.0); LogitNet's layers do not, and saying the file is
+        // damaged (DataFormatException) was wrong.
+        string dropout = Patched(Sequence(), "\"rate\":0.3", "\"rate\":1.0");
+        Assert.Contains("rate 1", Assert.Throws<NotSupportedException>(() => Sequential.Load(dropout)).Message, StringComparison.Ordinal);
+        var normalized = new Sequential(new Input(4), new BatchNormalization(epsilon: 0.001f), new Dense(2)) { Seed = 1, Log = TextWriter.Null };
+        string zeroEpsilon = Patched(normalized, "\"epsilon\":0.001", "\"epsilon\":0.0");
+        Assert.Contains("epsilon 0", Assert.Throws<NotSupportedException>(() => Sequential.Load(zeroEpsilon)).Message, StringComparison.Ordinal);
+        string damaged = Patched(Sequence(), "\"rate\":0.3", "\"rate\":1.5");
+        Assert.Throws<LogitNet.Data.DataFormatException>(() => Sequential.Load(damaged));
     }
 }
