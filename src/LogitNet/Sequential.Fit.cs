@@ -43,6 +43,8 @@ public sealed partial class Sequential
     /// checkpoint's path). This differs from Keras 3, whose every <c>fit</c> starts at epoch 0: pass <c>initialEpoch: 0</c>
     /// for that.
     /// </param>
+    /// <param name="validationFreq">Validate after every this many epochs (Keras's <c>validation_freq</c>): after the epochs whose
+    /// number plus one it divides, so 2 validates after the second, fourth, ... epoch; the other epochs' logs have no <c>val_</c> keys.</param>
     /// <returns>The per-epoch loss (with any regularization penalty), metrics and <c>learning_rate</c>, with <c>val_</c> entries when there is validation data.</returns>
     /// <exception cref="InvalidOperationException">The model is not compiled; a callback cannot work with it (a ReduceLROnPlateau
     /// or LearningRateScheduler on a scheduled optimizer, a ModelCheckpoint path naming a quantity never logged), refused before
@@ -54,7 +56,7 @@ public sealed partial class Sequential
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, double validationSplit = 0,
         (Tensor X, Tensor Y)? validationData = null, bool shuffle = true, IReadOnlyDictionary<int, float>? classWeight = null,
         Tensor? sampleWeight = null, IReadOnlyList<Callback>? callbacks = null, int verbose = 1,
-        Tensor? validationSampleWeight = null, int? initialEpoch = null)
+        Tensor? validationSampleWeight = null, int? initialEpoch = null, int validationFreq = 1)
     {
         // Keras's leniency on the input's rank ([n] for Input(1)); validationData below goes through the same.
         x = AdjustInputRank(x);
@@ -113,7 +115,7 @@ public sealed partial class Sequential
         }
 
         var feed = new ArrayFeed(this, x, y, weights, trainCount, batchSize, shuffle);
-        return RunEpochs(compiled, feed, epochs, initialEpoch, validation, batchSize, callbacks, verbose);
+        return RunEpochs(compiled, feed, epochs, initialEpoch, validation, batchSize, callbacks, verbose, validationFreq);
     }
 
     /// <summary>
@@ -141,6 +143,7 @@ public sealed partial class Sequential
     /// <paramref name="stepsPerEpoch"/> batches. If it ends, the epoch under way ends short (with a note in <see cref="Log"/>)
     /// and the next epoch starts a new enumeration, as in Keras 3. Null (the default): one enumeration per epoch, to its end.
     /// </param>
+    /// <param name="validationFreq">Validate after every this many epochs, as in <see cref="Fit"/>.</param>
     /// <returns>The per-epoch loss (the sample-weighted mean of the batch losses), metrics and <c>learning_rate</c>.</returns>
     /// <remarks>
     /// Each batch trains exactly as the same rows would in <see cref="Fit"/>:
@@ -161,7 +164,7 @@ public sealed partial class Sequential
     /// </example>
     public History FitBatches(IEnumerable<(Tensor X, Tensor Y)> batches, int epochs = 1, (Tensor X, Tensor Y)? validationData = null,
         Tensor? validationSampleWeight = null, IReadOnlyList<Callback>? callbacks = null, int verbose = 1, int? initialEpoch = null,
-        int validationBatchSize = 32, int? stepsPerEpoch = null)
+        int validationBatchSize = 32, int? stepsPerEpoch = null, int validationFreq = 1)
     {
         ArgumentNullException.ThrowIfNull(batches);
         Compiled compiled = RequireCompiled(nameof(FitBatches));
@@ -189,7 +192,7 @@ public sealed partial class Sequential
             throw new ArgumentException("validationSampleWeight weighs validation samples, but there are none: pass validationData.", nameof(validationSampleWeight));
         }
 
-        return RunEpochs(compiled, new StreamFeed(this, batches, stepsPerEpoch), epochs, initialEpoch, validation, validationBatchSize, callbacks, verbose);
+        return RunEpochs(compiled, new StreamFeed(this, batches, stepsPerEpoch), epochs, initialEpoch, validation, validationBatchSize, callbacks, verbose, validationFreq);
     }
 
     /// <summary>
@@ -238,8 +241,9 @@ public sealed partial class Sequential
 
     /// <summary>The epochs of a Fit: callbacks, the batch loop over a feed, validation, logs and the epoch count.</summary>
     private History RunEpochs(Compiled compiled, BatchFeed feed, int epochs, int? initialEpoch, Validation? validation, int validationBatchSize,
-        IReadOnlyList<Callback>? callbacks, int verbose)
+        IReadOnlyList<Callback>? callbacks, int verbose, int validationFreq)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(validationFreq, 1);
         int first = initialEpoch ?? TrainedEpochs;
         ArgumentOutOfRangeException.ThrowIfNegative(first, nameof(initialEpoch));
         // Keras: with initial_epoch, epochs is the number to stop before; otherwise it counts this call's epochs.
@@ -329,7 +333,8 @@ public sealed partial class Sequential
                     logs[entry.Key] = entry.Metric.Result();
                 }
 
-                if (validation is not null)
+                // Keras's _should_eval: after the epochs whose number plus one validation_freq divides.
+                if (validation is not null && (epoch + 1) % validationFreq == 0)
                 {
                     ModelContext validationContext = Contexts.Rent();
                     try

@@ -195,4 +195,17 @@ public class ModelApiKerasTests
         Assert.Throws<ArgumentException>(() => model.SetWeights(weights[..3]));
         Assert.Throws<InvalidOperationException>(() => new Sequential(new Dense(2)).SetWeights(weights));
     }
+
+    [Fact]
+    public void ValidationFreq_ValidatesAfterEveryNthEpoch_AsKeras()
+    {
+        var model = new Sequential(new Input(3), new Dense(2)) { Seed = 6, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+        var x = Tensor.RandomNormal([10, 3], 0f, 1f, seed: 7);
+        var y = Tensor.FromArray([0f, 1f, 1f, 0f, 1f, 0f, 0f, 1f, 1f, 0f], 10);
+        History history = model.Fit(x, y, epochs: 5, batchSize: 4, verbose: 0, validationData: (x, y), validationFreq: 2);
+        Assert.Equal(5, history["loss"].Count);
+        Assert.Equal(2, history["val_loss"].Count);   // after epochs 2 and 4, as Keras's _should_eval
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(x, y, epochs: 1, verbose: 0, validationData: (x, y), validationFreq: 0));
+    }
 }
