@@ -78,12 +78,13 @@ public sealed partial class Sequential
         if (classWeight is not null)
         {
             Loss.CheckClassWeights(classWeight, nameof(classWeight));
-            if (y.Rank > 2)
+            if (y.Rank > 2 || _layers[^1].OutputShapeSpan.Length > 1)
             {
-                // Keras's class_weight_to_sample_weights takes one class per sample (the argmax of the last axis), and fails
-                // on anything longer; here the argmax of a whole [T, C] row would be a meaningless class id.
+                // Keras's class_weight_to_sample_weights takes one class per sample (the argmax of the last axis): on a [T, C]
+                // one-hot row it fails, and on [T] sparse labels it silently takes the argmax step's position for the class.
+                // Here both are refused.
                 throw new ArgumentException(
-                    $"classWeight weighs each sample by its one class, but y has shape {ShapeText.Format(y.ShapeSpan)}: several labels per sample. Give a weight per sample or per position through sampleWeight instead.",
+                    $"classWeight weighs each sample by its one class, but y has shape {ShapeText.Format(y.ShapeSpan)} and the model outputs {ShapeText.Format(_layers[^1].OutputShapeSpan)} per sample: several labels per sample. Give a weight per step through sampleWeight instead.",
                     nameof(classWeight));
             }
         }
@@ -179,7 +180,9 @@ public sealed partial class Sequential
         CheckCallbacks(callbacks);
         if (batches is Data.NpyBatches mapped)
         {
-            EnsureBuilt(mapped.SampleShape, [mapped.Samples, .. mapped.SampleShape], nameof(batches));
+            int[] shape = [mapped.Samples, .. mapped.SampleShape];
+            shape = AdjustedInputShape(shape) ?? shape;
+            EnsureBuilt(shape[1..], shape, nameof(batches));
         }
 
         Validation? validation = null;
@@ -465,26 +468,28 @@ public sealed partial class Sequential
     /// last axis of 1 (<c>[n]</c> for <c>Input(1)</c> is <c>[n, 1]</c>), and data with one axis more whose last is 1 loses it.
     /// A view: nothing is copied. Anything else is returned as it is, for the usual checks to refuse.
     /// </summary>
-    private Tensor AdjustInputRank(Tensor x)
+    private Tensor AdjustInputRank(Tensor x) => x is not null && AdjustedInputShape(x.ShapeSpan) is { } shape ? x.Reshape(shape) : x!;
+
+    /// <summary>The shape <see cref="AdjustInputRank"/> gives data of <paramref name="shape"/> (batch axis first), or null to leave it.</summary>
+    private int[]? AdjustedInputShape(ReadOnlySpan<int> shape)
     {
-        if (x is null || _layers.Count == 0)
+        if (_layers.Count == 0)
         {
-            return x!;
+            return null;
         }
 
-        ReadOnlySpan<int> sample = _layers[0] is Input input ? input.ShapeSpan : IsBuilt ? _layers[0].InputShapeSpan : default;
-        if (sample.IsEmpty)
+        ReadOnlySpan<int> sample = _layers[0] is Input input ? input.ShapeSpan : _layers[0].IsBuilt ? _layers[0].InputShapeSpan : default;
+        if (sample.IsEmpty || shape.IsEmpty)
         {
-            return x;
+            return null;
         }
 
-        ReadOnlySpan<int> shape = x.ShapeSpan;
-        if (shape.Length == sample.Length && sample[^1] == 1 && shape.Length >= 1)
+        if (shape.Length == sample.Length && sample[^1] == 1)
         {
-            return x.Reshape([.. shape, 1]);
+            return [.. shape, 1];
         }
 
-        return shape.Length == sample.Length + 2 && shape[^1] == 1 ? x.Reshape(shape[..^1].ToArray()) : x;
+        return shape.Length == sample.Length + 2 && shape[^1] == 1 ? shape[..^1].ToArray() : null;
     }
 
     /// <summary>
@@ -581,8 +586,9 @@ public sealed partial class Sequential
             {
                 shaped = shape.Length == 1 ? weights : weights.Reshape(samples);
             }
-            else if (perSample.Length <= steps.Length && steps[..perSample.Length].SequenceEqual(perSample))
+            else if (!steps.IsEmpty && perSample.SequenceEqual(steps))
             {
+                // Every step's own weight (the metrics take one per scored row, so a leading part of the steps is not taken).
                 shaped = weights;
             }
         }
@@ -593,9 +599,25 @@ public sealed partial class Sequential
 
         if (shaped is null)
         {
-            string perStep = steps.IsEmpty ? "" : $", or one per step: [{samples}, {string.Join(", ", steps.ToArray())}] or a leading part of it";
+            string perStep = steps.IsEmpty ? "" : $", or one per step: [{samples}, {string.Join(", ", steps.ToArray())}]";
             throw new ArgumentException(
                 $"Expected one weight per sample, shape [{samples}]{perStep}; received {name} of shape {ShapeText.Format(shape)}.", name);
+        }
+
+        if (shaped.Rank > 1)
+        {
+            // Named by its place, [sample, step], not its flat index.
+            ReadOnlySpan<float> values = shaped.AsSpan();
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!(values[i] >= 0f && values[i] <= float.MaxValue))
+                {
+                    int stepCount = values.Length / samples;
+                    throw new ArgumentException(
+                        $"{name}[{i / stepCount}, {i % stepCount}] is {values[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}; sample weights must be finite and not negative (0 leaves a step out).",
+                        name);
+                }
+            }
         }
 
         Loss.CheckWeights(shaped.AsSpan(), name);

@@ -63,18 +63,11 @@ public sealed partial class Sequential
     }
 
     /// <summary>
-    /// The layers, in order (an <see cref="Input"/> declaration included, as the first). A model that starts with an
-    /// <see cref="Input"/> is built on first access, as Keras builds one at once, so its layers' weights can be set
-    /// straight away: <c>model.Layers[1].SetWeights(w, b)</c>.
+    /// The layers, in order (an <see cref="Input"/> declaration included, as the first). Reading it changes nothing: a model
+    /// that starts with an <see cref="Input"/> has its weights once <see cref="GetLayer"/>, <see cref="GetWeights"/>,
+    /// <see cref="SetWeights"/>, <see cref="Summary"/>, <see cref="Build"/>, Fit or Predict has built it.
     /// </summary>
-    public IReadOnlyList<Layer> Layers
-    {
-        get
-        {
-            BuildFromInputLayer();
-            return _layers;
-        }
-    }
+    public IReadOnlyList<Layer> Layers => _layers;
 
     /// <summary>
     /// The seed of the initial weights (each layer gets one derived from it and its position) and
@@ -91,7 +84,7 @@ public sealed partial class Sequential
                 // It used to be half applied: the weights kept the old seed, and the shuffling took the new one only if no
                 // Fit had run yet.
                 throw new InvalidOperationException(
-                    $"Seed is set before the model is built; this model's weights were drawn with seed {_seed}. Set it when creating the model (new Sequential(...) {{ Seed = {value} }}), before Build, Summary, Fit or Predict.");
+                    $"Seed is set before the model is built; this model's weights were drawn with seed {_seed}. Set it when creating the model (new Sequential(...) {{ Seed = {value} }}), before Build, GetLayer, GetWeights, SetWeights, Summary, Fit or Predict.");
             }
 
             _seed = value;
@@ -136,18 +129,8 @@ public sealed partial class Sequential
     internal Metric? MetricLoggedAs(string key) =>
         _compiled is null ? null : Array.Find(_compiled.Logged, entry => entry.Key == key).Metric;
 
-    /// <summary>
-    /// All parameters of all layers, in layer order (empty until the model is built; a model that starts with an
-    /// <see cref="Input"/> is built on first access, as in Keras).
-    /// </summary>
-    public IReadOnlyList<Parameter> Parameters
-    {
-        get
-        {
-            BuildFromInputLayer();
-            return _parameters;
-        }
-    }
+    /// <summary>All parameters of all layers, in layer order (empty until the model is built).</summary>
+    public IReadOnlyList<Parameter> Parameters => _parameters;
 
     /// <summary>The layer with the given name, as Keras's <c>get_layer(name)</c>.</summary>
     /// <param name="name">The layer's name: the one given to its constructor, or the default the model gave it (<c>dense</c>, <c>dense_1</c>, ...).</param>
@@ -168,9 +151,10 @@ public sealed partial class Sequential
     /// Copies of every layer's weights, layer after layer in Keras's order within each (a Dense's kernel, then its bias;
     /// a BatchNormalization's gamma, beta, moving mean and variance), as Keras's <c>model.get_weights()</c>.
     /// </summary>
-    /// <returns>One new tensor per parameter; empty while the model is not built.</returns>
+    /// <returns>One new tensor per parameter; empty while the model is not built (one that starts with an <see cref="Input"/>
+    /// is built by this call, as Keras builds it at once).</returns>
     /// <example><c>Tensor[] saved = model.GetWeights(); ...; model.SetWeights(saved);   // back to the saved weights</c></example>
-    public Tensor[] GetWeights() => Layers.SelectMany(layer => layer.GetWeights()).ToArray();
+    public Tensor[] GetWeights() => BuildFromInputLayer() ? _layers.SelectMany(layer => layer.GetWeights()).ToArray() : [];
 
     /// <summary>
     /// Replaces every layer's weights from one list, in the order <see cref="GetWeights"/> gives, as Keras's
@@ -188,7 +172,7 @@ public sealed partial class Sequential
         if (!BuildFromInputLayer())
         {
             throw new InvalidOperationException(
-                "The model is not built yet, so its weight shapes are unknown. Build it first (model.Build(features), an Input layer, or one Predict), then set the weights.");
+                "The model is not built yet, so its weight shapes are unknown. Build it first (model.Build(features), or one Predict), then set the weights.");
         }
 
         IReadOnlyList<Parameter> parameters = _parameters;
@@ -224,7 +208,8 @@ public sealed partial class Sequential
     /// <summary>
     /// Removes the last layer and returns it, as Keras's <c>pop()</c>: the transfer-learning step before a new head is
     /// added (<c>model.Pop(); model.Add(new Dense(3));</c>). The other layers keep their weights; <see cref="ClassNames"/>
-    /// are cleared when they no longer fit the new output.
+    /// are cleared when they no longer fit the new output (a model whose input shape is not known yet keeps them until its
+    /// build checks them).
     /// </summary>
     /// <returns>The removed layer.</returns>
     /// <exception cref="InvalidOperationException">The model is compiled (pop layers before compiling, as for <see cref="Add"/>), or has no layer to remove (an <see cref="Input"/> declaration is not one).</exception>
@@ -242,6 +227,8 @@ public sealed partial class Sequential
 
         lock (_buildLock)
         {
+            // Built first when it can be (a model starting with Input), so ClassNames are judged against the output either way.
+            BuildFromInputLayer();
             Layer last = _layers[^1];
             _layers.RemoveAt(_layers.Count - 1);
             IsBuilt = false;
@@ -313,7 +300,8 @@ public sealed partial class Sequential
     }
 
     /// <summary>Builds every layer for a per-sample input shape.</summary>
-    /// <param name="inputShape">The per-sample input shape, without the batch axis: <c>784</c> for flat MNIST.</param>
+    /// <param name="inputShape">The per-sample input shape, without the batch axis: <c>784</c> for flat MNIST. None, for a
+    /// model that starts with an <see cref="Input"/> layer: its declared shape.</param>
     /// <exception cref="InvalidOperationException">The model has no layers, was built for another shape, or has
     /// <see cref="ClassNames"/> that do not match its output.</exception>
     /// <exception cref="ArgumentException">The shape is invalid.</exception>
@@ -323,6 +311,11 @@ public sealed partial class Sequential
         if (_layers.Count == 0)
         {
             throw new InvalidOperationException("The model has no layers: pass them to the constructor or call Add.");
+        }
+
+        if (inputShape.Length == 0 && _layers[0] is Input declared)
+        {
+            inputShape = declared.Shape;
         }
 
         lock (_buildLock)

@@ -10,8 +10,9 @@ namespace LogitNet.Callbacks;
 /// Values are written in the shortest form that reads back to the same float32 (invariant culture);
 /// a quantity missing from a later epoch's logs is written <c>NA</c>, as Keras does. The file is
 /// flushed after every row, so it can be read while training runs. With <c>append</c>, the header is
-/// written only when the file is new or empty. (Keras also adds <c>val_</c> columns when the first
-/// epoch logs none, for its <c>validation_freq</c>; LogitNet validates every epoch or never, so it does not.)
+/// written only when the file is new or empty. When the first epoch logs no <c>val_</c> quantity (no validation
+/// data, or <c>validationFreq</c> skipped it), a <c>val_</c> column is added for each quantity, as Keras 3 adds
+/// them, so a later epoch's validation is not lost (<c>NA</c> where it is absent).
 /// </remarks>
 /// <example>
 /// <code>
@@ -73,6 +74,12 @@ public sealed class CsvLogger : Callback
         if (_keys is null)
         {
             _keys = logs.Keys.Order(StringComparer.Ordinal).ToArray();
+            if (!Array.Exists(_keys, key => key.StartsWith("val_", StringComparison.Ordinal)))
+            {
+                // Keras 3's CSVLogger: when the first epoch logs no validation quantity (none given, or validationFreq skipped
+                // it) the val_ columns are added anyway, so later epochs' validation is not lost; NA where it is absent.
+                _keys = [.. _keys, .. _keys.Select(key => "val_" + key)];
+            }
             if (_writeHeader)
             {
                 _writer.WriteLine(string.Join(Separator, ["epoch", .. _keys.Select(Quote)]));

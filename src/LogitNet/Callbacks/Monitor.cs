@@ -43,8 +43,10 @@ internal sealed class Monitor(string key, MonitorMode mode, float minDelta, bool
         {
             _warned = true;
             log?.WriteLine(
-                $"{callback} monitors '{Key}', which this training does not log (logged: {string.Join(", ", logs.Keys)}), so it is not watched. " +
-                (Key.StartsWith("val_", StringComparison.Ordinal) ? "Pass validationSplit or validationData to Fit, or monitor a training quantity." : "Monitor one of those."));
+                $"{callback} monitors '{Key}', which this epoch's logs do not hold (logged: {string.Join(", ", logs.Keys)}), so it is not watched at such epochs. " +
+                (Key.StartsWith("val_", StringComparison.Ordinal)
+                    ? "Validation quantities need validationSplit or validationData, and are logged only every validationFreq epochs; or monitor a training quantity."
+                    : "Monitor one of those."));
         }
 
         return false;

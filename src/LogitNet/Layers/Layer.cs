@@ -157,7 +157,7 @@ public abstract class Layer
         if (!IsBuilt)
         {
             throw new InvalidOperationException(
-                $"Layer '{Name}' is not built yet, so its weight shapes are unknown. Build the model first (model.Build(features), an Input layer, or one Predict), then set the weights.");
+                $"Layer '{Name}' is not built yet, so its weight shapes are unknown. Build the model first: model.Build(features), or model.Build() for a model that starts with an Input layer (model.GetLayer(name) builds it too), or one Predict; then set the weights.");
         }
 
         string expected = _parameters.Count == 0

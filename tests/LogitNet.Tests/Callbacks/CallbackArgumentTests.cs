@@ -59,7 +59,7 @@ public sealed class CallbackArgumentTests
             string text = log.ToString();
             foreach (string callback in new[] { "EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint" })
             {
-                Assert.Equal(1, text.Split(callback + " monitors 'val_loss', which this training does not log").Length - 1);
+                Assert.Equal(1, text.Split(callback + " monitors 'val_loss', which this epoch's logs do not hold").Length - 1);
             }
         }
         finally

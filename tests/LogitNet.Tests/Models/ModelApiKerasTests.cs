@@ -11,31 +11,41 @@ namespace LogitNet.Tests.Models;
 public class ModelApiKerasTests
 {
     [Fact]
-    public void ModelStartingWithInput_HasItsWeightsAtOnce_ThroughLayersAndParameters()
+    public void ModelStartingWithInput_TakesWeightsAtOnce_ThroughTheModelsSetWeights()
     {
-        // Keras's Sequential builds as soon as its first layer is an InputLayer; here only GetLayer, Summary, Fit and Predict did,
-        // so model.Layers[1].SetWeights(...) right after construction threw "not built".
+        // Keras's Sequential builds as soon as its first layer is an InputLayer, so model.set_weights(...) works at once.
         var model = new Sequential(new Input(2), new Dense(3)) { Seed = 7, Log = TextWriter.Null };
         Tensor kernel = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], 2, 3);
         Tensor bias = Tensor.FromArray([0.5f, -0.5f, 1f], 3);
-        model.Layers[1].SetWeights(kernel, bias);
+        model.SetWeights(kernel, bias);
         Assert.True(model.IsBuilt);
         Assert.Equal(2, model.Parameters.Count);
         Assert.Equal([1f * 1 + 2 * 4 + 0.5f, 1f * 2 + 2 * 5 - 0.5f, 1f * 3 + 2 * 6 + 1], model.Predict(Tensor.FromArray([1f, 2f], 1, 2)).ToArray());
     }
 
     [Fact]
+    public void ModelStartingWithInput_BuildsWithoutAShape_AndReadingLayersChangesNothing()
+    {
+        var model = new Sequential(new Input(2), new Dense(3)) { Log = TextWriter.Null };
+        Assert.False(model.Layers[1].IsBuilt);   // a property read builds nothing, so Seed can still be set
+        model.Seed = 5;
+        model.Build();
+        model.Layers[1].SetWeights(Tensor.Zeros(2, 3), Tensor.Ones(3));
+        Assert.Equal([1f, 1f, 1f], model.Predict(Tensor.FromArray([3f, 4f], 1, 2)).ToArray());
+        var error = Assert.Throws<InvalidOperationException>(() => new Sequential(new Input(2), new Dense(3)).Layers[1].SetWeights(Tensor.Zeros(2, 3), Tensor.Ones(3)));
+        Assert.Contains("model.Build()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ModelStartingWithInput_SeededInItsInitializer_DrawsItsWeightsFromThatSeed()
     {
-        // Building on first access must come after the object initializer's Seed: the same weights as an explicit Build.
         var lazy = new Sequential(new Input(4), new Dense(3)) { Seed = 42, Log = TextWriter.Null };
-        float[] first = lazy.Parameters[0].Value.ToArray();
+        float[] first = lazy.GetWeights()[0].ToArray();
         var built = new Sequential(new Input(4), new Dense(3)) { Seed = 42, Log = TextWriter.Null };
         built.Build(4);
         var other = new Sequential(new Input(4), new Dense(3)) { Seed = 43, Log = TextWriter.Null };
         Assert.Equal(built.Parameters[0].Value.ToArray(), first);
-        Assert.NotEqual(other.Parameters[0].Value.ToArray(), first);
-        Assert.Equal(new Sequential(new Input(4), new Dense(3)) { Seed = 42 }.Parameters[0].Value.ToArray(), first);
+        Assert.NotEqual(other.GetWeights()[0].ToArray(), first);
     }
 
     [Fact]
@@ -132,7 +142,7 @@ public class ModelApiKerasTests
     {
         var model = new Sequential(new Input(4), new Dense(8, Activation.Relu), new Dense(3)) { Seed = 9, Log = TextWriter.Null };
         model.ClassNames = ["a", "b", "c"];
-        Tensor[] hidden = model.Layers[1].GetWeights();
+        Tensor[] hidden = model.GetLayer("dense").GetWeights();
         Layer head = model.Pop();
         Assert.Equal(3, ((Dense)head).Units);
         Assert.Null(model.ClassNames);   // the classes went with the head
@@ -207,5 +217,57 @@ public class ModelApiKerasTests
         Assert.Equal(5, history["loss"].Count);
         Assert.Equal(2, history["val_loss"].Count);   // after epochs 2 and 4, as Keras's _should_eval
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(x, y, epochs: 1, verbose: 0, validationData: (x, y), validationFreq: 0));
+    }
+
+    [Fact]
+    public void Pop_OnAModelNotBuiltYet_JudgesClassNamesAsOnABuiltOne()
+    {
+        var model = new Sequential(new Input(4), new Dense(8), new Dense(3)) { Log = TextWriter.Null };
+        model.ClassNames = ["a", "b", "c"];
+        model.Pop();
+        Assert.Null(model.ClassNames);
+        Assert.Equal([2, 8], model.Predict(Tensor.Zeros(2, 4)).Shape);
+    }
+
+    [Fact]
+    public void ValidationFreq_WithACsvLogger_KeepsTheValidationColumns_AsKeras3()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "logitnet-csv-" + Guid.NewGuid().ToString("N") + ".csv");
+        try
+        {
+            var model = new Sequential(new Input(3), new Dense(2)) { Seed = 6, Log = TextWriter.Null };
+            model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0.1f));
+            var x = Tensor.RandomNormal([8, 3], 0f, 1f, seed: 7);
+            var y = Tensor.FromArray([0f, 1f, 1f, 0f, 1f, 0f, 0f, 1f], 8);
+            model.Fit(x, y, epochs: 2, batchSize: 4, verbose: 0, validationData: (x, y), validationFreq: 2,
+                callbacks: [new LogitNet.Callbacks.CsvLogger(path)]);
+            string[] lines = File.ReadAllLines(path);
+            Assert.Equal("epoch,learning_rate,loss,val_learning_rate,val_loss", lines[0]);
+            Assert.EndsWith(",NA,NA", lines[1], StringComparison.Ordinal);   // epoch 0: not validated
+            Assert.DoesNotContain("NA", lines[2].Split(',')[4], StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void FitBatches_TakeTheSameInputRankLeniency()
+    {
+        var model = new Sequential(new Input(1), new Dense(1)) { Seed = 3, Log = TextWriter.Null };
+        model.Compile(new MeanSquaredError(), new SGD(0.01f));
+        (Tensor, Tensor)[] batches = [(Tensor.FromArray([1f, 2f, 3f], 3), Tensor.FromArray([2f, 4f, 6f], 3))];
+        History history = model.FitBatches(batches, epochs: 2, verbose: 0);
+        Assert.Equal(2, history["loss"].Count);
+    }
+
+    [Fact]
+    public void InputRankLeniency_FollowsABuiltFirstLayer_AfterAnAdd()
+    {
+        var model = new Sequential(new Dense(4)) { Seed = 3, Log = TextWriter.Null };
+        model.Build(1);
+        model.Add(new Dense(1));
+        Assert.Equal([3, 1], model.Predict(Tensor.FromArray([1f, 2f, 3f], 3)).Shape);
     }
 }

@@ -313,7 +313,7 @@ public class SequentialTests
         model.Log = log;
         model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new Adam());
         Assert.Equal(2, model.Fit(x, y, epochs: 2, verbose: 0, callbacks: [new EarlyStopping()]).Epochs);
-        Assert.Contains("EarlyStopping monitors 'val_loss', which this training does not log (logged: loss", log.ToString());
+        Assert.Contains("EarlyStopping monitors 'val_loss', which this epoch's logs do not hold (logged: loss", log.ToString());
         Assert.Contains("validationSplit", log.ToString());
     }
 

@@ -135,6 +135,31 @@ public class StepWeightTests
         float[] bad = w.ToArray();
         bad[7] = -1f;
         var error = Assert.Throws<ArgumentException>(() => Tagger().Fit(x, y, epochs: 1, verbose: 0, sampleWeight: Tensor.FromArray(bad, Samples, Steps)));
-        Assert.Contains("sampleWeight[7]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("sampleWeight[1, 3] is -1", error.Message, StringComparison.Ordinal);   // flat index 7 of [12, 4]
+    }
+
+    [Fact]
+    public void StepWeights_MustCoverEveryStepAxis()
+    {
+        // Outputs [n, 4, 4, 5] have steps [4, 4]: weights [n, 4] would reach the loss but not the metrics, which take one
+        // weight per scored row; they are refused before training, and [n, 4, 4] is taken.
+        var model = new Sequential(new Input(4, 4, 3), new Dense(Classes)) { Seed = 2, Log = TextWriter.Null };
+        model.Compile(new SparseCategoricalCrossentropy(fromLogits: true), new SGD(0.1f), weightedMetrics: [new SparseCategoricalAccuracy()]);
+        Tensor x = Tensor.RandomNormal([6, 4, 4, 3], 0f, 1f, seed: 3), y = Tensor.Zeros(6, 4, 4);
+        float[] before = model.GetWeights()[0].ToArray();
+        var error = Assert.Throws<ArgumentException>(() => model.Fit(x, y, epochs: 1, verbose: 0, sampleWeight: Tensor.Ones(6, 4)));
+        Assert.Contains("[6, 4, 4]", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.GetWeights()[0].ToArray());
+        History history = model.Fit(x, y, epochs: 1, verbose: 0, sampleWeight: Tensor.Ones(6, 4, 4));
+        Assert.Single(history["sparse_categorical_accuracy"]);
+    }
+
+    [Fact]
+    public void ClassWeight_OnSparseLabelsPerStep_IsRefused()
+    {
+        // y [n, steps] of class ids: Keras takes the argmax step's position for the class; here it is refused.
+        (Tensor x, Tensor y, _) = Data();
+        var error = Assert.Throws<ArgumentException>(() => Tagger().Fit(x, y, epochs: 1, verbose: 0, classWeight: new Dictionary<int, float> { [0] = 2f }));
+        Assert.Equal("classWeight", error.ParamName);
     }
 }

@@ -358,9 +358,12 @@ internal static class KerasCompileConfig
             };
             if (metric is null)
             {
-                notes.Add(kind == "binary_accuracy"
-                    ? $"The metric '{Clip(name)}' has threshold {threshold.ToString("R", CultureInfo.InvariantCulture)}, outside (0, 1); it is left out (metrics do not change training)."
-                    : $"The metric '{Clip(kind)}' is not one LogitNet has; it is left out (metrics do not change training).");
+                notes.Add(kind switch
+                {
+                    "binary_accuracy" or "f1_score" => $"The metric '{Clip(name)}' has threshold {threshold.ToString("R", CultureInfo.InvariantCulture)}, outside (0, 1), where LogitNet's thresholds lie; it is left out (metrics do not change training).",
+                    "precision" or "recall" => $"The metric '{Clip(name)}' has thresholds {Clip(KerasModelBuilder.Optional(config, "thresholds")?.GetRawText() ?? "?")} or class_id {Clip(KerasModelBuilder.Optional(config, "class_id")?.GetRawText() ?? "null")}; LogitNet's takes one threshold in (0, 1) and a class id of 0 or more; it is left out (metrics do not change training).",
+                    _ => $"The metric '{Clip(kind)}' is not one LogitNet has; it is left out (metrics do not change training).",
+                });
             }
             else
             {

@@ -197,4 +197,14 @@ public class KerasCompileSettingsTests
         Assert.Equal(0.4f, f1.Threshold);
         Assert.Equal("f1", f1.Name);
     }
+
+    [Theory]
+    [InlineData("{\"class_name\": \"F1Score\", \"config\": {\"name\": \"f1\", \"average\": \"micro\", \"threshold\": 1.0}}", "threshold 1")]
+    [InlineData("{\"class_name\": \"Precision\", \"config\": {\"name\": \"p\", \"thresholds\": [0.3, 0.6]}}", "thresholds [0.3, 0.6]")]
+    public void MetricThresholdsLogitNetLacks_AreNamedInTheNote(string metric, string named)
+    {
+        (var compiled, List<string> notes) = Read("{\"learning_rate\": 0.01}", "[" + metric + "]");
+        Assert.Empty(compiled!.Value.Metrics);
+        Assert.Contains(notes, n => n.Contains(named, StringComparison.Ordinal) && n.Contains("left out", StringComparison.Ordinal));
+    }
 }
