@@ -14,7 +14,9 @@ public sealed partial class Sequential
     /// <remarks>
     /// Shapes show <c>None</c> for the batch axis. Layers not yet built show <c>?</c>: put an
     /// <see cref="Input"/> first, call <see cref="Build"/>, or fit once to see them. For the text
-    /// itself, use <see cref="SummaryText"/>.
+    /// itself, use <see cref="SummaryText"/>. Once the optimizer has taken a step, an <c>Optimizer params</c> line counts
+    /// its variables (step count, learning rate unless scheduled, slots for the trainable parameters) and the total
+    /// includes them, as in Keras.
     /// </remarks>
     /// <example><c>model.Summary();</c></example>
     public void Summary(TextWriter? writer = null) => (writer ?? Log).WriteLine(SummaryText());
@@ -52,10 +54,43 @@ public sealed partial class Sequential
         }
 
         text.AppendLine($"└{new string('─', w0)}┴{new string('─', w1)}┴{new string('─', w2)}┘");
-        text.AppendLine($" Total params: {total.ToString("N0", CultureInfo.InvariantCulture)} ({FormatBytes(total * sizeof(float))})");
+        (long optimizerCount, long optimizerBytes)? optimizer = OptimizerVariables();
+        long allCount = total + (optimizer?.optimizerCount ?? 0), allBytes = total * sizeof(float) + (optimizer?.optimizerBytes ?? 0);
+        text.AppendLine($" Total params: {allCount.ToString("N0", CultureInfo.InvariantCulture)} ({FormatBytes(allBytes)})");
         text.AppendLine($" Trainable params: {trainable.ToString("N0", CultureInfo.InvariantCulture)} ({FormatBytes(trainable * sizeof(float))})");
         text.Append($" Non-trainable params: {(total - trainable).ToString("N0", CultureInfo.InvariantCulture)} ({FormatBytes((total - trainable) * sizeof(float))})");
+        if (optimizer is { } built)
+        {
+            text.AppendLine();
+            text.Append($" Optimizer params: {built.optimizerCount.ToString("N0", CultureInfo.InvariantCulture)} ({FormatBytes(built.optimizerBytes)})");
+        }
+
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The values the optimizer holds once it has taken a step, as Keras's summary counts <c>optimizer.variables</c>: its step
+    /// count (an int64), its learning rate unless a schedule gives it (a float), and its slots for the trainable parameters
+    /// (Adam's two moments each). Null before the first step, when Keras prints no such line.
+    /// </summary>
+    private (long Count, long Bytes)? OptimizerVariables()
+    {
+        if (_compiled?.Optimizer is not { BoundParameters: { } bound } optimizer)
+        {
+            return null;
+        }
+
+        long slotValues = 0;
+        foreach ((_, Tensor[] values) in optimizer.Slots)
+        {
+            for (int i = 0; i < values.Length && i < bound.Count; i++)
+            {
+                slotValues += bound[i].Trainable ? values[i].Length : 0;
+            }
+        }
+
+        bool rateVariable = optimizer.Schedule is null;
+        return (1 + (rateVariable ? 1 : 0) + slotValues, sizeof(long) + (rateVariable ? sizeof(float) : 0) + slotValues * sizeof(float));
     }
 
     private static string FormatBytes(long bytes) => bytes switch

@@ -270,4 +270,35 @@ public class ModelApiKerasTests
         model.Add(new Dense(1));
         Assert.Equal([3, 1], model.Predict(Tensor.FromArray([1f, 2f, 3f], 3)).Shape);
     }
+
+    [Theory]
+    [InlineData("adam", "Optimizer params: 32 (132 B)", "Total params: 47 (192 B)")]          // step count, rate, two moments of 15
+    [InlineData("sgd", "Optimizer params: 2 (12 B)", "Total params: 17 (72 B)")]             // no momentum: no slots
+    [InlineData("schedule", "Optimizer params: 31 (128 B)", "Total params: 46 (188 B)")]     // a schedule is not a variable
+    public void Summary_AfterAStep_CountsTheOptimizersVariables_AsKeras(string optimizer, string optimizerLine, string totalLine)
+    {
+        var model = new Sequential(new Input(4), new Dense(3)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new MeanSquaredError(), optimizer switch
+        {
+            "adam" => new Adam(0.01f),
+            "sgd" => new SGD(0.01f),
+            _ => new Adam(new ExponentialDecay(0.01f, 10, 0.5f)),
+        });
+        Assert.DoesNotContain("Optimizer params", model.SummaryText(), StringComparison.Ordinal);   // not built before a step
+        model.Fit(Tensor.Zeros(2, 4), Tensor.Zeros(2, 3), epochs: 1, verbose: 0);
+        string text = model.SummaryText();
+        Assert.Contains(optimizerLine, text, StringComparison.Ordinal);
+        Assert.Contains(totalLine, text, StringComparison.Ordinal);
+        Assert.Contains("Trainable params: 15 (60 B)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Summary_OptimizerParams_LeaveOutFrozenLayers()
+    {
+        var frozen = new Dense(3) { Trainable = false };
+        var model = new Sequential(new Input(4), frozen, new Dense(2)) { Seed = 1, Log = TextWriter.Null };
+        model.Compile(new MeanSquaredError(), new Adam(0.01f));
+        model.Fit(Tensor.Zeros(2, 4), Tensor.Zeros(2, 2), epochs: 1, verbose: 0);
+        Assert.Contains("Optimizer params: 18 (76 B)", model.SummaryText(), StringComparison.Ordinal);   // 2 + 2 × 8 (the trainable Dense)
+    }
 }
