@@ -142,9 +142,8 @@ public sealed partial class Sequential
             }
 
             (xBatch, yBatch) = _batches.Current;
-            xBatch = model.AdjustInputRank(xBatch);   // as Fit's x: [n] for Input(1)
             _fresh = false;
-            model.CheckData(xBatch, yBatch, "batch.X", "batch.Y", scanValues: false);
+            model.CheckData(ref xBatch, yBatch, "batch.X", "batch.Y", scanValues: false);
             _inEpoch++;
             return true;
         }

@@ -58,8 +58,6 @@ public sealed partial class Sequential
         Tensor? sampleWeight = null, IReadOnlyList<Callback>? callbacks = null, int verbose = 1,
         Tensor? validationSampleWeight = null, int? initialEpoch = null, int validationFreq = 1)
     {
-        // Keras's leniency on the input's rank ([n] for Input(1)); validationData below goes through the same.
-        x = AdjustInputRank(x);
         Compiled compiled = RequireCompiled(nameof(Fit));
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         CheckBatchSize(batchSize);
@@ -71,7 +69,7 @@ public sealed partial class Sequential
 
         CheckVerbose(verbose);
         CheckCallbacks(callbacks);
-        int samples = CheckData(x, y, nameof(x), nameof(y));
+        int samples = CheckData(ref x, y, nameof(x), nameof(y));
         // Checked here, so a bad weight is named by its row in the data, not in a shuffled batch.
         sampleWeight = CheckSampleWeights(sampleWeight, samples, nameof(sampleWeight));
 
@@ -215,11 +213,11 @@ public sealed partial class Sequential
 
     private Validation CheckValidation((Tensor X, Tensor Y) data, Tensor? weights)
     {
-        data = (AdjustInputRank(data.X), data.Y);
-        int count = CheckData(data.X, data.Y, "validationData.X", "validationData.Y");
+        Tensor x = data.X;
+        int count = CheckData(ref x, data.Y, "validationData.X", "validationData.Y");
         // Checked before the first epoch, under the argument's own name: they used to be checked only when the first
         // validation ran, after a whole epoch of training, and named 'sampleWeight' or 'weights'.
-        return new Validation(data.X, data.Y, CheckSampleWeights(weights, count, "validationSampleWeight"));
+        return new Validation(x, data.Y, CheckSampleWeights(weights, count, "validationSampleWeight"));
     }
 
     private static void CheckVerbose(int verbose)
@@ -425,10 +423,11 @@ public sealed partial class Sequential
     /// <paramref name="scanValues"/> (a whole dataset) it also scans the targets and an Embedding's ids once, so a bad one is
     /// named by its place in the caller's data; a streamed batch passes false, since its training step checks them anyway.
     /// </summary>
-    private int CheckData(Tensor x, Tensor y, string xName, string yName, string operation = "Training", bool scanValues = true)
+    private int CheckData(ref Tensor x, Tensor y, string xName, string yName, string operation = "Training", bool scanValues = true)
     {
         ArgumentNullException.ThrowIfNull(x, xName);
         ArgumentNullException.ThrowIfNull(y, yName);
+        x = AdjustInputRank(x);
         if (x.Rank < 2)
         {
             throw new ArgumentException(
@@ -468,7 +467,8 @@ public sealed partial class Sequential
     /// last axis of 1 (<c>[n]</c> for <c>Input(1)</c> is <c>[n, 1]</c>), and data with one axis more whose last is 1 loses it.
     /// A view: nothing is copied. Anything else is returned as it is, for the usual checks to refuse.
     /// </summary>
-    private Tensor AdjustInputRank(Tensor x) => x is not null && AdjustedInputShape(x.ShapeSpan) is { } shape ? x.Reshape(shape) : x!;
+    /// <remarks>Applied where data enters the model, <see cref="CheckData"/> and <c>CheckPredictInput</c>, which hand the view back.</remarks>
+    private Tensor AdjustInputRank(Tensor x) => AdjustedInputShape(x.ShapeSpan) is { } shape ? x.Reshape(shape) : x;
 
     /// <summary>The shape <see cref="AdjustInputRank"/> gives data of <paramref name="shape"/> (batch axis first), or null to leave it.</summary>
     private int[]? AdjustedInputShape(ReadOnlySpan<int> shape)
@@ -604,23 +604,7 @@ public sealed partial class Sequential
                 $"Expected one weight per sample, shape [{samples}]{perStep}; received {name} of shape {ShapeText.Format(shape)}.", name);
         }
 
-        if (shaped.Rank > 1)
-        {
-            // Named by its place, [sample, step], not its flat index.
-            ReadOnlySpan<float> values = shaped.AsSpan();
-            for (int i = 0; i < values.Length; i++)
-            {
-                if (!(values[i] >= 0f && values[i] <= float.MaxValue))
-                {
-                    int stepCount = values.Length / samples;
-                    throw new ArgumentException(
-                        $"{name}[{i / stepCount}, {i % stepCount}] is {values[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}; sample weights must be finite and not negative (0 leaves a step out).",
-                        name);
-                }
-            }
-        }
-
-        Loss.CheckWeights(shaped.AsSpan(), name);
+        Loss.CheckWeights(shaped.AsSpan(), name, perSample: shaped.Length / samples);
         return shaped;
     }
 

@@ -22,8 +22,7 @@ public sealed partial class Sequential
     {
         Compiled compiled = RequireCompiled(nameof(Evaluate));
         CheckBatchSize(batchSize);
-        x = AdjustInputRank(x);
-        int samples = CheckData(x, y, nameof(x), nameof(y), "Evaluate");
+        int samples = CheckData(ref x, y, nameof(x), nameof(y), "Evaluate");
         sampleWeight = CheckSampleWeights(sampleWeight, samples, nameof(sampleWeight));
 
         long version = EnterInference(nameof(Evaluate));
@@ -60,8 +59,7 @@ public sealed partial class Sequential
     /// <example><c>Tensor logits = model.Predict(xTest); Tensor probabilities = Ops.Softmax(logits);</c></example>
     public Tensor Predict(Tensor x, int? batchSize = null)
     {
-        x = AdjustInputRank(x);
-        int samples = CheckPredictInput(x, batchSize);
+        int samples = CheckPredictInput(ref x, batchSize);
         Tensor result = Tensor.Uninitialized([samples, .. _layers[^1].OutputShapeSpan]);
         PredictInto(x, result, batchSize, ProbabilityMap.Identity, nameof(Predict));
         return result;
@@ -75,8 +73,7 @@ public sealed partial class Sequential
     /// <exception cref="InvalidOperationException">The model has no layers, or it is being trained on another thread.</exception>
     public void Predict(Tensor x, Tensor destination)
     {
-        x = AdjustInputRank(x);
-        int samples = CheckPredictInput(x, null);
+        int samples = CheckPredictInput(ref x, null);
         CheckDestination(destination, samples);
         PredictInto(x, destination, null, ProbabilityMap.Identity, nameof(Predict));
     }
@@ -106,9 +103,8 @@ public sealed partial class Sequential
     /// <exception cref="ArgumentException"><paramref name="x"/> does not fit the model.</exception>
     public Tensor PredictProba(Tensor x, int? batchSize = null)
     {
-        x = AdjustInputRank(x);
         ProbabilityMap map = RequireProbabilities();
-        int samples = CheckPredictInput(x, batchSize);
+        int samples = CheckPredictInput(ref x, batchSize);
         Tensor result = Tensor.Uninitialized([samples, .. _layers[^1].OutputShapeSpan]);
         PredictInto(x, result, batchSize, map, nameof(PredictProba));
         return result;
@@ -121,9 +117,8 @@ public sealed partial class Sequential
     /// <exception cref="ArgumentException">A shape does not fit the model.</exception>
     public void PredictProba(Tensor x, Tensor destination)
     {
-        x = AdjustInputRank(x);
         ProbabilityMap map = RequireProbabilities();
-        int samples = CheckPredictInput(x, null);
+        int samples = CheckPredictInput(ref x, null);
         CheckDestination(destination, samples);
         PredictInto(x, destination, null, map, nameof(PredictProba));
     }
@@ -140,9 +135,10 @@ public sealed partial class Sequential
     /// <summary>The bound on one pass's widest activation, in floats, when the caller gives no batch size: 4 MB.</summary>
     private const int PassFloats = 1 << 20;
 
-    private int CheckPredictInput(Tensor x, int? batchSize)
+    private int CheckPredictInput(ref Tensor x, int? batchSize)
     {
         ArgumentNullException.ThrowIfNull(x);
+        x = AdjustInputRank(x);
         if (batchSize is { } size)
         {
             CheckBatchSize(size);

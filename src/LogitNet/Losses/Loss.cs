@@ -290,16 +290,18 @@ public abstract class Loss
     /// <summary>
     /// Throws unless every weight is finite and not negative: a negative weight turns the loss of its
     /// sample into a reward for getting it wrong, and a NaN or infinite one turns the whole sum into NaN
-    /// or infinity, which then looks like a diverging model rather than bad weights.
+    /// or infinity, which then looks like a diverging model rather than bad weights. With <paramref name="perSample"/> above 1
+    /// (one weight per step) a bad weight is named by its sample and step.
     /// </summary>
-    internal static void CheckWeights(ReadOnlySpan<float> weights, string argumentName)
+    internal static void CheckWeights(ReadOnlySpan<float> weights, string argumentName, int perSample = 1)
     {
         for (int i = 0; i < weights.Length; i++)
         {
             if (!(weights[i] >= 0f && weights[i] <= float.MaxValue))
             {
+                string place = perSample > 1 ? $"{i / perSample}, {i % perSample}" : $"{i}";
                 throw new ArgumentException(
-                    $"{argumentName}[{i}] is {weights[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}; sample weights must be finite and not negative (0 leaves a sample out).",
+                    $"{argumentName}[{place}] is {weights[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}; sample weights must be finite and not negative (0 leaves a {(perSample > 1 ? "step" : "sample")} out).",
                     argumentName);
             }
         }

@@ -415,7 +415,7 @@ internal static class KerasCompileConfig
     /// </summary>
     private static string? UnsupportedSetting(string kind, JsonElement config)
     {
-        JsonElement? Setting(string key) => config.ValueKind == JsonValueKind.Object && KerasModelBuilder.Optional(config, key) is { } v && v.ValueKind != JsonValueKind.Null ? v : null;
+        JsonElement? Setting(string key) => KerasModelBuilder.Optional(config, key);
         return kind switch
         {
             "precision" or "recall" when Setting("top_k") is { } k => $"counts only each row's top_k={k.GetRawText()} entries",

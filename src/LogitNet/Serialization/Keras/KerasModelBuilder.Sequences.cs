@@ -107,11 +107,7 @@ internal static partial class KerasModelBuilder
             case "SpatialDropout1D" or "SpatialDropout2D":
             {
                 RequireChannelsLast(c, node.ClassName, name, where, node.ClassName == "SpatialDropout1D" ? SequenceSamples : ImageSamples);
-                float rate = Float(c, "rate", name, where);
-                if (!(rate >= 0 && rate < 1))
-                {
-                    throw where.Error($"{node.ClassName} layer '{name}' has rate {rate}; a rate lies in [0, 1).");
-                }
+                float rate = DropoutRate(c, node.ClassName, name, where);
 
                 int axes = node.ClassName == "SpatialDropout1D" ? 2 : 3;
                 if (shape.Length != axes)

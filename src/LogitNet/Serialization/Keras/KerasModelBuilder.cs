@@ -133,19 +133,7 @@ internal static partial class KerasModelBuilder
 
             case "Dropout":
             {
-                float rate = Float(c, "rate", name, where);
-                if (rate == 1)
-                {
-                    // Keras 3 takes a rate of 1 (every value dropped in training); LogitNet's Dropout does not.
-                    throw new NotSupportedException($"Dropout layer '{name}' has rate 1, which drops every value in training; LogitNet's Dropout takes a rate in [0, 1). ({where.File})");
-                }
-
-                if (!(rate >= 0 && rate < 1))
-                {
-                    throw where.Error($"Dropout layer '{name}' has rate {rate}; a rate lies in [0, 1).");
-                }
-
-                return (DropoutFor(c, rate, name, shape, where), 0, shape, []);
+                return (DropoutFor(c, DropoutRate(c, "Dropout", name, where), name, shape, where), 0, shape, []);
             }
 
             case "Activation":
@@ -327,8 +315,7 @@ internal static partial class KerasModelBuilder
             return new Dropout(rate, name);
         }
 
-        string text = noise.GetRawText();
-        string unsupported = $"Dropout layer '{name}' has noise_shape {(text.Length <= 80 ? text : text[..80] + "...")} on samples of shape {ShapeText.Format(shape)}; "
+        string unsupported = $"Dropout layer '{name}' has noise_shape {Clip(noise.GetRawText())} on samples of shape {ShapeText.Format(shape)}; "
             + "LogitNet draws one mask per value (no noise_shape), per sample and channel of a sequence ([None, 1, channels]: SpatialDropout1D) or of an image ([None, 1, 1, channels]: SpatialDropout2D). "
             + $"({where.File})";
         JsonElement[] axes = noise.EnumerateArray().ToArray();
@@ -363,6 +350,22 @@ internal static partial class KerasModelBuilder
             [true, true, false] => new SpatialDropout2D(rate, name),
             _ => throw new NotSupportedException(unsupported),
         };
+    }
+
+    /// <summary>
+    /// A dropout layer's rate (Dropout, SpatialDropout1D/2D): Keras takes [0, 1]. A rate of 1, which drops every value in
+    /// training, is a setting LogitNet's layers refuse (<see cref="NotSupportedException"/>); anything outside [0, 1] is a
+    /// damaged file.
+    /// </summary>
+    private static float DropoutRate(JsonElement c, string className, string name, KerasModelConfig.Where where)
+    {
+        float rate = Float(c, "rate", name, where);
+        if (rate == 1)
+        {
+            throw new NotSupportedException($"{className} layer '{name}' has rate 1, which drops every value in training; LogitNet's {className} takes a rate in [0, 1). ({where.File})");
+        }
+
+        return rate >= 0 && rate < 1 ? rate : throw where.Error($"{className} layer '{name}' has rate {rate}; a rate lies in [0, 1].");
     }
 
     internal static JsonElement? Optional(JsonElement obj, string key) =>

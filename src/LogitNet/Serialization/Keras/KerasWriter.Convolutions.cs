@@ -93,7 +93,7 @@ internal static partial class KerasWriter
                 json.WriteBoolean("synchronized", false);
                 json.WriteBoolean("renorm", false);
                 json.WriteNull("renorm_clipping");
-                WriteFloat(json, "renorm_momentum", 0.99);
+                WriteFloat(json, "renorm_momentum", 0.99f);
                 break;
         }
     }

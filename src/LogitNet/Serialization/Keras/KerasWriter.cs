@@ -641,7 +641,7 @@ internal static partial class KerasWriter
             WriteOptional(json, "global_clipnorm", optimizer.GlobalClipNorm);
             json.WriteNull("clipvalue");
             json.WriteBoolean("use_ema", false);
-            WriteFloat(json, "ema_momentum", 0.99);
+            WriteFloat(json, "ema_momentum", 0.99f);
             json.WriteNull("ema_overwrite_frequency");
             json.WriteNull("loss_scale_factor");
             json.WriteNull("gradient_accumulation_steps");
@@ -658,13 +658,6 @@ internal static partial class KerasWriter
     /// learning rate, SGD's momentum, F1Score's threshold) and its schedules compute in the initial rate's dtype, so a 0 or
     /// a 1 written as an integer makes the file fail to load in Keras or decay wrongly there.
     /// </summary>
-    internal static void WriteFloat(Utf8JsonWriter json, string key, double value)
-    {
-        json.WritePropertyName(key);
-        json.WriteRawValue(FloatText(value.ToString("R", CultureInfo.InvariantCulture)));
-    }
-
-    /// <inheritdoc cref="WriteFloat(Utf8JsonWriter, string, double)"/>
     internal static void WriteFloat(Utf8JsonWriter json, string key, float value)
     {
         // The float's own shortest form (0.001, not 0.0010000000474974513), as WriteNumber(float) gave.

@@ -235,6 +235,9 @@ public sealed class KerasWriterSettingsTests : IDisposable
         var normalized = new Sequential(new Input(4), new BatchNormalization(epsilon: 0.001f), new Dense(2)) { Seed = 1, Log = TextWriter.Null };
         string zeroEpsilon = Patched(normalized, "\"epsilon\":0.001", "\"epsilon\":0.0");
         Assert.Contains("epsilon 0", Assert.Throws<NotSupportedException>(() => Sequential.Load(zeroEpsilon)).Message, StringComparison.Ordinal);
+        var spatialModel = new Sequential(new Input(5, 4), new SpatialDropout1D(0.25f), new Flatten(), new Dense(2)) { Seed = 1, Log = TextWriter.Null };
+        string spatial = Patched(spatialModel, "\"rate\":0.25", "\"rate\":1.0");   // the same rule as Dropout's
+        Assert.Contains("SpatialDropout1D layer", Assert.Throws<NotSupportedException>(() => Sequential.Load(spatial)).Message, StringComparison.Ordinal);
         string damaged = Patched(Sequence(), "\"rate\":0.3", "\"rate\":1.5");
         Assert.Throws<LogitNet.Data.DataFormatException>(() => Sequential.Load(damaged));
     }
