@@ -12,6 +12,8 @@
 #   code while the tests run). With W^X on, about half the runs failed at random (wrong bits, access violations);
 #   with it off, none.
 # - The huge-page test is left out: qemu-user accepts madvise and does nothing, so no page is ever advised.
+# What emulation does not check: Arm's weaker memory ordering. qemu runs the threads on x64 cores, whose stores and
+# loads keep x64's order; the code's barriers for Arm (Volatile reads, Interlocked) are reviewed, not tested here.
 #
 # Usage: tests/arm64.sh [NAME ...] [-NAME ...] [--verbose]  (the runner's filters; none: every test).
 # Installs what it needs from Debian's packages (qemu-user-static and the arm64 C runtime) when it is missing.
