@@ -21,7 +21,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 arm_libs=(libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 libssl3:arm64 zlib1g:arm64)
-if ! command -v qemu-aarch64-static > /dev/null || ! dpkg -s "${arm_libs[@]}" > /dev/null 2>&1; then
+installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2> /dev/null)" = installed ]; }
+missing=0
+for package in qemu-user-static "${arm_libs[@]}"; do installed "$package" || missing=1; done
+if [ "$missing" -ne 0 ]; then
   sudo=()
   if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
   echo "== installing qemu-user-static and the arm64 C runtime (Debian packages)"
