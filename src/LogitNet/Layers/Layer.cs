@@ -56,6 +56,7 @@ namespace LogitNet.Layers;
 public abstract class Layer
 {
     private readonly List<Parameter> _parameters = [];
+    private readonly Lock _buildGate = new();
     private int[]? _inputShape;
     private int[]? _outputShape;
     private LayerContext? _ownContext;
@@ -88,7 +89,7 @@ public abstract class Layer
     public string Name { get; internal set; }
 
     /// <summary>Whether the layer has been built (its shapes and parameters exist).</summary>
-    public bool IsBuilt => _outputShape is not null;
+    public bool IsBuilt => Volatile.Read(ref _outputShape) is not null;
 
     /// <summary>The per-sample input shape (without the batch axis).</summary>
     /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
@@ -212,27 +213,35 @@ public abstract class Layer
     public void Build(params int[] inputShape)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
-        if (_inputShape is not null)
+
+        // A layer may sit in two models that two threads build at once, and each model locks only itself: without this
+        // lock both threads would run BuildCore and the layer would end with its weights twice. The shapes are
+        // published last, with a release, so a thread that reads IsBuilt without the lock sees the weights too (Arm
+        // may otherwise make the shapes visible first).
+        lock (_buildGate)
         {
-            if (!_inputShape.AsSpan().SequenceEqual(inputShape))
+            if (_inputShape is not null)
             {
-                throw new InvalidOperationException(
-                    $"Layer '{Name}' was built for samples of shape {ShapeText.Format(_inputShape)} and cannot take {ShapeText.Format(inputShape)}.");
+                if (!_inputShape.AsSpan().SequenceEqual(inputShape))
+                {
+                    throw new InvalidOperationException(
+                        $"Layer '{Name}' was built for samples of shape {ShapeText.Format(_inputShape)} and cannot take {ShapeText.Format(inputShape)}.");
+                }
+
+                return;
             }
 
-            return;
-        }
+            if (inputShape.Length is 0 or >= Tensor.MaxRank || inputShape.Any(d => d <= 0))
+            {
+                throw new ArgumentException(
+                    $"Layer '{Name}': expected a per-sample shape of 1 to {Tensor.MaxRank - 1} positive sizes (the batch axis comes on top); received {ShapeText.Format(inputShape)}.",
+                    nameof(inputShape));
+            }
 
-        if (inputShape.Length is 0 or >= Tensor.MaxRank || inputShape.Any(d => d <= 0))
-        {
-            throw new ArgumentException(
-                $"Layer '{Name}': expected a per-sample shape of 1 to {Tensor.MaxRank - 1} positive sizes (the batch axis comes on top); received {ShapeText.Format(inputShape)}.",
-                nameof(inputShape));
+            int[] outputShape = BuildCore((int[])inputShape.Clone());
+            _inputShape = (int[])inputShape.Clone();
+            Volatile.Write(ref _outputShape, (int[])outputShape.Clone());
         }
-
-        int[] outputShape = BuildCore((int[])inputShape.Clone());
-        _inputShape = (int[])inputShape.Clone();
-        _outputShape = (int[])outputShape.Clone();
     }
 
     /// <summary>Runs the layer on a batch in the layer's own context, building it first if needed.</summary>

@@ -103,4 +103,41 @@ public class LayerTests
         Assert.Equal([1, 2], small.Shape);
         Assert.Same(first, dense.Forward(Tensor.Ones(4, 3)));
     }
+
+    [Fact]
+    public void SharedLayer_BuiltByTwoModelsAtOnce_IsBuiltOnce()
+    {
+        // A layer may sit in two models (a new head on a trained base), and two threads may build them at once: each
+        // model holds only its own build lock, so the layer must hold one too, or both threads run its BuildCore and
+        // it ends with its weights twice (and, on Arm, a thread may see the shapes before the weights they describe).
+        for (int round = 0; round < 200; round++)
+        {
+            var shared = new Dense(4);
+            using var start = new Barrier(2);
+            var models = new Sequential[2];
+            var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+            {
+                var model = new Sequential([new Input(3), shared, new Dense(2)]);
+                start.SignalAndWait();
+                model.Build();
+                models[t] = model;
+            })).ToArray();
+            foreach (var thread in threads)
+            {
+                thread.Start();
+            }
+
+            foreach (var thread in threads)
+            {
+                thread.Join();
+            }
+
+            Assert.Equal([shared.Kernel, shared.Bias!], shared.Parameters);
+            foreach (var model in models)
+            {
+                Assert.Equal(4, model.Parameters.Count);
+                Assert.Same(shared.Kernel, model.Parameters[0]);
+            }
+        }
+    }
 }
