@@ -89,8 +89,10 @@ static void Run(Type type, MethodInfo method, object?[] arguments)
     {
         var constructor = type.GetConstructors().Single();
         instance = constructor.Invoke(constructor.GetParameters()
-            .Select(p => p.ParameterType == typeof(ITestOutputHelper) ? new SilentOutput() : Activator.CreateInstance(p.ParameterType))
-            .ToArray());
+            .Select(p => p.ParameterType == typeof(ITestOutputHelper)
+                ? new SilentOutput()
+                : throw new NotSupportedException($"{type.Name}'s constructor takes a {p.ParameterType.Name}; this runner gives only an ITestOutputHelper (xunit fixtures are not supported)."))
+            .ToArray<object>());
     }
 
     try
