@@ -329,12 +329,7 @@ public sealed partial class Sequential
             for (int i = 0; i < _layers.Count; i++)
             {
                 Layer layer = _layers[i];
-                if (!layer.IsBuilt)
-                {
-                    layer.Seed = unchecked(Seed * 1_000_003 + i + 1);
-                }
-
-                layer.Build(shape);
+                layer.BuildSeeded(shape, unchecked(Seed * 1_000_003 + i + 1));
                 shape = layer.OutputShape;
             }
 

@@ -210,14 +210,21 @@ public abstract class Layer
     /// <exception cref="ArgumentNullException"><paramref name="inputShape"/> is null.</exception>
     /// <exception cref="ArgumentException">The shape is invalid for this layer.</exception>
     /// <exception cref="InvalidOperationException">The layer was already built for another shape.</exception>
-    public void Build(params int[] inputShape)
+    public void Build(params int[] inputShape) => BuildSeeded(inputShape, seedIfUnbuilt: null);
+
+    /// <summary>
+    /// <see cref="Build"/>, first setting <see cref="Seed"/> to <paramref name="seedIfUnbuilt"/> (when given) if the layer
+    /// is not built yet: a model seeds each layer it builds, and under the layer's lock a layer shared with another
+    /// model being built at once takes the seed of the model that builds it, never a mix.
+    /// </summary>
+    internal void BuildSeeded(int[] inputShape, long? seedIfUnbuilt)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
 
         // A layer may sit in two models that two threads build at once, and each model locks only itself: without this
-        // lock both threads would run BuildCore and the layer would end with its weights twice. The shapes are
-        // published last, with a release, so a thread that reads IsBuilt without the lock sees the weights too (Arm
-        // may otherwise make the shapes visible first).
+        // lock both threads would run BuildCore and the layer would end with its weights twice. The output shape is
+        // published last, with a release, and read by IsBuilt with an acquire, so a thread that finds the layer built
+        // without the lock sees its weights too (Arm may otherwise make a later store visible first).
         lock (_buildGate)
         {
             if (_inputShape is not null)
@@ -236,6 +243,11 @@ public abstract class Layer
                 throw new ArgumentException(
                     $"Layer '{Name}': expected a per-sample shape of 1 to {Tensor.MaxRank - 1} positive sizes (the batch axis comes on top); received {ShapeText.Format(inputShape)}.",
                     nameof(inputShape));
+            }
+
+            if (seedIfUnbuilt is { } seed)
+            {
+                Seed = seed;
             }
 
             int[] outputShape = BuildCore((int[])inputShape.Clone());
@@ -305,11 +317,11 @@ public abstract class Layer
         }
 
         ReadOnlySpan<int> sampleShape = input.ShapeSpan[1..];
-        if (_inputShape is null)
+        if (!IsBuilt)
         {
             Build(sampleShape.ToArray());
         }
-        else if (!sampleShape.SequenceEqual(_inputShape))
+        else if (!sampleShape.SequenceEqual(_inputShape!))
         {
             throw new ArgumentException(
                 $"Layer '{Name}' expects samples of shape {ShapeText.Format(_inputShape)}; received a batch of shape {ShapeText.Format(input.ShapeSpan)}.",

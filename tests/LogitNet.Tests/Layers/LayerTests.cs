@@ -117,7 +117,7 @@ public class LayerTests
             var models = new Sequential[2];
             var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
             {
-                var model = new Sequential([new Input(3), shared, new Dense(2)]);
+                var model = new Sequential([new Input(3), shared, new Dense(2)]) { Seed = t + 1 };
                 start.SignalAndWait();
                 model.Build();
                 models[t] = model;
@@ -133,6 +133,11 @@ public class LayerTests
             }
 
             Assert.Equal([shared.Kernel, shared.Bias!], shared.Parameters);
+
+            // Its seed is the one its weights were drawn with (the builder's), not the other model's set afterwards.
+            var alone = new Dense(4) { Seed = shared.Seed };
+            alone.Build(3);
+            Assert.Equal(alone.Kernel.Value.ToArray(), shared.Kernel.Value.ToArray());
             foreach (var model in models)
             {
                 Assert.Equal(4, model.Parameters.Count);
