@@ -16,7 +16,8 @@
 # loads keep x64's order; the code's barriers for Arm (Volatile reads, Interlocked) are reviewed, not tested here.
 #
 # Usage: tests/arm64.sh [NAME ...] [-NAME ...] [--verbose]  (the runner's filters; none: every test).
-# Installs what it needs from Debian's packages (qemu-user-static and the arm64 C runtime) when it is missing.
+# Installs what it needs from Debian's packages (qemu-user-static and the arm64 C runtime) when it is missing, on
+# Debian (elsewhere it names the packages to install).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,12 +26,18 @@ installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2> /dev/null)" = 
 missing=0
 for package in qemu-user-static "${arm_libs[@]}"; do installed "$package" || missing=1; done
 if [ "$missing" -ne 0 ]; then
+  # Debian's mirrors carry every architecture; Ubuntu's main archive has no arm64 packages, and an arm64 architecture
+  # added there would make every later apt-get update fail. Elsewhere, install the packages above by hand.
+  if ! grep -qx 'ID=debian' /etc/os-release 2> /dev/null; then
+    echo "tests/arm64.sh installs qemu-user-static and ${arm_libs[*]} on Debian only; install them, then run it again." >&2
+    exit 2
+  fi
   sudo=()
   if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
   echo "== installing qemu-user-static and the arm64 C runtime (Debian packages)"
   "${sudo[@]}" dpkg --add-architecture arm64
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq qemu-user-static "${arm_libs[@]}" > /dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static "${arm_libs[@]}" > /dev/null
 fi
 
 echo "== building the tests for linux-arm64"
