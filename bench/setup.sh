@@ -27,5 +27,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 $sudo_cmd apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${packages[@]}"
+$sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"
 echo "Installed ${packages[*]}."
